@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { loadCertificates, loadTrustedKeys, renderResult, verifyModel, type Trust } from '../../core';
+import { addModelScopeOptions, collect, emit, requireOption, type ModelScopeOptions } from '../options';
+import { progressReporter } from '../progress';
+import type { CliContext } from '../context';
+
+interface VerifyOptions extends ModelScopeOptions {
+  signature?: string;
+  ignoreUnsignedFiles?: boolean;
+  publicKey?: string;
+  trustedKeys?: string;
+  certificateChain?: string[];
+  identity?: string;
+  identityProvider?: string;
+  trustedRoot?: string;
+  trustConfig?: string;
+  model?: string;
+  attestation?: string;
+}
+
+function addVerifyOptions(cmd: Command): Command {
+  return addModelScopeOptions(cmd, ['text', 'json', 'report'])
+    .option('--signature <file>', 'the signature (default: MODEL/model.sig, or MODEL.sig for a file)')
+    .option('--ignore-unsigned-files', 'accept files the signature does not list (they are still reported)');
+}
+
+async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliContext): Promise<void> {
+  const result = await verifyModel({
+    modelPath: model,
+    signaturePath: opts.signature ?? opts.attestation,
+    trust,
+    ignorePaths: opts.ignorePaths,
+    ignoreGitPaths: opts.ignoreGitPaths,
+    ignoreUnsignedFiles: opts.ignoreUnsignedFiles,
+    signal: ctx.signal,
+    onProgress: progressReporter(opts.progress),
+  });
+  emit(renderResult(result, opts.format));
+  ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
+}
+
+const keyTrust = (opts: VerifyOptions): Trust => ({
+  kind: 'key',
+  keys: loadTrustedKeys(requireOption(opts.publicKey ?? opts.trustedKeys, '--public-key or --trusted-keys')),
+});
+
+export function registerVerify(program: Command, ctx: CliContext): void {
+  const verify = addVerifyOptions(
+    program
+      .command('verify')
+      .description('verify a model against its OMS signature; exit 0 verified, 1 failed, 2 bad input')
+      .option('--model <path>', 'model file or folder (deployment-gate form)')
+      .option('--attestation <file>', 'the signature to check (deployment-gate form)')
+      .option('--trusted-keys <fileOrDir>', 'a public key, or a folder of trusted *.pem / *.pub keys')
+      .enablePositionalOptions(),
+  ).action((opts: VerifyOptions) => {
+    const model = requireOption(opts.model, '--model', 'or use "verify key|certificate|sigstore MODEL"');
+    return run(model, opts, keyTrust(opts), ctx);
+  });
+
+  addVerifyOptions(verify.command('key').description('verify with a trusted public key, or a folder of them'))
+    .argument('<model>', 'model file or folder')
+    .option('--public-key <fileOrDir>', 'trusted public key (PEM), or a folder of them')
+    .option('--trusted-keys <fileOrDir>', 'same as --public-key')
+    .action((model: string, opts: VerifyOptions) => run(model, opts, keyTrust(opts), ctx));
+
+  addVerifyOptions(verify.command('certificate').description('verify a certificate-chain signature against trusted CA certificates'))
+    .argument('<model>', 'model file or folder')
+    .option('--certificate-chain <file>', 'trusted CA certificate(s), PEM; repeatable', collect)
+    .action((model: string, opts: VerifyOptions) => {
+      const anchors = requireOption(opts.certificateChain, '--certificate-chain').flatMap((f) => loadCertificates(f));
+      return run(model, opts, { kind: 'certificate', anchors }, ctx);
+    });
+
+  addVerifyOptions(verify.command('sigstore').description('verify a Sigstore keyless signature, offline'))
+    .argument('<model>', 'model file or folder')
+    .option('--identity <identity>', 'expected signer identity (exact match)')
+    .option('--identity-provider <url>', 'expected OIDC issuer (exact match)')
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)')
+    .option('--trust-config <file>', 'same as --trusted-root')
+    .action((model: string, opts: VerifyOptions) =>
+      run(
+        model,
+        opts,
+        {
+          kind: 'sigstore',
+          identity: requireOption(opts.identity, '--identity'),
+          issuer: requireOption(opts.identityProvider, '--identity-provider'),
+          trustedRootPath: opts.trustedRoot ?? opts.trustConfig,
+        },
+        ctx,
+      ),
+    );
+}

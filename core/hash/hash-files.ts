@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CancelledError, InputError, fsError } from '../errors';
+import { HASH_WORKER_SOURCE } from './worker-source';
+
+/** One unit of hashing: a whole file or a byte range of it (OMS shard serialization). */
+export interface HashJob {
+  /** Name reported back (resource name). */
+  name: string;
+  /** Absolute path to read. */
+  path: string;
+  /** Expected bytes to hash, for progress totals and scheduling. */
+  size: number;
+  /** Byte range [start, end) for shards; whole file when absent. */
+  range?: [number, number];
+}
+
+export interface HashProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
+}
+
+export interface HashOptions {
+  /** Node digest name, from nodeHashName(); default sha256. */
+  algorithm?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: HashProgress) => void;
+  /** Worker threads to use; default: the machine's parallelism, at most one per job. */
+  concurrency?: number;
+}
+
+export interface HashResult {
+  name: string;
+  digest: string;
+  /** Bytes actually hashed (detects files that changed size under us). */
+  size: number;
+}
+
+const CHUNK = 4 * 1024 * 1024;
+/** Below this much data, thread start-up costs more than it saves. */
+const INLINE_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Streams every job through SHA-256 (or the algorithm given): in parallel across files
+ * on worker threads, a fixed 4 MiB buffer per thread so memory does not grow with file
+ * size, with progress and AbortSignal cancellation. Results come back in job order.
+ */
+export async function hashFiles(jobs: readonly HashJob[], options: HashOptions = {}): Promise<HashResult[]> {
+  const algorithm = options.algorithm ?? 'sha256';
+  const total = jobs.reduce((s, j) => s + j.size, 0);
+  if (options.signal?.aborted) throw new CancelledError();
+  if (total <= INLINE_LIMIT) return hashInline(jobs, algorithm, total, options);
+  return hashOnWorkers(jobs, algorithm, total, options);
+}
+
+function hashInline(jobs: readonly HashJob[], algorithm: string, total: number, options: HashOptions): HashResult[] {
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, total)));
+  const out: HashResult[] = [];
+  let done = 0;
+  for (const job of jobs) {
+    if (options.signal?.aborted) throw new CancelledError();
+    let fd: number;
+    try {
+      fd = openSync(job.path, 'r');
+    } catch (err) {
+      throw fsError(err, job.path);
+    }
+    try {
+      const h = createHash(algorithm);
+      const [start, end] = job.range ?? [0, -1];
+      let pos = start;
+      while (end === -1 || pos < end) {
+        const want = end === -1 ? buf.length : Math.min(buf.length, end - pos);
+        const n = readSync(fd, buf, 0, want, pos);
+        if (n === 0) break;
+        h.update(buf.subarray(0, n));
+        pos += n;
+      }
+      if (end !== -1 && pos < end) throw shortRange(job);
+      out.push({ name: job.name, digest: h.digest('hex'), size: pos - start });
+      done += pos - start;
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw fsError(err, job.path);
+    } finally {
+      closeSync(fd);
+    }
+    options.onProgress?.({ bytesDone: done, bytesTotal: total, filesDone: out.length, filesTotal: jobs.length });
+  }
+  return out;
+}
+
+function shortRange(job: HashJob): InputError {
+  return new InputError('FILE_TRUNCATED', 'file is shorter than the byte range that was signed', { file: job.path });
+}
+
+function hashOnWorkers(jobs: readonly HashJob[], algorithm: string, total: number, options: HashOptions): Promise<HashResult[]> {
+  const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), jobs.length));
+  const abort = new SharedArrayBuffer(4);
+  const abortFlag = new Int32Array(abort);
+  // Largest first, so one big file does not start last and leave a core idle.
+  const queue = jobs.map((job, index) => ({ job, index })).sort((a, b) => b.job.size - a.job.size);
+  const results: HashResult[] = new Array(jobs.length);
+  const workers: Worker[] = [];
+  let bytesDone = 0;
+  let filesDone = 0;
+  let settled = false;
+
+  return new Promise<HashResult[]>((resolvePromise, rejectPromise) => {
+    const finish = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      Atomics.store(abortFlag, 0, 1);
+      options.signal?.removeEventListener('abort', onAbort);
+      for (const w of workers) void w.terminate();
+      if (err) rejectPromise(err);
+      else resolvePromise(results);
+    };
+    const onAbort = (): void => finish(new CancelledError());
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const startNext = (worker: Worker): void => {
+      const next = queue.shift();
+      if (!next) {
+        void worker.terminate();
+        return;
+      }
+      const [start, end] = next.job.range ?? [0, -1];
+      (worker as Worker & { current?: typeof next }).current = next;
+      worker.postMessage({ id: next.index, path: next.job.path, algorithm, start, end });
+    };
+
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(HASH_WORKER_SOURCE, {
+        eval: true,
+        workerData: { abort, chunkSize: CHUNK, reportEvery: CHUNK * 4 },
+        // The worker needs little heap: it holds one 4 MiB buffer.
+        resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
+      });
+      workers.push(worker);
+      worker.on('message', (msg: { id: number; type: string; bytes?: number; digest?: string; size?: number; code?: string; message?: string }) => {
+        if (settled) return;
+        const job = jobs[msg.id]!;
+        if (msg.bytes) bytesDone += msg.bytes;
+        if (msg.type === 'progress') {
+          options.onProgress?.({ bytesDone, bytesTotal: total, filesDone, filesTotal: jobs.length });
+        } else if (msg.type === 'done') {
+          results[msg.id] = { name: job.name, digest: msg.digest!, size: msg.size! };
+          filesDone++;
+          options.onProgress?.({ bytesDone, bytesTotal: total, filesDone, filesTotal: jobs.length });
+          if (filesDone === jobs.length) finish();
+          else startNext(worker);
+        } else if (msg.type === 'error') {
+          const err = msg.code === 'ESHORT' ? shortRange(job) : fsError(Object.assign(new Error(msg.message), { code: msg.code }), job.path);
+          finish(err);
+        }
+      });
+      worker.on('error', (err) => finish(new InputError('HASH_FAILED', `hashing thread failed: ${err.message}`, { cause: err })));
+      startNext(worker);
+    }
+  });
+}

@@ -1,0 +1,21 @@
+/** The library a pipeline calls; the CLI and the language server sit on top of it. */
+export * from './errors';
+export { writeFileAtomic } from './io/atomic-write';
+export { parseStrictJson, lineColumn } from './io/json';
+export { enumerateModel, relativeInside, type EnumerateOptions, type ModelListing, type ModelFile } from './model/enumerate';
+export { DEFAULT_GIT_IGNORES, canonicalResourceName } from './model/paths';
+export { hashFiles, type HashJob, type HashOptions, type HashProgress, type HashResult } from './hash/hash-files';
+export { computeResources, serializationRecord, type SerializeOptions } from './oms/serialize';
+export { buildStatement, parseOmsPayload, rootDigest } from './oms/manifest';
+export * from './oms/types';
+export { preAuthEncoding, legacyPreAuthEncodingV020, type DsseEnvelope } from './sigstore/dsse';
+export { parseBundle, serializeBundle, BUNDLE_MEDIA_TYPES, type BundleVersion, type ParsedBundle, type VerificationMaterial } from './sigstore/bundle';
+export { verifyKeyless, publicGoodTrustMaterial, type KeylessTrust } from './sigstore/keyless';
+export * from './keys/keys';
+export { loadCertificates, validateChain, parseCertificate } from './keys/certificates';
+export { signModel, signStatement, signEnvelope, type SignModelOptions, type SignedModel, type SigningIdentity } from './sign/sign-model';
+export { verifyModel, defaultSignaturePath, type VerifyModelOptions } from './verify/verify-model';
+export { verifySignature, type Trust, type SignatureOutcome } from './verify/signature';
+export * from './verify/result';
+export { hashModel, type ModelDigest } from './model/hash-model';
+export { renderResult, type ReportFormat } from './report/render';

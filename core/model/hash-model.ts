@@ -1,0 +1,29 @@
+import { basename, resolve } from 'node:path';
+import type { HashProgress } from '../hash/hash-files';
+import { rootDigest } from '../oms/manifest';
+import { computeResources } from '../oms/serialize';
+import type { Resource } from '../oms/types';
+import { enumerateModel, type EnumerateOptions } from './enumerate';
+
+export interface ModelDigest {
+  name: string;
+  /** `sha256:<root>`: the OMS subject digest, the join key for attestations and datasets. */
+  digest: string;
+  resources: Resource[];
+  totalBytes: number;
+}
+
+/** Hashes a model or dataset (file or folder) to the same root digest its OMS signature carries. */
+export async function hashModel(
+  path: string,
+  options: EnumerateOptions & { signal?: AbortSignal; onProgress?: (p: HashProgress) => void } = {},
+): Promise<ModelDigest> {
+  const listing = enumerateModel(path, options);
+  const resources = await computeResources(listing, { singleFileName: 'dot', signal: options.signal, onProgress: options.onProgress });
+  return {
+    name: basename(resolve(path)),
+    digest: `sha256:${rootDigest(resources)}`,
+    resources,
+    totalBytes: listing.files.reduce((s, f) => s + f.size, 0),
+  };
+}

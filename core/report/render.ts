@@ -1,0 +1,90 @@
+import type { FileStatus, Signer, VerificationResult } from '../verify/result';
+
+export type ReportFormat = 'text' | 'json' | 'report';
+
+export function renderResult(result: VerificationResult, format: ReportFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(result, null, 2)}\n`;
+    case 'report':
+      return renderReport(result);
+    default:
+      return renderText(result);
+  }
+}
+
+export function describeSigner(s: Signer | undefined): string {
+  if (!s) return 'unknown signer';
+  switch (s.method) {
+    case 'key':
+      return `key ${s.keyId ? s.keyId.slice(0, 16) : '?'}${s.keySource ? ` (${s.keySource})` : ''}`;
+    case 'certificate':
+      return `certificate "${s.subject ?? '?'}"${s.trustAnchor ? ` chained to "${s.trustAnchor}"` : ''}`;
+    case 'sigstore':
+      return `${s.identity ?? '?'} via ${s.identityProvider ?? '?'} (Sigstore keyless)`;
+  }
+}
+
+const count = (files: FileStatus[], st: FileStatus['status']): number => files.filter((f) => f.status === st).length;
+
+/** Short form for terminals and CI logs: the verdict line, then one line per problem. */
+function renderText(r: VerificationResult): string {
+  const lines: string[] = [];
+  if (r.verdict === 'verified') {
+    lines.push(`VERIFIED ${r.model}: ${r.files.filter((f) => f.status === 'ok').length} file(s) match, signed by ${describeSigner(r.signer)}`);
+    if (r.subject) lines.push(`  subject ${r.subject.name} ${r.subject.digest}`);
+  } else {
+    lines.push(`FAILED ${r.model}: ${r.problems.length} problem(s)`);
+    for (const p of r.problems) lines.push(`  ${p.code}${p.file ? ` ${p.file}` : ''}: ${p.message}`);
+  }
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const MAX_LISTED = 12;
+
+/** One screen a person can act on: what was checked, what is wrong, what to do next. */
+function renderReport(r: VerificationResult): string {
+  const out: string[] = [];
+  const ok = r.verdict === 'verified';
+  out.push(ok ? '✔ Model verified' : '✘ Model NOT verified');
+  out.push('');
+  out.push(`  Model       ${r.model}`);
+  out.push(`  Signature   ${r.signature}${r.bundleVersion ? ` (Sigstore bundle v${r.bundleVersion})` : ''}`);
+  out.push(`  Signer      ${describeSigner(r.signer)}`);
+  if (r.signedAt) out.push(`  Signed at   ${r.signedAt}`);
+  if (r.subject) out.push(`  Subject     ${r.subject.name} ${r.subject.digest}`);
+  if (r.files.length > 0) {
+    out.push(
+      `  Files       ${r.files.length} checked: ${count(r.files, 'ok')} ok, ${count(r.files, 'modified')} modified, ${count(r.files, 'missing')} missing, ${count(r.files, 'unexpected')} unexpected`,
+    );
+  }
+  const bad = r.files.filter((f) => f.status !== 'ok');
+  if (bad.length > 0) {
+    out.push('');
+    for (const f of bad.slice(0, MAX_LISTED)) out.push(`    ${f.status.padEnd(10)} ${f.name}`);
+    if (bad.length > MAX_LISTED) out.push(`    … and ${bad.length - MAX_LISTED} more (use --format json for all)`);
+  }
+  const other = r.problems.filter((p) => !p.code.startsWith('FILE_'));
+  if (other.length > 0) {
+    out.push('');
+    for (const p of other) out.push(`  ${p.code}: ${p.message}`);
+  }
+  for (const n of r.notes) out.push(`  note: ${n}`);
+  if (!ok) {
+    out.push('');
+    out.push(`  Next: ${nextStep(r)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function nextStep(r: VerificationResult): string {
+  const codes = new Set(r.problems.map((p) => p.code));
+  if (codes.has('KEY_UNTRUSTED') || codes.has('IDENTITY_MISMATCH') || codes.has('ISSUER_MISMATCH') || codes.has('CERT_CHAIN_UNTRUSTED')) {
+    return 'the signer is not one you trust: do not deploy; check who produced this model and which keys you trust.';
+  }
+  if (codes.has('SIGNATURE_INVALID')) return 'the signature itself is broken or was tampered with: do not deploy; obtain a fresh signature from the producer.';
+  if (codes.has('FILE_MODIFIED') || codes.has('FILE_MISSING')) return 'the weights differ from what was signed: do not deploy; restore the files from a trusted source.';
+  if (codes.has('FILE_UNEXPECTED')) return 'files were added after signing: remove them, or re-sign if they belong to the model.';
+  return 'do not deploy until the problems above are resolved.';
+}

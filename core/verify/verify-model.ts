@@ -1,0 +1,167 @@
+import { readFileSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { InputError, fsError } from '../errors';
+import type { HashProgress } from '../hash/hash-files';
+import { nodeHashName } from '../hash/algorithms';
+import { enumerateModel, relativeInside } from '../model/enumerate';
+import { parseOmsPayload, rootDigest } from '../oms/manifest';
+import { computeResources } from '../oms/serialize';
+import { INTOTO_PAYLOAD_TYPE, OMS_PREDICATE_LEGACY_V01, type OmsManifest } from '../oms/types';
+import { parseBundle } from '../sigstore/bundle';
+import type { FileStatus, Problem, VerificationResult } from './result';
+import { verifySignature, type Trust } from './signature';
+
+export interface VerifyModelOptions {
+  modelPath: string;
+  /** Default: MODEL/model.sig for a directory, MODEL.sig for a file. */
+  signaturePath?: string;
+  trust: Trust;
+  /** Paths to leave out in addition to the signed ignore list and the signature itself. */
+  ignorePaths?: readonly string[];
+  ignoreGitPaths?: boolean;
+  /** Accept files on disk that the signature does not list (they are still reported). */
+  ignoreUnsignedFiles?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: HashProgress) => void;
+}
+
+export function defaultSignaturePath(modelPath: string): string {
+  let dir = false;
+  try {
+    dir = statSync(modelPath).isDirectory();
+  } catch {
+    /* reported when the model is read */
+  }
+  return dir ? resolve(modelPath, 'model.sig') : `${modelPath}.sig`;
+}
+
+/**
+ * Verifies a model against an OMS signature: bundle shape, signature under the trust
+ * given, then the signed manifest against the files on disk. Verification failures are
+ * data in the result; only input that cannot be evaluated throws (InputError).
+ */
+export async function verifyModel(options: VerifyModelOptions): Promise<VerificationResult> {
+  const modelPath = options.modelPath;
+  const sigPath = options.signaturePath ?? defaultSignaturePath(modelPath);
+  let text: string;
+  try {
+    text = readFileSync(sigPath, 'utf8');
+  } catch (err) {
+    const e = fsError(err, sigPath, 'read the signature');
+    if (e.code === 'FILE_NOT_FOUND') throw new InputError('SIGNATURE_NOT_FOUND', 'signature file not found', { file: sigPath });
+    throw e;
+  }
+  const bundle = parseBundle(text, sigPath);
+  if (bundle.envelope.payloadType !== INTOTO_PAYLOAD_TYPE) {
+    throw new InputError('PAYLOAD_TYPE_UNSUPPORTED', `payloadType ${JSON.stringify(bundle.envelope.payloadType)} is not ${INTOTO_PAYLOAD_TYPE}`, { file: sigPath });
+  }
+  const result: VerificationResult = { verdict: 'failed', model: modelPath, signature: sigPath, bundleVersion: bundle.version, files: [], problems: [], notes: [] };
+
+  const sig = verifySignature(bundle, options.trust, sigPath);
+  result.signer = sig.signer;
+  if (sig.signedAt) result.signedAt = sig.signedAt.toISOString();
+  if (!sig.ok) {
+    result.problems.push({ code: sig.code ?? 'SIGNATURE_INVALID', message: sig.message ?? 'signature verification failed' });
+    return result;
+  }
+
+  // Only bytes that passed signature verification are ever parsed.
+  const manifest = parseOmsPayload(bundle.envelope.payload, sigPath);
+  result.predicateType = manifest.predicateType;
+  result.hashType = manifest.serialization.hash_type;
+  if (sig.legacyEncoding) {
+    if (manifest.predicateType !== OMS_PREDICATE_LEGACY_V01) {
+      throw new InputError('PAYLOAD_MALFORMED', 'the v0.2.0 signature encoding is only accepted for v0.2.0 (Digests/v0.1) payloads', { file: sigPath });
+    }
+    result.notes.push('signed by model_signing v0.2.0 (legacy DSSE encoding and Digests/v0.1 predicate)');
+  }
+  if (manifest.rootDigest) {
+    result.subject = { name: manifest.subjectName, digest: `sha256:${manifest.rootDigest}` };
+    if (rootDigest(manifest.resources) !== manifest.rootDigest) {
+      result.problems.push({ code: 'ROOT_DIGEST_MISMATCH', message: 'the signed subject digest is not the digest of the signed resource list' });
+    }
+  }
+
+  await compareWithDisk(manifest, options, sigPath, result);
+  result.verdict = result.problems.length === 0 ? 'verified' : 'failed';
+  return result;
+}
+
+async function compareWithDisk(manifest: OmsManifest, options: VerifyModelOptions, sigPath: string, result: VerificationResult): Promise<void> {
+  const s = manifest.serialization;
+  nodeHashName(s.hash_type, sigPath);
+  for (const r of manifest.resources) {
+    if (r.algorithm !== s.hash_type && !(s.method === 'shards' && r.algorithm.startsWith(`${s.hash_type}-sharded`))) {
+      throw new InputError('HASH_ALGORITHM_UNSUPPORTED', `resource "${r.name}" uses ${r.algorithm}, but serialization.hash_type is ${s.hash_type}`, { file: sigPath });
+    }
+  }
+  const ignorePaths = [...(options.ignorePaths ?? []), ...(s.ignore_paths ?? [])];
+  const sigInside = relativeInside(options.modelPath, sigPath);
+  if (sigInside) ignorePaths.push(sigInside);
+  const listing = enumerateModel(options.modelPath, {
+    ignorePaths,
+    ignoreGitPaths: options.ignoreGitPaths ?? true,
+    allowSymlinks: s.allow_symlinks,
+  });
+  const singleName = manifest.resources.some((r) => fileOf(r.name, s.method) === '.') ? 'dot' : 'basename';
+  const actual = await computeResources(listing, {
+    hashType: s.hash_type,
+    method: s.method,
+    shardSize: s.shard_size,
+    singleFileName: singleName,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+
+  // Group by file so shard manifests report per file, like file manifests.
+  const expectedByFile = groupByFile(manifest.resources, s.method);
+  const actualByFile = groupByFile(actual, s.method);
+  const display = (name: string): string => (name === '.' ? basename(listing.root) : name);
+  const files: FileStatus[] = [];
+  const problems: Problem[] = [];
+  for (const [name, exp] of expectedByFile) {
+    const act = actualByFile.get(name);
+    if (!act) {
+      files.push({ name: display(name), status: 'missing', expected: single(exp) });
+      problems.push({ code: 'FILE_MISSING', message: 'signed file is missing', file: display(name) });
+    } else if (sameDigests(exp, act)) {
+      files.push({ name: display(name), status: 'ok', expected: single(exp), actual: single(act) });
+    } else {
+      files.push({ name: display(name), status: 'modified', expected: single(exp), actual: single(act) });
+      problems.push({ code: 'FILE_MODIFIED', message: 'content differs from the signed digest', file: display(name) });
+    }
+  }
+  for (const [name, act] of actualByFile) {
+    if (expectedByFile.has(name)) continue;
+    files.push({ name: display(name), status: 'unexpected', actual: single(act) });
+    if (options.ignoreUnsignedFiles) result.notes.push(`unsigned file accepted (--ignore-unsigned-files): ${display(name)}`);
+    else problems.push({ code: 'FILE_UNEXPECTED', message: 'file is not covered by the signature', file: display(name) });
+  }
+  result.files = files;
+  result.problems.push(...problems);
+}
+
+function fileOf(name: string, method: string): string {
+  return method === 'shards' ? name.replace(/:\d+:\d+$/, '') : name;
+}
+
+function groupByFile(resources: readonly { name: string; digest: string }[], method: string): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  for (const r of resources) {
+    const f = fileOf(r.name, method);
+    let m = out.get(f);
+    if (!m) out.set(f, (m = new Map()));
+    m.set(r.name, r.digest);
+  }
+  return out;
+}
+
+function sameDigests(a: Map<string, string>, b: Map<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+function single(m: Map<string, string>): string | undefined {
+  return m.size === 1 ? [...m.values()][0] : undefined;
+}
