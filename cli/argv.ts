@@ -6,9 +6,9 @@ export function normaliseArgv(argv: readonly string[]): string[] {
   const out: string[] = [];
   let passthrough = false;
   for (const arg of argv) {
+    if (arg === '--') passthrough = true;
     if (passthrough || !arg.startsWith('--')) {
       out.push(arg);
-      if (arg === '--') passthrough = true;
       continue;
     }
     const eq = arg.indexOf('=');

@@ -6,6 +6,7 @@ import { registerHash } from './commands/hash';
 import { registerKeygen } from './commands/keygen';
 import { registerSign } from './commands/sign';
 import { registerVerify } from './commands/verify';
+import { registerValidate } from './commands/validate';
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerKeygen(program);
   registerSign(program, ctx);
   registerVerify(program, ctx);
+  registerValidate(program, ctx);
   for (const c of program.commands) propagateExitOverride(c);
 
   try {

@@ -7,6 +7,7 @@ export { DEFAULT_GIT_IGNORES, canonicalResourceName } from './model/paths';
 export { hashFiles, type HashJob, type HashOptions, type HashProgress, type HashResult } from './hash/hash-files';
 export { computeResources, serializationRecord, type SerializeOptions } from './oms/serialize';
 export { buildStatement, parseOmsPayload, rootDigest } from './oms/manifest';
+export { inspectSignatureFile, inspectSignatureText, type InspectedSignature } from './oms/inspect';
 export * from './oms/types';
 export { preAuthEncoding, legacyPreAuthEncodingV020, type DsseEnvelope } from './sigstore/dsse';
 export { parseBundle, serializeBundle, BUNDLE_MEDIA_TYPES, type BundleVersion, type ParsedBundle, type VerificationMaterial } from './sigstore/bundle';

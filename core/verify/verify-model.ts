@@ -100,7 +100,9 @@ async function compareWithDisk(manifest: OmsManifest, options: VerifyModelOption
   if (sigInside) ignorePaths.push(sigInside);
   const listing = enumerateModel(options.modelPath, {
     ignorePaths,
-    ignoreGitPaths: options.ignoreGitPaths ?? true,
+    // A payload that records its ignore list (model_signing ≥ 1.1, and us) is the
+    // authority on what the signer left out, git paths included.
+    ignoreGitPaths: s.ignore_paths ? false : (options.ignoreGitPaths ?? true),
     allowSymlinks: s.allow_symlinks,
   });
   const singleName = manifest.resources.some((r) => fileOf(r.name, s.method) === '.') ? 'dot' : 'basename';

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { hashFiles, hashModel, type HashProgress } from '../../core';
+import { makeModel, tempDir } from '../helpers/fixtures';
+
+const MiB = 1024 * 1024;
+
+function bigFiles(dir: string, n: number, mib: number): { name: string; path: string; size: number; expected: string }[] {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const data = Buffer.alloc(mib * MiB, i + 1);
+    data.write(`file ${i}`);
+    const path = join(dir, `shard-${i}.bin`);
+    writeFileSync(path, data);
+    out.push({ name: `shard-${i}.bin`, path, size: data.length, expected: createHash('sha256').update(data).digest('hex') });
+  }
+  return out;
+}
+
+describe('hashing', () => {
+  test('worker threads give the same digests as a plain hash, in job order, with progress', async () => {
+    const dir = tempDir();
+    const files = bigFiles(dir, 4, 9); // 36 MiB: above the inline limit, so workers run
+    const seen: HashProgress[] = [];
+    const out = await hashFiles(files, { onProgress: (p) => seen.push({ ...p }), concurrency: 2 });
+    assert.deepEqual(out.map((r) => r.digest), files.map((f) => f.expected));
+    assert.deepEqual(out.map((r) => r.name), files.map((f) => f.name));
+    const last = seen[seen.length - 1]!;
+    assert.equal(last.bytesDone, 36 * MiB);
+    assert.equal(last.filesDone, 4);
+    assert.ok(seen.every((p, i) => i === 0 || p.bytesDone >= seen[i - 1]!.bytesDone), 'progress never goes backwards');
+  });
+
+  test('an AbortSignal cancels hashing with CANCELLED', async () => {
+    const dir = tempDir();
+    const files = bigFiles(dir, 2, 24);
+    const ac = new AbortController();
+    const p = hashFiles(files, { signal: ac.signal, onProgress: () => ac.abort() });
+    await assert.rejects(p, { code: 'CANCELLED' });
+    const pre = new AbortController();
+    pre.abort();
+    await assert.rejects(hashFiles(files, { signal: pre.signal }), { code: 'CANCELLED' });
+  });
+
+  test('a file that disappears mid-run is a coded error naming it', async () => {
+    const dir = tempDir();
+    const files = bigFiles(dir, 2, 10);
+    await assert.rejects(hashFiles([...files, { name: 'gone', path: join(dir, 'gone.bin'), size: 10 * MiB }]), (e: Error & { code?: string; file?: string }) => e.code === 'FILE_NOT_FOUND' && e.file === join(dir, 'gone.bin'));
+  });
+
+  test('hashModel gives the OMS root digest that sign writes as the subject', async () => {
+    const dir = tempDir();
+    const m = makeModel(join(dir, 'm'), { 'a.bin': 'a', 'b/c.bin': 'c' });
+    const d = await hashModel(m);
+    const a = createHash('sha256').update('a').digest();
+    const c = createHash('sha256').update('c').digest();
+    assert.equal(d.digest, `sha256:${createHash('sha256').update(Buffer.concat([a, c])).digest('hex')}`);
+    assert.equal(d.totalBytes, 2);
+  });
+});

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { canonicalResourceName, legacyPreAuthEncodingV020, parseStrictJson, preAuthEncoding, rootDigest } from '../../core';
+import { decodeBase64 } from '../../core/io/encoding';
+import { compareCodePoints, isIgnored } from '../../core/model/paths';
+import { pythonBytesRepr } from '../../core/sigstore/dsse';
+import { normaliseArgv } from '../../cli/argv';
+
+describe('DSSE', () => {
+  test('PAE matches the DSSE protocol test vector', () => {
+    assert.equal(preAuthEncoding('http://example.com/HelloWorld', Buffer.from('hello world')).toString(), 'DSSEv1 29 http://example.com/HelloWorld 11 hello world');
+  });
+  test('PAE lengths are byte lengths, not characters', () => {
+    assert.equal(preAuthEncoding('t', Buffer.from('é', 'utf8')).toString('utf8'), 'DSSEv1 1 t 2 é');
+  });
+  test('the v0.2.0 encoding spells DSSEV1 and writes a Python bytes literal', () => {
+    assert.equal(legacyPreAuthEncodingV020('a/b', Buffer.from('{"x": 1}\n')).toString(), 'DSSEV1 3 a/b 9 b\'{"x": 1}\\n\'');
+    assert.equal(pythonBytesRepr(Buffer.from("it's")), 'b"it\'s"');
+    assert.equal(pythonBytesRepr(Buffer.from('it\'s "q"')), "b'it\\'s \"q\"'");
+    assert.equal(pythonBytesRepr(Buffer.from([0, 0x7f, 0x5c, 0xff])), "b'\\x00\\x7f\\\\\\xff'");
+  });
+});
+
+describe('resource names', () => {
+  test('canonical forms collapse ./ and //', () => {
+    assert.equal(canonicalResourceName('./config.json'), 'config.json');
+    assert.equal(canonicalResourceName('sub//./w.bin'), 'sub/w.bin');
+    assert.equal(canonicalResourceName('.'), '.');
+  });
+  for (const bad of ['../x', 'a/../../x', '/etc/passwd', 'C:\\x', 'a\\b', '', 'a\0b']) {
+    test(`"${bad.replace('\0', '\\0')}" is refused`, () => {
+      assert.throws(() => canonicalResourceName(bad), { code: 'PATH_UNSAFE' });
+    });
+  }
+  test('code-point order differs from UTF-16 order for astral characters', () => {
+    const names = ['\u{1F600}.bin', '\uFF5E.bin', 'a-b', 'a/b'];
+    assert.deepEqual([...names].sort(compareCodePoints), ['a-b', 'a/b', '\uFF5E.bin', '\u{1F600}.bin']);
+  });
+  test('ignored paths cover everything below them, and only whole components', () => {
+    const ign = new Set(['logs', 'a/b']);
+    assert.ok(isIgnored('logs/x/y', ign));
+    assert.ok(isIgnored('a/b', ign));
+    assert.ok(!isIgnored('logsx', ign));
+    assert.ok(!isIgnored('a/bc', ign));
+  });
+});
+
+describe('strict JSON', () => {
+  test('duplicate keys are refused with their line and column', () => {
+    assert.throws(() => parseStrictJson('{\n  "a": 1,\n  "a": 2\n}', 'f.json'), (e: Error & { code?: string }) => e.code === 'JSON_DUPLICATE_KEY' && /line 3 column 3/.test(e.message));
+  });
+  test('nested duplicates are found; equal keys in sibling objects are fine', () => {
+    assert.throws(() => parseStrictJson('{"a":{"b":1,"b":2}}', 'f'), { code: 'JSON_DUPLICATE_KEY' });
+    assert.deepEqual(parseStrictJson('[{"b":1},{"b":2}]', 'f'), [{ b: 1 }, { b: 2 }]);
+  });
+  test('comments and trailing commas are not JSON', () => {
+    assert.throws(() => parseStrictJson('{"a":1,}', 'f'), { code: 'JSON_MALFORMED' });
+    assert.throws(() => parseStrictJson('{"a":1 // c\n}', 'f'), { code: 'JSON_MALFORMED' });
+  });
+  test('any text either parses or fails with a coded error, never anything else', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+        try {
+          parseStrictJson(text, 'f');
+        } catch (e) {
+          assert.ok(['JSON_MALFORMED', 'JSON_DUPLICATE_KEY'].includes((e as { code?: string }).code ?? ''), String(e));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('base64', () => {
+  test('standard and URL-safe are both accepted', () => {
+    assert.deepEqual(decodeBase64('+/+/', 'x'), Buffer.from([0xfb, 0xff, 0xbf]));
+    assert.deepEqual(decodeBase64('-_-_', 'x'), Buffer.from([0xfb, 0xff, 0xbf]));
+  });
+  test('garbage is refused instead of silently skipped', () => {
+    for (const bad of ['!!!!', 'ab$d', 'a', 'ab=c', 42]) assert.throws(() => decodeBase64(bad, 'x'), { code: 'BASE64_INVALID' });
+  });
+});
+
+describe('root digest', () => {
+  test('is sha256 over the raw digests in order (v0.3.1 single-file vector values)', () => {
+    assert.equal(
+      rootDigest([{ name: '.', algorithm: 'sha256', digest: 'bc9a717db6064a32cbe9eae6fc40651dd6d36ef1757183f590eff2b1765d7ebc' }]),
+      'afa48c8674afe334b8a7dea34f7b46ab256e9255edf8da2132792341b667a45b',
+    );
+  });
+});
+
+describe('CLI argv', () => {
+  test('underscore option names become dashes; values and positionals are untouched', () => {
+    assert.deepEqual(normaliseArgv(['verify', 'key', 'my_model', '--public_key', 'a_b.pem', '--ignore_paths=x_y', '--', '--not_an_option']), [
+      'verify', 'key', 'my_model', '--public-key', 'a_b.pem', '--ignore-paths=x_y', '--', '--not_an_option',
+    ]);
+  });
+});
