@@ -7,6 +7,9 @@ import { registerKeygen } from './commands/keygen';
 import { registerSign } from './commands/sign';
 import { registerVerify } from './commands/verify';
 import { registerValidate } from './commands/validate';
+import { registerAttest } from './commands/attest';
+import { registerLineage } from './commands/chain';
+import { registerRegistry } from './commands/registry';
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -29,6 +32,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSign(program, ctx);
   registerVerify(program, ctx);
   registerValidate(program, ctx);
+  registerAttest(program, ctx);
+  registerLineage(program, ctx);
+  registerRegistry(program, ctx);
   for (const c of program.commands) propagateExitOverride(c);
 
   try {

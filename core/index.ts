@@ -1,7 +1,7 @@
 /** The library a pipeline calls; the CLI and the language server sit on top of it. */
 export * from './errors';
 export { writeFileAtomic } from './io/atomic-write';
-export { parseStrictJson, lineColumn } from './io/json';
+export { parseStrictJson, lineColumn, isObject } from './io/json';
 export { enumerateModel, relativeInside, type EnumerateOptions, type ModelListing, type ModelFile } from './model/enumerate';
 export { DEFAULT_GIT_IGNORES, canonicalResourceName } from './model/paths';
 export { hashFiles, type HashJob, type HashOptions, type HashProgress, type HashResult } from './hash/hash-files';
@@ -20,3 +20,15 @@ export { verifySignature, type Trust, type SignatureOutcome } from './verify/sig
 export * from './verify/result';
 export { hashModel, type ModelDigest } from './model/hash-model';
 export { renderResult, type ReportFormat } from './report/render';
+export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, type SchemaError } from './schema/validator';
+export * from './attest/types';
+export { buildAttestation, parseMlProvenance, mlProvenanceFromStatement, digestHex, DEFAULT_BUILDER_ID, type AttestationParams, type DependencyInput } from './attest/statement';
+export { attest, resolveInput, type Attestation, type AttestOptions, type InputRef } from './attest/attest';
+export { loadPolicy, compilePolicy, DEFAULT_STAGE_RANK, type Policy, type PolicyDocument, type PolicySigner } from './policy/policy';
+export type { Registry, RegistryEntry, RegistryCheck, RegistryProblem } from './registry/registry';
+export { LocalRegistry } from './registry/local';
+export { openRegistry, DEFAULT_REGISTRY_DIR } from './registry/open';
+export { summariseBundle } from './registry/describe';
+export { verifyChain, attestationsFor, verifyAttestationText, UNCHECKED, type ChainResult, type ChainLink, type ChainProblem, type VerifyChainOptions } from './chain/verify-chain';
+export { renderLineage, type LineageFormat } from './chain/lineage';
+export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams } from './tracker';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadCertificates, loadTrustedKeys, renderResult, verifyModel, type Trust } from '../../core';
+import { loadCertificates, loadTrustedKeys, renderLineage, renderResult, verifyModel, type Trust } from '../../core';
+import { addChainOptions, modelOrDigest, runChain, type ChainCliOptions } from './chain';
 import { addModelScopeOptions, collect, emit, requireOption, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
@@ -45,16 +46,26 @@ const keyTrust = (opts: VerifyOptions): Trust => ({
 });
 
 export function registerVerify(program: Command, ctx: CliContext): void {
-  const verify = addVerifyOptions(
-    program
-      .command('verify')
-      .description('verify a model against its OMS signature; exit 0 verified, 1 failed, 2 bad input')
-      .option('--model <path>', 'model file or folder (deployment-gate form)')
-      .option('--attestation <file>', 'the signature to check (deployment-gate form)')
-      .option('--trusted-keys <fileOrDir>', 'a public key, or a folder of trusted *.pem / *.pub keys')
-      .enablePositionalOptions(),
-  ).action((opts: VerifyOptions) => {
-    const model = requireOption(opts.model, '--model', 'or use "verify key|certificate|sigstore MODEL"');
+  const verify = addChainOptions(
+    addVerifyOptions(
+      program
+        .command('verify')
+        .description('verify a model: its OMS signature (key|certificate|sigstore, or the gate form), or its whole chain with --policy; exit 0 verified, 1 failed, 2 bad input')
+        .argument('[model]', 'model path (or sha256:… with --policy)')
+        .option('--model <path>', 'model file or folder (deployment-gate form)')
+        .option('--attestation <file>', 'the signature to check (deployment-gate form)')
+        .option('--trusted-keys <fileOrDir>', 'a public key, or a folder of trusted *.pem / *.pub keys')
+        .option('--policy <file>', 'verify the chain of custody against this trust policy')
+        .enablePositionalOptions(),
+    ),
+  ).action(async (positional: string | undefined, opts: VerifyOptions & ChainCliOptions) => {
+    if (opts.policy) {
+      const result = await runChain(modelOrDigest(positional ?? opts.model, opts.digest), opts, ctx, true);
+      emit(renderLineage(result, opts.format === 'json' ? 'json' : 'text'));
+      ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
+      return;
+    }
+    const model = requireOption(positional ?? opts.model, '--model', 'or use "verify key|certificate|sigstore MODEL", or --policy');
     return run(model, opts, keyTrust(opts), ctx);
   });
 

@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import {
+  InputError,
+  STAGES,
+  attest,
+  fsError,
+  isObject,
+  loadCertificates,
+  loadPrivateKey,
+  openRegistry,
+  parseStrictJson,
+  writeFileAtomic,
+  type AttestOptions,
+  type InputRef,
+  type SigningIdentity,
+  type Stage,
+} from '../../core';
+import { collect, emit, passphrase, requireOption } from '../options';
+import { progressReporter } from '../progress';
+import type { CliContext } from '../context';
+
+interface AttestCliOptions {
+  stage?: Stage;
+  params?: string;
+  privateKey?: string;
+  password?: string;
+  passwordFile?: string;
+  signingCertificate?: string;
+  certificateChain?: string[];
+  subjectDigest?: string;
+  subjectName?: string;
+  runId?: string;
+  baseModel?: string[];
+  adapter?: string[];
+  dataset?: string[];
+  evalDataset?: string[];
+  tokenizer?: string;
+  code?: string[];
+  hyperparameter?: string[];
+  framework?: string;
+  accelerator?: string[];
+  env?: string[];
+  builderId?: string;
+  startedOn?: string;
+  finishedOn?: string;
+  registry?: string;
+  store: boolean;
+  output?: string;
+  progress?: boolean;
+  format: 'text' | 'json';
+}
+
+/** `NAME=sha256:…` names a digest; anything else is a digest or a path. */
+function ref(value: string, usage?: 'training' | 'evaluation'): InputRef {
+  const m = /^([^=/]+)=(sha256:[0-9a-f]{64})$/.exec(value);
+  const base: InputRef = m ? { name: m[1]!, digest: m[2]! } : value.startsWith('sha256:') ? { digest: value } : { path: value };
+  return usage ? { ...base, usage } : base;
+}
+
+/** `key=value` pairs; values that parse as JSON (numbers, booleans) keep their type. */
+function pairs(values: string[] | undefined, flag: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const v of values ?? []) {
+    const i = v.indexOf('=');
+    if (i <= 0) throw new InputError('USAGE', `${flag} expects key=value, got "${v}"`);
+    const raw = v.slice(i + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      /* a plain string */
+    }
+    out[v.slice(0, i)] = value;
+  }
+  return out;
+}
+
+/** "NVIDIA H100x8,driver=550.54" -> { model, count, driver } */
+function accelerator(v: string): { model: string; count?: number; driver?: string } {
+  const [head, ...rest] = v.split(',');
+  const m = /^(.*?)(?:\s*[x×]\s*(\d+))?$/.exec(head!.trim())!;
+  const driver = rest.map((r) => r.trim()).find((r) => r.startsWith('driver='))?.slice(7);
+  return { model: m[1]!, ...(m[2] ? { count: Number(m[2]) } : {}), ...(driver ? { driver } : {}) };
+}
+
+function readParams(file: string | undefined): Record<string, unknown> {
+  if (!file) return {};
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw fsError(err, file, 'read the parameters');
+  }
+  const doc = parseStrictJson(text, file);
+  if (!isObject(doc)) throw new InputError('USAGE', 'the parameters file must hold a JSON object', { file });
+  return doc;
+}
+
+export function registerAttest(program: Command, ctx: CliContext): void {
+  program
+    .command('attest')
+    .description('attest one lifecycle stage: sign an SLSA provenance statement about MODEL and store it in the registry')
+    .argument('[model]', 'the model this stage produced (file or folder); or give --subject-digest')
+    .addOption(new Option('--stage <stage>', 'lifecycle stage').choices([...STAGES]))
+    .option('--params <file>', 'a JSON file with any of the fields below (flags win)')
+    .option('--private-key <file>', 'signing key (PEM)')
+    .option('--password <passphrase>', 'passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)')
+    .option('--password-file <file>', 'read the passphrase from a file')
+    .option('--signing-certificate <file>', 'sign with this certificate (chain instead of key hint)')
+    .option('--certificate-chain <file>', 'intermediate certificates; repeatable', collect)
+    .option('--subject-digest <sha256:…>', 'the model digest, when the model is not at hand')
+    .option('--subject-name <name>', 'the model name (default: its folder or file name)')
+    .option('--run-id <id>', 'training or pipeline run id')
+    .option('--base-model <ref>', 'base model: a path (hashed) or sha256:…, or NAME=sha256:…; repeatable', collect)
+    .option('--adapter <ref>', 'adapter merged or used; repeatable', collect)
+    .option('--dataset <ref>', 'training dataset; repeatable', collect)
+    .option('--eval-dataset <ref>', 'evaluation dataset; repeatable', collect)
+    .option('--tokenizer <ref>', 'tokenizer')
+    .option('--code <ref>', 'training code or recipe; repeatable', collect)
+    .option('--hyperparameter <k=v>', 'hyperparameter; repeatable', collect)
+    .option('--framework <name@version>', 'ML framework, e.g. pytorch@2.6.0')
+    .option('--accelerator <spec>', 'hardware, e.g. "NVIDIA H100 x8,driver=550.54"; repeatable', collect)
+    .option('--env <k=v>', 'environment detail (CUDA version, image digest); repeatable', collect)
+    .option('--builder-id <uri>', 'the pipeline that ran the stage')
+    .option('--started-on <time>', 'ISO 8601 start time')
+    .option('--finished-on <time>', 'ISO 8601 finish time (default: now)')
+    .option('--registry <spec>', 'registry: a folder or file:PATH (default: the workspace .provenance/)')
+    .option('--no-store', 'do not store the attestation in the registry')
+    .option('--output <file>', 'also write the signed bundle here')
+    .option('--progress', 'show hashing progress on stderr')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (model: string | undefined, o: AttestCliOptions) => {
+      const p = readParams(o.params);
+      const str = (k: string): string | undefined => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
+      const list = (k: string): InputRef[] => (Array.isArray(p[k]) ? (p[k] as InputRef[]) : []);
+      const stage = (o.stage ?? str('stage')) as Stage | undefined;
+      if (!stage || !STAGES.includes(stage)) throw new InputError('USAGE', `missing or unknown --stage (one of ${STAGES.join(', ')})`);
+      const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
+      let signer: SigningIdentity = { kind: 'key', privateKey };
+      if (o.signingCertificate) {
+        const [leaf, ...rest] = loadCertificates(o.signingCertificate);
+        signer = { kind: 'certificate', privateKey, signingCertificate: leaf!, chain: [...rest, ...(o.certificateChain ?? []).flatMap((f) => loadCertificates(f))] };
+      }
+      const [fwName, fwVersion] = (o.framework ?? '').split('@');
+      const framework = o.framework ? { name: fwName!, ...(fwVersion ? { version: fwVersion } : {}) } : (isObject(p.framework) ? (p.framework as { name?: string; version?: string }) : undefined);
+      const hyper = { ...(isObject(p.hyperparameters) ? p.hyperparameters : {}), ...pairs(o.hyperparameter, '--hyperparameter') };
+      const environment = { ...(isObject(p.environment) ? p.environment : {}), ...pairs(o.env, '--env') };
+      const accelerators = o.accelerator?.map(accelerator);
+      const options: AttestOptions = {
+        modelPath: model ?? str('modelPath'),
+        subjectDigest: o.subjectDigest ?? str('subjectDigest'),
+        subjectName: o.subjectName ?? str('subjectName'),
+        stage,
+        trainingRunId: o.runId ?? str('trainingRunId'),
+        baseModels: o.baseModel ? o.baseModel.map((v) => ref(v)) : list('baseModels'),
+        adapters: o.adapter ? o.adapter.map((v) => ref(v)) : list('adapters'),
+        datasets: [...(o.dataset ?? []).map((v) => ref(v, 'training')), ...(o.evalDataset ?? []).map((v) => ref(v, 'evaluation')), ...(o.dataset || o.evalDataset ? [] : list('datasets'))],
+        tokenizer: o.tokenizer ? ref(o.tokenizer) : (p.tokenizer as InputRef | undefined),
+        code: o.code ? o.code.map((v) => ref(v)) : list('code'),
+        hyperparameters: Object.keys(hyper).length > 0 ? hyper : undefined,
+        recipe: isObject(p.recipe) ? (p.recipe as { uri?: string; digest?: string }) : undefined,
+        framework,
+        hardware: accelerators ? { accelerators } : isObject(p.hardware) ? (p.hardware as AttestOptions['hardware']) : undefined,
+        environment: Object.keys(environment).length > 0 ? environment : undefined,
+        builderId: o.builderId ?? str('builderId'),
+        startedOn: o.startedOn ?? str('startedOn'),
+        finishedOn: o.finishedOn ?? str('finishedOn'),
+        byproducts: Array.isArray(p.byproducts) ? (p.byproducts as AttestOptions['byproducts']) : undefined,
+        signer,
+        registry: o.store ? openRegistry(o.registry) : undefined,
+        signal: ctx.signal,
+        onProgress: progressReporter(o.progress),
+      };
+      const a = await attest(options);
+      if (o.output) writeFileAtomic(o.output, a.bundle);
+      if (o.format === 'json') {
+        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: a.entry?.location, output: o.output, statement: a.statement }, null, 2)}\n`);
+      } else {
+        emit(`attested ${a.stage} of ${a.subject.name} ${a.subject.digest}\n`);
+        if (a.entry) emit(`  stored  ${a.id} in ${a.entry.location}\n`);
+        if (o.output) emit(`  written ${o.output}\n`);
+      }
+    });
+}

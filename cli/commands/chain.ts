@@ -1,0 +1,60 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
+import { emit } from '../options';
+import { progressReporter } from '../progress';
+import type { CliContext } from '../context';
+
+const DEFAULT_POLICY = 'provenance-policy.json';
+
+export interface ChainCliOptions {
+  policy?: string;
+  registry?: string;
+  digest?: string;
+  checkArtifacts: boolean;
+  progress?: boolean;
+}
+
+/** A model argument may be a path or a digest. */
+export function modelOrDigest(arg: string | undefined, digest?: string): { modelPath?: string; digest?: string } {
+  if (arg && /^sha256:[0-9a-f]{64}$/.test(arg)) return { digest: arg };
+  return { ...(arg ? { modelPath: arg } : {}), ...(digest ? { digest } : {}) };
+}
+
+export async function runChain(target: { modelPath?: string; digest?: string }, o: ChainCliOptions, ctx: CliContext, requirePolicy: boolean): Promise<ChainResult> {
+  const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
+  const policy = policyPath ? loadPolicy(policyPath) : undefined;
+  if (requirePolicy && !policy) throw new Error('unreachable: verify --policy always names a policy');
+  return verifyChain({
+    registry: openRegistry(o.registry),
+    policy,
+    ...target,
+    checkArtifacts: o.checkArtifacts,
+    signal: ctx.signal,
+    onProgress: progressReporter(o.progress),
+  });
+}
+
+export function addChainOptions(cmd: Command): Command {
+  return cmd
+    .option('--registry <spec>', 'registry: a folder or file:PATH (default: the workspace .provenance/)')
+    .option('--digest <sha256:…>', 'the model digest, when the model is not at hand')
+    .option('--no-check-artifacts', 'do not re-hash inputs found on disk (file:// uris)');
+}
+
+export function registerLineage(program: Command, ctx: CliContext): void {
+  addChainOptions(
+    program
+      .command('lineage')
+      .description('show the chain of custody of a model as a tree, JSON or a Mermaid graph; verified when a policy is given')
+      .argument('[model]', 'model path or sha256:… digest')
+      .option('--policy <file>', `trust policy (default: ./${DEFAULT_POLICY} if present; without one, signatures are not checked)`),
+  )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']).default('text'))
+    .action(async (model: string | undefined, o: ChainCliOptions & { format: LineageFormat }) => {
+      const result = await runChain(modelOrDigest(model, o.digest), o, ctx, false);
+      emit(renderLineage(result, o.format));
+      ctx.exitCode = result.verdict === 'failed' ? 1 : 0;
+    });
+}

@@ -1,0 +1,91 @@
+import { Option, type Command } from 'commander';
+import { openRegistry, parseBundle, isObject } from '../../core';
+import { emit } from '../options';
+import type { CliContext } from '../context';
+import { readFileSync } from 'node:fs';
+import { fsError } from '../../core';
+
+export function registerRegistry(program: Command, ctx: CliContext): void {
+  const registry = program.command('registry').description('the local store of signatures and attestations, found by subject digest').enablePositionalOptions();
+  const fmt = (): Option => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+  const reg = '--registry <spec>';
+  const regHelp = 'registry: a folder or file:PATH (default: the workspace .provenance/)';
+
+  registry
+    .command('ls')
+    .description('list entries, or those about one subject')
+    .option(reg, regHelp)
+    .option('--subject <sha256:…>', 'only entries about this digest')
+    .addOption(fmt())
+    .action(async (o: { registry?: string; subject?: string; format: string }) => {
+      const r = openRegistry(o.registry);
+      const entries = o.subject ? await r.findBySubject(o.subject) : await r.list();
+      if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, entries }, null, 2)}\n`);
+      else {
+        emit(`${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} in ${r.location}\n`);
+        for (const e of entries) emit(`${e.id}  ${(e.stage ?? kind(e.predicateType)).padEnd(14)} ${e.subjects.join(' ')}\n`);
+      }
+    });
+
+  registry
+    .command('show')
+    .description('print an entry and its decoded (unverified) statement')
+    .argument('<id>', 'entry id (sha256:…)')
+    .option(reg, regHelp)
+    .addOption(fmt())
+    .action(async (id: string, o: { registry?: string; format: string }) => {
+      const r = openRegistry(o.registry);
+      const text = await r.read(id);
+      const bundle = parseBundle(text, id);
+      const statement: unknown = JSON.parse(bundle.envelope.payload.toString('utf8'));
+      if (o.format === 'json') emit(`${JSON.stringify({ id, mediaType: bundle.json.mediaType, verificationMaterial: bundle.material.kind, statement }, null, 2)}\n`);
+      else {
+        emit(`${id}  (${bundle.material.kind}, bundle v${bundle.version}; signature not checked here: use verify or lineage --policy)\n`);
+        emit(`${JSON.stringify(isObject(statement) ? statement : {}, null, 2)}\n`);
+      }
+    });
+
+  registry
+    .command('add')
+    .description('store existing signature or attestation bundles')
+    .argument('<files...>', 'bundle files (model.sig, *.sigstore.json, …)')
+    .option(reg, regHelp)
+    .addOption(fmt())
+    .action(async (files: string[], o: { registry?: string; format: string }) => {
+      const r = openRegistry(o.registry);
+      const added = [];
+      for (const f of files) {
+        let text: string;
+        try {
+          text = readFileSync(f, 'utf8');
+        } catch (err) {
+          throw fsError(err, f, 'read the bundle');
+        }
+        added.push({ file: f, ...(await r.put(text)) });
+      }
+      if (o.format === 'json') emit(`${JSON.stringify(added, null, 2)}\n`);
+      else for (const a of added) emit(`added ${a.id} (${a.stage ?? kind(a.predicateType)}) from ${a.file}\n`);
+    });
+
+  registry
+    .command('verify')
+    .description('check the registry for damage: every blob re-hashed, every index entry resolved')
+    .option(reg, regHelp)
+    .addOption(fmt())
+    .action(async (o: { registry?: string; format: string }) => {
+      const r = openRegistry(o.registry);
+      const check = await r.verify();
+      if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, ...check }, null, 2)}\n`);
+      else {
+        emit(`${check.ok ? 'OK' : 'DAMAGED'} ${r.location}: ${check.entries} index entr${check.entries === 1 ? 'y' : 'ies'} for ${check.subjects} subject(s)\n`);
+        for (const p of check.problems) emit(`  ${p.code} ${p.location ?? ''}: ${p.message}\n`);
+        if (check.strayTempFiles.length > 0) emit(`  note: ${check.strayTempFiles.length} leftover temporary file(s) from interrupted writes (never visible to readers)\n`);
+      }
+      ctx.exitCode = check.ok ? 0 : 1;
+    });
+}
+
+function kind(predicateType: string): string {
+  if (predicateType.startsWith('https://model_signing/')) return 'model-signature';
+  return predicateType.replace(/^https?:\/\//, '');
+}

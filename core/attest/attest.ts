@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InputError } from '../errors';
+import type { HashProgress } from '../hash/hash-files';
+import { hashModel } from '../model/hash-model';
+import type { Registry, RegistryEntry } from '../registry/registry';
+import { signStatement, type SigningIdentity } from '../sign/sign-model';
+import type { Statement } from '../oms/types';
+import { buildAttestation, digestHex, type AttestationParams, type DependencyInput } from './statement';
+import type { Role, Stage } from './types';
+
+/** An input given as `sha256:<hex>`, a path to hash, or a descriptor. */
+export type InputRef = string | (Partial<DependencyInput> & { path?: string });
+
+export interface AttestOptions extends Omit<AttestationParams, 'subject' | 'dependencies'> {
+  /** The model this stage produced; hashed for the subject digest. */
+  modelPath?: string;
+  /** …or its digest when it is not at hand (then `subjectName` names it). */
+  subjectDigest?: string;
+  subjectName?: string;
+  baseModels?: InputRef[];
+  adapters?: InputRef[];
+  datasets?: InputRef[];
+  tokenizer?: InputRef;
+  code?: InputRef[];
+  signer: SigningIdentity;
+  registry?: Registry;
+  signal?: AbortSignal;
+  onProgress?: (p: HashProgress) => void;
+}
+
+export interface Attestation {
+  /** Registry id: `sha256:` of the bundle bytes (present when stored). */
+  id?: string;
+  subject: { name: string; digest: string };
+  stage: Stage;
+  statement: Statement;
+  bundle: string;
+  entry?: RegistryEntry;
+}
+
+/** Resolves an input reference to a digest, hashing a path (file or folder) like a model. */
+export async function resolveInput(ref: InputRef, role: Role, signal?: AbortSignal): Promise<DependencyInput & { role: Role }> {
+  const r = typeof ref === 'string' ? (/^sha256:/.test(ref) ? { digest: ref } : { path: ref }) : ref;
+  if (r.digest) return { role, digest: `sha256:${digestHex(r.digest, role)}`, ...(r.name ? { name: r.name } : {}), ...(r.uri ? { uri: r.uri } : {}), ...(r.usage ? { usage: r.usage } : {}) };
+  if (!r.path) throw new InputError('USAGE', `a ${role} needs a digest (sha256:…) or a path`);
+  if (!existsSync(r.path)) throw new InputError('FILE_NOT_FOUND', `${role} not found (give a path to hash, or sha256:<digest>)`, { file: r.path });
+  const d = await hashModel(r.path, { signal });
+  return {
+    role,
+    digest: d.digest,
+    name: r.name ?? basename(resolve(r.path)),
+    uri: r.uri ?? pathToFileURL(resolve(r.path)).href,
+    ...(r.usage ? { usage: r.usage } : {}),
+  };
+}
+
+/** Hashes the model, builds the stage's attestation, signs it and stores it in the registry. */
+export async function attest(options: AttestOptions): Promise<Attestation> {
+  let subject: { name: string; digest: string };
+  if (options.modelPath) {
+    const d = await hashModel(options.modelPath, { signal: options.signal, onProgress: options.onProgress });
+    subject = { name: options.subjectName ?? d.name, digest: d.digest };
+    if (options.subjectDigest && `sha256:${digestHex(options.subjectDigest, 'subject digest')}` !== d.digest) {
+      throw new InputError('DIGEST_MISMATCH', `the model on disk has digest ${d.digest}, not ${options.subjectDigest}`, { file: options.modelPath });
+    }
+  } else if (options.subjectDigest) {
+    subject = { name: options.subjectName ?? 'model', digest: `sha256:${digestHex(options.subjectDigest, 'subject digest')}` };
+  } else {
+    throw new InputError('USAGE', 'attest needs the model (a path) or its digest');
+  }
+  const deps: (DependencyInput & { role: Role })[] = [];
+  const add = async (refs: InputRef[] | undefined, role: Role): Promise<void> => {
+    for (const r of refs ?? []) deps.push(await resolveInput(r, role, options.signal));
+  };
+  await add(options.baseModels, 'base-model');
+  await add(options.adapters, 'adapter');
+  await add(options.datasets, 'dataset');
+  await add(options.tokenizer ? [options.tokenizer] : undefined, 'tokenizer');
+  await add(options.code, 'code');
+  const statement = buildAttestation({ ...options, subject, dependencies: deps });
+  const bundle = signStatement(statement, options.signer);
+  const entry = options.registry ? await options.registry.put(bundle) : undefined;
+  return { ...(entry ? { id: entry.id, entry } : {}), subject, stage: options.stage, statement, bundle };
+}

@@ -1,0 +1,94 @@
+import type { ChainLink, ChainResult } from './verify-chain';
+
+export type LineageFormat = 'text' | 'json' | 'mermaid';
+
+export function renderLineage(result: ChainResult, format: LineageFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(result, null, 2)}\n`;
+    case 'mermaid':
+      return renderMermaid(result);
+    default:
+      return renderTree(result);
+  }
+}
+
+const short = (d: string): string => `${d.slice(0, 19)}…`;
+
+function children(result: ChainResult, link: ChainLink): ChainLink[] {
+  return result.links.filter((l) => l.consumer?.digest === link.digest);
+}
+
+function describeLink(l: ChainLink): string {
+  const parts = [`${l.stage}`, `"${l.name}"`, short(l.digest), `signed by ${l.signer}`];
+  if (l.time) parts.push(l.time);
+  if (l.runId) parts.push(`run ${l.runId}`);
+  for (const a of l.annotations) parts.push(`+ ${a.stage} by ${a.signer}`);
+  return parts.join('  ');
+}
+
+/** The chain as a tree, deployed model first, inputs indented below what consumed them. */
+function renderTree(result: ChainResult): string {
+  const out: string[] = [];
+  const datasets = new Set(result.links.flatMap((l) => l.inputs.filter((i) => i.role === 'dataset').map((i) => i.digest)));
+  const head = { verified: 'VERIFIED', failed: 'FAILED', unverified: 'UNVERIFIED (no policy: signatures not checked)' }[result.verdict];
+  out.push(`${head} lineage of ${result.model.path ?? result.model.digest}  ${result.model.digest}`);
+  out.push(`  ${result.links.length} stage(s), ${datasets.size} dataset(s)`);
+  const root = result.links.find((l) => l.depth === 0);
+  const walk = (l: ChainLink, prefix: string, last: boolean, role?: string): void => {
+    const branch = role ? (last ? '└─ ' : '├─ ') : '';
+    out.push(`${prefix}${branch}${role ? `${role}: ` : ''}${describeLink(l)}`);
+    const next = prefix + (role ? (last ? '   ' : '│  ') : '');
+    // Each child renders itself once it knows whether it is the last one.
+    const rows: ((isLast: boolean) => void)[] = [];
+    for (const dep of l.inputs.filter((x) => x.role !== 'base-model' && x.role !== 'adapter')) {
+      rows.push((isLast) => out.push(`${next}${isLast ? '└─ ' : '├─ '}${dep.role}${dep.usage ? ` (${dep.usage})` : ''}: ${dep.name ? `"${dep.name}" ` : ''}${short(dep.digest)}`));
+    }
+    for (const r of result.externalRoots.filter((x) => x.consumer.digest === l.digest)) {
+      rows.push((isLast) => out.push(`${next}${isLast ? '└─ ' : '├─ '}${r.consumer.role}: ${r.name ? `"${r.name}" ` : ''}${short(r.digest)}  allowed by policy (no attestation)`));
+    }
+    for (const k of children(result, l)) rows.push((isLast) => walk(k, next, isLast, k.consumer?.role));
+    for (const dep of l.inputs.filter((x) => (x.role === 'base-model' || x.role === 'adapter') && x.digest !== l.digest)) {
+      const shown = result.links.some((x) => x.digest === dep.digest) || result.externalRoots.some((x) => x.digest === dep.digest);
+      if (!shown) rows.push((isLast) => out.push(`${next}${isLast ? '└─ ' : '├─ '}${dep.role}: ${dep.name ? `"${dep.name}" ` : ''}${short(dep.digest)}  NO TRUSTED ATTESTATION`));
+    }
+    rows.forEach((row, i) => row(i === rows.length - 1));
+  };
+  if (root) walk(root, '', true);
+  if (result.problems.length > 0) {
+    out.push('');
+    out.push('Problems:');
+    for (const p of result.problems) out.push(`  ${p.code}${p.digest ? ` ${short(p.digest)}` : ''}: ${p.message}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** A Mermaid flowchart: inputs at the top, the deployed model at the bottom. */
+function renderMermaid(result: ChainResult): string {
+  const ids = new Map<string, string>();
+  const id = (digest: string, prefix: string): string => {
+    let v = ids.get(digest);
+    if (!v) ids.set(digest, (v = `${prefix}${ids.size}`));
+    return v;
+  };
+  const esc = (s: string): string => s.replace(/"/g, '#quot;');
+  const out = ['graph TD'];
+  for (const l of result.links) {
+    out.push(`  ${id(l.digest, 'm')}["${esc(l.name)}<br/>${l.stage}<br/>${short(l.digest)}<br/>by ${esc(l.signer)}"]`);
+  }
+  for (const r of result.externalRoots) out.push(`  ${id(r.digest, 'x')}["${esc(r.name ?? 'external model')}<br/>${short(r.digest)}<br/>allowed by policy"]`);
+  for (const l of result.links) {
+    for (const i of l.inputs) {
+      if (i.role === 'base-model' || i.role === 'adapter') {
+        if (!ids.has(i.digest)) out.push(`  ${id(i.digest, 'u')}["${esc(i.name ?? 'unattested')}<br/>${short(i.digest)}<br/>MISSING"]`);
+        out.push(`  ${id(i.digest, 'u')} -->|${i.role}| ${id(l.digest, 'm')}`);
+      } else {
+        if (!ids.has(i.digest)) out.push(`  ${id(i.digest, 'd')}[("${esc(i.name ?? i.role)}<br/>${short(i.digest)}")]`);
+        out.push(`  ${id(i.digest, 'd')} -.->|${i.role}| ${id(l.digest, 'm')}`);
+      }
+    }
+  }
+  const flagged = new Set(result.problems.filter((p) => p.digest).map((p) => p.digest!));
+  for (const d of flagged) if (ids.has(d)) out.push(`  style ${ids.get(d)} stroke:#d00,stroke-width:3px`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,323 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isProvenanceError } from '../errors';
+import type { HashProgress } from '../hash/hash-files';
+import { mlProvenanceFromStatement, digestHex } from '../attest/statement';
+import { SLSA_PROVENANCE_V1, type Dependency, type MlProvenance, type Stage } from '../attest/types';
+import { parseStrictJson } from '../io/json';
+import { hashModel } from '../model/hash-model';
+import { DEFAULT_STAGE_RANK, type Policy } from '../policy/policy';
+import type { Registry } from '../registry/registry';
+import { parseBundle } from '../sigstore/bundle';
+import type { Problem, Signer } from '../verify/result';
+import { verifySignature } from '../verify/signature';
+
+/** One attestation that passed signature verification under the policy. */
+export interface VerifiedAttestation {
+  id: string;
+  location: string;
+  /** Names of the policy signers whose trust verifies it. */
+  signers: string[];
+  signer?: Signer;
+  provenance: MlProvenance;
+}
+
+export interface ChainLink {
+  digest: string;
+  name: string;
+  stage: Stage;
+  attestation: string;
+  signer: string;
+  signerDetail?: Signer;
+  /** When the stage finished (or started), as the signed attestation says. */
+  time?: string;
+  runId?: string;
+  builderId: string;
+  inputs: Dependency[];
+  /** Attestations about the same artifact that did not change it (evaluation, release). */
+  annotations: { stage: Stage; attestation: string; signer: string; time?: string }[];
+  depth: number;
+  /** The link that consumed this one, and how. */
+  consumer?: { digest: string; role: 'base-model' | 'adapter' };
+}
+
+/** A base model or adapter the policy allows to start a chain without an attestation. */
+export interface ChainRoot {
+  digest: string;
+  consumer: { digest: string; role: 'base-model' | 'adapter' };
+  name?: string;
+  uri?: string;
+}
+
+export interface ChainProblem extends Problem {
+  /** The artifact the problem is about. */
+  digest?: string;
+}
+
+export interface ChainResult {
+  verdict: 'verified' | 'failed' | 'unverified';
+  model: { digest: string; path?: string };
+  links: ChainLink[];
+  externalRoots: ChainRoot[];
+  problems: ChainProblem[];
+}
+
+export interface VerifyChainOptions {
+  registry: Registry;
+  /** Without a policy nothing is verified: the result is 'unverified', for drawing lineage only. */
+  policy?: Policy;
+  /** The deployed model on disk: hashed to find its attestations. */
+  modelPath?: string;
+  /** …or its digest, when the model is not at hand. */
+  digest?: string;
+  now?: Date;
+  /** Re-hash inputs whose uri is a local file or folder, to catch swaps (default true). */
+  checkArtifacts?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: HashProgress) => void;
+}
+
+const DAY_MS = 86_400_000;
+
+/** What an absent policy means for the walk: no signer, stage or list rule applies. */
+const OPEN_POLICY: Policy = {
+  source: '(none)',
+  signers: [],
+  stageSigners: {},
+  requiredStages: [],
+  stageRank: DEFAULT_STAGE_RANK,
+  datasets: { allow: [], deny: [] },
+  baseModels: { allow: [], deny: [] },
+  flagged: [],
+};
+
+/**
+ * Walks from a model's root digest through every attestation's base-model and adapter
+ * inputs to the first stage, verifying each signature against the policy and checking
+ * stage rules, order, flags, allow/deny lists, age and (optionally) the inputs on disk.
+ * Every problem carries a reason code; nothing doubtful passes.
+ */
+export async function verifyChain(options: VerifyChainOptions): Promise<ChainResult> {
+  const { registry } = options;
+  const policy = options.policy ?? OPEN_POLICY;
+  const now = options.now ?? new Date();
+  const problems: ChainProblem[] = [];
+  const links: ChainLink[] = [];
+  const externalRoots: ChainRoot[] = [];
+  const add = (code: string, message: string, digest?: string): void => {
+    problems.push({ code, message, ...(digest ? { digest } : {}) });
+  };
+
+  let top: string;
+  if (options.modelPath) {
+    top = (await hashModel(options.modelPath, { signal: options.signal, onProgress: options.onProgress })).digest;
+    if (options.digest && `sha256:${digestHex(options.digest, 'model digest')}` !== top) {
+      add('DIGEST_MISMATCH', `the model on disk has digest ${top}, not ${options.digest}`, top);
+    }
+  } else if (options.digest) {
+    top = `sha256:${digestHex(options.digest, 'model digest')}`;
+  } else {
+    throw new Error('verifyChain needs modelPath or digest');
+  }
+
+  const flaggedDigest = new Map(policy.flagged.filter((f) => f.digest).map((f) => [f.digest!, f.reason]));
+  const flaggedKey = new Map(policy.flagged.filter((f) => f.keyId).map((f) => [f.keyId!, f.reason]));
+  const visited = new Set<string>();
+  const artifactChecks = new Map<string, string | undefined>();
+
+  const visit = async (digest: string, depth: number, consumer?: { digest: string; stage: Stage; role: 'base-model' | 'adapter'; dep: Dependency }): Promise<void> => {
+    if (visited.has(digest)) return;
+    visited.add(digest);
+    const found = await attestationsFor(registry, options.policy, digest);
+    for (const f of found.failures) add(f.code, f.message, digest);
+    const verified = found.verified;
+    const label = consumer ? `${consumer.role} ${consumer.dep.name ? `"${consumer.dep.name}" ` : ''}${digest} of the ${consumer.stage} stage` : `the model ${digest}`;
+    const producers = verified.filter((a) => !a.provenance.dependencies.some((d) => d.role === 'base-model' && d.digest === digest));
+    if (producers.length === 0) {
+      if (consumer && policy.baseModels.allow.includes(digest)) {
+        externalRoots.push({ digest, consumer: { digest: consumer.digest, role: consumer.role }, name: consumer.dep.name, uri: consumer.dep.uri });
+        return;
+      }
+      if (found.failures.length === 0) add('MISSING_LINK', `no trusted attestation produced ${label}`, digest);
+      return;
+    }
+    // Re-attestations of the same artifact: the newest one speaks for it.
+    const producer = producers.sort((a, b) => timeOf(b).localeCompare(timeOf(a)))[0]!;
+    const annotations = verified.filter((a) => !producers.includes(a));
+    const p = producer.provenance;
+    const link: ChainLink = {
+      digest,
+      name: p.subject.name,
+      stage: p.stage,
+      attestation: producer.id,
+      signer: pickSigner(policy, producer, p.stage),
+      signerDetail: producer.signer,
+      time: p.finishedOn ?? p.startedOn,
+      runId: p.trainingRunId,
+      builderId: p.builderId,
+      inputs: p.dependencies,
+      annotations: annotations.map((a) => ({ stage: a.provenance.stage, attestation: a.id, signer: pickSigner(policy, a, a.provenance.stage), time: a.provenance.finishedOn ?? a.provenance.startedOn })),
+      depth,
+      ...(consumer ? { consumer: { digest: consumer.digest, role: consumer.role } } : {}),
+    };
+    links.push(link);
+
+    for (const a of [producer, ...annotations]) {
+      const stage = a.provenance.stage;
+      const allowed = policy.stageSigners[stage];
+      if (allowed && !a.signers.some((n) => allowed.includes(n))) {
+        add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${a.signers.join(', ')}, but the policy allows only ${allowed.join(', ')} for ${stage}`, digest);
+      }
+      const keyId = a.signer?.keyId;
+      if (keyId && flaggedKey.has(keyId)) add('FLAGGED_SIGNER', `the ${stage} attestation is signed by flagged key ${keyId.slice(0, 16)}…: ${flaggedKey.get(keyId)}`, digest);
+      checkAge(a, stage, digest);
+      if (a !== producer && policy.stageRank[p.stage] > policy.stageRank[stage]) {
+        add('STAGE_OUT_OF_ORDER', `a ${stage} attestation is about a model produced by ${p.stage}, which the policy orders after ${stage}`, digest);
+      }
+    }
+    if (consumer && policy.stageRank[p.stage] > policy.stageRank[consumer.stage]) {
+      add('STAGE_OUT_OF_ORDER', `${p.stage} (${short(digest)}) feeds ${consumer.stage} (${short(consumer.digest)}), but the policy orders ${p.stage} after ${consumer.stage}`, digest);
+    }
+    if (flaggedDigest.has(digest)) add('FLAGGED_ARTIFACT', `${label} is flagged: ${flaggedDigest.get(digest)}`, digest);
+    if (p.stage !== 'pre-training' && !p.dependencies.some((d) => d.role === 'base-model')) {
+      add('MISSING_LINK', `the ${p.stage} attestation ${short(producer.id)} names no base model`, digest);
+    }
+    for (const dep of p.dependencies) {
+      if (flaggedDigest.has(dep.digest)) add('FLAGGED_ARTIFACT', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${p.stage} stage is flagged: ${flaggedDigest.get(dep.digest)}`, digest);
+      if (dep.role === 'dataset') {
+        if (policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest);
+        else if (policy.datasets.allow.length > 0 && !policy.datasets.allow.includes(dep.digest)) {
+          add('DATASET_NOT_ALLOWED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is not on the policy's allow list`, digest);
+        }
+      }
+      if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) {
+        add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest);
+      }
+      if (options.checkArtifacts !== false) await checkArtifact(dep, p.stage, digest);
+    }
+    for (const dep of p.dependencies) {
+      if ((dep.role === 'base-model' || dep.role === 'adapter') && dep.digest !== digest) {
+        await visit(dep.digest, depth + 1, { digest, stage: p.stage, role: dep.role, dep });
+      }
+    }
+  };
+
+  const checkAge = (a: VerifiedAttestation, stage: Stage, digest: string): void => {
+    const max = policy.maxAttestationAgeDays;
+    if (max === undefined) return;
+    const t = a.provenance.finishedOn ?? a.provenance.startedOn;
+    const ms = t ? Date.parse(t) : Number.NaN;
+    if (Number.isNaN(ms)) {
+      add('ATTESTATION_UNDATED', `the ${stage} attestation ${short(a.id)} has no finish time, so its age cannot be checked`, digest);
+    } else if (now.getTime() - ms > max * DAY_MS) {
+      add('ATTESTATION_EXPIRED', `the ${stage} attestation ${short(a.id)} finished ${t}, more than ${max} day(s) ago`, digest);
+    } else if (ms - now.getTime() > DAY_MS) {
+      add('ATTESTATION_FROM_FUTURE', `the ${stage} attestation ${short(a.id)} claims to finish ${t}, in the future`, digest);
+    }
+  };
+
+  const checkArtifact = async (dep: Dependency, stage: Stage, digest: string): Promise<void> => {
+    const path = localPath(dep.uri);
+    if (!path || !existsSync(path)) return;
+    let actual = artifactChecks.get(path);
+    if (!artifactChecks.has(path)) {
+      try {
+        actual = (await hashModel(path, { signal: options.signal })).digest;
+      } catch (err) {
+        if (!isProvenanceError(err) || err.code === 'CANCELLED') throw err;
+        actual = undefined;
+        add('ARTIFACT_UNREADABLE', `${dep.role} at ${path} cannot be hashed: ${err.message}`, digest);
+      }
+      artifactChecks.set(path, actual);
+    }
+    if (actual && actual !== dep.digest) {
+      add('DIGEST_MISMATCH', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}at ${path} now has digest ${actual}, but the ${stage} stage attested ${dep.digest}: it was changed or swapped after it was used`, digest);
+    }
+  };
+
+  await visit(top, 0);
+  const stages = new Set(links.flatMap((l) => [l.stage, ...l.annotations.map((a) => a.stage)]));
+  for (const s of policy.requiredStages) {
+    if (!stages.has(s)) add('REQUIRED_STAGE_MISSING', `the policy requires a ${s} stage, and the chain has none`);
+  }
+  const verdict = problems.length > 0 ? 'failed' : options.policy ? 'verified' : 'unverified';
+  return { verdict, model: { digest: top, ...(options.modelPath ? { path: options.modelPath } : {}) }, links, externalRoots, problems };
+}
+
+function timeOf(a: VerifiedAttestation): string {
+  return a.provenance.finishedOn ?? a.provenance.startedOn ?? '';
+}
+
+function short(id: string): string {
+  return `${id.slice(0, 19)}…`;
+}
+
+function localPath(uri: string | undefined): string | undefined {
+  if (!uri) return undefined;
+  if (uri.startsWith('file://')) {
+    try {
+      return fileURLToPath(uri);
+    } catch {
+      return undefined;
+    }
+  }
+  return uri.startsWith('/') ? uri : undefined;
+}
+
+/** The policy name to report: one allowed for the stage when there is one. */
+function pickSigner(policy: Policy, a: VerifiedAttestation, stage: Stage): string {
+  const allowed = policy.stageSigners[stage];
+  return a.signers.find((n) => !allowed || allowed.includes(n)) ?? a.signers[0] ?? 'unknown';
+}
+
+/** The signer name reported when lineage is drawn without a policy: nothing was verified. */
+export const UNCHECKED = '(signature not checked)';
+
+interface Found {
+  verified: VerifiedAttestation[];
+  failures: { code: string; message: string }[];
+}
+
+/** Every SLSA attestation in the registry for `digest`, verified under the policy's signers. */
+export async function attestationsFor(registry: Registry, policy: Policy | undefined, digest: string): Promise<Found> {
+  const out: Found = { verified: [], failures: [] };
+  for (const entry of await registry.findBySubject(digest)) {
+    if (entry.predicateType !== SLSA_PROVENANCE_V1) continue;
+    const text = await registry.read(entry.id);
+    try {
+      const v = policy ? verifyAttestationText(text, entry.location, policy) : { signers: [UNCHECKED], payload: parseBundle(text, entry.location).envelope.payload, claimed: undefined, signer: undefined };
+      if (!v.signers.length) {
+        out.failures.push({ code: 'UNTRUSTED_SIGNER', message: `attestation ${short(entry.id)}${entry.stage ? ` (${entry.stage})` : ''} is signed by ${v.claimed ?? 'a signer'} that the policy does not trust` });
+        continue;
+      }
+      const provenance = mlProvenanceFromStatement(parseStrictJson(v.payload.toString('utf8'), entry.location), entry.location);
+      if (provenance.subject.digest !== digest) {
+        out.failures.push({ code: 'REGISTRY_INDEX_MISMATCH', message: `attestation ${short(entry.id)} is indexed under ${digest} but is about ${provenance.subject.digest}` });
+        continue;
+      }
+      out.verified.push({ id: entry.id, location: entry.location, signers: v.signers, signer: v.signer, provenance });
+    } catch (err) {
+      if (!isProvenanceError(err)) throw err;
+      out.failures.push({ code: 'ATTESTATION_INVALID', message: `attestation ${short(entry.id)}: ${err.message} [${err.code}]` });
+    }
+  }
+  return out;
+}
+
+/** Verifies one attestation bundle under every signer of a policy; returns the verified payload. */
+export function verifyAttestationText(text: string, file: string, policy: Policy): { signers: string[]; signer?: Signer; payload: Buffer; claimed?: string } {
+  const bundle = parseBundle(text, file);
+  const signers: string[] = [];
+  let signer: Signer | undefined;
+  let claimed: string | undefined;
+  for (const s of policy.signers) {
+    const outcome = verifySignature(bundle, s.trust, file);
+    if (outcome.ok && (!s.subject || outcome.signer?.subject === s.subject)) {
+      signers.push(s.name);
+      signer ??= outcome.signer;
+    } else if (!claimed && outcome.signer) {
+      claimed = outcome.signer.keyId ? `key ${outcome.signer.keyId.slice(0, 16)}…` : outcome.signer.subject ?? outcome.signer.identity;
+    }
+  }
+  return { signers, signer, payload: bundle.envelope.payload, claimed };
+}

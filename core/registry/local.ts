@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError, fsError, isProvenanceError } from '../errors';
+import { writeFileAtomic } from '../io/atomic-write';
+import { isObject } from '../io/json';
+import { summariseBundle } from './describe';
+import type { Registry, RegistryCheck, RegistryEntry, RegistryProblem } from './registry';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const TEMP = /^\..*\.tmp$/;
+
+/**
+ * A content-addressed folder, safe for concurrent writers without locks:
+ *
+ *   blobs/sha256/<hex>.json          the bundle, named by the sha256 of its bytes
+ *   index/<subject hex>/<blob hex>   one small JSON marker per (subject, bundle) pair
+ *
+ * Every file is written to a temporary name and renamed into place, blob before
+ * marker, so a reader sees a whole entry or none, and two writers of the same bundle
+ * write the same bytes to the same name. Nothing is ever rewritten in place.
+ */
+export class LocalRegistry implements Registry {
+  readonly location: string;
+
+  constructor(dir: string) {
+    this.location = resolve(dir);
+  }
+
+  private blobPath(hex: string): string {
+    return join(this.location, 'blobs', 'sha256', `${hex}.json`);
+  }
+
+  private indexDir(subjectHex: string): string {
+    return join(this.location, 'index', subjectHex);
+  }
+
+  async put(bundleText: string): Promise<RegistryEntry> {
+    const summary = summariseBundle(bundleText, 'bundle');
+    const hex = createHash('sha256').update(bundleText, 'utf8').digest('hex');
+    const blob = this.blobPath(hex);
+    if (!existsSync(blob)) writeFileAtomic(blob, bundleText);
+    const marker = JSON.stringify({ id: `sha256:${hex}`, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}) });
+    for (const s of summary.subjects) {
+      const path = join(this.indexDir(s.slice(7)), hex);
+      if (!existsSync(path)) writeFileAtomic(path, marker);
+    }
+    return { id: `sha256:${hex}`, subjects: summary.subjects, predicateType: summary.predicateType, stage: summary.stage, location: blob };
+  }
+
+  async findBySubject(digest: string): Promise<RegistryEntry[]> {
+    const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest;
+    if (!HEX64.test(hex)) throw new InputError('DIGEST_MALFORMED', `"${digest}" is not a sha256 digest`);
+    const dir = this.indexDir(hex);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw fsError(err, dir, 'read the registry index');
+    }
+    const out: RegistryEntry[] = [];
+    for (const name of names.sort()) {
+      if (!HEX64.test(name)) continue; // temporary files of writers in progress
+      const marker = readMarker(join(dir, name));
+      out.push({ id: `sha256:${name}`, subjects: [`sha256:${hex}`], predicateType: marker.predicateType, stage: marker.stage, location: this.blobPath(name) });
+    }
+    return out;
+  }
+
+  async read(id: string): Promise<string> {
+    const hex = id.startsWith('sha256:') ? id.slice(7) : id;
+    if (!HEX64.test(hex)) throw new InputError('DIGEST_MALFORMED', `"${id}" is not a registry entry id (sha256:<64 hex>)`);
+    const path = this.blobPath(hex);
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      const e = fsError(err, path, 'read the registry entry');
+      if (e.code === 'FILE_NOT_FOUND') throw new InputError('REGISTRY_ENTRY_NOT_FOUND', `no entry ${id} in the registry`, { file: this.location });
+      throw e;
+    }
+  }
+
+  async list(): Promise<RegistryEntry[]> {
+    const index = join(this.location, 'index');
+    if (!existsSync(index)) return [];
+    const bySubject = new Map<string, RegistryEntry>();
+    for (const s of readdirSync(index).sort()) {
+      if (!HEX64.test(s)) continue;
+      for (const e of await this.findBySubject(s)) {
+        const prev = bySubject.get(e.id);
+        if (prev) prev.subjects.push(...e.subjects);
+        else bySubject.set(e.id, e);
+      }
+    }
+    return [...bySubject.values()];
+  }
+
+  /** Re-hashes every blob, checks every marker against its blob, and lists leftovers. */
+  async verify(): Promise<RegistryCheck> {
+    const problems: RegistryProblem[] = [];
+    const strayTempFiles: string[] = [];
+    const blobDir = join(this.location, 'blobs', 'sha256');
+    const blobs = new Map<string, string[]>(); // hex -> subjects it names
+    for (const name of safeList(blobDir)) {
+      const path = join(blobDir, name);
+      if (TEMP.test(name)) {
+        strayTempFiles.push(path);
+        continue;
+      }
+      const m = /^([0-9a-f]{64})\.json$/.exec(name);
+      if (!m) {
+        problems.push({ code: 'REGISTRY_UNKNOWN_FILE', message: 'a file that is not a registry blob', location: path });
+        continue;
+      }
+      const bytes = readFileSync(path);
+      if (createHash('sha256').update(bytes).digest('hex') !== m[1]) {
+        problems.push({ code: 'REGISTRY_BLOB_CORRUPT', message: 'content does not match its digest name (damaged or edited)', location: path });
+        continue;
+      }
+      try {
+        blobs.set(m[1]!, summariseBundle(bytes.toString('utf8'), path).subjects);
+      } catch (err) {
+        if (!isProvenanceError(err)) throw err;
+        problems.push({ code: 'REGISTRY_BLOB_UNREADABLE', message: err.message, location: path });
+      }
+    }
+    let entries = 0;
+    const indexed = new Set<string>();
+    const indexDir = join(this.location, 'index');
+    const subjects = safeList(indexDir).filter((s) => HEX64.test(s));
+    for (const s of subjects) {
+      for (const name of safeList(join(indexDir, s))) {
+        const path = join(indexDir, s, name);
+        if (TEMP.test(name)) {
+          strayTempFiles.push(path);
+          continue;
+        }
+        entries++;
+        const names = blobs.get(name);
+        if (!names) {
+          problems.push({ code: 'REGISTRY_DANGLING_INDEX', message: `index entry points to a missing or damaged blob sha256:${name}`, location: path });
+        } else if (!names.includes(`sha256:${s}`)) {
+          problems.push({ code: 'REGISTRY_INDEX_MISMATCH', message: `indexed under sha256:${s}, but the statement does not name that subject`, location: path });
+        } else {
+          indexed.add(`${s}/${name}`);
+        }
+      }
+    }
+    for (const [hex, names] of blobs) {
+      for (const s of names) {
+        if (!indexed.has(`${s.slice(7)}/${hex}`)) {
+          problems.push({ code: 'REGISTRY_UNINDEXED', message: `blob is not indexed under its subject ${s}`, location: this.blobPath(hex) });
+        }
+      }
+    }
+    return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles };
+  }
+}
+
+function readMarker(path: string): { predicateType: string; stage?: string } {
+  try {
+    const m: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (isObject(m) && typeof m.predicateType === 'string') return { predicateType: m.predicateType, ...(typeof m.stage === 'string' ? { stage: m.stage } : {}) };
+  } catch {
+    /* fall through */
+  }
+  return { predicateType: 'unknown' };
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return statSync(dir).isDirectory() ? readdirSync(dir).sort() : [];
+  } catch {
+    return [];
+  }
+}

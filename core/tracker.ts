@@ -1,0 +1,116 @@
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { attest, type Attestation, type InputRef } from './attest/attest';
+import type { Stage } from './attest/types';
+import { verifyChain, type ChainResult } from './chain/verify-chain';
+import { InputError } from './errors';
+import { loadCertificates } from './keys/certificates';
+import { loadPrivateKey } from './keys/keys';
+import { compilePolicy, loadPolicy, type Policy, type PolicyDocument } from './policy/policy';
+import { openRegistry } from './registry/open';
+import type { Registry } from './registry/registry';
+import type { SigningIdentity } from './sign/sign-model';
+
+export interface TrackerOptions {
+  /** A PEM private key path, or a loaded key. */
+  signingKey?: string | KeyObject;
+  passphrase?: string;
+  /** With a certificate, attestations carry the certificate chain instead of a key hint. */
+  certificate?: string | X509Certificate;
+  chain?: (string | X509Certificate)[];
+  /** A registry folder (`.provenance`, `file:PATH`) or an opened Registry; default: the workspace's. */
+  registry?: string | Registry;
+  builderId?: string;
+}
+
+export interface TrackerAttestParams {
+  modelPath?: string;
+  subjectDigest?: string;
+  stage: Stage;
+  trainingRunId?: string;
+  baseModel?: InputRef | InputRef[];
+  adapters?: InputRef[];
+  datasets?: InputRef[];
+  tokenizer?: InputRef;
+  code?: InputRef[];
+  hyperparameters?: Record<string, unknown>;
+  hardware?: { accelerators?: { model: string; count?: number; driver?: string }[] };
+  /** `framework` and `version` describe the framework; anything else is kept as environment. */
+  metadata?: Record<string, unknown>;
+  startedOn?: string;
+  finishedOn?: string;
+}
+
+export interface TrackerVerifyParams {
+  modelPath?: string;
+  digest?: string;
+  /** A policy file, a policy document, or a compiled policy. */
+  policy: string | PolicyDocument | Policy;
+  /** Also require that this attestation is part of the verified chain. */
+  expectedAttestation?: Attestation;
+  now?: Date;
+}
+
+/**
+ * The library face for pipelines: attest each stage as it finishes, verify the chain
+ * before deployment. Thin over attest() and verifyChain().
+ */
+export class ProvenanceTracker {
+  private readonly options: TrackerOptions;
+  readonly registry: Registry;
+
+  constructor(options: TrackerOptions = {}) {
+    this.options = options;
+    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry);
+  }
+
+  private signer(): SigningIdentity {
+    const k = this.options.signingKey;
+    if (!k) throw new InputError('USAGE', 'this tracker has no signingKey, so it cannot attest');
+    const privateKey = typeof k === 'string' ? loadPrivateKey(k, this.options.passphrase) : k;
+    const cert = this.options.certificate;
+    if (!cert) return { kind: 'key', privateKey };
+    const load = (c: string | X509Certificate): X509Certificate[] => (typeof c === 'string' ? loadCertificates(c) : [c]);
+    const [leaf, ...rest] = load(cert);
+    return { kind: 'certificate', privateKey, signingCertificate: leaf!, chain: [...rest, ...(this.options.chain ?? []).flatMap(load)] };
+  }
+
+  async attest(params: TrackerAttestParams): Promise<Attestation> {
+    const { framework, version, ...environment } = params.metadata ?? {};
+    const base = params.baseModel === undefined ? [] : Array.isArray(params.baseModel) ? params.baseModel : [params.baseModel];
+    return attest({
+      modelPath: params.modelPath,
+      subjectDigest: params.subjectDigest,
+      stage: params.stage,
+      trainingRunId: params.trainingRunId,
+      baseModels: base,
+      adapters: params.adapters,
+      datasets: params.datasets,
+      tokenizer: params.tokenizer,
+      code: params.code,
+      hyperparameters: params.hyperparameters,
+      hardware: params.hardware,
+      framework: framework || version ? { ...(framework ? { name: String(framework) } : {}), ...(version ? { version: String(version) } : {}) } : undefined,
+      environment: Object.keys(environment).length > 0 ? environment : undefined,
+      builderId: this.options.builderId,
+      startedOn: params.startedOn,
+      finishedOn: params.finishedOn,
+      signer: this.signer(),
+      registry: this.registry,
+    });
+  }
+
+  async verify(params: TrackerVerifyParams): Promise<ChainResult> {
+    const policy = typeof params.policy === 'string' ? loadPolicy(params.policy) : isCompiled(params.policy) ? params.policy : compilePolicy(params.policy, 'policy');
+    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, digest: params.digest, now: params.now });
+    const expected = params.expectedAttestation;
+    if (expected?.id && !result.links.some((l) => l.attestation === expected.id || l.annotations.some((a) => a.attestation === expected.id))) {
+      result.problems.push({ code: 'EXPECTED_ATTESTATION_MISSING', message: `the expected ${expected.stage} attestation ${expected.id} is not part of the verified chain`, digest: expected.subject.digest });
+      result.verdict = 'failed';
+    }
+    return result;
+  }
+}
+
+function isCompiled(p: PolicyDocument | Policy): p is Policy {
+  return Array.isArray((p as Policy).signers);
+}
