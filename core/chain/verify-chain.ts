@@ -78,6 +78,7 @@ export interface VerifyChainOptions {
 }
 
 const DAY_MS = 86_400_000;
+const GAP_CODES = new Set(['MISSING_LINK', 'UNTRUSTED_SIGNER', 'ATTESTATION_INVALID', 'REGISTRY_INDEX_MISMATCH']);
 
 /** What an absent policy means for the walk: no signer, stage or list rule applies. */
 const OPEN_POLICY: Policy = {
@@ -237,7 +238,9 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
 
   await visit(top, 0);
   const stages = new Set(links.flatMap((l) => [l.stage, ...l.annotations.map((a) => a.stage)]));
-  for (const s of policy.requiredStages) {
+  // Past a gap nothing is known, so a stage missing there is the gap's consequence, already reported.
+  const broken = problems.some((p) => GAP_CODES.has(p.code));
+  for (const s of broken ? [] : policy.requiredStages) {
     if (!stages.has(s)) add('REQUIRED_STAGE_MISSING', `the policy requires a ${s} stage, and the chain has none`);
   }
   const verdict = problems.length > 0 ? 'failed' : options.policy ? 'verified' : 'unverified';
