@@ -15,7 +15,8 @@ export { verifyKeyless, publicGoodTrustMaterial, type KeylessTrust } from './sig
 export * from './keys/keys';
 export { loadCertificates, validateChain, parseCertificate } from './keys/certificates';
 export { signModel, signStatement, signEnvelope, type SignModelOptions, type SignedModel, type SigningIdentity } from './sign/sign-model';
-export { verifyModel, defaultSignaturePath, type VerifyModelOptions } from './verify/verify-model';
+export { verifyModel, type VerifyModelOptions } from './verify/verify-model';
+export { defaultSignaturePath } from './model/signature-path';
 export { verifySignature, type Trust, type SignatureOutcome } from './verify/signature';
 export * from './verify/result';
 export { hashModel, type ModelDigest } from './model/hash-model';

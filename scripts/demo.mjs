@@ -1,44 +1,83 @@
-// The main job on embedded defaults: a small model made here, a local key under
-// .provenance/keys, sign it, verify it, then show what a tampered copy looks like.
+// The main job on embedded defaults: a small model pipeline made here, a local key per
+// stage under .provenance/keys, the local .provenance/ registry. It signs the model,
+// attests each stage, verifies the chain against a policy, and shows what tampering
+// looks like.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 const root = process.cwd();
 const cli = join(root, 'dist', 'cli.js');
 if (!existsSync(cli)) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 
 const work = join(root, '.provenance-demo');
-const model = join(work, 'models', 'classifier_v2');
 rmSync(work, { recursive: true, force: true });
-mkdirSync(join(model, 'tokenizer'), { recursive: true });
-writeFileSync(join(model, 'config.json'), JSON.stringify({ architectures: ['BertForSequenceClassification'], num_labels: 3 }, null, 2));
-writeFileSync(join(model, 'model.safetensors'), randomBytes(256 * 1024));
-writeFileSync(join(model, 'tokenizer', 'vocab.txt'), 'hello\nworld\n');
+/** Deterministic pseudo-weights, so reruns give the same digests. */
+const weights = (seed, size) => {
+  const out = Buffer.alloc(size);
+  let block = createHash('sha256').update(seed).digest();
+  for (let i = 0; i < size; i += 32) {
+    block.copy(out, i);
+    block = createHash('sha256').update(block).digest();
+  }
+  return out;
+};
+const model = (name, files) => {
+  const dir = join(work, name);
+  for (const [rel, content] of Object.entries(files)) {
+    mkdirSync(join(dir, rel, '..'), { recursive: true });
+    writeFileSync(join(dir, rel), content);
+  }
+  return dir;
+};
+const base = model('models/base', { 'config.json': '{"architectures":["BertModel"]}\n', 'model.safetensors': weights('base', 128 * 1024) });
+const data = model('data/reviews', { 'train.jsonl': '{"text":"great","label":2}\n{"text":"awful","label":0}\n' });
+const tuned = model('models/classifier_v2', {
+  'config.json': '{"architectures":["BertForSequenceClassification"],"num_labels":3}\n',
+  'model.safetensors': weights('classifier_v2', 256 * 1024),
+  'tokenizer/vocab.txt': 'hello\nworld\n',
+});
 
-const keyPrefix = join(root, '.provenance', 'keys', 'demo');
-const step = (title, args, { allowFail = false } = {}) => {
+const keys = join(root, '.provenance', 'keys');
+const step = (args, { allowFail = false } = {}) => {
   console.log(`\n$ model-provenance ${args.join(' ')}`);
   const r = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
   if (r.status !== 0 && !allowFail) {
-    console.error(`demo step failed: ${title} (exit ${r.status})`);
+    console.error(`demo step failed (exit ${r.status})`);
     process.exit(r.status ?? 1);
   }
   return r.status;
 };
 
-if (!existsSync(`${keyPrefix}.pem`)) step('generate a local signing key', ['keygen', '--out', keyPrefix]);
-step('sign the model', ['sign', 'key', model, '--private-key', `${keyPrefix}.pem`]);
-step('hash it (the join key for attestations)', ['hash', model]);
-step('verify it, as a deployment gate would', ['verify', '--model', model, '--attestation', join(model, 'model.sig'), '--trusted-keys', join(root, '.provenance', 'keys'), '--format', 'report']);
+for (const k of ['vendor', 'trainer']) if (!existsSync(join(keys, `${k}.pem`))) step(['keygen', '--out', join(keys, k)]);
+step(['attest', base, '--stage', 'pre-training', '--private-key', join(keys, 'vendor.pem'), '--run-id', 'pretrain-001', '--framework', 'pytorch@2.6.0']);
+step(['attest', tuned, '--stage', 'fine-tuning', '--private-key', join(keys, 'trainer.pem'), '--base-model', base, '--dataset', data,
+  '--run-id', 'run-abc123', '--hyperparameter', 'learning_rate=0.0002', '--hyperparameter', 'epochs=3', '--accelerator', 'NVIDIA L4 x1']);
+step(['sign', 'key', tuned, '--private-key', join(keys, 'trainer.pem')]);
+step(['verify', '--model', tuned, '--attestation', join(tuned, 'model.sig'), '--trusted-keys', keys, '--format', 'report']);
 
+const policy = join(work, 'provenance-policy.json');
+writeFileSync(policy, JSON.stringify({
+  $schema: 'https://model-provenance.dev/schemas/provenance-policy/v1.json',
+  signers: { vendor: { publicKey: join(keys, 'vendor.pub.pem') }, trainer: { publicKey: join(keys, 'trainer.pub.pem') } },
+  stages: { 'pre-training': { signers: ['vendor'] }, 'fine-tuning': { signers: ['trainer'] } },
+  requiredStages: ['pre-training', 'fine-tuning'],
+  maxAttestationAgeDays: 365,
+}, null, 2));
+step(['verify', tuned, '--policy', policy]);
+step(['lineage', tuned, '--policy', policy, '--format', 'mermaid']);
+step(['registry', 'verify']);
+
+// Tampering: a changed weight file, then a base model swapped after it was used.
 const tampered = join(work, 'models', 'classifier_v2-tampered');
-cpSync(model, tampered, { recursive: true });
-writeFileSync(join(tampered, 'model.safetensors'), randomBytes(256 * 1024));
-const code = step('verify a tampered copy', ['verify', '--model', tampered, '--attestation', join(tampered, 'model.sig'), '--trusted-keys', join(root, '.provenance', 'keys'), '--format', 'report'], { allowFail: true });
-if (code !== 1) {
-  console.error('demo: the tampered copy should have failed verification with exit 1');
+cpSync(tuned, tampered, { recursive: true });
+writeFileSync(join(tampered, 'model.safetensors'), weights('evil', 256 * 1024));
+const a = step(['verify', '--model', tampered, '--attestation', join(tampered, 'model.sig'), '--trusted-keys', keys, '--format', 'report'], { allowFail: true });
+writeFileSync(join(base, 'model.safetensors'), weights('swapped base', 128 * 1024));
+const b = step(['verify', tuned, '--policy', policy], { allowFail: true });
+if (a !== 1 || b !== 1) {
+  console.error('demo: tampering should have failed verification with exit 1');
   process.exit(1);
 }
-console.log('\ndemo finished: the signed model verified (exit 0) and the tampered copy was refused (exit 1).');
+console.log('\ndemo finished: the signed model and its chain verified (exit 0); the tampered copy and the swapped base model were refused (exit 1).');

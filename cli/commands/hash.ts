@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { defaultSignaturePath, hashModel, relativeInside } from '../../core';
+import { hashModel } from '../../core';
 import { addModelScopeOptions, emit, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
@@ -12,9 +12,9 @@ export function registerHash(program: Command, ctx: CliContext): void {
       .argument('<path>', 'model or dataset file or folder')
       .option('--signature <file>', 'signature to leave out, as sign does (default: PATH/model.sig)'),
   ).action(async (path: string, opts: ModelScopeOptions & { signature?: string }) => {
-    const sig = relativeInside(path, opts.signature ?? defaultSignaturePath(path));
     const d = await hashModel(path, {
-      ignorePaths: [...(opts.ignorePaths ?? []), ...(sig ? [sig] : [])],
+      signaturePath: opts.signature,
+      ignorePaths: opts.ignorePaths,
       ignoreGitPaths: opts.ignoreGitPaths,
       allowSymlinks: opts.allowSymlinks,
       signal: ctx.signal,

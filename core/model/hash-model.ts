@@ -3,7 +3,8 @@ import type { HashProgress } from '../hash/hash-files';
 import { rootDigest } from '../oms/manifest';
 import { computeResources } from '../oms/serialize';
 import type { Resource } from '../oms/types';
-import { enumerateModel, type EnumerateOptions } from './enumerate';
+import { enumerateModel, relativeInside, type EnumerateOptions } from './enumerate';
+import { defaultSignaturePath } from './signature-path';
 
 export interface ModelDigest {
   name: string;
@@ -16,9 +17,11 @@ export interface ModelDigest {
 /** Hashes a model or dataset (file or folder) to the same root digest its OMS signature carries. */
 export async function hashModel(
   path: string,
-  options: EnumerateOptions & { signal?: AbortSignal; onProgress?: (p: HashProgress) => void } = {},
+  options: EnumerateOptions & { signaturePath?: string; signal?: AbortSignal; onProgress?: (p: HashProgress) => void } = {},
 ): Promise<ModelDigest> {
-  const listing = enumerateModel(path, options);
+  // The model's own signature is not part of it, exactly as `sign` leaves it out.
+  const sig = relativeInside(path, options.signaturePath ?? defaultSignaturePath(path));
+  const listing = enumerateModel(path, { ...options, ignorePaths: [...(options.ignorePaths ?? []), ...(sig ? [sig] : [])] });
   const resources = await computeResources(listing, { singleFileName: 'dot', signal: options.signal, onProgress: options.onProgress });
   return {
     name: basename(resolve(path)),

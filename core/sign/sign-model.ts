@@ -10,7 +10,7 @@ import { computeResources, serializationRecord } from '../oms/serialize';
 import { INTOTO_PAYLOAD_TYPE, type Resource, type Statement } from '../oms/types';
 import { serializeBundle, type BundleVersion, type VerificationMaterial } from '../sigstore/bundle';
 import { preAuthEncoding, type DsseEnvelope } from '../sigstore/dsse';
-import { defaultSignaturePath } from '../verify/verify-model';
+import { defaultSignaturePath } from '../model/signature-path';
 
 export type SigningIdentity =
   | { kind: 'key'; privateKey: KeyObject }

@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { InputError, fsError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { nodeHashName } from '../hash/algorithms';
 import { enumerateModel, relativeInside } from '../model/enumerate';
+import { defaultSignaturePath } from '../model/signature-path';
 import { parseOmsPayload, rootDigest } from '../oms/manifest';
 import { computeResources } from '../oms/serialize';
 import { INTOTO_PAYLOAD_TYPE, OMS_PREDICATE_LEGACY_V01, type OmsManifest } from '../oms/types';
@@ -23,16 +24,6 @@ export interface VerifyModelOptions {
   ignoreUnsignedFiles?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
-}
-
-export function defaultSignaturePath(modelPath: string): string {
-  let dir = false;
-  try {
-    dir = statSync(modelPath).isDirectory();
-  } catch {
-    /* reported when the model is read */
-  }
-  return dir ? resolve(modelPath, 'model.sig') : `${modelPath}.sig`;
 }
 
 /**
