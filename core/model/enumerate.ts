@@ -10,6 +10,8 @@ export interface EnumerateOptions {
   ignoreGitPaths?: boolean;
   /** Follow symlinks that stay inside the model root (default false: a symlink is an error). */
   allowSymlinks?: boolean;
+  /** Return an empty listing instead of MODEL_EMPTY (a verifier reports missing files instead). */
+  allowEmpty?: boolean;
 }
 
 export interface ModelFile {
@@ -134,7 +136,7 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
   };
   walk(root, '', new Set([realRoot]));
   files.sort((a, b) => compareCodePoints(a.name, b.name));
-  if (files.length === 0) {
+  if (files.length === 0 && !options.allowEmpty) {
     throw new InputError('MODEL_EMPTY', 'the model has no files to sign after exclusions', { file: modelPath });
   }
   return { root, singleFile: false, files, ignorePaths: [...ignores].sort(compareCodePoints) };

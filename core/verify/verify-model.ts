@@ -95,6 +95,8 @@ async function compareWithDisk(manifest: OmsManifest, options: VerifyModelOption
     // authority on what the signer left out, git paths included.
     ignoreGitPaths: s.ignore_paths ? false : (options.ignoreGitPaths ?? true),
     allowSymlinks: s.allow_symlinks,
+    // Every signed file gone is a verification failure (FILE_MISSING each), not bad input.
+    allowEmpty: true,
   });
   const singleName = manifest.resources.some((r) => fileOf(r.name, s.method) === '.') ? 'dot' : 'basename';
   const actual = await computeResources(listing, {
