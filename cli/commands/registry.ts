@@ -71,15 +71,17 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     .command('verify')
     .description('check the registry for damage: every blob re-hashed, every index entry resolved')
     .option(reg, regHelp)
+    .option('--repair', 'finish interrupted writes: index whole blobs that lack their marker, remove temporary files')
     .addOption(fmt())
-    .action(async (o: { registry?: string; format: string }) => {
+    .action(async (o: { registry?: string; format: string; repair?: boolean }) => {
       const r = openRegistry(o.registry);
-      const check = await r.verify();
+      const check = o.repair ? await r.repair() : await r.verify();
       if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, ...check }, null, 2)}\n`);
       else {
         emit(`${check.ok ? 'OK' : 'DAMAGED'} ${r.location}: ${check.entries} index entr${check.entries === 1 ? 'y' : 'ies'} for ${check.subjects} subject(s)\n`);
         for (const p of check.problems) emit(`  ${p.code} ${p.location ?? ''}: ${p.message}\n`);
-        if (check.strayTempFiles.length > 0) emit(`  note: ${check.strayTempFiles.length} leftover temporary file(s) from interrupted writes (never visible to readers)\n`);
+        if (check.strayTempFiles.length > 0) emit(`  note: ${check.strayTempFiles.length} leftover temporary file(s) from interrupted writes (never visible to readers; --repair removes them)\n`);
+        if (check.unindexedBlobs.length > 0) emit(`  note: ${check.unindexedBlobs.length} whole blob(s) from interrupted writes are not indexed yet (invisible to readers; --repair indexes them)\n`);
       }
       ctx.exitCode = check.ok ? 0 : 1;
     });

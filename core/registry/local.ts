@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, fsError, isProvenanceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -18,7 +18,9 @@ const TEMP = /^\..*\.tmp$/;
  *
  * Every file is written to a temporary name and renamed into place, blob before
  * marker, so a reader sees a whole entry or none, and two writers of the same bundle
- * write the same bytes to the same name. Nothing is ever rewritten in place.
+ * write the same bytes to the same name. Nothing is ever rewritten in place. A writer
+ * stopped between the two renames leaves a whole blob without its marker: invisible,
+ * reported by verify() as unindexed, finished by repair().
  */
 export class LocalRegistry implements Registry {
   readonly location: string;
@@ -147,14 +149,19 @@ export class LocalRegistry implements Registry {
         }
       }
     }
+    const unindexedBlobs: string[] = [];
     for (const [hex, names] of blobs) {
-      for (const s of names) {
-        if (!indexed.has(`${s.slice(7)}/${hex}`)) {
-          problems.push({ code: 'REGISTRY_UNINDEXED', message: `blob is not indexed under its subject ${s}`, location: this.blobPath(hex) });
-        }
-      }
+      if (names.some((s) => !indexed.has(`${s.slice(7)}/${hex}`))) unindexedBlobs.push(this.blobPath(hex));
     }
-    return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles };
+    return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles, unindexedBlobs };
+  }
+
+  async repair(): Promise<RegistryCheck> {
+    const before = await this.verify();
+    // Re-putting a whole blob writes only the markers it lacks; its bytes are unchanged.
+    for (const path of before.unindexedBlobs) await this.put(readFileSync(path, 'utf8'));
+    for (const tmp of before.strayTempFiles) rmSync(tmp, { force: true });
+    return this.verify();
   }
 }
 

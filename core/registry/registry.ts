@@ -28,6 +28,11 @@ export interface RegistryCheck {
   problems: RegistryProblem[];
   /** Leftovers of interrupted writes; never visible to readers, removable. */
   strayTempFiles: string[];
+  /**
+   * Whole blobs whose index marker was never written (a writer stopped between the two
+   * renames). Invisible to readers, so not damage; `repair()` indexes them.
+   */
+  unindexedBlobs: string[];
 }
 
 export interface Registry {
@@ -37,4 +42,6 @@ export interface Registry {
   read(id: string): Promise<string>;
   list(): Promise<RegistryEntry[]>;
   verify(): Promise<RegistryCheck>;
+  /** Finishes interrupted writes: indexes whole unindexed blobs and removes temporary files. */
+  repair(): Promise<RegistryCheck>;
 }

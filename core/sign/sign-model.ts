@@ -1,10 +1,11 @@
 import { sign as cryptoSign, type KeyObject, type X509Certificate } from 'node:crypto';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { InputError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { writeFileAtomic } from '../io/atomic-write';
 import { hashForKey, keyHint } from '../keys/keys';
 import { enumerateModel, relativeInside } from '../model/enumerate';
+import { canonicalResourceName } from '../model/paths';
 import { buildStatement } from '../oms/manifest';
 import { computeResources, serializationRecord } from '../oms/serialize';
 import { INTOTO_PAYLOAD_TYPE, type Resource, type Statement } from '../oms/types';
@@ -73,6 +74,8 @@ export async function signModel(options: SignModelOptions): Promise<SignedModel>
     ignoreGitPaths: options.ignoreGitPaths ?? true,
     allowSymlinks: options.allowSymlinks ?? false,
   });
+  // A name the verifier would refuse (a backslash, say) must not be signed in the first place.
+  for (const f of listing.files) canonicalResourceName(f.name, join(options.modelPath, f.name));
   const serOptions = { hashType: options.hashType, method: options.method, shardSize: options.shardSize, allowSymlinks: options.allowSymlinks };
   const resources = await computeResources(listing, { ...serOptions, singleFileName: 'dot', signal: options.signal, onProgress: options.onProgress });
   const statement = buildStatement(basename(resolve(options.modelPath)), resources, serializationRecord(listing, serOptions));

@@ -246,3 +246,10 @@ describe('sign then verify', () => {
     assert.equal((await verifyModel({ modelPath: m, trust: { kind: 'key', keys: trusted } })).verdict, 'verified');
   });
 });
+
+test('a file name the verifier would refuse is refused at signing time', async () => {
+  const dir = tempDir();
+  const m = makeModel(join(dir, 'model'), { 'ok.bin': 'x', 'a\\b.bin': 'y' });
+  const pair = generateKeyPair('P-256');
+  await assert.rejects(signModel({ modelPath: m, signer: { kind: 'key', privateKey: createPrivateKey(pair.privateKeyPem) } }), (e: Error & { code?: string; file?: string }) => e.code === 'PATH_UNSAFE' && /a\\b\.bin$/.test(e.file ?? ''));
+});
