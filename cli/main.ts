@@ -10,6 +10,7 @@ import { registerValidate } from './commands/validate';
 import { registerAttest } from './commands/attest';
 import { registerLineage } from './commands/chain';
 import { registerRegistry } from './commands/registry';
+import { registerManifest } from './commands/manifest';
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerAttest(program, ctx);
   registerLineage(program, ctx);
   registerRegistry(program, ctx);
+  registerManifest(program, ctx);
   for (const c of program.commands) propagateExitOverride(c);
 
   try {

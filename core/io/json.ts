@@ -1,6 +1,15 @@
 import { createScanner, SyntaxKind, ScanError } from 'jsonc-parser';
 import { InputError } from '../errors';
 
+/** A JSON syntax or duplicate-key error that knows where it is, for editors. */
+export class JsonError extends InputError {
+  readonly offset: number;
+  constructor(code: string, message: string, options: { file?: string; offset: number; cause?: unknown }) {
+    super(code, message, options);
+    this.offset = options.offset;
+  }
+}
+
 /** 1-based line and column of a UTF-16 offset, for messages a person can jump to. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
@@ -27,12 +36,12 @@ export function parseStrictJson(text: string, file: string): unknown {
   } catch (err) {
     const at = syntaxError(text);
     const { line, column } = lineColumn(text, at.offset);
-    throw new InputError('JSON_MALFORMED', `malformed JSON at line ${line} column ${column}: ${at.reason}`, { file, cause: err });
+    throw new JsonError('JSON_MALFORMED', `malformed JSON at line ${line} column ${column}: ${at.reason}`, { file, cause: err, offset: at.offset });
   }
   const duplicate = findDuplicateKey(text);
   if (duplicate) {
     const { line, column } = lineColumn(text, duplicate.offset);
-    throw new InputError('JSON_DUPLICATE_KEY', `duplicate key "${duplicate.key}" at line ${line} column ${column}`, { file });
+    throw new JsonError('JSON_DUPLICATE_KEY', `duplicate key "${duplicate.key}" at line ${line} column ${column}`, { file, offset: duplicate.offset });
   }
   return value;
 }

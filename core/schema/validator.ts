@@ -2,11 +2,14 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import mlProvenanceSchema from '../../schemas/ml-provenance.schema.json';
 import policySchema from '../../schemas/provenance-policy.schema.json';
+import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
+import { collapseAlternatives } from './collapse';
 
 /** The schemas this project owns, by short name; their `$id`s are stable. */
 export const SCHEMAS = {
   'ml-provenance': mlProvenanceSchema,
   'provenance-policy': policySchema,
+  'mlbom-profile': mlbomProfileSchema,
 } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 
@@ -16,6 +19,11 @@ export interface SchemaError {
   keyword: string;
   message: string;
   params: Record<string, unknown>;
+  /** Where in the schema the rule sits (ajv's schemaPath). */
+  schemaPath: string;
+  /** The finding code and message a profile rule declares (x-code / x-message beside the failing keyword). */
+  ruleCode?: string;
+  ruleMessage?: string;
 }
 
 let ajv: Ajv | undefined;
@@ -24,10 +32,13 @@ const compiled = new Map<SchemaName, ValidateFunction>();
 function instance(): Ajv {
   if (!ajv) {
     // strictRequired is off because oneOf branches name properties declared beside them.
-    ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
     addFormats(ajv);
     // Editor-facing annotation (one description per enum value); no validation meaning.
     ajv.addKeyword({ keyword: 'enumDescriptions', schemaType: 'array' });
+    // Profile rules name the finding code and message they produce.
+    ajv.addKeyword({ keyword: 'x-code', schemaType: 'string' });
+    ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
   }
   return ajv;
 }
@@ -48,23 +59,24 @@ export function validateAgainst(name: SchemaName, value: unknown): SchemaError[]
   return collapse(fn.errors ?? []);
 }
 
-/** Drops the noise of oneOf/anyOf branches when a more specific error sits at the same place. */
 function collapse(errors: ErrorObject[]): SchemaError[] {
-  const out: SchemaError[] = [];
-  const seen = new Set<string>();
-  const specific = new Set(errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if').map((e) => e.instancePath));
-  for (const e of errors) {
-    if ((e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if') && specific.has(e.instancePath)) continue;
-    const message = describe(e);
-    const key = `${e.instancePath}\u0000${message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ pointer: e.instancePath, keyword: e.keyword, message, params: e.params as Record<string, unknown> });
-  }
-  return out;
+  return collapseAlternatives(errors).map((e) => ({
+    pointer: e.instancePath,
+    keyword: e.keyword,
+    message: describe(e),
+    params: e.params as Record<string, unknown>,
+    schemaPath: e.schemaPath,
+    ...ruleOf(e.parentSchema),
+  }));
 }
 
-function describe(e: ErrorObject): string {
+function ruleOf(parent: unknown): { ruleCode?: string; ruleMessage?: string } {
+  if (typeof parent !== 'object' || parent === null) return {};
+  const p = parent as Record<string, unknown>;
+  return typeof p['x-code'] === 'string' ? { ruleCode: p['x-code'], ruleMessage: typeof p['x-message'] === 'string' ? p['x-message'] : undefined } : {};
+}
+
+export function describe(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':

@@ -1,0 +1,77 @@
+import { lineColumn } from '../io/json';
+import type { Finding } from './findings';
+
+export interface FileFindings {
+  file: string;
+  text: string;
+  findings: Finding[];
+}
+
+/** `file:line:col: severity CODE message`, the form editors and CI logs jump to. */
+export function renderFindingsText(results: FileFindings[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    if (r.findings.length === 0) lines.push(`${r.file}: valid`);
+    for (const f of r.findings) {
+      const { line, column } = lineColumn(r.text, f.offset);
+      lines.push(`${r.file}:${line}:${column}: ${f.severity} ${f.code} ${f.message}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderFindingsJson(results: FileFindings[]): string {
+  return `${JSON.stringify(
+    results.map((r) => ({
+      file: r.file,
+      findings: r.findings.map((f) => ({ ...lineColumn(r.text, f.offset), ...f })),
+    })),
+    null,
+    2,
+  )}\n`;
+}
+
+declare const PACKAGE_VERSION: string;
+
+/** SARIF 2.1.0 for code-scanning upload and pull-request annotations. */
+export function renderFindingsSarif(results: FileFindings[], docsBase = 'https://model-provenance.dev/docs/findings#'): string {
+  const codes = [...new Set(results.flatMap((r) => r.findings.map((f) => f.code)))].sort();
+  const level = (s: Finding['severity']): string => (s === 'info' ? 'note' : s);
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'model-provenance',
+            version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev',
+            informationUri: 'https://model-provenance.dev',
+            rules: codes.map((id) => ({ id, helpUri: `${docsBase}${id}` })),
+          },
+        },
+        results: results.flatMap((r) =>
+          r.findings.map((f) => {
+            const start = lineColumn(r.text, f.offset);
+            const end = lineColumn(r.text, f.offset + f.length);
+            return {
+              ruleId: f.code,
+              ruleIndex: codes.indexOf(f.code),
+              level: level(f.severity),
+              message: { text: f.message },
+              locations: [
+                {
+                  physicalLocation: {
+                    artifactLocation: { uri: r.file.split('\\').join('/') },
+                    region: { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column },
+                  },
+                },
+              ],
+            };
+          }),
+        ),
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}

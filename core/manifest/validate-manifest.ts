@@ -1,0 +1,272 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { ErrorObject } from 'ajv';
+import { hashFiles } from '../hash/hash-files';
+import { isObject } from '../io/json';
+import { hashModel } from '../model/hash-model';
+import { parseJsonDocument, rangeFor, type JsonDocument } from '../json/document';
+import { collapseAlternatives } from '../schema/collapse';
+import { describe, validateAgainst } from '../schema/validator';
+import { CYCLONEDX_VERSIONS, cycloneDxValidator, type CycloneDxVersion } from './cyclonedx-schemas';
+import { capFindings, type Finding } from './findings';
+import { MODEL_PATH_PROPERTY, OMS_ROOT_PROPERTY, RELATION_PROPERTY } from './properties';
+
+export interface ManifestValidationOptions {
+  /** The model folder or file the manifest describes; default: the manifest's model-path property. */
+  modelPath?: string;
+  /** Compare file digests with the files on disk (default true when the model is at hand). */
+  checkDisk?: boolean;
+  maxFindings?: number;
+  signal?: AbortSignal;
+}
+
+export interface ManifestValidation {
+  file: string;
+  specVersion?: string;
+  findings: Finding[];
+  /** The model folder the digests were checked against, when they were. */
+  checkedAgainst?: string;
+}
+
+interface Context {
+  doc: JsonDocument;
+  findings: Finding[];
+}
+
+/**
+ * The one ML-BOM validator, for the CLI and the editor: JSON syntax, the official
+ * CycloneDX schema (with linear-time uniqueItems), our profile, references, and the
+ * digests against the files on disk.
+ */
+export async function validateManifest(text: string, file: string, options: ManifestValidationOptions = {}): Promise<ManifestValidation> {
+  const { validation: v, ctx } = staticPass(text, file);
+  if (options.checkDisk !== false && ctx.doc.value !== undefined && v.specVersion) {
+    const at = await checkDisk(ctx, file, options);
+    if (at) v.checkedAgainst = at;
+  }
+  v.findings = capFindings(ctx.findings, options.maxFindings);
+  return v;
+}
+
+/** Everything that needs no file system: fast enough to run on every keystroke. */
+export function validateManifestStatic(text: string, file: string, maxFindings?: number): ManifestValidation {
+  const { validation, ctx } = staticPass(text, file);
+  return { ...validation, findings: capFindings(ctx.findings, maxFindings) };
+}
+
+function staticPass(text: string, file: string): { validation: ManifestValidation; ctx: Context } {
+  const doc = parseJsonDocument(text, file);
+  const ctx: Context = { doc, findings: [] };
+  const done = (specVersion?: string): { validation: ManifestValidation; ctx: Context } => ({ validation: { file, ...(specVersion ? { specVersion } : {}), findings: ctx.findings }, ctx });
+  for (const e of doc.errors) ctx.findings.push({ code: e.code, severity: 'error', message: e.message, offset: e.offset, length: e.length });
+  if (doc.value === undefined) return done();
+  const bom = doc.value;
+  if (!isObject(bom) || bom.bomFormat !== 'CycloneDX') {
+    ctx.findings.push({ code: 'CDX_NOT_A_BOM', severity: 'error', message: 'not a CycloneDX BOM (bomFormat must be "CycloneDX")', ...rangeFor(doc.tree, '', 'value') });
+    return done();
+  }
+  const version = bom.specVersion;
+  if (!CYCLONEDX_VERSIONS.includes(version as CycloneDxVersion)) {
+    ctx.findings.push({
+      code: 'CDX_SPEC_VERSION',
+      severity: 'error',
+      message: `specVersion ${JSON.stringify(version)} is not supported for ML-BOMs (use ${CYCLONEDX_VERSIONS.join(' or ')})`,
+      ...rangeFor(doc.tree, '/specVersion', 'value'),
+    });
+    return done();
+  }
+  const profile = profileFindings(ctx, bom);
+  schemaFindings(ctx, bom, version as CycloneDxVersion, profile);
+  ctx.findings.push(...profile);
+  return done(version as string);
+}
+
+function schemaFindings(ctx: Context, bom: unknown, version: CycloneDxVersion, profile: Finding[]): void {
+  const validate = cycloneDxValidator(version);
+  if (validate(bom)) return;
+  // A profile finding that explains the same value is more specific than the schema's.
+  const explained = new Set(profile.map((f) => f.pointer));
+  for (const e of collapseAlternatives(validate.errors ?? [])) {
+    if (explained.has(e.instancePath)) continue;
+    ctx.findings.push(schemaFinding(ctx, e));
+  }
+}
+
+function schemaFinding(ctx: Context, e: ErrorObject): Finding {
+  const p = e.params as Record<string, unknown>;
+  const code = `CDX_${e.keyword.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
+  const base = { code, severity: 'error' as const, message: describe(e), pointer: e.instancePath };
+  switch (e.keyword) {
+    case 'required':
+      return { ...base, ...rangeFor(ctx.doc.tree, e.instancePath, 'parent-key'), data: { missingProperty: p.missingProperty } };
+    case 'additionalProperties':
+      return { ...base, ...rangeFor(ctx.doc.tree, e.instancePath, 'key', String(p.additionalProperty)), data: { property: p.additionalProperty } };
+    case 'uniqueItems':
+      return { ...base, ...rangeFor(ctx.doc.tree, `${e.instancePath}/${String(p.i)}`, 'value') };
+    default:
+      return { ...base, ...rangeFor(ctx.doc.tree, e.instancePath, 'value'), ...(e.keyword === 'enum' ? { data: { allowedValues: p.allowedValues } } : {}) };
+  }
+}
+
+/** Walks every object of the BOM with its JSON Pointer, without recursion. */
+function* objects(root: unknown): Generator<[Record<string, unknown>, string]> {
+  const stack: [unknown, string][] = [[root, '']];
+  while (stack.length > 0) {
+    const [node, ptr] = stack.pop()!;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${ptr}/${i}`]);
+    } else if (isObject(node)) {
+      yield [node, ptr];
+      for (const k of Object.keys(node).reverse()) stack.push([node[k], `${ptr}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`]);
+    }
+  }
+}
+
+const REF_ARRAYS = new Set(['dependsOn', 'provides', 'assemblies']);
+
+function profileFindings(ctx: Context, bom: Record<string, unknown>): Finding[] {
+  const out: Finding[] = [];
+  const at = (pointer: string, kind: 'value' | 'parent-key' = 'value'): { offset: number; length: number } => rangeFor(ctx.doc.tree, pointer, kind);
+
+  // Rules a schema can say: our profile schema, each rule with its own code.
+  for (const e of validateAgainst('mlbom-profile', bom)) {
+    if (!e.ruleCode) continue;
+    out.push({ code: e.ruleCode, severity: 'error', message: e.ruleMessage ?? e.message, pointer: e.pointer, ...at(e.pointer, e.keyword === 'required' ? 'parent-key' : 'value') });
+  }
+
+  const refs = new Set<string>();
+  const uses: [string, string][] = [];
+  for (const [obj, ptr] of objects(bom)) {
+    if (typeof obj['bom-ref'] === 'string') refs.add(obj['bom-ref']);
+    if (typeof obj.ref === 'string' && !ptr.endsWith('/externalReferences')) uses.push([obj.ref, `${ptr}/ref`]);
+    for (const k of REF_ARRAYS) {
+      const list = obj[k];
+      if (Array.isArray(list)) list.forEach((r, i) => typeof r === 'string' && uses.push([r, `${ptr}/${k}/${i}`]));
+    }
+    if (ptr.match(/^\/compositions\/\d+$/) && Array.isArray(obj.dependencies)) {
+      obj.dependencies.forEach((r, i) => typeof r === 'string' && uses.push([r, `${ptr}/dependencies/${i}`]));
+    }
+    if (Array.isArray(obj.hashes)) {
+      obj.hashes.forEach((h, i) => {
+        if (isObject(h) && typeof h.content === 'string' && /^[a-z0-9-]+:/i.test(h.content)) {
+          const replacement = h.content.slice(h.content.indexOf(':') + 1);
+          const pointer = `${ptr}/hashes/${i}/content`;
+          out.push({
+            code: 'MLBOM_HASH_PREFIXED',
+            severity: 'error',
+            message: `CycloneDX hash values are plain hex: drop the "${h.content.slice(0, h.content.indexOf(':') + 1)}" prefix`,
+            pointer,
+            data: { replacement },
+            ...at(pointer),
+          });
+        }
+      });
+    }
+    // Ancestors describe other models: what a person must state about them belongs in their own BOMs.
+    if (obj.type === 'machine-learning-model' && !ptr.includes('/pedigree/')) out.push(...modelComponentFindings(obj, ptr, at));
+  }
+  for (const [r, pointer] of uses) {
+    if (!refs.has(r)) out.push({ code: 'MLBOM_REF_DANGLING', severity: 'error', message: `"${r}" does not name any bom-ref in this BOM`, pointer, ...at(pointer) });
+  }
+  return out;
+}
+
+const RELATIONS = ['finetune', 'adapter', 'merge', 'quantized', 'distilled', 'converted'];
+
+function modelComponentFindings(c: Record<string, unknown>, ptr: string, at: (p: string, k?: 'value' | 'parent-key') => { offset: number; length: number }): Finding[] {
+  const out: Finding[] = [];
+  const name = typeof c.name === 'string' ? c.name : 'the model';
+  const where = at(typeof c.name === 'string' ? `${ptr}/name` : ptr);
+  const person = (what: string, why: string): Finding => ({ code: 'MLBOM_NEEDS_PERSON', severity: 'warning', message: `${name}: ${what} is missing; ${why}`, pointer: ptr, data: { missingProperty: what }, ...where });
+  if (!c.licenses) out.push(person('licenses', 'a person must state the model license'));
+  const card = c.modelCard;
+  if (!isObject(card)) {
+    out.push({ code: 'MLBOM_MODEL_CARD_MISSING', severity: 'warning', message: `${name} has no modelCard`, pointer: ptr, data: { missingProperty: 'modelCard' }, ...where });
+  } else if (!isObject(card.considerations)) {
+    out.push(person('modelCard.considerations', 'a person must describe intended use, limitations and ethical considerations'));
+  }
+  if (isObject(card) && isObject(card.modelParameters) && Array.isArray(card.modelParameters.datasets)) {
+    card.modelParameters.datasets.forEach((d, i) => {
+      if (isObject(d) && d.ref === undefined) {
+        const p = `${ptr}/modelCard/modelParameters/datasets/${i}`;
+        out.push({ code: 'MLBOM_DATASET_INLINE', severity: 'warning', message: 'inline dataset entries carry no digest: reference a data component with a SHA-256 hash instead', pointer: p, ...at(p) });
+      }
+    });
+  }
+  const pedigree = c.pedigree;
+  if (isObject(pedigree) && Array.isArray(pedigree.ancestors)) {
+    pedigree.ancestors.forEach((a, i) => {
+      if (!isObject(a) || !Array.isArray(a.properties)) return;
+      a.properties.forEach((p, j) => {
+        if (isObject(p) && p.name === RELATION_PROPERTY && !RELATIONS.includes(String(p.value))) {
+          const pp = `${ptr}/pedigree/ancestors/${i}/properties/${j}/value`;
+          out.push({ code: 'MLBOM_RELATION_UNKNOWN', severity: 'error', message: `relation ${JSON.stringify(p.value)} is not one of ${RELATIONS.join(', ')}`, pointer: pp, data: { allowedValues: RELATIONS }, ...at(pp) });
+        }
+      });
+    });
+  }
+  return out;
+}
+
+function property(c: Record<string, unknown>, name: string): string | undefined {
+  if (!Array.isArray(c.properties)) return undefined;
+  const p = c.properties.find((x) => isObject(x) && x.name === name);
+  return isObject(p) && typeof p.value === 'string' ? p.value : undefined;
+}
+
+/** Re-hashes the model's files and compares them with the manifest, per file and at the root. */
+async function checkDisk(ctx: Context, file: string, options: ManifestValidationOptions): Promise<string | undefined> {
+  const bom = ctx.doc.value as Record<string, unknown>;
+  const models = [...objects(bom)].filter(([o]) => o.type === 'machine-learning-model');
+  let checked: string | undefined;
+  for (const [model, ptr] of models) {
+    const rel = options.modelPath ?? property(model, MODEL_PATH_PROPERTY);
+    if (!rel) continue;
+    const root = options.modelPath ? resolve(options.modelPath) : resolve(dirname(resolve(file)), rel);
+    if (!existsSync(root)) {
+      ctx.findings.push({ code: 'MLBOM_MODEL_NOT_FOUND', severity: 'warning', message: `the model at ${root} is not here: digests not checked`, pointer: ptr, ...rangeFor(ctx.doc.tree, ptr, 'value') });
+      continue;
+    }
+    checked = root;
+    const isDir = statSync(root).isDirectory();
+    const files = Array.isArray(model.components) ? model.components : [];
+    const jobs: { name: string; path: string; size: number; pointer: string; expected: string }[] = [];
+    files.forEach((f, i) => {
+      if (!isObject(f) || f.type !== 'file' || typeof f.name !== 'string' || !Array.isArray(f.hashes)) return;
+      const hi = f.hashes.findIndex((h) => isObject(h) && h.alg === 'SHA-256' && typeof h.content === 'string');
+      if (hi === -1) return;
+      const expected = String((f.hashes[hi] as Record<string, unknown>).content).toLowerCase().replace(/^sha256:/, '');
+      const path = isDir ? join(root, f.name) : root;
+      const fp = `${ptr}/components/${i}`;
+      if (!existsSync(path)) {
+        ctx.findings.push({ code: 'MLBOM_FILE_MISSING', severity: 'error', message: `${f.name} is listed but not in ${root}`, pointer: `${fp}/name`, ...rangeFor(ctx.doc.tree, `${fp}/name`, 'value') });
+        return;
+      }
+      jobs.push({ name: f.name, path, size: statSync(path).size, pointer: `${fp}/hashes/${hi}/content`, expected });
+    });
+    const hashed = await hashFiles(jobs, { signal: options.signal });
+    hashed.forEach((h, i) => {
+      const j = jobs[i]!;
+      if (h.digest !== j.expected) {
+        ctx.findings.push({
+          code: 'MLBOM_DIGEST_MISMATCH',
+          severity: 'error',
+          message: `${j.name} has changed: the file's SHA-256 is ${h.digest}, the manifest says ${j.expected}`,
+          pointer: j.pointer,
+          data: { replacement: h.digest, expected: j.expected, file: j.path },
+          ...rangeFor(ctx.doc.tree, j.pointer, 'value'),
+        });
+      }
+    });
+    const root256 = property(model, OMS_ROOT_PROPERTY);
+    if (root256) {
+      const actual = (await hashModel(root, { signal: options.signal })).digest.slice('sha256:'.length);
+      if (actual !== root256.replace(/^sha256:/, '')) {
+        const i = (model.properties as unknown[]).findIndex((p) => isObject(p) && p.name === OMS_ROOT_PROPERTY);
+        const pointer = `${ptr}/properties/${i}/value`;
+        ctx.findings.push({ code: 'MLBOM_ROOT_DIGEST_MISMATCH', severity: 'error', message: `the model's root digest is now ${actual}, the manifest says ${root256}`, pointer, data: { replacement: actual }, ...rangeFor(ctx.doc.tree, pointer, 'value') });
+      }
+    }
+  }
+  return checked;
+}
