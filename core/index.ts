@@ -40,3 +40,5 @@ export { capFindings, type Finding, type Severity } from './manifest/findings';
 export { renderFindingsText, renderFindingsJson, renderFindingsSarif, type FileFindings } from './manifest/render-findings';
 export { generateManifest, factsFromConfig, type GenerateManifestOptions, type ModelFacts } from './manifest/generate';
 export * from './manifest/properties';
+export { exportSpdx3, type SpdxExport, type Unmapped } from './manifest/export-spdx';
+export { signManifest, manifestSubject, CYCLONEDX_PREDICATE } from './manifest/sign-manifest';

@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
+  InputError,
+  exportSpdx3,
+  isObject,
+  loadPrivateKey,
+  parseStrictJson,
+  signManifest,
   fsError,
   generateManifest,
   loadPolicy,
@@ -13,7 +19,7 @@ import {
   writeFileAtomic,
   type FileFindings,
 } from '../../core';
-import { emit } from '../options';
+import { emit, passphrase, requireOption } from '../options';
 import type { CliContext } from '../context';
 
 export function registerManifest(program: Command, ctx: CliContext): void {
@@ -75,9 +81,62 @@ export function registerManifest(program: Command, ctx: CliContext): void {
       emit(o.format === 'json' ? renderFindingsJson(results) : o.format === 'sarif' ? renderFindingsSarif(results) : renderFindingsText(results));
       ctx.exitCode = results.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
     });
+  registerManifestExtras(manifest, ctx);
 }
 
 /** Beside the model, never inside it: a file added to the model would change its digest. */
+function readBom(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw fsError(err, file, 'read the manifest');
+  }
+  const bom = parseStrictJson(text, file);
+  if (!isObject(bom) || bom.bomFormat !== 'CycloneDX') throw new InputError('CDX_NOT_A_BOM', 'not a CycloneDX BOM', { file });
+  return bom;
+}
+
+export function registerManifestExtras(manifest: Command, ctx: CliContext): void {
+  manifest
+    .command('export')
+    .description('export an ML-BOM as SPDX 3.0.1 JSON-LD (AI and Dataset profiles)')
+    .argument('<file>', 'CycloneDX manifest')
+    .addOption(new Option('--to <format>', 'target format').choices(['spdx3']).default('spdx3'))
+    .option('--output <file>', 'where to write it (default: stdout)')
+    .action((file: string, o: { output?: string }) => {
+      const { document, unmapped } = exportSpdx3(readBom(file));
+      const text = `${JSON.stringify(document, null, 2)}\n`;
+      if (o.output) writeFileAtomic(o.output, text);
+      else emit(text);
+      // Never silently: say what had no SPDX home and where it went.
+      if (unmapped.length > 0) {
+        process.stderr.write(`note: ${unmapped.length} CycloneDX field(s) have no SPDX 3.0.1 counterpart:\n`);
+        for (const u of unmapped) process.stderr.write(`  ${u.pointer} -> ${u.keptAs === 'comment' ? 'named in the SpdxDocument comment' : 'kept as a CycloneDX property extension'}\n`);
+      }
+      if (o.output) emit(`wrote ${o.output}\n`);
+    });
+
+  manifest
+    .command('sign')
+    .description('sign a manifest as an in-toto attestation (predicateType https://cyclonedx.org/bom) about the model, stored in the registry')
+    .argument('<file>', 'CycloneDX manifest')
+    .option('--private-key <file>', 'signing key (PEM)')
+    .option('--password <passphrase>', 'passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)')
+    .option('--password-file <file>', 'read the passphrase from a file')
+    .option('--registry <spec>', 'registry (default: the workspace .provenance/)')
+    .option('--output <file>', 'also write the signed bundle here')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (file: string, o: { privateKey?: string; password?: string; passwordFile?: string; registry?: string; output?: string; format: string }) => {
+      const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
+      const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, openRegistry(o.registry));
+      if (o.output) writeFileAtomic(o.output, signed.bundle);
+      if (o.format === 'json') emit(`${JSON.stringify({ id: signed.entry?.id, subject: signed.statement.subject[0], registry: signed.entry?.location, output: o.output }, null, 2)}\n`);
+      else emit(`signed manifest ${file} for ${signed.statement.subject[0]!.name} sha256:${signed.statement.subject[0]!.digest.sha256}\n  stored  ${signed.entry?.id} in ${signed.entry?.location}\n`);
+      void ctx;
+    });
+}
+
 export function defaultManifestPath(model: string): string {
   return join(dirname(model), `${basename(model)}.cdx.json`);
 }
