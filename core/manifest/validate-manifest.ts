@@ -217,7 +217,8 @@ function property(c: Record<string, unknown>, name: string): string | undefined 
 /** Re-hashes the model's files and compares them with the manifest, per file and at the root. */
 async function checkDisk(ctx: Context, file: string, options: ManifestValidationOptions): Promise<string | undefined> {
   const bom = ctx.doc.value as Record<string, unknown>;
-  const models = [...objects(bom)].filter(([o]) => o.type === 'machine-learning-model');
+  // Ancestors are other models, described by their own BOMs: only the BOM's own models are on disk here.
+  const models = [...objects(bom)].filter(([o, p]) => o.type === 'machine-learning-model' && !p.includes('/pedigree/'));
   let checked: string | undefined;
   for (const [model, ptr] of models) {
     const rel = options.modelPath ?? property(model, MODEL_PATH_PROPERTY);
