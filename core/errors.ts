@@ -6,12 +6,15 @@ export class ProvenanceError extends Error {
   readonly code: string;
   /** The file the problem is about, when there is one; renderers put it first. */
   readonly file: string | undefined;
+  /** JSON Pointer of the offending value inside that file, for editors. */
+  readonly pointer: string | undefined;
 
-  constructor(code: string, message: string, options: { file?: string; cause?: unknown } = {}) {
+  constructor(code: string, message: string, options: { file?: string; cause?: unknown; pointer?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.file = options.file;
+    this.pointer = options.pointer;
   }
 
   /** One line, file first: what a person reads in a terminal or a CI log. */

@@ -42,3 +42,5 @@ export { generateManifest, factsFromConfig, type GenerateManifestOptions, type M
 export * from './manifest/properties';
 export { exportSpdx3, type SpdxExport, type Unmapped } from './manifest/export-spdx';
 export { signManifest, manifestSubject, CYCLONEDX_PREDICATE } from './manifest/sign-manifest';
+export { detectKind, decodePayload, type DocumentKind, type KindDetection, type Envelope } from './documents/kind';
+export { analyzeDocument, type AnalysisOptions, type DocumentAnalysis } from './documents/analyze';

@@ -17,4 +17,5 @@ const common = {
 
 await build({ ...common, entryPoints: ['cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
 await build({ ...common, entryPoints: ['core/index.ts'], outfile: 'dist/core.js' });
+await build({ ...common, entryPoints: ['server/node-main.ts'], outfile: 'dist/server.js' });
 chmodSync('dist/cli.js', 0o755);

@@ -8,13 +8,13 @@ const URL_SAFE = /^[A-Za-z0-9_-]*={0,2}$/;
  * Buffer.from(…, 'base64') silently skips garbage, which would let a mangled
  * signature decode to different bytes without a word.
  */
-export function decodeBase64(value: unknown, what: string, file?: string): Buffer {
+export function decodeBase64(value: unknown, what: string, file?: string, pointer?: string): Buffer {
   if (typeof value !== 'string') {
-    throw new InputError('BASE64_INVALID', `${what} is not a base64 string`, { file });
+    throw new InputError('BASE64_INVALID', `${what} is not a base64 string`, { file, pointer });
   }
   const s = value.replace(/\s+/g, '');
   if (s.length % 4 === 1 || !(STD.test(s) || URL_SAFE.test(s))) {
-    throw new InputError('BASE64_INVALID', `${what} is not valid base64`, { file });
+    throw new InputError('BASE64_INVALID', `${what} is not valid base64`, { file, pointer });
   }
   return Buffer.from(s, STD.test(s) ? 'base64' : 'base64url');
 }

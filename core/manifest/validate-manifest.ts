@@ -49,13 +49,13 @@ export async function validateManifest(text: string, file: string, options: Mani
 }
 
 /** Everything that needs no file system: fast enough to run on every keystroke. */
-export function validateManifestStatic(text: string, file: string, maxFindings?: number): ManifestValidation {
-  const { validation, ctx } = staticPass(text, file);
+export function validateManifestStatic(text: string, file: string, maxFindings?: number, parsed?: JsonDocument): ManifestValidation {
+  const { validation, ctx } = staticPass(text, file, parsed);
   return { ...validation, findings: capFindings(ctx.findings, maxFindings) };
 }
 
-function staticPass(text: string, file: string): { validation: ManifestValidation; ctx: Context } {
-  const doc = parseJsonDocument(text, file);
+function staticPass(text: string, file: string, parsed?: JsonDocument): { validation: ManifestValidation; ctx: Context } {
+  const doc = parsed ?? parseJsonDocument(text, file);
   const ctx: Context = { doc, findings: [] };
   const done = (specVersion?: string): { validation: ManifestValidation; ctx: Context } => ({ validation: { file, ...(specVersion ? { specVersion } : {}), findings: ctx.findings }, ctx });
   for (const e of doc.errors) ctx.findings.push({ code: e.code, severity: 'error', message: e.message, offset: e.offset, length: e.length });

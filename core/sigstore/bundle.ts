@@ -30,31 +30,31 @@ export interface ParsedBundle {
 export function parseBundle(text: string, file: string): ParsedBundle {
   if (text.trim() === '') throw new InputError('BUNDLE_EMPTY', 'the signature file is empty', { file });
   const doc = parseStrictJson(text, file);
-  if (!isObject(doc)) throw new InputError('BUNDLE_MALFORMED', 'the signature is not a JSON object', { file });
-  if (Object.keys(doc).length === 0) throw new InputError('BUNDLE_EMPTY', 'the signature bundle is an empty object', { file });
+  if (!isObject(doc)) throw new InputError('BUNDLE_MALFORMED', 'the signature is not a JSON object', { file, pointer: '' });
+  if (Object.keys(doc).length === 0) throw new InputError('BUNDLE_EMPTY', 'the signature bundle is an empty object', { file, pointer: '' });
   const version = bundleVersion(doc.mediaType, file);
 
   const vm = doc.verificationMaterial;
   if (!isObject(vm)) {
-    throw new InputError('BUNDLE_NO_VERIFICATION_MATERIAL', 'verificationMaterial is missing: nothing says who signed', { file });
+    throw new InputError('BUNDLE_NO_VERIFICATION_MATERIAL', 'verificationMaterial is missing: nothing says who signed', { file, pointer: '' });
   }
   const tlog = vm.tlogEntries;
-  if (tlog !== undefined && !Array.isArray(tlog)) throw new InputError('BUNDLE_MALFORMED', 'verificationMaterial.tlogEntries is not an array', { file });
+  if (tlog !== undefined && !Array.isArray(tlog)) throw new InputError('BUNDLE_MALFORMED', 'verificationMaterial.tlogEntries is not an array', { file, pointer: '/verificationMaterial/tlogEntries' });
   const tlogEntryCount = Array.isArray(tlog) ? tlog.length : 0;
   const material = readMaterial(vm, version, file);
   if (material.kind === 'certificate' && tlogEntryCount === 0) {
     throw new InputError(
       'BUNDLE_NO_TLOG',
       'a Sigstore (keyless) bundle must carry at least one transparency log entry; tlogEntries is missing or empty',
-      { file },
+      { file, pointer: '/verificationMaterial' },
     );
   }
 
   if (doc.dsseEnvelope === undefined) {
     if (doc.messageSignature !== undefined) {
-      throw new InputError('BUNDLE_NOT_DSSE', 'the bundle holds a message signature, not a DSSE envelope', { file });
+      throw new InputError('BUNDLE_NOT_DSSE', 'the bundle holds a message signature, not a DSSE envelope', { file, pointer: '/messageSignature' });
     }
-    throw new InputError('BUNDLE_NO_ENVELOPE', 'dsseEnvelope is missing: the bundle carries no signed statement', { file });
+    throw new InputError('BUNDLE_NO_ENVELOPE', 'dsseEnvelope is missing: the bundle carries no signed statement', { file, pointer: '' });
   }
   return { version, material, tlogEntryCount, envelope: readEnvelope(doc.dsseEnvelope, file), json: doc };
 }
@@ -67,63 +67,63 @@ function bundleVersion(mediaType: unknown, file: string): BundleVersion {
     mediaType === undefined
       ? 'mediaType is missing; expected a Sigstore bundle media type'
       : `mediaType ${JSON.stringify(mediaType)} is not a Sigstore bundle v0.1-v0.3 media type`,
-    { file },
+    { file, pointer: mediaType === undefined ? '' : '/mediaType' },
   );
 }
 
 function readMaterial(vm: Record<string, unknown>, version: BundleVersion, file: string): VerificationMaterial {
   const present = ['publicKey', 'x509CertificateChain', 'certificate'].filter((k) => vm[k] !== undefined);
   if (present.length === 0) {
-    throw new InputError('BUNDLE_NO_VERIFICATION_MATERIAL', 'verificationMaterial has no publicKey, x509CertificateChain or certificate', { file });
+    throw new InputError('BUNDLE_NO_VERIFICATION_MATERIAL', 'verificationMaterial has no publicKey, x509CertificateChain or certificate', { file, pointer: '/verificationMaterial' });
   }
   if (present.length > 1) {
-    throw new InputError('BUNDLE_MALFORMED', `verificationMaterial has more than one of ${present.join(', ')}`, { file });
+    throw new InputError('BUNDLE_MALFORMED', `verificationMaterial has more than one of ${present.join(', ')}`, { file, pointer: '/verificationMaterial' });
   }
   if (vm.publicKey !== undefined) {
     const pk = vm.publicKey;
-    if (!isObject(pk)) throw new InputError('BUNDLE_MALFORMED', 'verificationMaterial.publicKey is not an object', { file });
+    if (!isObject(pk)) throw new InputError('BUNDLE_MALFORMED', 'verificationMaterial.publicKey is not an object', { file, pointer: '/verificationMaterial/publicKey' });
     const out: VerificationMaterial = { kind: 'publicKey' };
     if (pk.hint !== undefined) {
-      if (typeof pk.hint !== 'string') throw new InputError('BUNDLE_MALFORMED', 'publicKey.hint is not a string', { file });
+      if (typeof pk.hint !== 'string') throw new InputError('BUNDLE_MALFORMED', 'publicKey.hint is not a string', { file, pointer: '/verificationMaterial/publicKey/hint' });
       out.hint = pk.hint;
     }
-    if (pk.rawBytes !== undefined) out.rawBytes = decodeBase64(pk.rawBytes, 'publicKey.rawBytes', file);
+    if (pk.rawBytes !== undefined) out.rawBytes = decodeBase64(pk.rawBytes, 'publicKey.rawBytes', file, '/verificationMaterial/publicKey/rawBytes');
     return out;
   }
   if (vm.x509CertificateChain !== undefined) {
     const chain = vm.x509CertificateChain;
     const certs = isObject(chain) ? chain.certificates : undefined;
     if (!Array.isArray(certs) || certs.length === 0) {
-      throw new InputError('BUNDLE_MALFORMED', 'x509CertificateChain.certificates is missing or empty', { file });
+      throw new InputError('BUNDLE_MALFORMED', 'x509CertificateChain.certificates is missing or empty', { file, pointer: '/verificationMaterial/x509CertificateChain' });
     }
     return {
       kind: 'x509CertificateChain',
-      certificates: certs.map((c, i) => decodeBase64(isObject(c) ? c.rawBytes : undefined, `certificates[${i}].rawBytes`, file)),
+      certificates: certs.map((c, i) => decodeBase64(isObject(c) ? c.rawBytes : undefined, `certificates[${i}].rawBytes`, file, `/verificationMaterial/x509CertificateChain/certificates/${i}/rawBytes`)),
     };
   }
   if (version !== '0.3') {
-    throw new InputError('BUNDLE_MALFORMED', `a single "certificate" is only allowed in bundle v0.3, this is v${version}`, { file });
+    throw new InputError('BUNDLE_MALFORMED', `a single "certificate" is only allowed in bundle v0.3, this is v${version}`, { file, pointer: '/verificationMaterial/certificate' });
   }
   const cert = vm.certificate;
-  return { kind: 'certificate', certificate: decodeBase64(isObject(cert) ? cert.rawBytes : undefined, 'certificate.rawBytes', file) };
+  return { kind: 'certificate', certificate: decodeBase64(isObject(cert) ? cert.rawBytes : undefined, 'certificate.rawBytes', file, '/verificationMaterial/certificate/rawBytes') };
 }
 
 function readEnvelope(env: unknown, file: string): DsseEnvelope {
-  if (!isObject(env)) throw new InputError('BUNDLE_MALFORMED', 'dsseEnvelope is not an object', { file });
-  if (typeof env.payloadType !== 'string') throw new InputError('BUNDLE_MALFORMED', 'dsseEnvelope.payloadType is missing', { file });
-  const payload = decodeBase64(env.payload, 'dsseEnvelope.payload', file);
+  if (!isObject(env)) throw new InputError('BUNDLE_MALFORMED', 'dsseEnvelope is not an object', { file, pointer: '/dsseEnvelope' });
+  if (typeof env.payloadType !== 'string') throw new InputError('BUNDLE_MALFORMED', 'dsseEnvelope.payloadType is missing', { file, pointer: '/dsseEnvelope' });
+  const payload = decodeBase64(env.payload, 'dsseEnvelope.payload', file, '/dsseEnvelope/payload');
   if (!Array.isArray(env.signatures) || env.signatures.length === 0) {
-    throw new InputError('BUNDLE_MALFORMED', 'dsseEnvelope.signatures is missing or empty', { file });
+    throw new InputError('BUNDLE_MALFORMED', 'dsseEnvelope.signatures is missing or empty', { file, pointer: '/dsseEnvelope' });
   }
   if (env.signatures.length !== 1) {
-    throw new InputError('BUNDLE_MALFORMED', `expected exactly one DSSE signature, found ${env.signatures.length}`, { file });
+    throw new InputError('BUNDLE_MALFORMED', `expected exactly one DSSE signature, found ${env.signatures.length}`, { file, pointer: '/dsseEnvelope/signatures' });
   }
   const signatures = env.signatures.map((s, i) => {
-    if (!isObject(s)) throw new InputError('BUNDLE_MALFORMED', `signatures[${i}] is not an object`, { file });
+    if (!isObject(s)) throw new InputError('BUNDLE_MALFORMED', `signatures[${i}] is not an object`, { file, pointer: `/dsseEnvelope/signatures/${i}` });
     if (s.keyid !== undefined && s.keyid !== null && typeof s.keyid !== 'string') {
-      throw new InputError('BUNDLE_MALFORMED', `signatures[${i}].keyid is not a string`, { file });
+      throw new InputError('BUNDLE_MALFORMED', `signatures[${i}].keyid is not a string`, { file, pointer: `/dsseEnvelope/signatures/${i}/keyid` });
     }
-    return { sig: decodeBase64(s.sig, `signatures[${i}].sig`, file), keyid: s.keyid as string | null | undefined };
+    return { sig: decodeBase64(s.sig, `signatures[${i}].sig`, file, `/dsseEnvelope/signatures/${i}/sig`), keyid: s.keyid as string | null | undefined };
   });
   return { payloadType: env.payloadType, payload, signatures };
 }

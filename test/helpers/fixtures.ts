@@ -7,11 +7,17 @@ import { after } from 'node:test';
 export const REPO = resolve(__dirname, '..', '..');
 export const CLI = join(REPO, 'dist', 'cli.js');
 
-/** A temporary folder removed when the test file ends. World-readable so a dropped-privilege child can use it. */
-export function tempDir(prefix = 'mp-test-'): string {
+/**
+ * A temporary folder, world-readable so a dropped-privilege child can use it. Removed
+ * after the current test or suite; with `untilExit`, when the process ends (for folders
+ * made in before() hooks, whose after() would run at once).
+ */
+export function tempDir(prefix = 'mp-test-', options: { untilExit?: boolean } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  if (options.untilExit) process.once('exit', remove);
+  else after(remove);
   return dir;
 }
 

@@ -1,0 +1,113 @@
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { CancelledError, fsError } from '../errors';
+import { isObject, parseStrictJson } from '../io/json';
+import { enumerateModel, type EnumerateOptions, type ModelFile } from '../model/enumerate';
+import { compareCodePoints } from '../model/paths';
+import { FindingSink } from './codes';
+import { SNIFF_BYTES, sniff, worthInspecting, type Sniffed } from './detect';
+import { inspectFileAs } from './inspect-file';
+import { unsafeRelativePath } from './relative-path';
+import { summarise, type ModelConfig } from './summary';
+import type { InspectOptions, ModelInspection } from './types';
+
+export interface InspectModelOptions extends InspectOptions, Pick<EnumerateOptions, 'ignorePaths' | 'allowSymlinks'> {
+  signal?: AbortSignal;
+}
+
+/** config.json and adapter_config.json are small; anything bigger is not a config. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Inspects every file of a model (a folder or a single file) that looks like a model,
+ * checkpoint, index or archive by its bytes or its name, and derives what the manifest
+ * generator needs: architecture, task, parameter count, quantization, base models, and
+ * whether anything fails closed.
+ */
+export async function inspectModel(pathOrDir: string, options: InspectModelOptions = {}): Promise<ModelInspection> {
+  const listing = enumerateModel(pathOrDir, { allowEmpty: true, ignorePaths: options.ignorePaths, allowSymlinks: options.allowSymlinks });
+  const findings = new FindingSink(options.maxFindings ?? 200);
+  const sniffed = listing.files.map((f) => ({ file: f, s: sniffFile(f) }));
+  const where = (f: ModelFile): string => (listing.singleFile ? dirname(listing.root) : dirname(join(listing.root, f.name)));
+
+  // ONNX external data and OpenVINO weights are raw bytes by design: the model that names
+  // them is inspected (and its references checked), the bytes themselves are not.
+  const order = [...sniffed].sort((a, b) => Number(b.s.format === 'onnx') - Number(a.s.format === 'onnx'));
+  const names = new Set(listing.files.map((f) => f.name));
+  const raw = new Set<string>();
+  for (const { file, s } of sniffed) {
+    if (s.format === 'unknown' && s.claim === 'checkpoint-bin' && names.has(file.name.replace(/\.bin$/i, '.xml'))) raw.add(file.name);
+  }
+
+  const files: ModelInspection['files'] = [];
+  const skipped: string[] = [];
+  for (const { file, s } of order) {
+    if (options.signal?.aborted) throw new CancelledError();
+    // Raw data is skipped only while its bytes agree: a pickle named as ONNX data is still inspected.
+    if ((raw.has(file.name) && s.format === 'unknown') || !worthInspecting(s)) {
+      skipped.push(file.name);
+      continue;
+    }
+    const r = inspectFileAs(file.path, file.name, where(file), options);
+    files.push({ ...r, name: file.name });
+    if (r.details.kind === 'onnx') {
+      for (const x of r.details.externalData) {
+        if (!unsafeRelativePath(x.location)) raw.add(posix.normalize(posix.join(posix.dirname(file.name), x.location)));
+      }
+    }
+    // Yield between files so a big folder does not hold the event loop.
+    await new Promise((done) => setImmediate(done));
+  }
+  skipped.sort(compareCodePoints);
+  files.sort((a, b) => compareCodePoints(a.name, b.name));
+
+  const config = listing.singleFile ? {} : readConfigs(listing.root, names, findings);
+  const modelFindings = findings.finish();
+  return {
+    root: listing.root,
+    files,
+    skipped,
+    findings: modelFindings,
+    summary: summarise(files, config, modelFindings),
+  };
+}
+
+function sniffFile(f: ModelFile): Sniffed {
+  let fd: number;
+  try {
+    fd = openSync(f.path, 'r');
+  } catch (err) {
+    throw fsError(err, f.path);
+  }
+  try {
+    const head = Buffer.alloc(Math.min(SNIFF_BYTES, f.size));
+    let n = 0;
+    while (n < head.length) {
+      const got = readSync(fd, head, n, head.length - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    return sniff(head.subarray(0, n), f.name);
+  } catch (err) {
+    throw fsError(err, f.path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readConfigs(root: string, names: Set<string>, findings: FindingSink): ModelConfig {
+  const read = (name: string): Record<string, unknown> | undefined => {
+    if (!names.has(name)) return undefined;
+    const p = join(root, name);
+    try {
+      if (statSync(p).size > MAX_CONFIG_BYTES) throw new Error(`over ${MAX_CONFIG_BYTES} bytes`);
+      const doc = parseStrictJson(readFileSync(p, 'utf8'), name);
+      if (isObject(doc)) return doc;
+      throw new Error('not a JSON object');
+    } catch (err) {
+      findings.add('CONFIG_INVALID', `${name} could not be read: ${(err as Error).message}`, { data: { file: name } });
+      return undefined;
+    }
+  };
+  return { config: read('config.json'), adapterConfig: read('adapter_config.json') };
+}

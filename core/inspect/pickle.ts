@@ -1,0 +1,523 @@
+import type { FindingSink } from './codes';
+import { isAllowedGlobal, isKnownDangerous } from './pickle-allowlist';
+import { Malformed, type Cursor } from './source';
+import type { PickleGlobal } from './types';
+
+export interface PickleLimits {
+  /** Bytes examined (opcodes, arguments read, line bytes) across every pickle of one file. */
+  budget: number;
+  maxListed: number;
+}
+
+/**
+ * What a value on the unpickler's stack is, as far as finding imports needs: strings
+ * (to resolve STACK_GLOBAL through the memo), small ints and tuples (to read torch's
+ * persistent ids), and everything else as one opaque kind. Nothing is ever built.
+ */
+type Val =
+  | { readonly k: 'o' }
+  | { readonly k: 's'; readonly s: string | undefined }
+  | { readonly k: 'i'; readonly n: number }
+  | { readonly k: 't'; readonly items: readonly Val[] }
+  | { readonly k: 'g' };
+
+const OTHER: Val = { k: 'o' };
+const GLOBAL_REF: Val = { k: 'g' };
+const OPAQUE_STR: Val = { k: 's', s: undefined };
+const EMPTY_TUPLE: Val = { k: 't', items: [] };
+
+/** Strings up to this many bytes keep their value (module and attribute names are short). */
+const STR_KEEP = 256;
+/** Total string bytes kept per file; past it strings become opaque (and a STACK_GLOBAL on them is flagged). */
+const RETAIN_BUDGET = 16 * 1024 * 1024;
+const MAX_STACK = 1_000_000;
+const MAX_MEMO = 1_000_000;
+const MAX_STORAGES = 1_000_000;
+const TUPLE_KEEP = 8;
+
+/**
+ * Walks pickle opcodes (protocols 0–5) without executing any: every opcode's argument is
+ * measured and skipped or read with a cap, the stack and memo are tracked abstractly so
+ * STACK_GLOBAL's operands can be traced, and every import is checked against the
+ * allow-list. Fails closed: an unknown opcode, a stack underflow, a missing memo entry or
+ * the end of data before STOP are all MODEL_UNPARSEABLE.
+ */
+export class PickleScanner {
+  readonly globals: PickleGlobal[] = [];
+  globalCount = 0;
+  protocol: number | undefined;
+  pickles = 0;
+  readonly storages = new Map<string, number>();
+  private readonly seen = new Set<string>();
+  private examined = 0;
+  private retained = 0;
+
+  constructor(
+    private readonly sink: FindingSink,
+    private readonly limits: PickleLimits,
+  ) {}
+
+  private spend(n: number, at: number): void {
+    this.examined += n;
+    if (this.examined > this.limits.budget) {
+      throw new Malformed('INSPECTION_LIMIT', `pickle walk stopped after ${this.limits.budget} bytes of opcodes`, at);
+    }
+  }
+
+  private str(bytes: Buffer, encoding: 'utf8' | 'latin1'): Val {
+    if (bytes.length > STR_KEEP || this.retained + bytes.length > RETAIN_BUDGET) return OPAQUE_STR;
+    this.retained += bytes.length;
+    return { k: 's', s: bytes.toString(encoding) };
+  }
+
+  private textVal(s: string): Val {
+    if (s.length > STR_KEEP || this.retained + s.length > RETAIN_BUDGET) return OPAQUE_STR;
+    this.retained += s.length;
+    return { k: 's', s };
+  }
+
+  private record(module: string, name: string, opcode: PickleGlobal['opcode'], offset: number, member: string | undefined, proto: number): void {
+    // Python's unpickler maps Python 2 names for protocols < 3 (fix_imports); only the
+    // one that matters for allowed names is applied, so anything else stays flagged.
+    const mod = proto < 3 && module === '__builtin__' ? 'builtins' : module;
+    const allowed = isAllowedGlobal(mod, name);
+    this.globalCount++;
+    const key = `${mod}.${name}`;
+    if (!this.seen.has(key) && this.globals.length < this.limits.maxListed) {
+      this.seen.add(key);
+      const g: PickleGlobal = { module: mod, name, opcode, offset, allowed };
+      if (member !== undefined) g.member = member;
+      this.globals.push(g);
+    }
+    if (allowed) return;
+    const where = member ? ` in ${member}` : '';
+    const why = isKnownDangerous(mod, name) ? 'a known code-execution primitive' : 'not on the tensor-rebuilding allow-list';
+    this.sink.add('PICKLE_DANGEROUS_GLOBAL', `${opcode} imports ${key} at byte ${offset}${where}: ${why}`, {
+      offset,
+      member,
+      data: { global: key, opcode },
+    });
+  }
+
+  private unresolved(why: string, offset: number, member: string | undefined): void {
+    this.globalCount++;
+    this.sink.add('PICKLE_UNRESOLVED_GLOBAL', `${why} at byte ${offset}${member ? ` in ${member}` : ''}`, { offset, member });
+  }
+
+  /** Walks one pickle from the cursor to its STOP and returns the offset just after it. */
+  walk(cur: Cursor, member?: string): number {
+    this.pickles++;
+    const stack: Val[] = [];
+    const marks: number[] = [];
+    const memo = new Map<string, Val>();
+    let proto = 0;
+
+    const bad = (why: string, at: number): Malformed => new Malformed('MODEL_UNPARSEABLE', `pickle ${why} at byte ${at}${member ? ` in ${member}` : ''}`, at);
+    const frame = (): number => stack.length - (marks.length > 0 ? marks[marks.length - 1]! : 0);
+    const pop = (at: number): Val => {
+      if (frame() <= 0) throw bad('stack underflow', at);
+      return stack.pop()!;
+    };
+    const top = (at: number): Val => {
+      if (frame() <= 0) throw bad('stack underflow', at);
+      return stack[stack.length - 1]!;
+    };
+    const push = (v: Val, at: number): void => {
+      if (stack.length >= MAX_STACK) throw new Malformed('INSPECTION_LIMIT', `pickle stack deeper than ${MAX_STACK}`, at);
+      stack.push(v);
+    };
+    const popMark = (at: number): Val[] => {
+      if (marks.length === 0) throw bad('has no MARK to pop to', at);
+      return stack.splice(marks.pop()!);
+    };
+    const memoPut = (key: string, at: number): void => {
+      const v = top(at);
+      if (!memo.has(key) && memo.size >= MAX_MEMO) throw new Malformed('INSPECTION_LIMIT', `pickle memo larger than ${MAX_MEMO} entries`, at);
+      memo.set(key, v);
+    };
+    const memoGet = (key: string, at: number): Val => {
+      const v = memo.get(key);
+      if (v === undefined) throw bad(`reads memo entry ${key}, which was never stored`, at);
+      return v;
+    };
+    const line = (keep: number, at: number): string | undefined => {
+      const out: number[] = [];
+      let long = false;
+      for (;;) {
+        const b = cur.u8();
+        this.spend(1, at);
+        if (b === 0x0a) break;
+        if (out.length < keep) out.push(b);
+        else long = true;
+      }
+      return long ? undefined : Buffer.from(out).toString('latin1');
+    };
+    const memoKeyLine = (at: number): string => {
+      const t = line(64, at)?.trim().replace(/_/g, '');
+      if (t === undefined || !/^\+?\d+$/.test(t)) throw bad('has a memo index that is not a non-negative decimal', at);
+      return BigInt(t).toString();
+    };
+    const data = (len: number | bigint, kind: 'utf8' | 'latin1' | 'bytes', at: number): Val => {
+      if (typeof len === 'bigint' ? len > BigInt(cur.remaining()) : len > cur.remaining()) throw bad(`argument of ${len} bytes runs past the end of the data`, at);
+      const n = Number(len);
+      if (kind !== 'bytes' && n <= STR_KEEP) {
+        this.spend(n, at);
+        return this.str(cur.bytes(n), kind);
+      }
+      cur.skip(n);
+      return kind === 'bytes' ? OTHER : OPAQUE_STR;
+    };
+    const globalLines = (at: number): [string, string] | undefined => {
+      const m = line(STR_KEEP, at);
+      const n = line(STR_KEEP, at);
+      if (m === undefined || n === undefined) return undefined;
+      return [Buffer.from(m, 'latin1').toString('utf8'), Buffer.from(n, 'latin1').toString('utf8')];
+    };
+    const small = (v: bigint): Val => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? { k: 'i', n: Number(v) } : OTHER);
+
+    for (;;) {
+      const at = cur.pos;
+      const op = cur.u8();
+      this.spend(1, at);
+      switch (op) {
+        case 0x28: // MARK
+          if (marks.length >= MAX_STACK) throw new Malformed('INSPECTION_LIMIT', `more than ${MAX_STACK} open MARKs`, at);
+          marks.push(stack.length);
+          break;
+        case 0x2e: // STOP
+          pop(at);
+          return cur.pos;
+        case 0x30: // POP: the top item, or the mark when the current frame is empty
+          if (frame() > 0) stack.pop();
+          else if (marks.length > 0) marks.pop();
+          else throw bad('stack underflow', at);
+          break;
+        case 0x31: // POP_MARK
+          popMark(at);
+          break;
+        case 0x32: // DUP
+          push(top(at), at);
+          break;
+        case 0x46: // FLOAT
+        case 0x4c: // LONG
+          line(64, at);
+          push(OTHER, at);
+          break;
+        case 0x49: {
+          // INT
+          const t = line(64, at)?.trim();
+          push(t !== undefined && /^[+-]?\d{1,15}$/.test(t) ? { k: 'i', n: Number(t) } : OTHER, at);
+          break;
+        }
+        case 0x4a: // BININT
+          push({ k: 'i', n: cur.i32() }, at);
+          this.spend(4, at);
+          break;
+        case 0x4b: // BININT1
+          push({ k: 'i', n: cur.u8() }, at);
+          this.spend(1, at);
+          break;
+        case 0x4d: // BININT2
+          push({ k: 'i', n: cur.u16() }, at);
+          this.spend(2, at);
+          break;
+        case 0x4e: // NONE
+        case 0x88: // NEWTRUE
+        case 0x89: // NEWFALSE
+        case 0x7d: // EMPTY_DICT
+        case 0x5d: // EMPTY_LIST
+        case 0x8f: // EMPTY_SET
+        case 0x97: // NEXT_BUFFER
+          push(OTHER, at);
+          break;
+        case 0x29: // EMPTY_TUPLE
+          push(EMPTY_TUPLE, at);
+          break;
+        case 0x50: // PERSID
+          line(STR_KEEP, at);
+          push(OTHER, at);
+          break;
+        case 0x51: {
+          // BINPERSID: torch's ('storage', type, key, location, numel[, view]) tuples
+          const pid = pop(at);
+          if (pid.k === 't' && pid.items.length >= 5) {
+            const [tag, , key, , numel] = pid.items;
+            if (tag?.k === 's' && tag.s === 'storage' && key?.k === 's' && key.s !== undefined && numel?.k === 'i' && this.storages.size < MAX_STORAGES) {
+              this.storages.set(`${member ?? ''}\0${key.s}`, numel.n);
+            }
+          }
+          push(OTHER, at);
+          break;
+        }
+        case 0x52: // REDUCE
+        case 0x81: // NEWOBJ
+          pop(at);
+          pop(at);
+          push(OTHER, at);
+          break;
+        case 0x92: // NEWOBJ_EX
+          pop(at);
+          pop(at);
+          pop(at);
+          push(OTHER, at);
+          break;
+        case 0x53: {
+          // STRING: a quoted, backslash-escaped repr
+          const raw = line(STR_KEEP + 2, at);
+          if (raw === undefined) {
+            push(OPAQUE_STR, at);
+            break;
+          }
+          const q = raw[0];
+          if (raw.length < 2 || (q !== '"' && q !== "'") || raw[raw.length - 1] !== q) throw bad('has a STRING argument that is not quoted', at);
+          push(this.textVal(escapeDecode(raw.slice(1, -1))), at);
+          break;
+        }
+        case 0x54: {
+          // BINSTRING: signed 4-byte length
+          const len = cur.i32();
+          if (len < 0) throw bad('has a negative BINSTRING length', at);
+          push(data(len, 'latin1', at), at);
+          break;
+        }
+        case 0x55: // SHORT_BINSTRING
+          push(data(cur.u8(), 'latin1', at), at);
+          break;
+        case 0x56: {
+          // UNICODE: raw-unicode-escape text
+          const raw = line(STR_KEEP * 10, at);
+          push(raw === undefined ? OPAQUE_STR : this.textVal(rawUnicodeEscape(raw)), at);
+          break;
+        }
+        case 0x58: // BINUNICODE
+          push(data(cur.u32(), 'utf8', at), at);
+          break;
+        case 0x8c: // SHORT_BINUNICODE
+          push(data(cur.u8(), 'utf8', at), at);
+          break;
+        case 0x8d: // BINUNICODE8
+          push(data(cur.u64(), 'utf8', at), at);
+          break;
+        case 0x42: // BINBYTES
+          push(data(cur.u32(), 'bytes', at), at);
+          break;
+        case 0x43: // SHORT_BINBYTES
+          push(data(cur.u8(), 'bytes', at), at);
+          break;
+        case 0x8e: // BINBYTES8
+        case 0x96: // BYTEARRAY8
+          push(data(cur.u64(), 'bytes', at), at);
+          break;
+        case 0x8a: {
+          // LONG1
+          const n = cur.u8();
+          if (n > cur.remaining()) throw bad(`argument of ${n} bytes runs past the end of the data`, at);
+          if (n <= 8) {
+            const b = cur.bytes(n);
+            this.spend(n, at);
+            push(n === 0 ? { k: 'i', n: 0 } : small(BigInt.asIntN(n * 8, b.length === 0 ? 0n : leUnsigned(b))), at);
+          } else {
+            cur.skip(n);
+            push(OTHER, at);
+          }
+          break;
+        }
+        case 0x8b: {
+          // LONG4: signed 4-byte length
+          const n = cur.i32();
+          if (n < 0) throw bad('has a negative LONG4 length', at);
+          push(data(n, 'bytes', at), at);
+          break;
+        }
+        case 0x47: // BINFLOAT
+          cur.skip(8);
+          this.spend(8, at);
+          push(OTHER, at);
+          break;
+        case 0x61: // APPEND
+          pop(at);
+          top(at);
+          break;
+        case 0x62: // BUILD
+          pop(at);
+          top(at);
+          break;
+        case 0x73: // SETITEM
+          pop(at);
+          pop(at);
+          top(at);
+          break;
+        case 0x65: // APPENDS
+        case 0x90: // ADDITEMS
+          popMark(at);
+          top(at);
+          break;
+        case 0x75: // SETITEMS
+          if (popMark(at).length % 2 !== 0) throw bad('has an odd number of items for SETITEMS', at);
+          top(at);
+          break;
+        case 0x64: // DICT
+          if (popMark(at).length % 2 !== 0) throw bad('has an odd number of items for DICT', at);
+          push(OTHER, at);
+          break;
+        case 0x6c: // LIST
+        case 0x91: // FROZENSET
+          popMark(at);
+          push(OTHER, at);
+          break;
+        case 0x74: {
+          // TUPLE
+          const items = popMark(at);
+          push(items.length <= TUPLE_KEEP ? { k: 't', items } : OTHER, at);
+          break;
+        }
+        case 0x85: // TUPLE1
+          push({ k: 't', items: [pop(at)] }, at);
+          break;
+        case 0x86: {
+          // TUPLE2
+          const b = pop(at);
+          const a = pop(at);
+          push({ k: 't', items: [a, b] }, at);
+          break;
+        }
+        case 0x87: {
+          // TUPLE3
+          const c = pop(at);
+          const b = pop(at);
+          const a = pop(at);
+          push({ k: 't', items: [a, b, c] }, at);
+          break;
+        }
+        case 0x6f: // OBJ: class and args since the mark
+          if (popMark(at).length < 1) throw bad('has OBJ with no class', at);
+          push(OTHER, at);
+          break;
+        case 0x63: {
+          // GLOBAL "module\nname\n"
+          const g = globalLines(at);
+          if (g) this.record(g[0], g[1], 'GLOBAL', at, member, proto);
+          else this.unresolved('GLOBAL with a name over 256 bytes', at, member);
+          push(GLOBAL_REF, at);
+          break;
+        }
+        case 0x69: {
+          // INST "module\nname\n": import and call with the items since the mark
+          const g = globalLines(at);
+          if (g) this.record(g[0], g[1], 'INST', at, member, proto);
+          else this.unresolved('INST with a name over 256 bytes', at, member);
+          popMark(at);
+          push(OTHER, at);
+          break;
+        }
+        case 0x93: {
+          // STACK_GLOBAL: module and name are the two values below
+          const name = pop(at);
+          const module = pop(at);
+          if (module.k === 's' && name.k === 's' && module.s !== undefined && name.s !== undefined) {
+            this.record(module.s, name.s, 'STACK_GLOBAL', at, member, proto);
+          } else {
+            this.unresolved('STACK_GLOBAL on values that are not traceable strings', at, member);
+          }
+          push(GLOBAL_REF, at);
+          break;
+        }
+        case 0x82: // EXT1
+        case 0x83: // EXT2
+        case 0x84: {
+          // EXT4: a global from the copyreg extension registry, unknowable here
+          const code = op === 0x82 ? cur.u8() : op === 0x83 ? cur.u16() : cur.i32();
+          this.unresolved(`EXT opcode (extension registry code ${code})`, at, member);
+          push(GLOBAL_REF, at);
+          break;
+        }
+        case 0x67: // GET
+          push(memoGet(memoKeyLine(at), at), at);
+          break;
+        case 0x68: // BINGET
+          push(memoGet(String(cur.u8()), at), at);
+          break;
+        case 0x6a: // LONG_BINGET
+          push(memoGet(String(cur.u32()), at), at);
+          break;
+        case 0x70: // PUT
+          memoPut(memoKeyLine(at), at);
+          break;
+        case 0x71: // BINPUT
+          memoPut(String(cur.u8()), at);
+          break;
+        case 0x72: // LONG_BINPUT
+          memoPut(String(cur.u32()), at);
+          break;
+        case 0x94: // MEMOIZE: memo[len(memo)] = top
+          memoPut(String(memo.size), at);
+          break;
+        case 0x80: {
+          // PROTO
+          const v = cur.u8();
+          if (v > 5) throw bad(`declares unsupported protocol ${v}`, at);
+          proto = v;
+          this.protocol = Math.max(this.protocol ?? 0, v);
+          break;
+        }
+        case 0x95: {
+          // FRAME: a length prefix over the opcodes that follow; only its bound matters
+          const len = cur.u64();
+          if (len > BigInt(cur.remaining())) throw bad(`has a FRAME of ${len} bytes that runs past the end of the data`, at);
+          break;
+        }
+        case 0x98: // READONLY_BUFFER
+          top(at);
+          break;
+        default:
+          throw bad(`has unknown opcode 0x${op.toString(16).padStart(2, '0')}`, at);
+      }
+    }
+  }
+
+  /** Elements across the distinct storages seen (a tensor checkpoint's parameter count, buffers included). */
+  storageElements(): number {
+    let total = 0;
+    for (const n of this.storages.values()) total += n;
+    return total;
+  }
+}
+
+function leUnsigned(b: Buffer): bigint {
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  return v;
+}
+
+/** Python's codecs.escape_decode, as the STRING opcode applies it (the result taken as latin-1). */
+export function escapeDecode(s: string): string {
+  if (!s.includes('\\')) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== '\\' || i + 1 >= s.length) {
+      out += c;
+      continue;
+    }
+    const n = s[++i]!;
+    const simple: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
+    if (simple[n] !== undefined) out += simple[n];
+    else if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
+      out += String.fromCharCode(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (/[0-7]/.test(n)) {
+      const m = /^[0-7]{1,3}/.exec(s.slice(i))![0];
+      out += String.fromCharCode(parseInt(m, 8) & 0xff);
+      i += m.length - 1;
+    } else out += `\\${n}`;
+  }
+  return out;
+}
+
+/** Python's raw-unicode-escape decoding: latin-1 bytes, with \uXXXX and \UXXXXXXXX escapes. */
+export function rawUnicodeEscape(s: string): string {
+  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (m, u: string | undefined, U: string | undefined) => {
+    const cp = parseInt((u ?? U)!, 16);
+    return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+  });
+}

@@ -1,0 +1,29 @@
+import type { Connection, TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Registry } from '../core';
+import type { Runtime } from './runtime';
+import type { SchemaService } from './services/schema-service';
+import type { DocumentState, LastVerification } from './services/documents-state';
+import type { TrustState } from './services/trust';
+import type { Settings } from './settings';
+
+/** What every handler shares; handlers hold no state of their own beyond it. */
+export interface ServerContext {
+  connection: Connection;
+  documents: TextDocuments<TextDocument>;
+  runtime: Runtime;
+  settings: Settings;
+  trust: TrustState;
+  /** Where the trust settings came from (user settings only in an untrusted workspace). */
+  trustSource: string;
+  states: Map<string, DocumentState>;
+  lastVerification: Map<string, LastVerification>;
+  schemas: SchemaService;
+  registry(): Registry | undefined;
+  /** Re-runs analysis of every open document (settings changed). */
+  refreshAll(): void;
+  /** Publishes the current findings of a document. */
+  publish(doc: TextDocument): void;
+}
+
+export const DOCS_BASE = 'https://model-provenance.dev/docs/findings#';

@@ -1,0 +1,110 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { findNodeAtOffset, getNodePath, type Node } from 'jsonc-parser';
+import type { Hover, HoverParams } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { decodePayload, isObject, MODEL_PATH_PROPERTY } from '../../core';
+import type { ServerContext } from '../context';
+import { schemaFor } from '../services/schema-service';
+
+const DIGEST = /^(sha256:)?([0-9a-f]{64})$/;
+
+/** Hover: digests, payloads and key hints explained from what we know; anything else from the schema. */
+export class HoverHandler {
+  constructor(private readonly ctx: ServerContext) {}
+
+  async onHover(params: HoverParams): Promise<Hover | null> {
+    const doc = this.ctx.documents.get(params.textDocument.uri);
+    const state = this.ctx.states.get(params.textDocument.uri);
+    if (!doc || !state?.analysis.detection) return null;
+    const offset = doc.offsetAt(params.position);
+    const node = state.analysis.doc.tree ? findNodeAtOffset(state.analysis.doc.tree, offset, true) : undefined;
+    const custom = node ? await this.custom(doc, node) : undefined;
+    if (custom) return { contents: { kind: 'markdown', value: custom }, range: { start: doc.positionAt(node!.offset), end: doc.positionAt(node!.offset + node!.length) } };
+    const schema = schemaFor(state.analysis.detection.kind, state.analysis.doc.value);
+    if (!schema) return null;
+    this.ctx.schemas.associate(doc.uri, schema);
+    return this.ctx.schemas.service.doHover(doc, params.position, this.ctx.schemas.parse(doc));
+  }
+
+  private async custom(doc: TextDocument, node: Node): Promise<string | undefined> {
+    if (node.type !== 'string' || !node.parent || node.parent.type !== 'property') return undefined;
+    const key = node.parent.children?.[0]?.value;
+    if (node.parent.children?.[1] !== node) return undefined;
+    const path = getNodePath(node);
+    const value = String(node.value);
+    if (key === 'payload') return this.payload(value);
+    if (key === 'hint' && path.includes('publicKey')) return this.hint(value);
+    const m = DIGEST.exec(value);
+    if (m) return this.digest(doc, path, m[2]!);
+    return undefined;
+  }
+
+  private payload(b64: string): string {
+    const st = decodePayload({ payload: b64 });
+    if (!isObject(st)) return '**DSSE payload**: not a JSON statement (cannot be decoded)';
+    const subjects = Array.isArray(st.subject) ? st.subject : [];
+    const bd = isObject(st.predicate) && isObject(st.predicate.buildDefinition) ? st.predicate.buildDefinition : undefined;
+    const stage = bd && isObject(bd.externalParameters) ? bd.externalParameters.stage : undefined;
+    const rd = isObject(st.predicate) && isObject(st.predicate.runDetails) ? st.predicate.runDetails : undefined;
+    const resources = isObject(st.predicate) && Array.isArray(st.predicate.resources) ? st.predicate.resources.length : undefined;
+    const lines = ['**Decoded DSSE payload** (in-toto statement, not yet verified here)', '', `- predicateType: \`${String(st.predicateType)}\``];
+    for (const s of subjects.slice(0, 5)) {
+      if (isObject(s)) lines.push(`- subject: \`${String(s.name)}\` sha256:${isObject(s.digest) ? String(s.digest.sha256) : '?'}`);
+    }
+    if (stage) lines.push(`- stage: **${String(stage)}**`);
+    if (rd && isObject(rd.builder)) lines.push(`- builder: ${String(rd.builder.id)}`);
+    if (resources !== undefined) lines.push(`- ${resources} signed file(s)`);
+    lines.push('', 'Run **Show decoded payload** to open it as a document.');
+    return lines.join('\n');
+  }
+
+  private hint(hint: string): string {
+    const match = this.ctx.trust.keys.find((k) => k.hint === hint);
+    if (match) return `**Key hint** matches the trusted key \`${match.source}\``;
+    const n = this.ctx.trust.keys.length;
+    return `**Key hint** \`${hint.slice(0, 16)}…\` matches none of the ${n} trusted key(s)${n === 0 ? ' (set modelProvenance.trustedKeys)' : ''}. Hints only help find a key: every trusted key is tried when verifying.`;
+  }
+
+  private async digest(doc: TextDocument, path: (string | number)[], hex: string): Promise<string> {
+    const state = this.ctx.states.get(doc.uri)!;
+    const lines = [`**sha256:${hex.slice(0, 16)}…**`];
+    const value = state.analysis.doc.value;
+    // A manifest file component: name the file on disk, its size and its status now.
+    const hashesAt = path.lastIndexOf('hashes');
+    if (state.analysis.detection?.kind === 'manifest' && hashesAt > 0) {
+      const component = path.slice(0, hashesAt).reduce<unknown>((v, seg) => (isObject(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[seg] : undefined), value);
+      if (isObject(component) && typeof component.name === 'string') {
+        lines.push(`${component.type === 'data' ? 'dataset' : component.type === 'file' ? 'file' : String(component.type)} \`${component.name}\``);
+        const root = this.modelRoot(doc, value);
+        if (root && component.type === 'file') {
+          const p = existsSync(root) && statSync(root).isDirectory() ? join(root, component.name) : root;
+          if (existsSync(p)) {
+            lines.push(`on disk: \`${p}\`, ${statSync(p).size.toLocaleString('en')} bytes`);
+            const stale = state.semantic.some((f) => f.code === 'MLBOM_DIGEST_MISMATCH' && f.data?.file === p);
+            lines.push(stale ? '**status: modified** since this digest was written' : state.semantic.length || state.abort?.signal.aborted === false ? 'status: matches the file on disk' : 'status: not checked yet');
+          } else lines.push(`**status: missing** (\`${p}\` does not exist)`);
+        }
+      }
+    }
+    const registry = this.ctx.registry();
+    if (registry) {
+      try {
+        const entries = await registry.findBySubject(`sha256:${hex}`);
+        if (entries.length) lines.push(`registry: ${entries.map((e) => e.stage ?? e.predicateType).join(', ')} (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'})`);
+      } catch {
+        /* a registry problem is not a hover's business */
+      }
+    }
+    return lines.join('\n\n');
+  }
+
+  private modelRoot(doc: TextDocument, value: unknown): string | undefined {
+    const file = this.ctx.runtime.fileOf(doc.uri);
+    const meta = isObject(value) && isObject(value.metadata) ? value.metadata : undefined;
+    const model = meta && isObject(meta.component) ? meta.component : undefined;
+    const prop = model && Array.isArray(model.properties) ? model.properties.find((p) => isObject(p) && p.name === MODEL_PATH_PROPERTY) : undefined;
+    if (!file || !isObject(prop) || typeof prop.value !== 'string') return undefined;
+    return resolve(dirname(file), prop.value);
+  }
+}

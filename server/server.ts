@@ -1,0 +1,118 @@
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CodeActionKind, TextDocumentSyncKind, TextDocuments, type Connection, type InitializeResult } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { isProvenanceError, openRegistry, type Registry } from '../core';
+import type { ServerContext } from './context';
+import { CodeActionHandler } from './handlers/code-actions';
+import { COMMANDS, CodeLensHandler } from './handlers/code-lens';
+import { CommandHandler } from './handlers/commands';
+import { CompletionHandler } from './handlers/completion';
+import { DiagnosticsHandler } from './handlers/diagnostics';
+import { HoverHandler } from './handlers/hover';
+import { SymbolHandler } from './handlers/symbols';
+import type { Runtime } from './runtime';
+import { SchemaService } from './services/schema-service';
+import { loadTrust } from './services/trust';
+import { DEFAULT_SETTINGS, normaliseSettings } from './settings';
+
+declare const PACKAGE_VERSION: string;
+
+/**
+ * The language server. Settings arrive from the client (initializationOptions and
+ * didChangeConfiguration): the client decides which are trustworthy (workspace trust),
+ * so the server never reads workspace settings on its own.
+ */
+export function startServer(connection: Connection, runtime: Runtime): void {
+  const documents = new TextDocuments(TextDocument);
+  let root: string | undefined;
+  let registry: Registry | undefined;
+  let registryError = false;
+  const resolvePath = (p: string): string => (isAbsolute(p) || !root ? p : resolve(root, p));
+
+  const ctx: ServerContext = {
+    connection,
+    documents,
+    runtime,
+    settings: DEFAULT_SETTINGS,
+    trust: { keys: [], problems: [] },
+    trustSource: 'defaults',
+    states: new Map(),
+    lastVerification: new Map(),
+    schemas: new SchemaService(),
+    registry: () => {
+      if (!registry && !registryError) {
+        try {
+          registry = openRegistry(ctx.settings.registry ? resolvePath(ctx.settings.registry) : undefined, root ?? process.cwd());
+        } catch (err) {
+          registryError = true;
+          connection.console.warn(`registry unavailable: ${isProvenanceError(err) ? err.oneLine() : String(err)}`);
+        }
+      }
+      return registry;
+    },
+    refreshAll: () => {
+      for (const doc of documents.all()) diagnostics.schedule(doc, 0);
+    },
+    publish: (doc) => diagnostics.publish(doc),
+  };
+  const applySettings = (raw: unknown): void => {
+    const r = (typeof raw === 'object' && raw !== null ? raw : {}) as { modelProvenance?: unknown; trustSource?: unknown };
+    ctx.settings = normaliseSettings(r.modelProvenance ?? raw);
+    ctx.trustSource = typeof r.trustSource === 'string' ? r.trustSource : 'settings';
+    ctx.trust = loadTrust(ctx.settings, resolvePath);
+    registry = undefined;
+    registryError = false;
+  };
+
+  const diagnostics = new DiagnosticsHandler(ctx);
+  const hover = new HoverHandler(ctx);
+  const completion = new CompletionHandler(ctx);
+  const lenses = new CodeLensHandler(ctx);
+  const actions = new CodeActionHandler(ctx);
+  const symbols = new SymbolHandler(ctx);
+  const commands = new CommandHandler(ctx);
+
+  connection.onInitialize((params): InitializeResult => {
+    const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
+    if (folder?.startsWith('file:')) root = fileURLToPath(folder);
+    applySettings(params.initializationOptions?.settings ?? params.initializationOptions);
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: ['"', ':'] },
+        codeLensProvider: { resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        documentSymbolProvider: true,
+        executeCommandProvider: { commands: [COMMANDS.verify], workDoneProgress: true },
+      },
+      serverInfo: { name: 'model-provenance', version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev' },
+    };
+  });
+  connection.onDidChangeConfiguration((p) => {
+    applySettings(p.settings);
+    ctx.refreshAll();
+  });
+
+  // One failing document must never take the server down: every handler answers.
+  const guard = <A extends unknown[], R>(name: string, fn: (...a: A) => R | Promise<R>, fallback: R) => async (...a: A): Promise<R> => {
+    try {
+      return await fn(...a);
+    } catch (err) {
+      connection.console.error(`${name} failed: ${(err as Error)?.message ?? String(err)}`);
+      return fallback;
+    }
+  };
+  documents.onDidOpen((e) => diagnostics.schedule(e.document, 0));
+  documents.onDidChangeContent((e) => diagnostics.schedule(e.document));
+  documents.onDidClose((e) => diagnostics.close(e.document.uri));
+  connection.onHover(guard('hover', (p) => hover.onHover(p), null));
+  connection.onCompletion(guard('completion', (p) => completion.onCompletion(p), null));
+  connection.onCodeLens(guard('codeLens', (p) => lenses.onCodeLens(p), []));
+  connection.onCodeAction(guard('codeAction', (p) => actions.onCodeAction(p), []));
+  connection.onDocumentSymbol(guard('documentSymbol', (p) => symbols.onDocumentSymbol(p), []));
+  commands.register(connection);
+  documents.listen(connection);
+  connection.listen();
+}

@@ -1,0 +1,68 @@
+import { getLanguageService, type JSONDocument, type LanguageService } from 'vscode-json-languageservice';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { SCHEMAS, cycloneDxSchema, type DocumentKind } from '../../core';
+import spdx from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/spdx.SNAPSHOT.schema.json';
+import jsf from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/jsf-0.82.SNAPSHOT.schema.json';
+import cryptoDefs from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/cryptography-defs.SNAPSHOT.schema.json';
+
+const CDX = 'http://cyclonedx.org/schema/';
+
+/** Every schema the editor knows, served from memory: nothing is fetched. */
+const KNOWN: Record<string, unknown> = {
+  [`${CDX}bom-1.6.schema.json`]: cycloneDxSchema('1.6'),
+  [`${CDX}bom-1.7.schema.json`]: cycloneDxSchema('1.7'),
+  [`${CDX}spdx.SNAPSHOT.schema.json`]: spdx,
+  [`${CDX}jsf-0.82.SNAPSHOT.schema.json`]: jsf,
+  [`${CDX}cryptography-defs.SNAPSHOT.schema.json`]: cryptoDefs,
+  [SCHEMAS['ml-provenance'].$id]: SCHEMAS['ml-provenance'],
+  [SCHEMAS['provenance-policy'].$id]: SCHEMAS['provenance-policy'],
+};
+
+/** The schema a document kind is read against, for hover and completion. */
+export function schemaFor(kind: DocumentKind | undefined, value: unknown): string | undefined {
+  if (kind === 'manifest') {
+    const v = typeof value === 'object' && value !== null ? (value as { specVersion?: unknown }).specVersion : undefined;
+    return `${CDX}bom-${v === '1.7' ? '1.7' : '1.6'}.schema.json`;
+  }
+  if (kind === 'policy') return SCHEMAS['provenance-policy'].$id;
+  if (kind === 'ml-attestation') return SCHEMAS['ml-provenance'].$id;
+  return undefined;
+}
+
+/**
+ * vscode-json-languageservice for what it does well (schema hover, completion,
+ * symbols), configured with our schemas and fed from memory. Validation is not its
+ * job here: the core validator does it.
+ */
+export class SchemaService {
+  readonly service: LanguageService;
+  private readonly associations = new Map<string, string>();
+
+  constructor() {
+    this.service = getLanguageService({
+      schemaRequestService: async (uri) => {
+        const s = KNOWN[uri];
+        if (!s) throw new Error(`schema ${uri} is not bundled`);
+        return JSON.stringify(s);
+      },
+    });
+    this.configure();
+  }
+
+  private configure(): void {
+    const schemas = Object.keys(KNOWN).map((uri) => ({ uri, fileMatch: [...this.associations].filter(([, s]) => s === uri).map(([doc]) => doc) }));
+    this.service.configure({ validate: false, allowComments: false, schemas });
+  }
+
+  /** Binds a document to its schema; reconfigures only when the binding changes. */
+  associate(uri: string, schema: string | undefined): void {
+    if (this.associations.get(uri) === schema) return;
+    if (schema) this.associations.set(uri, schema);
+    else this.associations.delete(uri);
+    this.configure();
+  }
+
+  parse(doc: TextDocument): JSONDocument {
+    return this.service.parseJSONDocument(doc);
+  }
+}

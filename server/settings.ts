@@ -1,0 +1,51 @@
+/** The extension's settings, as the server sees them (section `modelProvenance`). */
+export type SeveritySetting = 'error' | 'warning' | 'information' | 'hint' | 'off';
+
+export const CATEGORIES = ['syntax', 'schema', 'profile', 'digest', 'signature', 'chain', 'flagged', 'policy'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export interface Settings {
+  /** Public keys (files or folders) that signatures are checked against. */
+  trustedKeys: string[];
+  policy?: string;
+  registry?: string;
+  /** Per category; unset means the finding's own severity. */
+  severity: Partial<Record<Category, SeveritySetting>>;
+  codeLens: boolean;
+  maxProblems: number;
+  /** Models larger than this are only verified on request, never automatically. */
+  autoVerifySizeLimitMB: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  trustedKeys: [],
+  severity: {},
+  codeLens: true,
+  maxProblems: 200,
+  autoVerifySizeLimitMB: 512,
+};
+
+export function normaliseSettings(raw: unknown): Settings {
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<Settings>;
+  return {
+    trustedKeys: Array.isArray(r.trustedKeys) ? r.trustedKeys.filter((k): k is string => typeof k === 'string') : [],
+    policy: typeof r.policy === 'string' && r.policy ? r.policy : undefined,
+    registry: typeof r.registry === 'string' && r.registry ? r.registry : undefined,
+    severity: typeof r.severity === 'object' && r.severity !== null ? r.severity : {},
+    codeLens: r.codeLens !== false,
+    maxProblems: typeof r.maxProblems === 'number' && r.maxProblems > 0 ? Math.floor(r.maxProblems) : DEFAULT_SETTINGS.maxProblems,
+    autoVerifySizeLimitMB: typeof r.autoVerifySizeLimitMB === 'number' && r.autoVerifySizeLimitMB >= 0 ? r.autoVerifySizeLimitMB : DEFAULT_SETTINGS.autoVerifySizeLimitMB,
+  };
+}
+
+/** Which setting governs a finding code. */
+export function categoryOf(code: string): Category {
+  if (code.startsWith('JSON_')) return 'syntax';
+  if (code.startsWith('FLAGGED_')) return 'flagged';
+  if (code.startsWith('POLICY_')) return 'policy';
+  if (/^(MLBOM_DIGEST_MISMATCH|MLBOM_ROOT_DIGEST_MISMATCH|MLBOM_FILE_MISSING|FILE_MODIFIED|FILE_MISSING|FILE_UNEXPECTED|ROOT_DIGEST_MISMATCH)$/.test(code)) return 'digest';
+  if (/^(SIGNATURE_|KEY_|CERT_|IDENTITY_|ISSUER_|SIGSTORE_)/.test(code)) return 'signature';
+  if (/^(MISSING_LINK|STAGE_|SIGNER_|ATTESTATION_|REQUIRED_STAGE|DIGEST_MISMATCH|UNTRUSTED_SIGNER|DATASET_|BASE_MODEL_)/.test(code)) return 'chain';
+  if (code.startsWith('MLBOM_')) return 'profile';
+  return 'schema';
+}

@@ -1,0 +1,150 @@
+/** Language server services on in-memory documents (the server in process, real JSON-RPC). */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CodeActionRequest, CodeLensRequest, CompletionRequest, DocumentSymbolRequest, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { LspClient, caret } from '../helpers/lsp-client';
+import { makeWorkspace, type Workspace } from '../helpers/workspace';
+
+const codes = (d: { diagnostics: Diagnostic[] }): string[] => d.diagnostics.map((x) => String(x.code));
+
+describe('language server services', () => {
+  let ws: Workspace;
+  let client: LspClient;
+  before(async () => {
+    ws = await makeWorkspace();
+    client = LspClient.inMemory();
+    await client.initialize(ws.rootUri, { modelProvenance: { trustedKeys: ['keys/prod.pub.pem'] }, trustSource: 'test settings' });
+  });
+  after(() => client.connection.dispose());
+
+  test('other JSON files are left alone', async () => {
+    const uri = ws.uri(join(ws.root, 'package.json'));
+    client.open(uri, '{"name": "x", "version": 1');
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(client.diagnostics.get(uri)?.diagnostics.length ?? 0, 0);
+  });
+
+  test('a manifest: schema and profile problems at tight ranges', async () => {
+    const uri = ws.uri(join(ws.root, 'edited.cdx.json'));
+    const text = readFileSync(ws.manifest, 'utf8').replace('"type": "file"', '"type": "fiel"');
+    client.open(uri, text);
+    const d = await client.diagnosticsFor(uri, (x) => codes(x).includes('CDX_ENUM'));
+    const doc = TextDocument.create(uri, 'json', 1, text);
+    const e = d.diagnostics.find((x) => x.code === 'CDX_ENUM')!;
+    assert.equal(doc.getText(e.range), '"fiel"');
+    assert.equal(e.codeDescription?.href, 'https://model-provenance.dev/docs/findings#CDX_ENUM');
+    assert.equal(e.source, 'model-provenance');
+  });
+
+  test('a policy: an unknown key is underlined at the key; a missing key file is reported', async () => {
+    const uri = ws.uri(join(ws.root, 'provenance-policy.json'));
+    const text = JSON.stringify({ signers: { prod: { publicKey: 'keys/missing.pub.pem' } }, stagez: {} }, null, 2);
+    client.open(uri, text);
+    const d = await client.diagnosticsFor(uri, (x) => x.diagnostics.length >= 2);
+    const doc = TextDocument.create(uri, 'json', 1, text);
+    const unknown = d.diagnostics.find((x) => x.code === 'SCHEMA_ADDITIONAL_PROPERTIES')!;
+    assert.equal(doc.getText(unknown.range), '"stagez"');
+    const missing = d.diagnostics.find((x) => x.code === 'POLICY_FILE_NOT_FOUND')!;
+    assert.equal(doc.getText(missing.range), '"keys/missing.pub.pem"');
+  });
+
+  test('hover shows the schema description (caret marker)', async () => {
+    const uri = ws.uri(join(ws.root, 'hover-policy.json'));
+    const { text, position } = caret('{\n  "$schema": "https://model-provenance.dev/schemas/provenance-policy/v1.json",\n  "maxAttestat|ionAgeDays": 30,\n  "signers": {}\n}');
+    client.open(uri, text);
+    await client.diagnosticsFor(uri);
+    const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position });
+    assert.match(JSON.stringify(h?.contents), /finished longer ago than this many days/);
+  });
+
+  test('hover on a DSSE payload decodes it; on a key hint it names the trusted key', async () => {
+    const uri = ws.uri(ws.attestation);
+    const text = readFileSync(ws.attestation, 'utf8');
+    client.open(uri, text);
+    await client.diagnosticsFor(uri);
+    const at = (needle: string): { line: number; character: number } => TextDocument.create(uri, 'json', 1, text).positionAt(text.indexOf(needle) + needle.length + 2);
+    const payload = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at('"payload": "') });
+    assert.match(JSON.stringify(payload?.contents), /stage: \*\*fine-tuning\*\*/);
+    const hint = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at('"hint": "') });
+    assert.match(JSON.stringify(hint?.contents), /matches the trusted key/);
+  });
+
+  test('hover on a manifest digest names the file, its size and its status', async () => {
+    const uri = ws.uri(ws.manifest);
+    const text = readFileSync(ws.manifest, 'utf8');
+    client.open(uri, text);
+    await client.diagnosticsFor(uri);
+    const bom = JSON.parse(text);
+    const h = bom.metadata.component.components.find((c: { name: string }) => c.name === 'model.safetensors').hashes[0].content;
+    const pos = TextDocument.create(uri, 'json', 1, text).positionAt(text.indexOf(h) + 5);
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: pos });
+    const md = JSON.stringify(hover?.contents);
+    assert.match(md, /file `model.safetensors`/);
+    assert.match(md, /4,096 bytes/);
+  });
+
+  test('completion offers property names, stage values and registry digests (caret markers)', async () => {
+    const uri = ws.uri(join(ws.root, 'complete-policy.json'));
+    const a = caret('{\n  "$schema": "https://model-provenance.dev/schemas/provenance-policy/v1.json",\n  "signers": {},\n  "stages": { "|" }\n}');
+    client.open(uri, a.text);
+    await client.diagnosticsFor(uri);
+    const stages = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: a.position });
+    const items = (s: typeof stages): { label: string; detail?: string }[] => (Array.isArray(s) ? s : (s?.items ?? []));
+    const labels = items(stages).map((i) => i.label);
+    for (const s of ['pre-training', 'fine-tuning', 'quantization']) assert.ok(labels.some((l) => String(l).includes(s)), `${s} in ${labels.join(',')}\n${client.logs.join('\n')}`);
+
+    const uri2 = ws.uri(join(ws.root, 'complete-policy-2.json'));
+    const b = caret('{\n  "$schema": "https://model-provenance.dev/schemas/provenance-policy/v1.json",\n  "signers": {},\n  "baseModels": { "allow": ["|"] }\n}');
+    client.open(uri2, b.text);
+    await client.diagnosticsFor(uri2);
+    const digests = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: uri2 }, position: b.position });
+    assert.ok(items(digests).some((i) => /^sha256:[0-9a-f]{64}$/.test(String(i.label)) && /pre-training|fine-tuning/.test(String(i.detail))), 'registry digests offered');
+
+    const uri3 = ws.uri(join(ws.root, 'complete-policy-3.json'));
+    const c = caret('{\n  "$schema": "https://model-provenance.dev/schemas/provenance-policy/v1.json",\n  "signers": {},\n  |\n}');
+    client.open(uri3, c.text);
+    await client.diagnosticsFor(uri3);
+    const props = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: uri3 }, position: c.position });
+    assert.ok(items(props).some((i) => i.label === 'requiredStages'));
+  });
+
+  test('code lenses: verify and decoded payload on a signature; verify and attest on a manifest', async () => {
+    const sigUri = ws.uri(ws.sig);
+    client.open(sigUri, readFileSync(ws.sig, 'utf8'));
+    await client.diagnosticsFor(sigUri);
+    const l1 = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: sigUri } });
+    assert.deepEqual(l1?.map((l) => l.command?.command).sort(), ['modelProvenance.showDecodedPayload', 'modelProvenance.verify']);
+    const l2 = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: ws.uri(ws.manifest) } });
+    assert.deepEqual(l2?.map((l) => l.command?.title).sort(), ['Attest…', 'Verify this model']);
+  });
+
+  test('quick fix: a sha256:-prefixed hash is fixed by the offered edit', async () => {
+    const uri = ws.uri(join(ws.root, 'prefixed.cdx.json'));
+    const original = readFileSync(ws.manifest, 'utf8');
+    const bom = JSON.parse(original);
+    const h = bom.metadata.component.components[0].hashes[0].content;
+    const text = original.replace(`"${h}"`, `"sha256:${h}"`);
+    client.open(uri, text);
+    const d = await client.diagnosticsFor(uri, (x) => codes(x).includes('MLBOM_HASH_PREFIXED'));
+    const diag = d.diagnostics.find((x) => x.code === 'MLBOM_HASH_PREFIXED')!;
+    const actions = await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] } });
+    const fix = actions?.find((a) => 'edit' in a && a.edit) as { edit: { changes: Record<string, { range: Diagnostic['range']; newText: string }[]> } };
+    const doc = TextDocument.create(uri, 'json', 1, text);
+    const fixed = TextDocument.applyEdits(doc, fix.edit.changes[uri]!);
+    assert.equal(fixed, original.replace(/\n$/, '\n'));
+    client.change(uri, fixed);
+    await client.diagnosticsFor(uri, (x) => !codes(x).includes('MLBOM_HASH_PREFIXED'));
+  });
+
+  test('outline: components of a manifest, subject and stage of an attestation', async () => {
+    const m = await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: ws.uri(ws.manifest) } });
+    const names = JSON.stringify(m);
+    assert.match(names, /"name":"classifier"/);
+    assert.match(names, /"name":"model.safetensors"/);
+    const a = await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: ws.uri(ws.attestation) } });
+    assert.match(JSON.stringify(a), /"name":"fine-tuning"/);
+  });
+});
