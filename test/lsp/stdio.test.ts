@@ -1,0 +1,143 @@
+/** The bundled server (dist/server.js) over real LSP stdio, the way an editor runs it. */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CodeActionRequest, CodeLensRequest, CompletionRequest, ExecuteCommandRequest, HoverRequest } from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { LspClient, caret } from '../helpers/lsp-client';
+import { makeWorkspace, type Workspace } from '../helpers/workspace';
+
+describe('bundled language server over stdio', () => {
+  let ws: Workspace;
+  let client: LspClient;
+  before(async () => {
+    ws = await makeWorkspace();
+    client = LspClient.stdio();
+  });
+  after(async () => {
+    if (client.child && client.child.exitCode === null) client.child.kill();
+  });
+
+  test('initialize advertises every feature', async () => {
+    const init = await client.initialize(ws.rootUri, { modelProvenance: { trustedKeys: [ws.pub] }, trustSource: 'user settings' });
+    const c = init.capabilities;
+    assert.ok(c.hoverProvider && c.completionProvider && c.codeLensProvider && c.codeActionProvider && c.documentSymbolProvider);
+    assert.deepEqual(c.executeCommandProvider?.commands, ['modelProvenance.verify']);
+  });
+
+  test('each file kind opens with the expected diagnostics', async () => {
+    // A clean signature of an unchanged model: verified in the background, no problems.
+    client.open(ws.uri(ws.sig), readFileSync(ws.sig, 'utf8'));
+    client.open(ws.uri(ws.manifest), readFileSync(ws.manifest, 'utf8'));
+    client.open(ws.uri(ws.attestation), readFileSync(ws.attestation, 'utf8'));
+    client.open(ws.uri(ws.policy), readFileSync(ws.policy, 'utf8'));
+    for (const f of [ws.sig, ws.attestation, ws.policy]) {
+      const d = await client.diagnosticsFor(ws.uri(f));
+      assert.deepEqual(d.diagnostics.map((x) => x.code), [], f);
+    }
+    const m = await client.diagnosticsFor(ws.uri(ws.manifest));
+    assert.ok(m.diagnostics.every((x) => x.severity !== 1), JSON.stringify(m.diagnostics.map((x) => x.code)));
+    // A bare statement with a stage that is not a stage.
+    const uri = ws.uri(join(ws.root, 'stage.intoto.json'));
+    const bad = JSON.parse(Buffer.from(JSON.parse(readFileSync(ws.attestation, 'utf8')).dsseEnvelope.payload, 'base64').toString());
+    bad.predicate.buildDefinition.externalParameters.stage = 'vibes';
+    const text = JSON.stringify(bad, null, 2);
+    client.open(uri, text);
+    const d = await client.diagnosticsFor(uri, (x) => x.diagnostics.length > 0);
+    const enumError = d.diagnostics.find((x) => x.code === 'SCHEMA_ENUM')!;
+    assert.equal(TextDocument.create(uri, 'json', 1, text).getText(enumError.range), '"vibes"');
+  });
+
+  test('a changed model file shows on its signature after the background check', async () => {
+    const victim = join(ws.model, 'config.json');
+    const original = readFileSync(victim, 'utf8');
+    writeFileSync(victim, '{"architectures":["Evil"]}');
+    try {
+      const uri = ws.uri(ws.sig);
+      client.change(uri, readFileSync(ws.sig, 'utf8'));
+      const d = await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'FILE_MODIFIED'));
+      assert.match(d.diagnostics.find((y) => y.code === 'FILE_MODIFIED')!.message, /config\.json/);
+    } finally {
+      writeFileSync(victim, original);
+    }
+  });
+
+  test('hover and completion answer', async () => {
+    const uri = ws.uri(join(ws.root, 'x', 'provenance-policy.json'));
+    const { text, position } = caret('{\n  "signers": { "prod": { "publicKey": "../keys/prod.pub.pem" } },\n  "requiredStages": ["|"]\n}');
+    client.open(uri, text);
+    await client.diagnosticsFor(uri);
+    const c = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position });
+    const labels = (Array.isArray(c) ? c : (c?.items ?? [])).map((i) => String(i.label));
+    assert.ok(labels.some((l) => l.includes('quantization')), labels.join(','));
+    const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: 6 } });
+    assert.match(JSON.stringify(h?.contents), /Named trusted signers/);
+  });
+
+  test('code lens, then the verify command with progress notifications; the lens shows the result', async () => {
+    const uri = ws.uri(ws.sig);
+    client.change(uri, readFileSync(ws.sig, 'utf8'));
+    await client.diagnosticsFor(uri, (x) => x.diagnostics.length === 0);
+    const lenses = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    const verify = lenses?.find((l) => l.command?.command === 'modelProvenance.verify');
+    assert.ok(verify);
+    client.progress.length = 0;
+    const token = 'verify-1';
+    const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: verify.command!.command, arguments: verify.command!.arguments, workDoneToken: token })) as { verdict: string; summary: string; report: string };
+    assert.equal(r.verdict, 'verified');
+    assert.match(r.summary, /^verified: prod/);
+    assert.match(r.report, /Model verified/);
+    const kinds = client.progress.filter((p) => p.token === token).map((p) => p.value.kind);
+    assert.deepEqual([kinds[0], kinds[kinds.length - 1]], ['begin', 'end']);
+    const after = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    assert.match(String(after?.find((l) => l.command?.command === 'modelProvenance.verify')?.command?.title), /^verified: prod, just now/);
+  });
+
+  test('verify on a binary model file (no document open) names the modified file', async () => {
+    const victim = join(ws.model, 'model.safetensors');
+    const original = readFileSync(victim);
+    writeFileSync(victim, Buffer.alloc(4096, 9));
+    try {
+      const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'modelProvenance.verify', arguments: [{ modelPath: victim }] })) as { verdict: string; summary: string; problems: { code: string; file?: string }[] };
+      assert.equal(r.verdict, 'failed');
+      assert.equal(r.summary, '1 file modified');
+      assert.deepEqual(r.problems.map((p) => [p.code, p.file]), [['FILE_MODIFIED', 'model.safetensors']]);
+    } finally {
+      writeFileSync(victim, original);
+    }
+  });
+
+  test('a quick fix for a stale manifest digest is applied and the diagnostic goes', async () => {
+    const uri = ws.uri(ws.manifest);
+    const victim = join(ws.model, 'config.json');
+    const original = readFileSync(victim, 'utf8');
+    writeFileSync(victim, '{"architectures":["BertForSequenceClassification"],"model_type":"bert","num_labels":3}');
+    try {
+      const text = readFileSync(ws.manifest, 'utf8');
+      client.change(uri, text);
+      const d = await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'MLBOM_DIGEST_MISMATCH'));
+      const diag = d.diagnostics.find((y) => y.code === 'MLBOM_DIGEST_MISMATCH')!;
+      const actions = await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] } });
+      const fix = actions?.find((a) => 'edit' in a && a.title.startsWith('Update digest')) as { title: string; edit: { changes: Record<string, { range: typeof diag.range; newText: string }[]> } };
+      assert.ok(fix, JSON.stringify(actions));
+      assert.match(fix.title, /→/);
+      const fixed = TextDocument.applyEdits(TextDocument.create(uri, 'json', 1, text), fix.edit.changes[uri]!);
+      const v = client.change(uri, fixed);
+      await client.diagnosticsFor(uri, (x) => x.version === v);
+      // Give the background re-hash time to publish too: it must not bring the problem back.
+      await new Promise((r) => setTimeout(r, 1000));
+      const last = client.diagnostics.get(uri)!;
+      assert.equal(last.version, v);
+      assert.deepEqual(last.diagnostics.filter((y) => y.severity === 1).map((y) => y.code), []);
+    } finally {
+      writeFileSync(victim, original);
+    }
+  });
+
+  test('shutdown and exit', async () => {
+    await client.shutdown();
+    assert.equal(client.child?.exitCode, 0);
+    assert.doesNotMatch(client.stderr, /Error|at /);
+  });
+});
