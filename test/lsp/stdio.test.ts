@@ -116,13 +116,18 @@ describe('bundled language server over stdio', () => {
     try {
       const text = readFileSync(ws.manifest, 'utf8');
       client.change(uri, text);
-      const d = await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'MLBOM_DIGEST_MISMATCH'));
-      const diag = d.diagnostics.find((y) => y.code === 'MLBOM_DIGEST_MISMATCH')!;
-      const actions = await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] } });
-      const fix = actions?.find((a) => 'edit' in a && a.title.startsWith('Update digest')) as { title: string; edit: { changes: Record<string, { range: typeof diag.range; newText: string }[]> } };
-      assert.ok(fix, JSON.stringify(actions));
-      assert.match(fix.title, /→/);
-      const fixed = TextDocument.applyEdits(TextDocument.create(uri, 'json', 1, text), fix.edit.changes[uri]!);
+      const d = await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'MLBOM_DIGEST_MISMATCH') && x.diagnostics.some((y) => y.code === 'MLBOM_ROOT_DIGEST_MISMATCH'));
+      // The file's digest and the model's root digest are both stale: each has its fix.
+      const edits = [];
+      for (const diag of d.diagnostics.filter((y) => /DIGEST_MISMATCH$/.test(String(y.code)))) {
+        const actions = await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] } });
+        const fix = actions?.find((a) => 'edit' in a && a.title.startsWith('Update digest')) as { title: string; edit: { changes: Record<string, { range: typeof diag.range; newText: string }[]> } };
+        assert.ok(fix, JSON.stringify(actions));
+        assert.match(fix.title, /Update digest: [0-9a-f]{12}… → [0-9a-f]{12}…/);
+        edits.push(...fix.edit.changes[uri]!);
+      }
+      assert.equal(edits.length, 2);
+      const fixed = TextDocument.applyEdits(TextDocument.create(uri, 'json', 1, text), edits);
       const v = client.change(uri, fixed);
       await client.diagnosticsFor(uri, (x) => x.version === v);
       // Give the background re-hash time to publish too: it must not bring the problem back.
