@@ -11,6 +11,7 @@ import { registerAttest } from './commands/attest';
 import { registerLineage } from './commands/chain';
 import { registerRegistry } from './commands/registry';
 import { registerManifest } from './commands/manifest';
+import { registerInspect } from './commands/inspect';
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerLineage(program, ctx);
   registerRegistry(program, ctx);
   registerManifest(program, ctx);
+  registerInspect(program, ctx);
   for (const c of program.commands) propagateExitOverride(c);
 
   try {

@@ -4,6 +4,7 @@ export { writeFileAtomic } from './io/atomic-write';
 export { parseStrictJson, lineColumn, isObject } from './io/json';
 export { enumerateModel, relativeInside, type EnumerateOptions, type ModelListing, type ModelFile } from './model/enumerate';
 export { DEFAULT_GIT_IGNORES, canonicalResourceName } from './model/paths';
+export { DigestCache } from './hash/digest-cache';
 export { hashFiles, type HashJob, type HashOptions, type HashProgress, type HashResult } from './hash/hash-files';
 export { computeResources, serializationRecord, type SerializeOptions } from './oms/serialize';
 export { buildStatement, parseOmsPayload, rootDigest } from './oms/manifest';
@@ -44,3 +45,5 @@ export { exportSpdx3, type SpdxExport, type Unmapped } from './manifest/export-s
 export { signManifest, manifestSubject, CYCLONEDX_PREDICATE } from './manifest/sign-manifest';
 export { detectKind, decodePayload, type DocumentKind, type KindDetection, type Envelope } from './documents/kind';
 export { analyzeDocument, type AnalysisOptions, type DocumentAnalysis } from './documents/analyze';
+export { inspectFile, inspectModel, factsFromInspection, INSPECT_DEFAULTS, FINDING_CODES, isDangerous, PICKLE_ALLOWED_GLOBALS, GGUF_FILE_TYPES, unsafeRelativePath, type InspectModelOptions, type FindingCode, type BaseModelRef, type FileInspection, type FormatDetails, type GgufDetails, type InspectionFinding, type InspectOptions, type ModelFormat, type ModelInspection, type ModelSummary, type OnnxDetails, type PickleDetails, type PickleGlobal, type SafetensorsDetails, type ShardIndexDetails } from './inspect';
+export { scanModel, scanProblems } from './inspect/scan';

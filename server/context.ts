@@ -1,6 +1,6 @@
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Registry } from '../core';
+import type { DigestCache, Registry } from '../core';
 import type { Runtime } from './runtime';
 import type { SchemaService } from './services/schema-service';
 import type { DocumentState, LastVerification } from './services/documents-state';
@@ -19,6 +19,8 @@ export interface ServerContext {
   states: Map<string, DocumentState>;
   lastVerification: Map<string, LastVerification>;
   schemas: SchemaService;
+  /** File digests by device, inode, size and mtime: re-checks hash only what changed. */
+  cache: DigestCache;
   registry(): Registry | undefined;
   /** Re-runs analysis of every open document (settings changed). */
   refreshAll(): void;

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodeActionKind, TextDocumentSyncKind, TextDocuments, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { isProvenanceError, openRegistry, type Registry } from '../core';
+import { DigestCache, isProvenanceError, openRegistry, type Registry } from '../core';
 import type { ServerContext } from './context';
 import { CodeActionHandler } from './handlers/code-actions';
 import { COMMANDS, CodeLensHandler } from './handlers/code-lens';
@@ -40,6 +40,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     states: new Map(),
     lastVerification: new Map(),
     schemas: new SchemaService(),
+    cache: new DigestCache(),
     registry: () => {
       if (!registry && !registryError) {
         try {

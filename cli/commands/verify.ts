@@ -8,6 +8,7 @@ import type { CliContext } from '../context';
 interface VerifyOptions extends ModelScopeOptions {
   signature?: string;
   ignoreUnsignedFiles?: boolean;
+  scan?: boolean;
   publicKey?: string;
   trustedKeys?: string;
   certificateChain?: string[];
@@ -22,7 +23,8 @@ interface VerifyOptions extends ModelScopeOptions {
 function addVerifyOptions(cmd: Command): Command {
   return addModelScopeOptions(cmd, ['text', 'json', 'report'])
     .option('--signature <file>', 'the signature (default: MODEL/model.sig, or MODEL.sig for a file)')
-    .option('--ignore-unsigned-files', 'accept files the signature does not list (they are still reported)');
+    .option('--ignore-unsigned-files', 'accept files the signature does not list (they are still reported)')
+    .option('--scan', 'also inspect the model files (headers only, nothing executed): a dangerous pickle global or a disguised archive fails verification');
 }
 
 async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliContext): Promise<void> {
@@ -33,6 +35,7 @@ async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliCon
     ignorePaths: opts.ignorePaths,
     ignoreGitPaths: opts.ignoreGitPaths,
     ignoreUnsignedFiles: opts.ignoreUnsignedFiles,
+    scan: opts.scan,
     signal: ctx.signal,
     onProgress: progressReporter(opts.progress),
   });

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, InputError, fsError } from '../errors';
 import { HASH_WORKER_SOURCE } from './worker-source';
+import { DigestCache } from './digest-cache';
 
 /** One unit of hashing: a whole file or a byte range of it (OMS shard serialization). */
 export interface HashJob {
@@ -31,6 +32,8 @@ export interface HashOptions {
   onProgress?: (p: HashProgress) => void;
   /** Worker threads to use; default: the machine's parallelism, at most one per job. */
   concurrency?: number;
+  /** Reuse digests of files whose device, inode, size and mtime have not changed. */
+  cache?: DigestCache;
 }
 
 export interface HashResult {
@@ -51,8 +54,28 @@ const INLINE_LIMIT = 16 * 1024 * 1024;
  */
 export async function hashFiles(jobs: readonly HashJob[], options: HashOptions = {}): Promise<HashResult[]> {
   const algorithm = options.algorithm ?? 'sha256';
-  const total = jobs.reduce((s, j) => s + j.size, 0);
   if (options.signal?.aborted) throw new CancelledError();
+  const cache = options.cache;
+  if (!cache) return hashUncached(jobs, algorithm, options);
+  // Hash only what the cache does not know; a file that changes while it is hashed is not cached.
+  const identities = jobs.map((j) => DigestCache.identity(j.path));
+  const results: (HashResult | undefined)[] = jobs.map((j, i) => {
+    const d = cache.get(identities[i], algorithm, j.range);
+    return d === undefined ? undefined : { name: j.name, digest: d, size: j.range ? j.range[1] - j.range[0] : j.size };
+  });
+  const missing = jobs.map((j, i) => ({ j, i })).filter(({ i }) => results[i] === undefined);
+  const hashed = await hashUncached(missing.map(({ j }) => j), algorithm, options);
+  hashed.forEach((h, k) => {
+    const { j, i } = missing[k]!;
+    results[i] = h;
+    const before = identities[i];
+    if (before && before === DigestCache.identity(j.path)) cache.set(before, algorithm, h.digest, j.range);
+  });
+  return results as HashResult[];
+}
+
+function hashUncached(jobs: readonly HashJob[], algorithm: string, options: HashOptions): Promise<HashResult[]> | HashResult[] {
+  const total = jobs.reduce((s, j) => s + j.size, 0);
   if (total <= INLINE_LIMIT) return hashInline(jobs, algorithm, total, options);
   return hashOnWorkers(jobs, algorithm, total, options);
 }

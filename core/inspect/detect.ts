@@ -94,6 +94,8 @@ export function formatFromMagic(head: Buffer): ModelFormat | undefined {
   if (head.length >= 2 && head[0] === 0x80 && head[1]! <= 5) return 'pickle';
   if (startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return 'other-model'; // HDF5
   if (startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'other-model'; // .npy
+  // llama.cpp's pre-GGUF formats (GGML, GGMF, GGJT), usually named .bin.
+  if (['lmgg', 'fmgg', 'tjgg'].some((m) => startsWith(head, [...Buffer.from(m, 'latin1')]))) return 'other-model';
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError, fsError } from '../errors';
 import { JsonError } from '../io/json';
@@ -29,7 +29,7 @@ const AT_HOME: Record<ModelFormat, readonly Claim[]> = {
   'pytorch-zip': ['pickle', 'checkpoint-bin', 'archive'],
   zip: ['archive', 'other-model', 'pickle', 'checkpoint-bin'],
   'shard-index': ['shard-index'],
-  'other-model': ['other-model'],
+  'other-model': ['other-model', 'checkpoint-bin'],
   '7z': ['archive'],
   gzip: ['archive', 'other-model'],
   bzip2: ['archive'],
@@ -54,6 +54,15 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
 
 /** inspectFile for a model's file: `name` is what the model calls it, `dir` where its relative references resolve. */
 export function inspectFileAs(path: string, name: string, dir: string, options: InspectOptions = {}): FileInspection {
+  // Refuse FIFOs and devices before open(): opening a FIFO for reading blocks until a writer comes.
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new InputError('FILE_IS_DIRECTORY', 'is a directory, expected a file', { file: path });
+    if (!st.isFile()) throw new InputError('SPECIAL_FILE', 'is not a regular file (device, socket or pipe)', { file: path });
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw fsError(err, path);
+  }
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -11,6 +11,8 @@ import { defaultSignaturePath } from '../model/signature-path';
 import type { Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import type { CycloneDxVersion } from './cyclonedx-schemas';
+import { inspectModel } from '../inspect/inspect-model';
+import { factsFromInspection } from '../inspect/summary';
 import {
   FRAMEWORK_PROPERTY,
   HARDWARE_PROPERTY,
@@ -126,7 +128,7 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
   const digest = await hashModel(modelPath, { signal: options.signal });
   const name = digest.name;
   const modelRef = `model:${name}`;
-  const facts = options.facts ?? factsFromConfig(modelPath);
+  const facts = options.facts ?? { ...factsFromConfig(modelPath), ...factsFromInspection(await inspectModel(modelPath)) };
 
   let chain: ChainResult | undefined;
   if (options.registry) {
@@ -191,8 +193,8 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
   for (const [k, v] of Object.entries(params.hyperparameters ?? {})) properties.push(prop(`${HYPERPARAMETER_PREFIX}${k}`, typeof v === 'string' ? v : JSON.stringify(v)));
   if (params.framework) properties.push(prop(FRAMEWORK_PROPERTY, [params.framework.name, params.framework.version].filter(Boolean).join('@')));
   for (const a of params.hardware?.accelerators ?? []) properties.push(prop(HARDWARE_PROPERTY, `${a.model}${a.count ? ` x${a.count}` : ''}${a.driver ? `, driver ${a.driver}` : ''}`));
-  for (const [k, v] of Object.entries(facts.properties ?? {})) properties.push(prop(`model-provenance:${k}`, v));
-  if (facts.parameterCount !== undefined) properties.push(prop('model-provenance:parameter_count', String(facts.parameterCount)));
+  for (const [k, v] of Object.entries(facts.properties ?? {})) properties.push(prop(k.includes(':') ? k : `model-provenance:${k}`, v));
+  if (facts.parameterCount !== undefined && !properties.some((p) => p.name === 'model-provenance:parameter_count')) properties.push(prop('model-provenance:parameter_count', String(facts.parameterCount)));
   if (facts.quantization) properties.push(prop('model-provenance:quantization', facts.quantization));
 
   const modelParameters: Record<string, unknown> = {};

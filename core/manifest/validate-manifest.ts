@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { hashFiles } from '../hash/hash-files';
+import type { DigestCache } from '../hash/digest-cache';
 import { isObject } from '../io/json';
 import { hashModel } from '../model/hash-model';
 import { parseJsonDocument, rangeFor, type JsonDocument } from '../json/document';
@@ -18,6 +19,7 @@ export interface ManifestValidationOptions {
   checkDisk?: boolean;
   maxFindings?: number;
   signal?: AbortSignal;
+  cache?: DigestCache;
 }
 
 export interface ManifestValidation {
@@ -245,7 +247,7 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
       }
       jobs.push({ name: f.name, path, size: statSync(path).size, pointer: `${fp}/hashes/${hi}/content`, expected });
     });
-    const hashed = await hashFiles(jobs, { signal: options.signal });
+    const hashed = await hashFiles(jobs, { signal: options.signal, cache: options.cache });
     hashed.forEach((h, i) => {
       const j = jobs[i]!;
       if (h.digest !== j.expected) {
@@ -261,7 +263,7 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
     });
     const root256 = property(model, OMS_ROOT_PROPERTY);
     if (root256) {
-      const actual = (await hashModel(root, { signal: options.signal })).digest.slice('sha256:'.length);
+      const actual = (await hashModel(root, { signal: options.signal, cache: options.cache })).digest.slice('sha256:'.length);
       if (actual !== root256.replace(/^sha256:/, '')) {
         const i = (model.properties as unknown[]).findIndex((p) => isObject(p) && p.name === OMS_ROOT_PROPERTY);
         const pointer = `${ptr}/properties/${i}/value`;

@@ -5,7 +5,7 @@ import type { ModelListing } from '../model/enumerate';
 import { compareCodePoints } from '../model/paths';
 import type { Resource, Serialization } from './types';
 
-export interface SerializeOptions extends Pick<HashOptions, 'signal' | 'onProgress' | 'concurrency'> {
+export interface SerializeOptions extends Pick<HashOptions, 'signal' | 'onProgress' | 'concurrency' | 'cache'> {
   hashType?: string;
   method?: 'files' | 'shards';
   shardSize?: number;

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InputError, fsError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
+import type { DigestCache } from '../hash/digest-cache';
 import { nodeHashName } from '../hash/algorithms';
 import { enumerateModel, relativeInside } from '../model/enumerate';
 import { defaultSignaturePath } from '../model/signature-path';
+import { scanModel } from '../inspect/scan';
 import { parseOmsPayload, rootDigest } from '../oms/manifest';
 import { computeResources } from '../oms/serialize';
 import { INTOTO_PAYLOAD_TYPE, OMS_PREDICATE_LEGACY_V01, type OmsManifest } from '../oms/types';
@@ -24,6 +26,9 @@ export interface VerifyModelOptions {
   ignoreUnsignedFiles?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
+  cache?: DigestCache;
+  /** Also inspect the model files (headers only): a dangerous pickle global fails verification. */
+  scan?: boolean;
 }
 
 /**
@@ -74,6 +79,12 @@ export async function verifyModel(options: VerifyModelOptions): Promise<Verifica
   }
 
   await compareWithDisk(manifest, options, sigPath, result);
+  if (options.scan) {
+    const sigInside = relativeInside(modelPath, sigPath);
+    const { problems } = await scanModel(modelPath, { ignorePaths: [...(options.ignorePaths ?? []), ...(manifest.serialization.ignore_paths ?? []), ...(sigInside ? [sigInside] : [])], allowSymlinks: manifest.serialization.allow_symlinks });
+    result.problems.push(...problems);
+    result.notes.push(problems.length ? `scan: ${problems.length} dangerous finding(s)` : 'scan: no dangerous content found in the model files');
+  }
   result.verdict = result.problems.length === 0 ? 'verified' : 'failed';
   return result;
 }
@@ -106,6 +117,7 @@ async function compareWithDisk(manifest: OmsManifest, options: VerifyModelOption
     singleFileName: singleName,
     signal: options.signal,
     onProgress: options.onProgress,
+    cache: options.cache,
   });
 
   // Group by file so shard manifests report per file, like file manifests.

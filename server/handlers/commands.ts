@@ -57,7 +57,7 @@ export class CommandHandler {
       if (uri && state?.analysis.detection?.kind === 'manifest') {
         const doc = ctx.documents.get(uri);
         const file = ctx.runtime.fileOf(uri) ?? uri;
-        const v = await validateManifest(doc?.getText() ?? '', file, { checkDisk: true, signal });
+        const v = await validateManifest(doc?.getText() ?? '', file, { checkDisk: true, signal, cache: ctx.cache });
         const errors = v.findings.filter((f) => f.severity === 'error');
         const digestProblems = errors.filter((f) => /DIGEST_MISMATCH|FILE_MISSING/.test(f.code));
         const outcome: VerifyOutcome = {
@@ -89,7 +89,7 @@ export class CommandHandler {
       if (ctx.trust.keys.length === 0) {
         return { verdict: 'failed', summary: 'no trusted keys configured', report: `No trusted keys are configured (${ctx.trustSource}). Set modelProvenance.trustedKeys.`, problems: [{ code: 'NO_TRUSTED_KEYS', message: 'no trusted keys configured' }] };
       }
-      const result = await verifyModel({ modelPath, signaturePath, trust: { kind: 'key', keys: ctx.trust.keys }, signal, onProgress });
+      const result = await verifyModel({ modelPath, signaturePath, trust: { kind: 'key', keys: ctx.trust.keys }, signal, onProgress, cache: ctx.cache });
       const outcome: VerifyOutcome = {
         verdict: result.verdict,
         summary: summarise(result),

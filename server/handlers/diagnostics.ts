@@ -94,6 +94,7 @@ export class DiagnosticsHandler {
         keys: ctx.trust.keys,
         sizeLimitBytes: ctx.settings.autoVerifySizeLimitMB * 1024 * 1024,
         signal: abort.signal,
+        cache: ctx.cache,
         onProgress: (p) => {
           if (!progress && p.bytesTotal > 64 * 1024 * 1024) {
             void ctx.connection.window.createWorkDoneProgress().then((r) => {

@@ -8,6 +8,7 @@ import {
   validateManifest,
   verifyModel,
   type DocumentAnalysis,
+  type DigestCache,
   type Finding,
   type HashProgress,
   type TrustedKey,
@@ -22,6 +23,7 @@ export interface SemanticContext {
   sizeLimitBytes: number;
   signal: AbortSignal;
   onProgress?: (p: HashProgress) => void;
+  cache?: DigestCache;
 }
 
 /** Total size of a model folder, to decide whether it may be hashed without being asked. */
@@ -42,13 +44,13 @@ export async function semanticFindings(ctx: SemanticContext): Promise<{ findings
   const kind = ctx.analysis.detection?.kind;
   try {
     if (kind === 'manifest') {
-      const v = await validateManifest(ctx.text, ctx.file, { checkDisk: true, signal: ctx.signal });
+      const v = await validateManifest(ctx.text, ctx.file, { checkDisk: true, signal: ctx.signal, cache: ctx.cache });
       return { findings: v.findings.filter((f) => /^MLBOM_(DIGEST_MISMATCH|ROOT_DIGEST_MISMATCH|FILE_MISSING|MODEL_NOT_FOUND)$/.test(f.code)) };
     }
     if (kind === 'model-signature' && ctx.analysis.bundle && ctx.keys.length > 0 && ctx.analysis.findings.length === 0) {
       const model = dirname(ctx.file);
       if (modelSize(model) > ctx.sizeLimitBytes) return { findings: [] };
-      const result = await runVerification(ctx.file, ctx.keys, ctx.signal, ctx.onProgress);
+      const result = await runVerification(ctx.file, ctx.keys, ctx.signal, ctx.onProgress, ctx.cache);
       return { findings: verificationFindings(result, ctx.analysis), verification: result };
     }
   } catch (err) {
@@ -61,10 +63,10 @@ export async function semanticFindings(ctx: SemanticContext): Promise<{ findings
   return { findings: [] };
 }
 
-export function runVerification(sigFile: string, keys: TrustedKey[], signal?: AbortSignal, onProgress?: (p: HashProgress) => void): Promise<VerificationResult> {
+export function runVerification(sigFile: string, keys: TrustedKey[], signal?: AbortSignal, onProgress?: (p: HashProgress) => void, cache?: DigestCache): Promise<VerificationResult> {
   const model = dirname(sigFile);
   statSync(model);
-  return verifyModel({ modelPath: model, signaturePath: sigFile, trust: { kind: 'key', keys }, signal, onProgress });
+  return verifyModel({ modelPath: model, signaturePath: sigFile, trust: { kind: 'key', keys }, signal, onProgress, cache });
 }
 
 /** Verification problems as findings on the signature document (the payload holds the digests). */

@@ -61,3 +61,28 @@ describe('hashing', () => {
     assert.equal(d.totalBytes, 2);
   });
 });
+
+describe('digest cache', () => {
+  test('a file is not read again while its device, inode, size and mtime are unchanged', async () => {
+    const { DigestCache } = await import('../../core');
+    const { utimesSync } = await import('node:fs');
+    const dir = tempDir();
+    const path = join(dir, 'w.bin');
+    writeFileSync(path, 'aaaa');
+    // Whole seconds, so that restoring the time below restores it exactly.
+    const mtime = new Date(1_700_000_000_000);
+    const atime = mtime;
+    utimesSync(path, atime, mtime);
+    const cache = new DigestCache();
+    const job = [{ name: 'w.bin', path, size: 4 }];
+    const first = (await hashFiles(job, { cache }))[0]!.digest;
+    assert.equal(cache.size, 1);
+    // Same size, same mtime, other bytes: the cache answers (it never opened the file).
+    writeFileSync(path, 'bbbb');
+    utimesSync(path, atime, mtime);
+    assert.equal((await hashFiles(job, { cache }))[0]!.digest, first);
+    // A changed mtime is a changed file.
+    utimesSync(path, atime, new Date(mtime.getTime() + 5000));
+    assert.equal((await hashFiles(job, { cache }))[0]!.digest, createHash('sha256').update('bbbb').digest('hex'));
+  });
+});

@@ -57,7 +57,7 @@ describe('bundled language server over stdio', () => {
       const uri = ws.uri(ws.sig);
       client.change(uri, readFileSync(ws.sig, 'utf8'));
       const d = await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'FILE_MODIFIED'));
-      assert.match(d.diagnostics.find((y) => y.code === 'FILE_MODIFIED')!.message, /config\.json/);
+      assert.match(String(d.diagnostics.find((y) => y.code === 'FILE_MODIFIED')!.message), /config\.json/);
     } finally {
       writeFileSync(victim, original);
     }

@@ -1,0 +1,34 @@
+import { Option, type Command } from 'commander';
+import { isDangerous, scanModel } from '../../core';
+import { emit } from '../options';
+import type { CliContext } from '../context';
+
+/** `inspect MODEL`: what the files say about themselves, read from headers only. Exit 1 if anything is dangerous. */
+export function registerInspect(program: Command, ctx: CliContext): void {
+  program
+    .command('inspect')
+    .description('read model file headers (safetensors, GGUF, PyTorch/pickle, ONNX, shard indexes) without loading or executing anything')
+    .argument('<model>', 'model file or folder')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (model: string, o: { format: 'text' | 'json' }) => {
+      const { inspection, problems } = await scanModel(model);
+      if (o.format === 'json') emit(`${JSON.stringify(inspection, null, 2)}\n`);
+      else {
+        const s = inspection.summary;
+        emit(`${problems.length ? 'DANGEROUS' : 'OK'} ${model}: ${inspection.files.length} model file(s) inspected (${s.formats.join(', ') || 'none'})\n`);
+        const facts = [
+          s.architecture && `architecture ${s.architecture}`,
+          s.task && `task ${s.task}`,
+          s.parameterCount !== undefined && `${s.parameterCount.toLocaleString('en')} parameters`,
+          s.quantization && `quantization ${s.quantization}`,
+          s.baseModels.length > 0 && `base ${s.baseModels.map((b) => b.name).join(', ')}`,
+        ].filter(Boolean);
+        if (facts.length) emit(`  ${facts.join('; ')}\n`);
+        for (const f of inspection.files) {
+          for (const x of f.findings) emit(`  ${isDangerous(x) ? 'DANGER ' : ''}${x.severity} ${x.code} ${f.name}${x.offset !== undefined ? `@${x.offset}` : ''}: ${x.message}\n`);
+        }
+        for (const x of inspection.findings) emit(`  ${x.severity} ${x.code}: ${x.message}\n`);
+      }
+      ctx.exitCode = problems.length ? 1 : 0;
+    });
+}
