@@ -24,6 +24,8 @@ export interface ServerContext {
   registry(): Registry | undefined;
   /** Re-runs analysis of every open document (settings changed). */
   refreshAll(): void;
+  /** A settings path, relative to the workspace root. */
+  resolvePath(p: string): string;
   /** Publishes the current findings of a document. */
   publish(doc: TextDocument): void;
 }

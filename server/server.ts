@@ -56,6 +56,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
       for (const doc of documents.all()) diagnostics.schedule(doc, 0);
     },
     publish: (doc) => diagnostics.publish(doc),
+    resolvePath: (p) => resolvePath(p),
   };
   const applySettings = (raw: unknown): void => {
     const r = (typeof raw === 'object' && raw !== null ? raw : {}) as { modelProvenance?: unknown; trustSource?: unknown };
@@ -86,7 +87,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
         codeLensProvider: { resolveProvider: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         documentSymbolProvider: true,
-        executeCommandProvider: { commands: [COMMANDS.verify], workDoneProgress: true },
+        executeCommandProvider: { commands: [COMMANDS.serverVerify], workDoneProgress: true },
       },
       serverInfo: { name: 'model-provenance', version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev' },
     };

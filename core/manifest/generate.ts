@@ -11,6 +11,7 @@ import { defaultSignaturePath } from '../model/signature-path';
 import type { Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import type { CycloneDxVersion } from './cyclonedx-schemas';
+import type { DigestCache } from '../hash/digest-cache';
 import { inspectModel } from '../inspect/inspect-model';
 import { factsFromInspection } from '../inspect/summary';
 import {
@@ -53,6 +54,7 @@ export interface GenerateManifestOptions {
   /** Facts from model inspection; default: what config.json says. */
   facts?: ModelFacts;
   signal?: AbortSignal;
+  cache?: DigestCache;
   /** Fixed values for reproducible output in tests. */
   now?: Date;
   serialNumber?: string;
@@ -125,7 +127,7 @@ const prop = (name: string, value: string): { name: string; value: string } => (
 export async function generateManifest(options: GenerateManifestOptions): Promise<GeneratedManifest> {
   const modelPath = resolve(options.modelPath);
   const outDir = dirname(resolve(options.outputPath));
-  const digest = await hashModel(modelPath, { signal: options.signal });
+  const digest = await hashModel(modelPath, { signal: options.signal, cache: options.cache });
   const name = digest.name;
   const modelRef = `model:${name}`;
   const facts = options.facts ?? { ...factsFromConfig(modelPath), ...factsFromInspection(await inspectModel(modelPath)) };

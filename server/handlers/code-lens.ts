@@ -3,8 +3,10 @@ import { nodeAt } from '../../core';
 import type { ServerContext } from '../context';
 import { ago } from '../services/documents-state';
 
+/** Client commands the lenses and fixes invoke; `serverVerify` is the server's own. */
 export const COMMANDS = {
-  verify: 'modelProvenance.verify',
+  verify: 'modelProvenance.verifyModel',
+  serverVerify: 'modelProvenance.server.verify',
   showPayload: 'modelProvenance.showDecodedPayload',
   attest: 'modelProvenance.attestModel',
   resign: 'modelProvenance.resignModel',

@@ -1,8 +1,19 @@
 import { statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ResponseError, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import {
   CancelledError,
+  attest,
+  generateKeyPair,
+  generateManifest,
+  loadPolicy,
+  loadPrivateKey,
+  parseCurve,
+  renderLineage,
+  verifyChain,
+  writeFileAtomic,
+  writeKeyPair,
+  type Stage,
   decodePayload,
   defaultSignaturePath,
   isObject,
@@ -18,6 +29,16 @@ import { verificationFindings } from '../services/semantic';
 import { summarise } from './diagnostics';
 import { COMMANDS } from './code-lens';
 
+export interface AttestRequest {
+  modelPath: string;
+  stage: string;
+  runId?: string;
+  baseModels?: string[];
+  datasets?: string[];
+  privateKey: string;
+  passphrase?: string;
+}
+
 export interface VerifyOutcome {
   verdict: 'verified' | 'failed';
   summary: string;
@@ -27,7 +48,15 @@ export interface VerifyOutcome {
   signer?: string;
 }
 
-export const REQUESTS = { decodedPayload: 'modelProvenance/decodedPayload', status: 'modelProvenance/status' } as const;
+export const REQUESTS = {
+  decodedPayload: 'modelProvenance/decodedPayload',
+  status: 'modelProvenance/status',
+  attest: 'modelProvenance/attest',
+  keygen: 'modelProvenance/keygen',
+  manifest: 'modelProvenance/generateManifest',
+  lineage: 'modelProvenance/lineage',
+  registryDigests: 'modelProvenance/registryDigests',
+} as const;
 
 /** Commands and custom requests: verify a model (with progress), decode a payload, report status. */
 export class CommandHandler {
@@ -35,13 +64,73 @@ export class CommandHandler {
 
   register(connection: Connection): void {
     connection.onExecuteCommand(async (params, token, workDone) => {
-      if (params.command !== COMMANDS.verify) throw new ResponseError(-32601, `unknown command ${params.command}`);
+      if (params.command !== COMMANDS.serverVerify) throw new ResponseError(-32601, `unknown command ${params.command}`);
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       return this.verify(params.arguments?.[0], workDone, abort.signal);
     });
     connection.onRequest(REQUESTS.decodedPayload, (p: { uri: string }) => this.decodedPayload(p.uri));
     connection.onRequest(REQUESTS.status, (p: { uri: string }) => this.status(p.uri));
+    connection.onRequest(REQUESTS.attest, (p: AttestRequest) => this.wrap(() => this.attest(p)));
+    connection.onRequest(REQUESTS.keygen, (p: { prefix: string; curve?: string; passphrase?: string }) =>
+      this.wrap(async () => {
+        const pair = generateKeyPair(parseCurve(p.curve ?? 'p256'), p.passphrase || undefined);
+        const paths = writeKeyPair(p.prefix, pair);
+        return { ...paths, keyId: pair.hint };
+      }),
+    );
+    connection.onRequest(REQUESTS.manifest, (p: { modelPath: string; outputPath?: string }) =>
+      this.wrap(async () => {
+        const outputPath = p.outputPath ?? join(dirname(p.modelPath), `${basename(p.modelPath)}.cdx.json`);
+        const policy = this.ctx.settings.policy ? loadPolicy(this.resolve(this.ctx.settings.policy)) : undefined;
+        const { bom } = await generateManifest({ modelPath: p.modelPath, outputPath, registry: this.ctx.registry(), policy, cache: this.ctx.cache });
+        writeFileAtomic(outputPath, `${JSON.stringify(bom, null, 2)}\n`);
+        return { outputPath };
+      }),
+    );
+    connection.onRequest(REQUESTS.lineage, (p: { modelPath?: string; digest?: string; format?: 'text' | 'mermaid' | 'json' }) =>
+      this.wrap(async () => {
+        const registry = this.ctx.registry();
+        if (!registry) throw new ResponseError(-32603, 'no registry');
+        const policy = this.ctx.settings.policy ? loadPolicy(this.resolve(this.ctx.settings.policy)) : undefined;
+        const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest });
+        return { verdict: result.verdict, text: renderLineage(result, p.format ?? 'text') };
+      }),
+    );
+    connection.onRequest(REQUESTS.registryDigests, () =>
+      this.wrap(async () => {
+        const r = this.ctx.registry();
+        return r ? (await r.list()).flatMap((e) => e.subjects.map((s) => ({ digest: s, stage: e.stage ?? e.predicateType }))) : [];
+      }),
+    );
+  }
+
+  private resolve(p: string): string {
+    return this.ctx.resolvePath(p);
+  }
+
+  /** Core errors reach the client as readable JSON-RPC errors, not crashes. */
+  private async wrap<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isProvenanceError(err)) throw new ResponseError(-32602, err.oneLine(), { code: err.code });
+      throw err;
+    }
+  }
+
+  private async attest(p: AttestRequest): Promise<{ id?: string; digest: string; stage: string }> {
+    const privateKey = loadPrivateKey(p.privateKey, p.passphrase || undefined);
+    const a = await attest({
+      modelPath: p.modelPath,
+      stage: p.stage as Stage,
+      trainingRunId: p.runId || undefined,
+      baseModels: p.baseModels ?? [],
+      datasets: p.datasets ?? [],
+      signer: { kind: 'key', privateKey },
+      registry: this.ctx.registry(),
+    });
+    return { id: a.id, digest: a.subject.digest, stage: a.stage };
   }
 
   /** `arg` is a document URI, or `{ modelPath, signaturePath? }` for a model file or folder with no document open. */

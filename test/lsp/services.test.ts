@@ -116,7 +116,7 @@ describe('language server services', () => {
     client.open(sigUri, readFileSync(ws.sig, 'utf8'));
     await client.diagnosticsFor(sigUri);
     const l1 = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: sigUri } });
-    assert.deepEqual(l1?.map((l) => l.command?.command).sort(), ['modelProvenance.showDecodedPayload', 'modelProvenance.verify']);
+    assert.deepEqual(l1?.map((l) => l.command?.command).sort(), ['modelProvenance.showDecodedPayload', 'modelProvenance.verifyModel']);
     const l2 = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: ws.uri(ws.manifest) } });
     assert.deepEqual(l2?.map((l) => l.command?.title).sort(), ['Attest…', 'Verify this model']);
   });

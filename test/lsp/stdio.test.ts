@@ -23,7 +23,7 @@ describe('bundled language server over stdio', () => {
     const init = await client.initialize(ws.rootUri, { modelProvenance: { trustedKeys: [ws.pub] }, trustSource: 'user settings' });
     const c = init.capabilities;
     assert.ok(c.hoverProvider && c.completionProvider && c.codeLensProvider && c.codeActionProvider && c.documentSymbolProvider);
-    assert.deepEqual(c.executeCommandProvider?.commands, ['modelProvenance.verify']);
+    assert.deepEqual(c.executeCommandProvider?.commands, ['modelProvenance.server.verify']);
   });
 
   test('each file kind opens with the expected diagnostics', async () => {
@@ -80,18 +80,18 @@ describe('bundled language server over stdio', () => {
     client.change(uri, readFileSync(ws.sig, 'utf8'));
     await client.diagnosticsFor(uri, (x) => x.diagnostics.length === 0);
     const lenses = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
-    const verify = lenses?.find((l) => l.command?.command === 'modelProvenance.verify');
+    const verify = lenses?.find((l) => l.command?.command === 'modelProvenance.verifyModel');
     assert.ok(verify);
     client.progress.length = 0;
     const token = 'verify-1';
-    const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: verify.command!.command, arguments: verify.command!.arguments, workDoneToken: token })) as { verdict: string; summary: string; report: string };
+    const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'modelProvenance.server.verify', arguments: verify.command!.arguments, workDoneToken: token })) as { verdict: string; summary: string; report: string };
     assert.equal(r.verdict, 'verified');
     assert.match(r.summary, /^verified: prod/);
     assert.match(r.report, /Model verified/);
     const kinds = client.progress.filter((p) => p.token === token).map((p) => p.value.kind);
     assert.deepEqual([kinds[0], kinds[kinds.length - 1]], ['begin', 'end']);
     const after = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
-    assert.match(String(after?.find((l) => l.command?.command === 'modelProvenance.verify')?.command?.title), /^verified: prod, just now/);
+    assert.match(String(after?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title), /^verified: prod, just now/);
   });
 
   test('verify on a binary model file (no document open) names the modified file', async () => {
@@ -99,7 +99,7 @@ describe('bundled language server over stdio', () => {
     const original = readFileSync(victim);
     writeFileSync(victim, Buffer.alloc(4096, 9));
     try {
-      const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'modelProvenance.verify', arguments: [{ modelPath: victim }] })) as { verdict: string; summary: string; problems: { code: string; file?: string }[] };
+      const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'modelProvenance.server.verify', arguments: [{ modelPath: victim }] })) as { verdict: string; summary: string; problems: { code: string; file?: string }[] };
       assert.equal(r.verdict, 'failed');
       assert.equal(r.summary, '1 file modified');
       assert.deepEqual(r.problems.map((p) => [p.code, p.file]), [['FILE_MODIFIED', 'model.safetensors']]);
