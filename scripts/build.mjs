@@ -18,4 +18,6 @@ const common = {
 await build({ ...common, entryPoints: ['cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
 await build({ ...common, entryPoints: ['core/index.ts'], outfile: 'dist/core.js' });
 await build({ ...common, entryPoints: ['server/node-main.ts'], outfile: 'dist/server.js' });
+// The extension host provides `vscode`; everything else is bundled, so the .vsix needs no node_modules.
+await build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] });
 chmodSync('dist/cli.js', 0o755);

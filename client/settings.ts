@@ -1,0 +1,32 @@
+import * as vscode from 'vscode';
+
+/** Settings a repository must not choose for the person opening it. */
+export const TRUST_SETTINGS = ['trustedKeys', 'policy', 'registry'] as const;
+
+export interface EffectiveSettings {
+  modelProvenance: Record<string, unknown>;
+  /** Said in the language status: where the trust settings came from. */
+  trustSource: string;
+}
+
+/**
+ * The settings sent to the server. In an untrusted workspace the trust settings come
+ * from the user's own settings only: a repository's .vscode/settings.json could
+ * otherwise name an attacker's key and make a tampered model show as verified.
+ */
+export function effectiveSettings(): EffectiveSettings {
+  const cfg = vscode.workspace.getConfiguration('modelProvenance');
+  const trusted = vscode.workspace.isTrusted;
+  const out: Record<string, unknown> = {
+    severity: cfg.get('severity'),
+    codeLens: cfg.get('codeLens'),
+    maxProblems: cfg.get('maxProblems'),
+    autoVerifySizeLimitMB: cfg.get('autoVerifySizeLimitMB'),
+  };
+  for (const key of TRUST_SETTINGS) {
+    const inspected = cfg.inspect(key);
+    out[key] = trusted ? cfg.get(key) : (inspected?.globalValue ?? inspected?.defaultValue);
+  }
+  const trustSource = trusted ? 'user and workspace settings (trusted workspace)' : 'user settings only (untrusted workspace)';
+  return { modelProvenance: out, trustSource };
+}
