@@ -28,6 +28,8 @@ function dsseVerifies(bundle: ParsedBundle, key: KeyObject): { ok: boolean; lega
   const sig = signatures[0]!.sig;
   const hash = hashForKey(key);
   if (cryptoVerify(hash, preAuthEncoding(payloadType, payload), key, sig)) return { ok: true, legacy: false };
+  // Key hints arrived in model_signing 1.1, long after v0.2.0's encoding was fixed.
+  if (bundle.material.kind === 'publicKey' && bundle.material.hint) return { ok: false, legacy: false };
   // v0.2.0 signed its odd encoding with SHA-256 whatever the curve.
   const legacy = legacyPreAuthEncodingV020(payloadType, payload);
   for (const h of new Set(['sha256', hash])) if (cryptoVerify(h, legacy, key, sig)) return { ok: true, legacy: true };
@@ -58,8 +60,9 @@ export function verifySignature(bundle: ParsedBundle, trust: Trust, file: string
 
 function verifyWithKeys(bundle: ParsedBundle, keys: TrustedKey[], file: string): SignatureOutcome {
   const claimed = claimedKeyHint(bundle, file);
-  // Hints are not trusted to pick the key: every trusted key is tried.
-  for (const k of keys) {
+  // Hints are not trusted to pick the key: every trusted key is tried (the hinted one first, for speed).
+  const ordered = claimed ? [...keys.filter((k) => k.hint === claimed), ...keys.filter((k) => k.hint !== claimed)] : keys;
+  for (const k of ordered) {
     const r = dsseVerifies(bundle, k.key);
     if (r.ok) return { ok: true, legacyEncoding: r.legacy, signer: { method: 'key', keyId: k.hint, keySource: k.source } };
   }
