@@ -30,6 +30,11 @@ export function lineColumn(text: string, offset: number): { line: number; column
  * with an explicit stack, so hostile nesting cannot exhaust the call stack.
  */
 export function parseStrictJson(text: string, file: string): unknown {
+  return parseStrictJsonWithStructure(text, file).value;
+}
+
+/** parseStrictJson, also returning what the structural pass learned (depth), so callers need not scan twice. */
+export function parseStrictJsonWithStructure(text: string, file: string): { value: unknown; structure: Structure } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -38,52 +43,72 @@ export function parseStrictJson(text: string, file: string): unknown {
     const { line, column } = lineColumn(text, at.offset);
     throw new JsonError('JSON_MALFORMED', `malformed JSON at line ${line} column ${column}: ${at.reason}`, { file, cause: err, offset: at.offset });
   }
-  const duplicate = findDuplicateKey(text);
+  const structure = scanStructure(text);
+  const duplicate = structure.duplicate;
   if (duplicate) {
     const { line, column } = lineColumn(text, duplicate.offset);
     throw new JsonError('JSON_DUPLICATE_KEY', `duplicate key "${duplicate.key}" at line ${line} column ${column}`, { file, offset: duplicate.offset });
   }
-  return value;
+  return { value, structure };
 }
 
-interface Frame {
-  object: boolean;
-  keys: Set<string>;
-  expectKey: boolean;
+export interface Structure {
+  /** The first repeated key of an object, if any. */
+  duplicate?: { key: string; offset: number };
+  maxDepth: number;
+  /** Where the deepest nesting starts. */
+  depthOffset: number;
 }
 
-function findDuplicateKey(text: string): { key: string; offset: number } | undefined {
-  const scanner = createScanner(text, true);
-  const stack: Frame[] = [];
-  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
-    const top = stack[stack.length - 1];
-    switch (kind) {
-      case SyntaxKind.OpenBraceToken:
-        stack.push({ object: true, keys: new Set(), expectKey: true });
-        break;
-      case SyntaxKind.OpenBracketToken:
-        stack.push({ object: false, keys: new Set(), expectKey: false });
-        break;
-      case SyntaxKind.CloseBraceToken:
-      case SyntaxKind.CloseBracketToken:
-        stack.pop();
-        break;
-      case SyntaxKind.CommaToken:
-        if (top?.object) top.expectKey = true;
-        break;
-      case SyntaxKind.StringLiteral:
-        if (top?.object && top.expectKey) {
-          const key = scanner.getTokenValue();
-          if (top.keys.has(key)) return { key, offset: scanner.getTokenOffset() };
-          top.keys.add(key);
-          top.expectKey = false;
-        }
-        break;
-      default:
-        break;
+/**
+ * One pass over text that JSON.parse has accepted: duplicate keys and nesting depth.
+ * A plain character loop with an explicit stack (no tokens built, no recursion): it is
+ * on the keystroke path of multi-megabyte BOMs.
+ */
+export function scanStructure(text: string): Structure {
+  const keys: (Set<string> | null)[] = [];
+  const expectKey: boolean[] = [];
+  let maxDepth = 0;
+  let depthOffset = 0;
+  let duplicate: Structure['duplicate'];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) {
+          escaped = true;
+          i++;
+        } else if (d === 0x22) break;
+      }
+      const top = keys.length - 1;
+      if (top >= 0 && keys[top] !== null && expectKey[top] && duplicate === undefined) {
+        const raw = text.slice(start + 1, i);
+        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : raw;
+        const set = keys[top]!;
+        if (set.has(key)) duplicate = { key, offset: start };
+        else set.add(key);
+        expectKey[top] = false;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      keys.push(c === 0x7b ? new Set() : null);
+      expectKey.push(c === 0x7b);
+      if (keys.length > maxDepth) {
+        maxDepth = keys.length;
+        depthOffset = i;
+      }
+    } else if (c === 0x7d || c === 0x5d) {
+      keys.pop();
+      expectKey.pop();
+    } else if (c === 0x2c /* , */) {
+      const top = keys.length - 1;
+      if (top >= 0 && keys[top] !== null) expectKey[top] = true;
     }
   }
-  return undefined;
+  return { ...(duplicate ? { duplicate } : {}), maxDepth, depthOffset };
 }
 
 const VALUE_START = new Set([

@@ -1,5 +1,5 @@
 import { createScanner, parseTree, SyntaxKind, type Node } from 'jsonc-parser';
-import { JsonError, parseStrictJson } from '../io/json';
+import { JsonError, parseStrictJsonWithStructure, type scanStructure } from '../io/json';
 
 /** A problem located by UTF-16 offset and length; line and column are computed at the edge. */
 export interface Located {
@@ -11,8 +11,8 @@ export interface JsonDocument {
   text: string;
   /** The value as JSON.parse gives it (plain objects: ajv's deep-equal needs prototypes). */
   value?: unknown;
-  /** The jsonc-parser tree, for offsets only. */
-  tree?: Node;
+  /** The jsonc-parser tree, for offsets only; built on first use (most edits of a big BOM never need it). */
+  readonly tree?: Node;
   /** Parse problems: JSON_MALFORMED, JSON_DUPLICATE_KEY, JSON_TOO_DEEP. */
   errors: (Located & { code: string; message: string })[];
 }
@@ -24,20 +24,37 @@ export const MAX_DEPTH = 512;
  * nesting is measured iteratively before the (recursive) tree parser runs.
  */
 export function parseJsonDocument(text: string, file: string): JsonDocument {
-  const doc: JsonDocument = { text, errors: [] };
-  const depth = maxDepth(text);
-  if (depth.depth > MAX_DEPTH) {
-    doc.errors.push({ code: 'JSON_TOO_DEEP', message: `nesting deeper than ${MAX_DEPTH} levels`, offset: depth.offset, length: 1 });
-    return doc;
-  }
+  const errors: JsonDocument['errors'] = [];
+  let value: unknown;
+  let parsed = false;
+  let structure: ReturnType<typeof scanStructure> | undefined;
   try {
-    doc.value = parseStrictJson(text, file);
+    ({ value, structure } = parseStrictJsonWithStructure(text, file));
+    parsed = true;
   } catch (err) {
     if (!(err instanceof JsonError)) throw err;
-    doc.errors.push({ code: err.code, message: err.message.replace(/ at line \d+ column \d+/, ''), offset: err.offset, length: 1 });
+    errors.push({ code: err.code, message: err.message.replace(/ at line \d+ column \d+/, ''), offset: err.offset, length: 1 });
   }
-  doc.tree = parseTree(text, [], { disallowComments: true, allowTrailingComma: false }) ?? undefined;
-  return doc;
+  // The tree parser recurses: hostile nesting is measured first, without recursion.
+  const depth = structure ?? maxDepth(text);
+  const tooDeep = ('maxDepth' in depth ? depth.maxDepth : depth.depth) > MAX_DEPTH;
+  if (tooDeep) {
+    return { text, errors: [{ code: 'JSON_TOO_DEEP', message: `nesting deeper than ${MAX_DEPTH} levels`, offset: 'depthOffset' in depth ? depth.depthOffset : depth.offset, length: 1 }] };
+  }
+  let tree: Node | undefined;
+  let built = false;
+  return {
+    text,
+    errors,
+    ...(parsed ? { value } : {}),
+    get tree(): Node | undefined {
+      if (!built) {
+        built = true;
+        tree = parseTree(text, [], { disallowComments: true, allowTrailingComma: false }) ?? undefined;
+      }
+      return tree;
+    },
+  };
 }
 
 function maxDepth(text: string): { depth: number; offset: number } {

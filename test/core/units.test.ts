@@ -98,3 +98,41 @@ describe('CLI argv', () => {
     ]);
   });
 });
+
+describe('structural scan', () => {
+  const naive = (v: unknown, text: string): boolean => {
+    // Reference: jsonc-parser's tree, object by object.
+    const { parseTree } = require('jsonc-parser') as typeof import('jsonc-parser');
+    const walk = (n: import('jsonc-parser').Node | undefined): boolean => {
+      if (!n) return false;
+      if (n.type === 'object') {
+        const seen = new Set<string>();
+        for (const p of n.children ?? []) {
+          const k = p.children?.[0]?.value as string;
+          if (seen.has(k)) return true;
+          seen.add(k);
+        }
+      }
+      return (n.children ?? []).some(walk);
+    };
+    void v;
+    return walk(parseTree(text));
+  };
+  test('finds a duplicate key exactly when one exists, escapes and nesting included', async () => {
+    const { scanStructure } = await import('../../core/io/json');
+    const withDup = fc.tuple(fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }), fc.boolean()).map(([obj, dup]) => {
+      const text = JSON.stringify(obj);
+      if (!dup) return text;
+      const k = JSON.stringify(Object.keys(obj)[0]);
+      return `{"outer":${text.slice(0, -1)},${k}:null}, "z": [${text}]}`;
+    });
+    fc.assert(
+      fc.property(withDup, (text) => {
+        assert.equal(scanStructure(text).duplicate !== undefined, naive(undefined, text), text);
+      }),
+      { numRuns: 400 },
+    );
+    assert.equal(scanStructure('{"a\\"b":1,"a\\u0022b":2}').duplicate?.key, 'a"b');
+    assert.deepEqual([scanStructure('[[[{}]]]').maxDepth, scanStructure('[[[{}]]]').depthOffset], [4, 3]);
+  });
+});
