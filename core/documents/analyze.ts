@@ -49,7 +49,7 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
     message,
     pointer,
     ...(data ? { data } : {}),
-    ...rangeFor(doc.tree, pointer, 'value'),
+    ...rangeFor(doc, pointer, 'value'),
   });
 
   if (detection.kind === 'manifest') {
@@ -70,10 +70,10 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
       const p = e.params;
       const range =
         e.keyword === 'required'
-          ? rangeFor(doc.tree, pointer, 'parent-key')
+          ? rangeFor(doc, pointer, 'parent-key')
           : e.keyword === 'additionalProperties'
-            ? rangeFor(doc.tree, pointer, 'key', String(p.additionalProperty))
-            : rangeFor(doc.tree, pointer, 'value');
+            ? rangeFor(doc, pointer, 'key', String(p.additionalProperty))
+            : rangeFor(doc, pointer, 'value');
       const data = e.keyword === 'required' ? { missingProperty: p.missingProperty } : e.keyword === 'enum' ? { allowedValues: p.allowedValues } : undefined;
       findings.push({ code, severity: 'error', message: e.message, pointer, ...(data ? { data } : {}), ...range });
     }
@@ -147,7 +147,7 @@ function policyFiles(fileName: string, value: unknown, findings: Finding[], doc:
     if (!isObject(s)) continue;
     const check = (rel: unknown, pointer: string): void => {
       if (typeof rel !== 'string' || existsSync(resolve(base, rel))) return;
-      findings.push({ code: 'POLICY_FILE_NOT_FOUND', severity: 'error', message: `signer "${name}": ${rel} does not exist (paths are relative to the policy)`, pointer, ...rangeFor(doc.tree, pointer, 'value') });
+      findings.push({ code: 'POLICY_FILE_NOT_FOUND', severity: 'error', message: `signer "${name}": ${rel} does not exist (paths are relative to the policy)`, pointer, ...rangeFor(doc, pointer, 'value') });
     };
     const esc = name.replace(/~/g, '~0').replace(/\//g, '~1');
     check(s.publicKey, `/signers/${esc}/publicKey`);

@@ -108,26 +108,127 @@ export function propertyAt(tree: Node | undefined, path: (string | number)[]): N
   return value?.parent?.type === 'property' ? value.parent : undefined;
 }
 
+/** Start and end offsets of a value and, when it is a property, of its key. */
+interface Span {
+  valueStart: number;
+  valueEnd: number;
+  keyStart?: number;
+  keyEnd?: number;
+}
+
+const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * Finds the value at a path by skimming the text (no tree): for the first few findings
+ * of a big document this is much cheaper than building the whole offset tree. Only for
+ * text that parsed; returns undefined when the path is not there.
+ */
+export function locate(text: string, path: (string | number)[]): Span | undefined {
+  const n = text.length;
+  const ws = (i: number): number => {
+    while (i < n && WS.has(text.charCodeAt(i))) i++;
+    return i;
+  };
+  const endOfString = (i: number): number => {
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x5c) i++;
+      else if (c === 0x22) return i + 1;
+    }
+    return n;
+  };
+  const endOfValue = (i: number): number => {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return endOfString(i);
+    if (c === 0x7b || c === 0x5b) {
+      let depth = 0;
+      for (; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x22) i = endOfString(i) - 1;
+        else if (d === 0x7b || d === 0x5b) depth++;
+        else if (d === 0x7d || d === 0x5d) {
+          depth--;
+          if (depth === 0) return i + 1;
+        }
+      }
+      return n;
+    }
+    while (i < n && !WS.has(text.charCodeAt(i)) && ![0x2c, 0x7d, 0x5d].includes(text.charCodeAt(i))) i++;
+    return i;
+  };
+  let i = ws(0);
+  let keyStart: number | undefined;
+  let keyEnd: number | undefined;
+  for (const seg of path) {
+    const c = text.charCodeAt(i);
+    keyStart = keyEnd = undefined;
+    if (typeof seg === 'string' && c === 0x7b) {
+      i = ws(i + 1);
+      let found = false;
+      while (i < n && text.charCodeAt(i) === 0x22) {
+        const ks = i;
+        const ke = endOfString(i);
+        const raw = text.slice(ks + 1, ke - 1);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(ks, ke)) as string) : raw;
+        i = ws(ke);
+        i = ws(i + 1); // the colon
+        if (key === seg) {
+          keyStart = ks;
+          keyEnd = ke;
+          found = true;
+          break;
+        }
+        i = ws(endOfValue(i));
+        if (text.charCodeAt(i) !== 0x2c) return undefined;
+        i = ws(i + 1);
+      }
+      if (!found) return undefined;
+    } else if (typeof seg === 'number' && c === 0x5b) {
+      i = ws(i + 1);
+      for (let k = 0; k < seg; k++) {
+        if (text.charCodeAt(i) === 0x5d) return undefined;
+        i = ws(endOfValue(i));
+        if (text.charCodeAt(i) !== 0x2c) return undefined;
+        i = ws(i + 1);
+      }
+      if (text.charCodeAt(i) === 0x5d) return undefined;
+    } else {
+      return undefined;
+    }
+  }
+  return { valueStart: i, valueEnd: endOfValue(i), ...(keyStart !== undefined ? { keyStart, keyEnd } : {}) };
+}
+
+/** Lookups by skimming before the tree is worth building. */
+const SKIM_LIMIT = 8;
+const skims = new WeakMap<JsonDocument, number>();
+
+function spanAt(doc: JsonDocument, path: (string | number)[]): Span | undefined {
+  const used = skims.get(doc) ?? 0;
+  if (doc.value !== undefined && used < SKIM_LIMIT) {
+    skims.set(doc, used + 1);
+    return locate(doc.text, path);
+  }
+  const node = nodeAt(doc.tree, path);
+  if (!node) return undefined;
+  const key = node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
+  return { valueStart: node.offset, valueEnd: node.offset + node.length, ...(key ? { keyStart: key.offset, keyEnd: key.offset + key.length } : {}) };
+}
+
 /**
  * Where a problem should be underlined, by what kind of problem it is: an unknown key
  * at the key, a missing key at the parent's key, a bad value at the value.
  */
-export function rangeFor(tree: Node | undefined, pointer: string, kind: 'key' | 'parent-key' | 'value', key?: string): Located {
+export function rangeFor(doc: JsonDocument, pointer: string, kind: 'key' | 'parent-key' | 'value', key?: string): Located {
   const path = pointerSegments(pointer);
+  const compound = (s: Span): boolean => [0x7b, 0x5b].includes(doc.text.charCodeAt(s.valueStart));
   if (kind === 'key' && key !== undefined) {
-    const prop = propertyAt(tree, [...path, key]);
-    const k = prop?.children?.[0];
-    if (k) return { offset: k.offset, length: k.length };
+    const s = spanAt(doc, [...path, key]);
+    if (s?.keyStart !== undefined) return { offset: s.keyStart, length: s.keyEnd! - s.keyStart };
   }
-  if (kind === 'parent-key' || kind === 'key') {
-    const prop = propertyAt(tree, path);
-    const k = prop?.children?.[0];
-    if (k) return { offset: k.offset, length: k.length };
-    // An array element or the root: the opening bracket.
-    const node = nodeAt(tree, path);
-    if (node) return { offset: node.offset, length: 1 };
-  }
-  const node = nodeAt(tree, path);
-  if (node) return { offset: node.offset, length: node.type === 'object' || node.type === 'array' ? 1 : node.length };
-  return { offset: 0, length: 1 };
+  const s = spanAt(doc, path);
+  if (!s) return { offset: 0, length: 1 };
+  if ((kind === 'parent-key' || kind === 'key') && s.keyStart !== undefined) return { offset: s.keyStart, length: s.keyEnd! - s.keyStart };
+  if (kind !== 'value') return { offset: s.valueStart, length: 1 };
+  return { offset: s.valueStart, length: compound(s) ? 1 : s.valueEnd - s.valueStart };
 }

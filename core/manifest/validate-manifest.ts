@@ -64,7 +64,7 @@ function staticPass(text: string, file: string, parsed?: JsonDocument): { valida
   if (doc.value === undefined) return done();
   const bom = doc.value;
   if (!isObject(bom) || bom.bomFormat !== 'CycloneDX') {
-    ctx.findings.push({ code: 'CDX_NOT_A_BOM', severity: 'error', message: 'not a CycloneDX BOM (bomFormat must be "CycloneDX")', ...rangeFor(doc.tree, '', 'value') });
+    ctx.findings.push({ code: 'CDX_NOT_A_BOM', severity: 'error', message: 'not a CycloneDX BOM (bomFormat must be "CycloneDX")', ...rangeFor(doc, '', 'value') });
     return done();
   }
   const version = bom.specVersion;
@@ -73,7 +73,7 @@ function staticPass(text: string, file: string, parsed?: JsonDocument): { valida
       code: 'CDX_SPEC_VERSION',
       severity: 'error',
       message: `specVersion ${JSON.stringify(version)} is not supported for ML-BOMs (use ${CYCLONEDX_VERSIONS.join(' or ')})`,
-      ...rangeFor(doc.tree, '/specVersion', 'value'),
+      ...rangeFor(doc, '/specVersion', 'value'),
     });
     return done();
   }
@@ -100,26 +100,50 @@ function schemaFinding(ctx: Context, e: ErrorObject): Finding {
   const base = { code, severity: 'error' as const, message: describe(e), pointer: e.instancePath };
   switch (e.keyword) {
     case 'required':
-      return { ...base, ...rangeFor(ctx.doc.tree, e.instancePath, 'parent-key'), data: { missingProperty: p.missingProperty } };
+      return { ...base, ...rangeFor(ctx.doc, e.instancePath, 'parent-key'), data: { missingProperty: p.missingProperty } };
     case 'additionalProperties':
-      return { ...base, ...rangeFor(ctx.doc.tree, e.instancePath, 'key', String(p.additionalProperty)), data: { property: p.additionalProperty } };
+      return { ...base, ...rangeFor(ctx.doc, e.instancePath, 'key', String(p.additionalProperty)), data: { property: p.additionalProperty } };
     case 'uniqueItems':
-      return { ...base, ...rangeFor(ctx.doc.tree, `${e.instancePath}/${String(p.i)}`, 'value') };
+      return { ...base, ...rangeFor(ctx.doc, `${e.instancePath}/${String(p.i)}`, 'value') };
     default:
-      return { ...base, ...rangeFor(ctx.doc.tree, e.instancePath, 'value'), ...(e.keyword === 'enum' ? { data: { allowedValues: p.allowedValues } } : {}) };
+      return { ...base, ...rangeFor(ctx.doc, e.instancePath, 'value'), ...(e.keyword === 'enum' ? { data: { allowedValues: p.allowedValues } } : {}) };
   }
 }
 
-/** Walks every object of the BOM with its JSON Pointer, without recursion. */
-function* objects(root: unknown): Generator<[Record<string, unknown>, string]> {
-  const stack: [unknown, string][] = [[root, '']];
+/** Where a value sits: a linked path, turned into a JSON Pointer only when a finding needs one. */
+interface Place {
+  seg: string | number;
+  parent?: Place;
+}
+
+function pointerOf(place: Place | undefined): string {
+  const segs: string[] = [];
+  for (let p = place; p; p = p.parent) segs.push(String(p.seg).replace(/~/g, '~0').replace(/\//g, '~1'));
+  return segs.length ? `/${segs.reverse().join('/')}` : '';
+}
+
+function under(place: Place | undefined, seg: string): boolean {
+  for (let p = place; p; p = p.parent) if (p.seg === seg) return true;
+  return false;
+}
+
+/**
+ * Every object of the BOM with its place, without recursion and without building a
+ * pointer string per node: a 10,000-component BOM has some 100,000 objects and this
+ * runs on every keystroke.
+ */
+function* objects(root: unknown): Generator<[Record<string, unknown>, Place | undefined]> {
+  const stack: [unknown, Place | undefined][] = [[root, undefined]];
   while (stack.length > 0) {
-    const [node, ptr] = stack.pop()!;
+    const [node, place] = stack.pop()!;
     if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${ptr}/${i}`]);
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], { seg: i, parent: place }]);
     } else if (isObject(node)) {
-      yield [node, ptr];
-      for (const k of Object.keys(node).reverse()) stack.push([node[k], `${ptr}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`]);
+      yield [node, place];
+      for (const k in node) {
+        const v = node[k];
+        if (typeof v === 'object' && v !== null) stack.push([v, { seg: k, parent: place }]);
+      }
     }
   }
 }
@@ -128,7 +152,7 @@ const REF_ARRAYS = new Set(['dependsOn', 'provides', 'assemblies']);
 
 function profileFindings(ctx: Context, bom: Record<string, unknown>): Finding[] {
   const out: Finding[] = [];
-  const at = (pointer: string, kind: 'value' | 'parent-key' = 'value'): { offset: number; length: number } => rangeFor(ctx.doc.tree, pointer, kind);
+  const at = (pointer: string, kind: 'value' | 'parent-key' = 'value'): { offset: number; length: number } => rangeFor(ctx.doc, pointer, kind);
 
   // Rules a schema can say: our profile schema, each rule with its own code.
   for (const e of validateAgainst('mlbom-profile', bom)) {
@@ -137,22 +161,22 @@ function profileFindings(ctx: Context, bom: Record<string, unknown>): Finding[] 
   }
 
   const refs = new Set<string>();
-  const uses: [string, string][] = [];
-  for (const [obj, ptr] of objects(bom)) {
+  const uses: [string, () => string][] = [];
+  for (const [obj, place] of objects(bom)) {
     if (typeof obj['bom-ref'] === 'string') refs.add(obj['bom-ref']);
-    if (typeof obj.ref === 'string' && !ptr.endsWith('/externalReferences')) uses.push([obj.ref, `${ptr}/ref`]);
+    if (typeof obj.ref === 'string' && place?.parent?.seg !== 'externalReferences') uses.push([obj.ref, () => `${pointerOf(place)}/ref`]);
     for (const k of REF_ARRAYS) {
       const list = obj[k];
-      if (Array.isArray(list)) list.forEach((r, i) => typeof r === 'string' && uses.push([r, `${ptr}/${k}/${i}`]));
+      if (Array.isArray(list)) list.forEach((r, i) => typeof r === 'string' && uses.push([r, () => `${pointerOf(place)}/${k}/${i}`]));
     }
-    if (ptr.match(/^\/compositions\/\d+$/) && Array.isArray(obj.dependencies)) {
-      obj.dependencies.forEach((r, i) => typeof r === 'string' && uses.push([r, `${ptr}/dependencies/${i}`]));
+    if (place?.parent?.seg === 'compositions' && place.parent.parent === undefined && Array.isArray(obj.dependencies)) {
+      obj.dependencies.forEach((r, i) => typeof r === 'string' && uses.push([r, () => `${pointerOf(place)}/dependencies/${i}`]));
     }
     if (Array.isArray(obj.hashes)) {
       obj.hashes.forEach((h, i) => {
         if (isObject(h) && typeof h.content === 'string' && /^[a-z0-9-]+:/i.test(h.content)) {
           const replacement = h.content.slice(h.content.indexOf(':') + 1);
-          const pointer = `${ptr}/hashes/${i}/content`;
+          const pointer = `${pointerOf(place)}/hashes/${i}/content`;
           out.push({
             code: 'MLBOM_HASH_PREFIXED',
             severity: 'error',
@@ -165,10 +189,12 @@ function profileFindings(ctx: Context, bom: Record<string, unknown>): Finding[] 
       });
     }
     // Ancestors describe other models: what a person must state about them belongs in their own BOMs.
-    if (obj.type === 'machine-learning-model' && !ptr.includes('/pedigree/')) out.push(...modelComponentFindings(obj, ptr, at));
+    if (obj.type === 'machine-learning-model' && !under(place, 'pedigree')) out.push(...modelComponentFindings(obj, pointerOf(place), at));
   }
-  for (const [r, pointer] of uses) {
-    if (!refs.has(r)) out.push({ code: 'MLBOM_REF_DANGLING', severity: 'error', message: `"${r}" does not name any bom-ref in this BOM`, pointer, ...at(pointer) });
+  for (const [r, pointerFn] of uses) {
+    if (refs.has(r)) continue;
+    const pointer = pointerFn();
+    out.push({ code: 'MLBOM_REF_DANGLING', severity: 'error', message: `"${r}" does not name any bom-ref in this BOM`, pointer, ...at(pointer) });
   }
   return out;
 }
@@ -178,12 +204,13 @@ const RELATIONS = ['finetune', 'adapter', 'merge', 'quantized', 'distilled', 'co
 function modelComponentFindings(c: Record<string, unknown>, ptr: string, at: (p: string, k?: 'value' | 'parent-key') => { offset: number; length: number }): Finding[] {
   const out: Finding[] = [];
   const name = typeof c.name === 'string' ? c.name : 'the model';
-  const where = at(typeof c.name === 'string' ? `${ptr}/name` : ptr);
-  const person = (what: string, why: string): Finding => ({ code: 'MLBOM_NEEDS_PERSON', severity: 'warning', message: `${name}: ${what} is missing; ${why}`, pointer: ptr, data: { missingProperty: what }, ...where });
+  // Ranges need the offset tree: only build it when there is something to report.
+  const where = (): { offset: number; length: number } => at(typeof c.name === 'string' ? `${ptr}/name` : ptr);
+  const person = (what: string, why: string): Finding => ({ code: 'MLBOM_NEEDS_PERSON', severity: 'warning', message: `${name}: ${what} is missing; ${why}`, pointer: ptr, data: { missingProperty: what }, ...where() });
   if (!c.licenses) out.push(person('licenses', 'a person must state the model license'));
   const card = c.modelCard;
   if (!isObject(card)) {
-    out.push({ code: 'MLBOM_MODEL_CARD_MISSING', severity: 'warning', message: `${name} has no modelCard`, pointer: ptr, data: { missingProperty: 'modelCard' }, ...where });
+    out.push({ code: 'MLBOM_MODEL_CARD_MISSING', severity: 'warning', message: `${name} has no modelCard`, pointer: ptr, data: { missingProperty: 'modelCard' }, ...where() });
   } else if (!isObject(card.considerations)) {
     out.push(person('modelCard.considerations', 'a person must describe intended use, limitations and ethical considerations'));
   }
@@ -220,14 +247,15 @@ function property(c: Record<string, unknown>, name: string): string | undefined 
 async function checkDisk(ctx: Context, file: string, options: ManifestValidationOptions): Promise<string | undefined> {
   const bom = ctx.doc.value as Record<string, unknown>;
   // Ancestors are other models, described by their own BOMs: only the BOM's own models are on disk here.
-  const models = [...objects(bom)].filter(([o, p]) => o.type === 'machine-learning-model' && !p.includes('/pedigree/'));
+  const models = [...objects(bom)].filter(([o, p]) => o.type === 'machine-learning-model' && !under(p, 'pedigree'));
   let checked: string | undefined;
-  for (const [model, ptr] of models) {
+  for (const [model, place] of models) {
+    const ptr = pointerOf(place);
     const rel = options.modelPath ?? property(model, MODEL_PATH_PROPERTY);
     if (!rel) continue;
     const root = options.modelPath ? resolve(options.modelPath) : resolve(dirname(resolve(file)), rel);
     if (!existsSync(root)) {
-      ctx.findings.push({ code: 'MLBOM_MODEL_NOT_FOUND', severity: 'warning', message: `the model at ${root} is not here: digests not checked`, pointer: ptr, ...rangeFor(ctx.doc.tree, ptr, 'value') });
+      ctx.findings.push({ code: 'MLBOM_MODEL_NOT_FOUND', severity: 'warning', message: `the model at ${root} is not here: digests not checked`, pointer: ptr, ...rangeFor(ctx.doc, ptr, 'value') });
       continue;
     }
     checked = root;
@@ -242,7 +270,7 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
       const path = isDir ? join(root, f.name) : root;
       const fp = `${ptr}/components/${i}`;
       if (!existsSync(path)) {
-        ctx.findings.push({ code: 'MLBOM_FILE_MISSING', severity: 'error', message: `${f.name} is listed but not in ${root}`, pointer: `${fp}/name`, ...rangeFor(ctx.doc.tree, `${fp}/name`, 'value') });
+        ctx.findings.push({ code: 'MLBOM_FILE_MISSING', severity: 'error', message: `${f.name} is listed but not in ${root}`, pointer: `${fp}/name`, ...rangeFor(ctx.doc, `${fp}/name`, 'value') });
         return;
       }
       jobs.push({ name: f.name, path, size: statSync(path).size, pointer: `${fp}/hashes/${hi}/content`, expected });
@@ -257,7 +285,7 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
           message: `${j.name} has changed: the file's SHA-256 is ${h.digest}, the manifest says ${j.expected}`,
           pointer: j.pointer,
           data: { replacement: h.digest, expected: j.expected, file: j.path },
-          ...rangeFor(ctx.doc.tree, j.pointer, 'value'),
+          ...rangeFor(ctx.doc, j.pointer, 'value'),
         });
       }
     });
@@ -267,7 +295,7 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
       if (actual !== root256.replace(/^sha256:/, '')) {
         const i = (model.properties as unknown[]).findIndex((p) => isObject(p) && p.name === OMS_ROOT_PROPERTY);
         const pointer = `${ptr}/properties/${i}/value`;
-        ctx.findings.push({ code: 'MLBOM_ROOT_DIGEST_MISMATCH', severity: 'error', message: `the model's root digest is now ${actual}, the manifest says ${root256}`, pointer, data: { replacement: actual }, ...rangeFor(ctx.doc.tree, pointer, 'value') });
+        ctx.findings.push({ code: 'MLBOM_ROOT_DIGEST_MISMATCH', severity: 'error', message: `the model's root digest is now ${actual}, the manifest says ${root256}`, pointer, data: { replacement: actual }, ...rangeFor(ctx.doc, pointer, 'value') });
       }
     }
   }

@@ -56,7 +56,7 @@ export async function semanticFindings(ctx: SemanticContext): Promise<{ findings
   } catch (err) {
     if (err instanceof CancelledError) throw err;
     if (isProvenanceError(err)) {
-      return { findings: [{ code: err.code, severity: 'error', message: err.message, ...rangeFor(ctx.analysis.doc.tree, err.pointer ?? '', 'value') }] };
+      return { findings: [{ code: err.code, severity: 'error', message: err.message, ...rangeFor(ctx.analysis.doc, err.pointer ?? '', 'value') }] };
     }
     throw err;
   }
@@ -71,13 +71,13 @@ export function runVerification(sigFile: string, keys: TrustedKey[], signal?: Ab
 
 /** Verification problems as findings on the signature document (the payload holds the digests). */
 export function verificationFindings(result: VerificationResult, analysis: DocumentAnalysis): Finding[] {
-  const tree = analysis.doc.tree;
+  const doc = analysis.doc;
   return result.problems.map((p) => ({
     code: p.code,
     severity: 'error' as const,
     message: p.file ? `${p.file}: ${p.message}` : p.message,
     pointer: p.code.startsWith('FILE_') ? '/dsseEnvelope/payload' : '/dsseEnvelope/signatures/0/sig',
     ...(p.file ? { data: { file: p.file } } : {}),
-    ...rangeFor(tree, p.code.startsWith('FILE_') ? '/dsseEnvelope/payload' : '/dsseEnvelope/signatures/0/sig', 'value'),
+    ...rangeFor(doc, p.code.startsWith('FILE_') ? '/dsseEnvelope/payload' : '/dsseEnvelope/signatures/0/sig', 'value'),
   }));
 }

@@ -136,3 +136,32 @@ describe('structural scan', () => {
     assert.deepEqual([scanStructure('[[[{}]]]').maxDepth, scanStructure('[[[{}]]]').depthOffset], [4, 3]);
   });
 });
+
+describe('skimming locator', () => {
+  test('finds every value and key exactly where the offset tree does', async () => {
+    const { locate, nodeAt } = await import('../../core/json/document');
+    const { parseTree } = await import('jsonc-parser');
+    const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
+      const out = [at];
+      if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(0, 1, 2, 4), (value, indent) => {
+        const text = JSON.stringify(value, null, indent);
+        const tree = parseTree(text);
+        for (const p of paths(JSON.parse(text)).slice(0, 40)) {
+          const node = nodeAt(tree, p)!;
+          const span = locate(text, p)!;
+          assert.ok(span, `${JSON.stringify(p)} in ${text}`);
+          assert.deepEqual([span.valueStart, span.valueEnd], [node.offset, node.offset + node.length], JSON.stringify(p));
+          const key = node.parent?.type === 'property' ? node.parent.children![0]! : undefined;
+          assert.deepEqual(span.keyStart, key?.offset);
+        }
+        assert.equal(locate(text, ['\u0000missing']), undefined);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
