@@ -23,6 +23,15 @@ const weights = (seed, size) => {
   }
   return out;
 };
+/** A real (tiny) safetensors file, so that inspection has something truthful to read. */
+const safetensors = (seed, floats) => {
+  const data = weights(seed, floats * 4);
+  const header = Buffer.from(JSON.stringify({ __metadata__: { format: 'pt' }, 'classifier.weight': { dtype: 'F32', shape: [floats / 64, 64], data_offsets: [0, data.length] } }));
+  const padded = Buffer.concat([header, Buffer.alloc((8 - (header.length % 8)) % 8, 0x20)]);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(padded.length));
+  return Buffer.concat([len, padded, data]);
+};
 const model = (name, files) => {
   const dir = join(work, name);
   for (const [rel, content] of Object.entries(files)) {
@@ -31,11 +40,11 @@ const model = (name, files) => {
   }
   return dir;
 };
-const base = model('models/base', { 'config.json': '{"architectures":["BertModel"]}\n', 'model.safetensors': weights('base', 128 * 1024) });
+const base = model('models/base', { 'config.json': '{"architectures":["BertModel"]}\n', 'model.safetensors': safetensors('base', 32 * 1024) });
 const data = model('data/reviews', { 'train.jsonl': '{"text":"great","label":2}\n{"text":"awful","label":0}\n' });
 const tuned = model('models/classifier_v2', {
   'config.json': '{"architectures":["BertForSequenceClassification"],"num_labels":3}\n',
-  'model.safetensors': weights('classifier_v2', 256 * 1024),
+  'model.safetensors': safetensors('classifier_v2', 64 * 1024),
   'tokenizer/vocab.txt': 'hello\nworld\n',
 });
 
@@ -68,13 +77,16 @@ writeFileSync(policy, JSON.stringify({
 step(['verify', tuned, '--policy', policy]);
 step(['lineage', tuned, '--policy', policy, '--format', 'mermaid']);
 step(['registry', 'verify']);
+step(['manifest', 'init', tuned, '--policy', policy]);
+step(['manifest', 'validate', `${tuned}.cdx.json`]);
+step(['inspect', tuned]);
 
 // Tampering: a changed weight file, then a base model swapped after it was used.
 const tampered = join(work, 'models', 'classifier_v2-tampered');
 cpSync(tuned, tampered, { recursive: true });
-writeFileSync(join(tampered, 'model.safetensors'), weights('evil', 256 * 1024));
+writeFileSync(join(tampered, 'model.safetensors'), safetensors('evil', 64 * 1024));
 const a = step(['verify', '--model', tampered, '--attestation', join(tampered, 'model.sig'), '--trusted-keys', keys, '--format', 'report'], { allowFail: true });
-writeFileSync(join(base, 'model.safetensors'), weights('swapped base', 128 * 1024));
+writeFileSync(join(base, 'model.safetensors'), safetensors('swapped base', 32 * 1024));
 const b = step(['verify', tuned, '--policy', policy], { allowFail: true });
 if (a !== 1 || b !== 1) {
   console.error('demo: tampering should have failed verification with exit 1');
