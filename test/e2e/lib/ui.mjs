@@ -1,0 +1,78 @@
+// Playwright helpers for the VS Code workbench that code-server serves (selectors of VS Code 1.139).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Opens the workbench on `folder` and waits for the explorer. */
+export async function openWorkbench(page, url, folder) {
+  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+}
+
+/** The explorer row of the file or folder called `name` (exactly). */
+export function explorerRow(page, name) {
+  return page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escape(name)}$`) }) }).first();
+}
+
+/** Expands the folders of `path` (relative, '/'-separated) one by one and returns the last row. */
+export async function revealInExplorer(page, path) {
+  const parts = path.split('/');
+  for (const [i, name] of parts.entries()) {
+    const row = explorerRow(page, name);
+    await row.waitFor({ timeout: 30_000 });
+    if (i < parts.length - 1 && (await row.getAttribute('aria-expanded')) === 'false') await row.click();
+  }
+  return explorerRow(page, parts[parts.length - 1]);
+}
+
+/** Opens a file from the explorer (a click, as a person does) and waits for its editor tab. */
+export async function openFromExplorer(page, path) {
+  const row = await revealInExplorer(page, path);
+  await row.click();
+  const name = path.split('/').pop();
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
+  await page.waitForSelector('.monaco-editor .view-lines', { timeout: 30_000 });
+}
+
+/** A toast notification whose message matches `text`. */
+export function toast(page, text) {
+  return page.locator('.notifications-toasts .notification-list-item-message', { hasText: text }).first();
+}
+
+/** Runs a command from the command palette (F1) by its title. */
+export async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+export async function clearNotifications(page) {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+}
+
+/** Screenshots in `dir`, numbered in the order taken; `lap` logs the time since the start. */
+export function recorder(dir, prefix) {
+  mkdirSync(dir, { recursive: true });
+  const t0 = Date.now();
+  let n = 0;
+  const shots = [];
+  return {
+    shots,
+    lap: (m) => console.log(`  [${prefix} ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`),
+    shot: async (page, name) => {
+      // Let a toast finish sliding in, and a verify's progress toast go, so the picture shows the result.
+      await page.locator('.notifications-toasts .notification-list-item-message', { hasText: /^Verifying model/ }).first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+      await page.waitForTimeout(400);
+      const file = join(dir, `${prefix}-${String(++n).padStart(2, '0')}-${name}.png`);
+      await page.screenshot({ path: file });
+      shots.push(file);
+      return file;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// Fresh workspaces for each run, made with the CLI the way a user makes them.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from './env.mjs';
+
+const cli = (cwd, ...args) => execFileSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+const temporary = new Set();
+process.once('exit', () => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder, removed when the process exits (kept with MP_E2E_KEEP=1, to debug). */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  if (process.env.MP_E2E_KEEP === '1') console.log(`  (kept: ${dir})`);
+  else temporary.add(dir);
+  return dir;
+}
+
+/** A small but real safetensors file: an 8-byte header length, the JSON header, then F32 data. */
+export function safetensors(values = [1, 2, 3, 4]) {
+  const data = Buffer.from(new Float32Array(values).buffer);
+  let header = JSON.stringify({ __metadata__: { format: 'pt' }, weight: { dtype: 'F32', shape: [values.length], data_offsets: [0, data.length] } });
+  header += ' '.repeat((8 - (header.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([len, Buffer.from(header), data]);
+}
+
+/** A model folder with a config and safetensors weights, signed with `key`. */
+export function signedModel(root, rel, key, values) {
+  const dir = join(root, rel);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify({ architectures: ['BertForSequenceClassification'], model_type: 'bert' })}\n`);
+  writeFileSync(join(dir, 'model.safetensors'), safetensors(values));
+  cli(root, 'sign', 'key', rel, '--private-key', key);
+  return dir;
+}
+
+/**
+ * The workspace of the extension tests and the UI walk:
+ *   keys/prod.pem, keys/prod.pub.pem             (the user's trusted key, named in user settings)
+ *   models/classifier/{config.json, model.safetensors, model.sig}
+ *   models/classifier.cdx.json                   (manifest init: a valid ML-BOM)
+ *   models/broken.cdx.json                       (the same ML-BOM with "version": "one": CDX_TYPE)
+ */
+export function makeMainWorkspace() {
+  const root = tempDir('mp-e2e-ws-');
+  cli(root, 'keygen', '--out', 'keys/prod');
+  const model = signedModel(root, 'models/classifier', 'keys/prod.pem');
+  cli(root, 'manifest', 'init', 'models/classifier');
+  const manifest = join(root, 'models', 'classifier.cdx.json');
+  const broken = join(root, 'models', 'broken.cdx.json');
+  const text = readFileSync(manifest, 'utf8');
+  if (!/\n {2}"version": 1,\n/.test(text)) throw new Error('manifest init: no "version": 1 line');
+  writeFileSync(broken, text.replace(/\n {2}"version": 1,\n/, '\n  "version": "one",\n'));
+  return { root, model, manifest, broken, sig: join(model, 'model.sig'), pub: join(root, 'keys', 'prod.pub.pem') };
+}
+
+/**
+ * A hostile repository: its .vscode/settings.json names the attacker's own public key (kept in
+ * the repository) as trusted, and its model is signed with the attacker's key. The user's own
+ * key is outside the folder and is the only one the user settings name.
+ */
+export function makeHostileWorkspace() {
+  const root = tempDir('mp-e2e-hostile-');
+  const userKeys = tempDir('mp-e2e-userkey-');
+  cli(userKeys, 'keygen', '--out', 'me');
+  cli(root, 'keygen', '--out', 'keys/attacker');
+  const model = signedModel(root, 'models/backdoored', 'keys/attacker.pem', [6, 6, 6, 6]);
+  rmSync(join(root, 'keys', 'attacker.pem'));
+  mkdirSync(join(root, '.vscode'));
+  writeFileSync(join(root, '.vscode', 'settings.json'), `${JSON.stringify({ 'modelProvenance.trustedKeys': ['keys/attacker.pub.pem'] }, null, 2)}\n`);
+  return { root, model, sig: join(model, 'model.sig'), attackerPub: join(root, 'keys', 'attacker.pub.pem'), userPub: join(userKeys, 'me.pub.pem') };
+}
+
+/** User settings (`$DATA/user/User/settings.json`): quiet, no AI, no welcome page, plus `extra`. */
+export function writeUserSettings(userDataDir, extra) {
+  const dir = join(userDataDir, 'User');
+  mkdirSync(dir, { recursive: true });
+  const settings = {
+    'chat.disableAIFeatures': true,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'extensions.ignoreRecommendations': true,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'git.enabled': false,
+    'window.restoreWindows': 'none',
+    ...extra,
+  };
+  writeFileSync(join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+}
