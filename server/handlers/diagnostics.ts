@@ -133,7 +133,7 @@ export class DiagnosticsHandler {
   }
 }
 
-export function summarise(r: { verdict: string; signer?: { keyId?: string; keySource?: string; subject?: string; identity?: string }; files: { status: string }[] }): string {
+export function summarise(r: { verdict: string; signer?: { keyId?: string; keySource?: string; subject?: string; identity?: string }; files: { status: string }[]; problems?: { code: string; message: string }[] }): string {
   if (r.verdict === 'verified') {
     const who = r.signer?.keySource?.split(/[\\/]/).pop()?.replace(/\.pub\.pem$|\.pem$/, '') ?? r.signer?.subject ?? r.signer?.identity ?? r.signer?.keyId?.slice(0, 12) ?? 'trusted key';
     return `verified: ${who}`;
@@ -142,5 +142,8 @@ export function summarise(r: { verdict: string; signer?: { keyId?: string; keySo
   const missing = r.files.filter((f) => f.status === 'missing').length;
   const extra = r.files.filter((f) => f.status === 'unexpected').length;
   const parts = [modified && `${modified} file${modified > 1 ? 's' : ''} modified`, missing && `${missing} missing`, extra && `${extra} unexpected`].filter(Boolean);
-  return parts.length ? parts.join(', ') : 'not verified';
+  if (parts.length) return parts.join(', ');
+  // No file problem: say why the signature itself was refused.
+  const p = r.problems?.[0];
+  return p ? `${p.code}: ${p.message}` : 'not verified';
 }

@@ -16,7 +16,7 @@ import { makeKey, resourcesFor, sha256Hex, signPayloadText, snapshot, STATEMENT,
 import { CLI, makeModel, makePki, tempDir } from '../helpers/fixtures';
 
 /** A hostile input must be turned away well within this; generous for a loaded CI runner. */
-const FAST_MS = 10_000;
+const FAST_MS = 20_000;
 /** After this the child is killed and the case fails as a hang. */
 const KILL_MS = 30_000;
 const CASE = { timeout: 120_000 };
