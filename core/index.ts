@@ -36,7 +36,7 @@ export { renderLineage, type LineageFormat } from './chain/lineage';
 export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams } from './tracker';
 export { parseJsonDocument, rangeFor, nodeAt, pointerSegments, type JsonDocument, type Located } from './json/document';
 export { cycloneDxValidator, cycloneDxSchema, CYCLONEDX_VERSIONS, type CycloneDxVersion } from './manifest/cyclonedx-schemas';
-export { validateManifest, validateManifestStatic, type ManifestValidation, type ManifestValidationOptions } from './manifest/validate-manifest';
+export { validateManifest, validateManifestStatic, checkManifestDisk, type ManifestValidation, type ManifestValidationOptions } from './manifest/validate-manifest';
 export { capFindings, type Finding, type Severity } from './manifest/findings';
 export { renderFindingsText, renderFindingsJson, renderFindingsSarif, type FileFindings } from './manifest/render-findings';
 export { generateManifest, factsFromConfig, type GenerateManifestOptions, type ModelFacts } from './manifest/generate';

@@ -1,5 +1,5 @@
 import { InputError } from '../errors';
-import { isObject, parseStrictJson } from '../io/json';
+import { describeValue, isObject, parseStrictJson } from '../io/json';
 import { INTOTO_STATEMENT_V1, type Statement } from '../oms/types';
 import { pointerToPath, validateAgainst } from '../schema/validator';
 import { ML_BUILD_TYPE, SLSA_PROVENANCE_V1, STAGES, type Dependency, type MlProvenance, type Role, type Stage } from './types';
@@ -89,7 +89,7 @@ export function parseMlProvenance(payload: Buffer | string, file: string): MlPro
 
 export function mlProvenanceFromStatement(doc: unknown, file: string): MlProvenance {
   if (!isObject(doc) || doc.predicateType !== SLSA_PROVENANCE_V1) {
-    throw new InputError('PREDICATE_UNSUPPORTED', `not an SLSA provenance v1 statement (predicateType ${JSON.stringify(isObject(doc) ? doc.predicateType : undefined)})`, { file });
+    throw new InputError('PREDICATE_UNSUPPORTED', `not an SLSA provenance v1 statement (predicateType ${describeValue(isObject(doc) ? doc.predicateType : undefined)})`, { file });
   }
   const errors = validateAgainst('ml-provenance', doc);
   if (errors.length > 0) {

@@ -2,12 +2,12 @@ import { dirname, resolve } from 'node:path';
 import { getNodeValue } from 'jsonc-parser';
 import { existsSync } from 'node:fs';
 import { isProvenanceError } from '../errors';
-import { isObject } from '../io/json';
+import { describeValue, isObject, scanStructure } from '../io/json';
 import { parseJsonDocument, rangeFor, type JsonDocument } from '../json/document';
 import type { TrustedKey } from '../keys/keys';
 import { capFindings, type Finding } from '../manifest/findings';
 import { validateManifestStatic } from '../manifest/validate-manifest';
-import { parseOmsPayload } from '../oms/manifest';
+import { MAX_PAYLOAD_DEPTH, parseOmsPayload } from '../oms/manifest';
 import { INTOTO_PAYLOAD_TYPE } from '../oms/types';
 import { pointerToPath, validateAgainst, type SchemaName } from '../schema/validator';
 import { parseBundle, type ParsedBundle } from '../sigstore/bundle';
@@ -104,19 +104,21 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
       result.bundle = bundle;
       const payloadType = bundle?.envelope.payloadType ?? (isObject(doc.value) ? doc.value.payloadType : undefined);
       if (payloadType !== INTOTO_PAYLOAD_TYPE) {
-        findings.push(located('PAYLOAD_TYPE_UNSUPPORTED', `payloadType ${JSON.stringify(payloadType)} is not ${INTOTO_PAYLOAD_TYPE}`, env === 'bundle' ? '/dsseEnvelope/payloadType' : '/payloadType'));
+        findings.push(located('PAYLOAD_TYPE_UNSUPPORTED', `payloadType ${describeValue(payloadType)} is not ${INTOTO_PAYLOAD_TYPE}`, env === 'bundle' ? '/dsseEnvelope/payloadType' : '/payloadType'));
         break;
       }
-      const statement = bundle ? undefined : decodePayload(doc.value);
+      // The envelope form: the raw payload bytes, never a re-serialisation of an untrusted value.
+      const rawPayload = bundle?.envelope.payload ?? (isObject(doc.value) && typeof doc.value.payload === 'string' ? Buffer.from(doc.value.payload, 'base64') : Buffer.alloc(0));
       try {
-        if (detection.kind === 'model-signature') parseOmsPayload(bundle?.envelope.payload ?? Buffer.from(JSON.stringify(statement ?? {})), fileName);
+        if (detection.kind === 'model-signature') parseOmsPayload(rawPayload, fileName);
       } catch (err) {
         if (!isProvenanceError(err)) throw err;
         findings.push(located(err.code, err.message, payloadAt));
       }
       if (detection.kind === 'ml-attestation') {
-        const st = bundle ? safeParse(bundle.envelope.payload) : statement;
-        schemaFindings('ml-provenance', st, '', payloadAt);
+        const st = safeParse(rawPayload);
+        if (st === TOO_DEEP) findings.push(located('PAYLOAD_MALFORMED', `signed payload: nested more than ${MAX_PAYLOAD_DEPTH} levels deep`, payloadAt));
+        else schemaFindings('ml-provenance', st, '', payloadAt);
       }
       if (bundle && options.trustedKeys && options.trustedKeys.length > 0) {
         const outcome = verifySignature(bundle, { kind: 'key', keys: options.trustedKeys }, fileName);
@@ -131,12 +133,18 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
   return result;
 }
 
+const TOO_DEEP = Symbol('too deep');
+
+/** A payload for schema checks: undefined when it is not JSON, TOO_DEEP when recursion over it would be unsafe. */
 function safeParse(payload: Buffer): unknown {
+  const text = payload.toString('utf8');
+  let value: unknown;
   try {
-    return JSON.parse(payload.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  return scanStructure(text).maxDepth > MAX_PAYLOAD_DEPTH ? TOO_DEEP : value;
 }
 
 /** A policy names key and certificate files: each must exist beside it. */

@@ -1,5 +1,5 @@
 import { SLSA_PROVENANCE_V1, ML_BUILD_TYPE } from '../attest/types';
-import { isObject } from '../io/json';
+import { isObject, scanStructure } from '../io/json';
 import { INTOTO_STATEMENT_V1, OMS_PREDICATE_LEGACY_V01, OMS_PREDICATE_V1 } from '../oms/types';
 import { CYCLONEDX_PREDICATE } from '../manifest/sign-manifest';
 
@@ -72,7 +72,10 @@ function describe(st: unknown): string {
 export function decodePayload(env: unknown): unknown {
   if (!isObject(env) || typeof env.payload !== 'string' || env.payload.length > 64 * 1024 * 1024) return undefined;
   try {
-    return JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
+    const text = Buffer.from(env.payload, 'base64').toString('utf8');
+    const v: unknown = JSON.parse(text);
+    // Callers read a few fields; a hostile depth must not reach code that recurses.
+    return scanStructure(text).maxDepth > 64 ? undefined : v;
   } catch {
     return undefined;
   }

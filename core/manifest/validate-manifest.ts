@@ -50,6 +50,17 @@ export async function validateManifest(text: string, file: string, options: Mani
   return v;
 }
 
+/**
+ * Only the checks against the files on disk, for a document already parsed (the editor
+ * ran the static pass on this very version a moment ago and must not pay for it twice).
+ */
+export async function checkManifestDisk(doc: JsonDocument, file: string, options: ManifestValidationOptions = {}): Promise<{ findings: Finding[]; checkedAgainst?: string }> {
+  if (!isObject(doc.value) || doc.value.bomFormat !== 'CycloneDX') return { findings: [] };
+  const ctx: Context = { doc, findings: [] };
+  const checkedAgainst = await checkDisk(ctx, file, options);
+  return { findings: ctx.findings, ...(checkedAgainst ? { checkedAgainst } : {}) };
+}
+
 /** Everything that needs no file system: fast enough to run on every keystroke. */
 export function validateManifestStatic(text: string, file: string, maxFindings?: number, parsed?: JsonDocument): ManifestValidation {
   const { validation, ctx } = staticPass(text, file, parsed);

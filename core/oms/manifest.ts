@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors';
-import { isObject, parseStrictJson } from '../io/json';
+import { describeValue, isObject, parseStrictJsonWithStructure } from '../io/json';
+
+export const MAX_PAYLOAD_DEPTH = 64;
 import { canonicalResourceName } from '../model/paths';
 import {
   INTOTO_STATEMENT_V1,
@@ -37,17 +39,19 @@ export function buildStatement(subjectName: string, resources: Resource[], seria
  */
 export function parseOmsPayload(payload: Buffer, file: string): OmsManifest {
   const text = decodeUtf8(payload, file);
-  const doc = parseStrictJson(text, `${file} (signed payload)`);
+  const { value: doc, structure } = parseStrictJsonWithStructure(text, `${file} (signed payload)`);
+  // A statement is a few levels deep; anything deeper is hostile and must not reach recursive code.
+  if (structure.maxDepth > MAX_PAYLOAD_DEPTH) throw new InputError('PAYLOAD_MALFORMED', `signed payload: nested ${structure.maxDepth} levels deep (at most ${MAX_PAYLOAD_DEPTH})`, { file });
   const bad = (message: string): InputError => new InputError('PAYLOAD_MALFORMED', `signed payload: ${message}`, { file });
   if (!isObject(doc)) throw bad('is not a JSON object');
-  if (doc._type !== INTOTO_STATEMENT_V1) throw bad(`_type is ${JSON.stringify(doc._type)}, expected ${INTOTO_STATEMENT_V1}`);
+  if (doc._type !== INTOTO_STATEMENT_V1) throw bad(`_type is ${describeValue(doc._type)}, expected ${INTOTO_STATEMENT_V1}`);
   if (!Array.isArray(doc.subject) || doc.subject.length === 0) throw bad('subject is missing or empty');
 
   if (doc.predicateType === OMS_PREDICATE_LEGACY_V01) return parseLegacy(doc.subject, bad, file);
   if (doc.predicateType !== OMS_PREDICATE_V1) {
     throw new InputError(
       'PREDICATE_UNSUPPORTED',
-      `predicateType ${JSON.stringify(doc.predicateType)} is not an OMS model signature (${OMS_PREDICATE_V1})`,
+      `predicateType ${describeValue(doc.predicateType)} is not an OMS model signature (${OMS_PREDICATE_V1})`,
       { file },
     );
   }
@@ -87,7 +91,7 @@ function shardPath(name: unknown, bad: (m: string) => InputError, i: number): st
 
 function parseSerialization(s: unknown, bad: (m: string) => InputError): Serialization {
   if (!isObject(s)) throw bad('predicate.serialization is missing');
-  if (s.method !== 'files' && s.method !== 'shards') throw bad(`serialization.method ${JSON.stringify(s.method)} is not "files" or "shards"`);
+  if (s.method !== 'files' && s.method !== 'shards') throw bad(`serialization.method ${describeValue(s.method)} is not "files" or "shards"`);
   if (typeof s.hash_type !== 'string') throw bad('serialization.hash_type is missing');
   if (s.allow_symlinks !== undefined && typeof s.allow_symlinks !== 'boolean') throw bad('serialization.allow_symlinks is not a boolean');
   const out: Serialization = { method: s.method, hash_type: s.hash_type, allow_symlinks: s.allow_symlinks === true };

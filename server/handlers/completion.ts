@@ -18,7 +18,7 @@ export class CompletionHandler {
     if (!doc || !state?.analysis.detection) return null;
     const schema = schemaFor(state.analysis.detection.kind, state.analysis.doc.value);
     let list: CompletionList = { isIncomplete: false, items: [] };
-    if (schema) {
+    if (schema && this.ctx.schemas.usable(doc, state.analysis.doc.errors.some((e) => e.code === 'JSON_TOO_DEEP'))) {
       this.ctx.schemas.associate(doc.uri, schema);
       list = (await this.ctx.schemas.service.doComplete(doc, params.position, this.ctx.schemas.parse(doc))) ?? list;
     }

@@ -54,6 +54,7 @@ export class DiagnosticsHandler {
     this.pending.delete(uri);
     this.ctx.states.get(uri)?.abort?.abort();
     this.ctx.states.delete(uri);
+    this.ctx.schemas.forget(uri);
     void this.ctx.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
@@ -75,7 +76,10 @@ export class DiagnosticsHandler {
     ctx.states.set(doc.uri, state);
     this.publish(doc);
     if (!analysis.detection) return;
-    void this.background(doc, state.version, abort);
+    // Let the static diagnostics leave before the background pass takes the thread.
+    setImmediate(() => {
+      if (!abort.signal.aborted) void this.background(doc, state.version, abort);
+    });
   }
 
   private async background(doc: TextDocument, version: number, abort: AbortController): Promise<void> {

@@ -9,6 +9,9 @@ import { schemaFor } from '../services/schema-service';
 
 const DIGEST = /^(sha256:)?([0-9a-f]{64})$/;
 
+/** An untrusted payload value for display: strings as they are, anything else by its kind. */
+const text = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 200) : Array.isArray(v) ? '(a list)' : typeof v === 'object' && v !== null ? '(an object)' : String(v));
+
 /** Hover: digests, payloads and key hints explained from what we know; anything else from the schema. */
 export class HoverHandler {
   constructor(private readonly ctx: ServerContext) {}
@@ -22,7 +25,7 @@ export class HoverHandler {
     const custom = node ? await this.custom(doc, node) : undefined;
     if (custom) return { contents: { kind: 'markdown', value: custom }, range: { start: doc.positionAt(node!.offset), end: doc.positionAt(node!.offset + node!.length) } };
     const schema = schemaFor(state.analysis.detection.kind, state.analysis.doc.value);
-    if (!schema) return null;
+    if (!schema || !this.ctx.schemas.usable(doc, state.analysis.doc.errors.some((e) => e.code === 'JSON_TOO_DEEP'))) return null;
     this.ctx.schemas.associate(doc.uri, schema);
     return this.ctx.schemas.service.doHover(doc, params.position, this.ctx.schemas.parse(doc));
   }
@@ -48,12 +51,12 @@ export class HoverHandler {
     const stage = bd && isObject(bd.externalParameters) ? bd.externalParameters.stage : undefined;
     const rd = isObject(st.predicate) && isObject(st.predicate.runDetails) ? st.predicate.runDetails : undefined;
     const resources = isObject(st.predicate) && Array.isArray(st.predicate.resources) ? st.predicate.resources.length : undefined;
-    const lines = ['**Decoded DSSE payload** (in-toto statement, not yet verified here)', '', `- predicateType: \`${String(st.predicateType)}\``];
+    const lines = ['**Decoded DSSE payload** (in-toto statement, not yet verified here)', '', `- predicateType: \`${text(st.predicateType)}\``];
     for (const s of subjects.slice(0, 5)) {
-      if (isObject(s)) lines.push(`- subject: \`${String(s.name)}\` sha256:${isObject(s.digest) ? String(s.digest.sha256) : '?'}`);
+      if (isObject(s)) lines.push(`- subject: \`${text(s.name)}\` sha256:${isObject(s.digest) ? text(s.digest.sha256) : '?'}`);
     }
-    if (stage) lines.push(`- stage: **${String(stage)}**`);
-    if (rd && isObject(rd.builder)) lines.push(`- builder: ${String(rd.builder.id)}`);
+    if (stage) lines.push(`- stage: **${text(stage)}**`);
+    if (rd && isObject(rd.builder)) lines.push(`- builder: ${text(rd.builder.id)}`);
     if (resources !== undefined) lines.push(`- ${resources} signed file(s)`);
     lines.push('', 'Run **Show decoded payload** to open it as a document.');
     return lines.join('\n');

@@ -18,6 +18,22 @@ const KNOWN: Record<string, unknown> = {
   [SCHEMAS['provenance-policy'].$id]: SCHEMAS['provenance-policy'],
 };
 
+/**
+ * The schemas as the editing service sees them: without uniqueItems. That service never
+ * validates here, but its hover and completion still evaluate uniqueItems around the
+ * cursor, quadratically: 70 s inside a 10,000-component array.
+ */
+function withoutUniqueItems(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutUniqueItems);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) if (k !== 'uniqueItems') out[k] = withoutUniqueItems(v);
+  return out;
+}
+
+/** Documents larger than this get our own hover and completion only: the editing service re-parses per request. */
+export const SCHEMA_SERVICE_MAX_BYTES = 8 * 1024 * 1024;
+
 /** The schema a document kind is read against, for hover and completion. */
 export function schemaFor(kind: DocumentKind | undefined, value: unknown): string | undefined {
   if (kind === 'manifest') {
@@ -43,7 +59,7 @@ export class SchemaService {
       schemaRequestService: async (uri) => {
         const s = KNOWN[uri];
         if (!s) throw new Error(`schema ${uri} is not bundled`);
-        return JSON.stringify(s);
+        return JSON.stringify(withoutUniqueItems(s));
       },
     });
     this.configure();
@@ -62,7 +78,24 @@ export class SchemaService {
     this.configure();
   }
 
+  private parsed?: { uri: string; version: number; json: JSONDocument };
+
+  /** One parse per document version, shared by hover and completion. */
   parse(doc: TextDocument): JSONDocument {
-    return this.service.parseJSONDocument(doc);
+    const p = this.parsed;
+    if (p && p.uri === doc.uri && p.version === doc.version) return p.json;
+    const json = this.service.parseJSONDocument(doc);
+    this.parsed = { uri: doc.uri, version: doc.version, json };
+    return json;
+  }
+
+  /** Whether the editing service may look at this document at all (size, and nesting its recursive parser survives). */
+  usable(doc: TextDocument, tooDeep: boolean): boolean {
+    return !tooDeep && doc.getText().length <= SCHEMA_SERVICE_MAX_BYTES;
+  }
+
+  forget(uri: string): void {
+    if (this.parsed?.uri === uri) this.parsed = undefined;
+    if (this.associations.delete(uri)) this.configure();
   }
 }

@@ -5,7 +5,7 @@ import {
   enumerateModel,
   isProvenanceError,
   rangeFor,
-  validateManifest,
+  checkManifestDisk,
   verifyModel,
   type DocumentAnalysis,
   type DigestCache,
@@ -44,8 +44,8 @@ export async function semanticFindings(ctx: SemanticContext): Promise<{ findings
   const kind = ctx.analysis.detection?.kind;
   try {
     if (kind === 'manifest') {
-      const v = await validateManifest(ctx.text, ctx.file, { checkDisk: true, signal: ctx.signal, cache: ctx.cache });
-      return { findings: v.findings.filter((f) => /^MLBOM_(DIGEST_MISMATCH|ROOT_DIGEST_MISMATCH|FILE_MISSING|MODEL_NOT_FOUND)$/.test(f.code)) };
+      const v = await checkManifestDisk(ctx.analysis.doc, ctx.file, { signal: ctx.signal, cache: ctx.cache });
+      return { findings: v.findings };
     }
     if (kind === 'model-signature' && ctx.analysis.bundle && ctx.keys.length > 0 && ctx.analysis.findings.length === 0) {
       const model = dirname(ctx.file);
