@@ -13,6 +13,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rea
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { log, machine } from './lib/common.mjs';
 
 const TARGET_SINGLE_RATIO = 1.1; // ours / openssl, single file
 const TARGET_DIR_RATIO = 0.65; // ours / openssl run per file in sequence
@@ -32,7 +33,6 @@ function envInt(name, dflt, min) {
   return n;
 }
 
-const log = (msg) => process.stderr.write(`${msg}\n`);
 
 // ---------------------------------------------------------------- temp data and cleanup
 let tmp;
@@ -193,33 +193,6 @@ function checkDir(o, ref, label) {
 }
 
 // ---------------------------------------------------------------- machine facts
-function machine() {
-  let cpu = 'unknown';
-  let shaNi = false;
-  try {
-    const info = readFileSync('/proc/cpuinfo', 'utf8');
-    cpu = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? cpu;
-    shaNi = /^flags\s*:.*\bsha_ni\b/m.test(info);
-  } catch {
-    cpu = os.cpus()[0]?.model ?? cpu;
-  }
-  let openssl = 'unknown';
-  try {
-    openssl = execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim();
-  } catch {
-    /* reported as unknown */
-  }
-  return {
-    cpu,
-    shaNi,
-    cores: os.availableParallelism(),
-    ramGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
-    node: process.version,
-    nodeOpenssl: process.versions.openssl,
-    openssl,
-    kernel: `${os.type()} ${os.release()} ${os.arch()}`,
-  };
-}
 
 // ---------------------------------------------------------------- main
 const median = (xs) => {

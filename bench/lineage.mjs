@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { log, machine, scratch } from './lib/common.mjs';
 
 const STAGE_COUNT = 50;
 const DATASET_COUNT = 20;
@@ -29,7 +30,6 @@ const json = process.argv.includes('--json');
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cliPath = join(repo, 'dist', 'cli.js');
 const core = createRequire(import.meta.url)(join(repo, 'dist', 'core.js'));
-const log = (msg) => process.stderr.write(`${msg}\n`);
 
 const runsRaw = process.env.BENCH_RUNS ?? '5';
 const RUNS = Number(runsRaw);
@@ -39,26 +39,9 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
 }
 
 // ---------------------------------------------------------------- temp data and cleanup
-let tmp = mkdtempSync(join(os.tmpdir(), 'mp-bench-lineage-'));
-function cleanup() {
-  if (!tmp) return;
-  try {
-    rmSync(tmp, { recursive: true, force: true });
-  } catch (err) {
-    log(`warning: could not remove ${tmp}: ${err.message}`);
-  }
-  tmp = undefined;
-}
-const children = new Set();
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-  process.on(sig, () => {
-    log(`\n${sig}: stopping, removing temp data`);
-    for (const c of children) c.kill('SIGKILL');
-    cleanup();
-    process.exit(code);
-  });
-}
-process.on('exit', cleanup);
+const work = scratch('mp-bench-lineage-');
+const tmp = work.dir;
+const children = work.children;
 
 // ---------------------------------------------------------------- helpers
 const digest = () => `sha256:${randomBytes(32).toString('hex')}`;
@@ -87,15 +70,6 @@ function run(cmd, args) {
   });
 }
 
-function machine() {
-  let cpu = 'unknown';
-  try {
-    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
-  } catch {
-    cpu = os.cpus()[0]?.model ?? cpu;
-  }
-  return { cpu, cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` };
-}
 
 // ---------------------------------------------------------------- the chain
 const KEYS = ['vendor', 'trainer-a', 'trainer-b', 'merger', 'quantizer'];

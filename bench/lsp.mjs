@@ -43,6 +43,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { log, machine } from './lib/common.mjs';
 
 const TARGET_EDIT_P50_MS = 150;
 const TARGET_REQUEST_MS = 50;
@@ -52,7 +53,6 @@ const MiB = 1024 * 1024;
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const log = (msg) => process.stderr.write(`${msg}\n`);
 
 // ---------------------------------------------------------------- child mode (step 2)
 // `node bench/lsp.mjs --child-vscode BOM_FILE WARM_FILE`: one JSON line on stdout.
@@ -196,15 +196,6 @@ function otherCores(a) {
 /** CPU time the server used between two readings, in cores (main thread and workers together). */
 const serverCores = (pid, ticks0, t0) => (procTicks(pid, false) - ticks0) / 100 / ((performance.now() - t0) / 1000);
 
-function machine() {
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
-  } catch {
-    /* not Linux */
-  }
-  return { cpu, cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}`, memGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)) };
-}
 
 /** Which build is measured: dist/server.js's time, and the commit it was probably built from. */
 function build() {

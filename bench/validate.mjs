@@ -26,6 +26,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { log, machine, scratch } from './lib/common.mjs';
 
 const TARGETS_MS = { 10000: 150, 50000: 1000 };
 const VERSION = '1.6';
@@ -33,7 +34,6 @@ const VERSION = '1.6';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const core = require(join(repo, 'dist', 'core.js'));
-const log = (msg) => process.stderr.write(`${msg}\n`);
 
 // ---------------------------------------------------------------- child modes
 // `node bench/validate.mjs --child plain|vscode BOM_FILE [WARMUP_FILE]`: one measurement,
@@ -121,29 +121,9 @@ if (SIZES.some((n) => !Number.isInteger(n) || n < 100)) {
 }
 
 // ---------------------------------------------------------------- temp files and cleanup
-let tmp = mkdtempSync(join(os.tmpdir(), 'mp-bench-validate-'));
-function cleanup() {
-  if (!tmp) return;
-  try {
-    rmSync(tmp, { recursive: true, force: true });
-  } catch (err) {
-    log(`warning: could not remove ${tmp}: ${err.message}`);
-  }
-  tmp = undefined;
-}
-const children = new Set();
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-  process.on(sig, () => {
-    log(`\n${sig}: stopping, removing temp files`);
-    for (const c of children) c.kill('SIGKILL');
-    cleanup();
-    process.exit(code);
-  });
-}
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-  cleanup();
-});
+const work = scratch('mp-bench-validate-');
+const tmp = work.dir;
+const children = work.children;
 
 // ---------------------------------------------------------------- helpers
 const median = (xs) => {
@@ -213,21 +193,6 @@ function cpuSnapshot() {
 const otherCores = (a, b) => (a && b ? Math.max(0, (b.busy - a.busy - (b.own - a.own)) / 100 / ((b.at - a.at) / 1000)) : undefined);
 const fmtCores = (x) => (x === undefined ? 'n/a' : x.toFixed(2));
 
-function machine() {
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
-  } catch {
-    // not Linux: os.cpus() it is
-  }
-  return {
-    cpu,
-    cores: os.availableParallelism?.() ?? os.cpus().length,
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    memGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
-  };
-}
 
 // ---------------------------------------------------------------- the BOMs
 const PACKAGES = ['numpy', 'torch', 'transformers', 'tokenizers', 'safetensors', 'accelerate', 'datasets', 'huggingface-hub', 'requests', 'urllib3', 'pydantic', 'protobuf', 'sentencepiece', 'regex', 'tqdm', 'pyyaml', 'filelock', 'fsspec', 'jinja2', 'markupsafe', 'sympy', 'networkx', 'packaging', 'typing-extensions', 'idna', 'certifi', 'charset-normalizer', 'triton', 'nvidia-cublas-cu12', 'peft'];

@@ -38,7 +38,8 @@ export class DiagnosticsHandler {
 
   constructor(private readonly ctx: ServerContext) {}
 
-  schedule(doc: TextDocument, delayMs = 20): void {
+  // Short: it only merges changes that arrive together; the analysis itself is the pacing.
+  schedule(doc: TextDocument, delayMs = 5): void {
     this.pending.get(doc.uri)?.cancel();
     this.pending.set(
       doc.uri,
