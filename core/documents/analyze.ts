@@ -28,6 +28,8 @@ export interface DocumentAnalysis {
   bundle?: ParsedBundle;
 }
 
+const TOLERANT_MAX_BYTES = 1024 * 1024;
+
 /** Where problems found inside a base64 payload are shown: on the payload string. */
 const PAYLOAD_POINTER: Record<string, string> = { bundle: '/dsseEnvelope/payload', envelope: '/payload', statement: '' };
 
@@ -37,8 +39,10 @@ const PAYLOAD_POINTER: Record<string, string> = { bundle: '/dsseEnvelope/payload
  */
 export function analyzeDocument(fileName: string, text: string, options: AnalysisOptions = {}): DocumentAnalysis {
   const doc = parseJsonDocument(text, fileName);
-  // While a person types, the JSON is often broken: the tolerant tree still tells the kind.
-  const detection = detectKind(fileName, doc.value ?? (doc.tree ? getNodeValue(doc.tree) : undefined));
+  // While a person types, the JSON is often broken: the tolerant tree still tells the kind
+  // (for documents of a sane size; past that, the file name does).
+  const tolerant = doc.value === undefined && text.length <= TOLERANT_MAX_BYTES && doc.tree ? getNodeValue(doc.tree) : undefined;
+  const detection = detectKind(fileName, doc.value ?? tolerant);
   const result: DocumentAnalysis = { doc, findings: [] };
   if (!detection) return result;
   result.detection = detection;

@@ -31,8 +31,12 @@ function withoutUniqueItems(node: unknown): unknown {
   return out;
 }
 
-/** Documents larger than this get our own hover and completion only: the editing service re-parses per request. */
-export const SCHEMA_SERVICE_MAX_BYTES = 8 * 1024 * 1024;
+/**
+ * Documents larger than this get our own hover and completion only: the editing service
+ * builds a full tree per document version, and a few megabytes of it leave the server's
+ * heap large for a long time afterwards.
+ */
+export const SCHEMA_SERVICE_MAX_BYTES = 1024 * 1024;
 
 /** The schema a document kind is read against, for hover and completion. */
 export function schemaFor(kind: DocumentKind | undefined, value: unknown): string | undefined {
