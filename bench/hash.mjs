@@ -13,7 +13,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rea
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { log, machine } from './lib/common.mjs';
+import { log, machine, scratch } from './lib/common.mjs';
 
 const TARGET_SINGLE_RATIO = 1.1; // ours / openssl, single file
 const TARGET_DIR_RATIO = 0.65; // ours / openssl run per file in sequence
@@ -36,25 +36,9 @@ function envInt(name, dflt, min) {
 
 // ---------------------------------------------------------------- temp data and cleanup
 let tmp;
-function cleanup() {
-  if (!tmp) return;
-  try {
-    rmSync(tmp, { recursive: true, force: true });
-  } catch (err) {
-    log(`warning: could not remove ${tmp}: ${err.message}`);
-  }
-  tmp = undefined;
-}
-const children = new Set();
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-  process.on(sig, () => {
-    log(`\n${sig}: stopping, removing temp data`);
-    for (const c of children) c.kill('SIGKILL');
-    cleanup();
-    process.exit(code);
-  });
-}
-process.on('exit', cleanup);
+const work = scratch('model-provenance-bench-', { lazy: true });
+const children = work.children;
+const cleanup = work.cleanup;
 
 /** Writes `mib` MiB of random-looking data: one 16 MiB random block, its head re-randomised per write. */
 function writeDataFile(path, mib, block) {
@@ -216,7 +200,7 @@ async function main() {
     log(`warning: ${totalMiB} MiB of test data may not stay in the page cache (${fmt(os.freemem() / MiB)} MiB free); timings would include disk reads`);
   }
 
-  tmp = mkdtempSync(join(os.tmpdir(), 'model-provenance-bench-'));
+  tmp = work.make();
   log(`writing ${totalMiB} MiB of test data under ${tmp} ...`);
   const block = randomBytes(16 * MiB);
   const single = join(tmp, 'single.bin');

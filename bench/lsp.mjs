@@ -43,7 +43,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { log, machine } from './lib/common.mjs';
+import { log, machine, scratch } from './lib/common.mjs';
 
 const TARGET_EDIT_P50_MS = 150;
 const TARGET_REQUEST_MS = 50;
@@ -123,32 +123,9 @@ const cliJs = join(repo, 'dist', 'cli.js');
 
 // ---------------------------------------------------------------- temp data, children, cleanup
 let tmp;
-const children = new Set();
-function cleanup() {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      /* gone already */
-    }
-  }
-  children.clear();
-  if (!tmp) return;
-  try {
-    rmSync(tmp, { recursive: true, force: true });
-  } catch (err) {
-    log(`warning: could not remove ${tmp}: ${err.message}`);
-  }
-  tmp = undefined;
-}
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-  process.on(sig, () => {
-    log(`\n${sig}: stopping, removing temp data`);
-    cleanup();
-    process.exit(code);
-  });
-}
-process.on('exit', cleanup);
+const work = scratch('mp-bench-lsp-', { lazy: true });
+const children = work.children;
+const cleanup = work.cleanup;
 
 // ---------------------------------------------------------------- helpers
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -798,7 +775,7 @@ async function main() {
   const b = build();
   const loadStart = os.loadavg();
   log(`lsp bench: ${m.cpu}, ${m.cores} cores, node ${m.node}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
-  tmp = mkdtempSync(join(os.tmpdir(), 'mp-bench-lsp-'));
+  tmp = work.make();
   const facts = {};
   const edit = await editLatency(facts);
   log('step 1b: where the time goes, in process (dist/core.js), median of 9');
