@@ -44,6 +44,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { log, machine, scratch } from './lib/common.mjs';
+import { buildBom as buildBomFor } from './lib/bom.mjs';
 
 const TARGET_EDIT_P50_MS = 150;
 const TARGET_REQUEST_MS = 50;
@@ -129,7 +130,6 @@ const cleanup = work.cleanup;
 
 // ---------------------------------------------------------------- helpers
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const sha = (s) => createHash('sha256').update(s).digest('hex');
 function quantile(xs, q) {
   if (xs.length === 0) return undefined;
   const s = [...xs].sort((a, b) => a - b);
@@ -204,68 +204,7 @@ function run(cmd, args) {
 }
 
 // ---------------------------------------------------------------- the BOM (same shape as bench/validate.mjs)
-const PACKAGES = ['numpy', 'torch', 'transformers', 'tokenizers', 'safetensors', 'accelerate', 'datasets', 'huggingface-hub', 'requests', 'urllib3', 'pydantic', 'protobuf', 'sentencepiece', 'regex', 'tqdm', 'pyyaml', 'filelock', 'fsspec', 'jinja2', 'markupsafe', 'sympy', 'networkx', 'packaging', 'typing-extensions', 'idna', 'certifi', 'charset-normalizer', 'triton', 'nvidia-cublas-cu12', 'peft'];
-const LICENSES = ['Apache-2.0', 'MIT', 'BSD-3-Clause', 'BSD-2-Clause', 'PSF-2.0', 'MPL-2.0', 'ISC'];
-const MODEL_FILE_NAMES = [...Array.from({ length: 8 }, (_, i) => `model-0000${i + 1}-of-00008.safetensors`), 'model.safetensors.index.json', 'config.json', 'tokenizer.json', 'tokenizer_config.json'];
-const MODEL_REF = 'pkg:huggingface/acme/llama-ft-7b@1.0.0';
-const prop = (name, value) => ({ name, value });
-
-/**
- * A CycloneDX 1.6 ML-BOM as `manifest generate` writes one, scaled up: the model (its files
- * with SHA-256 each) as metadata.component, and `n` components (every tenth a dataset, the
- * rest libraries with name, version, purl, SHA-256, license, bom-ref), all different. No
- * model_path property: the server has no model to hash for it, only the static pass runs.
- */
-function buildBom(n) {
-  const components = [];
-  const dataRefs = [];
-  for (let i = 0; i < n; i++) {
-    if (i % 10 === 9) {
-      const h = sha(`dataset ${i}`);
-      const name = `corpus-shard-${String(i).padStart(6, '0')}`;
-      const ref = `dataset:${h.slice(0, 16)}`;
-      dataRefs.push(ref);
-      components.push({ type: 'data', 'bom-ref': ref, name, version: '2026.11', hashes: [{ alg: 'SHA-256', content: h }], licenses: [{ license: { id: 'CC-BY-4.0' } }], data: [{ type: 'dataset', name, classification: 'public' }] });
-    } else {
-      const base = PACKAGES[i % PACKAGES.length];
-      const name = i < PACKAGES.length ? base : `${base}-plugin-${Math.floor(i / PACKAGES.length)}`;
-      const version = `${1 + (i % 7)}.${i % 13}.${i % 29}`;
-      const purl = `pkg:pypi/${name}@${version}`;
-      components.push({ type: 'library', 'bom-ref': purl, name, version, hashes: [{ alg: 'SHA-256', content: sha(purl) }], licenses: [{ license: { id: LICENSES[i % LICENSES.length] } }], purl });
-    }
-  }
-  const root = sha('model root');
-  return {
-    $schema: `http://cyclonedx.org/schema/bom-${VERSION}.schema.json`,
-    bomFormat: 'CycloneDX',
-    specVersion: VERSION,
-    serialNumber: 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79',
-    version: 1,
-    metadata: {
-      timestamp: '2026-11-26T08:00:00Z',
-      tools: { components: [{ type: 'application', name: 'model-provenance', version: '0.1.0' }] },
-      component: {
-        type: 'machine-learning-model',
-        'bom-ref': MODEL_REF,
-        group: 'acme',
-        name: 'llama-ft-7b',
-        version: '1.0.0',
-        hashes: [{ alg: 'SHA-256', content: root }],
-        licenses: [{ license: { id: 'Apache-2.0' } }],
-        purl: MODEL_REF,
-        modelCard: {
-          modelParameters: { approach: { type: 'supervised' }, task: 'text-generation', architectureFamily: 'llama', modelArchitecture: 'LlamaForCausalLM', datasets: dataRefs.slice(0, 20).map((ref) => ({ ref })), inputs: [{ format: 'text' }], outputs: [{ format: 'text' }] },
-          considerations: { useCases: ['chat assistant'], technicalLimitations: ['English only'] },
-        },
-        properties: [prop('model-provenance:oms_root_digest', root), prop('model-provenance:stage', 'fine-tuning')],
-        components: MODEL_FILE_NAMES.map((f) => ({ type: 'file', 'bom-ref': `${MODEL_REF}/file:${f}`, name: f, hashes: [{ alg: 'SHA-256', content: sha(`file ${f}`) }] })),
-      },
-    },
-    components,
-    dependencies: [{ ref: MODEL_REF, dependsOn: [...dataRefs.slice(0, 20), ...components.filter((c) => c.type === 'library').slice(0, 30).map((c) => c['bom-ref'])] }],
-    compositions: [{ aggregate: 'incomplete', assemblies: [MODEL_REF], dependencies: [MODEL_REF] }],
-  };
-}
+const buildBom = (n) => buildBomFor(n, VERSION);
 
 // ---------------------------------------------------------------- the client
 /** An editor, as far as the benchmark needs one: diagnostics waiters, progress bookkeeping. */
