@@ -36,7 +36,7 @@
 // (server crash, unexpected diagnostics, a verification that does not verify, ...); 130/143
 // on SIGINT/SIGTERM. The temp folder (with the 2 GiB model) is removed in every case.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
