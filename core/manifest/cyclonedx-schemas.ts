@@ -60,6 +60,29 @@ function canonical(v: unknown): string {
 
 const SCALAR = new Set(['string', 'number', 'integer', 'boolean', 'null']);
 
+function fnv(text: string, seed = 0x811c9dc5): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * A 32-bit hash equal for values equal up to object key order (entries are combined by
+ * addition, which does not care about order; arrays in order). Collisions only cost a
+ * canonical comparison.
+ */
+function orderFreeHash(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return fnv(JSON.stringify(v) ?? 'undefined');
+  if (Array.isArray(v)) {
+    let h = 0x9e3779b9;
+    for (const x of v) h = Math.imul(h ^ orderFreeHash(x), 0x01000193) >>> 0;
+    return (h ^ v.length) >>> 0;
+  }
+  let sum = 0x2545f491;
+  for (const k in v) sum = (sum + Math.imul(fnv(k) ^ orderFreeHash((v as Record<string, unknown>)[k]), 0x9e3779b1)) >>> 0;
+  return sum;
+}
+
 /**
  * `uniqueItems` in linear time, reporting exactly the pair ajv's quadratic loops report,
  * so the fast validator's findings are identical to plain ajv's:
@@ -96,12 +119,23 @@ function addFastUniqueItems(ajv: Ajv): void {
             seen.set(key, i);
           }
         } else {
-          const last = new Map<string, number>();
+          // Bucket by a key-order-insensitive hash first; canonicalise only within a bucket.
+          const buckets = new Map<number, number[]>();
           for (let i = 0; i < data.length; i++) {
-            const key = canonical(data[i]);
-            const j = last.get(key);
-            if (j !== undefined) pair = [i, j];
-            last.set(key, i);
+            const key = orderFreeHash(data[i]);
+            const b = buckets.get(key);
+            if (b) b.push(i);
+            else buckets.set(key, [i]);
+          }
+          for (const members of buckets.values()) {
+            if (members.length < 2) continue;
+            const last = new Map<string, number>();
+            for (const i of members) {
+              const key = canonical(data[i]);
+              const j = last.get(key);
+              if (j !== undefined && (!pair || i > pair[0] || (i === pair[0] && j > pair[1]))) pair = [i, j];
+              last.set(key, i);
+            }
           }
         }
         if (!pair) return true;
