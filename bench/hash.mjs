@@ -13,7 +13,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rea
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { log, machine, scratch } from './lib/common.mjs';
+import { envInt, log, machine, scratch } from './lib/common.mjs';
 
 const TARGET_SINGLE_RATIO = 1.1; // ours / openssl, single file
 const TARGET_DIR_RATIO = 0.65; // ours / openssl run per file in sequence
@@ -25,13 +25,6 @@ const json = process.argv.includes('--json');
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const corePath = join(repo, 'dist', 'core.js');
 
-function envInt(name, dflt, min) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 
 // ---------------------------------------------------------------- temp data and cleanup

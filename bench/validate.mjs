@@ -27,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { log, machine, scratch } from './lib/common.mjs';
 import { MODEL_REF, buildBom as buildBomFor } from './lib/bom.mjs';
+import { cycloneDxJsonService } from './lib/vscode-json.mjs';
 
 const TARGETS_MS = { 10000: 150, 50000: 1000 };
 const VERSION = '1.6';
@@ -57,38 +58,12 @@ if (process.argv[2] === '--child') {
 }
 
 async function vscodeMeasure(text, warmText) {
-  const { getLanguageService, TextDocument } = require('vscode-json-languageservice');
-  const lsPkg = require('vscode-json-languageservice/package.json');
-  const res = (f) => join(repo, 'node_modules', '@cyclonedx', 'cyclonedx-library', 'res', 'schema', f);
-  // The bom schema's $id is http://cyclonedx.org/schema/bom-1.6.schema.json; it $refs the
-  // SNAPSHOT files relative to it, so they are served under the same folder.
-  const served = {};
-  for (const f of ['spdx.SNAPSHOT.schema.json', 'jsf-0.82.SNAPSHOT.schema.json', 'cryptography-defs.SNAPSHOT.schema.json']) {
-    served[`http://cyclonedx.org/schema/${f}`] = readFileSync(res(f), 'utf8');
-  }
-  const requested = [];
-  const ls = getLanguageService({
-    schemaRequestService: (uri) => {
-      requested.push(uri);
-      return served[uri] !== undefined ? Promise.resolve(served[uri]) : Promise.reject(new Error(`no schema at ${uri}`));
-    },
-    workspaceContext: { resolveRelativePath: (relativePath, resource) => new URL(relativePath, resource).toString() },
-  });
-  const schema = JSON.parse(readFileSync(res(`bom-${VERSION}.SNAPSHOT.schema.json`), 'utf8'));
-  ls.configure({ validate: true, allowComments: false, schemas: [{ uri: schema.$id, fileMatch: ['*'], schema }] });
-  const validate = async (t, uri) => {
-    const doc = TextDocument.create(uri, 'json', 1, t);
-    const t0 = performance.now();
-    const parsed = ls.parseJSONDocument(doc);
-    const t1 = performance.now();
-    const diagnostics = await ls.doValidation(doc, parsed);
-    return { parseMs: t1 - t0, validateMs: performance.now() - t1, diagnostics };
-  };
+  const { once: validate, requested, serviceVersion } = cycloneDxJsonService(repo, VERSION);
   let warmDiagnostics;
   if (warmText !== undefined) warmDiagnostics = (await validate(warmText, 'file:///warm.cdx.json')).diagnostics;
   const r = await validate(text, 'file:///bench.cdx.json');
   return {
-    version: lsPkg.version,
+    version: serviceVersion,
     parseMs: r.parseMs,
     ms: r.validateMs,
     diagnostics: r.diagnostics.length,

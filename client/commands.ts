@@ -3,14 +3,8 @@ import { ExecuteCommandRequest, WorkDoneProgress, type LanguageClient } from 'vs
 import type { ModelDecorations } from './decorations';
 import { PayloadProvider } from './payload';
 import type { StatusItem } from './status';
+import type { VerifyOutcome } from '../server/handlers/commands';
 
-interface VerifyOutcome {
-  verdict: 'verified' | 'failed';
-  summary: string;
-  report: string;
-  problems: { code: string; message: string; file?: string }[];
-  signer?: string;
-}
 
 const STAGES = ['pre-training', 'fine-tuning', 'adapter-merge', 'quantization', 'distillation', 'conversion', 'evaluation', 'release'];
 

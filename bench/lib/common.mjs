@@ -75,3 +75,12 @@ export function scratch(prefix, { lazy = false } = {}) {
   if (!lazy) state.make();
   return state;
 }
+
+/** An integer setting from the environment, with a default and a lower bound. */
+export function envInt(name, dflt, min) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}

@@ -32,10 +32,4 @@ export function hoverText(hovers: vscode.Hover[]): string {
     .join('\n');
 }
 
-export interface VerifyOutcome {
-  verdict: 'verified' | 'failed';
-  summary: string;
-  report: string;
-  problems: { code: string; message: string; file?: string }[];
-  signer?: string;
-}
+export type { VerifyOutcome } from '../../../server/handlers/commands';
