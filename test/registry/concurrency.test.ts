@@ -314,13 +314,15 @@ describe('two processes writing one registry at the same time', () => {
 describe('a writer killed mid-write', () => {
   const BIG_CHARS = 3 * 1024 * 1024; // each blob is ~4 MB (the payload is base64 in the bundle)
 
-  type Trigger = { kind: 'delay'; ms: number } | { kind: 'temp-file' } | { kind: 'new-blob' };
+  type Trigger = { kind: 'delay'; ms: number } | { kind: 'temp-file' } | { kind: 'new-blob' } | { kind: 'acknowledged' };
   // Random delays from the start (before the first write completes, in the middle of
-  // later ones), then kills aimed at the two instants that matter: while the blob is
-  // being written under its temporary name, and just after it was renamed into place
-  // (before its index marker is written).
+  // later ones), a kill just after the writer acknowledged its first put (so that at least
+  // one acknowledged write must survive, however slow the machine), then kills aimed at the
+  // two instants that matter: while the blob is being written under its temporary name, and
+  // just after it was renamed into place (before its index marker is written).
   const TRIGGERS: Trigger[] = [
     ...[0, 1, 2, 3, 4].map((i): Trigger => ({ kind: 'delay', ms: 80 + i * 130 + Math.floor(Math.random() * 120) })),
+    { kind: 'acknowledged' },
     { kind: 'temp-file' },
     { kind: 'temp-file' },
     { kind: 'temp-file' },
@@ -371,6 +373,8 @@ describe('a writer killed mid-write', () => {
               await readVisible();
               lastRead = Date.now();
             }
+          } else if (trigger.kind === 'acknowledged') {
+            if (w.done.length > 0) break;
           } else {
             // Tight polling: the temporary blob lives for a few milliseconds.
             const names = list(blobDir);
