@@ -49,3 +49,4 @@ export { inspectFile, inspectModel, factsFromInspection, INSPECT_DEFAULTS, FINDI
 export { scanModel, scanProblems } from './inspect/scan';
 export { ATLAS, atlasTechnique, atlasMitigation, mitigationsFor, type AtlasData, type AtlasTechnique, type AtlasMitigation } from './data/atlas';
 export * from './render';
+export * from './compliance';
