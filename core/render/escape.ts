@@ -54,8 +54,8 @@ export function escapeMarkdown(text: string): string {
     .replace(/\r\n?|\n/g, ' ')
     .replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`)
     // Block markers only matter where a line starts, and a value always starts one.
-    .replace(/^(\s*)([#+\-=])/, '$1\\$2')
-    .replace(/^(\s*\d+)([.)])/, '$1\\$2');
+    .replace(/^(\s*)([#+-])(?=\s|$)/, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])(?=\s|$)/, '$1\\$2');
 }
 
 /** An inline code span that holds any text, backticks included (CommonMark's longer fence). */
