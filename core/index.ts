@@ -33,7 +33,7 @@ export { openRegistry, DEFAULT_REGISTRY_DIR } from './registry/open';
 export { summariseBundle } from './registry/describe';
 export { verifyChain, attestationsFor, verifyAttestationText, UNCHECKED, type ChainResult, type ChainLink, type ChainProblem, type VerifyChainOptions } from './chain/verify-chain';
 export { renderLineage, type LineageFormat } from './chain/lineage';
-export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams } from './tracker';
+export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams, type TrackerReportParams } from './tracker';
 export { parseJsonDocument, rangeFor, nodeAt, pointerSegments, type JsonDocument, type Located } from './json/document';
 export { cycloneDxValidator, cycloneDxSchema, CYCLONEDX_VERSIONS, type CycloneDxVersion } from './manifest/cyclonedx-schemas';
 export { validateManifest, validateManifestStatic, checkManifestDisk, type ManifestValidation, type ManifestValidationOptions } from './manifest/validate-manifest';

@@ -105,7 +105,9 @@ function frameworkReport(id: FrameworkId, g: Gathered): FrameworkReport {
     if (!p.fill) return { id: p.id, title: p.title, description: p.description, status: 'missing', facts: [] };
     const answers = (p.evidence ?? []).map((k) => evidenceFor(k, g));
     const facts = dedupeFacts(answers.flatMap((a) => a.facts));
-    const gaps = [...new Set(answers.flatMap((a) => a.gaps))];
+    // Every kind of evidence a point names must speak: release date and distribution both, say.
+    const silent = answers.filter((a) => !a.facts.some((f) => f.verified)).map((a) => `no verified evidence yet of ${a.fills}`);
+    const gaps = [...new Set([...answers.flatMap((a) => a.gaps), ...(answers.length > 1 ? silent : [])])];
     const person = inputFor(g.inputs?.doc, id, p.id);
     const verified = facts.some((f) => f.verified);
     const evidenceComplete = verified && gaps.length === 0 && !facts.some((f) => !f.verified);

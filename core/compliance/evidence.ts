@@ -202,28 +202,8 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
     return { facts, gaps: [], fills: 'stage attestations recording accelerators with start and finish times (the energy figure itself comes from a person)' };
   },
 
-  data: (g) => {
-    const facts: Fact[] = [];
-    const seen = new Set<string>();
-    for (const s of g.stages) {
-      for (const d of s.provenance.dependencies.filter((x) => x.role === 'dataset')) {
-        const key = `${d.digest} ${s.item.ref}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        facts.push(fact(`Dataset ${named(d)}${d.usage ? ` (${d.usage})` : ''} used by the ${s.provenance.stage} stage of "${s.provenance.subject.name}"${d.uri ? `, read from ${d.uri}` : ''}; full digest ${d.digest}.`, [s.item]));
-      }
-    }
-    const gaps: string[] = [];
-    if (g.manifest && Array.isArray(g.manifest.bom.components)) {
-      for (const c of g.manifest.bom.components) {
-        if (isObject(c) && c.type === 'data' && !(Array.isArray(c.hashes) && c.hashes.length > 0)) {
-          gaps.push(`dataset "${String(c.name ?? c['bom-ref'])}" in the ML-BOM has no digest`);
-          facts.push(fact(`NOT VERIFIED: the ML-BOM lists dataset "${String(c.name ?? c['bom-ref'])}" without a digest, so it cannot be tied to what was used.`, [{ ...g.manifest.item, verified: false }]));
-        }
-      }
-    }
-    return { facts, gaps, fills: 'verified stage attestations naming their datasets by digest (resolvedDependencies with role dataset)' };
-  },
+  data: (g) => datasets(g, false),
+  'training-data': (g) => datasets(g, true),
 
   evaluation: (g) => {
     const facts: Fact[] = [];
@@ -367,6 +347,31 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
   },
 };
 
+/** Datasets on the chain; for training data, those the producing stages trained or validated on (evaluation data is point 2(g)'s). */
+function datasets(g: Gathered, training: boolean): EvidenceAnswer {
+    const facts: Fact[] = [];
+    const seen = new Set<string>();
+    for (const s of training ? producers(g) : g.stages) {
+      for (const d of s.provenance.dependencies.filter((x) => x.role === 'dataset' && (!training || x.usage !== 'evaluation'))) {
+        const key = `${d.digest} ${s.item.ref}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        facts.push(fact(`Dataset ${named(d)}${d.usage ? ` (${d.usage})` : ''} used by the ${s.provenance.stage} stage of "${s.provenance.subject.name}"${d.uri ? `, read from ${d.uri}` : ''}; full digest ${d.digest}.`, [s.item]));
+      }
+    }
+    const gaps: string[] = [];
+    if (g.manifest && Array.isArray(g.manifest.bom.components)) {
+      for (const c of g.manifest.bom.components) {
+        if (isObject(c) && c.type === 'data' && !(Array.isArray(c.hashes) && c.hashes.length > 0)) {
+          gaps.push(`dataset "${String(c.name ?? c['bom-ref'])}" in the ML-BOM has no digest`);
+          facts.push(fact(`NOT VERIFIED: the ML-BOM lists dataset "${String(c.name ?? c['bom-ref'])}" without a digest, so it cannot be tied to what was used.`, [{ ...g.manifest.item, verified: false }]));
+        }
+      }
+    }
+    return { facts, gaps, fills: training ? 'verified attestations of the training stages naming their training datasets by digest (resolvedDependencies with role dataset)' : 'verified stage attestations naming their datasets by digest (resolvedDependencies with role dataset)' };
+}
+
+
 function durationHours(s: StageRecord): number | undefined {
   const a = s.provenance.startedOn ? Date.parse(s.provenance.startedOn) : Number.NaN;
   const b = s.provenance.finishedOn ? Date.parse(s.provenance.finishedOn) : Number.NaN;
@@ -378,7 +383,16 @@ function round1(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
+/**
+ * Kinds that state something per stage: an attestation on the chain that did not verify
+ * leaves them incomplete (its stage's facts are unknown), and is shown as a claim.
+ */
+const PER_STAGE = new Set<EvidenceKind>(['dependencies', 'software', 'compute', 'energy-basis', 'design', 'data', 'training-data', 'signers', 'third-party']);
+
 /** What the evidence says for a kind. Pure: the same gathered evidence gives the same answer. */
 export function evidenceFor(kind: EvidenceKind, g: Gathered): EvidenceAnswer {
-  return PROVIDERS[kind](g);
+  const a = PROVIDERS[kind](g);
+  if (!PER_STAGE.has(kind)) return a;
+  const u = unverifiedClaims(g);
+  return { facts: [...a.facts, ...u.facts], gaps: [...a.gaps, ...u.gaps], fills: a.fills };
 }

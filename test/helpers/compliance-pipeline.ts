@@ -76,6 +76,7 @@ export const PIPELINE: StageSpec[] = [
   { model: 'merged', stage: 'adapter-merge', key: 'merger', base: ['ft'], adapters: ['adapter'], accelerators: [{ model: 'CPU', count: 1 }], framework: { name: 'peft', version: '0.13.0' }, startedOn: '2026-10-03T09:00:00Z', finishedOn: '2026-10-03T09:20:00Z' },
   { model: 'quantized', stage: 'quantization', key: 'quantizer', base: ['merged'], hyperparameters: { method: 'int8-rtn', bits: 8 }, accelerators: [{ model: 'NVIDIA L4', count: 1 }], framework: { name: 'llama.cpp', version: 'b4400' }, startedOn: '2026-10-04T09:00:00Z', finishedOn: '2026-10-04T09:40:00Z' },
   { model: 'quantized', stage: 'evaluation', key: 'evaluator', base: ['quantized'], datasets: [{ name: 'eval-data', digest: DIGEST.evalData, uri: 'hf://datasets/acme/eval-data', usage: 'evaluation' }], accelerators: [{ model: 'NVIDIA L4', count: 1 }], framework: { name: 'lm-eval', version: '0.4.5' }, startedOn: '2026-10-05T09:00:00Z', finishedOn: '2026-10-05T11:00:00Z', byproducts: [{ name: 'metrics.json', content: { accuracy: 0.91, f1: 0.88, toxicity_rate: 0.002 } }] },
+  { model: 'quantized', stage: 'release', key: 'release', base: ['quantized'], startedOn: '2026-10-06T12:00:00Z', finishedOn: '2026-10-06T12:05:00Z' },
 ];
 
 export interface ComplianceWorld {
@@ -98,6 +99,7 @@ export const POLICY: PolicyDocument = {
     'adapter-merge': { signers: ['merger'] },
     quantization: { signers: ['quantizer'] },
     evaluation: { signers: ['evaluator'] },
+    release: { signers: ['release'] },
   },
   requiredStages: ['pre-training', 'fine-tuning', 'quantization'],
   maxAttestationAgeDays: 400,
