@@ -23,7 +23,7 @@ export function renderReportMarkdown(r: ComplianceReport): string {
         ['Date', r.date],
         ['Frameworks', r.frameworks.map((f) => `${f.short} ${f.completeness.score}%`).join(', ')],
         ['Chain', `${r.verification.chain.verdict}${r.verification.chain.policy ? ` against ${r.verification.chain.policy}` : ' (no trust policy)'}`],
-        ...(r.inputs ? [['Person inputs', `${r.inputs.file} by ${r.inputs.authors.join(', ') || 'nobody'}`] as [string, string]] : []),
+        ...(r.inputs ? [['Person inputs', `${r.inputs.file} ${r.inputs.authors.length ? `by ${r.inputs.authors.join(', ')}` : '(no entry filled yet)'}`] as [string, string]] : []),
         ['Generator', `${r.generator.name} ${r.generator.version}`],
       ],
     ),
