@@ -51,6 +51,7 @@ describe('escaping', () => {
     assert.equal(escapeMarkdown('1. item'), '1\\. item');
     assert.equal(escapeMarkdown('fine-tuning v1.2, done.'), 'fine-tuning v1.2, done.');
     assert.equal(escapeMarkdown('two\nlines'), 'two lines');
+    assert.equal(escapeMarkdown('classifier_v2 and _emphasis_'), 'classifier_v2 and \\_emphasis\\_');
     assert.equal(markdownCode('a`b'), '``a`b``');
     assert.equal(mdTable(['a', 'b'], [['x|y', { code: 'sha256:00' }]]), '| a | b |\n| --- | --- |\n| x\\|y | `sha256:00` |\n');
     assert.equal(mdTable(['a'], []), '');
