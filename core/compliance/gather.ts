@@ -87,10 +87,13 @@ export async function gatherEvidence(o: GatherOptions): Promise<Gathered> {
   // Every attestation on the chain, read again through the signature check: the payload used is the verified one.
   const seen = new Set<string>();
   for (const l of chain.links) {
-    for (const [id, role] of [[l.attestation, 'producer'], ...l.annotations.map((a) => [a.attestation, 'annotation'])] as [string, 'producer' | 'annotation'][]) {
+    for (const [id, role, signer] of [[l.attestation, 'producer', l.signer], ...l.annotations.map((a) => [a.attestation, 'annotation', a.signer])] as [string, 'producer' | 'annotation', string][]) {
       if (seen.has(id)) continue;
       seen.add(id);
-      const rec = await readStage(o.registry, id, o.policy, l.digest);
+      // The chain walk named the signer that verified it: check the bytes again under that one
+      // signer (the payload used must be the verified one), not under every signer once more.
+      const only = o.policy?.signers.filter((s) => s.name === signer);
+      const rec = await readStage(o.registry, id, o.policy && only?.length ? { ...o.policy, signers: only } : o.policy, l.digest);
       if ('provenance' in rec) g.stages.push({ ...rec, role, depth: l.depth });
       else g.unverified.push(rec.item);
     }
