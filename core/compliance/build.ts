@@ -68,6 +68,12 @@ export function reportFromEvidence(g: Gathered, frameworks: readonly FrameworkId
   const frameworkReports = frameworks.map((id) => frameworkReport(id, g));
   for (const f of frameworkReports) for (const p of f.points) for (const fa of p.facts) for (const r of fa.evidence) if (!known.has(r)) throw new Error(`internal: a fact cites ${r}, which is not in the evidence list`);
   const flagged = [...(g.policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? []), ...(g.policy?.datasets.deny ?? [])];
+  const threatModel = buildThreatModel(g);
+  // Citations in the order of the evidence list (E1, E2…), whatever order the facts named them in.
+  const order = new Map(evidence.map((e, i) => [e.ref, i]));
+  const sortCites = (f: Fact): void => void f.evidence.sort((a, b) => order.get(a)! - order.get(b)!);
+  for (const f of frameworkReports) for (const p of f.points) p.facts.forEach(sortCites);
+  for (const m of threatModel.mitigations) m.statements.forEach(sortCites);
   return {
     $schema: REPORT_SCHEMA_ID,
     reportVersion: 1,
@@ -79,7 +85,7 @@ export function reportFromEvidence(g: Gathered, frameworks: readonly FrameworkId
     lineage: graphFromChain(g.chain, { flagged }),
     evidence,
     frameworks: frameworkReports,
-    threatModel: buildThreatModel(g),
+    threatModel,
     ...(g.inputs ? { inputs: { file: g.inputs.item.location ?? 'report-inputs.json', digest: g.inputs.item.digest, authors: authorsOf(g, frameworks) } } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { escapeMarkdown, markdownCode } from '../render/escape';
 import { mdHeading, mdQuote, mdTable } from '../render/markdown';
+import { graphToMermaid } from '../render/mermaid';
 import type { ComplianceReport, Fact } from './model';
 import { FILL_MEANING, KIND_LABEL, MITIGATION_LABEL, READING_NOTE, STATUS_LABEL, evidenceLabels, reportTitle } from './render-common';
 
@@ -47,6 +48,7 @@ export function renderReportMarkdown(r: ComplianceReport): string {
   if (v.chain.problems.length) out.push(mdTable(['Problem', 'Message'], v.chain.problems.map((p) => [{ code: p.code }, p.message])));
 
   out.push(mdHeading(2, 'Lineage'));
+  if (r.lineage.nodes.length) out.push(`\`\`\`mermaid\n${graphToMermaid(r.lineage)}\`\`\`\n`);
   out.push(
     mdTable(
       ['Stage', 'Artifact', 'Attestation', 'Signer', 'Time', 'Verified'],
