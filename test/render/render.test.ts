@@ -9,6 +9,7 @@ import {
   CONTENT_SECURITY_POLICY,
   escapeMarkdown,
   graphFromChain,
+  graphToMermaid,
   html,
   htmlDocument,
   layoutGraph,
@@ -130,5 +131,16 @@ describe('lineage graph', () => {
     assert.equal(by.get(D('3'))!.status, 'missing');
     assert.equal(by.get(D('4'))!.status, 'flagged');
     assert.deepEqual(g.edges.map((e) => e.role).sort(), ['base-model', 'base-model', 'training data']);
+  });
+
+  test('Mermaid: the same graph for Markdown, deterministic, labels cannot break out', () => {
+    const m = graphToMermaid(GRAPH);
+    assert.equal(m, graphToMermaid({ nodes: [...GRAPH.nodes].reverse(), edges: [...GRAPH.edges].reverse() }));
+    assert.ok(m.startsWith('flowchart TD\n'));
+    assert.ok(m.includes('tuned #60;script#62;alert(1)#60;/script#62;'));
+    assert.ok(m.includes('data & #34;quotes#34;'));
+    assert.match(m, /n2\[\("data & #34;quotes#34;<br\/>unverified|n\d\[\("data/);
+    assert.match(m, /class n\d flagged/);
+    assert.equal((m.match(/-->|-\.->/g) ?? []).length, 3, 'the dangling edge is dropped');
   });
 });
