@@ -10,7 +10,7 @@ import { scanProblems } from '../inspect/scan';
 import type { ModelInspection } from '../inspect/types';
 import { isObject, parseStrictJson } from '../io/json';
 import { CYCLONEDX_PREDICATE } from '../manifest/sign-manifest';
-import { validateManifest } from '../manifest/validate-manifest';
+import { validateManifest, validateManifestStatic } from '../manifest/validate-manifest';
 import { defaultSignaturePath } from '../model/signature-path';
 import { parseOmsPayload } from '../oms/manifest';
 import { OMS_PREDICATE_V1 } from '../oms/types';
@@ -230,7 +230,11 @@ async function manifestEvidence(o: GatherOptions, g: Gathered): Promise<Gathered
   if (!path) {
     const s = signed.sort((a, b) => a.id.localeCompare(b.id))[0];
     if (!s) return undefined;
-    return { bom: s.bom, errors: [], item: { ref: s.id, kind: 'manifest', digest: s.id, subject: g.model.digest, signer: s.signer, verified: true, location: 'registry' } };
+    // Signed is not valid: the signed BOM is checked like a file (schema and profile; no files to compare).
+    const v = validateManifestStatic(JSON.stringify(s.bom), s.id);
+    const errors = v.findings.filter((f) => f.severity === 'error').map((f) => ({ code: f.code, message: f.message }));
+    const item: EvidenceItem = { ref: s.id, kind: 'manifest', digest: s.id, subject: g.model.digest, signer: s.signer, verified: errors.length === 0, location: 'registry' };
+    return { bom: s.bom, errors, item: errors.length ? { ...item, reason: `${errors.length} validation error(s), first: ${errors[0]!.message} [${errors[0]!.code}]` } : item };
   }
   let text: string;
   try {
