@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { mlProvenanceFromStatement } from '../attest/statement';
 import { SLSA_PROVENANCE_V1, type MlProvenance, type Stage } from '../attest/types';
 import { verifyAttestationText, verifyChain, type ChainResult } from '../chain/verify-chain';
 import { InputError, fsError, isProvenanceError } from '../errors';
 import { inspectModel } from '../inspect/inspect-model';
-import { scanProblems } from '../inspect/scan';
 import type { ModelInspection } from '../inspect/types';
 import { isObject, parseStrictJson } from '../io/json';
 import { CYCLONEDX_PREDICATE } from '../manifest/sign-manifest';
@@ -273,7 +272,6 @@ async function inspectionEvidence(o: GatherOptions, g: Gathered): Promise<Gather
     ...(vouch ? { signer: vouch } : { reason: 'no trusted signature or attestation vouches for the inspected files [UNVERIFIED]' }),
     location: displayPath(modelPath, undefined),
   };
-  void scanProblems;
   return { item, result };
 }
 
@@ -289,13 +287,4 @@ function displayPath(path: string, modelPath: string | undefined): string {
     if (inside) return `${basename(resolve(modelPath))}/${inside}`;
   }
   return basename(resolve(path));
-}
-
-/** True when the path names an existing regular file. */
-export function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
