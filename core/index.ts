@@ -33,7 +33,7 @@ export { openRegistry, DEFAULT_REGISTRY_DIR } from './registry/open';
 export { summariseBundle } from './registry/describe';
 export { verifyChain, attestationsFor, verifyAttestationText, UNCHECKED, type ChainResult, type ChainLink, type ChainProblem, type VerifyChainOptions } from './chain/verify-chain';
 export { renderLineage, type LineageFormat } from './chain/lineage';
-export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams } from './tracker';
+export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams, type TrackerReportParams } from './tracker';
 export { parseJsonDocument, rangeFor, nodeAt, pointerSegments, type JsonDocument, type Located } from './json/document';
 export { cycloneDxValidator, cycloneDxSchema, CYCLONEDX_VERSIONS, type CycloneDxVersion } from './manifest/cyclonedx-schemas';
 export { validateManifest, validateManifestStatic, checkManifestDisk, type ManifestValidation, type ManifestValidationOptions } from './manifest/validate-manifest';
@@ -48,3 +48,5 @@ export { analyzeDocument, type AnalysisOptions, type DocumentAnalysis } from './
 export { inspectFile, inspectModel, factsFromInspection, INSPECT_DEFAULTS, FINDING_CODES, isDangerous, PICKLE_ALLOWED_GLOBALS, GGUF_FILE_TYPES, unsafeRelativePath, type InspectModelOptions, type FindingCode, type BaseModelRef, type FileInspection, type FormatDetails, type GgufDetails, type InspectionFinding, type InspectOptions, type ModelFormat, type ModelInspection, type ModelSummary, type OnnxDetails, type PickleDetails, type PickleGlobal, type SafetensorsDetails, type ShardIndexDetails } from './inspect';
 export { scanModel, scanProblems } from './inspect/scan';
 export { ATLAS, atlasTechnique, atlasMitigation, mitigationsFor, type AtlasData, type AtlasTechnique, type AtlasMitigation } from './data/atlas';
+export * from './render';
+export * from './compliance';
