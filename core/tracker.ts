@@ -9,6 +9,7 @@ import { compilePolicy, loadPolicy, type Policy, type PolicyDocument } from './p
 import { openRegistry } from './registry/open';
 import type { Registry } from './registry/registry';
 import type { SigningIdentity } from './sign/sign-model';
+import type { ModelScope } from './model/enumerate';
 
 export interface TrackerOptions {
   /** A PEM private key path, or a loaded key. */
@@ -22,7 +23,8 @@ export interface TrackerOptions {
   builderId?: string;
 }
 
-export interface TrackerAttestParams {
+export interface TrackerAttestParams extends ModelScope {
+  /** Hashed with the model scope (ignorePaths, ignoreGitPaths, allowSymlinks, signaturePath) as signModel hashes it. */
   modelPath?: string;
   subjectDigest?: string;
   stage: Stage;
@@ -42,6 +44,8 @@ export interface TrackerAttestParams {
 
 export interface TrackerVerifyParams {
   modelPath?: string;
+  /** Which files of modelPath make up the model, as it was signed and attested. */
+  scope?: ModelScope;
   digest?: string;
   /** A policy file, a policy document, or a compiled policy. */
   policy: string | PolicyDocument | Policy;
@@ -79,6 +83,10 @@ export class ProvenanceTracker {
     const base = params.baseModel === undefined ? [] : Array.isArray(params.baseModel) ? params.baseModel : [params.baseModel];
     return attest({
       modelPath: params.modelPath,
+      ignorePaths: params.ignorePaths,
+      ignoreGitPaths: params.ignoreGitPaths,
+      allowSymlinks: params.allowSymlinks,
+      signaturePath: params.signaturePath,
       subjectDigest: params.subjectDigest,
       stage: params.stage,
       trainingRunId: params.trainingRunId,
@@ -101,7 +109,7 @@ export class ProvenanceTracker {
 
   async verify(params: TrackerVerifyParams): Promise<ChainResult> {
     const policy = typeof params.policy === 'string' ? loadPolicy(params.policy) : isCompiled(params.policy) ? params.policy : compilePolicy(params.policy, 'policy');
-    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, digest: params.digest, now: params.now });
+    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, scope: params.scope, digest: params.digest, now: params.now });
     const expected = params.expectedAttestation;
     if (expected?.id && !result.links.some((l) => l.attestation === expected.id || l.annotations.some((a) => a.attestation === expected.id))) {
       result.problems.push({ code: 'EXPECTED_ATTESTATION_MISSING', message: `the expected ${expected.stage} attestation ${expected.id} is not part of the verified chain`, digest: expected.subject.digest });
