@@ -183,7 +183,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
       if (modelPath) printWarnings(modelPath, a.warnings);
       if (o.output) writeFileAtomic(o.output, a.bundle);
       if (o.format === 'json') {
-        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: a.entry?.location, output: o.output, statement: a.statement }, null, 2)}\n`);
+        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: a.entry?.location, output: o.output, warnings: a.warnings, statement: a.statement }, null, 2)}\n`);
       } else {
         emit(`attested ${a.stage} of ${a.subject.name} ${a.subject.digest}\n`);
         if (a.entry) emit(`  stored  ${a.id} in ${a.entry.location}\n`);

@@ -42,22 +42,51 @@ export function canonicalResourceName(name: unknown, file?: string): string {
  * @returns negative, zero or positive, for Array.prototype.sort
  */
 export function comparePaths(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const ca = a.codePointAt(i)!;
-    const cb = b.codePointAt(j)!;
-    if (ca !== cb) {
-      // The side whose component ends here has a component that is a prefix of the other's.
-      if (ca === SLASH) return -1;
-      if (cb === SLASH) return 1;
-      return ca < cb ? -1 : 1;
-    }
-    i += ca > 0xffff ? 2 : 1;
-    j += cb > 0xffff ? 2 : 1;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    // The side whose component ends here has a component that is a prefix of the other's.
+    if (ca === SLASH) return -1;
+    if (cb === SLASH) return 1;
+    return codePointRank(ca) - codePointRank(cb);
   }
   // One path is a prefix of the other (by whole components or within the last one): shorter first.
-  return i < a.length ? 1 : j < b.length ? -1 : 0;
+  return a.length - b.length;
+}
+
+/**
+ * Orders UTF-16 code units as their code points order: surrogates (astral characters)
+ * after U+E000..U+FFFF. Both strings agree before this unit, so a differing low
+ * surrogate follows the same high surrogate and compares as is.
+ */
+function codePointRank(c: number): number {
+  return c < 0xd800 ? c : c < 0xe000 ? c + 0x2000 : c - 0x800;
+}
+
+/**
+ * Sorts items by their path in {@link comparePaths} order, in place, and returns them. For
+ * long lists (a dataset of a million files) it compares precomputed keys with the engine's
+ * native string comparison, about twice as fast as calling comparePaths: `/` becomes NUL (no
+ * name holds one, so a component that ends sorts first) and, only for names with characters
+ * from U+D800 up, each code unit is re-ranked to code-point order.
+ */
+export function sortByPath<T>(items: T[], pathOf: (item: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, key: pathKey(pathOf(item)) }));
+  keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  for (let i = 0; i < keyed.length; i++) items[i] = keyed[i]!.item;
+  return items;
+}
+
+const HIGH_UNITS = /[\ud800-\uffff]/;
+
+function pathKey(p: string): string {
+  const k = p.replaceAll('/', '\0');
+  if (!HIGH_UNITS.test(k)) return k;
+  let out = '';
+  for (let i = 0; i < k.length; i++) out += String.fromCharCode(codePointRank(k.charCodeAt(i)));
+  return out;
 }
 
 const SLASH = 0x2f;

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalResourceName, legacyPreAuthEncodingV020, parseStrictJson, preAuthEncoding, rootDigest } from '../../core';
 import { decodeBase64 } from '../../core/io/encoding';
-import { comparePaths, compareResourceNames, isIgnored } from '../../core/model/paths';
+import { comparePaths, compareResourceNames, isIgnored, sortByPath } from '../../core/model/paths';
 import { pythonBytesRepr } from '../../core/sigstore/dsse';
 import { normaliseArgv } from '../../cli/argv';
 
@@ -58,6 +58,10 @@ describe('resource names', () => {
       return xs.length - ys.length;
     };
     fc.assert(fc.property(path, path, (x, y) => Math.sign(comparePaths(x, y)) === Math.sign(reference(x, y))));
+    // sortByPath (precomputed keys, for long lists) gives the same order.
+    fc.assert(fc.property(fc.array(path, { maxLength: 30 }), (names) => {
+      assert.deepEqual(sortByPath([...names], (n) => n), [...names].sort(reference));
+    }));
   });
   test('ignored paths cover everything below them, and only whole components', () => {
     const ign = new Set(['logs', 'a/b']);
