@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node
 import { basename, isAbsolute, join, resolve, sep } from 'node:path';
 import { InputError, fsError } from '../errors';
 import { normaliseIgnorePath, placeUnder } from './ignore-paths';
-import { DEFAULT_GIT_IGNORES, comparePaths, isIgnored, sortByPath } from './paths';
+import { DEFAULT_GIT_IGNORES, comparePaths, isIgnored } from './paths';
 
 /**
  * Which files make up a model: the model-scope options `sign`, `hash`, `attest` and
@@ -208,7 +208,7 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
     }
   };
   walk(root, '', new Set([realRoot]));
-  sortByPath(files, (f) => f.name);
+  files.sort((a, b) => comparePaths(a.name, b.name));
   if (files.length === 0 && !options.allowEmpty) {
     throw new InputError('MODEL_EMPTY', 'the model has no files to sign after exclusions', { file: modelPath });
   }

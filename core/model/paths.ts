@@ -65,30 +65,6 @@ function codePointRank(c: number): number {
   return c < 0xd800 ? c : c < 0xe000 ? c + 0x2000 : c - 0x800;
 }
 
-/**
- * Sorts items by their path in {@link comparePaths} order, in place, and returns them. For
- * long lists (a dataset of a million files) it compares precomputed keys with the engine's
- * native string comparison, about twice as fast as calling comparePaths: `/` becomes NUL (no
- * name holds one, so a component that ends sorts first) and, only for names with characters
- * from U+D800 up, each code unit is re-ranked to code-point order.
- */
-export function sortByPath<T>(items: T[], pathOf: (item: T) => string): T[] {
-  const keyed = items.map((item) => ({ item, key: pathKey(pathOf(item)) }));
-  keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-  for (let i = 0; i < keyed.length; i++) items[i] = keyed[i]!.item;
-  return items;
-}
-
-const HIGH_UNITS = /[\ud800-\uffff]/;
-
-function pathKey(p: string): string {
-  const k = p.replaceAll('/', '\0');
-  if (!HIGH_UNITS.test(k)) return k;
-  let out = '';
-  for (let i = 0; i < k.length; i++) out += String.fromCharCode(codePointRank(k.charCodeAt(i)));
-  return out;
-}
-
 const SLASH = 0x2f;
 const SHARD_NAME = /^(.*):(\d+):(\d+)$/;
 

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { hashFiles, type HashJob, type HashOptions } from '../hash/hash-files';
 import { nodeHashName } from '../hash/algorithms';
 import type { ModelListing } from '../model/enumerate';
-import { compareResourceNames, sortByPath } from '../model/paths';
+import { compareResourceNames } from '../model/paths';
 import type { Resource, Serialization } from './types';
 
 export interface SerializeOptions extends Pick<HashOptions, 'signal' | 'onProgress' | 'concurrency' | 'cache'> {
@@ -45,8 +45,9 @@ export async function computeResources(listing: ModelListing, options: Serialize
     }
   }
   const hashed = await hashFiles(jobs, { ...options, algorithm });
-  const resources = hashed.map((h) => ({ name: h.name, algorithm: hashType, digest: h.digest }));
-  return method === 'files' ? sortByPath(resources, (r) => r.name) : resources.sort((a, b) => compareResourceNames(a.name, b.name, method));
+  return hashed
+    .map((h) => ({ name: h.name, algorithm: hashType, digest: h.digest }))
+    .sort((a, b) => compareResourceNames(a.name, b.name, method));
 }
 
 export function serializationRecord(listing: ModelListing, options: SerializeOptions & { allowSymlinks?: boolean }): Serialization {
