@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
+import { InputError, loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
 import { addModelScopeFlags, emit, modelScope, printWarnings, type ModelScopeFlags } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
@@ -26,6 +26,9 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
   if (requirePolicy && !policy) throw new Error('unreachable: verify --policy always names a policy');
+  if (!target.modelPath && (o.ignorePaths?.length || o.allowSymlinks || o.ignoreGitPaths === false)) {
+    throw new InputError('USAGE', '--ignore-paths, --allow-symlinks and --no-ignore-git-paths describe a model on disk: give the model path, not a digest');
+  }
   const result = await verifyChain({
     registry: openRegistry(o.registry),
     policy,

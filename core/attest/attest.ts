@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { hashModel } from '../model/hash-model';
-import type { ModelScope, ScopeWarning } from '../model/enumerate';
+import { hasScope, type ModelScope, type ScopeWarning } from '../model/enumerate';
 import type { Registry, RegistryEntry } from '../registry/registry';
 import { signStatement, type SigningIdentity } from '../sign/sign-model';
 import type { Statement } from '../oms/types';
@@ -76,6 +76,7 @@ export async function attest(options: AttestOptions): Promise<Attestation> {
       throw new InputError('DIGEST_MISMATCH', `the model on disk has digest ${d.digest}, not ${options.subjectDigest}`, { file: options.modelPath });
     }
   } else if (options.subjectDigest) {
+    if (hasScope(options)) throw new InputError('USAGE', 'ignorePaths, ignoreGitPaths, allowSymlinks and signaturePath describe the model on disk: give modelPath, not only subjectDigest');
     subject = { name: options.subjectName ?? 'model', digest: `sha256:${digestHex(options.subjectDigest, 'subject digest')}` };
   } else {
     throw new InputError('USAGE', 'attest needs the model (a path) or its digest');

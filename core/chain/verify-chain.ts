@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isProvenanceError } from '../errors';
+import { InputError, isProvenanceError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { mlProvenanceFromStatement, digestHex } from '../attest/statement';
 import { SLSA_PROVENANCE_V1, type Dependency, type MlProvenance, type Stage } from '../attest/types';
 import { parseStrictJson } from '../io/json';
 import { hashModel } from '../model/hash-model';
-import type { ModelScope, ScopeWarning } from '../model/enumerate';
+import { hasScope, type ModelScope, type ScopeWarning } from '../model/enumerate';
 import { DEFAULT_STAGE_RANK, type Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import { parseBundle } from '../sigstore/bundle';
@@ -124,6 +124,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       add('DIGEST_MISMATCH', `the model on disk has digest ${top}, not ${options.digest}`, top);
     }
   } else if (options.digest) {
+    if (options.scope && hasScope(options.scope)) throw new InputError('USAGE', 'a model scope (ignore paths, git paths, symlinks) applies to a model on disk: give modelPath, not only a digest');
     top = `sha256:${digestHex(options.digest, 'model digest')}`;
   } else {
     throw new Error('verifyChain needs modelPath or digest');

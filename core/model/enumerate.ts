@@ -31,6 +31,11 @@ export interface ModelScope {
   signaturePath?: string;
 }
 
+/** Whether any model-scope option differs from the default (then it needs a model on disk). */
+export function hasScope(s: ModelScope): boolean {
+  return (s.ignorePaths?.length ?? 0) > 0 || s.signaturePath !== undefined || s.allowSymlinks === true || s.ignoreGitPaths === false;
+}
+
 export interface EnumerateOptions extends ModelScope {
   /**
    * Ignore paths a verified signature recorded (`serialization.ignore_paths`): applied

@@ -129,6 +129,9 @@ describe('--ignore-paths means what it means in model_signing, on every command'
     const digestOnly = await runCli(['attest', '--subject-digest', subject, '--stage', 'release', '--private-key', s.key, '--no-store', '--ignore-paths', 'x'], { cwd: s.dir });
     assert.equal(digestOnly.code, 2);
     assert.match(digestOnly.stderr, /give the model path.*\[USAGE\]/);
+    const gateByDigest = await runCli(['verify', subject, '--policy', 'policy.json', '--registry', registry, '--ignore-paths', './model/cache'], { cwd: s.dir });
+    assert.equal(gateByDigest.code, 2);
+    assert.match(gateByDigest.stderr, /give the model path, not a digest \[USAGE\]\n$/);
   });
 
   test('manifest init takes the same flags: its OMS root is the signature\'s, and manifest validate re-hashes with the recorded scope', async () => {

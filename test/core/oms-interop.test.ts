@@ -304,6 +304,7 @@ describe('attest() and ProvenanceTracker take the model scope signModel takes', 
     const signed = await signModel({ modelPath: m, signer: { kind: 'key', privateKey }, ignorePaths: ['runs'] });
     const direct = await attest({ modelPath: m, ignorePaths: ['runs'], stage: 'pre-training', signer: { kind: 'key', privateKey } });
     assert.equal(direct.subject.digest, signed.subject.digest);
+    await assert.rejects(attest({ subjectDigest: signed.subject.digest, ignorePaths: ['runs'], stage: 'pre-training', signer: { kind: 'key', privateKey } }), { code: 'USAGE' });
     const unscoped = await attest({ modelPath: m, stage: 'pre-training', signer: { kind: 'key', privateKey } });
     assert.notEqual(unscoped.subject.digest, signed.subject.digest);
 
