@@ -2,8 +2,9 @@
 export * from './errors';
 export { writeFileAtomic } from './io/atomic-write';
 export { parseStrictJson, lineColumn, isObject } from './io/json';
-export { enumerateModel, relativeInside, type EnumerateOptions, type ModelListing, type ModelFile } from './model/enumerate';
-export { DEFAULT_GIT_IGNORES, canonicalResourceName } from './model/paths';
+export { enumerateModel, relativeInside, type EnumerateOptions, type ModelListing, type ModelFile, type ModelScope, type ScopeWarning } from './model/enumerate';
+export { resolveIgnorePathsFromCwd, type ResolvedIgnorePaths } from './model/ignore-paths';
+export { DEFAULT_GIT_IGNORES, canonicalResourceName, comparePaths, compareResourceNames } from './model/paths';
 export { DigestCache } from './hash/digest-cache';
 export { hashFiles, type HashJob, type HashOptions, type HashProgress, type HashResult } from './hash/hash-files';
 export { computeResources, serializationRecord, type SerializeOptions } from './oms/serialize';
@@ -14,13 +15,13 @@ export { preAuthEncoding, legacyPreAuthEncodingV020, type DsseEnvelope } from '.
 export { parseBundle, serializeBundle, BUNDLE_MEDIA_TYPES, type BundleVersion, type ParsedBundle, type VerificationMaterial } from './sigstore/bundle';
 export { verifyKeyless, publicGoodTrustMaterial, type KeylessTrust } from './sigstore/keyless';
 export * from './keys/keys';
-export { loadCertificates, validateChain, parseCertificate } from './keys/certificates';
+export { loadCertificates, validateChain, parseCertificate, checkSigningUsage, EKU_CODE_SIGNING, type UsageCheck } from './keys/certificates';
 export { signModel, signStatement, signEnvelope, type SignModelOptions, type SignedModel, type SigningIdentity } from './sign/sign-model';
 export { verifyModel, type VerifyModelOptions } from './verify/verify-model';
 export { defaultSignaturePath } from './model/signature-path';
 export { verifySignature, type Trust, type SignatureOutcome } from './verify/signature';
 export * from './verify/result';
-export { hashModel, type ModelDigest } from './model/hash-model';
+export { hashModel, type ModelDigest, type HashModelOptions } from './model/hash-model';
 export { renderResult, type ReportFormat } from './report/render';
 export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, type SchemaError } from './schema/validator';
 export * from './attest/types';

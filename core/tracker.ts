@@ -14,6 +14,7 @@ import { buildReport } from './compliance/build';
 import type { FrameworkId } from './compliance/frameworks';
 import { checkInputs, type ReportInputs } from './compliance/inputs';
 import type { ComplianceReport } from './compliance/model';
+import type { ModelScope } from './model/enumerate';
 
 export interface TrackerOptions {
   /** A PEM private key path, or a loaded key. */
@@ -27,7 +28,8 @@ export interface TrackerOptions {
   builderId?: string;
 }
 
-export interface TrackerAttestParams {
+export interface TrackerAttestParams extends ModelScope {
+  /** Hashed with the model scope (ignorePaths, ignoreGitPaths, allowSymlinks, signaturePath) as signModel hashes it. */
   modelPath?: string;
   subjectDigest?: string;
   stage: Stage;
@@ -47,6 +49,8 @@ export interface TrackerAttestParams {
 
 export interface TrackerVerifyParams {
   modelPath?: string;
+  /** Which files of modelPath make up the model, as it was signed and attested. */
+  scope?: ModelScope;
   digest?: string;
   /** A policy file, a policy document, or a compiled policy. */
   policy: string | PolicyDocument | Policy;
@@ -99,6 +103,10 @@ export class ProvenanceTracker {
     const base = params.baseModel === undefined ? [] : Array.isArray(params.baseModel) ? params.baseModel : [params.baseModel];
     return attest({
       modelPath: params.modelPath,
+      ignorePaths: params.ignorePaths,
+      ignoreGitPaths: params.ignoreGitPaths,
+      allowSymlinks: params.allowSymlinks,
+      signaturePath: params.signaturePath,
       subjectDigest: params.subjectDigest,
       stage: params.stage,
       trainingRunId: params.trainingRunId,
@@ -145,7 +153,7 @@ export class ProvenanceTracker {
 
   async verify(params: TrackerVerifyParams): Promise<ChainResult> {
     const policy = toPolicy(params.policy);
-    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, digest: params.digest, now: params.now });
+    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, scope: params.scope, digest: params.digest, now: params.now });
     const expected = params.expectedAttestation;
     if (expected?.id && !result.links.some((l) => l.attestation === expected.id || l.annotations.some((a) => a.attestation === expected.id))) {
       result.problems.push({ code: 'EXPECTED_ATTESTATION_MISSING', message: `the expected ${expected.stage} attestation ${expected.id} is not part of the verified chain`, digest: expected.subject.digest });
