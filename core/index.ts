@@ -37,7 +37,8 @@ export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type 
 export { parseJsonDocument, rangeFor, nodeAt, pointerSegments, type JsonDocument, type Located } from './json/document';
 export { cycloneDxValidator, cycloneDxSchema, CYCLONEDX_VERSIONS, type CycloneDxVersion } from './manifest/cyclonedx-schemas';
 export { validateManifest, validateManifestStatic, checkManifestDisk, type ManifestValidation, type ManifestValidationOptions } from './manifest/validate-manifest';
-export { capFindings, type Finding, type Severity } from './manifest/findings';
+export { capFindings, type Finding, type RelatedLocation, type Severity } from './manifest/findings';
+export { BOM_REF_PARENTS, REF_SITES, parseBomLink, type RefSiteKind } from './manifest/bom-ref-sites';
 export { renderFindingsText, renderFindingsJson, renderFindingsSarif, type FileFindings } from './manifest/render-findings';
 export { generateManifest, factsFromConfig, type GenerateManifestOptions, type ModelFacts } from './manifest/generate';
 export * from './manifest/properties';
