@@ -42,7 +42,10 @@ export { BOM_REF_PARENTS, REF_SITES, parseBomLink, type RefSiteKind } from './ma
 export { renderFindingsText, renderFindingsJson, renderFindingsSarif, type FileFindings } from './manifest/render-findings';
 export { generateManifest, factsFromConfig, type GenerateManifestOptions, type ModelFacts } from './manifest/generate';
 export * from './manifest/properties';
-export { exportSpdx3, type SpdxExport, type Unmapped } from './manifest/export-spdx';
+export { exportSpdx3, firstDuplicateBomRef, type SpdxExport, type Unmapped } from './manifest/export-spdx';
+export { SPDX_MAPPING, SPDX_RULES, type SpdxMappingRule } from './manifest/spdx-mapping';
+export { checkSpdxGraph } from './manifest/spdx-graph';
+export { canonicalLicenseId, normaliseLicenseExpression, licenseRefFor } from './manifest/spdx-licenses';
 export { signManifest, manifestSubject, CYCLONEDX_PREDICATE } from './manifest/sign-manifest';
 export { detectKind, decodePayload, type DocumentKind, type KindDetection, type Envelope } from './documents/kind';
 export { analyzeDocument, type AnalysisOptions, type DocumentAnalysis } from './documents/analyze';
