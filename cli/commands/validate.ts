@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { inspectSignatureFile, isObject, isProvenanceError, lineColumn, validateManifestStatic } from '../../core';
+import { detectKind, inspectSignatureFile, isObject, isProvenanceError, lineColumn, validateManifestStatic } from '../../core';
 import { emit } from '../options';
 import type { CliContext } from '../context';
 
@@ -22,15 +22,23 @@ interface Finding {
  * file is not a manifest.
  */
 function manifestFinding(file: string): Finding | undefined {
+  // By content first, file name second, as the editor decides; a file that cannot be read is
+  // left to the signature path, which reports it.
+  const byName = detectKind(file, undefined)?.kind === 'manifest';
   let text: string;
-  let value: unknown;
   try {
     text = readFileSync(file, 'utf8');
-    value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (!isObject(value) || value.bomFormat !== 'CycloneDX') return undefined;
+  if (!byName && !text.includes('"bomFormat"')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (detectKind(file, value)?.kind !== 'manifest') return undefined;
   const v = validateManifestStatic(text, file);
   const findings = v.findings.map((f) => ({ ...lineColumn(text, f.offset), severity: f.severity, code: f.code, message: f.message, ...(f.pointer !== undefined ? { pointer: f.pointer } : {}) }));
   const firstError = findings.find((f) => f.severity === 'error');
@@ -38,7 +46,7 @@ function manifestFinding(file: string): Finding | undefined {
     file,
     valid: !firstError,
     ...(firstError ? { code: firstError.code, message: firstError.message } : {}),
-    subject: `CycloneDX ${String(value.specVersion)} manifest`,
+    subject: `CycloneDX ${isObject(value) ? String(value.specVersion) : '?'} manifest`,
     findings,
   };
 }

@@ -247,6 +247,21 @@ describe('bom-ref uniqueness through every face', () => {
   });
 });
 
+describe('validate on manifests', () => {
+  test('a valid manifest is valid; a broken one named *.cdx.json gets the manifest validator\'s located finding, not a bundle error', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ok.cdx.json'), bomText({}));
+    writeFileSync(join(dir, 'broken.cdx.json'), '{\n  "bomFormat": "CycloneDX",\n  "components": [,]\n}\n');
+    const ok = await runCli(['validate', 'ok.cdx.json'], { cwd: dir });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.equal(ok.stdout, 'valid   ok.cdx.json: CycloneDX 1.6 manifest, 0 warning(s)\n');
+    const broken = await runCli(['validate', 'broken.cdx.json', '--format', 'json'], { cwd: dir });
+    assert.equal(broken.code, 1);
+    const [r] = JSON.parse(broken.stdout);
+    assert.deepEqual([r.valid, r.code, r.findings[0].line, r.findings[0].column], [false, 'JSON_MALFORMED', 3, 18]);
+  });
+});
+
 describe('bom-refs in the CycloneDX project\'s own examples', { skip: HAVE_VECTORS ? false : SKIP_REASON }, () => {
   test('valid-citations-1.7.json (valid by the JSON schema) uses bom-ref "workflow-1" twice: reported at the workflow, naming the formulation\'s line', () => {
     const text = readFileSync(join(VECTORS, 'cyclonedx', '1.7', 'valid-citations-1.7.json'), 'utf8');
