@@ -106,25 +106,31 @@ export function exportSpdx3(bom: Json, options: { now?: Date } = {}): SpdxExport
 
 /** The first later occurrence of a bom-ref, in document order, with where it was first used. */
 export function firstDuplicateBomRef(bom: unknown): { ref: string; pointer: string; firstPointer: string } | undefined {
-  const seen = new Map<string, string>();
-  const stack: [unknown, string, string][] = [[bom, '', '']];
+  // Pointers are built only for the answer: a linked path per node, as the validator walks.
+  type Place = { seg: string | number; parent?: Place };
+  const pointerOf = (place: Place | undefined): string => {
+    const segs: string[] = [];
+    for (let q = place; q; q = q.parent) segs.push(seg(q.seg));
+    return segs.length ? `/${segs.reverse().join('/')}` : '';
+  };
+  const seen = new Map<string, Place | undefined>();
+  const stack: [unknown, Place | undefined, string][] = [[bom, undefined, '']];
   while (stack.length) {
-    const [node, ptr, parent] = stack.pop()!;
+    const [node, place, parent] = stack.pop()!;
     if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${ptr}/${i}`, parent]);
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], { seg: i, parent: place }, parent]);
       continue;
     }
     if (!isObject(node)) continue;
     const r = node['bom-ref'];
     if (typeof r === 'string' && r !== '' && BOM_REF_PARENTS.has(parent)) {
-      const first = seen.get(r);
-      if (first !== undefined) return { ref: r, pointer: `${ptr}/bom-ref`, firstPointer: first };
-      seen.set(r, `${ptr}/bom-ref`);
+      if (seen.has(r)) return { ref: r, pointer: `${pointerOf(place)}/bom-ref`, firstPointer: `${pointerOf(seen.get(r))}/bom-ref` };
+      seen.set(r, place);
     }
     const keys = Object.keys(node);
     for (let i = keys.length - 1; i >= 0; i--) {
       const v = node[keys[i]!];
-      if (typeof v === 'object' && v !== null) stack.push([v, `${ptr}/${seg(keys[i]!)}`, keys[i]!]);
+      if (typeof v === 'object' && v !== null) stack.push([v, { seg: keys[i]!, parent: place }, keys[i]!]);
     }
   }
   return undefined;
@@ -168,7 +174,8 @@ class Exporter {
 
   private take(pointer: string, rule: string): void {
     // A rule the table does not have is a bug here, never a silent mapping.
-    if (!SPDX_RULES.has(rule) || SPDX_RULES.get(rule)!.structural) throw new Error(`internal: no SPDX mapping rule "${rule}" for a field`);
+    const r = SPDX_RULES.get(rule);
+    if (!r || r.structural) throw new Error(`internal: no SPDX mapping rule "${rule}" for a field`);
     this.taken.set(pointer, rule);
   }
 
