@@ -38,11 +38,15 @@ export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type 
 export { parseJsonDocument, rangeFor, nodeAt, pointerSegments, type JsonDocument, type Located } from './json/document';
 export { cycloneDxValidator, cycloneDxSchema, CYCLONEDX_VERSIONS, type CycloneDxVersion } from './manifest/cyclonedx-schemas';
 export { validateManifest, validateManifestStatic, checkManifestDisk, type ManifestValidation, type ManifestValidationOptions } from './manifest/validate-manifest';
-export { capFindings, type Finding, type Severity } from './manifest/findings';
+export { capFindings, type Finding, type RelatedLocation, type Severity } from './manifest/findings';
+export { BOM_REF_PARENTS, REF_SITES, parseBomLink, type RefSiteKind } from './manifest/bom-ref-sites';
 export { renderFindingsText, renderFindingsJson, renderFindingsSarif, type FileFindings } from './manifest/render-findings';
 export { generateManifest, factsFromConfig, type GenerateManifestOptions, type ModelFacts } from './manifest/generate';
 export * from './manifest/properties';
-export { exportSpdx3, type SpdxExport, type Unmapped } from './manifest/export-spdx';
+export { exportSpdx3, firstDuplicateBomRef, type SpdxExport, type Unmapped } from './manifest/export-spdx';
+export { SPDX_MAPPING, SPDX_RULES, type SpdxMappingRule } from './manifest/spdx-mapping';
+export { checkSpdxGraph } from './manifest/spdx-graph';
+export { canonicalLicenseId, normaliseLicenseExpression, licenseRefFor } from './manifest/spdx-licenses';
 export { signManifest, manifestSubject, CYCLONEDX_PREDICATE } from './manifest/sign-manifest';
 export { detectKind, decodePayload, type DocumentKind, type KindDetection, type Envelope } from './documents/kind';
 export { analyzeDocument, type AnalysisOptions, type DocumentAnalysis } from './documents/analyze';
