@@ -6,7 +6,36 @@ import type { PickleGlobal } from './types';
 export interface PickleLimits {
   /** Bytes examined (opcodes, arguments read, line bytes) across every pickle of one file. */
   budget: number;
+  /** Opcodes walked across every pickle of one file. */
+  maxOpcodes: number;
   maxListed: number;
+  /**
+   * Whether a top-level module name is a Python module shipped beside the file (NAME.py or
+   * NAME/__init__.py): importing it runs that file, so such an import alone is evidence.
+   */
+  isLocalModule?: (top: string) => boolean;
+}
+
+/**
+ * What one walk showed about whether the bytes are a pickle stream, kept whether or not the
+ * walk reached STOP. `docs/model-inspection.md` ("pickle-like") defines how it is read.
+ */
+export interface WalkEvidence {
+  /** Byte offset where the walk started. */
+  start: number;
+  opcodes: number;
+  /** The first opcode is FRAME and its length fits in the data: only pickle writers emit it. */
+  frameFirst: boolean;
+  /** The first opcode is PROTO 0–5: the stream declares itself a pickle. */
+  protoFirst: boolean;
+  /** Import opcodes (GLOBAL, INST, STACK_GLOBAL, EXT1/2/4) reached. */
+  imports: number;
+  /** Calls whose callable or class came from an import (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ), and INST. */
+  calls: number;
+  /** Imports that are evidence on their own: known code-execution globals, STACK_GLOBAL on names, local modules. */
+  strong: string[];
+  /** Reached STOP. */
+  complete: boolean;
 }
 
 /**
@@ -48,12 +77,16 @@ export class PickleScanner {
   protocol: number | undefined;
   pickles = 0;
   readonly storages = new Map<string, number>();
+  /** Evidence of the last walk (see WalkEvidence). */
+  evidence: WalkEvidence = freshEvidence(0);
   private readonly seen = new Set<string>();
   private examined = 0;
   private retained = 0;
+  private opcodes = 0;
 
+  /** `sink` receives the findings; a trial walk swaps in its own and commits it only when the bytes are a pickle. */
   constructor(
-    private readonly sink: FindingSink,
+    public sink: FindingSink,
     private readonly limits: PickleLimits,
   ) {}
 
@@ -62,6 +95,28 @@ export class PickleScanner {
     if (this.examined > this.limits.budget) {
       throw new Malformed('INSPECTION_LIMIT', `pickle walk stopped after ${this.limits.budget} bytes of opcodes`, at);
     }
+  }
+
+  /** Bytes examined so far, across walks. */
+  get bytesExamined(): number {
+    return this.examined;
+  }
+
+  /** What a discarded trial walk must not leave behind in the details. */
+  checkpoint(): () => void {
+    const globals = this.globals.length;
+    const count = this.globalCount;
+    const pickles = this.pickles;
+    const protocol = this.protocol;
+    const storages = new Map(this.storages);
+    return () => {
+      for (const g of this.globals.splice(globals)) this.seen.delete(`${g.module}.${g.name}`);
+      this.globalCount = count;
+      this.pickles = pickles;
+      this.protocol = protocol;
+      this.storages.clear();
+      for (const [k, v] of storages) this.storages.set(k, v);
+    };
   }
 
   private str(bytes: Buffer, encoding: 'utf8' | 'latin1'): Val {
@@ -82,6 +137,12 @@ export class PickleScanner {
     const mod = proto < 3 && module === '__builtin__' ? 'builtins' : module;
     const allowed = isAllowedGlobal(mod, name);
     this.globalCount++;
+    this.evidence.imports++;
+    if (!allowed && IDENTIFIER_PATH.test(mod) && IDENTIFIER_PATH.test(name)) {
+      if (isKnownDangerous(mod, name)) this.evidence.strong.push(`imports ${mod}.${name}`);
+      else if (opcode === 'STACK_GLOBAL') this.evidence.strong.push(`STACK_GLOBAL ${mod}.${name}`);
+      else if (this.limits.isLocalModule?.(mod.split('.')[0]!)) this.evidence.strong.push(`imports ${mod}.${name} from a module beside the file`);
+    }
     const key = `${mod}.${name}`;
     if (!this.seen.has(key) && this.globals.length < this.limits.maxListed) {
       this.seen.add(key);
@@ -101,12 +162,14 @@ export class PickleScanner {
 
   private unresolved(why: string, offset: number, member: string | undefined): void {
     this.globalCount++;
+    this.evidence.imports++;
     this.sink.add('PICKLE_UNRESOLVED_GLOBAL', `${why} at byte ${offset}${member ? ` in ${member}` : ''}`, { offset, member });
   }
 
   /** Walks one pickle from the cursor to its STOP and returns the offset just after it. */
   walk(cur: Cursor, member?: string): number {
     this.pickles++;
+    const ev = (this.evidence = freshEvidence(cur.pos));
     const stack: Val[] = [];
     const marks: number[] = [];
     const memo = new Map<string, Val>();
@@ -121,6 +184,10 @@ export class PickleScanner {
     const top = (at: number): Val => {
       if (frame() <= 0) throw bad('stack underflow', at);
       return stack[stack.length - 1]!;
+    };
+    // Items on the stack regardless of marks, as CPython's do_append/do_setitems count them.
+    const below = (n: number, at: number): void => {
+      if (stack.length < n) throw bad('stack underflow', at);
     };
     const push = (v: Val, at: number): void => {
       if (stack.length >= MAX_STACK) throw new Malformed('INSPECTION_LIMIT', `pickle stack deeper than ${MAX_STACK}`, at);
@@ -152,10 +219,14 @@ export class PickleScanner {
       }
       return long ? undefined : Buffer.from(out).toString('latin1');
     };
+    // GET and PUT parse their line as Python's int(line, 10) does: signs, spaces, underscores.
     const memoKeyLine = (at: number): string => {
-      const t = line(64, at)?.trim().replace(/_/g, '');
-      if (t === undefined || !/^\+?\d+$/.test(t)) throw bad('has a memo index that is not a non-negative decimal', at);
-      return BigInt(t).toString();
+      const t = line(64, at);
+      const m = t === undefined ? null : /^\s*([+-]?)(\d(?:_?\d)*)\s*$/.exec(t);
+      if (!m) throw bad('has a memo index that is not a decimal integer', at);
+      const v = BigInt(m[2]!.replace(/_/g, ''));
+      if (m[1] === '-' && v !== 0n) throw bad('has a negative memo index', at);
+      return v.toString();
     };
     const data = (len: number | bigint, kind: 'utf8' | 'latin1' | 'bytes', at: number): Val => {
       if (typeof len === 'bigint' ? len > BigInt(cur.remaining()) : len > cur.remaining()) throw bad(`argument of ${len} bytes runs past the end of the data`, at);
@@ -167,11 +238,20 @@ export class PickleScanner {
       cur.skip(n);
       return kind === 'bytes' ? OTHER : OPAQUE_STR;
     };
+    // Both unpicklers decode GLOBAL and INST lines as strict UTF-8 and refuse an empty
+    // module or name before importing anything, so neither is an import.
     const globalLines = (at: number): [string, string] | undefined => {
       const m = line(STR_KEEP, at);
       const n = line(STR_KEEP, at);
       if (m === undefined || n === undefined) return undefined;
-      return [Buffer.from(m, 'latin1').toString('utf8'), Buffer.from(n, 'latin1').toString('utf8')];
+      const module = utf8Strict(m);
+      const name = utf8Strict(n);
+      if (module === undefined || name === undefined) throw bad('has a GLOBAL/INST name that is not UTF-8', at);
+      if (module === '' || name === '') throw bad('has a GLOBAL/INST with an empty module or name', at);
+      return [module, name];
+    };
+    const called = (callable: Val | undefined): void => {
+      if (callable?.k === 'g') ev.calls++;
     };
     const small = (v: bigint): Val => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? { k: 'i', n: Number(v) } : OTHER);
 
@@ -179,6 +259,8 @@ export class PickleScanner {
       const at = cur.pos;
       const op = cur.u8();
       this.spend(1, at);
+      if (++this.opcodes > this.limits.maxOpcodes) throw new Malformed('INSPECTION_LIMIT', `pickle walk stopped after ${this.limits.maxOpcodes} opcodes`, at);
+      ev.opcodes++;
       switch (op) {
         case 0x28: // MARK
           if (marks.length >= MAX_STACK) throw new Malformed('INSPECTION_LIMIT', `more than ${MAX_STACK} open MARKs`, at);
@@ -186,6 +268,7 @@ export class PickleScanner {
           break;
         case 0x2e: // STOP
           pop(at);
+          ev.complete = true;
           return cur.pos;
         case 0x30: // POP: the top item, or the mark when the current frame is empty
           if (frame() > 0) stack.pop();
@@ -198,15 +281,26 @@ export class PickleScanner {
         case 0x32: // DUP
           push(top(at), at);
           break;
-        case 0x46: // FLOAT
-        case 0x4c: // LONG
-          line(64, at);
+        case 0x46: {
+          // FLOAT: Python's float(line), or C's strtod up to the newline or a NUL
+          const t = line(STR_KEEP, at);
+          if (t !== undefined && !FLOAT_LINE.test(t)) throw bad('has a FLOAT argument that is not a number', at);
           push(OTHER, at);
           break;
+        }
+        case 0x4c: {
+          // LONG: int(line, 0), with Python 2's trailing L
+          const t = line(STR_KEEP * 16, at);
+          if (t !== undefined && !INT_LINE.test(t.replace(/L(\s*)$/, '$1'))) throw bad('has a LONG argument that is not an integer', at);
+          push(OTHER, at);
+          break;
+        }
         case 0x49: {
-          // INT
-          const t = line(64, at)?.trim();
-          push(t !== undefined && /^[+-]?\d{1,15}$/.test(t) ? { k: 'i', n: Number(t) } : OTHER, at);
+          // INT: C's strtol(line, 0), else int(line, 0)
+          const t = line(STR_KEEP * 16, at);
+          if (t !== undefined && !INT_LINE.test(t)) throw bad('has an INT argument that is not an integer', at);
+          const d = t?.trim();
+          push(d !== undefined && /^[+-]?\d{1,15}$/.test(d) ? { k: 'i', n: Number(d) } : OTHER, at);
           break;
         }
         case 0x4a: // BININT
@@ -252,13 +346,13 @@ export class PickleScanner {
         case 0x52: // REDUCE
         case 0x81: // NEWOBJ
           pop(at);
-          pop(at);
+          called(pop(at));
           push(OTHER, at);
           break;
         case 0x92: // NEWOBJ_EX
           pop(at);
           pop(at);
-          pop(at);
+          called(pop(at));
           push(OTHER, at);
           break;
         case 0x53: {
@@ -334,28 +428,30 @@ export class PickleScanner {
           this.spend(8, at);
           push(OTHER, at);
           break;
-        case 0x61: // APPEND
+        case 0x61: // APPEND: CPython checks the mark for the value, not for the list below it
           pop(at);
-          top(at);
+          below(1, at);
           break;
         case 0x62: // BUILD
           pop(at);
           top(at);
           break;
-        case 0x73: // SETITEM
-          pop(at);
-          pop(at);
-          top(at);
+        case 0x73: // SETITEM: CPython's do_setitems ignores the marks; it needs three items
+          below(3, at);
+          stack.length -= 2;
           break;
         case 0x65: // APPENDS
         case 0x90: // ADDITEMS
           popMark(at);
-          top(at);
+          below(1, at);
           break;
-        case 0x75: // SETITEMS
-          if (popMark(at).length % 2 !== 0) throw bad('has an odd number of items for SETITEMS', at);
-          top(at);
+        case 0x75: {
+          // SETITEMS
+          const items = popMark(at);
+          below(1, at);
+          if (items.length % 2 !== 0) throw bad('has an odd number of items for SETITEMS', at);
           break;
+        }
         case 0x64: // DICT
           if (popMark(at).length % 2 !== 0) throw bad('has an odd number of items for DICT', at);
           push(OTHER, at);
@@ -389,10 +485,14 @@ export class PickleScanner {
           push({ k: 't', items: [a, b, c] }, at);
           break;
         }
-        case 0x6f: // OBJ: class and args since the mark
-          if (popMark(at).length < 1) throw bad('has OBJ with no class', at);
+        case 0x6f: {
+          // OBJ: class and args since the mark
+          const items = popMark(at);
+          if (items.length < 1) throw bad('has OBJ with no class', at);
+          called(items[0]);
           push(OTHER, at);
           break;
+        }
         case 0x63: {
           // GLOBAL "module\nname\n"
           const g = globalLines(at);
@@ -407,6 +507,7 @@ export class PickleScanner {
           if (g) this.record(g[0], g[1], 'INST', at, member, proto);
           else this.unresolved('INST with a name over 256 bytes', at, member);
           popMark(at);
+          ev.calls++;
           push(OTHER, at);
           break;
         }
@@ -456,14 +557,17 @@ export class PickleScanner {
           // PROTO
           const v = cur.u8();
           if (v > 5) throw bad(`declares unsupported protocol ${v}`, at);
+          if (ev.opcodes === 1) ev.protoFirst = true;
           proto = v;
           this.protocol = Math.max(this.protocol ?? 0, v);
           break;
         }
         case 0x95: {
-          // FRAME: a length prefix over the opcodes that follow; only its bound matters
+          // FRAME: a length prefix over the opcodes that follow
+          // C's unpickler stops at a FRAME longer than the data; Python's own (_Unframer, which
+          // joblib uses) runs the opcodes the short frame holds. So the walk goes on either way.
           const len = cur.u64();
-          if (len > BigInt(cur.remaining())) throw bad(`has a FRAME of ${len} bytes that runs past the end of the data`, at);
+          if (len <= BigInt(cur.remaining()) && (ev.opcodes === 1 || (ev.opcodes === 2 && ev.protoFirst))) ev.frameFirst = true;
           break;
         }
         case 0x98: // READONLY_BUFFER
@@ -480,6 +584,28 @@ export class PickleScanner {
     let total = 0;
     for (const n of this.storages.values()) total += n;
     return total;
+  }
+}
+
+function freshEvidence(start: number): WalkEvidence {
+  return { start, opcodes: 0, frameFirst: false, protoFirst: false, imports: 0, calls: 0, strong: [], complete: false };
+}
+
+/** A dotted Python name: what an import of real code looks like (text lines seldom are). */
+const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/**
+ * INT and LONG arguments: the union of what C's strtol(s, 0) (up to a NUL) and Python's
+ * int(s, 0) accept, so the walk never stops where an unpickler would go on.
+ */
+const INT_LINE = /^\s*[+-]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|\d[\d_]*)\s*(?:\0[^]*)?$/;
+/** FLOAT arguments: the union of C's PyOS_string_to_double (up to a NUL) and Python's float(). */
+const FLOAT_LINE = /^\s*[+-]?(?:(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?|inf(?:inity)?|nan)\s*(?:\0[^]*)?$/i;
+
+function utf8Strict(latin1: string): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return undefined;
   }
 }
 

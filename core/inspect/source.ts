@@ -98,11 +98,17 @@ export class Cursor {
   private buf: Buffer = EMPTY;
   private bufStart = 0;
 
+  /**
+   * `window` is the size of each read; with `maxWindow`, reads start at `window` and double
+   * up to it, so a walk that stops after a few bytes (a trial walk over a file that is not a
+   * pickle) reads a few KiB, and one that goes on reads in large blocks.
+   */
   constructor(
     readonly src: ByteSource,
     start = 0,
     readonly end = src.size,
-    private readonly window = 64 * 1024,
+    private window = 64 * 1024,
+    private readonly maxWindow = window,
   ) {
     this.pos = start;
   }
@@ -116,6 +122,7 @@ export class Cursor {
     let i = this.pos - this.bufStart;
     if (i < 0 || i + n > this.buf.length) {
       const len = Math.min(Math.max(n, this.window), this.end - this.pos);
+      if (this.window < this.maxWindow) this.window = Math.min(this.window * 2, this.maxWindow);
       this.buf = this.src.read(this.pos, len);
       this.bufStart = this.pos;
       i = 0;
