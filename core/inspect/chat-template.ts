@@ -135,7 +135,12 @@ export function checkChatTemplate(source: string): TemplateFinding[] {
     out.add('CHAT_TEMPLATE_UNPARSEABLE', `the template cannot be parsed as Jinja: ${message(err)}`);
     return sorted(out.list);
   }
-  new AstCheck(values, out).run(program);
+  try {
+    new AstCheck(values, out).run(program);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    out.add('CHAT_TEMPLATE_UNPARSEABLE', 'the template nests too deeply to be checked');
+  }
   return sorted(out.list);
 }
 
@@ -174,26 +179,32 @@ function prelex(source: string): { source: string; literals: Literal[]; names: s
   const literals: Literal[] = [];
   const names: string[] = [];
   const problems: string[] = [];
-  let out = '';
   let i = 0;
   const n = source.length;
+  const OPEN = /\{[%{#]/g;
+  const WORD = /[\p{L}\p{N}\p{M}\p{Pc}]+/uy;
+  const parts: string[] = [];
+  const emit = (x: string): void => {
+    parts.push(x);
+  };
   while (i < n) {
-    const open = source.slice(i).search(/\{[%{#]/);
-    if (open < 0) {
-      out += source.slice(i);
+    OPEN.lastIndex = i;
+    const found = OPEN.exec(source);
+    if (!found) {
+      emit(source.slice(i));
       break;
     }
-    out += source.slice(i, i + open);
-    i += open;
+    emit(source.slice(i, found.index));
+    i = found.index;
     if (source[i + 1] === '#') {
       const end = source.indexOf('#}', i + 2);
       const stop = end < 0 ? n : end + 2;
-      out += source.slice(i, stop);
+      emit(source.slice(i, stop));
       i = stop;
       continue;
     }
     const closer = source[i + 1] === '%' ? '%}' : '}}';
-    out += source.slice(i, i + 2);
+    emit(source.slice(i, i + 2));
     i += 2;
     let depth = 0;
     while (i < n) {
@@ -203,7 +214,7 @@ function prelex(source: string): { source: string; literals: Literal[]; names: s
         while (j < n && source[j] !== c) j += source[j] === '\\' ? 2 : 1;
         if (j >= n) {
           problems.push('a string literal is not closed');
-          out += source.slice(i);
+          emit(source.slice(i));
           i = n;
           break;
         }
@@ -211,29 +222,30 @@ function prelex(source: string): { source: string; literals: Literal[]; names: s
         const d = decodeJinjaString(raw);
         if (!d.ok) problems.push(`string literal ${quote(raw)} cannot be decoded as Jinja2 decodes it: ${d.error}`);
         literals.push({ raw, decoded: d.ok ? d.value : undefined, unresolved: d.ok ? d.unresolved : [] });
-        out += `"${m}${literals.length - 1}${m}"`;
+        emit(`"${m}${literals.length - 1}${m}"`);
         i = j + 1;
         continue;
       }
       if (source.startsWith(closer, i) && !(closer === '}}' && depth > 0)) {
-        out += closer;
+        emit(closer);
         i += 2;
         break;
       }
       if (c === '{') depth++;
       else if (c === '}' && depth > 0) depth--;
-      const w = /^[\p{L}\p{N}\p{M}\p{Pc}]+/u.exec(source.slice(i, i + 256));
+      WORD.lastIndex = i;
+      const w = WORD.exec(source);
       if (w) {
         names.push(w[0]);
-        out += w[0];
+        emit(w[0]);
         i += w[0].length;
         continue;
       }
-      out += c;
+      emit(c);
       i++;
     }
   }
-  return { source: out, literals, names, problems, placeholder: new RegExp(`^${m}(\\d+)${m}$`) };
+  return { source: parts.join(''), literals, names, problems, placeholder: new RegExp(`^${m}(\\d+)${m}$`) };
 }
 
 /** Walks the parsed template: attribute names, subscripts, name-taking filters, str.format, free names. */
@@ -261,9 +273,19 @@ class AstCheck {
       case 'Set': {
         const target = node.assignee as Node;
         const key = this.pathOf(target);
-        const binding: Binding = node.value ? this.bind(node.value as Node) : this.blockBinding(node.body as Node[]);
+        const value = node.value as Node | null;
+        const binding: Binding = value ? this.bind(value) : this.blockBinding(node.body as Node[]);
         for (const name of this.targets(target)) this.assigned.add(name);
         if (key) this.bindings.set(key, [...(this.bindings.get(key) ?? []), binding]);
+        // namespace(k=…) binds each keyword as an attribute: ns.k.
+        const callee = value?.type === 'CallExpression' ? (value.callee as Node) : undefined;
+        if (key && callee?.type === 'Identifier' && callee.value === 'namespace') {
+          for (const a of value!.args as Node[]) {
+            if (a.type !== 'KeywordArgumentExpression') continue;
+            const attr = `${key}.${(a.key as Node).value as string}`;
+            this.bindings.set(attr, [...(this.bindings.get(attr) ?? []), this.bind(a.value as Node)]);
+          }
+        }
         break;
       }
       case 'For':

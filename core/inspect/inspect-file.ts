@@ -21,7 +21,7 @@ export const INSPECT_DEFAULTS: Required<InspectOptions> = {
   maxPickleBytes: 64 * 1024 * 1024,
   maxPickleOpcodes: 16 * 1024 * 1024,
   maxArchiveBytes: 256 * 1024 * 1024,
-  maxTemplateBytes: 1024 * 1024,
+  maxTemplateBytes: 256 * 1024,
   maxListed: 256,
   maxFindings: 200,
 };

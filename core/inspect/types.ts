@@ -209,7 +209,7 @@ export interface InspectOptions {
   maxPickleOpcodes?: number;
   /** Bytes inflated or walked across the members of one archive (nested ones included); default 256 MiB. */
   maxArchiveBytes?: number;
-  /** Chat templates longer than this are hashed but not checked (INSPECTION_LIMIT); default 1 MiB. */
+  /** Chat templates longer than this are hashed but not checked (INSPECTION_LIMIT); default 256 KiB. */
   maxTemplateBytes?: number;
   /** Tensors, globals and members listed in details; default 256. */
   maxListed?: number;
