@@ -116,8 +116,9 @@ function inspectSource(src: ByteSource, path: string, name: string, dir: string,
   };
   const ext = name.includes('.') ? name.slice(name.lastIndexOf('.')) : '(no extension)';
   try {
-    // PROTO first, or a pickle's extension over bytes in no other format: a declared pickle.
-    const declared = magic === 'pickle' || (magic === undefined && claim === 'pickle');
+    // A pickle's extension over bytes in no other format: a declared pickle. PROTO first is
+    // not enough on its own (raw tensor data can start 80 02): it is evidence in the trial.
+    const declared = claim === 'pickle' && (magic === undefined || magic === 'pickle');
     // Anything else that is not a ZIP (which an unpickler cannot read: its first opcode,
     // PERSID, needs a persistent_load) gets a bounded attempt to walk as a pickle, whatever
     // its name and first bytes: PROTO is optional, and a safetensors or GGUF start is only
@@ -139,7 +140,7 @@ function inspectSource(src: ByteSource, path: string, name: string, dir: string,
         sink.add('CONTAINER_DISGUISED', `named ${ext} but is a ZIP archive with no data.pkl: not a PyTorch checkpoint`, { offset: 0 });
       }
     } else {
-      const as: ModelFormat = magic ?? (claim === 'safetensors' || claim === 'gguf' || claim === 'onnx' || claim === 'shard-index' ? claim : claim === 'other-model' ? 'other-model' : 'unknown');
+      const as: ModelFormat = magic && magic !== 'pickle' ? magic : (claim === 'safetensors' || claim === 'gguf' || claim === 'onnx' || claim === 'shard-index' ? claim : claim === 'other-model' ? 'other-model' : 'unknown');
       format = as;
       switch (as) {
         case 'safetensors':

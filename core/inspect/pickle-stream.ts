@@ -41,12 +41,14 @@ const LEGACY_MAGIC = Buffer.from('8a0a6cfc9c46f9206aa85019', 'hex');
 /** The legacy format is five pickles in a row (magic, protocol, sys info, object, storage keys), then raw storage bytes. */
 const LEGACY_PICKLES = 5;
 const MAX_FOLLOWING_PICKLES = 16;
+/** Opcodes after PROTO that make a failed trial pickle-like on that ground alone. */
+export const PROTO_FOLLOWERS = 4;
 /** First read of a walk; it doubles up to READ_MAX as the walk goes on. */
 const READ_MIN = 4 * 1024;
 const READ_MAX = 1024 * 1024;
 
 type WalkStatus =
-  /** Reached STOP and imported or called something: a pickle. Findings committed. */
+  /** Reached STOP after importing or calling something, or after opening with PROTO: a pickle. Findings committed. */
   | { s: 'pickle'; end: number }
   /** Reached STOP without importing or calling anything: only plain values; nothing committed yet. */
   | { s: 'plain'; end: number }
@@ -117,7 +119,8 @@ function walkOne(scanner: PickleScanner, cur: Cursor, sink: FindingSink, mode: P
     for (const f of trial.list) sink.add(f.code as Parameters<FindingSink['add']>[0], f.message, { severity: f.severity, offset: f.offset, member: f.member, data: f.data });
   };
   if (!failure) {
-    if (mode === 'declared' || ev.imports > 0 || ev.calls > 0) {
+    // PROTO first and STOP reached: the stream declares itself and is whole (text never starts with 0x80).
+    if (mode === 'declared' || ev.imports > 0 || ev.calls > 0 || ev.protoFirst) {
       commit();
       return { s: 'pickle', end };
     }
@@ -152,13 +155,16 @@ function walkOne(scanner: PickleScanner, cur: Cursor, sink: FindingSink, mode: P
 
 /**
  * Why a failed trial walk is still pickle-like; empty when it is not. Any one of: the
- * stream opens with PROTO 0–5 or with a FRAME whose length fits; it called something it
+ * stream opens with PROTO 0–5 and walks at least PROTO_FOLLOWERS more opcodes, or opens
+ * with a FRAME whose length fits; it called something it
  * imported (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST); or it imported a known code-execution
  * global, a module shipped beside the file, or any name through STACK_GLOBAL.
  */
 export function pickleLike(ev: WalkEvidence): string[] {
   const out: string[] = [];
-  if (ev.protoFirst) out.push('opens with PROTO');
+  // Two bytes (80 00–05) also open raw tensor data now and then: PROTO counts once the
+  // stream goes on as opcodes.
+  if (ev.protoFirst && ev.opcodes >= 1 + PROTO_FOLLOWERS) out.push(`opens with PROTO and walks ${ev.opcodes - 1} opcodes`);
   if (ev.frameFirst) out.push('opens with a FRAME whose length fits');
   if (ev.calls > 0) out.push(`${ev.calls} call(s) on imported objects`);
   out.push(...ev.strong.slice(0, 4));

@@ -190,6 +190,17 @@ describe('clean files of other kinds stay clean', () => {
     });
   }
 
+  test('raw tensor data that happens to start with PROTO (80 02) is not a pickle unless opcodes follow', async () => {
+    const raw = Buffer.concat([Buffer.from([0x80, 0x02, 0x00, 0x3c]), Buffer.from(new Float32Array(64).fill(0.5).buffer)]);
+    const r = await inspectAs(raw, 'weights.bin');
+    assert.deepEqual([r.format, r.verdict, codes(r)], ['unknown', 'ok', ['FORMAT_UNKNOWN']]);
+    const member = await inspectAs(zip([{ name: 'archive/data.pkl', data: stateDictPickle(2) }, { name: 'archive/data/0', data: raw }]), 'model.pt');
+    assert.deepEqual([member.verdict, codes(member)], ['ok', []]);
+    // With opcodes after it, PROTO is a pickle that breaks: suspicious.
+    const broken = Buffer.concat([op.PROTO(2), op.NONE, op.NONE, op.NONE, Buffer.from('0'), Buffer.from([0x00])]);
+    assert.deepEqual(codes(await inspectAs(broken, 'weights.bin')), ['PICKLE_SUSPICIOUS']);
+  });
+
   test('random bytes and random UTF-8 text are never pickle-like (PROTO-first bytes excepted: they declare a pickle)', async () => {
     const d = join(dir, `rnd${n++}`);
     mkdirSync(d);
