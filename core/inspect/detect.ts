@@ -78,6 +78,8 @@ export function claimFromName(name: string): Claim {
 const startsWith = (head: Buffer, bytes: number[], at = 0): boolean =>
   head.length >= at + bytes.length && bytes.every((b, i) => head[at + i] === b);
 
+const GGML_MAGICS = ['lmgg', 'fmgg', 'tjgg'].map((m) => [...Buffer.from(m, 'latin1')]);
+
 /** The format the first bytes prove, whatever the name says. */
 export function formatFromMagic(head: Buffer): ModelFormat | undefined {
   if (startsWith(head, [0x47, 0x47, 0x55, 0x46])) return 'gguf';
@@ -97,6 +99,6 @@ export function formatFromMagic(head: Buffer): ModelFormat | undefined {
   if (startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return 'other-model'; // HDF5
   if (startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'npy';
   // llama.cpp's pre-GGUF formats (GGML, GGMF, GGJT), usually named .bin.
-  if (['lmgg', 'fmgg', 'tjgg'].some((m) => startsWith(head, [...Buffer.from(m, 'latin1')]))) return 'other-model';
+  if (GGML_MAGICS.some((m) => startsWith(head, m))) return 'other-model';
   return undefined;
 }

@@ -2,17 +2,33 @@ import { readSync } from 'node:fs';
 import { fsError } from '../errors';
 import type { FindingCode } from './codes';
 
+// The readers' errors are control flow (a trial pickle walk over a file that is not a
+// pickle ends in one): they capture no stack, which cost more than the walk.
 /** A read past the end of the bytes a reader was given: the file is shorter than its own structure says. */
 export class Truncated extends Error {
-  constructor(readonly offset: number, readonly wanted: number | bigint) {
+  readonly offset: number;
+  readonly wanted: number | bigint;
+  constructor(offset: number, wanted: number | bigint) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`needs ${wanted} byte(s) at offset ${offset}, past the end of the data`);
+    Error.stackTraceLimit = limit;
+    this.offset = offset;
+    this.wanted = wanted;
   }
 }
 
 /** A content problem found deep inside a reader; its caller turns it into a finding. */
 export class Malformed extends Error {
-  constructor(readonly code: FindingCode, message: string, readonly offset?: number) {
+  readonly code: FindingCode;
+  readonly offset?: number;
+  constructor(code: FindingCode, message: string, offset?: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.code = code;
+    if (offset !== undefined) this.offset = offset;
   }
 }
 
