@@ -57,6 +57,8 @@ const EMPTY_TUPLE: Val = { k: 't', items: [] };
 
 /** Strings up to this many bytes keep their value (module and attribute names are short). */
 const STR_KEEP = 256;
+/** GLOBAL and INST lines are read up to this many bytes; a longer name is unresolved. */
+const GLOBAL_KEEP = 4096;
 /** Total string bytes kept per file; past it strings become opaque (and a STACK_GLOBAL on them is flagged). */
 const RETAIN_BUDGET = 16 * 1024 * 1024;
 const MAX_STACK = 1_000_000;
@@ -131,14 +133,21 @@ export class PickleScanner {
     return { k: 's', s };
   }
 
-  private record(module: string, name: string, opcode: PickleGlobal['opcode'], offset: number, member: string | undefined, proto: number): void {
+  /**
+   * Records an import and checks it. Returns whether it is a real import: a dotted name
+   * that `__import__` could resolve. Anything else (a text line such as "opyright (c) …")
+   * fails in the unpickler before any code runs, so it is no evidence of a pickle, though
+   * a declared pickle still reports it.
+   */
+  private record(module: string, name: string, opcode: PickleGlobal['opcode'], offset: number, member: string | undefined, proto: number): boolean {
     // Python's unpickler maps Python 2 names for protocols < 3 (fix_imports); only the
     // one that matters for allowed names is applied, so anything else stays flagged.
     const mod = proto < 3 && module === '__builtin__' ? 'builtins' : module;
     const allowed = isAllowedGlobal(mod, name);
     this.globalCount++;
-    this.evidence.imports++;
-    if (!allowed && IDENTIFIER_PATH.test(mod) && IDENTIFIER_PATH.test(name)) {
+    const real = IDENTIFIER_PATH.test(mod) && IDENTIFIER_PATH.test(name);
+    if (real) this.evidence.imports++;
+    if (!allowed && real) {
       if (isKnownDangerous(mod, name)) this.evidence.strong.push(`imports ${mod}.${name}`);
       else if (opcode === 'STACK_GLOBAL') this.evidence.strong.push(`STACK_GLOBAL ${mod}.${name}`);
       else if (this.limits.isLocalModule?.(mod.split('.')[0]!)) this.evidence.strong.push(`imports ${mod}.${name} from a module beside the file`);
@@ -150,7 +159,7 @@ export class PickleScanner {
       if (member !== undefined) g.member = member;
       this.globals.push(g);
     }
-    if (allowed) return;
+    if (allowed) return real;
     const where = member ? ` in ${member}` : '';
     const why = isKnownDangerous(mod, name) ? 'a known code-execution primitive' : 'not on the tensor-rebuilding allow-list';
     this.sink.add('PICKLE_DANGEROUS_GLOBAL', `${opcode} imports ${key} at byte ${offset}${where}: ${why}`, {
@@ -158,11 +167,13 @@ export class PickleScanner {
       member,
       data: { global: key, opcode },
     });
+    return real;
   }
 
-  private unresolved(why: string, offset: number, member: string | undefined): void {
+  /** An import whose name is unknown; `counts` when it is evidence of a pickle (see record). */
+  private unresolved(why: string, offset: number, member: string | undefined, counts: boolean): void {
     this.globalCount++;
-    this.evidence.imports++;
+    if (counts) this.evidence.imports++;
     this.sink.add('PICKLE_UNRESOLVED_GLOBAL', `${why} at byte ${offset}${member ? ` in ${member}` : ''}`, { offset, member });
   }
 
@@ -241,8 +252,8 @@ export class PickleScanner {
     // Both unpicklers decode GLOBAL and INST lines as strict UTF-8 and refuse an empty
     // module or name before importing anything, so neither is an import.
     const globalLines = (at: number): [string, string] | undefined => {
-      const m = line(STR_KEEP, at);
-      const n = line(STR_KEEP, at);
+      const m = line(GLOBAL_KEEP, at);
+      const n = line(GLOBAL_KEEP, at);
       if (m === undefined || n === undefined) return undefined;
       const module = utf8Strict(m);
       const name = utf8Strict(n);
@@ -496,18 +507,18 @@ export class PickleScanner {
         case 0x63: {
           // GLOBAL "module\nname\n"
           const g = globalLines(at);
-          if (g) this.record(g[0], g[1], 'GLOBAL', at, member, proto);
-          else this.unresolved('GLOBAL with a name over 256 bytes', at, member);
-          push(GLOBAL_REF, at);
+          const real = g ? this.record(g[0], g[1], 'GLOBAL', at, member, proto) : true;
+          if (!g) this.unresolved(`GLOBAL with a name over ${GLOBAL_KEEP} bytes`, at, member, true);
+          push(real ? GLOBAL_REF : OTHER, at);
           break;
         }
         case 0x69: {
           // INST "module\nname\n": import and call with the items since the mark
           const g = globalLines(at);
-          if (g) this.record(g[0], g[1], 'INST', at, member, proto);
-          else this.unresolved('INST with a name over 256 bytes', at, member);
+          const real = g ? this.record(g[0], g[1], 'INST', at, member, proto) : true;
+          if (!g) this.unresolved(`INST with a name over ${GLOBAL_KEEP} bytes`, at, member, true);
           popMark(at);
-          ev.calls++;
+          if (real) ev.calls++;
           push(OTHER, at);
           break;
         }
@@ -518,7 +529,7 @@ export class PickleScanner {
           if (module.k === 's' && name.k === 's' && module.s !== undefined && name.s !== undefined) {
             this.record(module.s, name.s, 'STACK_GLOBAL', at, member, proto);
           } else {
-            this.unresolved('STACK_GLOBAL on values that are not traceable strings', at, member);
+            this.unresolved('STACK_GLOBAL on values that are not traceable strings', at, member, true);
           }
           push(GLOBAL_REF, at);
           break;
@@ -528,7 +539,8 @@ export class PickleScanner {
         case 0x84: {
           // EXT4: a global from the copyreg extension registry, unknowable here
           const code = op === 0x82 ? cur.u8() : op === 0x83 ? cur.u16() : cur.i32();
-          this.unresolved(`EXT opcode (extension registry code ${code})`, at, member);
+          // The registry is empty unless the loading program fills it: no evidence on its own.
+          this.unresolved(`EXT opcode (extension registry code ${code})`, at, member, false);
           push(GLOBAL_REF, at);
           break;
         }

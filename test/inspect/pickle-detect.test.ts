@@ -177,6 +177,8 @@ describe('clean files of other kinds stay clean', () => {
     ['README.md', Buffer.from('N.B. this model is for research.\nGenerally. Mrs. Jones.\n')],
     ['LICENSE', Buffer.from('Copyright (c) 2024 Example Corp.\n\nPermission is hereby granted, free of charge...\n')],
     ['notes', Buffer.from('Ünïcödé tëxt — “quoted” ✓ 日本語\n')],
+    // "c" opens a GLOBAL whose module would be "opyright notice": not a name, no import, no code.
+    ['COPYING', Buffer.from('copyright notice\nsee below\n.\n')],
     ['model.safetensors', safetensors([{ name: 'w', dtype: 'F32', shape: [40, 4] }])],
     ['model.gguf', gguf([['general.architecture', 'string', 'llama']], [{ name: 't', dims: [32], type: 0, offset: 0 }], 128)],
     ['weights.bin', Buffer.from(new Float32Array(Array.from({ length: 256 }, (_, i) => Math.sin(i) * 0.02)).buffer)],
