@@ -64,11 +64,13 @@ type WalkStatus =
  * or are pickle-like (see `pickleLike`), and otherwise reports nothing.
  */
 export function scanPickleStream(src: ByteSource, sink: FindingSink, limits: PickleStreamLimits, options: PickleStreamOptions): PickleStreamResult {
-  const { mode, member } = options;
+  const { member } = options;
   const start = options.start ?? 0;
   const scanner = options.scanner ?? newScanner(sink, limits);
   const cur = new Cursor(src, start, src.size, READ_MIN, READ_MAX);
-  const legacy = mode === 'declared' && src.read(start, Math.min(16, src.size - start)).includes(LEGACY_MAGIC);
+  // A legacy torch.save file says so in its first bytes: its five pickles are declared.
+  const legacy = src.read(start, Math.min(16, src.size - start)).includes(LEGACY_MAGIC);
+  const mode: PickleMode = legacy ? 'declared' : options.mode;
   const details = (): PickleDetails => ({ ...pickleDetails('pickle', scanner), ...(legacy ? { legacyTorch: true } : {}) });
 
   const first = walkOne(scanner, cur, sink, mode, member);

@@ -104,6 +104,23 @@ describe('pickles without PROTO, under any name', () => {
     assert.equal((r.details as PickleDetails).pickles, 2);
   });
 
+  test('a legacy torch.save file (five pickles, then raw storages) walks all five and stops there, under any name', async () => {
+    const magic = Buffer.concat([op.PROTO(2), Buffer.from('8a0a6cfc9c46f9206aa85019', 'hex'), op.STOP]);
+    const proto = Buffer.concat([op.PROTO(2), Buffer.from([0x4d, 0xe9, 0x03]), op.STOP]);
+    const info = Buffer.concat([op.PROTO(2), op.EMPTY_DICT, op.STOP]);
+    const keys = Buffer.concat([op.PROTO(2), Buffer.from(']'), op.SHORT_BINUNICODE('0'), Buffer.from('a'), op.STOP]);
+    const raw = Buffer.concat([Buffer.from([12, 0, 0, 0, 0, 0, 0, 0]), Buffer.from(new Float32Array(12).fill(0.25).buffer)]);
+    const clean = Buffer.concat([magic, proto, info, stateDictPickle(2), keys, raw]);
+    for (const name of ['pytorch_model.bin', 'model.pt', 'checkpoint']) {
+      const r = await inspectAs(clean, name);
+      assert.deepEqual([r.format, r.verdict, codes(r)], ['pickle', 'ok', []], name);
+      const d = r.details as PickleDetails;
+      assert.deepEqual([d.legacyTorch, d.pickles, d.storages], [true, 5, { count: 2, elements: 15 }], name);
+    }
+    const evil = Buffer.concat([magic, proto, info, VARIANTS['protocol 0 (GLOBAL, STRING, TUPLE, REDUCE)']!().bytes, keys, raw]);
+    assert.deepEqual(codes(await inspectAs(evil, 'pytorch_model.bin')), ['PICKLE_DANGEROUS_GLOBAL']);
+  });
+
   test('a walk as lenient as CPython: SETITEM and APPENDS reach a container below a MARK', async () => {
     // CPython's do_setitems/do_append ignore the marks; a walker that refused this would stop before the import.
     const setitem = Buffer.concat([op.EMPTY_DICT, op.MARK, op.BININT1(1), op.BININT1(2), Buffer.from('s'), Buffer.from('0'), Buffer.from('0'), p4NoProto().bytes]);
