@@ -1,5 +1,12 @@
-import { parse, tokenize } from '@huggingface/jinja';
+import type * as Jinja from '@huggingface/jinja';
 import { decodeJinjaString } from './jinja-string';
+
+let jinja: typeof Jinja | undefined;
+/** The Jinja lexer and parser, loaded on the first template: commands that never meet one do not pay for it at start-up. */
+function lib(): typeof Jinja {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (jinja ??= require('@huggingface/jinja') as typeof Jinja);
+}
 
 /**
  * Chat-template checks: a template is read the way Jinja reads it, with a real Jinja lexer
@@ -90,7 +97,7 @@ class Findings {
 }
 
 /**
- * Checks one chat template. Returns its findings, most severe kinds first; none for a clean
+ * Checks one chat template. Returns at most one finding per code, dangerous first; none for a clean
  * template. Never throws: a template that cannot be tokenized or parsed is itself a finding.
  */
 export function checkChatTemplate(source: string): TemplateFinding[] {
@@ -106,12 +113,12 @@ export function checkChatTemplate(source: string): TemplateFinding[] {
   });
   for (const word of pre.names) checkName(word, out);
 
-  let tokens: ReturnType<typeof tokenize>;
+  let tokens: ReturnType<typeof Jinja.tokenize>;
   try {
-    tokens = tokenize(pre.source);
+    tokens = lib().tokenize(pre.source);
   } catch (err) {
     out.add('CHAT_TEMPLATE_UNPARSEABLE', `the template cannot be tokenized as Jinja: ${message(err)}`);
-    return sorted(out.list);
+    return out.list;
   }
   const values = new Map<string, string | undefined>();
   let mapped = 0;
@@ -120,7 +127,7 @@ export function checkChatTemplate(source: string): TemplateFinding[] {
     const m = pre.placeholder.exec(t.value);
     if (!m || m[0] !== t.value) {
       out.add('CHAT_TEMPLATE_UNPARSEABLE', 'the template cannot be tokenized consistently: a string literal the Jinja lexer found is not one Jinja2 finds');
-      return sorted(out.list);
+      return out.list;
     }
     mapped++;
     values.set(t.value, pre.literals[Number(m[1])]!.decoded);
@@ -130,10 +137,10 @@ export function checkChatTemplate(source: string): TemplateFinding[] {
 
   let program: Node;
   try {
-    program = parse(tokens) as unknown as Node;
+    program = lib().parse(tokens) as unknown as Node;
   } catch (err) {
     out.add('CHAT_TEMPLATE_UNPARSEABLE', `the template cannot be parsed as Jinja: ${message(err)}`);
-    return sorted(out.list);
+    return out.list;
   }
   try {
     new AstCheck(values, out).run(program);
@@ -141,10 +148,9 @@ export function checkChatTemplate(source: string): TemplateFinding[] {
     if (!(err instanceof RangeError)) throw err;
     out.add('CHAT_TEMPLATE_UNPARSEABLE', 'the template nests too deeply to be checked');
   }
-  return sorted(out.list);
+  return out.list;
 }
 
-const sorted = (l: TemplateFinding[]): TemplateFinding[] => l;
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).slice(0, 200);
 const quote = (s: string): string => JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
 
