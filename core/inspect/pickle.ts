@@ -196,7 +196,8 @@ export class PickleScanner {
       if (frame() <= 0) throw bad('stack underflow', at);
       return stack[stack.length - 1]!;
     };
-    // Items on the stack regardless of marks, as CPython's do_append/do_setitems count them.
+    // Items on the stack regardless of marks. Unpicklers check the mark here (CPython 3.11 does);
+    // the walk does not, since going on where an unpickler would stop can only show more.
     const below = (n: number, at: number): void => {
       if (stack.length < n) throw bad('stack underflow', at);
     };
@@ -439,7 +440,7 @@ export class PickleScanner {
           this.spend(8, at);
           push(OTHER, at);
           break;
-        case 0x61: // APPEND: CPython checks the mark for the value, not for the list below it
+        case 0x61: // APPEND: the value above the mark, the list anywhere below (lenient, see below())
           pop(at);
           below(1, at);
           break;
@@ -447,7 +448,7 @@ export class PickleScanner {
           pop(at);
           top(at);
           break;
-        case 0x73: // SETITEM: CPython's do_setitems ignores the marks; it needs three items
+        case 0x73: // SETITEM: three items, marks ignored (lenient, see below())
           below(3, at);
           stack.length -= 2;
           break;

@@ -4,6 +4,7 @@
  * clean files of other kinds must not come out suspicious.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -121,8 +122,8 @@ describe('pickles without PROTO, under any name', () => {
     assert.deepEqual(codes(await inspectAs(evil, 'pytorch_model.bin')), ['PICKLE_DANGEROUS_GLOBAL']);
   });
 
-  test('a walk as lenient as CPython: SETITEM and APPENDS reach a container below a MARK', async () => {
-    // CPython's do_setitems/do_append ignore the marks; a walker that refused this would stop before the import.
+  test('the walk is at least as lenient as CPython: SETITEM and APPENDS reach a container below a MARK', async () => {
+    // CPython 3.11 refuses these; a walk that goes on where an unpickler stops only sees more.
     const setitem = Buffer.concat([op.EMPTY_DICT, op.MARK, op.BININT1(1), op.BININT1(2), Buffer.from('s'), Buffer.from('0'), Buffer.from('0'), p4NoProto().bytes]);
     assert.deepEqual(codes(await inspectAs(setitem, 'model.bin')), ['PICKLE_DANGEROUS_GLOBAL']);
     const appends = Buffer.concat([Buffer.from(']'), op.MARK, op.MARK, Buffer.from('e'), Buffer.from('1'), Buffer.from('0'), p4NoProto().bytes]);
@@ -325,5 +326,100 @@ describe('archive members, whatever their names', () => {
     const r = await inspectFile(join(d, 'many.zip'), { maxArchiveBytes: 300_000 });
     assert.deepEqual(codes(r), ['INSPECTION_LIMIT']);
     assert.equal(r.verdict, 'suspicious');
+  });
+});
+
+describe('measured against CPython', () => {
+  // Python's own unpickler is the reference for what runs: a recording find_class hands
+  // back a harmless stand-in, so each stream shows which globals it imports and calls.
+  const py = spawnSync('python3', ['-c', 'import pickle'], { encoding: 'utf8' });
+  const skip = py.status !== 0 ? 'python3 is not installed' : false;
+  const script = `import sys, json, pickle, io, base64, importlib.util
+class Rec(pickle.Unpickler):
+    def find_class(self, module, name):
+        try:
+            exists = importlib.util.find_spec(module.split('.')[0]) is not None
+        except Exception:
+            exists = False
+        seen.append(module + '.' + name + ('' if exists else ' (no such module)'))
+        return lambda *a, **k: ('called', module + '.' + name)
+    def persistent_load(self, pid):
+        return None
+out = {}
+for name, b64 in json.load(sys.stdin).items():
+    seen = []
+    try:
+        Rec(io.BytesIO(base64.b64decode(b64))).load()
+        out[name] = ['ok', seen]
+    except Exception as e:
+        out[name] = ['error', seen]
+print(json.dumps(out))`;
+  const run = (streams: Record<string, Buffer>): Record<string, [string, string[]]> => {
+    const input = JSON.stringify(Object.fromEntries(Object.entries(streams).map(([k, v]) => [k, v.toString('base64')])));
+    const r = spawnSync('python3', ['-c', script], { input, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as Record<string, [string, string[]]>;
+  };
+
+  test('every PROTO-less variant is one CPython loads, importing what the walk reports', { skip }, async () => {
+    const streams = Object.fromEntries(Object.entries(VARIANTS).map(([k, make]) => [k, make().bytes]));
+    const outcomes = run(streams);
+    for (const [name, bytes] of Object.entries(streams)) {
+      const r = await inspectAs(bytes, 'model.bin');
+      assert.deepEqual(outcomes[name], ['ok', r.findings.map((f) => f.data?.global)], name);
+    }
+  });
+
+  test('the runtime pickle.load and torch.load use: the C unpickler', { skip }, () => {
+    const r = spawnSync('python3', ['-c', 'import pickle, _pickle; print(pickle.Unpickler is _pickle.Unpickler)'], { encoding: 'utf8' });
+    assert.equal(r.stdout.trim(), 'True');
+  });
+
+  test('where the walk is more lenient than CPython, and where it is as lenient', { skip }, () => {
+    const outcomes = run({
+      setitem: Buffer.concat([op.EMPTY_DICT, op.MARK, op.BININT1(1), op.BININT1(2), Buffer.from('s'), Buffer.from('0'), Buffer.from('0'), p4NoProto().bytes]),
+      appends: Buffer.concat([Buffer.from(']'), op.MARK, op.MARK, Buffer.from('e'), Buffer.from('1'), Buffer.from('0'), p4NoProto().bytes]),
+      memo: Buffer.concat([op.NONE, Buffer.from('p +1_0 \n'), Buffer.from('0'), Buffer.from('g10\n'), Buffer.from('0'), p4NoProto().bytes]),
+      cut: p4FrameFirst().bytes.subarray(0, p4FrameFirst().bytes.length - 2),
+    });
+    // CPython 3.11 stops at a container below a MARK (the walk goes on: it can only see more) …
+    assert.deepEqual(outcomes.setitem, ['error', []]);
+    assert.deepEqual(outcomes.appends, ['error', []]);
+    // … and reads PUT/GET lines as int(line), as the walk does.
+    assert.deepEqual(outcomes.memo, ['ok', ['posix.system']]);
+    // C's unpickler refuses the short FRAME at once; Python's own _Unframer (joblib's) runs it.
+    assert.equal(outcomes.cut![0], 'error');
+  });
+
+  test('the clean files run nothing in CPython: any import they attempt names no module', { skip }, () => {
+    const outcomes = run({
+      labels: Buffer.from('cat\ndog\nbird\nfish\n'),
+      copying: Buffer.from('copyright notice\nsee below\n.\n'),
+      readme: Buffer.from('N.B. this model is for research.\n'),
+      tiktoken: Buffer.from('IQ== 0\nIg== 1\n'),
+      json: Buffer.from('{"a": 1}'),
+    });
+    for (const [name, [, seen]] of Object.entries(outcomes)) {
+      // "cat\ndog" asks for module "at", "copyright notice" for "opyright notice": neither exists.
+      assert.ok(seen.every((g) => g.endsWith(' (no such module)')), `${name}: ${JSON.stringify(seen)}`);
+    }
+    assert.deepEqual(outcomes.readme, ['ok', []], 'N. is None: a plain value, no import');
+  });
+});
+
+describe('the CLI on the issue\'s own input', () => {
+  test('a posix.system pickle with protocol 4 opcodes and no PROTO, saved as model.bin, fails inspect and verify --scan', async () => {
+    const d = tempDir('mp-inspect-cve-');
+    const model = makeModel(join(d, 'model'), { 'model.bin': p4NoProto().bytes, 'config.json': '{"model_type": "bert"}' });
+    assert.equal((await runCli(['keygen', '--out', join(d, 'k')])).code, 0);
+    assert.equal((await runCli(['sign', 'key', model, '--private-key', join(d, 'k.pem')])).code, 0);
+    assert.equal((await runCli(['verify', 'key', model, '--public-key', join(d, 'k.pub.pem')])).code, 0, 'the signature itself is fine');
+    const scanned = await runCli(['verify', 'key', model, '--public-key', join(d, 'k.pub.pem'), '--scan', '--format', 'json']);
+    assert.equal(scanned.code, 1);
+    assert.deepEqual(JSON.parse(scanned.stdout).problems.map((p: { code: string; file?: string }) => [p.code, p.file]), [['PICKLE_DANGEROUS_GLOBAL', 'model.bin']]);
+    const json = await runCli(['inspect', model, '--format', 'json']);
+    assert.equal(json.code, 1);
+    const inspection = JSON.parse(json.stdout);
+    assert.deepEqual([inspection.files[0].name, inspection.files[0].format, inspection.summary.verdict, inspection.summary.dangerous], ['model.bin', 'pickle', 'dangerous', true]);
   });
 });
