@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { inspectFile, inspectModel, type FileInspection, type PickleDetails } from '../../core/inspect';
+import { FindingSink } from '../../core/inspect/codes';
+import { PickleScanner } from '../../core/inspect/pickle';
+import { BufferSource, Cursor } from '../../core/inspect/source';
 import { makeModel, runCli, tempDir } from '../helpers/fixtures';
 import { assemble, gguf, op, safetensors, stateDictPickle, u32, zip } from './builders';
 
@@ -368,6 +371,38 @@ print(json.dumps(out))`;
       const r = await inspectAs(bytes, 'model.bin');
       assert.deepEqual(outcomes[name], ['ok', r.findings.map((f) => f.data?.global)], name);
     }
+  });
+
+  test('never stricter than CPython on text arguments: every INT, LONG, FLOAT, PUT and GET line it accepts, the walk accepts', { skip }, () => {
+    // Python makes random lines from the characters these parsers care about and keeps the
+    // streams it loads; the walk must walk every one of them to STOP.
+    const gen = `import pickle, random, json
+random.seed(7)
+chars = "0123456789xXoObB_+- \\t.eEinfaNL\\x00"
+out = []
+for _ in range(6000):
+    s = ''.join(random.choice(chars) for _ in range(random.randint(1, 7)))
+    for b in [op + s + '\\n.' for op in 'ILF'] + ['Np' + s + '\\n0g' + s + '\\n.']:
+        try:
+            pickle.loads(b.encode('latin1'))
+            out.append(b)
+        except Exception:
+            pass
+print(json.dumps(out))`;
+    const r = spawnSync('python3', ['-c', gen], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(r.status, 0, r.stderr);
+    const accepted = JSON.parse(r.stdout) as string[];
+    assert.ok(accepted.length > 2000, `${accepted.length} streams`);
+    const refused = accepted.filter((text) => {
+      const scanner = new PickleScanner(new FindingSink(10), { budget: 1 << 20, maxOpcodes: 1 << 20, maxListed: 8 });
+      try {
+        scanner.walk(new Cursor(new BufferSource(Buffer.from(text, 'latin1'))));
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    assert.deepEqual(refused.slice(0, 10).map((x) => JSON.stringify(x)), []);
   });
 
   test('the runtime pickle.load and torch.load use: the C unpickler', { skip }, () => {
