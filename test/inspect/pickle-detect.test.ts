@@ -405,6 +405,42 @@ print(json.dumps(out))`;
     assert.deepEqual(refused.slice(0, 10).map((x) => JSON.stringify(x)), []);
   });
 
+  test('never stricter than CPython on structure: random opcode streams CPython loads walk to STOP with the same imports', { skip }, () => {
+    const gen = `import pickle, random, json, io
+random.seed(3)
+snips = ['N', ')', ']', '}', '(', '0', '1', '2', 't', 'l', 'd', 's', 'u', 'a', 'e', 'b', 'R', '\\x81', '\\x85', '\\x86', '\\x87',
+         '\\x94', 'q\\x00', 'h\\x00', 'p0\\n', 'g0\\n', 'K\\x01', 'I5\\n', '\\x8c\\x05posix', '\\x8c\\x06system', '\\x93',
+         'cposix\\nsystem\\n', 'ibuiltins\\nset\\n', 'o', '\\x88', '\\x89', '\\x8f', '\\x90', '\\x91', 'U\\x02id', 'X\\x02\\x00\\x00\\x00id', '\\x80\\x04']
+class Rec(pickle.Unpickler):
+    def find_class(self, m, n):
+        seen.append(m + '.' + n)
+        return lambda *a, **k: []
+out = []
+for _ in range(40000):
+    b = ''.join(random.choice(snips) for _ in range(random.randint(1, 12))) + '.'
+    seen = []
+    try:
+        Rec(io.BytesIO(b.encode('latin1'))).load()
+    except Exception:
+        continue
+    out.append([b, sorted(set(seen))])
+print(json.dumps(out))`;
+    const r = spawnSync('python3', ['-c', gen], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(r.status, 0, r.stderr);
+    const loaded = JSON.parse(r.stdout) as [string, string[]][];
+    assert.ok(loaded.length > 500, `${loaded.length} streams`);
+    const diverged = loaded.filter(([text, seen]) => {
+      const scanner = new PickleScanner(new FindingSink(100), { budget: 1 << 20, maxOpcodes: 1 << 20, maxListed: 64 });
+      try {
+        scanner.walk(new Cursor(new BufferSource(Buffer.from(text, 'latin1'))));
+      } catch {
+        return true;
+      }
+      return JSON.stringify([...new Set(scanner.globals.map((g) => `${g.module}.${g.name}`))].sort()) !== JSON.stringify(seen);
+    });
+    assert.deepEqual(diverged.slice(0, 10).map(([t]) => JSON.stringify(t)), []);
+  });
+
   test('the runtime pickle.load and torch.load use: the C unpickler', { skip }, () => {
     const r = spawnSync('python3', ['-c', 'import pickle, _pickle; print(pickle.Unpickler is _pickle.Unpickler)'], { encoding: 'utf8' });
     assert.equal(r.stdout.trim(), 'True');
