@@ -60,7 +60,7 @@ export class ProvenanceTracker {
 
   constructor(options: TrackerOptions = {}) {
     this.options = options;
-    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry);
+    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry, undefined, { access: 'write' });
   }
 
   private signer(): SigningIdentity {

@@ -13,6 +13,7 @@ export interface ChainCliOptions {
   registry?: string;
   digest?: string;
   checkArtifacts: boolean;
+  strict?: boolean;
   progress?: boolean;
 }
 
@@ -26,9 +27,13 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
   if (requirePolicy && !policy) throw new Error('unreachable: verify --policy always names a policy');
+  // A registry that does not exist is an input error (exit 2), never an empty registry.
+  const registry = openRegistry(o.registry);
   return verifyChain({
-    registry: openRegistry(o.registry),
+    registry,
     policy,
+    policyOrigin: o.policy ? 'given' : 'default',
+    strict: o.strict === true,
     ...target,
     checkArtifacts: o.checkArtifacts,
     signal: ctx.signal,
@@ -40,7 +45,8 @@ export function addChainOptions(cmd: Command): Command {
   return cmd
     .option('--registry <spec>', 'registry: a folder or file:PATH (default: the workspace .provenance/)')
     .option('--digest <sha256:…>', 'the model digest, when the model is not at hand')
-    .option('--no-check-artifacts', 'do not re-hash inputs found on disk (file:// uris)');
+    .option('--no-check-artifacts', 'do not re-hash inputs found on disk (file:// uris)')
+    .option('--strict', 'fail when any attestation in the registry for an artifact on the chain does not verify (default: report it and ignore it)');
 }
 
 export function registerLineage(program: Command, ctx: CliContext): void {
@@ -51,7 +57,7 @@ export function registerLineage(program: Command, ctx: CliContext): void {
       .argument('[model]', 'model path or sha256:… digest')
       .option('--policy <file>', `trust policy (default: ./${DEFAULT_POLICY} if present; without one, signatures are not checked)`),
   )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid', 'report']).default('text'))
     .action(async (model: string | undefined, o: ChainCliOptions & { format: LineageFormat }) => {
       const result = await runChain(modelOrDigest(model, o.digest), o, ctx, false);
       emit(renderLineage(result, o.format));
