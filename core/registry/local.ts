@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, fsError, isProvenanceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -249,7 +249,7 @@ export class LocalRegistry implements Registry {
 
 function removeIfEmpty(dir: string): void {
   try {
-    if (readdirSync(dir).length === 0) rmSync(dir, { recursive: false, force: true });
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
   } catch {
     /* gone already, or a writer just added to it */
   }
