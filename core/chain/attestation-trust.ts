@@ -148,7 +148,9 @@ function reject(claimed: string, failures: { s: PolicySigner; o: SignatureOutcom
   const identity = first('identity');
   if (identity.length > 0) {
     const wanted = identity.map((f) => `"${f.s.name}" (${f.s.trust.kind === 'sigstore' ? `${f.s.trust.identity} via ${f.s.trust.issuer}` : '?'})`).join(', ');
-    return { code: 'IDENTITY_MISMATCH', message: `signed by ${claimed} (${identity[0]!.o.message}), which is not allowed for the policy signer(s) ${wanted}` };
+    const seen = identity[0]!.o.signer;
+    const who = seen?.identity !== undefined ? `Sigstore identity "${seen.identity}" (issuer ${seen.identityProvider ?? '(none)'})` : claimed;
+    return { code: 'IDENTITY_MISMATCH', message: `signed by ${who}, which is not allowed for the policy signer(s) ${wanted}` };
   }
   const kinds = new Set(policy.signers.map((s) => s.trust.kind));
   const material = claimed.startsWith('certificate') ? 'certificate' : claimed.startsWith('Sigstore') ? 'sigstore' : 'key';

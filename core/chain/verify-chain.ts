@@ -222,7 +222,10 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
         add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${whoSigned(a)} (policy signer ${a.signers.join(', ')}), which is not allowed for stage ${stage}: the policy allows only ${allowed.join(', ')}`, digest);
       }
       const keyId = a.signer?.keyId;
-      if (keyId && flaggedKey.has(keyId)) add('FLAGGED_SIGNER', `the ${stage} attestation is signed by flagged key ${keyId.slice(0, 16)}…: ${flaggedKey.get(keyId)}`, digest);
+      if (keyId && flaggedKey.has(keyId)) {
+        const who = a.signer?.method === 'key' ? 'flagged key' : `${whoSigned(a)}, whose flagged key is`;
+        add('FLAGGED_SIGNER', `the ${stage} attestation is signed by ${who} ${keyId.slice(0, 16)}…: ${flaggedKey.get(keyId)}`, digest);
+      }
       checkAge(a, stage, digest);
       if (a !== producer && policy.stageRank[p.stage] > policy.stageRank[stage]) {
         add('STAGE_OUT_OF_ORDER', `a ${stage} attestation is about a model produced by ${p.stage}, which the policy orders after ${stage}`, digest);

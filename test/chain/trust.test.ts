@@ -176,6 +176,14 @@ describe('certificate signers in a policy', () => {
     assert.equal(result.links[0]!.signerDetail?.trustAnchor, 'CN=Test Root CA');
   });
 
+  test('a flagged certificate key: FLAGGED_SIGNER names the certificate subject, not "key"', async () => {
+    const registry = await certChain(w, certSigner(w.pki, w.release));
+    const hint = keyHint(new X509Certificate(readFileSync(w.release.cert)).publicKey);
+    const result = await verifyChain({ registry, policy: compilePolicy(certPolicy(w, RELEASE_DN, { flagged: [{ keyId: hint, reason: 'key leaked' }] }), join(w.dir, 'p.json')), modelPath: w.model });
+    assert.deepEqual(result.problems.map((p) => p.code), ['FLAGGED_SIGNER']);
+    assert.equal(result.problems[0]!.message, `the fine-tuning attestation is signed by certificate subject "${RELEASE_DN}", whose flagged key is ${hint.slice(0, 16)}…: key leaked`);
+  });
+
   test('another subject under the same anchor: CERT_SUBJECT_MISMATCH, ignored, the gap is MISSING_LINK; strict fails on it', async () => {
     const registry = await certChain(w, certSigner(w.pki, w.other));
     const policy = compilePolicy(certPolicy(w, RELEASE_DN), join(w.dir, 'p.json'));
