@@ -388,6 +388,8 @@ export async function attestationsFor(registry: Registry, policy: Policy | undef
       text = await registry.read(entry.id);
     } catch (err) {
       if (!isProvenanceError(err) || err.code !== 'REGISTRY_ENTRY_NOT_FOUND') throw err;
+      // Removed between listing and reading: its index entry goes next, and it was never there.
+      if (!(await registry.findBySubject(digest)).some((e) => e.id === entry.id)) continue;
       out.ignored.push({ ...about, code: 'REGISTRY_DANGLING_INDEX', message: `the index names ${short(entry.id)}, but the registry holds no such entry (removed meanwhile, or damaged)` });
       continue;
     }
