@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, fsError, isProvenanceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -142,7 +142,9 @@ export class LocalRegistry implements Registry {
     const indexed = new Set<string>();
     const indexDir = join(this.location, 'index');
     const subjects = safeList(indexDir).filter((s) => HEX64.test(s));
+    let populated = 0; // subjects with at least one entry (removal leaves empty folders behind)
     for (const s of subjects) {
+      if (safeList(join(indexDir, s)).some((n) => !TEMP.test(n))) populated++;
       for (const name of safeList(join(indexDir, s))) {
         const path = join(indexDir, s, name);
         if (TEMP.test(name)) {
@@ -164,7 +166,7 @@ export class LocalRegistry implements Registry {
     for (const [hex, names] of blobs) {
       if (names.some((s) => !indexed.has(`${s.slice(7)}/${hex}`))) unindexedBlobs.push(this.blobPath(hex));
     }
-    return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles, unindexedBlobs };
+    return { ok: problems.length === 0, entries, subjects: populated, problems, strayTempFiles, unindexedBlobs };
   }
 
   /**
@@ -197,10 +199,8 @@ export class LocalRegistry implements Registry {
       rmSync(blob, { force: true });
       blobRemoved = true;
     }
-    for (const m of targeted) {
-      rmSync(join(indexDir, m.slice(7), hex), { force: true });
-      removeIfEmpty(join(indexDir, m.slice(7)));
-    }
+    // Empty subject folders stay: removing one could pull it from under a writer that just made it.
+    for (const m of targeted) rmSync(join(indexDir, m.slice(7), hex), { force: true });
     return { id: `sha256:${hex}`, unindexed: targeted, blobRemoved, keptFor: kept };
   }
 
@@ -229,7 +229,6 @@ export class LocalRegistry implements Registry {
       if (!p.location) continue;
       if (p.code === 'REGISTRY_DANGLING_INDEX' || p.code === 'REGISTRY_INDEX_MISMATCH') {
         rmSync(p.location, { force: true });
-        removeIfEmpty(dirname(p.location));
         repaired.push({ code: p.code, location: p.location, action: 'index entry removed' });
       }
     }
@@ -244,14 +243,6 @@ export class LocalRegistry implements Registry {
       repaired.push({ code: 'REGISTRY_TEMP_FILE', location: tmp, action: 'removed' });
     }
     return { ...(await this.verify()), repaired };
-  }
-}
-
-function removeIfEmpty(dir: string): void {
-  try {
-    if (readdirSync(dir).length === 0) rmdirSync(dir);
-  } catch {
-    /* gone already, or a writer just added to it */
   }
 }
 
