@@ -142,9 +142,7 @@ export class LocalRegistry implements Registry {
     const indexed = new Set<string>();
     const indexDir = join(this.location, 'index');
     const subjects = safeList(indexDir).filter((s) => HEX64.test(s));
-    let populated = 0; // subjects with at least one entry (removal leaves empty folders behind)
     for (const s of subjects) {
-      if (safeList(join(indexDir, s)).some((n) => !TEMP.test(n))) populated++;
       for (const name of safeList(join(indexDir, s))) {
         const path = join(indexDir, s, name);
         if (TEMP.test(name)) {
@@ -166,7 +164,7 @@ export class LocalRegistry implements Registry {
     for (const [hex, names] of blobs) {
       if (names.some((s) => !indexed.has(`${s.slice(7)}/${hex}`))) unindexedBlobs.push(this.blobPath(hex));
     }
-    return { ok: problems.length === 0, entries, subjects: populated, problems, strayTempFiles, unindexedBlobs };
+    return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles, unindexedBlobs };
   }
 
   /**

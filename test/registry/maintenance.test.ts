@@ -253,7 +253,8 @@ describe('registry verify --repair repairs what verify reports', () => {
 
     const repaired = await runCli(['registry', 'verify', '--registry', w.reg, '--repair']);
     assert.equal(repaired.code, 0, repaired.stdout);
-    assert.match(repaired.stdout, /^OK .*: 0 index entries for 0 subject\(s\)\n/);
+    // Subject folders stay, empty: removing one could pull it from under a concurrent writer.
+    assert.match(repaired.stdout, /^OK .*: 0 index entries for 2 subject\(s\)\n/);
     assert.match(repaired.stdout, new RegExp(`repaired REGISTRY_BLOB_CORRUPT ${pt.location}: moved to ${join(w.reg, 'quarantine')}/`));
     assert.equal((repaired.stdout.match(/repaired REGISTRY_DANGLING_INDEX .*: index entry removed/g) ?? []).length, 2);
     assert.ok(existsSync(join(w.reg, 'quarantine', `${pt.id.slice(7)}.json`)), 'the damaged bytes are kept for a person');
