@@ -65,16 +65,19 @@ export function openRegistry(spec?: string, cwd = process.cwd(), options: OpenRe
   const access = options.access ?? 'read';
   const stat = statSync(loc.path, { throwIfNoEntry: false });
   if (stat && !stat.isDirectory()) throw new InputError('REGISTRY_NOT_FOUND', `${named(loc)} names a file, not a registry folder`, { file: loc.path });
+  const noneInReach = `no ${DEFAULT_REGISTRY_DIR}/ registry in ${resolve(cwd)} or any folder above it; give --registry or set MODEL_PROVENANCE_REGISTRY`;
   if (stat) {
     const names = readdirSync(loc.path);
     if (names.length > 0 && !names.includes('blobs') && !names.includes('index')) {
+      // The default folder may hold other things (keys) before its first entry: a writer makes it a registry.
+      if (!loc.explicit && access === 'write') return new LocalRegistry(loc.path, { onCreate: options.onCreate });
+      if (!loc.explicit) throw new InputError('REGISTRY_NOT_FOUND', `no registry here (${named(loc)}): ${noneInReach}`, { file: loc.path });
       throw new InputError('REGISTRY_NOT_FOUND', `${named(loc)} names a folder that is not a registry (it has no blobs/ or index/)`, { file: loc.path });
     }
     return new LocalRegistry(loc.path);
   }
   if (access === 'read') {
-    const hint = loc.explicit ? 'check the path' : `no ${DEFAULT_REGISTRY_DIR}/ in ${resolve(cwd)} or any folder above it; give --registry or set MODEL_PROVENANCE_REGISTRY`;
-    throw new InputError('REGISTRY_NOT_FOUND', `no registry here (${named(loc)}): ${hint}`, { file: loc.path });
+    throw new InputError('REGISTRY_NOT_FOUND', `no registry here (${named(loc)}): ${loc.explicit ? 'check the path' : noneInReach}`, { file: loc.path });
   }
   if (loc.explicit && !existsSync(dirname(loc.path))) {
     throw new InputError('REGISTRY_NOT_FOUND', `${named(loc)} names a folder whose parent does not exist either; create the registry folder first if the path is right`, { file: loc.path });

@@ -80,7 +80,15 @@ describe('a registry that does not exist', () => {
     const lonely = tempDir('mp-lonely-');
     const r = await runCli(['verify', w.model, '--policy', w.policy], { cwd: lonely, env: { MODEL_PROVENANCE_REGISTRY: '' } });
     assertInputError(r, join(lonely, '.provenance'), 'REGISTRY_NOT_FOUND', 'default');
-    assert.match(r.stderr, /no \.provenance\/ in .* or any folder above it; give --registry or set MODEL_PROVENANCE_REGISTRY/);
+    assert.match(r.stderr, /no \.provenance\/ registry in .* or any folder above it; give --registry or set MODEL_PROVENANCE_REGISTRY/);
+    // A default folder that holds only keys is no registry for readers; a writer makes it one.
+    makeModel(join(lonely, '.provenance', 'keys'), { 'note.txt': 'keys live here' });
+    assertInputError(await runCli(['registry', 'ls'], { cwd: lonely, env: { MODEL_PROVENANCE_REGISTRY: '' } }), join(lonely, '.provenance'), 'REGISTRY_NOT_FOUND', 'keys only');
+    const a = await runCli(['attest', w.model, '--stage', 'fine-tuning', '--private-key', join(w.dir, 'keys', 'trainer.pem'), '--base-model', w.base], { cwd: lonely, env: { MODEL_PROVENANCE_REGISTRY: '' } });
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stderr, '');
+    const ls = await runCli(['registry', 'ls'], { cwd: lonely, env: { MODEL_PROVENANCE_REGISTRY: '' } });
+    assert.match(ls.stdout, new RegExp(`^1 entry in ${join(lonely, '.provenance')}\n`));
   });
 
   test('a folder that holds something else, or a file, is not a registry', async () => {
