@@ -20,14 +20,14 @@ import {
   writeFileAtomic,
   type FileFindings,
 } from '../../core';
-import { emit, passphrase, registryCreated, requireOption } from '../options';
+import { addModelScopeFlags, emit, modelScope, passphrase, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import type { CliContext } from '../context';
 
 export function registerManifest(program: Command, ctx: CliContext): void {
   const manifest = program.command('manifest').description('ML-BOM manifests: CycloneDX 1.6/1.7, exported to SPDX 3.0.1').enablePositionalOptions();
 
-  manifest
-    .command('init')
+  addModelScopeFlags(manifest
+    .command('init'))
     .description('generate a CycloneDX ML-BOM for a model, with its attestation chain where one exists')
     .argument('<model>', 'model file or folder')
     .option('--output <file>', 'where to write it (default: MODEL.cdx.json beside the model, so the model itself is unchanged)')
@@ -35,16 +35,19 @@ export function registerManifest(program: Command, ctx: CliContext): void {
     .option('--policy <file>', 'verify the chain against this policy while reading it')
     .addOption(new Option('--spec-version <v>', 'CycloneDX version').choices(['1.6', '1.7']).default('1.6'))
     .option('--stdout', 'print the manifest instead of writing it')
-    .action(async (model: string, o: { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean }) => {
+    .action(async (model: string, o: ModelScopeFlags & { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean }) => {
       const output = o.output ?? defaultManifestPath(model);
-      const { bom, chain } = await generateManifest({
+      const scope = modelScope(model, o);
+      const { bom, chain, warnings } = await generateManifest({
         modelPath: model,
+        scope,
         outputPath: output,
         registry: openRegistryIfPresent(o.registry),
         policy: o.policy ? loadPolicy(o.policy) : undefined,
         specVersion: o.specVersion,
         signal: ctx.signal,
       });
+      printWarnings(model, warnings);
       const text = `${JSON.stringify(bom, null, 2)}\n`;
       if (o.stdout) {
         emit(text);

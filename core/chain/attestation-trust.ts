@@ -30,8 +30,8 @@ export interface AttestationTrust {
   signers: string[];
   /** The verified signer (of the first policy signer that verified it). */
   signer?: Signer;
-  /** The DSSE payload, verified when `signers` is not empty. */
-  payload?: Buffer;
+  /** The DSSE payload: verified only when `signers` is not empty (empty when the bundle is unreadable). */
+  payload: Buffer;
   /** Who the bundle says signed it (unverified, for messages): `key 1715…`, `certificate "CN=…"`, `Sigstore identity "…"`. */
   claimed: string;
   /** Set when no signer of the policy verifies it. */
@@ -111,7 +111,7 @@ export function verifyAttestationText(text: string, file: string, policy: Policy
     bundle = parseBundle(text, file);
   } catch (err) {
     if (!isProvenanceError(err)) throw err;
-    return { signers: [], claimed: 'nobody (unreadable)', rejection: { code: 'ATTESTATION_MALFORMED', message: `not a readable attestation bundle: ${err.message} [${err.code}]` } };
+    return { signers: [], payload: Buffer.alloc(0), claimed: 'nobody (unreadable)', rejection: { code: 'ATTESTATION_MALFORMED', message: `not a readable attestation bundle: ${err.message} [${err.code}]` } };
   }
   const claimed = claimedSigner(bundle, file);
   const signers: string[] = [];
@@ -127,7 +127,7 @@ export function verifyAttestationText(text: string, file: string, policy: Policy
     }
   }
   if (signers.length > 0) return { signers, signer, payload: bundle.envelope.payload, claimed: claimed.text };
-  return { signers, claimed: claimed.text, rejection: reject(claimed.text, failures, policy) };
+  return { signers, payload: bundle.envelope.payload, claimed: claimed.text, rejection: reject(claimed.text, failures, policy) };
 }
 
 function reject(claimed: string, failures: { s: PolicySigner; o: SignatureOutcome; kind: Kind }[], policy: Policy): { code: RejectionCode; message: string } {

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isProvenanceError } from '../errors';
+import { InputError, isProvenanceError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { mlProvenanceFromStatement, digestHex } from '../attest/statement';
 import { SLSA_PROVENANCE_V1, type Dependency, type MlProvenance, type Stage } from '../attest/types';
 import { parseStrictJson } from '../io/json';
 import { hashModel } from '../model/hash-model';
+import { hasScope, type ModelScope, type ScopeWarning } from '../model/enumerate';
 import { DEFAULT_STAGE_RANK, type Flag, type Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import { parseBundle } from '../sigstore/bundle';
@@ -94,6 +95,8 @@ export interface ChainResult {
   problems: ChainProblem[];
   /** Attestations that do not verify under the policy: reported, never trusted. */
   ignored: IgnoredAttestation[];
+  /** Ignore paths in `scope` that did nothing (outside the model, or matching nothing). */
+  warnings?: ScopeWarning[];
 }
 
 export interface VerifyChainOptions {
@@ -102,6 +105,8 @@ export interface VerifyChainOptions {
   policy?: Policy;
   /** The deployed model on disk: hashed to find its attestations. */
   modelPath?: string;
+  /** Which files of modelPath make up the model (ignore paths etc.), as it was signed and attested. */
+  scope?: ModelScope;
   /** …or its digest, when the model is not at hand. */
   digest?: string;
   now?: Date;
@@ -154,12 +159,16 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   };
 
   let top: string;
+  let warnings: ScopeWarning[] = [];
   if (options.modelPath) {
-    top = (await hashModel(options.modelPath, { signal: options.signal, onProgress: options.onProgress })).digest;
+    const hashed = await hashModel(options.modelPath, { ...options.scope, signal: options.signal, onProgress: options.onProgress });
+    top = hashed.digest;
+    warnings = hashed.warnings;
     if (options.digest && `sha256:${digestHex(options.digest, 'model digest')}` !== top) {
       add('DIGEST_MISMATCH', `the model on disk has digest ${top}, not ${options.digest}`, top);
     }
   } else if (options.digest) {
+    if (options.scope && hasScope(options.scope)) throw new InputError('USAGE', 'a model scope (ignore paths, git paths, symlinks) applies to a model on disk: give modelPath, not only a digest');
     top = `sha256:${digestHex(options.digest, 'model digest')}`;
   } else {
     throw new Error('verifyChain needs modelPath or digest');
@@ -322,6 +331,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     externalRoots,
     problems,
     ignored,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 
@@ -399,12 +409,12 @@ export async function attestationsFor(registry: Registry, policy: Policy | undef
     let claimed: string | undefined;
     if (policy) {
       const v = verifyAttestationText(text, entry.location, policy);
-      if (v.rejection || !v.payload) {
+      if (v.rejection || v.signers.length === 0) {
         const r = v.rejection ?? { code: 'UNTRUSTED_SIGNER', message: 'no signer of the policy verifies it' };
         out.ignored.push({ ...about, code: r.code, message: r.message, signer: v.claimed });
         continue;
       }
-      ({ signers, signer, payload, claimed } = { ...v, payload: v.payload });
+      ({ signers, signer, payload, claimed } = v);
     } else {
       try {
         const bundle = parseBundle(text, entry.location);
