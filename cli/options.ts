@@ -93,6 +93,11 @@ export function requireOption<T>(value: T | undefined, flag: string, why = ''): 
   return value;
 }
 
+/** Tells the user, on stderr, that a write created the registry folder (so a mistyped path is seen). */
+export function registryCreated(location: string): void {
+  process.stderr.write(`note: created a new registry at ${location}\n`);
+}
+
 export function emit(text: string): void {
   process.stdout.write(text);
 }

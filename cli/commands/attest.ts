@@ -16,7 +16,7 @@ import {
   type SigningIdentity,
   type Stage,
 } from '../../core';
-import { addModelScopeFlags, collect, emit, modelScope, passphrase, printWarnings, requireOption, type ModelScopeFlags } from '../options';
+import { addModelScopeFlags, collect, emit, modelScope, passphrase, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -175,7 +175,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         finishedOn: o.finishedOn ?? str('finishedOn'),
         byproducts: Array.isArray(p.byproducts) ? (p.byproducts as AttestOptions['byproducts']) : undefined,
         signer,
-        registry: o.store ? openRegistry(o.registry) : undefined,
+        registry: o.store ? openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }) : undefined,
         signal: ctx.signal,
         onProgress: progressReporter(o.progress),
       };

@@ -17,6 +17,7 @@ import {
   generateManifest,
   loadPolicy,
   openRegistry,
+  openRegistryIfPresent,
   renderFindingsJson,
   renderFindingsSarif,
   renderFindingsText,
@@ -24,7 +25,7 @@ import {
   writeFileAtomic,
   type FileFindings,
 } from '../../core';
-import { addModelScopeFlags, emit, modelScope, passphrase, printWarnings, requireOption, type ModelScopeFlags } from '../options';
+import { addModelScopeFlags, emit, modelScope, passphrase, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import type { CliContext } from '../context';
 
 export function registerManifest(program: Command, ctx: CliContext): void {
@@ -47,7 +48,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
         modelPath: model,
         scope,
         outputPath: output,
-        registry: openRegistry(o.registry),
+        registry: openRegistryIfPresent(o.registry),
         policy: o.policy ? loadPolicy(o.policy) : undefined,
         specVersion: o.specVersion,
         signal: ctx.signal,
@@ -181,7 +182,7 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (file: string, o: { privateKey?: string; password?: string; passwordFile?: string; registry?: string; output?: string; format: string }) => {
       const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
-      const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, openRegistry(o.registry));
+      const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }));
       if (o.output) writeFileAtomic(o.output, signed.bundle);
       if (o.format === 'json') emit(`${JSON.stringify({ id: signed.entry?.id, subject: signed.statement.subject[0], registry: signed.entry?.location, output: o.output }, null, 2)}\n`);
       else emit(`signed manifest ${file} for ${signed.statement.subject[0]!.name} sha256:${signed.statement.subject[0]!.digest.sha256}\n  stored  ${signed.entry?.id} in ${signed.entry?.location}\n`);

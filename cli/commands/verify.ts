@@ -65,7 +65,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
   ).action(async (positional: string | undefined, opts: VerifyOptions & ChainCliOptions) => {
     if (opts.policy) {
       const result = await runChain(modelOrDigest(positional ?? opts.model, opts.digest), opts, ctx, true);
-      emit(renderLineage(result, opts.format === 'json' ? 'json' : 'text'));
+      emit(renderLineage(result, opts.format === 'json' ? 'json' : opts.format === 'report' ? 'report' : 'text'));
       ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
       return;
     }

@@ -72,6 +72,18 @@ describe('language server services', () => {
     assert.equal(doc.getText(missing.range), '"keys/missing.pub.pem"');
   });
 
+  test('a policy: a certificate subject that is not a distinguished name is marked at its value, with the loader\'s message', async () => {
+    const uri = ws.uri(join(ws.root, 'dn-policy.json'));
+    const text = JSON.stringify({ $schema: 'https://model-provenance.dev/schemas/provenance-policy/v1.json', signers: { ca: { certificate: { anchors: [], subject: 'Release Signer' } }, ok: { certificate: { anchors: [], subject: 'CN=Release Signer, OU=ML, O=Example Corp, C=DE' } } } }, null, 2);
+    client.open(uri, text);
+    const d = await client.diagnosticsFor(uri, (x) => codes(x).includes('DN_MALFORMED'));
+    const doc = TextDocument.create(uri, 'json', 1, text);
+    const dn = d.diagnostics.filter((x) => x.code === 'DN_MALFORMED');
+    assert.equal(dn.length, 1);
+    assert.equal(doc.getText(dn[0]!.range), '"Release Signer"');
+    assert.equal(dn[0]!.message, 'signer "ca": "Release Signer" is not a distinguished name: expected "type=value" at "Release Signer"');
+  });
+
   test('hover shows the schema description (caret marker)', async () => {
     const uri = ws.uri(join(ws.root, 'hover-policy.json'));
     const { text, position } = caret('{\n  "$schema": "https://model-provenance.dev/schemas/provenance-policy/v1.json",\n  "maxAttestat|ionAgeDays": 30,\n  "signers": {}\n}');
