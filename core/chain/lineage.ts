@@ -60,6 +60,11 @@ function renderTree(result: ChainResult): string {
     out.push('Problems:');
     for (const p of result.problems) out.push(`  ${p.code}${p.digest ? ` ${short(p.digest)}` : ''}: ${p.message}`);
   }
+  if (result.ignoredAdvisories && result.ignoredAdvisories.length > 0) {
+    out.push('');
+    out.push('Ignored advisories (reported, not obeyed):');
+    for (const a of result.ignoredAdvisories) out.push(`  ${a.code}: ${a.message}`);
+  }
   return `${out.join('\n')}\n`;
 }
 

@@ -4,6 +4,7 @@ import { isProvenanceError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { mlProvenanceFromStatement, digestHex } from '../attest/statement';
 import { SLSA_PROVENANCE_V1, type Dependency, type MlProvenance, type Stage } from '../attest/types';
+import { describeFlag, emptyFlags, loadEffectiveFlags, revocationsFor, type EffectiveFlag, type EffectiveFlags, type IgnoredAdvisory } from '../incident/advisories';
 import { parseStrictJson } from '../io/json';
 import { hashModel } from '../model/hash-model';
 import { DEFAULT_STAGE_RANK, type Policy } from '../policy/policy';
@@ -60,6 +61,8 @@ export interface ChainResult {
   links: ChainLink[];
   externalRoots: ChainRoot[];
   problems: ChainProblem[];
+  /** Advisories found in the registry that do not count (untrusted signer, altered, invalid). */
+  ignoredAdvisories?: IgnoredAdvisory[];
 }
 
 export interface VerifyChainOptions {
@@ -75,6 +78,11 @@ export interface VerifyChainOptions {
   checkArtifacts?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
+  /**
+   * The flags to obey (core/incident/advisories.ts). Default: the policy's `flagged` list plus
+   * the advisories in the registry signed by the policy's `advisorySigners`.
+   */
+  flags?: EffectiveFlags;
 }
 
 const DAY_MS = 86_400_000;
@@ -90,6 +98,7 @@ const OPEN_POLICY: Policy = {
   datasets: { allow: [], deny: [] },
   baseModels: { allow: [], deny: [] },
   flagged: [],
+  advisorySigners: [],
 };
 
 /**
@@ -121,8 +130,11 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     throw new Error('verifyChain needs modelPath or digest');
   }
 
-  const flaggedDigest = new Map(policy.flagged.filter((f) => f.digest).map((f) => [f.digest!, f.reason]));
-  const flaggedKey = new Map(policy.flagged.filter((f) => f.keyId).map((f) => [f.keyId!, f.reason]));
+  const flags = options.flags ?? (options.policy ? await loadEffectiveFlags(registry, policy) : emptyFlags());
+  const flaggedDigest = (d: string): EffectiveFlag[] => flags.digests.get(d) ?? [];
+  const artifactFlag = (f: EffectiveFlag, what: string, digest: string): void => {
+    add('FLAGGED_ARTIFACT', f.source === 'policy' ? `${what} is flagged: ${f.reason}` : `${what} is flagged by ${describeFlag(f)}`, digest);
+  };
   const visited = new Set<string>();
   const artifactChecks = new Map<string, string | undefined>();
 
@@ -140,6 +152,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
         return;
       }
       if (found.failures.length === 0) add('MISSING_LINK', `no trusted attestation produced ${label}`, digest);
+      if (!consumer) for (const f of flaggedDigest(digest)) artifactFlag(f, label, digest);
       return;
     }
     // Re-attestations of the same artifact: the newest one speaks for it.
@@ -169,8 +182,11 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       if (allowed && !a.signers.some((n) => allowed.includes(n))) {
         add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${a.signers.join(', ')}, but the policy allows only ${allowed.join(', ')} for ${stage}`, digest);
       }
-      const keyId = a.signer?.keyId;
-      if (keyId && flaggedKey.has(keyId)) add('FLAGGED_SIGNER', `the ${stage} attestation is signed by flagged key ${keyId.slice(0, 16)}…: ${flaggedKey.get(keyId)}`, digest);
+      const signedAt = a.provenance.finishedOn ?? a.provenance.startedOn;
+      for (const f of revocationsFor(flags, a.signer, signedAt)) {
+        if (f.source === 'policy') add('FLAGGED_SIGNER', `the ${stage} attestation is signed by flagged key ${a.signer!.keyId!.slice(0, 16)}…: ${f.reason}`, digest);
+        else add('SIGNER_REVOKED', `the ${stage} attestation ${short(a.id)} was signed by ${f.target.kind === 'key' ? `key ${f.target.keyId.slice(0, 16)}…` : `identity ${f.target.kind === 'identity' ? f.target.identity : ''}`} ${signedAt ? `at ${signedAt}` : '(time unknown)'}${f.since ? `, on or after ${f.since}` : ''}, revoked by ${describeFlag(f)}`, digest);
+      }
       checkAge(a, stage, digest);
       if (a !== producer && policy.stageRank[p.stage] > policy.stageRank[stage]) {
         add('STAGE_OUT_OF_ORDER', `a ${stage} attestation is about a model produced by ${p.stage}, which the policy orders after ${stage}`, digest);
@@ -179,12 +195,12 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     if (consumer && policy.stageRank[p.stage] > policy.stageRank[consumer.stage]) {
       add('STAGE_OUT_OF_ORDER', `${p.stage} (${short(digest)}) feeds ${consumer.stage} (${short(consumer.digest)}), but the policy orders ${p.stage} after ${consumer.stage}`, digest);
     }
-    if (flaggedDigest.has(digest)) add('FLAGGED_ARTIFACT', `${label} is flagged: ${flaggedDigest.get(digest)}`, digest);
+    for (const f of flaggedDigest(digest)) artifactFlag(f, label, digest);
     if (p.stage !== 'pre-training' && !p.dependencies.some((d) => d.role === 'base-model')) {
       add('MISSING_LINK', `the ${p.stage} attestation ${short(producer.id)} names no base model`, digest);
     }
     for (const dep of p.dependencies) {
-      if (flaggedDigest.has(dep.digest)) add('FLAGGED_ARTIFACT', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${p.stage} stage is flagged: ${flaggedDigest.get(dep.digest)}`, digest);
+      for (const f of flaggedDigest(dep.digest)) artifactFlag(f, `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${p.stage} stage`, digest);
       if (dep.role === 'dataset') {
         if (policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest);
         else if (policy.datasets.allow.length > 0 && !policy.datasets.allow.includes(dep.digest)) {
@@ -244,7 +260,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     if (!stages.has(s)) add('REQUIRED_STAGE_MISSING', `the policy requires a ${s} stage, and the chain has none`);
   }
   const verdict = problems.length > 0 ? 'failed' : options.policy ? 'verified' : 'unverified';
-  return { verdict, model: { digest: top, ...(options.modelPath ? { path: options.modelPath } : {}) }, links, externalRoots, problems };
+  return { verdict, model: { digest: top, ...(options.modelPath ? { path: options.modelPath } : {}) }, links, externalRoots, problems, ...(flags.ignored.length > 0 ? { ignoredAdvisories: flags.ignored } : {}) };
 }
 
 function timeOf(a: VerifiedAttestation): string {

@@ -5,6 +5,8 @@ import { InputError, fsError, isProvenanceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { isObject } from '../io/json';
 import { summariseBundle } from './describe';
+import { entryFacts, type EntryFacts } from './facts';
+import { ReverseIndex, type ReverseView } from './reverse-index';
 import type { Registry, RegistryCheck, RegistryEntry, RegistryProblem } from './registry';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -24,9 +26,12 @@ const TEMP = /^\..*\.tmp$/;
  */
 export class LocalRegistry implements Registry {
   readonly location: string;
+  /** The reverse index (consumers, signers, predicate types): see reverse-index.ts. */
+  readonly reverse: ReverseIndex;
 
   constructor(dir: string) {
     this.location = resolve(dir);
+    this.reverse = new ReverseIndex(this.location, (hex) => this.blobPath(hex));
   }
 
   private blobPath(hex: string): string {
@@ -42,6 +47,10 @@ export class LocalRegistry implements Registry {
     const hex = createHash('sha256').update(bundleText, 'utf8').digest('hex');
     const blob = this.blobPath(hex);
     if (!existsSync(blob)) writeFileAtomic(blob, bundleText);
+    // Blob, then its reverse-index record, then its subject markers: an entry a reader can find
+    // by subject is always in the reverse index too, and a writer stopped early leaves an
+    // unindexed blob that verify() reports and repair() finishes.
+    this.reverse.record(entryFacts(bundleText, `sha256:${hex}`, blob));
     const marker = JSON.stringify({ id: `sha256:${hex}`, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}) });
     for (const s of summary.subjects) {
       const path = join(this.indexDir(s.slice(7)), hex);
@@ -68,6 +77,27 @@ export class LocalRegistry implements Registry {
       out.push({ id: `sha256:${name}`, subjects: [`sha256:${hex}`], predicateType: marker.predicateType, stage: marker.stage, location: this.blobPath(name) });
     }
     return out;
+  }
+
+  async findByInput(digest: string): Promise<RegistryEntry[]> {
+    return this.entriesOf(this.reverseView().consumersOf(`sha256:${checkHex(digest)}`));
+  }
+
+  async findByPredicateType(predicateType: string): Promise<RegistryEntry[]> {
+    return this.entriesOf(this.reverseView().byPredicateType(predicateType));
+  }
+
+  /** The reverse index as of now (one consistent read; cheap: one pack read plus the journal). */
+  reverseView(): ReverseView {
+    return this.reverse.load();
+  }
+
+  /** Index facts to entries, dropping any whose blob is gone (removed after the index saw it). */
+  private entriesOf(facts: EntryFacts[]): RegistryEntry[] {
+    return facts
+      .filter((f) => existsSync(this.blobPath(f.id.slice(7))))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((f) => ({ id: f.id, subjects: f.subjects.map((s) => s.digest), predicateType: f.predicateType, ...(f.stage ? { stage: f.stage } : {}), location: this.blobPath(f.id.slice(7)) }));
   }
 
   async read(id: string): Promise<string> {
@@ -153,6 +183,19 @@ export class LocalRegistry implements Registry {
     for (const [hex, names] of blobs) {
       if (names.some((s) => !indexed.has(`${s.slice(7)}/${hex}`))) unindexedBlobs.push(this.blobPath(hex));
     }
+    // The reverse index: every blob in it, nothing in it without its blob.
+    strayTempFiles.push(...this.reverse.strayTempFiles());
+    const packProblem = this.reverse.packProblem();
+    if (packProblem) problems.push({ code: 'REGISTRY_REVERSE_INDEX_DAMAGED', message: `the reverse index pack is unreadable (--repair rebuilds it): ${packProblem}`, location: this.reverse.dir });
+    if (blobs.size > 0 || existsSync(this.reverse.dir)) {
+      const ids = this.reverse.load({ pack: false, build: false }).ids();
+      for (const hex of blobs.keys()) {
+        if (!ids.has(`sha256:${hex}`) && !unindexedBlobs.includes(this.blobPath(hex))) unindexedBlobs.push(this.blobPath(hex));
+      }
+      for (const id of ids) {
+        if (!blobs.has(id.slice(7))) problems.push({ code: 'REGISTRY_REVERSE_INDEX_STALE', message: `the reverse index names ${id}, which is not a readable blob (--repair rebuilds the index)`, location: this.reverse.dir });
+      }
+    }
     return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles, unindexedBlobs };
   }
 
@@ -161,8 +204,20 @@ export class LocalRegistry implements Registry {
     // Re-putting a whole blob writes only the markers it lacks; its bytes are unchanged.
     for (const path of before.unindexedBlobs) await this.put(readFileSync(path, 'utf8'));
     for (const tmp of before.strayTempFiles) rmSync(tmp, { force: true });
+    if (before.problems.some((p) => p.code.startsWith('REGISTRY_REVERSE_INDEX_'))) this.reverse.rebuild();
     return this.verify();
   }
+
+  /** Builds the reverse index from every blob, from scratch (`registry index --rebuild`). */
+  rebuildIndex(): { entries: number; skipped: string[] } {
+    return this.reverse.rebuild();
+  }
+}
+
+function checkHex(digest: string): string {
+  const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest;
+  if (!HEX64.test(hex)) throw new InputError('DIGEST_MALFORMED', `"${digest}" is not a sha256 digest`);
+  return hex;
 }
 
 function readMarker(path: string): { predicateType: string; stage?: string } {

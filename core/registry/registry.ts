@@ -39,6 +39,15 @@ export interface Registry {
   readonly location: string;
   put(bundleText: string): Promise<RegistryEntry>;
   findBySubject(digest: string): Promise<RegistryEntry[]>;
+  /**
+   * The reverse query: entries whose statement names `digest` (`sha256:<hex>`) as an input
+   * (SLSA `resolvedDependencies` of any role), each with the subjects it is about. Unverified,
+   * like every lookup: it says where to look, and readers verify what they use. Answered from an
+   * index, never by scanning every entry.
+   */
+  findByInput(digest: string): Promise<RegistryEntry[]>;
+  /** Entries of one predicate type (advisories, deployment records), from the same index. */
+  findByPredicateType(predicateType: string): Promise<RegistryEntry[]>;
   read(id: string): Promise<string>;
   list(): Promise<RegistryEntry[]>;
   verify(): Promise<RegistryCheck>;

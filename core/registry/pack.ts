@@ -1,0 +1,304 @@
+import type { EntryFacts } from './facts';
+
+/**
+ * The reverse index's snapshot file: every entry's facts in one immutable binary file that a
+ * reader maps in one read and queries without parsing it (no JSON, no map building), so a fresh
+ * process answers "who consumed digest X" in microseconds per hop.
+ *
+ * Layout (all integers little-endian uint32; NONE = 0xFFFFFFFF):
+ *
+ *   header   magic "MPRX", format 1, then the length (in uint32 words) of each section below
+ *   digests  every digest named (entry ids, subjects, inputs), 32 raw bytes each, ascending
+ *   bucket   65,537 words: the first digest index for each 16-bit prefix (then binary search)
+ *   strings  offsets (n + 1 words) and UTF-8 bytes (padded to a word)
+ *   entries  10 words each: id digest, predicateType, stage, signer, signerLabel, time, runId,
+ *            builderId, detail (string indexes), reserved
+ *   subjects per entry: start offsets (n + 1), then (digest, name) pairs
+ *   inputs   per entry: start offsets (n + 1), then (digest, role, name) triples
+ *   bySubject, byInput      CSR over digests: offsets (digests + 1) and entry indexes
+ *   bySigner, byType        CSR over strings: offsets (strings + 1) and entry indexes
+ */
+const MAGIC = 0x5852504d; // "MPRX"
+const FORMAT = 1;
+const NONE = 0xffffffff;
+const FIELDS = 10;
+const SECTIONS = 17;
+const HEADER_WORDS = 2 + SECTIONS;
+
+export class PackFormatError extends Error {}
+
+/** Encodes facts (in any order; sorted here by id so equal sets give equal bytes). */
+export function encodePack(all: Iterable<EntryFacts>): Buffer {
+  const facts = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const digestSet = new Set<string>();
+  for (const f of facts) {
+    digestSet.add(f.id.slice(7));
+    for (const s of f.subjects) digestSet.add(s.digest.slice(7));
+    for (const i of f.inputs) digestSet.add(i.digest.slice(7));
+  }
+  const digests = [...digestSet].sort();
+  const digestIndex = new Map(digests.map((d, i) => [d, i]));
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const str = (s: string | undefined): number => {
+    if (s === undefined) return NONE;
+    let i = stringIndex.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      stringIndex.set(s, i);
+    }
+    return i;
+  };
+  const dig = (d: string): number => digestIndex.get(d.slice(7))!;
+
+  const entries = new Uint32Array(facts.length * FIELDS);
+  const subjStart = new Uint32Array(facts.length + 1);
+  const inpStart = new Uint32Array(facts.length + 1);
+  const subj: number[] = [];
+  const inp: number[] = [];
+  facts.forEach((f, e) => {
+    const o = e * FIELDS;
+    entries[o] = dig(f.id);
+    entries[o + 1] = str(f.predicateType);
+    entries[o + 2] = str(f.stage);
+    entries[o + 3] = str(f.signer);
+    entries[o + 4] = str(f.signerLabel);
+    entries[o + 5] = str(f.time);
+    entries[o + 6] = str(f.runId);
+    entries[o + 7] = str(f.builderId);
+    entries[o + 8] = str(f.detail);
+    entries[o + 9] = NONE;
+    subjStart[e] = subj.length / 2;
+    for (const s of f.subjects) subj.push(dig(s.digest), str(s.name));
+    inpStart[e] = inp.length / 3;
+    for (const i of f.inputs) inp.push(dig(i.digest), str(i.role), str(i.name));
+  });
+  subjStart[facts.length] = subj.length / 2;
+  inpStart[facts.length] = inp.length / 3;
+
+  const csr = (n: number, keysOf: (f: EntryFacts) => number[]): [Uint32Array, Uint32Array] => {
+    const counts = new Uint32Array(n + 1);
+    const keys = facts.map(keysOf);
+    for (const ks of keys) for (const k of ks) counts[k + 1]!++;
+    for (let i = 0; i < n; i++) counts[i + 1]! += counts[i]!;
+    const out = new Uint32Array(counts[n]!);
+    const fill = counts.slice(0, n);
+    keys.forEach((ks, e) => {
+      for (const k of ks) out[fill[k]!++] = e;
+    });
+    return [counts, out];
+  };
+  const uniq = (xs: number[]): number[] => [...new Set(xs)];
+  const [bySubjOff, bySubj] = csr(digests.length, (f) => uniq(f.subjects.map((s) => dig(s.digest))));
+  const [byInpOff, byInp] = csr(digests.length, (f) => uniq(f.inputs.map((i) => dig(i.digest))));
+  const nStrings = strings.length;
+  const [bySignOff, bySign] = csr(nStrings, (f) => (f.signer === undefined ? [] : [stringIndex.get(f.signer)!]));
+  const [byTypeOff, byType] = csr(nStrings, (f) => [stringIndex.get(f.predicateType)!]);
+
+  const digestBytes = Buffer.alloc(digests.length * 32);
+  digests.forEach((d, i) => digestBytes.write(d, i * 32, 'hex'));
+  const bucket = new Uint32Array(65537);
+  {
+    let i = 0;
+    for (let p = 0; p < 65536; p++) {
+      bucket[p] = i;
+      while (i < digests.length && digestBytes.readUInt16BE(i * 32) === p) i++;
+    }
+    bucket[65536] = digests.length;
+  }
+  const strBuffers = strings.map((s) => Buffer.from(s, 'utf8'));
+  const strOff = new Uint32Array(nStrings + 1);
+  strBuffers.forEach((b, i) => (strOff[i + 1] = strOff[i]! + b.length));
+  const strBytes = Buffer.alloc(Math.ceil(strOff[nStrings]! / 4) * 4);
+  strBuffers.forEach((b, i) => b.copy(strBytes, strOff[i]!));
+
+  const sections: Uint8Array[] = [
+    digestBytes,
+    u8(bucket),
+    u8(strOff),
+    strBytes,
+    u8(entries),
+    u8(subjStart),
+    u8(Uint32Array.from(subj)),
+    u8(inpStart),
+    u8(Uint32Array.from(inp)),
+    u8(bySubjOff),
+    u8(bySubj),
+    u8(byInpOff),
+    u8(byInp),
+    u8(bySignOff),
+    u8(bySign),
+    u8(byTypeOff),
+    u8(byType),
+  ];
+  const header = new Uint32Array(HEADER_WORDS);
+  header[0] = MAGIC;
+  header[1] = FORMAT;
+  sections.forEach((s, i) => (header[2 + i] = s.byteLength / 4));
+  return Buffer.concat([u8(header), ...sections]);
+}
+
+function u8(a: Uint32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** A read-only view over one pack file's bytes; every query reads only what it returns. */
+export class PackView {
+  readonly entryCount: number;
+  private readonly digests: Buffer;
+  private readonly w: Uint32Array[];
+  private readonly strBytes: Buffer;
+  private readonly decoded: (string | undefined)[];
+  private readonly digestHex: (string | undefined)[];
+  private readonly typeIndex = new Map<string, number>();
+  private readonly ids = new Map<string, number>();
+
+  constructor(bytes: Buffer) {
+    // Typed-array views need word alignment; a pooled Buffer may start anywhere.
+    const buf = bytes.byteOffset % 4 === 0 ? bytes : Buffer.from(bytes);
+    if (buf.length < HEADER_WORDS * 4) throw new PackFormatError('too short');
+    const header = new Uint32Array(buf.buffer, buf.byteOffset, HEADER_WORDS);
+    if (header[0] !== MAGIC || header[1] !== FORMAT) throw new PackFormatError('not a reverse-index pack (format 1)');
+    let off = buf.byteOffset + HEADER_WORDS * 4;
+    const sections: Uint32Array[] = [];
+    for (let i = 0; i < SECTIONS; i++) {
+      const words = header[2 + i]!;
+      if (off + words * 4 > buf.byteOffset + buf.length) throw new PackFormatError('truncated');
+      sections.push(new Uint32Array(buf.buffer, off, words));
+      off += words * 4;
+    }
+    this.w = sections;
+    const d = sections[0]!;
+    this.digests = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    const sb = sections[3]!;
+    this.strBytes = Buffer.from(sb.buffer, sb.byteOffset, sb.byteLength);
+    this.entryCount = sections[4]!.length / FIELDS;
+    this.decoded = new Array(sections[2]!.length - 1);
+    this.digestHex = new Array(this.digests.length / 32);
+    if (sections[1]!.length !== 65537 || !Number.isInteger(this.entryCount)) throw new PackFormatError('inconsistent section sizes');
+  }
+
+  private str(i: number): string | undefined {
+    if (i === NONE) return undefined;
+    let s = this.decoded[i];
+    if (s === undefined) {
+      const off = this.w[2]!;
+      s = this.strBytes.toString('utf8', off[i]!, off[i + 1]!);
+      this.decoded[i] = s;
+    }
+    return s;
+  }
+
+  private hex(i: number): string {
+    let h = this.digestHex[i];
+    if (h === undefined) this.digestHex[i] = h = this.digests.toString('hex', i * 32, i * 32 + 32);
+    return h;
+  }
+
+  /** Index of a `sha256:<hex>` digest in the table, or -1. */
+  digestIndex(digest: string): number {
+    const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest;
+    if (hex.length !== 64) return -1;
+    const target = Buffer.from(hex, 'hex');
+    if (target.length !== 32) return -1;
+    const bucket = this.w[1]!;
+    const p = target.readUInt16BE(0);
+    let lo = bucket[p]!;
+    let hi = bucket[p + 1]!;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.digests.compare(target, 0, 32, mid * 32, mid * 32 + 32);
+      if (c === 0) return mid;
+      if (c > 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return -1;
+  }
+
+  /** The id (`sha256:<hex>`) of entry `e`. */
+  idOf(e: number): string {
+    return `sha256:${this.hex(this.w[4]![e * FIELDS]!)}`;
+  }
+
+  /** Entry index of a registry id, or -1. */
+  entryIndex(id: string): number {
+    if (this.ids.size === 0 && this.entryCount > 0) for (let e = 0; e < this.entryCount; e++) this.ids.set(this.idOf(e), e);
+    return this.ids.get(id) ?? -1;
+  }
+
+  facts(e: number): EntryFacts {
+    const o = e * FIELDS;
+    const en = this.w[4]!;
+    const f: EntryFacts = { id: this.idOf(e), predicateType: this.str(en[o + 1]!)!, subjects: [], inputs: [] };
+    const opt = (k: 'stage' | 'signer' | 'signerLabel' | 'time' | 'runId' | 'builderId' | 'detail', i: number): void => {
+      const s = this.str(en[o + i]!);
+      if (s !== undefined) f[k] = s;
+    };
+    opt('stage', 2);
+    opt('signer', 3);
+    opt('signerLabel', 4);
+    opt('time', 5);
+    opt('runId', 6);
+    opt('builderId', 7);
+    opt('detail', 8);
+    const ss = this.w[5]!;
+    const subj = this.w[6]!;
+    for (let k = ss[e]!; k < ss[e + 1]!; k++) {
+      const name = this.str(subj[2 * k + 1]!);
+      f.subjects.push({ digest: `sha256:${this.hex(subj[2 * k]!)}`, ...(name !== undefined ? { name } : {}) });
+    }
+    const is = this.w[7]!;
+    const inp = this.w[8]!;
+    for (let k = is[e]!; k < is[e + 1]!; k++) {
+      const name = this.str(inp[3 * k + 2]!);
+      f.inputs.push({ digest: `sha256:${this.hex(inp[3 * k]!)}`, role: this.str(inp[3 * k + 1]!)!, ...(name !== undefined ? { name } : {}) });
+    }
+    return f;
+  }
+
+  private csr(offSection: number, section: number, key: number): number[] {
+    if (key < 0) return [];
+    const off = this.w[offSection]!;
+    const out: number[] = [];
+    const list = this.w[section]!;
+    for (let k = off[key]!; k < off[key + 1]!; k++) out.push(list[k]!);
+    return out;
+  }
+
+  /** Entries naming `digest` as a subject. */
+  bySubject(digest: string): number[] {
+    return this.csr(9, 10, this.digestIndex(digest));
+  }
+
+  /** Entries naming `digest` as an input. */
+  byInput(digest: string): number[] {
+    return this.csr(11, 12, this.digestIndex(digest));
+  }
+
+  /** Signers and predicate types are few distinct strings: decode only those, once. */
+  private stringKey(s: string): number {
+    if (this.typeIndex.size === 0 && this.entryCount > 0) {
+      const en = this.w[4]!;
+      const seen = new Set<number>();
+      for (let e = 0; e < this.entryCount; e++) {
+        for (const field of [1, 3]) {
+          const i = en[e * FIELDS + field]!;
+          if (i !== NONE && !seen.has(i)) {
+            seen.add(i);
+            this.typeIndex.set(this.str(i)!, i);
+          }
+        }
+      }
+    }
+    return this.typeIndex.get(s) ?? -1;
+  }
+
+  bySigner(signer: string): number[] {
+    return this.csr(13, 14, this.stringKey(signer));
+  }
+
+  byPredicateType(type: string): number[] {
+    return this.csr(15, 16, this.stringKey(type));
+  }
+}
