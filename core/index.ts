@@ -48,3 +48,4 @@ export { analyzeDocument, type AnalysisOptions, type DocumentAnalysis } from './
 export { inspectFile, inspectModel, factsFromInspection, INSPECT_DEFAULTS, FINDING_CODES, isDangerous, PICKLE_ALLOWED_GLOBALS, GGUF_FILE_TYPES, unsafeRelativePath, type InspectModelOptions, type FindingCode, type BaseModelRef, type FileInspection, type FormatDetails, type GgufDetails, type InspectionFinding, type InspectOptions, type ModelFormat, type ModelInspection, type ModelSummary, type OnnxDetails, type PickleDetails, type PickleGlobal, type SafetensorsDetails, type ShardIndexDetails } from './inspect';
 export { scanModel, scanProblems } from './inspect/scan';
 export { ATLAS, atlasTechnique, atlasMitigation, mitigationsFor, type AtlasData, type AtlasTechnique, type AtlasMitigation } from './data/atlas';
+export * from './render';
