@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { openRegistry, parseBundle, isObject } from '../../core';
+import { InputError, LocalRegistry, openRegistry, parseBundle, isObject } from '../../core';
 import { emit } from '../options';
 import type { CliContext } from '../context';
 import { readFileSync } from 'node:fs';
@@ -65,6 +65,26 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
       }
       if (o.format === 'json') emit(`${JSON.stringify(added, null, 2)}\n`);
       else for (const a of added) emit(`added ${a.id} (${a.stage ?? kind(a.predicateType)}) from ${a.file}\n`);
+    });
+
+  registry
+    .command('index')
+    .description('the reverse index (who consumed a digest, who signed what): show its state, or --rebuild it from every blob')
+    .option(reg, regHelp)
+    .option('--rebuild', 'rebuild it from scratch (a registry written by an older version, or after damage)')
+    .addOption(fmt())
+    .action(async (o: { registry?: string; rebuild?: boolean; format: string }) => {
+      const r = openRegistry(o.registry);
+      if (!(r instanceof LocalRegistry)) throw new InputError('UNSUPPORTED', `${r.location} keeps no local reverse index`);
+      const t0 = Date.now();
+      const built = o.rebuild ? r.rebuildIndex() : undefined;
+      const view = r.reverseView();
+      const state = { registry: r.location, entries: view.ids().size, generation: r.reverse.generation(), ...(built ? { rebuilt: built.entries, skipped: built.skipped, ms: Date.now() - t0 } : {}) };
+      if (o.format === 'json') emit(`${JSON.stringify(state, null, 2)}\n`);
+      else {
+        emit(`${built ? `rebuilt from ${built.entries} blob(s) in ${state.ms} ms; ` : ''}${state.entries} entr${state.entries === 1 ? 'y' : 'ies'} indexed in ${r.location} (pack generation ${state.generation})\n`);
+        for (const s of built?.skipped ?? []) emit(`  skipped unreadable blob ${s}\n`);
+      }
     });
 
   registry
