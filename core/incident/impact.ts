@@ -17,6 +17,8 @@ import { targetDigest, type AdvisoryTarget, type VexStatus } from './openvex';
 export interface GraphSource {
   consumersOf(digest: string): Promise<EntryFacts[]>;
   bySubject(digest: string): Promise<EntryFacts[]>;
+  /** Entries about `digest` with this predicate type (deployment records). */
+  bySubjectOfType(digest: string, type: string): Promise<EntryFacts[]>;
   /** `key:<hex>` or `identity:<hex>` (see EntryFacts.signer). */
   bySigner(signer: string): Promise<EntryFacts[]>;
 }
@@ -32,6 +34,7 @@ export function graphOf(registry: Registry): GraphSource {
     return {
       consumersOf: async (d) => view.consumersOf(d),
       bySubject: async (d) => view.bySubject(d),
+      bySubjectOfType: async (d, t) => view.bySubjectOfType(d, t),
       bySigner: async (s) => view.bySigner(s),
     };
   }
@@ -49,6 +52,7 @@ export function graphOf(registry: Registry): GraphSource {
   return {
     consumersOf: async (d) => facts(await registry.findByInput(d)),
     bySubject: async (d) => facts(await registry.findBySubject(d)),
+    bySubjectOfType: async (d, t) => facts((await registry.findBySubject(d)).filter((e) => e.predicateType === t)),
     bySigner: async (s) => (await facts(await registry.list())).filter((f) => f.signer === s),
   };
 }
@@ -248,7 +252,7 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
   // Deployments of the flagged artifact itself and of everything downstream.
   const deployed = [...(t.kind === 'artifact' ? [t.digest] : []), ...result.affected.map((n) => n.digest)];
   for (const d of deployed) {
-    const hits = (await graph.bySubject(d)).filter((f) => f.predicateType === SLSA_VSA_V1);
+    const hits = await graph.bySubjectOfType(d, SLSA_VSA_V1);
     if (hits.length === 0) continue;
     if (o.policy) {
       const { records, untrusted } = await readDeployments(o.registry, d, o.policy.signers);
@@ -284,14 +288,14 @@ function windowed(since: string | undefined, time: string | undefined): boolean 
 }
 
 function factsOf(f: EntryFacts): Partial<ImpactNode> {
-  return {
-    ...(f.stage ? { stage: f.stage } : {}),
-    ...(f.signer ? { signer: f.signer } : {}),
-    ...(f.signerLabel ? { signerLabel: f.signerLabel } : {}),
-    ...(f.time ? { time: f.time } : {}),
-    ...(f.runId ? { runId: f.runId } : {}),
-    ...(f.builderId ? { builderId: f.builderId } : {}),
-  };
+  const out: Partial<ImpactNode> = {};
+  if (f.stage) out.stage = f.stage;
+  if (f.signer) out.signer = f.signer;
+  if (f.signerLabel) out.signerLabel = f.signerLabel;
+  if (f.time) out.time = f.time;
+  if (f.runId) out.runId = f.runId;
+  if (f.builderId) out.builderId = f.builderId;
+  return out;
 }
 
 // ------------------------------------------------------------------ workspace scan

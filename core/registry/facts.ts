@@ -1,9 +1,8 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { InputError } from '../errors';
-import { isObject, parseStrictJson } from '../io/json';
+import { isObject } from '../io/json';
 import { keyHint, publicKeyFromBytes } from '../keys/keys';
 import { INTOTO_PAYLOAD_TYPE } from '../oms/types';
-import { parseBundle, type ParsedBundle } from '../sigstore/bundle';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -58,13 +57,29 @@ const OPENVEX_V020 = 'https://openvex.dev/ns/v0.2.0';
 /** The extension field (a URI, as SLSA's parsing rules ask) that records a deployment. */
 export const DEPLOYMENT_EXTENSION = 'https://model-provenance.dev/deployment/v1';
 
-/** Reads the facts of one bundle (throws InputError when it is not an in-toto bundle). */
+/**
+ * Reads the facts of one bundle (throws InputError when it is not an in-toto bundle). Parsed
+ * with plain JSON.parse, not the strict parser: the facts only say where to look, and every
+ * reader that uses an entry parses and verifies it strictly (a duplicate key there is an error).
+ */
 export function entryFacts(text: string, id: string, file: string): EntryFacts {
-  const bundle = parseBundle(text, file);
-  if (bundle.envelope.payloadType !== INTOTO_PAYLOAD_TYPE) {
-    throw new InputError('PAYLOAD_TYPE_UNSUPPORTED', `payloadType ${JSON.stringify(bundle.envelope.payloadType)} is not an in-toto statement`, { file });
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new InputError('BUNDLE_MALFORMED', 'not JSON', { file });
   }
-  const st = parseStrictJson(bundle.envelope.payload.toString('utf8'), `${file} (payload)`);
+  const env = isObject(doc) ? doc.dsseEnvelope : undefined;
+  if (!isObject(env) || typeof env.payload !== 'string') throw new InputError('BUNDLE_NO_ENVELOPE', 'no DSSE envelope', { file });
+  if (env.payloadType !== INTOTO_PAYLOAD_TYPE) {
+    throw new InputError('PAYLOAD_TYPE_UNSUPPORTED', `payloadType ${JSON.stringify(env.payloadType)} is not an in-toto statement`, { file });
+  }
+  let st: unknown;
+  try {
+    st = JSON.parse(Buffer.from(env.payload, env.payload.includes('-') || env.payload.includes('_') ? 'base64url' : 'base64').toString('utf8'));
+  } catch {
+    throw new InputError('PAYLOAD_MALFORMED', 'the payload is not JSON', { file });
+  }
   if (!isObject(st) || !Array.isArray(st.subject) || typeof st.predicateType !== 'string') {
     throw new InputError('PAYLOAD_MALFORMED', 'the payload is not an in-toto statement', { file });
   }
@@ -79,7 +94,8 @@ export function entryFacts(text: string, id: string, file: string): EntryFacts {
   }
   if (subjects.length === 0) throw new InputError('PAYLOAD_MALFORMED', 'the statement has no sha256 subject', { file });
   const facts: EntryFacts = { id, predicateType: st.predicateType, subjects, inputs: [] };
-  Object.assign(facts, signerFacts(bundle));
+  const vm = isObject(doc) && isObject(doc.verificationMaterial) ? doc.verificationMaterial : {};
+  Object.assign(facts, signerFacts(vm));
   const p = isObject(st.predicate) ? st.predicate : {};
   if (st.predicateType === SLSA_PROVENANCE_V1) {
     const bd = isObject(p.buildDefinition) ? p.buildDefinition : {};
@@ -112,19 +128,26 @@ export function entryFacts(text: string, id: string, file: string): EntryFacts {
   return facts;
 }
 
-/** The signer a bundle names (claimed, not verified). */
-function signerFacts(bundle: ParsedBundle): Pick<EntryFacts, 'signer' | 'signerLabel'> {
-  const m = bundle.material;
+/** The signer a bundle's verificationMaterial names (claimed, not verified). */
+function signerFacts(vm: Record<string, unknown>): Pick<EntryFacts, 'signer' | 'signerLabel'> {
+  const b64 = (v: unknown): Buffer | undefined => (typeof v === 'string' && v.length > 0 ? Buffer.from(v, 'base64') : undefined);
   try {
-    if (m.kind === 'publicKey') {
-      if (m.rawBytes && m.rawBytes.length > 0) return { signer: `key:${keyHint(publicKeyFromBytes(m.rawBytes, 'rawBytes'))}` };
-      return m.hint && HEX64.test(m.hint) ? { signer: `key:${m.hint}` } : {};
+    if (isObject(vm.publicKey)) {
+      const raw = b64(vm.publicKey.rawBytes);
+      if (raw) return { signer: `key:${keyHint(publicKeyFromBytes(raw, 'rawBytes'))}` };
+      const hint = vm.publicKey.hint;
+      return typeof hint === 'string' && HEX64.test(hint) ? { signer: `key:${hint}` } : {};
     }
-    if (m.kind === 'x509CertificateChain') return { signer: `key:${keyHint(new X509Certificate(m.certificates[0]!).publicKey)}` };
-    const cert = new X509Certificate(m.certificate);
-    const san = cert.subjectAltName?.split(', ')[0]?.replace(/^(email|URI):/, '');
-    const issuer = fulcioIssuer(m.certificate);
-    if (san && issuer) return { signer: `identity:${identityDigest(san, issuer).slice(7)}`, signerLabel: `${san} (${issuer})` };
+    const chain = isObject(vm.x509CertificateChain) && Array.isArray(vm.x509CertificateChain.certificates) ? vm.x509CertificateChain.certificates[0] : undefined;
+    const leaf = b64(isObject(chain) ? chain.rawBytes : undefined);
+    if (leaf) return { signer: `key:${keyHint(new X509Certificate(leaf).publicKey)}` };
+    const der = b64(isObject(vm.certificate) ? vm.certificate.rawBytes : undefined);
+    if (der) {
+      const cert = new X509Certificate(der);
+      const san = cert.subjectAltName?.split(', ')[0]?.replace(/^(email|URI):/, '');
+      const issuer = fulcioIssuer(der);
+      if (san && issuer) return { signer: `identity:${identityDigest(san, issuer).slice(7)}`, signerLabel: `${san} (${issuer})` };
+    }
   } catch {
     /* an unreadable key or certificate names no signer; verification will say why */
   }

@@ -31,13 +31,19 @@ export class PackFormatError extends Error {}
 export function encodePack(all: Iterable<EntryFacts>): Buffer {
   const facts = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const digestSet = new Set<string>();
+  let nSubj = 0;
+  let nInp = 0;
   for (const f of facts) {
-    digestSet.add(f.id.slice(7));
-    for (const s of f.subjects) digestSet.add(s.digest.slice(7));
-    for (const i of f.inputs) digestSet.add(i.digest.slice(7));
+    digestSet.add(f.id);
+    for (const s of f.subjects) digestSet.add(s.digest);
+    for (const i of f.inputs) digestSet.add(i.digest);
+    nSubj += f.subjects.length;
+    nInp += f.inputs.length;
   }
+  // `sha256:` + lowercase hex sorts like the raw bytes.
   const digests = [...digestSet].sort();
-  const digestIndex = new Map(digests.map((d, i) => [d, i]));
+  const digestIndex = new Map<string, number>();
+  for (let i = 0; i < digests.length; i++) digestIndex.set(digests[i]!, i);
   const strings: string[] = [];
   const stringIndex = new Map<string, number>();
   const str = (s: string | undefined): number => {
@@ -50,16 +56,19 @@ export function encodePack(all: Iterable<EntryFacts>): Buffer {
     }
     return i;
   };
-  const dig = (d: string): number => digestIndex.get(d.slice(7))!;
 
-  const entries = new Uint32Array(facts.length * FIELDS);
-  const subjStart = new Uint32Array(facts.length + 1);
-  const inpStart = new Uint32Array(facts.length + 1);
-  const subj: number[] = [];
-  const inp: number[] = [];
-  facts.forEach((f, e) => {
+  const n = facts.length;
+  const entries = new Uint32Array(n * FIELDS);
+  const subjStart = new Uint32Array(n + 1);
+  const inpStart = new Uint32Array(n + 1);
+  const subj = new Uint32Array(nSubj * 2);
+  const inp = new Uint32Array(nInp * 3);
+  let si = 0;
+  let ii = 0;
+  for (let e = 0; e < n; e++) {
+    const f = facts[e]!;
     const o = e * FIELDS;
-    entries[o] = dig(f.id);
+    entries[o] = digestIndex.get(f.id)!;
     entries[o + 1] = str(f.predicateType);
     entries[o + 2] = str(f.stage);
     entries[o + 3] = str(f.signer);
@@ -69,73 +78,91 @@ export function encodePack(all: Iterable<EntryFacts>): Buffer {
     entries[o + 7] = str(f.builderId);
     entries[o + 8] = str(f.detail);
     entries[o + 9] = NONE;
-    subjStart[e] = subj.length / 2;
-    for (const s of f.subjects) subj.push(dig(s.digest), str(s.name));
-    inpStart[e] = inp.length / 3;
-    for (const i of f.inputs) inp.push(dig(i.digest), str(i.role), str(i.name));
-  });
-  subjStart[facts.length] = subj.length / 2;
-  inpStart[facts.length] = inp.length / 3;
-
-  const csr = (n: number, keysOf: (f: EntryFacts) => number[]): [Uint32Array, Uint32Array] => {
-    const counts = new Uint32Array(n + 1);
-    const keys = facts.map(keysOf);
-    for (const ks of keys) for (const k of ks) counts[k + 1]!++;
-    for (let i = 0; i < n; i++) counts[i + 1]! += counts[i]!;
-    const out = new Uint32Array(counts[n]!);
-    const fill = counts.slice(0, n);
-    keys.forEach((ks, e) => {
-      for (const k of ks) out[fill[k]!++] = e;
-    });
-    return [counts, out];
-  };
-  const uniq = (xs: number[]): number[] => [...new Set(xs)];
-  const [bySubjOff, bySubj] = csr(digests.length, (f) => uniq(f.subjects.map((s) => dig(s.digest))));
-  const [byInpOff, byInp] = csr(digests.length, (f) => uniq(f.inputs.map((i) => dig(i.digest))));
-  const nStrings = strings.length;
-  const [bySignOff, bySign] = csr(nStrings, (f) => (f.signer === undefined ? [] : [stringIndex.get(f.signer)!]));
-  const [byTypeOff, byType] = csr(nStrings, (f) => [stringIndex.get(f.predicateType)!]);
-
-  const digestBytes = Buffer.alloc(digests.length * 32);
-  digests.forEach((d, i) => digestBytes.write(d, i * 32, 'hex'));
-  const bucket = new Uint32Array(65537);
-  {
-    let i = 0;
-    for (let p = 0; p < 65536; p++) {
-      bucket[p] = i;
-      while (i < digests.length && digestBytes.readUInt16BE(i * 32) === p) i++;
+    subjStart[e] = si;
+    for (const s of f.subjects) {
+      subj[2 * si] = digestIndex.get(s.digest)!;
+      subj[2 * si + 1] = str(s.name);
+      si++;
     }
-    bucket[65536] = digests.length;
+    inpStart[e] = ii;
+    for (const x of f.inputs) {
+      inp[3 * ii] = digestIndex.get(x.digest)!;
+      inp[3 * ii + 1] = str(x.role);
+      inp[3 * ii + 2] = str(x.name);
+      ii++;
+    }
   }
-  const strBuffers = strings.map((s) => Buffer.from(s, 'utf8'));
-  const strOff = new Uint32Array(nStrings + 1);
-  strBuffers.forEach((b, i) => (strOff[i + 1] = strOff[i]! + b.length));
-  const strBytes = Buffer.alloc(Math.ceil(strOff[nStrings]! / 4) * 4);
-  strBuffers.forEach((b, i) => b.copy(strBytes, strOff[i]!));
+  subjStart[n] = si;
+  inpStart[n] = ii;
 
-  const sections: Uint8Array[] = [
-    digestBytes,
-    u8(bucket),
-    u8(strOff),
-    strBytes,
-    u8(entries),
-    u8(subjStart),
-    u8(Uint32Array.from(subj)),
-    u8(inpStart),
-    u8(Uint32Array.from(inp)),
-    u8(bySubjOff),
-    u8(bySubj),
-    u8(byInpOff),
-    u8(byInp),
-    u8(bySignOff),
-    u8(bySign),
-    u8(byTypeOff),
-    u8(byType),
-  ];
+  /** Compressed rows: for each key, the entries naming it (once each, in entry order). */
+  const csr = (keys: number, rows: Uint32Array, stride: number, start: Uint32Array): [Uint32Array, Uint32Array] => {
+    const off = new Uint32Array(keys + 1);
+    const each = (fn: (key: number, e: number) => void): void => {
+      for (let e = 0; e < n; e++) {
+        for (let k = start[e]!; k < start[e + 1]!; k++) {
+          const key = rows[k * stride]!;
+          let dup = false;
+          for (let j = start[e]!; j < k; j++) if (rows[j * stride] === key) dup = true;
+          if (!dup) fn(key, e);
+        }
+      }
+    };
+    each((key) => off[key + 1]!++);
+    for (let i = 0; i < keys; i++) off[i + 1]! += off[i]!;
+    const out = new Uint32Array(off[keys]!);
+    const fill = off.slice(0, keys);
+    each((key, e) => (out[fill[key]!++] = e));
+    return [off, out];
+  };
+  const nDigests = digests.length;
+  const [bySubjOff, bySubj] = csr(nDigests, subj, 2, subjStart);
+  const [byInpOff, byInp] = csr(nDigests, inp, 3, inpStart);
+  const nStrings = strings.length;
+  const one = new Uint32Array(n + 1);
+  for (let e = 0; e <= n; e++) one[e] = e;
+  const signerCol = new Uint32Array(n);
+  const typeCol = new Uint32Array(n);
+  for (let e = 0; e < n; e++) {
+    signerCol[e] = entries[e * FIELDS + 3]!;
+    typeCol[e] = entries[e * FIELDS + 1]!;
+  }
+  const signedOnly = (col: Uint32Array): Uint32Array => {
+    // Entries without a signer name no key: give them an empty row.
+    const start = new Uint32Array(n + 1);
+    let k = 0;
+    for (let e = 0; e < n; e++) {
+      start[e] = k;
+      if (col[e] !== NONE) k++;
+    }
+    start[n] = k;
+    return start;
+  };
+  const signerStart = signedOnly(signerCol);
+  const signerRows = new Uint32Array(signerStart[n]!);
+  for (let e = 0; e < n; e++) if (signerCol[e] !== NONE) signerRows[signerStart[e]!] = signerCol[e]!;
+  const [bySignOff, bySign] = csr(nStrings, signerRows, 1, signerStart);
+  const [byTypeOff, byType] = csr(nStrings, typeCol, 1, one);
+
+  const digestBytes = Buffer.alloc(nDigests * 32);
+  const bucket = new Uint32Array(65537);
+  for (let i = 0; i < nDigests; i++) {
+    const d = digests[i]!;
+    digestBytes.write(d.slice(7), i * 32, 'hex');
+    bucket[Number.parseInt(d.slice(7, 11), 16) + 1]!++;
+  }
+  for (let p = 0; p < 65536; p++) bucket[p + 1]! += bucket[p]!;
+  const strBuffers = strings.map((x) => Buffer.from(x, 'utf8'));
+  const strOff = new Uint32Array(nStrings + 1);
+  for (let i = 0; i < nStrings; i++) strOff[i + 1] = strOff[i]! + strBuffers[i]!.length;
+  const strBytes = Buffer.alloc(Math.ceil(strOff[nStrings]! / 4) * 4);
+  for (let i = 0; i < nStrings; i++) strBuffers[i]!.copy(strBytes, strOff[i]!);
+
+  const sections: Uint8Array[] = [digestBytes, u8(bucket), u8(strOff), strBytes, u8(entries), u8(subjStart), u8(subj), u8(inpStart), u8(inp), u8(bySubjOff), u8(bySubj), u8(byInpOff), u8(byInp), u8(bySignOff), u8(bySign), u8(byTypeOff), u8(byType)];
   const header = new Uint32Array(HEADER_WORDS);
   header[0] = MAGIC;
   header[1] = FORMAT;
-  sections.forEach((s, i) => (header[2 + i] = s.byteLength / 4));
+  sections.forEach((x, i) => (header[2 + i] = x.byteLength / 4));
   return Buffer.concat([u8(header), ...sections]);
 }
 
@@ -151,6 +178,8 @@ export class PackView {
   private readonly strBytes: Buffer;
   private readonly decoded: (string | undefined)[];
   private readonly digestHex: (string | undefined)[];
+  private readonly factsCache = new Map<number, EntryFacts>();
+  private readonly lookups = new Map<string, number>();
   private readonly typeIndex = new Map<string, number>();
   private readonly ids = new Map<string, number>();
 
@@ -190,14 +219,23 @@ export class PackView {
     return s;
   }
 
+  /** `sha256:<hex>` of digest `i` (cached: each string is built once). */
   private hex(i: number): string {
     let h = this.digestHex[i];
-    if (h === undefined) this.digestHex[i] = h = this.digests.toString('hex', i * 32, i * 32 + 32);
+    if (h === undefined) this.digestHex[i] = h = `sha256:${this.digests.toString('hex', i * 32, i * 32 + 32)}`;
     return h;
   }
 
   /** Index of a `sha256:<hex>` digest in the table, or -1. */
   digestIndex(digest: string): number {
+    const cached = this.lookups.get(digest);
+    if (cached !== undefined) return cached;
+    const i = this.search(digest);
+    this.lookups.set(digest, i);
+    return i;
+  }
+
+  private search(digest: string): number {
     const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest;
     if (hex.length !== 64) return -1;
     const target = Buffer.from(hex, 'hex');
@@ -218,7 +256,12 @@ export class PackView {
 
   /** The id (`sha256:<hex>`) of entry `e`. */
   idOf(e: number): string {
-    return `sha256:${this.hex(this.w[4]![e * FIELDS]!)}`;
+    return this.hex(this.w[4]![e * FIELDS]!);
+  }
+
+  /** The predicate type of entry `e`, without decoding the rest. */
+  typeOf(e: number): string {
+    return this.str(this.w[4]![e * FIELDS + 1]!)!;
   }
 
   /** Entry index of a registry id, or -1. */
@@ -228,6 +271,12 @@ export class PackView {
   }
 
   facts(e: number): EntryFacts {
+    let cached = this.factsCache.get(e);
+    if (!cached) this.factsCache.set(e, (cached = this.decode(e)));
+    return cached;
+  }
+
+  private decode(e: number): EntryFacts {
     const o = e * FIELDS;
     const en = this.w[4]!;
     const f: EntryFacts = { id: this.idOf(e), predicateType: this.str(en[o + 1]!)!, subjects: [], inputs: [] };
@@ -246,13 +295,13 @@ export class PackView {
     const subj = this.w[6]!;
     for (let k = ss[e]!; k < ss[e + 1]!; k++) {
       const name = this.str(subj[2 * k + 1]!);
-      f.subjects.push({ digest: `sha256:${this.hex(subj[2 * k]!)}`, ...(name !== undefined ? { name } : {}) });
+      f.subjects.push({ digest: this.hex(subj[2 * k]!), ...(name !== undefined ? { name } : {}) });
     }
     const is = this.w[7]!;
     const inp = this.w[8]!;
     for (let k = is[e]!; k < is[e + 1]!; k++) {
       const name = this.str(inp[3 * k + 2]!);
-      f.inputs.push({ digest: `sha256:${this.hex(inp[3 * k]!)}`, role: this.str(inp[3 * k + 1]!)!, ...(name !== undefined ? { name } : {}) });
+      f.inputs.push({ digest: this.hex(inp[3 * k]!), role: this.str(inp[3 * k + 1]!)!, ...(name !== undefined ? { name } : {}) });
     }
     return f;
   }

@@ -36,6 +36,8 @@ export class ReverseIndex {
   readonly dir: string;
   private readonly journal: string;
   private readonly packs: string;
+  /** The last pack read: packs never change once linked, so a warm process reads each once. */
+  private cached: { generation: number; view: PackView } | undefined;
 
   constructor(
     registryDir: string,
@@ -83,7 +85,11 @@ export class ReverseIndex {
       const g1 = this.generation();
       let pack: PackView | undefined;
       try {
-        pack = g1 >= 0 ? new PackView(readFileSync(this.packPath(g1))) : undefined;
+        if (g1 >= 0 && this.cached?.generation === g1) pack = this.cached.view;
+        else {
+          pack = g1 >= 0 ? new PackView(readFileSync(this.packPath(g1))) : undefined;
+          this.cached = pack ? { generation: g1, view: pack } : undefined;
+        }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 20) continue; // replaced meanwhile
         if (err instanceof PackFormatError) pack = undefined; // damaged: verify() says so; the journal and a rebuild still answer
@@ -272,6 +278,12 @@ export class ReverseView {
 
   bySubject(digest: string): EntryFacts[] {
     return this.merged(this.pack?.bySubject(digest), this.bySubjectJ.get(digest));
+  }
+
+  /** Entries about `digest` of one predicate type; others are skipped without being decoded. */
+  bySubjectOfType(digest: string, type: string): EntryFacts[] {
+    const fromPack = this.pack?.bySubject(digest).filter((e) => this.pack!.typeOf(e) === type);
+    return this.merged(fromPack, this.bySubjectJ.get(digest)?.filter((f) => f.predicateType === type));
   }
 
   bySigner(signer: string): EntryFacts[] {
