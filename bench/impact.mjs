@@ -169,15 +169,23 @@ async function generate() {
   return { cached: false, ms: ms(t0) };
 }
 
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** Runs node ARGS; with /usr/bin/time, also the child's CPU time (user + system). */
 function run(args, env = {}) {
   return new Promise((res, rej) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const [cmd, argv] = TIME ? [TIME, ['-f', 'MP_CPU %U %S', process.execPath, ...args]] : [process.execPath, args];
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? res({ ms: ms(t0), out }) : rej(new Error(`${args.join(' ')} exited ${code}: ${err}`))));
+    child.on('close', (code) => {
+      const m = /MP_CPU ([\d.]+) ([\d.]+)/.exec(err);
+      if (code === 0) res({ ms: ms(t0), out, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined });
+      else rej(new Error(`${args.join(' ')} exited ${code}: ${err}`));
+    });
   });
 }
 
@@ -219,15 +227,19 @@ async function main() {
   // 1. Index build from cold, each in a fresh process, vs the read-and-parse floor.
   const buildTimes = [];
   const floorTimes = [];
-  const buildScript = `const core=require(${JSON.stringify(join(repo, 'dist', 'core.js'))});const {rmSync}=require('fs');rmSync(${JSON.stringify(join(registryDir, 'reverse'))},{recursive:true,force:true});const t=process.hrtime.bigint();const r=new core.LocalRegistry(${JSON.stringify(registryDir)}).rebuildIndex();process.stdout.write(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6,entries:r.entries}))`;
-  const floorScript = `const {readdirSync,readFileSync}=require('fs');const {join}=require('path');const d=${JSON.stringify(join(registryDir, 'blobs', 'sha256'))};const t=process.hrtime.bigint();let n=0;for(const f of readdirSync(d)){const b=JSON.parse(readFileSync(join(d,f),'utf8'));JSON.parse(Buffer.from(b.dsseEnvelope.payload,'base64').toString('utf8'));n++}process.stdout.write(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6,entries:n}))`;
+  const buildCpu = [];
+  const floorCpu = [];
+  const buildScript = `const core=require(${JSON.stringify(join(repo, 'dist', 'core.js'))});const {rmSync}=require('fs');rmSync(${JSON.stringify(join(registryDir, 'reverse'))},{recursive:true,force:true});const c=process.cpuUsage();const t=process.hrtime.bigint();const r=new core.LocalRegistry(${JSON.stringify(registryDir)}).rebuildIndex();const u=process.cpuUsage(c);process.stdout.write(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6,cpuMs:(u.user+u.system)/1000,entries:r.entries}))`;
+  const floorScript = `const {readdirSync,readFileSync}=require('fs');const {join}=require('path');const d=${JSON.stringify(join(registryDir, 'blobs', 'sha256'))};const c=process.cpuUsage();const t=process.hrtime.bigint();let n=0;for(const f of readdirSync(d)){const b=JSON.parse(readFileSync(join(d,f),'utf8'));JSON.parse(Buffer.from(b.dsseEnvelope.payload,'base64').toString('utf8'));n++}const u=process.cpuUsage(c);process.stdout.write(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6,cpuMs:(u.user+u.system)/1000,entries:n}))`;
   const buildRuns = Math.min(RUNS, 3);
   let entries = 0;
   for (let i = 0; i < buildRuns; i++) {
     const f = JSON.parse((await run(['-e', floorScript])).out);
     floorTimes.push(f.ms);
+    floorCpu.push(f.cpuMs);
     const b = JSON.parse((await run(['-e', buildScript])).out);
     buildTimes.push(b.ms);
+    buildCpu.push(b.cpuMs);
     entries = b.entries;
     if (!json) log(`  cold build ${i + 1}/${buildRuns}: ${(b.ms / 1000).toFixed(2)} s (floor ${(f.ms / 1000).toFixed(2)} s)`);
   }
@@ -239,27 +251,42 @@ async function main() {
   if (JSON.stringify(answer) !== JSON.stringify(naiveAnswer)) throw new Error(`indexed and naive answers differ: ${answer.length} vs ${naiveAnswer.length}`);
   const inproc = [];
   const naiveIn = [];
+  const inprocCpu = [];
+  const naiveInCpu = [];
+  const cpu = (c) => {
+    const u = process.cpuUsage(c);
+    return (u.user + u.system) / 1000;
+  };
   for (let i = 0; i < RUNS; i++) {
+    let c0 = process.cpuUsage();
     let t0 = process.hrtime.bigint();
     await indexed();
     inproc.push(ms(t0));
+    inprocCpu.push(cpu(c0));
+    c0 = process.cpuUsage();
     t0 = process.hrtime.bigint();
     naive(registryDir, popular);
     naiveIn.push(ms(t0));
+    naiveInCpu.push(cpu(c0));
   }
   const deployments = (await core.impact({ registry, target: { kind: 'artifact', digest: popular } })).deployments.length;
 
   // 3. Whole process: the CLI vs a process doing the naive scan.
   const cli = [];
   const naiveProc = [];
+  const cliCpu = [];
+  const naiveProcCpu = [];
   const cliArgs = [cliPath, 'incident', 'impact', popular, '--registry', registryDir, '--no-workspace', '--format', 'json'];
   await run(cliArgs);
   const startup = [];
   for (let i = 0; i < RUNS; i++) {
     const r = await run(cliArgs);
     cli.push(r.ms);
+    cliCpu.push(r.cpuMs);
     if (JSON.parse(r.out).affected.length !== answer.length) throw new Error('the CLI answer differs');
-    naiveProc.push((await run(['-e', `${NAIVE}; naive(${JSON.stringify(registryDir)}, ${JSON.stringify(popular)}).length`])).ms);
+    const nv = await run(['-e', `${NAIVE}; naive(${JSON.stringify(registryDir)}, ${JSON.stringify(popular)}).length`]);
+    naiveProc.push(nv.ms);
+    naiveProcCpu.push(nv.cpuMs);
     startup.push((await run([cliPath, '--version'])).ms);
   }
 
@@ -267,9 +294,9 @@ async function main() {
     machine: machine(),
     loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
     registry: { attestations: BASES * PER_BASE, deploymentRecords: BASES, indexedEntries: entries, popularDataset: popular, affected: answer.length, deploymentsFound: deployments, generatedMs: gen.cached ? 'cached' : Math.round(gen.ms) },
-    coldBuild: { medianMs: median(buildTimes), floorMedianMs: median(floorTimes), ratio: median(buildTimes) / median(floorTimes), targetMs: 10_000, runs: buildTimes },
-    inProcess: { medianMs: median(inproc), naiveMedianMs: median(naiveIn), speedup: median(naiveIn) / median(inproc), targetMs: 100, runs: inproc },
-    wholeProcess: { medianMs: median(cli), naiveMedianMs: median(naiveProc), speedup: median(naiveProc) / median(cli), cliStartupMs: median(startup), targetMs: 300, runs: cli },
+    coldBuild: { medianMs: median(buildTimes), floorMedianMs: median(floorTimes), ratio: median(buildTimes) / median(floorTimes), cpuMedianMs: median(buildCpu), floorCpuMedianMs: median(floorCpu), targetMs: 10_000, runs: buildTimes },
+    inProcess: { medianMs: median(inproc), naiveMedianMs: median(naiveIn), speedup: median(naiveIn) / median(inproc), cpuMedianMs: median(inprocCpu), naiveCpuMedianMs: median(naiveInCpu), targetMs: 100, runs: inproc },
+    wholeProcess: { medianMs: median(cli), naiveMedianMs: median(naiveProc), speedup: median(naiveProc) / median(cli), cpuMedianMs: cliCpu[0] === undefined ? undefined : median(cliCpu), naiveCpuMedianMs: naiveProcCpu[0] === undefined ? undefined : median(naiveProcCpu), cliStartupMs: median(startup), targetMs: 300, runs: cli },
   };
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
@@ -277,9 +304,10 @@ async function main() {
     const pass = (v, t) => (v < t ? 'PASS' : 'MISS');
     log('');
     log(`popular dataset: ${answer.length} affected artifacts (of ${BASES * PER_BASE}), ${deployments} deployment records; indexed answer == naive answer`);
-    log(`index build from cold:   ${f(result.coldBuild.medianMs)}   floor (read+parse every blob) ${f(result.coldBuild.floorMedianMs)}   ratio ${result.coldBuild.ratio.toFixed(2)}   < 10 s: ${pass(result.coldBuild.medianMs, 10_000)}`);
-    log(`impact, in process warm: ${f(result.inProcess.medianMs)}   naive scan ${f(result.inProcess.naiveMedianMs)}   ${result.inProcess.speedup.toFixed(0)}× faster   < 100 ms: ${pass(result.inProcess.medianMs, 100)}`);
-    log(`impact, whole process:   ${f(result.wholeProcess.medianMs)}   naive process ${f(result.wholeProcess.naiveMedianMs)}   ${result.wholeProcess.speedup.toFixed(0)}× faster   (CLI start-up ${f(result.wholeProcess.cliStartupMs)})   < 300 ms: ${pass(result.wholeProcess.medianMs, 300)}`);
+    const c = (x) => (x === undefined ? '?' : f(x));
+    log(`index build from cold:   ${f(result.coldBuild.medianMs)} (cpu ${c(result.coldBuild.cpuMedianMs)})   floor (read+parse every blob) ${f(result.coldBuild.floorMedianMs)} (cpu ${c(result.coldBuild.floorCpuMedianMs)})   ratio ${result.coldBuild.ratio.toFixed(2)}   < 10 s: ${pass(result.coldBuild.medianMs, 10_000)}`);
+    log(`impact, in process warm: ${f(result.inProcess.medianMs)} (cpu ${c(result.inProcess.cpuMedianMs)})   naive scan ${f(result.inProcess.naiveMedianMs)} (cpu ${c(result.inProcess.naiveCpuMedianMs)})   ${result.inProcess.speedup.toFixed(0)}× faster   < 100 ms: ${pass(result.inProcess.medianMs, 100)}`);
+    log(`impact, whole process:   ${f(result.wholeProcess.medianMs)} (cpu ${c(result.wholeProcess.cpuMedianMs)})   naive process ${f(result.wholeProcess.naiveMedianMs)} (cpu ${c(result.wholeProcess.naiveCpuMedianMs)})   ${result.wholeProcess.speedup.toFixed(0)}× faster   (CLI start-up ${f(result.wholeProcess.cliStartupMs)})   < 300 ms: ${pass(result.wholeProcess.medianMs, 300)}`);
     log(`load average: ${result.loadAverage.join(' ')}`);
   }
 }

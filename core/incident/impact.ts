@@ -9,6 +9,7 @@ import type { Policy } from '../policy/policy';
 import { entryFacts, identityDigest, type EntryFacts } from '../registry/facts';
 import { LocalRegistry } from '../registry/local';
 import type { Registry } from '../registry/registry';
+import type { DownstreamNode } from '../registry/reverse-index';
 import type { ReadAdvisory } from './advisories';
 import { SLSA_VSA_V1, parseDeployment, readDeployments, type DeploymentRecord } from './deployment';
 import { targetDigest, type AdvisoryTarget, type VexStatus } from './openvex';
@@ -21,6 +22,8 @@ export interface GraphSource {
   bySubjectOfType(digest: string, type: string): Promise<EntryFacts[]>;
   /** `key:<hex>` or `identity:<hex>` (see EntryFacts.signer). */
   bySigner(signer: string): Promise<EntryFacts[]>;
+  /** The whole downstream walk in one call, when the source can do it faster than hop by hop. */
+  downstream?(starts: string[], type: string, about?: string): Promise<Map<string, DownstreamNode>>;
 }
 
 /**
@@ -36,6 +39,7 @@ export function graphOf(registry: Registry): GraphSource {
       bySubject: async (d) => view.bySubject(d),
       bySubjectOfType: async (d, t) => view.bySubjectOfType(d, t),
       bySigner: async (s) => view.bySigner(s),
+      downstream: async (starts, type, about) => view.downstream(starts, type, about),
     };
   }
   const facts = async (entries: { id: string; location: string }[]): Promise<EntryFacts[]> => {
@@ -176,14 +180,19 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
   };
 
   const nodes = new Map<string, ImpactNode>();
+  /** Deployment record ids per affected digest, when the walk collected them. */
+  const deploymentIds = new Map<string, string[]>();
   const queue: { digest: string; depth: number }[] = [];
   const seen = new Set<string>();
   if (t.kind === 'artifact') {
     seen.add(t.digest);
     queue.push({ digest: t.digest, depth: 0 });
     if (t.name === undefined) {
-      const named = (await graph.bySubject(t.digest)).flatMap((f) => f.subjects).find((s) => s.digest === t.digest && s.name);
-      if (named?.name) result.root.name = named.name;
+      // Its name as its producer or its consumers recorded it (never an advisory's placeholder).
+      const produced = (await graph.bySubject(t.digest)).filter((f) => f.predicateType === SLSA_PROVENANCE_V1).flatMap((f) => f.subjects).find((s) => s.digest === t.digest && s.name);
+      const consumed = produced ? undefined : (await graph.consumersOf(t.digest)).flatMap((f) => f.inputs).find((i) => i.digest === t.digest && i.name);
+      const name = produced?.name ?? consumed?.name;
+      if (name) result.root.name = name;
     }
   } else {
     const key = t.kind === 'key' ? `key:${t.keyId}` : `identity:${identityDigest(t.identity, t.issuer).slice(7)}`;
@@ -208,31 +217,49 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
   }
 
   // Breadth first, so each artifact's depth is its shortest distance from the flagged one.
-  for (let i = 0; i < queue.length; i++) {
-    const { digest, depth } = queue[i]!;
-    for (const f of await graph.consumersOf(digest)) {
-      if (f.predicateType !== SLSA_PROVENANCE_V1) continue;
-      const roles = f.inputs.filter((x) => x.digest === digest).map((x) => x.role);
-      for (const s of f.subjects) {
-        if (s.digest === digest) continue; // an evaluation or release about the same artifact
-        let n = nodes.get(s.digest);
-        if (!n) {
-          n = { digest: s.digest, ...(s.name ? { name: s.name } : {}), depth: depth + 1, via: [], attestations: [], ...factsOf(f) };
-          nodes.set(s.digest, n);
-        }
-        for (const role of roles) if (!n.via.some((v) => v.from === digest && v.role === role && v.attestation === f.id)) n.via.push({ from: digest, role, attestation: f.id, ...(f.stage ? { stage: f.stage } : {}) });
-        if (!n.attestations.includes(f.id)) n.attestations.push(f.id);
-        if (!seen.has(s.digest)) {
-          seen.add(s.digest);
-          queue.push({ digest: s.digest, depth: depth + 1 });
+  if (graph.downstream) {
+    const starts = queue.map((q) => q.digest);
+    const depth0 = new Set(t.kind === 'artifact' ? [] : starts);
+    for (const [digest, d] of await graph.downstream(starts, SLSA_PROVENANCE_V1, SLSA_VSA_V1)) {
+      deploymentIds.set(digest, d.about ?? []);
+      const existing = nodes.get(digest);
+      if (existing) {
+        // Signed in the window and also derived from something signed in the window.
+        existing.via.push(...d.via);
+        for (const a of d.attestations) if (!existing.attestations.includes(a)) existing.attestations.push(a);
+        continue;
+      }
+      if (depth0.has(digest)) continue;
+      nodes.set(digest, { digest, ...(d.name !== undefined ? { name: d.name } : {}), depth: d.depth, via: d.via, attestations: d.attestations, ...d.meta });
+    }
+  } else {
+    for (let i = 0; i < queue.length; i++) {
+      const { digest, depth } = queue[i]!;
+      for (const f of await graph.consumersOf(digest)) {
+        if (f.predicateType !== SLSA_PROVENANCE_V1) continue;
+        const roles = f.inputs.filter((x) => x.digest === digest).map((x) => x.role);
+        for (const s of f.subjects) {
+          if (s.digest === digest) continue; // an evaluation or release about the same artifact
+          let n = nodes.get(s.digest);
+          if (!n) {
+            n = { digest: s.digest, ...(s.name ? { name: s.name } : {}), depth: depth + 1, via: [], attestations: [], ...factsOf(f) };
+            nodes.set(s.digest, n);
+          }
+          for (const role of roles) if (!n.via.some((v) => v.from === digest && v.role === role && v.attestation === f.id)) n.via.push({ from: digest, role, attestation: f.id, ...(f.stage ? { stage: f.stage } : {}) });
+          if (!n.attestations.includes(f.id)) n.attestations.push(f.id);
+          if (!seen.has(s.digest)) {
+            seen.add(s.digest);
+            queue.push({ digest: s.digest, depth: depth + 1 });
+          }
         }
       }
     }
   }
   result.affected = [...nodes.values()].sort((a, b) => a.depth - b.depth || byDigest(a, b));
+  const key = (v: ImpactEdge): string => `${v.from} ${v.role} ${v.attestation}`;
   for (const n of result.affected) {
-    n.via.sort((a, b) => (a.from + a.role + a.attestation).localeCompare(b.from + b.role + b.attestation));
-    n.attestations.sort();
+    if (n.via.length > 1) n.via.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    if (n.attestations.length > 1) n.attestations.sort();
   }
 
   if (o.policy) {
@@ -252,6 +279,8 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
   // Deployments of the flagged artifact itself and of everything downstream.
   const deployed = [...(t.kind === 'artifact' ? [t.digest] : []), ...result.affected.map((n) => n.digest)];
   for (const d of deployed) {
+    const known = deploymentIds.get(d);
+    if (known && known.length === 0) continue;
     const hits = await graph.bySubjectOfType(d, SLSA_VSA_V1);
     if (hits.length === 0) continue;
     if (o.policy) {
@@ -271,7 +300,8 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
       }
     }
   }
-  result.deployments.sort((a, b) => a.model.digest.localeCompare(b.model.digest) || a.environment.localeCompare(b.environment) || a.timeVerified.localeCompare(b.timeVerified) || a.entryId.localeCompare(b.entryId));
+  const dkey = (d: DeploymentRecord): string => `${d.model.digest} ${d.environment} ${d.timeVerified} ${d.entryId}`;
+  result.deployments.sort((a, b) => (dkey(a) < dkey(b) ? -1 : dkey(a) > dkey(b) ? 1 : 0));
 
   if (o.workspace) {
     const digests = new Set([...(t.kind === 'artifact' ? [t.digest.slice(7)] : []), ...result.affected.map((n) => n.digest.slice(7))]);

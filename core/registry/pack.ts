@@ -16,13 +16,14 @@ import type { EntryFacts } from './facts';
  *   subjects per entry: start offsets (n + 1), then (digest, name) pairs
  *   inputs   per entry: start offsets (n + 1), then (digest, role, name) triples
  *   bySubject, byInput      CSR over digests: offsets (digests + 1) and entry indexes
- *   bySigner, byType        CSR over strings: offsets (strings + 1) and entry indexes
+ *   keys                    the string indexes of every signer and predicate type, ascending
+ *   bySigner, byType        CSR over those keys: offsets (keys + 1) and entry indexes
  */
 const MAGIC = 0x5852504d; // "MPRX"
-const FORMAT = 1;
+const FORMAT = 2;
 const NONE = 0xffffffff;
 const FIELDS = 10;
-const SECTIONS = 17;
+const SECTIONS = 18;
 const HEADER_WORDS = 2 + SECTIONS;
 
 export class PackFormatError extends Error {}
@@ -138,11 +139,15 @@ export function encodePack(all: Iterable<EntryFacts>): Buffer {
     start[n] = k;
     return start;
   };
+  // Signers and predicate types are few: their rows are keyed by a compact list of them.
+  const keyList = [...new Set([...signerCol, ...typeCol].filter((x) => x !== NONE))].sort((a, b) => a - b);
+  const keyOf = new Map(keyList.map((k, i) => [k, i]));
   const signerStart = signedOnly(signerCol);
   const signerRows = new Uint32Array(signerStart[n]!);
-  for (let e = 0; e < n; e++) if (signerCol[e] !== NONE) signerRows[signerStart[e]!] = signerCol[e]!;
-  const [bySignOff, bySign] = csr(nStrings, signerRows, 1, signerStart);
-  const [byTypeOff, byType] = csr(nStrings, typeCol, 1, one);
+  for (let e = 0; e < n; e++) if (signerCol[e] !== NONE) signerRows[signerStart[e]!] = keyOf.get(signerCol[e]!)!;
+  const typeRows = typeCol.map((x) => keyOf.get(x)!);
+  const [bySignOff, bySign] = csr(keyList.length, signerRows, 1, signerStart);
+  const [byTypeOff, byType] = csr(keyList.length, typeRows, 1, one);
 
   const digestBytes = Buffer.alloc(nDigests * 32);
   const bucket = new Uint32Array(65537);
@@ -158,7 +163,7 @@ export function encodePack(all: Iterable<EntryFacts>): Buffer {
   const strBytes = Buffer.alloc(Math.ceil(strOff[nStrings]! / 4) * 4);
   for (let i = 0; i < nStrings; i++) strBuffers[i]!.copy(strBytes, strOff[i]!);
 
-  const sections: Uint8Array[] = [digestBytes, u8(bucket), u8(strOff), strBytes, u8(entries), u8(subjStart), u8(subj), u8(inpStart), u8(inp), u8(bySubjOff), u8(bySubj), u8(byInpOff), u8(byInp), u8(bySignOff), u8(bySign), u8(byTypeOff), u8(byType)];
+  const sections: Uint8Array[] = [digestBytes, u8(bucket), u8(strOff), strBytes, u8(entries), u8(subjStart), u8(subj), u8(inpStart), u8(inp), u8(bySubjOff), u8(bySubj), u8(byInpOff), u8(byInp), u8(bySignOff), u8(bySign), u8(byTypeOff), u8(byType), u8(Uint32Array.from(keyList))];
   const header = new Uint32Array(HEADER_WORDS);
   header[0] = MAGIC;
   header[1] = FORMAT;
@@ -222,7 +227,9 @@ export class PackView {
   /** `sha256:<hex>` of digest `i` (cached: each string is built once). */
   private hex(i: number): string {
     let h = this.digestHex[i];
-    if (h === undefined) this.digestHex[i] = h = `sha256:${this.digests.toString('hex', i * 32, i * 32 + 32)}`;
+    if (h === undefined) {
+      this.digestHex[i] = h = `sha256:${this.digests.toString('hex', i * 32, i * 32 + 32)}`;
+    }
     return h;
   }
 
@@ -306,6 +313,78 @@ export class PackView {
     return f;
   }
 
+  // ---- integer access for walks that should not decode what they do not return
+
+  /** `sha256:<hex>` of digest index `i`. */
+  digestAt(i: number): string {
+    return this.hex(i);
+  }
+
+  /** Records that `digest` has index `i` (found by a walk), sparing a later search. */
+  remember(digest: string, i: number): void {
+    this.lookups.set(digest, i);
+  }
+
+  /** Entries naming digest index `i` as a subject. */
+  bySubjectIndex(i: number): number[] {
+    return this.csr(9, 10, i);
+  }
+
+  /** Entries naming digest index `i` as an input. */
+  byInputIndex(i: number): number[] {
+    return this.csr(11, 12, i);
+  }
+
+  /** The string index of entry `e`'s field (1 type … 8 detail), NONE when absent. */
+  field(e: number, k: number): number {
+    return this.w[4]![e * FIELDS + k]!;
+  }
+
+  /** Decoded string `i` (undefined for NONE). */
+  string(i: number): string | undefined {
+    return this.str(i);
+  }
+
+  /** Entry `e`'s subjects as [digest index, name string index] pairs. */
+  subjectRows(e: number): [number, number][] {
+    const ss = this.w[5]!;
+    const subj = this.w[6]!;
+    const out: [number, number][] = [];
+    for (let k = ss[e]!; k < ss[e + 1]!; k++) out.push([subj[2 * k]!, subj[2 * k + 1]!]);
+    return out;
+  }
+
+  /** Calls `fn(digest index, name string index)` for each subject of entry `e`. */
+  eachSubject(e: number, fn: (digest: number, name: number) => void): void {
+    const ss = this.w[5]!;
+    const subj = this.w[6]!;
+    for (let k = ss[e]!; k < ss[e + 1]!; k++) fn(subj[2 * k]!, subj[2 * k + 1]!);
+  }
+
+  /** The roles in which entry `e` names digest index `i` as an input. */
+  inputRoles(e: number, i: number): string[] {
+    const is = this.w[7]!;
+    const inp = this.w[8]!;
+    const out: string[] = [];
+    for (let k = is[e]!; k < is[e + 1]!; k++) if (inp[3 * k] === i) out.push(this.str(inp[3 * k + 1]!)!);
+    return out;
+  }
+
+  /** The entry whose id is digest index `i` (entries are sorted by id), or -1. */
+  entryOfIdIndex(i: number): number {
+    const en = this.w[4]!;
+    let lo = 0;
+    let hi = this.entryCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = en[mid * FIELDS]!;
+      if (v === i) return mid;
+      if (v < i) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+
   private csr(offSection: number, section: number, key: number): number[] {
     if (key < 0) return [];
     const off = this.w[offSection]!;
@@ -325,22 +404,19 @@ export class PackView {
     return this.csr(11, 12, this.digestIndex(digest));
   }
 
-  /** Signers and predicate types are few distinct strings: decode only those, once. */
+  /** The key index (into the compact signer/type key list) of a signer or predicate type, or -1. */
   private stringKey(s: string): number {
-    if (this.typeIndex.size === 0 && this.entryCount > 0) {
-      const en = this.w[4]!;
-      const seen = new Set<number>();
-      for (let e = 0; e < this.entryCount; e++) {
-        for (const field of [1, 3]) {
-          const i = en[e * FIELDS + field]!;
-          if (i !== NONE && !seen.has(i)) {
-            seen.add(i);
-            this.typeIndex.set(this.str(i)!, i);
-          }
-        }
-      }
+    if (this.typeIndex.size === 0) {
+      const keys = this.w[17]!;
+      for (let k = 0; k < keys.length; k++) this.typeIndex.set(this.str(keys[k]!)!, k);
     }
     return this.typeIndex.get(s) ?? -1;
+  }
+
+  /** The string index of a signer or predicate type, or -1 (compare with `field`). */
+  keyIndex(s: string): number {
+    const k = this.stringKey(s);
+    return k < 0 ? -1 : this.w[17]![k]!;
   }
 
   bySigner(signer: string): number[] {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { isProvenanceError } from '../errors';
+import { InputError, isProvenanceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { isObject } from '../io/json';
 import { entryFacts, type EntryFacts } from './facts';
@@ -92,8 +92,18 @@ export class ReverseIndex {
         }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 20) continue; // replaced meanwhile
-        if (err instanceof PackFormatError) pack = undefined; // damaged: verify() says so; the journal and a rebuild still answer
-        else throw err;
+        if (!(err instanceof PackFormatError)) throw err;
+        // A damaged or older-format pack must not leave readers with half an answer: rebuild.
+        if (options.build === false) {
+          pack = undefined;
+        } else if (attempt < 20) {
+          try {
+            this.rebuild();
+          } catch (e) {
+            throw new InputError('REGISTRY_REVERSE_INDEX_DAMAGED', `the reverse index pack is unreadable (${(err as Error).message}) and could not be rebuilt: ${(e as Error).message}`, { file: this.dir });
+          }
+          continue;
+        } else throw new InputError('REGISTRY_REVERSE_INDEX_DAMAGED', `the reverse index pack is unreadable: ${(err as Error).message}`, { file: this.dir });
       }
       const records = new Map<string, EntryFacts>();
       const gone = new Set<string>();
@@ -228,6 +238,21 @@ export class ReverseIndex {
   }
 }
 
+/** One artifact reached by `ReverseView.downstream`, with how it was reached. */
+export interface DownstreamNode {
+  digest: string;
+  name?: string;
+  /** Hops from the nearest start (1 = consumed a start directly). */
+  depth: number;
+  via: { from: string; role: string; attestation: string; stage?: string }[];
+  /** Entries that produced it from a reached input. */
+  attestations: string[];
+  /** What the first producing entry says about it. */
+  meta: Partial<Pick<EntryFacts, 'stage' | 'signer' | 'signerLabel' | 'time' | 'runId' | 'builderId'>>;
+  /** With `about`: ids of the entries of that predicate type whose subject it is (deployment records). */
+  about?: string[];
+}
+
 /** The index as one reader saw it: a pack plus the journal records written since. */
 export class ReverseView {
   private readonly bySubjectJ = new Map<string, EntryFacts[]>();
@@ -269,6 +294,88 @@ export class ReverseView {
     const out = this.pack && fromPack ? this.fromPack(fromPack) : [];
     for (const f of journal ?? []) if (!this.gone.has(f.id) || this.records.has(f.id)) out.push(f);
     return out;
+  }
+
+  /**
+   * Everything downstream of `starts` through entries of predicate `type` (any input role),
+   * breadth first: each reached subject with its depth, the edges that reached it and what its
+   * producing entry says. Walks the pack by integer index, decoding only what it returns.
+   */
+  downstream(starts: string[], type: string, about?: string): Map<string, DownstreamNode> {
+    const pack = this.pack;
+    const nodes = new Map<string, DownstreamNode>();
+    const seen = new Set<string>(starts);
+    const queue: { digest: string; depth: number; index: number }[] = starts.map((d) => ({ digest: d, depth: 0, index: pack ? pack.digestIndex(d) : -1 }));
+    // Pack entries that the journal replaced or removed are skipped.
+    const stale = new Set<number>();
+    if (pack) {
+      for (const id of [...this.records.keys(), ...this.gone]) {
+        const i = pack.digestIndex(id);
+        const e = i < 0 ? -1 : pack.entryOfIdIndex(i);
+        if (e >= 0) stale.add(e);
+      }
+    }
+    const typeIndex = pack ? pack.keyIndex(type) : -1;
+    const reach = (from: string, depth: number, subject: string, index: number, name: string | undefined, roles: string[], attestation: string, stage: string | undefined, meta: () => DownstreamNode['meta']): void => {
+      let n = nodes.get(subject);
+      if (!n) {
+        const m = meta();
+        n = { digest: subject, ...(name !== undefined ? { name } : {}), depth: depth + 1, via: [], attestations: [], meta: m };
+        nodes.set(subject, n);
+      }
+      for (const role of roles) if (!n.via.some((v) => v.from === from && v.role === role && v.attestation === attestation)) n.via.push({ from, role, attestation, ...(stage ? { stage } : {}) });
+      if (!n.attestations.includes(attestation)) n.attestations.push(attestation);
+      if (!seen.has(subject)) {
+        seen.add(subject);
+        if (pack && index >= 0) pack.remember(subject, index);
+        queue.push({ digest: subject, depth: depth + 1, index: index >= 0 ? index : pack ? pack.digestIndex(subject) : -1 });
+      }
+    };
+    for (let q = 0; q < queue.length; q++) {
+      const { digest, depth, index } = queue[q]!;
+      if (pack && index >= 0 && typeIndex >= 0) {
+        for (const e of pack.byInputIndex(index)) {
+          if (stale.has(e) || pack.field(e, 1) !== typeIndex) continue;
+          const roles = pack.inputRoles(e, index);
+          const attestation = pack.idOf(e);
+          const meta = (): DownstreamNode['meta'] => {
+            const m: DownstreamNode['meta'] = {};
+            const put = (k: keyof DownstreamNode['meta'], f: number): void => {
+              const v = pack.string(pack.field(e, f));
+              if (v !== undefined) m[k] = v;
+            };
+            put('stage', 2);
+            put('signer', 3);
+            put('signerLabel', 4);
+            put('time', 5);
+            put('runId', 6);
+            put('builderId', 7);
+            return m;
+          };
+          const stage = pack.string(pack.field(e, 2));
+          pack.eachSubject(e, (sd, sn) => {
+            if (sd !== index) reach(digest, depth, pack.digestAt(sd), sd, pack.string(sn), roles, attestation, stage, meta); // sd === index: an evaluation about the same artifact
+          });
+        }
+      }
+      for (const f of this.byInputJ.get(digest) ?? []) {
+        if (f.predicateType !== type) continue;
+        const roles = f.inputs.filter((x) => x.digest === digest).map((x) => x.role);
+        const meta = (): DownstreamNode['meta'] => ({ ...(f.stage ? { stage: f.stage } : {}), ...(f.signer ? { signer: f.signer } : {}), ...(f.signerLabel ? { signerLabel: f.signerLabel } : {}), ...(f.time ? { time: f.time } : {}), ...(f.runId ? { runId: f.runId } : {}), ...(f.builderId ? { builderId: f.builderId } : {}) });
+        for (const s of f.subjects) if (s.digest !== digest) reach(digest, depth, s.digest, -1, s.name, roles, f.id, f.stage, meta);
+      }
+    }
+    if (about) {
+      const aboutIndex = pack ? pack.keyIndex(about) : -1;
+      for (const n of nodes.values()) {
+        const ids: string[] = [];
+        const i = pack ? pack.digestIndex(n.digest) : -1;
+        if (pack && i >= 0 && aboutIndex >= 0) for (const e of pack.bySubjectIndex(i)) if (!stale.has(e) && pack.field(e, 1) === aboutIndex) ids.push(pack.idOf(e));
+        for (const f of this.bySubjectJ.get(n.digest) ?? []) if (f.predicateType === about && !ids.includes(f.id)) ids.push(f.id);
+        n.about = ids;
+      }
+    }
+    return nodes;
   }
 
   /** Entries whose statement names `digest` (sha256:<hex>) as an input. */

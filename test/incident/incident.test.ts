@@ -104,7 +104,8 @@ describe('flagging the shared dataset', () => {
     }
     const text = await runCli(['incident', 'impact', id, '--registry', reg, '--no-workspace']);
     assert.match(text.stdout, /6 affected artifact\(s\), 2 deployment record\(s\) in 2 environment\(s\)/);
-    assert.match(text.stdout, /└─ dataset → fine-tuning  "ftA2"/);
+    assert.match(text.stdout, /[├└]─ dataset → fine-tuning  "ftA2"/);
+    assert.match(text.stdout, /^"shared" sha256:[0-9a-f]{64}  FLAGGED$/m);
     assert.match(text.stdout, /\[deployed: staging\]/);
     assert.doesNotMatch(text.stdout, /ftB1|qA3/);
   });
