@@ -195,7 +195,12 @@ export function registerIncident(program: Command, ctx: CliContext): void {
         result = await impact({ registry, target: newest.targets[0]!, advisory: { ...newest, reason: newest.reason ?? flagged?.reason, severity: newest.severity ?? flagged?.severity }, since: o.since, policy, workspace });
       } else {
         const target = await resolveTarget(arg, { issuer: o.identityProvider, signal: ctx.signal });
-        result = await impact({ registry, target, since: o.since, policy, workspace });
+        // The advisory in force about this target, if any, names the outputs (OpenVEX, OSV).
+        const flags = resolveFlags(await readAdvisories(registry, advisoryTrust(policy)));
+        const key = target.kind === 'artifact' ? flags.digests.get(target.digest) : target.kind === 'key' ? flags.keys.get(target.keyId) : undefined;
+        const inForce = key?.find((f) => f.source === 'advisory');
+        const advisory = inForce ? (await readAdvisories(registry, advisoryTrust(policy))).advisories.filter((a) => a.advisoryId === inForce.advisoryId && a.entryId === inForce.entryId)[0] : undefined;
+        result = await impact({ registry, target, ...(advisory ? { advisory: { ...advisory, reason: inForce!.reason } } : {}), since: o.since, policy, workspace });
       }
       emit(renderImpact(result, o.format, { status: o.status, now: when(o.date, true), version: VERSION }));
     });

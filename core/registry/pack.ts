@@ -7,7 +7,7 @@ import type { EntryFacts } from './facts';
  *
  * Layout (all integers little-endian uint32; NONE = 0xFFFFFFFF):
  *
- *   header   magic "MPRX", format 1, then the length (in uint32 words) of each section below
+ *   header   magic "MPRX", format 2, then the length (in uint32 words) of each section below
  *   digests  every digest named (entry ids, subjects, inputs), 32 raw bytes each, ascending
  *   bucket   65,537 words: the first digest index for each 16-bit prefix (then binary search)
  *   strings  offsets (n + 1 words) and UTF-8 bytes (padded to a word)
@@ -153,15 +153,15 @@ export function encodePack(all: Iterable<EntryFacts>): Buffer {
   const bucket = new Uint32Array(65537);
   for (let i = 0; i < nDigests; i++) {
     const d = digests[i]!;
-    digestBytes.write(d.slice(7), i * 32, 'hex');
     bucket[Number.parseInt(d.slice(7, 11), 16) + 1]!++;
   }
+  Buffer.from(digests.map((d) => d.slice(7)).join(''), 'hex').copy(digestBytes);
   for (let p = 0; p < 65536; p++) bucket[p + 1]! += bucket[p]!;
-  const strBuffers = strings.map((x) => Buffer.from(x, 'utf8'));
+  // Written straight into one buffer: no intermediate Buffer per string.
   const strOff = new Uint32Array(nStrings + 1);
-  for (let i = 0; i < nStrings; i++) strOff[i + 1] = strOff[i]! + strBuffers[i]!.length;
+  for (let i = 0; i < nStrings; i++) strOff[i + 1] = strOff[i]! + Buffer.byteLength(strings[i]!, 'utf8');
   const strBytes = Buffer.alloc(Math.ceil(strOff[nStrings]! / 4) * 4);
-  for (let i = 0; i < nStrings; i++) strBuffers[i]!.copy(strBytes, strOff[i]!);
+  for (let i = 0; i < nStrings; i++) strBytes.write(strings[i]!, strOff[i]!, 'utf8');
 
   const sections: Uint8Array[] = [digestBytes, u8(bucket), u8(strOff), strBytes, u8(entries), u8(subjStart), u8(subj), u8(inpStart), u8(inp), u8(bySubjOff), u8(bySubj), u8(byInpOff), u8(byInp), u8(bySignOff), u8(bySign), u8(byTypeOff), u8(byType), u8(Uint32Array.from(keyList))];
   const header = new Uint32Array(HEADER_WORDS);
@@ -193,7 +193,7 @@ export class PackView {
     const buf = bytes.byteOffset % 4 === 0 ? bytes : Buffer.from(bytes);
     if (buf.length < HEADER_WORDS * 4) throw new PackFormatError('too short');
     const header = new Uint32Array(buf.buffer, buf.byteOffset, HEADER_WORDS);
-    if (header[0] !== MAGIC || header[1] !== FORMAT) throw new PackFormatError('not a reverse-index pack (format 1)');
+    if (header[0] !== MAGIC || header[1] !== FORMAT) throw new PackFormatError(`not a reverse-index pack (format ${FORMAT})`);
     let off = buf.byteOffset + HEADER_WORDS * 4;
     const sections: Uint32Array[] = [];
     for (let i = 0; i < SECTIONS; i++) {
