@@ -86,6 +86,8 @@ export interface ImpactNode {
   builderId?: string;
   /** With a policy: whether the producing attestation verifies under it. */
   verification?: 'verified' | 'untrusted';
+  /** With a policy: the policy's names for the signers that verified it. */
+  verifiedBy?: string[];
 }
 
 /** An attestation or signature made by the flagged key or identity. */
@@ -264,15 +266,16 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
 
   if (o.policy) {
     for (const n of result.affected) {
-      let ok = false;
+      const names = new Set<string>();
       for (const id of n.attestations) {
         try {
-          if (verifyAttestationText(await o.registry.read(id), id, o.policy).signers.length > 0) ok = true;
+          for (const name of verifyAttestationText(await o.registry.read(id), id, o.policy).signers) names.add(name);
         } catch (err) {
           if (!isProvenanceError(err)) throw err;
         }
       }
-      n.verification = ok ? 'verified' : 'untrusted';
+      n.verification = names.size > 0 ? 'verified' : 'untrusted';
+      if (names.size > 0) n.verifiedBy = [...names].sort();
     }
   }
 

@@ -41,7 +41,8 @@ function vulnName(r: ImpactResult): string {
 
 function describeNode(n: ImpactNode): string {
   const parts = [`${n.stage ?? 'stage?'}`, n.name ? `"${n.name}"` : '', short(n.digest)];
-  if (n.signerLabel ?? n.signer) parts.push(`signed by ${n.signerLabel ?? shortSigner(n.signer!)}`);
+  if (n.verifiedBy) parts.push(`signed by ${n.verifiedBy.join(', ')}`);
+  else if (n.signerLabel ?? n.signer) parts.push(`signed by ${n.signerLabel ?? shortSigner(n.signer!)}`);
   if (n.time) parts.push(n.time);
   if (n.runId) parts.push(`run ${n.runId}`);
   if (n.verification) parts.push(n.verification === 'verified' ? '(verified)' : '(NOT verified under the policy)');
