@@ -7,7 +7,6 @@ import { isObject } from '../io/json';
 import { entryFacts, type EntryFacts } from './facts';
 import { PackFormatError, PackView, encodePack } from './pack';
 
-const HEX64 = /^[0-9a-f]{64}$/;
 const PACK = /^pack-(\d{12})\.bin$/;
 const RECORD = /^([0-9a-f]{64})\.json$/;
 const GONE = /^([0-9a-f]{64})\.gone$/;
@@ -459,4 +458,3 @@ function unlinkSafe(path: string): void {
   }
 }
 
-export { HEX64 as REVERSE_HEX64 };
