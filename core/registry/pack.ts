@@ -28,37 +28,67 @@ const HEADER_WORDS = 2 + SECTIONS;
 
 export class PackFormatError extends Error {}
 
-/** Encodes facts (in any order; sorted here by id so equal sets give equal bytes). */
+/**
+ * Encodes facts (in any order; sorted here by id so equal sets give equal bytes). Streams: each
+ * fact is reduced to a row of numbers as it arrives (digests and strings interned), so a caller
+ * that passes a generator (the cold build) never holds every entry's facts at once.
+ */
 export function encodePack(all: Iterable<EntryFacts>): Buffer {
-  const facts = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const digestSet = new Set<string>();
-  let nSubj = 0;
-  let nInp = 0;
-  for (const f of facts) {
-    digestSet.add(f.id);
-    for (const s of f.subjects) digestSet.add(s.digest);
-    for (const i of f.inputs) digestSet.add(i.digest);
-    nSubj += f.subjects.length;
-    nInp += f.inputs.length;
-  }
-  // `sha256:` + lowercase hex sorts like the raw bytes.
-  const digests = [...digestSet].sort();
-  const digestIndex = new Map<string, number>();
-  for (let i = 0; i < digests.length; i++) digestIndex.set(digests[i]!, i);
-  const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const str = (s: string | undefined): number => {
-    if (s === undefined) return NONE;
-    let i = stringIndex.get(s);
+  const digestIds = new Map<string, number>();
+  const digestList: string[] = [];
+  const dig = (d: string): number => {
+    let i = digestIds.get(d);
     if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      stringIndex.set(s, i);
+      i = digestList.length;
+      digestList.push(d);
+      digestIds.set(d, i);
     }
     return i;
   };
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const str = (x: string | undefined): number => {
+    if (x === undefined) return NONE;
+    let i = stringIndex.get(x);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(x);
+      stringIndex.set(x, i);
+    }
+    return i;
+  };
+  // One row per entry: [id, 8 string fields, subject count, (digest, name)…, (digest, role, name)…]
+  const rows: number[][] = [];
+  let nSubj = 0;
+  let nInp = 0;
+  for (const f of all) {
+    const row = [dig(f.id), str(f.predicateType), str(f.stage), str(f.signer), str(f.signerLabel), str(f.time), str(f.runId), str(f.builderId), str(f.detail), f.subjects.length];
+    for (const x of f.subjects) row.push(dig(x.digest), str(x.name));
+    for (const x of f.inputs) row.push(dig(x.digest), str(x.role), str(x.name));
+    nSubj += f.subjects.length;
+    nInp += f.inputs.length;
+    rows.push(row);
+  }
+  // `sha256:` + lowercase hex sorts like the raw bytes.
+  const order = digestList.map((_, i) => i).sort((a, b) => (digestList[a]! < digestList[b]! ? -1 : digestList[a]! > digestList[b]! ? 1 : 0));
+  const rank = new Uint32Array(digestList.length);
+  order.forEach((d, r) => (rank[d] = r));
+  const digests = order.map((i) => digestList[i]!);
+  rows.sort((a, b) => rank[a[0]!]! - rank[b[0]!]!);
 
-  const n = facts.length;
+  // Strings are renumbered in order of first use over the sorted rows, so equal sets of entries
+  // give equal bytes whatever order they arrived in.
+  const strRank = new Int32Array(strings.length).fill(-1);
+  const ranked: string[] = [];
+  const re = (i: number): number => {
+    if (i === NONE) return NONE;
+    if (strRank[i]! < 0) {
+      strRank[i] = ranked.length;
+      ranked.push(strings[i]!);
+    }
+    return strRank[i]!;
+  };
+  const n = rows.length;
   const entries = new Uint32Array(n * FIELDS);
   const subjStart = new Uint32Array(n + 1);
   const inpStart = new Uint32Array(n + 1);
@@ -67,34 +97,32 @@ export function encodePack(all: Iterable<EntryFacts>): Buffer {
   let si = 0;
   let ii = 0;
   for (let e = 0; e < n; e++) {
-    const f = facts[e]!;
+    const row = rows[e]!;
     const o = e * FIELDS;
-    entries[o] = digestIndex.get(f.id)!;
-    entries[o + 1] = str(f.predicateType);
-    entries[o + 2] = str(f.stage);
-    entries[o + 3] = str(f.signer);
-    entries[o + 4] = str(f.signerLabel);
-    entries[o + 5] = str(f.time);
-    entries[o + 6] = str(f.runId);
-    entries[o + 7] = str(f.builderId);
-    entries[o + 8] = str(f.detail);
+    entries[o] = rank[row[0]!]!;
+    for (let k = 1; k <= 8; k++) entries[o + k] = re(row[k]!);
     entries[o + 9] = NONE;
+    const subjects = row[9]!;
     subjStart[e] = si;
-    for (const s of f.subjects) {
-      subj[2 * si] = digestIndex.get(s.digest)!;
-      subj[2 * si + 1] = str(s.name);
+    let k = 10;
+    for (let j = 0; j < subjects; j++, k += 2) {
+      subj[2 * si] = rank[row[k]!]!;
+      subj[2 * si + 1] = re(row[k + 1]!);
       si++;
     }
     inpStart[e] = ii;
-    for (const x of f.inputs) {
-      inp[3 * ii] = digestIndex.get(x.digest)!;
-      inp[3 * ii + 1] = str(x.role);
-      inp[3 * ii + 2] = str(x.name);
+    for (; k < row.length; k += 3) {
+      inp[3 * ii] = rank[row[k]!]!;
+      inp[3 * ii + 1] = re(row[k + 1]!);
+      inp[3 * ii + 2] = re(row[k + 2]!);
       ii++;
     }
   }
   subjStart[n] = si;
   inpStart[n] = ii;
+  rows.length = 0;
+  strings.length = 0;
+  for (const x of ranked) strings.push(x);
 
   /** Compressed rows: for each key, the entries naming it (once each, in entry order). */
   const csr = (keys: number, rows: Uint32Array, stride: number, start: Uint32Array): [Uint32Array, Uint32Array] => {

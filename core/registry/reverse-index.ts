@@ -142,23 +142,29 @@ export class ReverseIndex {
     // includes them, and deleting exactly those names afterwards loses nothing.
     const before = list(this.journal).filter((n) => RECORD.test(n) || GONE.test(n));
     const blobDir = this.blobDir();
-    const facts: EntryFacts[] = [];
     const skipped: string[] = [];
-    for (const name of list(blobDir)) {
-      const m = /^([0-9a-f]{64})\.json$/.exec(name);
-      if (!m) continue;
-      try {
-        facts.push(entryFacts(readFileSync(join(blobDir, name), 'utf8'), `sha256:${m[1]}`, join(blobDir, name)));
-      } catch (err) {
-        if (!isProvenanceError(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        skipped.push(join(blobDir, name));
+    let entries = 0;
+    // A generator: each blob's facts are encoded as they are read, never all held at once.
+    function* read(): Generator<EntryFacts> {
+      for (const name of list(blobDir)) {
+        const m = /^([0-9a-f]{64})\.json$/.exec(name);
+        if (!m) continue;
+        try {
+          const f = entryFacts(readFileSync(join(blobDir, name), 'utf8'), `sha256:${m[1]}`, join(blobDir, name));
+          entries++;
+          yield f;
+        } catch (err) {
+          if (!isProvenanceError(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          skipped.push(join(blobDir, name));
+        }
       }
     }
+    const bytes = encodePack(read());
     const g = Math.max(this.generation(), -1);
-    this.publish(g + 1, encodePack(facts), true);
+    this.publish(g + 1, bytes, true);
     for (const n of before) unlinkSafe(join(this.journal, n));
     this.collect(g + 1);
-    return { entries: facts.length, skipped };
+    return { entries, skipped };
   }
 
   /** Highest pack generation, or -1. */
