@@ -1,14 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
-import { emit } from '../options';
+import { InputError, loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
+import { addModelScopeFlags, emit, modelScope, printWarnings, type ModelScopeFlags } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
 const DEFAULT_POLICY = 'provenance-policy.json';
 
-export interface ChainCliOptions {
+export interface ChainCliOptions extends Partial<ModelScopeFlags> {
   policy?: string;
   registry?: string;
   digest?: string;
@@ -26,14 +26,21 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
   if (requirePolicy && !policy) throw new Error('unreachable: verify --policy always names a policy');
-  return verifyChain({
+  if (!target.modelPath && (o.ignorePaths?.length || o.allowSymlinks || o.ignoreGitPaths === false)) {
+    throw new InputError('USAGE', '--ignore-paths, --allow-symlinks and --no-ignore-git-paths describe a model on disk: give the model path, not a digest');
+  }
+  const result = await verifyChain({
     registry: openRegistry(o.registry),
     policy,
     ...target,
+    // The model is found by its digest: hash it with the scope it was signed and attested with.
+    ...(target.modelPath ? { scope: modelScope(target.modelPath, { ignorePaths: o.ignorePaths, ignoreGitPaths: o.ignoreGitPaths ?? true, allowSymlinks: o.allowSymlinks }) } : {}),
     checkArtifacts: o.checkArtifacts,
     signal: ctx.signal,
     onProgress: progressReporter(o.progress),
   });
+  if (target.modelPath) printWarnings(target.modelPath, result.warnings);
+  return result;
 }
 
 export function addChainOptions(cmd: Command): Command {
@@ -45,11 +52,11 @@ export function addChainOptions(cmd: Command): Command {
 
 export function registerLineage(program: Command, ctx: CliContext): void {
   addChainOptions(
-    program
+    addModelScopeFlags(program
       .command('lineage')
       .description('show the chain of custody of a model as a tree, JSON or a Mermaid graph; verified when a policy is given')
       .argument('[model]', 'model path or sha256:… digest')
-      .option('--policy <file>', `trust policy (default: ./${DEFAULT_POLICY} if present; without one, signatures are not checked)`),
+      .option('--policy <file>', `trust policy (default: ./${DEFAULT_POLICY} if present; without one, signatures are not checked)`)),
   )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']).default('text'))
     .action(async (model: string | undefined, o: ChainCliOptions & { format: LineageFormat }) => {

@@ -22,7 +22,7 @@ import {
   type VerificationResult,
 } from '../../core';
 import { addChainOptions, modelOrDigest, runChain, type ChainCliOptions } from './chain';
-import { addModelScopeOptions, collect, emit, passphrase, requireOption, type ModelScopeOptions } from '../options';
+import { addModelScopeOptions, collect, emit, modelScope, passphrase, printWarnings, requireOption, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -66,7 +66,7 @@ async function verifySignatureGate(model: string, opts: VerifyOptions, trust: Tr
     modelPath: model,
     signaturePath: opts.signature ?? opts.attestation,
     trust,
-    ignorePaths: opts.ignorePaths,
+    ignorePaths: modelScope(model, opts).ignorePaths,
     ignoreGitPaths: opts.ignoreGitPaths,
     ignoreUnsignedFiles: opts.ignoreUnsignedFiles,
     scan: opts.scan,
@@ -78,6 +78,7 @@ async function verifySignatureGate(model: string, opts: VerifyOptions, trust: Tr
 async function run(model: string, opts: VerifyOptions & { registry?: string }, trust: Trust, ctx: CliContext): Promise<void> {
   const signer = deploymentSigner(opts);
   const result = await verifySignatureGate(model, opts, trust, ctx);
+  printWarnings(model, result.warnings);
   emit(renderResult(result, opts.format));
   ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
   if (signer && result.verdict === 'verified') await recordSignatureDeployment(result, opts, trust, signer);

@@ -52,10 +52,12 @@ export function raw(markup: string): SafeHtml {
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/\r\n?|\n/g, ' ')
-    .replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`)
+    .replace(/[\\`*[\]|<>~]/g, (c) => `\\${c}`)
+    // An underscore inside a word (classifier_v2) never makes emphasis in CommonMark.
+    .replace(/(^|[^A-Za-z0-9])_|_(?=$|[^A-Za-z0-9])/g, (m) => m.replace('_', '\\_'))
     // Block markers only matter where a line starts, and a value always starts one.
-    .replace(/^(\s*)([#+\-=])/, '$1\\$2')
-    .replace(/^(\s*\d+)([.)])/, '$1\\$2');
+    .replace(/^(\s*)([#+-])(?=\s|$)/, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])(?=\s|$)/, '$1\\$2');
 }
 
 /** An inline code span that holds any text, backticks included (CommonMark's longer fence). */

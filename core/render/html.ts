@@ -28,6 +28,8 @@ export interface HtmlDocumentOptions {
   noContents?: boolean;
   /** Extra CSS rules for one kind of document, appended after the shared ones. */
   extraCss?: string;
+  /** Extra `<head>` markup: `<meta name="generator">` and the like (never a script or a link). */
+  head?: SafeHtml;
 }
 
 /**
@@ -112,7 +114,7 @@ ${s.body}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
 ${html`<title>${o.title}</title>`}
-<style>${SHARED_CSS}${o.extraCss ?? ''}</style>
+${o.head ? `${o.head.value}\n` : ''}<style>${SHARED_CSS}${o.extraCss ?? ''}</style>
 </head>
 <body>
 ${o.header ?? ''}

@@ -9,3 +9,4 @@ export { htmlDocument, htmlTable, badge, code, meter, SHARED_CSS, CONTENT_SECURI
 export { mdTable, mdHeading, mdList, mdQuote, type MdCell } from './markdown';
 export { layoutGraph, renderGraphSvg, clip, type LineageGraph, type GraphNode, type GraphEdge, type GraphNodeKind, type GraphNodeStatus, type GraphLayout, type PositionedNode, type PositionedEdge, type SvgOptions } from './graph';
 export { graphFromChain, shortDigest, type ChainGraphOptions } from './lineage-graph';
+export { graphToMermaid } from './mermaid';

@@ -3,6 +3,8 @@ import addFormats from 'ajv-formats';
 import mlProvenanceSchema from '../../schemas/ml-provenance.schema.json';
 import policySchema from '../../schemas/provenance-policy.schema.json';
 import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
+import reportInputsSchema from '../../schemas/report-inputs.schema.json';
+import complianceReportSchema from '../../schemas/compliance-report.schema.json';
 import { collapseAlternatives } from './collapse';
 
 /** The schemas this project owns, by short name; their `$id`s are stable. */
@@ -10,6 +12,8 @@ export const SCHEMAS = {
   'ml-provenance': mlProvenanceSchema,
   'provenance-policy': policySchema,
   'mlbom-profile': mlbomProfileSchema,
+  'report-inputs': reportInputsSchema,
+  'compliance-report': complianceReportSchema,
 } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 

@@ -39,6 +39,27 @@ describe('language server services', () => {
     assert.equal(e.source, 'model-provenance');
   });
 
+  test('a manifest with a duplicated bom-ref: the diagnostic is on the second, its related information on the first', async () => {
+    const uri = ws.uri(join(ws.root, 'duplicated.cdx.json'));
+    const bom = JSON.parse(readFileSync(ws.manifest, 'utf8'));
+    const files = bom.metadata.component.components;
+    files[1]['bom-ref'] = files[0]['bom-ref'];
+    const text = JSON.stringify(bom, null, 2);
+    client.open(uri, text);
+    const d = await client.diagnosticsFor(uri, (x) => codes(x).includes('CDX_BOM_REF_DUPLICATE'));
+    const doc = TextDocument.create(uri, 'json', 1, text);
+    const dup = d.diagnostics.find((x) => x.code === 'CDX_BOM_REF_DUPLICATE')!;
+    const ref = JSON.stringify(files[0]['bom-ref']);
+    const first = text.indexOf(ref);
+    assert.equal(doc.offsetAt(dup.range.start), text.indexOf(ref, first + 1));
+    assert.equal(doc.getText(dup.range), ref);
+    assert.equal(dup.severity, 1);
+    assert.match(String(dup.message), new RegExp(`is already used at line ${doc.positionAt(first).line + 1} `));
+    assert.equal(dup.relatedInformation?.length, 1);
+    assert.equal(dup.relatedInformation![0]!.location.uri, uri);
+    assert.equal(doc.offsetAt(dup.relatedInformation![0]!.location.range.start), first);
+  });
+
   test('a policy: an unknown key is underlined at the key; a missing key file is reported', async () => {
     const uri = ws.uri(join(ws.root, 'provenance-policy.json'));
     const text = JSON.stringify({ signers: { prod: { publicKey: 'keys/missing.pub.pem' } }, stagez: {} }, null, 2);

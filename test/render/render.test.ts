@@ -9,6 +9,7 @@ import {
   CONTENT_SECURITY_POLICY,
   escapeMarkdown,
   graphFromChain,
+  graphToMermaid,
   html,
   htmlDocument,
   layoutGraph,
@@ -51,6 +52,7 @@ describe('escaping', () => {
     assert.equal(escapeMarkdown('1. item'), '1\\. item');
     assert.equal(escapeMarkdown('fine-tuning v1.2, done.'), 'fine-tuning v1.2, done.');
     assert.equal(escapeMarkdown('two\nlines'), 'two lines');
+    assert.equal(escapeMarkdown('classifier_v2 and _emphasis_'), 'classifier_v2 and \\_emphasis\\_');
     assert.equal(markdownCode('a`b'), '``a`b``');
     assert.equal(mdTable(['a', 'b'], [['x|y', { code: 'sha256:00' }]]), '| a | b |\n| --- | --- |\n| x\\|y | `sha256:00` |\n');
     assert.equal(mdTable(['a'], []), '');
@@ -129,5 +131,16 @@ describe('lineage graph', () => {
     assert.equal(by.get(D('3'))!.status, 'missing');
     assert.equal(by.get(D('4'))!.status, 'flagged');
     assert.deepEqual(g.edges.map((e) => e.role).sort(), ['base-model', 'base-model', 'training data']);
+  });
+
+  test('Mermaid: the same graph for Markdown, deterministic, labels cannot break out', () => {
+    const m = graphToMermaid(GRAPH);
+    assert.equal(m, graphToMermaid({ nodes: [...GRAPH.nodes].reverse(), edges: [...GRAPH.edges].reverse() }));
+    assert.ok(m.startsWith('flowchart TD\n'));
+    assert.ok(m.includes('tuned #60;script#62;alert(1)#60;/script#62;'));
+    assert.ok(m.includes('data & #34;quotes#34;'));
+    assert.match(m, /n2\[\("data & #34;quotes#34;<br\/>unverified|n\d\[\("data/);
+    assert.match(m, /class n\d flagged/);
+    assert.equal((m.match(/-->|-\.->/g) ?? []).length, 3, 'the dangling edge is dropped');
   });
 });
