@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
-import { CancelledError, isProvenanceError } from '../core';
+import { CancelledError, isProvenanceError } from '../core/errors';
 import { normaliseArgv } from './argv';
 import type { CliContext } from './context';
+import { installFormChecks } from './forms';
 import { registerHash } from './commands/hash';
 import { registerKeygen } from './commands/keygen';
 import { registerSign } from './commands/sign';
@@ -16,19 +17,19 @@ import { registerInspect } from './commands/inspect';
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  const ctx: CliContext = { signal: controller.signal, exitCode: 0 };
+/**
+ * The whole command tree, ready to parse: every command registered, exit override and
+ * the flag checks of ./forms installed. Tests walk it to keep docs and checks complete.
+ */
+export function buildProgram(ctx: CliContext): Command {
   const program = new Command('model-provenance')
     .description('Chain of custody for ML models: sign, verify and attest, OpenSSF Model Signing compatible')
     .version(typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev')
     .showSuggestionAfterError()
     // Options after a subcommand belong to it (verify and verify key both take --format).
     .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `model-provenance: ${s}` : s) });
+    // Errors are reported once, by reportError, with a code; commander's own line is not printed.
+    .configureOutput({ outputError: () => undefined });
   registerHash(program, ctx);
   registerKeygen(program);
   registerSign(program, ctx);
@@ -39,39 +40,128 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRegistry(program, ctx);
   registerManifest(program, ctx);
   registerInspect(program, ctx);
-  for (const c of program.commands) propagateExitOverride(c);
+  configureAll(program);
+  installFormChecks(program);
+  return program;
+}
 
+/** Every command throws instead of exiting, and keeps errors for reportError. */
+function configureAll(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.configureOutput({ outputError: () => undefined });
+  for (const c of cmd.commands) configureAll(c);
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const ctx: CliContext = { signal: controller.signal, exitCode: 0 };
+  const args = normaliseArgv(argv);
   try {
-    await program.parseAsync(normaliseArgv(argv), { from: 'user' });
+    await buildProgram(ctx).parseAsync(args, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
-    return reportError(err);
+    return reportError(err, requestedFormat(args));
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
 }
 
-function propagateExitOverride(cmd: Command): void {
-  cmd.exitOverride();
-  for (const c of cmd.commands) propagateExitOverride(c);
+/** The --format asked for, read from the arguments themselves: a parse error leaves no parsed options. */
+export function requestedFormat(args: readonly string[]): string | undefined {
+  let format: string | undefined;
+  for (let i = 0; i < args.length && args[i] !== '--'; i++) {
+    const a = args[i]!;
+    if (a === '--format' && i + 1 < args.length) format = args[i + 1];
+    else if (a.startsWith('--format=')) format = a.slice('--format='.length);
+  }
+  return format;
 }
 
-/** One line on stderr, never a stack trace; the exit code says what kind of failure. */
-function reportError(err: unknown): number {
+/** Stable codes for what the argument parser refuses. */
+const PARSER_CODES: Record<string, string> = {
+  'commander.unknownOption': 'UNKNOWN_OPTION',
+  'commander.unknownCommand': 'UNKNOWN_COMMAND',
+  'commander.missingArgument': 'MISSING_ARGUMENT',
+  'commander.optionMissingArgument': 'OPTION_VALUE_MISSING',
+  'commander.missingMandatoryOptionValue': 'OPTION_REQUIRED',
+  'commander.conflictingOption': 'OPTION_CONFLICT',
+  'commander.excessArguments': 'EXCESS_ARGUMENTS',
+  'commander.invalidArgument': 'INVALID_VALUE',
+};
+
+interface CliFailure {
+  code: string;
+  message: string;
+  file?: string;
+}
+
+/**
+ * One line on stderr, never a stack trace; the exit code says what kind of failure. With
+ * `--format json` (or `sarif`) the same error is also written to stdout in that format, so a
+ * pipeline that parses stdout sees why nothing else came.
+ */
+export function reportError(err: unknown, format?: string): number {
+  let failure: CliFailure;
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    return EXIT_USAGE; // commander already printed its one-line message
-  }
-  if (err instanceof CancelledError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    if (err.code === 'commander.help') {
+      // Help asked for (`help`) is a success; help shown because no command was given is not.
+      if (err.exitCode === 0) return 0;
+      failure = { code: 'USAGE', message: 'no command given (the usage is above; "model-provenance help COMMAND" explains one)' };
+    } else {
+      failure = { code: PARSER_CODES[err.code] ?? 'USAGE', message: commanderMessage(err.message) };
+    }
+  } else if (err instanceof CancelledError) {
     process.stderr.write('\nmodel-provenance: cancelled\n');
     return 130;
+  } else if (isProvenanceError(err)) {
+    failure = { code: err.code, message: err.message, ...(err.file ? { file: err.file } : {}) };
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    failure = { code: 'INTERNAL', message: `internal error: ${message.split('\n')[0]}` };
+    if (process.env.MODEL_PROVENANCE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
   }
-  if (isProvenanceError(err)) {
-    process.stderr.write(`model-provenance: ${err.oneLine()}\n`);
-    return EXIT_USAGE;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`model-provenance: internal error: ${message.split('\n')[0]} [INTERNAL]\n`);
-  if (process.env.MODEL_PROVENANCE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  process.stderr.write(`model-provenance: ${failure.file ? `${failure.file}: ` : ''}${failure.message} [${failure.code}]\n`);
+  if (format === 'json') process.stdout.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message, file: failure.file ?? null } }, null, 2)}\n`);
+  else if (format === 'sarif') process.stdout.write(sarifFailure(failure));
   return EXIT_USAGE;
+}
+
+/** commander's "error: unknown option '--x'\n(Did you mean --y?)" as one line. */
+function commanderMessage(message: string): string {
+  return message
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.*)\?\)$/s, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ');
+}
+
+/** A SARIF 2.1.0 log that says the run did not happen, and why (toolExecutionNotifications). */
+function sarifFailure(f: CliFailure): string {
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'model-provenance', version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev', informationUri: 'https://model-provenance.dev' } },
+        invocations: [
+          {
+            executionSuccessful: false,
+            exitCode: EXIT_USAGE,
+            toolExecutionNotifications: [
+              {
+                level: 'error',
+                descriptor: { id: f.code },
+                message: { text: f.message },
+                ...(f.file ? { locations: [{ physicalLocation: { artifactLocation: { uri: f.file } } }] } : {}),
+              },
+            ],
+          },
+        ],
+        results: [],
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
 }

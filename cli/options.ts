@@ -4,6 +4,7 @@ import { InputError, fsError } from '../core';
 
 export type OutputFormat = 'text' | 'json' | 'report';
 
+/** The parser of every repeatable option: the flag checks (./forms) know an option is repeatable by it. */
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export interface ModelScopeOptions {
@@ -26,6 +27,9 @@ export function addModelScopeOptions(cmd: Command, formats: OutputFormat[] = ['t
     .addOption(new Option('--format <format>', 'output format').choices(formats).default('text'));
 }
 
+/** `--password`, which cannot be given with `--password-file` (one of them would be dropped). */
+export const passwordOption = (description: string): Option => new Option('--password <passphrase>', description).conflicts('passwordFile');
+
 /** The passphrase of a private key: flag, file or environment, never echoed. */
 export function passphrase(opts: { password?: string; passwordFile?: string }): string | undefined {
   if (opts.password !== undefined) return opts.password;
@@ -45,6 +49,11 @@ export function requireOption<T>(value: T | undefined, flag: string, why = ''): 
     throw new InputError('USAGE', `missing ${flag}${why ? ` (${why})` : ''}`);
   }
   return value;
+}
+
+/** An option's value only when the person typed it; undefined when it is the default. */
+export function explicitOption<T>(cmd: Command, attr: string): T | undefined {
+  return cmd.getOptionValueSource(attr) === 'cli' ? (cmd.getOptionValue(attr) as T) : undefined;
 }
 
 export function emit(text: string): void {

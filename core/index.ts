@@ -26,6 +26,7 @@ export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, ty
 export * from './attest/types';
 export { buildAttestation, parseMlProvenance, mlProvenanceFromStatement, digestHex, DEFAULT_BUILDER_ID, type AttestationParams, type DependencyInput } from './attest/statement';
 export { attest, resolveInput, type Attestation, type AttestOptions, type InputRef } from './attest/attest';
+export { readAttestParams, parseAttestParams, attestOptionsFromParams, parseFramework, suggestKey, PARAM_FLAGS, ATTEST_PARAMS_SCHEMA_ID, type AttestParamsFile } from './attest/params';
 export { loadPolicy, compilePolicy, DEFAULT_STAGE_RANK, type Policy, type PolicyDocument, type PolicySigner } from './policy/policy';
 export type { Registry, RegistryEntry, RegistryCheck, RegistryProblem } from './registry/registry';
 export { LocalRegistry } from './registry/local';
@@ -33,6 +34,8 @@ export { openRegistry, DEFAULT_REGISTRY_DIR } from './registry/open';
 export { summariseBundle } from './registry/describe';
 export { verifyChain, attestationsFor, verifyAttestationText, UNCHECKED, type ChainResult, type ChainLink, type ChainProblem, type VerifyChainOptions } from './chain/verify-chain';
 export { renderLineage, type LineageFormat } from './chain/lineage';
+export { verifyGate, type GateOptions, type GateResult, type GateProblem, type GateCheckName } from './gate/verify-gate';
+export { renderGate, type GateFormat } from './gate/render';
 export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams } from './tracker';
 export { parseJsonDocument, rangeFor, nodeAt, pointerSegments, type JsonDocument, type Located } from './json/document';
 export { cycloneDxValidator, cycloneDxSchema, CYCLONEDX_VERSIONS, type CycloneDxVersion } from './manifest/cyclonedx-schemas';

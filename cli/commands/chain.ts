@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
+import { InputError, loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
 import { emit } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
@@ -16,16 +16,21 @@ export interface ChainCliOptions {
   progress?: boolean;
 }
 
-/** A model argument may be a path or a digest. */
+export const isDigest = (v: string): boolean => /^sha256:[0-9a-f]{64}$/.test(v);
+
+/** A model argument may be a path or a digest; a digest argument and --digest must then agree. */
 export function modelOrDigest(arg: string | undefined, digest?: string): { modelPath?: string; digest?: string } {
-  if (arg && /^sha256:[0-9a-f]{64}$/.test(arg)) return { digest: arg };
+  if (arg && isDigest(arg)) {
+    if (digest && digest !== arg) throw new InputError('OPTION_CONFLICT', `two digests given: ${arg} and --digest ${digest}`);
+    return { digest: arg };
+  }
   return { ...(arg ? { modelPath: arg } : {}), ...(digest ? { digest } : {}) };
 }
 
-export async function runChain(target: { modelPath?: string; digest?: string }, o: ChainCliOptions, ctx: CliContext, requirePolicy: boolean): Promise<ChainResult> {
+export async function runChain(target: { modelPath?: string; digest?: string }, o: ChainCliOptions, ctx: CliContext): Promise<ChainResult> {
+  if (!target.modelPath && !target.digest) throw new InputError('USAGE', 'give the model (a path) or its digest (sha256:…)');
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
-  if (requirePolicy && !policy) throw new Error('unreachable: verify --policy always names a policy');
   return verifyChain({
     registry: openRegistry(o.registry),
     policy,
@@ -51,9 +56,11 @@ export function registerLineage(program: Command, ctx: CliContext): void {
       .argument('[model]', 'model path or sha256:… digest')
       .option('--policy <file>', `trust policy (default: ./${DEFAULT_POLICY} if present; without one, signatures are not checked)`),
   )
+    .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show progress')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']).default('text'))
     .action(async (model: string | undefined, o: ChainCliOptions & { format: LineageFormat }) => {
-      const result = await runChain(modelOrDigest(model, o.digest), o, ctx, false);
+      const result = await runChain(modelOrDigest(model, o.digest), o, ctx);
       emit(renderLineage(result, o.format));
       ctx.exitCode = result.verdict === 'failed' ? 1 : 0;
     });

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { inspectSignatureFile, isProvenanceError } from '../../core';
+import { readFileSync } from 'node:fs';
+import { fsError, inspectSignatureText, isProvenanceError } from '../../core';
 import { emit } from '../options';
 import type { CliContext } from '../context';
 
@@ -15,7 +16,7 @@ interface Finding {
 
 /**
  * Format checks without keys: does each file parse as the document it claims to be?
- * Exit 0 all valid, 1 any invalid. Trust is `verify`'s job, not this one's.
+ * Exit 0 all valid, 1 any invalid, 2 when a file cannot be read. Trust is `verify`'s job, not this one's.
  */
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
@@ -24,9 +25,17 @@ export function registerValidate(program: Command, ctx: CliContext): void {
     .argument('<files...>', 'signature files')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((files: string[], opts: { format: 'text' | 'json' }) => {
-      const findings: Finding[] = files.map((file) => {
+      // A file that cannot be read was not validated at all: bad input (exit 2), not an invalid file.
+      const texts = files.map((file) => {
         try {
-          const { bundle, unverifiedManifest: m } = inspectSignatureFile(file);
+          return readFileSync(file, 'utf8');
+        } catch (err) {
+          throw fsError(err, file, 'read the signature');
+        }
+      });
+      const findings: Finding[] = files.map((file, i) => {
+        try {
+          const { bundle, unverifiedManifest: m } = inspectSignatureText(texts[i]!, file);
           return {
             file,
             valid: true,

@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
-import { loadCertificates, loadTrustedKeys, renderLineage, renderResult, verifyModel, type Trust } from '../../core';
-import { addChainOptions, modelOrDigest, runChain, type ChainCliOptions } from './chain';
-import { addModelScopeOptions, collect, emit, requireOption, type ModelScopeOptions } from '../options';
+import { Option, type Command } from 'commander';
+import { InputError, loadCertificates, loadPolicy, loadTrustedKeys, openRegistry, renderGate, renderResult, verifyGate, verifyModel, type Trust } from '../../core';
+import { addChainOptions, isDigest, modelOrDigest, type ChainCliOptions } from './chain';
+import { addModelScopeOptions, collect, emit, explicitOption, requireOption, type ModelScopeOptions } from '../options';
+import { declareForms, type Given, type Needs } from '../forms';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -27,13 +28,22 @@ function addVerifyOptions(cmd: Command): Command {
     .option('--scan', 'also inspect the model files (headers only, nothing executed): a dangerous pickle global or a disguised archive fails verification');
 }
 
-async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliContext): Promise<void> {
+/** The trusted-key options, spelled as model_signing (`--public-key`) and as the gate form (`--trusted-keys`). */
+function addKeyOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--public-key <fileOrDir>', 'trusted public key (PEM), or a folder of *.pem / *.pub keys').conflicts('trustedKeys'))
+    .option('--trusted-keys <fileOrDir>', 'same as --public-key');
+}
+
+/** Signature only, the model_signing way: the result of verifyModel, as it always printed. */
+async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliContext, cmd: Command): Promise<void> {
   const result = await verifyModel({
     modelPath: model,
     signaturePath: opts.signature ?? opts.attestation,
     trust,
     ignorePaths: opts.ignorePaths,
-    ignoreGitPaths: opts.ignoreGitPaths,
+    ignoreGitPaths: explicitOption<boolean>(cmd, 'ignoreGitPaths'),
+    allowSymlinks: opts.allowSymlinks,
     ignoreUnsignedFiles: opts.ignoreUnsignedFiles,
     scan: opts.scan,
     signal: ctx.signal,
@@ -43,56 +53,128 @@ async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliCon
   ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
 }
 
-const keyTrust = (opts: VerifyOptions): Trust => ({
+const keyTrust = (path: string | undefined, advice: string): Trust => ({
   kind: 'key',
-  keys: loadTrustedKeys(requireOption(opts.publicKey ?? opts.trustedKeys, '--public-key or --trusted-keys')),
+  keys: loadTrustedKeys(requireOption(path, '--trusted-keys or --public-key', advice)),
 });
+
+// What selects and narrows the forms of `verify`.
+const modelGiven = (g: Given): boolean => g.has('model') || (typeof g.args[0] === 'string' && !isDigest(g.args[0]));
+const keysGiven = (g: Given): boolean => g.has('trustedKeys') || g.has('publicKey');
+const needsModel: Needs = { test: modelGiven, needs: 'the model on disk (MODEL or --model), not only --digest', sample: [] };
+const needsKeys: Needs = { test: keysGiven, needs: '--trusted-keys or --public-key (the keys that signature is checked with)', sample: ['--trusted-keys', 'keys'] };
+const CHAIN_ONLY = 'it belongs to the chain of custody check: add --policy P';
 
 export function registerVerify(program: Command, ctx: CliContext): void {
   const verify = addChainOptions(
-    addVerifyOptions(
-      program
-        .command('verify')
-        .description('verify a model: its OMS signature (key|certificate|sigstore, or the gate form), or its whole chain with --policy; exit 0 verified, 1 failed, 2 bad input')
-        .argument('[model]', 'model path (or sha256:… with --policy)')
-        .option('--model <path>', 'model file or folder (deployment-gate form)')
-        .option('--attestation <file>', 'the signature to check (deployment-gate form)')
-        .option('--trusted-keys <fileOrDir>', 'a public key, or a folder of trusted *.pem / *.pub keys')
-        .option('--policy <file>', 'verify the chain of custody against this trust policy')
-        .enablePositionalOptions(),
+    addKeyOptions(
+      addVerifyOptions(
+        program
+          .command('verify')
+          .description(
+            'verify a model before deployment: its OMS signature (key|certificate|sigstore, or MODEL with --trusted-keys), ' +
+              'its chain of custody with --policy, or both; with --scan also its files. Exit 0 only when every check asked for passes, 1 failed, 2 bad input',
+          )
+          .argument('[model]', 'model path (or sha256:… with --policy)')
+          .option('--model <path>', 'model file or folder (deployment-gate form)')
+          .addOption(new Option('--attestation <file>', 'the model signature to check (deployment-gate spelling of --signature)').conflicts('signature'))
+          .option('--policy <file>', 'verify the chain of custody against this trust policy (and the signature too when keys are given)')
+          .enablePositionalOptions(),
+      ),
     ),
-  ).action(async (positional: string | undefined, opts: VerifyOptions & ChainCliOptions) => {
-    if (opts.policy) {
-      const result = await runChain(modelOrDigest(positional ?? opts.model, opts.digest), opts, ctx, true);
-      emit(renderLineage(result, opts.format === 'json' ? 'json' : 'text'));
-      ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
-      return;
+  ).action(async (positional: string | undefined, opts: VerifyOptions & ChainCliOptions, cmd: Command) => {
+    if (positional !== undefined && opts.model !== undefined) throw new InputError('OPTION_CONFLICT', 'the model was given twice (MODEL and --model): give it once');
+    const model = positional ?? opts.model;
+    const keysPath = opts.trustedKeys ?? opts.publicKey;
+    if (!opts.policy) {
+      const m = requireOption(model, 'the model (MODEL or --model)', 'or use --policy P for the chain of custody');
+      if (isDigest(m)) throw new InputError('USAGE', `${m} is a digest: a signature is checked against the model on disk (give its path), a digest alone only with --policy P`);
+      const trust = keyTrust(keysPath, 'the keys the signature is checked with; for certificate or Sigstore signatures use "verify certificate|sigstore MODEL", for the chain of custody --policy P');
+      return run(m, opts, trust, ctx, cmd);
     }
-    const model = requireOption(positional ?? opts.model, '--model', 'or use "verify key|certificate|sigstore MODEL", or --policy');
-    return run(model, opts, keyTrust(opts), ctx);
+    const target = modelOrDigest(model, opts.digest);
+    if (!target.modelPath && !target.digest) throw new InputError('USAGE', 'verify --policy needs the model (MODEL or --model) or its digest (--digest sha256:…)');
+    const policy = loadPolicy(opts.policy);
+    const result = await verifyGate({
+      ...target,
+      signature: keysPath ? { path: opts.signature ?? opts.attestation, trust: keyTrust(keysPath, ''), ignoreUnsignedFiles: opts.ignoreUnsignedFiles } : undefined,
+      chain: { registry: openRegistry(opts.registry), policy, checkArtifacts: opts.checkArtifacts },
+      scan: opts.scan,
+      ignorePaths: opts.ignorePaths,
+      ignoreGitPaths: explicitOption<boolean>(cmd, 'ignoreGitPaths'),
+      allowSymlinks: opts.allowSymlinks,
+      signal: ctx.signal,
+      onProgress: progressReporter(opts.progress),
+    });
+    emit(renderGate(result, opts.format));
+    ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
   });
+  // Every option of verify is declared in one of these forms (test/cli/forms.test.ts keeps it so):
+  // a new option is refused in a form until it is listed there.
+  declareForms(verify, [
+    {
+      name: 'verify --policy',
+      when: (g) => g.has('policy'),
+      sample: ['--policy', 'policy.json', 'model'],
+      options: {
+        policy: true,
+        registry: true,
+        digest: true,
+        checkArtifacts: true,
+        model: true,
+        format: true,
+        progress: true,
+        trustedKeys: needsModel,
+        publicKey: needsModel,
+        scan: needsModel,
+        ignorePaths: needsModel,
+        ignoreGitPaths: needsModel,
+        allowSymlinks: needsModel,
+        attestation: needsKeys,
+        signature: needsKeys,
+        ignoreUnsignedFiles: needsKeys,
+      },
+    },
+    {
+      name: 'verify MODEL (signature)',
+      sample: ['model', '--trusted-keys', 'keys'],
+      options: {
+        model: true,
+        attestation: true,
+        signature: true,
+        trustedKeys: true,
+        publicKey: true,
+        ignoreUnsignedFiles: true,
+        scan: true,
+        ignorePaths: true,
+        ignoreGitPaths: true,
+        allowSymlinks: true,
+        progress: true,
+        format: true,
+      },
+      except: { registry: CHAIN_ONLY, digest: CHAIN_ONLY, checkArtifacts: CHAIN_ONLY },
+    },
+  ]);
 
-  addVerifyOptions(verify.command('key').description('verify with a trusted public key, or a folder of them'))
+  addKeyOptions(addVerifyOptions(verify.command('key').description('verify with a trusted public key, or a folder of them')))
     .argument('<model>', 'model file or folder')
-    .option('--public-key <fileOrDir>', 'trusted public key (PEM), or a folder of them')
-    .option('--trusted-keys <fileOrDir>', 'same as --public-key')
-    .action((model: string, opts: VerifyOptions) => run(model, opts, keyTrust(opts), ctx));
+    .action((model: string, opts: VerifyOptions, cmd: Command) => run(model, opts, keyTrust(opts.publicKey ?? opts.trustedKeys, 'the keys the signature is checked with'), ctx, cmd));
 
   addVerifyOptions(verify.command('certificate').description('verify a certificate-chain signature against trusted CA certificates'))
     .argument('<model>', 'model file or folder')
     .option('--certificate-chain <file>', 'trusted CA certificate(s), PEM; repeatable', collect)
-    .action((model: string, opts: VerifyOptions) => {
+    .action((model: string, opts: VerifyOptions, cmd: Command) => {
       const anchors = requireOption(opts.certificateChain, '--certificate-chain').flatMap((f) => loadCertificates(f));
-      return run(model, opts, { kind: 'certificate', anchors }, ctx);
+      return run(model, opts, { kind: 'certificate', anchors }, ctx, cmd);
     });
 
   addVerifyOptions(verify.command('sigstore').description('verify a Sigstore keyless signature, offline'))
     .argument('<model>', 'model file or folder')
     .option('--identity <identity>', 'expected signer identity (exact match)')
     .option('--identity-provider <url>', 'expected OIDC issuer (exact match)')
-    .option('--trusted-root <file>', 'Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)')
+    .addOption(new Option('--trusted-root <file>', 'Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)').conflicts('trustConfig'))
     .option('--trust-config <file>', 'same as --trusted-root')
-    .action((model: string, opts: VerifyOptions) =>
+    .action((model: string, opts: VerifyOptions, cmd: Command) =>
       run(
         model,
         opts,
@@ -103,6 +185,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
           trustedRootPath: opts.trustedRoot ?? opts.trustConfig,
         },
         ctx,
+        cmd,
       ),
     );
 }

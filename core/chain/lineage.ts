@@ -71,7 +71,7 @@ function renderMermaid(result: ChainResult): string {
     if (!v) ids.set(digest, (v = `${prefix}${ids.size}`));
     return v;
   };
-  const esc = (s: string): string => s.replace(/"/g, '#quot;');
+  const esc = (s: string): string => s.replace(/#/g, '#35;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
   const out = ['graph TD'];
   for (const l of result.links) {
     out.push(`  ${id(l.digest, 'm')}["${esc(l.name)}<br/>${l.stage}<br/>${short(l.digest)}<br/>by ${esc(l.signer)}"]`);
@@ -90,5 +90,15 @@ function renderMermaid(result: ChainResult): string {
   }
   const flagged = new Set(result.problems.filter((p) => p.digest).map((p) => p.digest!));
   for (const d of flagged) if (ids.has(d)) out.push(`  style ${ids.get(d)} stroke:#d00,stroke-width:3px`);
+  // The verdict and every problem are part of the picture, not only of the text output.
+  if (result.verdict === 'failed') {
+    const lines = result.problems.map((p) => `${p.code}${p.digest ? ` ${short(p.digest)}` : ''}: ${esc(p.message)}`);
+    out.push(`  problems["FAILED: ${result.problems.length} problem(s)<br/>${lines.join('<br/>')}"]`);
+    out.push('  style problems fill:#fee,stroke:#d00,stroke-width:3px');
+    for (const d of flagged) if (ids.has(d)) out.push(`  problems -.- ${ids.get(d)}`);
+  } else if (result.verdict === 'unverified') {
+    out.push('  verdict["UNVERIFIED: no policy, signatures not checked"]');
+    out.push('  style verdict fill:#ffd,stroke:#b80');
+  }
   return `${out.join('\n')}\n`;
 }

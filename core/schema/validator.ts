@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import mlProvenanceSchema from '../../schemas/ml-provenance.schema.json';
 import policySchema from '../../schemas/provenance-policy.schema.json';
 import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
+import attestParamsSchema from '../../schemas/attest-params.schema.json';
 import { collapseAlternatives } from './collapse';
 
 /** The schemas this project owns, by short name; their `$id`s are stable. */
@@ -10,6 +11,7 @@ export const SCHEMAS = {
   'ml-provenance': mlProvenanceSchema,
   'provenance-policy': policySchema,
   'mlbom-profile': mlbomProfileSchema,
+  'attest-params': attestParamsSchema,
 } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 
