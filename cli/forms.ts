@@ -104,9 +104,9 @@ function givenFor(cmd: Command): Given {
   return { flags, args: cmd.processedArgs ?? [], has: (a) => attrs.has(a) };
 }
 
-const refuse = (code: string, message: string): never => {
+function refuse(code: string, message: string): never {
   throw new InputError(code, message);
-};
+}
 
 /** The command path as typed: `verify key`. */
 export function commandPath(cmd: Command): string {
@@ -137,7 +137,8 @@ export function enforce(cmd: Command): void {
   const list = forms.get(cmd);
   if (!list) return;
   const form = list.find((f) => !f.when || f.when(g));
-  if (!form) return;
+  // Declared forms are the whole truth: typed options that select none of them are not honoured.
+  if (!form) refuse('OPTION_NOT_APPLICABLE', `the options given select no form of ${commandPath(cmd)} (${list.map((f) => f.name).join('; ')})`);
   for (const f of g.flags) {
     const why = form.except?.[f.attr];
     if (why !== undefined) refuse('OPTION_NOT_APPLICABLE', `${f.flag} does not apply to ${form.name}: ${why}`);

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CancelledError, isProvenanceError } from '../core/errors';
 import { normaliseArgv } from './argv';
 import type { CliContext } from './context';
-import { installFormChecks } from './forms';
+import { commandPath, installFormChecks } from './forms';
 import { registerHash } from './commands/hash';
 import { registerKeygen } from './commands/keygen';
 import { registerSign } from './commands/sign';
@@ -58,11 +58,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   const ctx: CliContext = { signal: controller.signal, exitCode: 0 };
   const args = normaliseArgv(argv);
+  const program = buildProgram(ctx);
   try {
-    await buildProgram(ctx).parseAsync(args, { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
-    return reportError(err, requestedFormat(args));
+    return reportError(err, requestedFormat(args), err instanceof CommanderError && err.code === 'commander.unknownOption' ? ownerOfOption(program, args, err.message) : undefined);
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
@@ -77,6 +78,25 @@ export function requestedFormat(args: readonly string[]): string | undefined {
     else if (a.startsWith('--format=')) format = a.slice('--format='.length);
   }
   return format;
+}
+
+/**
+ * For an option typed on a command that does not take it but one of its subcommands does
+ * (`verify M --identity X`), the form that takes it: the right advice, not only "unknown".
+ */
+export function ownerOfOption(program: Command, args: readonly string[], message: string): string | undefined {
+  const flag = /unknown option '([^']+)'/.exec(message)?.[1];
+  if (!flag) return undefined;
+  let cmd = program;
+  for (const a of args) {
+    if (a === '--') break;
+    const sub = a.startsWith('-') ? undefined : cmd.commands.find((c) => c.name() === a);
+    if (sub) cmd = sub;
+  }
+  const owners = cmd.commands.filter((c) => c.options.some((o) => o.long === flag));
+  if (owners.length === 0) return undefined;
+  const usage = (c: Command): string => `model-provenance ${commandPath(c)}${c.registeredArguments.map((a) => ` ${a.name().toUpperCase()}`).join('')} ${flag} …`;
+  return `${flag} belongs to ${owners.map((o) => `"${commandPath(o)}"`).join(' or ')}: ${usage(owners[0]!)}`;
 }
 
 /** Stable codes for what the argument parser refuses. */
@@ -102,7 +122,7 @@ interface CliFailure {
  * `--format json` (or `sarif`) the same error is also written to stdout in that format, so a
  * pipeline that parses stdout sees why nothing else came.
  */
-export function reportError(err: unknown, format?: string): number {
+export function reportError(err: unknown, format?: string, advice?: string): number {
   let failure: CliFailure;
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
@@ -111,7 +131,7 @@ export function reportError(err: unknown, format?: string): number {
       if (err.exitCode === 0) return 0;
       failure = { code: 'USAGE', message: 'no command given (the usage is above; "model-provenance help COMMAND" explains one)' };
     } else {
-      failure = { code: PARSER_CODES[err.code] ?? 'USAGE', message: commanderMessage(err.message) };
+      failure = { code: PARSER_CODES[err.code] ?? 'USAGE', message: `${commanderMessage(err.message)}${advice ? `; ${advice}` : ''}` };
     }
   } else if (err instanceof CancelledError) {
     process.stderr.write('\nmodel-provenance: cancelled\n');

@@ -49,6 +49,10 @@ describe('exit codes and messages', () => {
       [['hash', '.', '--signature', 'a', '--signature', 'b'], 'OPTION_REPEATED', /--signature was given twice/],
       [['hash', '.', '--progress', '--no-progress'], 'OPTION_CONFLICT', /--progress and --no-progress contradict/],
       [['verify', '--format', 'json', 'key', '.'], 'OPTION_NOT_APPLICABLE', /--format was given before "key"/],
+      // An option of another form of the command: the advice names that form.
+      [['verify', '.', '--identity', 'me@example.com'], 'UNKNOWN_OPTION', /--identity belongs to "verify sigstore": model-provenance verify sigstore MODEL --identity …/],
+      [['verify', '.', '--certificate-chain', 'ca.pem'], 'UNKNOWN_OPTION', /belongs to "verify certificate"/],
+      [['sign', '.', '--signing-certificate', 'c.pem'], 'UNKNOWN_OPTION', /belongs to "sign certificate"/],
     ];
     for (const [args, code, text] of cases) {
       const r = await runCli(args);
