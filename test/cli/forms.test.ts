@@ -1,6 +1,7 @@
 /**
  * Every flag given is honoured or refused, never dropped: generated over every command,
- * every declared form and every option of the real commander definitions. Each command is
+ * every declared form, every option and every pair of options of the real commander
+ * definitions. Each command is
  * parsed by the real program with its flag checks; only the actions are replaced by a
  * recorder, so nothing touches the disk. A refusal must be exit-2 material (InputError)
  * with OPTION_NOT_APPLICABLE, naming the flag and the form.
@@ -117,6 +118,41 @@ describe('flags are honoured or refused (generated from the commander definition
           checked++;
         }
         assert.ok(checked > 0 || c.options.length === flagsIn(form.sample).length);
+      });
+    }
+  }
+
+  for (const c of all) {
+    const forms: Form[] = formsOf(c.command) ?? [{ name: c.path.join(' '), options: '*', sample: [] }];
+    for (const form of forms) {
+      test(`${form.name}: every pair of options combines as each does alone`, async () => {
+        const base = [...c.path, ...requiredArgs(c.command), ...form.sample];
+        const inSample = new Set(flagsIn(form.sample));
+        // Selectors, options already in the sample, their aliases, and options that need another are left to the tests above.
+        const simple = c.options.filter((o) => {
+          if (forms.some((f) => flagsIn(f.sample).includes(longFlag(o)))) return false;
+          if (c.options.some((x) => inSample.has(longFlag(x)) && (x.attributeName() === o.attributeName() || conflictsOf(x).includes(o.attributeName()) || conflictsOf(o).includes(x.attributeName())))) return false;
+          return typeof rule(form, o.attributeName()) !== 'object';
+        });
+        let pairs = 0;
+        for (let i = 0; i < simple.length; i++) {
+          for (let j = i + 1; j < simple.length; j++) {
+            const [a, b] = [simple[i]!, simple[j]!];
+            if (a.attributeName() === b.attributeName() || conflictsOf(a).includes(b.attributeName()) || conflictsOf(b).includes(a.attributeName())) continue;
+            const argv = [...base, longFlag(a), ...valueFor(a), longFlag(b), ...valueFor(b)];
+            const out = await parse(argv);
+            const refused = [a, b].filter((o) => rule(form, o.attributeName()) === 'refused');
+            if (refused.length > 0) {
+              assert.equal(out.code, 'OPTION_NOT_APPLICABLE', `${argv.join(' ')}: ${out.message}`);
+              assert.ok(out.message!.startsWith(longFlag(refused[0]!)), `${argv.join(' ')}: ${out.message}`);
+            } else {
+              assert.equal(out.code, undefined, `${argv.join(' ')}: ${out.message}`);
+              assert.equal(out.ran, true, argv.join(' '));
+            }
+            pairs++;
+          }
+        }
+        assert.ok(pairs > 0 || simple.length < 2);
       });
     }
   }
