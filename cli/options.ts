@@ -19,7 +19,7 @@ export interface ModelScopeOptions {
 export function addModelScopeOptions(cmd: Command, formats: OutputFormat[] = ['text', 'json']): Command {
   return cmd
     .option('--ignore-paths <path>', 'leave this path (relative to the model) out; repeatable', collect)
-    .option('--ignore-git-paths', 'leave .git, .gitattributes, .github, .gitignore out (default)', true)
+    .option('--ignore-git-paths', 'leave .git, .gitattributes, .github, .gitignore out', true)
     .option('--no-ignore-git-paths', 'include the git paths in the model')
     .option('--allow-symlinks', 'follow symbolic links that stay inside the model')
     .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { InputError, loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
 import { emit } from '../options';
 import { progressReporter } from '../progress';
+import { reportFailure } from '../failure';
 import type { CliContext } from '../context';
 
 const DEFAULT_POLICY = 'provenance-policy.json';
@@ -63,5 +64,6 @@ export function registerLineage(program: Command, ctx: CliContext): void {
       const result = await runChain(modelOrDigest(model, o.digest), o, ctx);
       emit(renderLineage(result, o.format));
       ctx.exitCode = result.verdict === 'failed' ? 1 : 0;
+      if (ctx.exitCode) reportFailure(model ?? result.model.digest, 'chain of custody failed', result.problems);
     });
 }

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { isDangerous, scanModel } from '../../core';
 import { emit } from '../options';
 import type { CliContext } from '../context';
+import { reportFailure } from '../failure';
 
 /** `inspect MODEL`: what the files say about themselves, read from headers only. Exit 1 if anything is dangerous. */
 export function registerInspect(program: Command, ctx: CliContext): void {
@@ -30,5 +31,6 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         for (const x of inspection.findings) emit(`  ${x.severity} ${x.code}: ${x.message}\n`);
       }
       ctx.exitCode = problems.length ? 1 : 0;
+      if (ctx.exitCode) reportFailure(model, 'dangerous content', problems);
     });
 }

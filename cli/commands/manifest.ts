@@ -22,6 +22,7 @@ import {
 import { emit, passphrase, passwordOption, requireOption } from '../options';
 import { declareForms } from '../forms';
 import { progressReporter } from '../progress';
+import { reportFailure } from '../failure';
 import type { CliContext } from '../context';
 
 export function registerManifest(program: Command, ctx: CliContext): void {
@@ -87,6 +88,11 @@ export function registerManifest(program: Command, ctx: CliContext): void {
       }
       emit(o.format === 'json' ? renderFindingsJson(results) : o.format === 'sarif' ? renderFindingsSarif(results) : renderFindingsText(results));
       ctx.exitCode = results.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+      const bad = results.find((r) => r.findings.some((f) => f.severity === 'error'));
+      if (bad) {
+        const errors = bad.findings.filter((f) => f.severity === 'error');
+        reportFailure(bad.file, `${errors.length} error(s)`, errors);
+      }
     });
   const noDisk = 'it names the model whose files are re-hashed, and --no-check-disk skips that: drop one of them';
   declareForms(validate, [

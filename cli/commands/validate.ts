@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fsError, inspectSignatureText, isProvenanceError } from '../../core';
 import { emit } from '../options';
 import type { CliContext } from '../context';
+import { reportFailure } from '../failure';
 
 interface Finding {
   file: string;
@@ -55,5 +56,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
           emit(f.valid ? `valid   ${f.file}: ${f.resources} resource(s), subject ${f.subject}\n` : `invalid ${f.file}: ${f.message} [${f.code}]\n`);
         }
       ctx.exitCode = findings.every((f) => f.valid) ? 0 : 1;
+      const invalid = findings.filter((f) => !f.valid);
+      if (invalid.length > 0) reportFailure(invalid[0]!.file, `invalid${files.length > 1 ? ` (${invalid.length} of ${files.length} files)` : ''}`, [{ code: invalid[0]!.code!, message: invalid[0]!.message! }]);
     });
 }

@@ -4,6 +4,7 @@ import { addChainOptions, isDigest, modelOrDigest, type ChainCliOptions } from '
 import { addModelScopeOptions, collect, emit, explicitOption, requireOption, type ModelScopeOptions } from '../options';
 import { declareForms, type Given, type Needs } from '../forms';
 import { progressReporter } from '../progress';
+import { reportFailure } from '../failure';
 import type { CliContext } from '../context';
 
 interface VerifyOptions extends ModelScopeOptions {
@@ -51,6 +52,7 @@ async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliCon
   });
   emit(renderResult(result, opts.format));
   ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
+  if (ctx.exitCode) reportFailure(model, 'not verified', result.problems);
 }
 
 const keyTrust = (path: string | undefined, advice: string): Trust => ({
@@ -108,6 +110,8 @@ export function registerVerify(program: Command, ctx: CliContext): void {
     });
     emit(renderGate(result, opts.format));
     ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
+    const failed = result.checks.filter((c) => c.verdict !== 'verified').map((c) => c.check);
+    if (ctx.exitCode) reportFailure(target.modelPath ?? target.digest!, `not verified (${failed.join(', ')} failed)`, result.problems);
   });
   // Every option of verify is declared in one of these forms (test/cli/forms.test.ts keeps it so):
   // a new option is refused in a form until it is listed there.

@@ -89,9 +89,22 @@ describe('exit codes and messages', () => {
     const invalid = await runCli(['validate', bad]);
     assert.equal(invalid.code, 1, invalid.stderr);
     assert.match(invalid.stdout, /^invalid .*bad\.sig: .*\[BUNDLE_/);
-    assert.equal(invalid.stderr, '');
+    assert.match(invalid.stderr, /^model-provenance: .*bad\.sig: invalid: .* \[BUNDLE_[A-Z_]+\]\n$/);
     const dirAsFile = await runCli(['validate', dir]);
     usageLine(dirAsFile, 'FILE_IS_DIRECTORY');
+  });
+
+  test('a failed check (exit 1) also says so in one line on stderr, with the first reason\'s code', async () => {
+    const dir = tempDir();
+    const m = makeModel(join(dir, 'm'), { 'w.bin': 'weights' });
+    await runCli(['keygen', '--out', join(dir, 'k')]);
+    assert.equal((await runCli(['sign', 'key', m, '--private-key', join(dir, 'k.pem')])).code, 0);
+    writeFileSync(join(m, 'w.bin'), 'changed');
+    makeModel(m, { 'extra.bin': 'x' });
+    const r = await runCli(['verify', 'key', m, '--public-key', join(dir, 'k.pub.pem'), '--format', 'json']);
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.stdout).verdict, 'failed', 'stdout keeps the result');
+    assert.equal(r.stderr, `model-provenance: ${m}: not verified: w.bin: content differs from the signed digest (and 1 more) [FILE_MODIFIED]\n`);
   });
 
   test('lineage --format mermaid on a failed chain shows the verdict and every problem in the graph', async () => {

@@ -105,6 +105,7 @@ describe('verify: the deployment gate never fails open', () => {
     assert.match(other.stdout, /^Signature$/m);
     assert.match(other.stdout, /^Chain of custody$/m);
     assert.match(other.stdout, SUBJECT);
+    assert.match(other.stderr, /^model-provenance: .*ft: not verified \(signature failed\): .*base\/model\.sig: the signature is for another model: .* \(and 2 more\) \[SUBJECT_MISMATCH\]\n$/);
     const oj = JSON.parse((await gate('--model', w.ft, '--attestation', join(w.base, 'model.sig'), '--trusted-keys', w.keys, '--format', 'json')).stdout);
     assert.equal(oj.problems[0].check, 'signature');
     assert.equal(oj.problems[0].code, 'SUBJECT_MISMATCH');
