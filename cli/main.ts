@@ -13,6 +13,7 @@ import { registerLineage } from './commands/chain';
 import { registerRegistry } from './commands/registry';
 import { registerManifest } from './commands/manifest';
 import { registerInspect } from './commands/inspect';
+import { registerReport } from './commands/report';
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -40,6 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRegistry(program, ctx);
   registerManifest(program, ctx);
   registerInspect(program, ctx);
+  registerReport(program, ctx);
   configureAll(program);
   installFormChecks(program);
   return program;

@@ -2,8 +2,9 @@
 export * from './errors';
 export { writeFileAtomic } from './io/atomic-write';
 export { parseStrictJson, lineColumn, isObject } from './io/json';
-export { enumerateModel, relativeInside, type EnumerateOptions, type ModelListing, type ModelFile } from './model/enumerate';
-export { DEFAULT_GIT_IGNORES, canonicalResourceName } from './model/paths';
+export { enumerateModel, relativeInside, type EnumerateOptions, type ModelListing, type ModelFile, type ModelScope, type ScopeWarning } from './model/enumerate';
+export { resolveIgnorePathsFromCwd, type ResolvedIgnorePaths } from './model/ignore-paths';
+export { DEFAULT_GIT_IGNORES, canonicalResourceName, comparePaths, compareResourceNames } from './model/paths';
 export { DigestCache } from './hash/digest-cache';
 export { hashFiles, type HashJob, type HashOptions, type HashProgress, type HashResult } from './hash/hash-files';
 export { computeResources, serializationRecord, type SerializeOptions } from './oms/serialize';
@@ -14,13 +15,13 @@ export { preAuthEncoding, legacyPreAuthEncodingV020, type DsseEnvelope } from '.
 export { parseBundle, serializeBundle, BUNDLE_MEDIA_TYPES, type BundleVersion, type ParsedBundle, type VerificationMaterial } from './sigstore/bundle';
 export { verifyKeyless, publicGoodTrustMaterial, type KeylessTrust } from './sigstore/keyless';
 export * from './keys/keys';
-export { loadCertificates, validateChain, parseCertificate } from './keys/certificates';
+export { loadCertificates, validateChain, parseCertificate, checkSigningUsage, EKU_CODE_SIGNING, type UsageCheck } from './keys/certificates';
 export { signModel, signStatement, signEnvelope, type SignModelOptions, type SignedModel, type SigningIdentity } from './sign/sign-model';
 export { verifyModel, type VerifyModelOptions } from './verify/verify-model';
 export { defaultSignaturePath } from './model/signature-path';
 export { verifySignature, type Trust, type SignatureOutcome } from './verify/signature';
 export * from './verify/result';
-export { hashModel, type ModelDigest } from './model/hash-model';
+export { hashModel, type ModelDigest, type HashModelOptions } from './model/hash-model';
 export { renderResult, type ReportFormat } from './report/render';
 export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, type SchemaError } from './schema/validator';
 export * from './attest/types';
@@ -36,7 +37,7 @@ export { verifyChain, attestationsFor, verifyAttestationText, UNCHECKED, type Ch
 export { renderLineage, type LineageFormat } from './chain/lineage';
 export { verifyGate, type GateOptions, type GateResult, type GateProblem, type GateCheckName } from './gate/verify-gate';
 export { renderGate, type GateFormat } from './gate/render';
-export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams } from './tracker';
+export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams, type TrackerReportParams } from './tracker';
 export { parseJsonDocument, rangeFor, nodeAt, pointerSegments, type JsonDocument, type Located } from './json/document';
 export { cycloneDxValidator, cycloneDxSchema, CYCLONEDX_VERSIONS, type CycloneDxVersion } from './manifest/cyclonedx-schemas';
 export { validateManifest, validateManifestStatic, checkManifestDisk, type ManifestValidation, type ManifestValidationOptions } from './manifest/validate-manifest';
@@ -51,3 +52,5 @@ export { analyzeDocument, type AnalysisOptions, type DocumentAnalysis } from './
 export { inspectFile, inspectModel, factsFromInspection, INSPECT_DEFAULTS, FINDING_CODES, isDangerous, PICKLE_ALLOWED_GLOBALS, GGUF_FILE_TYPES, unsafeRelativePath, type InspectModelOptions, type FindingCode, type BaseModelRef, type FileInspection, type FormatDetails, type GgufDetails, type InspectionFinding, type InspectOptions, type ModelFormat, type ModelInspection, type ModelSummary, type OnnxDetails, type PickleDetails, type PickleGlobal, type SafetensorsDetails, type ShardIndexDetails } from './inspect';
 export { scanModel, scanProblems } from './inspect/scan';
 export { ATLAS, atlasTechnique, atlasMitigation, mitigationsFor, type AtlasData, type AtlasTechnique, type AtlasMitigation } from './data/atlas';
+export * from './render';
+export * from './compliance';

@@ -15,13 +15,14 @@ import {
   type SigningIdentity,
   type Stage,
 } from '../../core';
-import { collect, emit, passphrase, passwordOption, requireOption } from '../options';
+import { addModelScopeFlags, collect, emit, modelScope, passphrase, passwordOption, printWarnings, requireOption, type ModelScopeFlags } from '../options';
 import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
-interface AttestCliOptions {
+interface AttestCliOptions extends ModelScopeFlags {
   stage?: Stage;
+  signature?: string;
   params?: string;
   privateKey?: string;
   password?: string;
@@ -85,11 +86,12 @@ function accelerator(v: string): { model: string; count?: number; driver?: strin
 }
 
 export function registerAttest(program: Command, ctx: CliContext): void {
-  const cmd = program
+  const cmd = addModelScopeFlags(program
     .command('attest')
     .description('attest one lifecycle stage: sign an SLSA provenance statement about MODEL and store it in the registry')
     .argument('[model]', 'the model this stage produced (file or folder); or give --subject-digest')
     .addOption(new Option('--stage <stage>', 'lifecycle stage').choices([...STAGES]))
+    .option('--signature <file>', 'the model\'s signature, left out of the model as sign leaves it out (default: MODEL/model.sig)')
     .option('--params <file>', 'a JSON file with the stage fields (schemas/attest-params.schema.json; unknown keys are an error, flags win)')
     .option('--private-key <file>', 'signing key (PEM)')
     .addOption(passwordOption('passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)'))
@@ -117,7 +119,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
     .option('--output <file>', 'also write the signed bundle here')
     .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show progress')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')))
     .action(async (model: string | undefined, o: AttestCliOptions) => {
       // The file first, then every flag given replaces its key: flags win, nothing is merged silently.
       const p = o.params ? attestOptionsFromParams(readAttestParams(o.params), o.params) : {};
@@ -131,8 +133,13 @@ export function registerAttest(program: Command, ctx: CliContext): void {
       }
       const hyper = { ...(p.hyperparameters ?? {}), ...pairs(o.hyperparameter, '--hyperparameter') };
       const environment = { ...(p.environment ?? {}), ...pairs(o.env, '--env') };
+      const modelPath = model ?? p.modelPath;
+      if (!modelPath && (o.ignorePaths?.length || o.signature || o.allowSymlinks || !o.ignoreGitPaths)) {
+        throw new InputError('USAGE', '--ignore-paths, --signature, --allow-symlinks and --no-ignore-git-paths describe the model on disk: give the model path, not only --subject-digest');
+      }
       const options: AttestOptions = {
-        modelPath: model ?? p.modelPath,
+        ...(modelPath ? modelScope(modelPath, o, { signaturePath: o.signature }) : {}),
+        modelPath,
         subjectDigest: o.subjectDigest ?? p.subjectDigest,
         subjectName: o.subjectName ?? p.subjectName,
         stage,
@@ -157,9 +164,10 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         onProgress: progressReporter(o.progress),
       };
       const a = await attest(options);
+      if (modelPath) printWarnings(modelPath, a.warnings);
       if (o.output) writeFileAtomic(o.output, a.bundle);
       if (o.format === 'json') {
-        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: a.entry?.location, output: o.output, statement: a.statement }, null, 2)}\n`);
+        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: a.entry?.location, output: o.output, warnings: a.warnings, statement: a.statement }, null, 2)}\n`);
       } else {
         emit(`attested ${a.stage} of ${a.subject.name} ${a.subject.digest}\n`);
         if (a.entry) emit(`  stored  ${a.id} in ${a.entry.location}\n`);

@@ -2,14 +2,15 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError, loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
-import { emit } from '../options';
+import { addModelScopeFlags, emit, modelScope, printWarnings, type ModelScopeFlags } from '../options';
+import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';
 import { reportFailure } from '../failure';
 import type { CliContext } from '../context';
 
 const DEFAULT_POLICY = 'provenance-policy.json';
 
-export interface ChainCliOptions {
+export interface ChainCliOptions extends Partial<ModelScopeFlags> {
   policy?: string;
   registry?: string;
   digest?: string;
@@ -32,14 +33,18 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
   if (!target.modelPath && !target.digest) throw new InputError('USAGE', 'give the model (a path) or its digest (sha256:…)');
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
-  return verifyChain({
+  const result = await verifyChain({
     registry: openRegistry(o.registry),
     policy,
     ...target,
+    // The model is found by its digest: hash it with the scope it was signed and attested with.
+    ...(target.modelPath ? { scope: modelScope(target.modelPath, { ignorePaths: o.ignorePaths, ignoreGitPaths: o.ignoreGitPaths ?? true, allowSymlinks: o.allowSymlinks }) } : {}),
     checkArtifacts: o.checkArtifacts,
     signal: ctx.signal,
     onProgress: progressReporter(o.progress),
   });
+  if (target.modelPath) printWarnings(target.modelPath, result.warnings);
+  return result;
 }
 
 export function addChainOptions(cmd: Command): Command {
@@ -49,13 +54,19 @@ export function addChainOptions(cmd: Command): Command {
     .option('--no-check-artifacts', 'do not re-hash inputs found on disk (file:// uris)');
 }
 
+/** A model path was given (positionally, or as --model where the command has it), not only a digest. */
+export const modelGiven = (g: Given): boolean => g.has('model') || (typeof g.args[0] === 'string' && !isDigest(g.args[0]));
+
+/** What `--ignore-paths` and friends answer when only a digest names the model. */
+export const SCOPE_NEEDS_MODEL = 'it says which files of a model on disk make up the model: give the model path, not only a digest';
+
 export function registerLineage(program: Command, ctx: CliContext): void {
-  addChainOptions(
-    program
+  const lineage = addChainOptions(
+    addModelScopeFlags(program
       .command('lineage')
       .description('show the chain of custody of a model as a tree, JSON or a Mermaid graph; verified when a policy is given')
       .argument('[model]', 'model path or sha256:… digest')
-      .option('--policy <file>', `trust policy (default: ./${DEFAULT_POLICY} if present; without one, signatures are not checked)`),
+      .option('--policy <file>', `trust policy (default: ./${DEFAULT_POLICY} if present; without one, signatures are not checked)`)),
   )
     .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show progress')
@@ -66,4 +77,9 @@ export function registerLineage(program: Command, ctx: CliContext): void {
       ctx.exitCode = result.verdict === 'failed' ? 1 : 0;
       if (ctx.exitCode) reportFailure(model ?? result.model.digest, 'chain of custody failed', result.problems);
     });
+  const byDigest = { ignorePaths: SCOPE_NEEDS_MODEL, ignoreGitPaths: SCOPE_NEEDS_MODEL, allowSymlinks: SCOPE_NEEDS_MODEL };
+  declareForms(lineage, [
+    { name: 'lineage MODEL', when: modelGiven, sample: ['model'], options: '*' },
+    { name: 'lineage sha256:…', sample: [`sha256:${'0'.repeat(64)}`], options: '*', except: byDigest },
+  ]);
 }

@@ -19,7 +19,7 @@ import {
   writeFileAtomic,
   type FileFindings,
 } from '../../core';
-import { emit, passphrase, passwordOption, requireOption } from '../options';
+import { addModelScopeFlags, emit, modelScope, passphrase, passwordOption, printWarnings, requireOption, type ModelScopeFlags } from '../options';
 import { declareForms } from '../forms';
 import { progressReporter } from '../progress';
 import { reportFailure } from '../failure';
@@ -28,8 +28,8 @@ import type { CliContext } from '../context';
 export function registerManifest(program: Command, ctx: CliContext): void {
   const manifest = program.command('manifest').description('ML-BOM manifests: CycloneDX 1.6/1.7, exported to SPDX 3.0.1').enablePositionalOptions();
 
-  manifest
-    .command('init')
+  addModelScopeFlags(manifest
+    .command('init'))
     .description('generate a CycloneDX ML-BOM for a model, with its attestation chain where one exists')
     .argument('<model>', 'model file or folder')
     .option('--output <file>', 'where to write it (default: MODEL.cdx.json beside the model, so the model itself is unchanged)')
@@ -39,10 +39,12 @@ export function registerManifest(program: Command, ctx: CliContext): void {
     .addOption(new Option('--stdout', 'print the manifest instead of writing it').conflicts('output'))
     .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show progress')
-    .action(async (model: string, o: { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean; progress?: boolean }) => {
+    .action(async (model: string, o: ModelScopeFlags & { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean; progress?: boolean }) => {
       const output = o.output ?? defaultManifestPath(model);
-      const { bom, chain } = await generateManifest({
+      const scope = modelScope(model, o);
+      const { bom, chain, warnings } = await generateManifest({
         modelPath: model,
+        scope,
         outputPath: output,
         registry: openRegistry(o.registry),
         policy: o.policy ? loadPolicy(o.policy) : undefined,
@@ -50,6 +52,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
         signal: ctx.signal,
         onProgress: progressReporter(o.progress),
       });
+      printWarnings(model, warnings);
       const text = `${JSON.stringify(bom, null, 2)}\n`;
       if (o.stdout) {
         emit(text);

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { InputError, loadCertificates, loadPolicy, loadTrustedKeys, openRegistry, renderGate, renderResult, verifyGate, verifyModel, type Trust } from '../../core';
-import { addChainOptions, isDigest, modelOrDigest, type ChainCliOptions } from './chain';
-import { addModelScopeOptions, collect, emit, explicitOption, requireOption, type ModelScopeOptions } from '../options';
+import { addChainOptions, isDigest, modelGiven, modelOrDigest, type ChainCliOptions } from './chain';
+import { addModelScopeOptions, collect, emit, explicitOption, modelScope, printWarnings, requireOption, type ModelScopeOptions } from '../options';
 import { declareForms, type Given, type Needs } from '../forms';
 import { progressReporter } from '../progress';
 import { reportFailure } from '../failure';
@@ -42,7 +42,7 @@ async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliCon
     modelPath: model,
     signaturePath: opts.signature ?? opts.attestation,
     trust,
-    ignorePaths: opts.ignorePaths,
+    ignorePaths: modelScope(model, opts).ignorePaths,
     ignoreGitPaths: explicitOption<boolean>(cmd, 'ignoreGitPaths'),
     allowSymlinks: opts.allowSymlinks,
     ignoreUnsignedFiles: opts.ignoreUnsignedFiles,
@@ -50,6 +50,7 @@ async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliCon
     signal: ctx.signal,
     onProgress: progressReporter(opts.progress),
   });
+  printWarnings(model, result.warnings);
   emit(renderResult(result, opts.format));
   ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
   if (ctx.exitCode) reportFailure(model, 'not verified', result.problems);
@@ -61,7 +62,6 @@ const keyTrust = (path: string | undefined, advice: string): Trust => ({
 });
 
 // What selects and narrows the forms of `verify`.
-const modelGiven = (g: Given): boolean => g.has('model') || (typeof g.args[0] === 'string' && !isDigest(g.args[0]));
 const keysGiven = (g: Given): boolean => g.has('trustedKeys') || g.has('publicKey');
 const needsModel: Needs = { test: modelGiven, needs: 'the model on disk (MODEL or --model), not only --digest', sample: [] };
 const needsKeys: Needs = { test: keysGiven, needs: '--trusted-keys or --public-key (the keys that signature is checked with)', sample: ['--trusted-keys', 'keys'] };
@@ -102,12 +102,14 @@ export function registerVerify(program: Command, ctx: CliContext): void {
       signature: keysPath ? { path: opts.signature ?? opts.attestation, trust: keyTrust(keysPath, ''), ignoreUnsignedFiles: opts.ignoreUnsignedFiles } : undefined,
       chain: { registry: openRegistry(opts.registry), policy, checkArtifacts: opts.checkArtifacts },
       scan: opts.scan,
-      ignorePaths: opts.ignorePaths,
+      // --ignore-paths as model_signing resolves it: against the current directory.
+      ignorePaths: target.modelPath ? modelScope(target.modelPath, opts).ignorePaths : undefined,
       ignoreGitPaths: explicitOption<boolean>(cmd, 'ignoreGitPaths'),
       allowSymlinks: opts.allowSymlinks,
       signal: ctx.signal,
       onProgress: progressReporter(opts.progress),
     });
+    if (target.modelPath) printWarnings(target.modelPath, result.warnings);
     emit(renderGate(result, opts.format));
     ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
     const failed = result.checks.filter((c) => c.verdict !== 'verified').map((c) => c.check);

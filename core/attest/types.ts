@@ -29,4 +29,8 @@ export interface MlProvenance {
   builderId: string;
   startedOn?: string;
   finishedOn?: string;
+  /** Metrics, logs and other outputs of the run (SLSA runDetails.byproducts), as signed. */
+  byproducts?: { name?: string; uri?: string; digest?: string; content?: unknown }[];
+  recipe?: { uri?: string; digest?: string };
+  environment?: Record<string, unknown>;
 }

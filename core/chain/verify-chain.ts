@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isProvenanceError } from '../errors';
+import { InputError, isProvenanceError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { mlProvenanceFromStatement, digestHex } from '../attest/statement';
 import { SLSA_PROVENANCE_V1, type Dependency, type MlProvenance, type Stage } from '../attest/types';
 import { parseStrictJson } from '../io/json';
 import { hashModel } from '../model/hash-model';
+import { hasScope, type ModelScope, type ScopeWarning } from '../model/enumerate';
 import { DEFAULT_STAGE_RANK, type Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import { parseBundle } from '../sigstore/bundle';
@@ -60,6 +61,8 @@ export interface ChainResult {
   links: ChainLink[];
   externalRoots: ChainRoot[];
   problems: ChainProblem[];
+  /** Ignore paths in `scope` that did nothing (outside the model, or matching nothing). */
+  warnings?: ScopeWarning[];
 }
 
 export interface VerifyChainOptions {
@@ -68,6 +71,8 @@ export interface VerifyChainOptions {
   policy?: Policy;
   /** The deployed model on disk: hashed to find its attestations. */
   modelPath?: string;
+  /** Which files of modelPath make up the model (ignore paths etc.), as it was signed and attested. */
+  scope?: ModelScope;
   /** …or its digest, when the model is not at hand. */
   digest?: string;
   now?: Date;
@@ -110,12 +115,16 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   };
 
   let top: string;
+  let warnings: ScopeWarning[] = [];
   if (options.modelPath) {
-    top = (await hashModel(options.modelPath, { signal: options.signal, onProgress: options.onProgress })).digest;
+    const hashed = await hashModel(options.modelPath, { ...options.scope, signal: options.signal, onProgress: options.onProgress });
+    top = hashed.digest;
+    warnings = hashed.warnings;
     if (options.digest && `sha256:${digestHex(options.digest, 'model digest')}` !== top) {
       add('DIGEST_MISMATCH', `the model on disk has digest ${top}, not ${options.digest}`, top);
     }
   } else if (options.digest) {
+    if (options.scope && hasScope(options.scope)) throw new InputError('USAGE', 'a model scope (ignore paths, git paths, symlinks) applies to a model on disk: give modelPath, not only a digest');
     top = `sha256:${digestHex(options.digest, 'model digest')}`;
   } else {
     throw new Error('verifyChain needs modelPath or digest');
@@ -244,7 +253,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     if (!stages.has(s)) add('REQUIRED_STAGE_MISSING', `the policy requires a ${s} stage, and the chain has none`);
   }
   const verdict = problems.length > 0 ? 'failed' : options.policy ? 'verified' : 'unverified';
-  return { verdict, model: { digest: top, ...(options.modelPath ? { path: options.modelPath } : {}) }, links, externalRoots, problems };
+  return { verdict, model: { digest: top, ...(options.modelPath ? { path: options.modelPath } : {}) }, links, externalRoots, problems, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 function timeOf(a: VerifiedAttestation): string {

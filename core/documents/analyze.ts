@@ -65,7 +65,9 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
 
   const schemaFindings = (schema: SchemaName, value: unknown, prefix: string, at?: string): void => {
     for (const e of validateAgainst(schema, value)) {
-      const code = `SCHEMA_${e.keyword.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
+      // if/then: the failing rule inside `then` is reported on its own.
+      if (e.keyword === 'if') continue;
+      const code = e.ruleCode ?? `SCHEMA_${e.keyword.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
       if (at !== undefined) {
         findings.push(located(code, `signed statement ${pointerToPath(e.pointer)}: ${e.message}`, at));
         continue;
@@ -79,7 +81,7 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
             ? rangeFor(doc, pointer, 'key', String(p.additionalProperty))
             : rangeFor(doc, pointer, 'value');
       const data = e.keyword === 'required' ? { missingProperty: p.missingProperty } : e.keyword === 'enum' ? { allowedValues: p.allowedValues } : undefined;
-      findings.push({ code, severity: 'error', message: e.message, pointer, ...(data ? { data } : {}), ...range });
+      findings.push({ code, severity: 'error', message: e.ruleMessage ?? e.message, pointer, ...(data ? { data } : {}), ...range });
     }
   };
 
@@ -87,6 +89,9 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
     case 'policy':
       schemaFindings('provenance-policy', doc.value, '');
       policyFiles(fileName, doc.value, findings, doc);
+      break;
+    case 'report-inputs':
+      schemaFindings('report-inputs', doc.value, '');
       break;
     case 'ml-attestation':
     case 'model-signature':

@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { verifyChain, type ChainResult } from '../chain/verify-chain';
 import { digestHex } from '../attest/statement';
 import { InputError } from '../errors';
 import { DigestCache } from '../hash/digest-cache';
 import type { HashProgress } from '../hash/hash-files';
 import { scanModel } from '../inspect/scan';
-import { relativeInside } from '../model/enumerate';
+import { relativeInside, type ScopeWarning } from '../model/enumerate';
 import { hashModel } from '../model/hash-model';
 import { defaultSignaturePath } from '../model/signature-path';
 import type { Policy } from '../policy/policy';
@@ -50,6 +51,8 @@ export interface GateResult {
   chain?: ChainResult;
   scan?: { filesInspected: number; problems: Problem[] };
   notes: string[];
+  /** Ignore paths that did nothing (outside the model, or matching nothing), once each. */
+  warnings: ScopeWarning[];
 }
 
 /**
@@ -69,12 +72,16 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
   }
   if (!modelPath && !options.digest) throw new InputError('USAGE', 'give the model path or its digest');
   const cache = new DigestCache();
-  const result: GateResult = { verdict: 'failed', model: { ...(modelPath ? { path: modelPath } : {}) }, checks: [], problems: [], notes: [] };
+  const result: GateResult = { verdict: 'failed', model: { ...(modelPath ? { path: modelPath } : {}) }, checks: [], problems: [], notes: [], warnings: [] };
   const record = (check: GateCheckName, problems: readonly (Problem & { digest?: string })[], verified: boolean): void => {
     result.checks.push({ check, verdict: verified ? 'verified' : 'failed' });
     for (const p of problems) result.problems.push({ check, ...p });
   };
   const sigPath = modelPath ? (options.signature?.path ?? defaultSignaturePath(modelPath)) : undefined;
+  // Each check enumerates the model with the same ignore paths: say each warning once.
+  const warn = (list: readonly ScopeWarning[] | undefined): void => {
+    for (const w of list ?? []) if (!result.warnings.some((x) => x.code === w.code && x.path === w.path)) result.warnings.push(w);
+  };
 
   if (options.signature && modelPath) {
     const sig = await verifyModel({
@@ -91,23 +98,28 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
     });
     result.signature = sig;
     record('signature', sig.problems, sig.verdict === 'verified');
+    warn(sig.warnings);
   }
 
   if (options.chain) {
     let top: string;
     const mismatch: Problem[] = [];
     if (modelPath) {
-      // Hashed as attest and hash do: without MODEL/model.sig, and without the signature given if it lies inside.
-      const given = sigPath ? relativeInside(modelPath, sigPath) : undefined;
+      // Hashed as attest and hash do: without the signature, and without MODEL/model.sig
+      // when another signature is checked (a folder's own model.sig is never model content).
+      const own = defaultSignaturePath(modelPath);
+      const ownInside = sigPath !== own && existsSync(own) ? relativeInside(modelPath, own) : undefined;
       const d = await hashModel(modelPath, {
-        ignorePaths: [...(options.ignorePaths ?? []), ...(given ? [given] : [])],
+        ignorePaths: [...(options.ignorePaths ?? []), ...(ownInside ? [ownInside] : [])],
         ignoreGitPaths: options.ignoreGitPaths,
         allowSymlinks: options.allowSymlinks,
+        signaturePath: sigPath,
         signal: options.signal,
         onProgress: options.onProgress,
         cache,
       });
       top = d.digest;
+      warn(d.warnings);
       if (options.digest && `sha256:${digestHex(options.digest, 'model digest')}` !== top) {
         mismatch.push({ code: 'DIGEST_MISMATCH', message: `the model on disk has digest ${top}, not ${options.digest}` });
       }
@@ -130,11 +142,7 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
   }
 
   if (options.scan && modelPath) {
-    const sigInside = sigPath ? relativeInside(modelPath, sigPath) : undefined;
-    const { inspection, problems } = await scanModel(modelPath, {
-      ignorePaths: [...(options.ignorePaths ?? []), ...(sigInside ? [sigInside] : [])],
-      allowSymlinks: options.allowSymlinks,
-    });
+    const { inspection, problems } = await scanModel(modelPath, { ignorePaths: options.ignorePaths, signaturePath: sigPath, allowSymlinks: options.allowSymlinks });
     result.scan = { filesInspected: inspection.files.length, problems };
     record('scan', problems, problems.length === 0);
   }

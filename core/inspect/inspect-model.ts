@@ -3,7 +3,7 @@ import { dirname, join, posix } from 'node:path';
 import { CancelledError, fsError } from '../errors';
 import { isObject, parseStrictJson } from '../io/json';
 import { enumerateModel, type EnumerateOptions, type ModelFile } from '../model/enumerate';
-import { compareCodePoints } from '../model/paths';
+import { comparePaths } from '../model/paths';
 import { FindingSink } from './codes';
 import { SNIFF_BYTES, sniff, worthInspecting, type Sniffed } from './detect';
 import { inspectFileAs } from './inspect-file';
@@ -11,7 +11,7 @@ import { unsafeRelativePath } from './relative-path';
 import { summarise, type ModelConfig } from './summary';
 import type { InspectOptions, ModelInspection } from './types';
 
-export interface InspectModelOptions extends InspectOptions, Pick<EnumerateOptions, 'ignorePaths' | 'allowSymlinks'> {
+export interface InspectModelOptions extends InspectOptions, Pick<EnumerateOptions, 'ignorePaths' | 'signedIgnorePaths' | 'signaturePath' | 'allowSymlinks'> {
   signal?: AbortSignal;
 }
 
@@ -25,7 +25,7 @@ const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
  * whether anything fails closed.
  */
 export async function inspectModel(pathOrDir: string, options: InspectModelOptions = {}): Promise<ModelInspection> {
-  const listing = enumerateModel(pathOrDir, { allowEmpty: true, ignorePaths: options.ignorePaths, allowSymlinks: options.allowSymlinks });
+  const listing = enumerateModel(pathOrDir, { allowEmpty: true, ignorePaths: options.ignorePaths, signedIgnorePaths: options.signedIgnorePaths, signaturePath: options.signaturePath, allowSymlinks: options.allowSymlinks });
   const findings = new FindingSink(options.maxFindings ?? 200);
   const sniffed = listing.files.map((f) => ({ file: f, s: sniffFile(f) }));
   const where = (f: ModelFile): string => (listing.singleFile ? dirname(listing.root) : dirname(join(listing.root, f.name)));
@@ -58,8 +58,8 @@ export async function inspectModel(pathOrDir: string, options: InspectModelOptio
     // Yield between files so a big folder does not hold the event loop.
     await new Promise((done) => setImmediate(done));
   }
-  skipped.sort(compareCodePoints);
-  files.sort((a, b) => compareCodePoints(a.name, b.name));
+  skipped.sort(comparePaths);
+  files.sort((a, b) => comparePaths(a.name, b.name));
 
   const config = listing.singleFile ? {} : readConfigs(listing.root, names, findings);
   const modelFindings = findings.finish();

@@ -42,17 +42,41 @@ export interface ChainCheck {
 
 const MAX_DEPTH = 10;
 
+/** id-kp-codeSigning (RFC 5280 §4.2.1.12). */
+export const EKU_CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
+
+export type UsageCheck = { ok: true } | { ok: false; code: 'CERT_KEY_USAGE'; message: string };
+
+/**
+ * Whether a leaf certificate may sign a model, by `model_signing`'s rule (since its fix
+ * for its issue #457): its KeyUsage has digitalSignature, **or** its ExtendedKeyUsage has
+ * codeSigning. A certificate with neither extension may not sign. (RFC 5280 would have
+ * both extensions agree; we follow the deployed verifier, see docs/oms-compatibility.md.)
+ *
+ * The one rule for both sides: `sign certificate` and certificate-signed attestations
+ * refuse such a leaf before signing (materialFor), `verify certificate` fails it
+ * (validateChain), so we never write a signature we would refuse.
+ */
+export function checkSigningUsage(leaf: X509Certificate): UsageCheck {
+  const ku = sigstoreView(leaf).extKeyUsage;
+  if (ku?.digitalSignature) return { ok: true };
+  // Node names the ExtendedKeyUsage OIDs `keyUsage`; undefined when the extension is absent.
+  const eku = leaf.keyUsage;
+  if (eku?.includes(EKU_CODE_SIGNING)) return { ok: true };
+  const kuText = ku ? 'its KeyUsage lacks digitalSignature' : 'it has no KeyUsage extension';
+  const ekuText = eku ? 'its ExtendedKeyUsage lacks codeSigning' : 'it has no ExtendedKeyUsage extension';
+  return { ok: false, code: 'CERT_KEY_USAGE', message: `the signing certificate "${leaf.subject.replace(/\n/g, ', ')}" may not sign: ${kuText}, and ${ekuText}` };
+}
+
 /**
  * X.509 path validation from the leaf, through the bundle's intermediates, to one of
  * the trust anchors, every certificate valid at `at`, issuers CA-flagged with
- * keyCertSign, path lengths respected, and the leaf allowed to sign (digitalSignature).
+ * keyCertSign, path lengths respected, and the leaf allowed to sign (checkSigningUsage).
  */
 export function validateChain(leaf: X509Certificate, intermediates: X509Certificate[], anchors: X509Certificate[], at: Date): ChainCheck {
   const fail = (code: string, message: string, path: X509Certificate[]): ChainCheck => ({ ok: false, code, message, path });
-  const leafExt = sigstoreView(leaf);
-  const ku = leafExt.extKeyUsage;
-  if (!ku) return fail('CERT_KEY_USAGE', 'the signing certificate has no key usage extension', [leaf]);
-  if (!ku.digitalSignature) return fail('CERT_KEY_USAGE', 'the signing certificate is not allowed to sign (no digitalSignature key usage)', [leaf]);
+  const usage = checkSigningUsage(leaf);
+  if (!usage.ok) return fail(usage.code, usage.message, [leaf]);
 
   const path: X509Certificate[] = [leaf];
   let current = leaf;

@@ -7,6 +7,7 @@ import type { ChainLink, ChainResult } from '../chain/verify-chain';
 import { verifyChain } from '../chain/verify-chain';
 import { isObject } from '../io/json';
 import { hashModel } from '../model/hash-model';
+import type { ModelScope, ScopeWarning } from '../model/enumerate';
 import { defaultSignaturePath } from '../model/signature-path';
 import type { Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
@@ -20,6 +21,9 @@ import {
   HARDWARE_PROPERTY,
   HYPERPARAMETER_PREFIX,
   MODEL_PATH_PROPERTY,
+  OMS_ALLOW_SYMLINKS_PROPERTY,
+  OMS_IGNORE_GIT_PATHS_PROPERTY,
+  OMS_IGNORE_PATH_PROPERTY,
   OMS_ROOT_PROPERTY,
   RELATION_PROPERTY,
   RUN_ID_PROPERTY,
@@ -54,6 +58,8 @@ export interface GenerateManifestOptions {
   specVersion?: CycloneDxVersion;
   /** Facts from model inspection; default: what config.json says. */
   facts?: ModelFacts;
+  /** Which files make up the model (ignore paths etc.), as it is signed: the root digest joins the signature. Recorded in the BOM when not the default. */
+  scope?: ModelScope;
   signal?: AbortSignal;
   cache?: DigestCache;
   /** Progress of hashing the model. */
@@ -66,6 +72,8 @@ export interface GenerateManifestOptions {
 export interface GeneratedManifest {
   bom: Record<string, unknown>;
   chain?: ChainResult;
+  /** Ignore paths in `scope` that did nothing (outside the model, or matching nothing). */
+  warnings: ScopeWarning[];
 }
 
 /** Hugging Face's base_model_relation vocabulary, from the stage that consumed the input. */
@@ -130,7 +138,7 @@ const prop = (name: string, value: string): { name: string; value: string } => (
 export async function generateManifest(options: GenerateManifestOptions): Promise<GeneratedManifest> {
   const modelPath = resolve(options.modelPath);
   const outDir = dirname(resolve(options.outputPath));
-  const digest = await hashModel(modelPath, { signal: options.signal, cache: options.cache, onProgress: options.onProgress });
+  const digest = await hashModel(modelPath, { ...options.scope, signal: options.signal, cache: options.cache, onProgress: options.onProgress });
   const name = digest.name;
   const modelRef = `model:${name}`;
   const facts = options.facts ?? { ...factsFromConfig(modelPath), ...factsFromInspection(await inspectModel(modelPath)) };
@@ -190,6 +198,9 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
   }
 
   const properties = [prop(OMS_ROOT_PROPERTY, hex(digest.digest)), prop(MODEL_PATH_PROPERTY, posix(relative(outDir, modelPath)) || '.')];
+  for (const p of digest.appliedIgnorePaths) properties.push(prop(OMS_IGNORE_PATH_PROPERTY, p));
+  if (options.scope?.ignoreGitPaths === false) properties.push(prop(OMS_IGNORE_GIT_PATHS_PROPERTY, 'false'));
+  if (options.scope?.allowSymlinks) properties.push(prop(OMS_ALLOW_SYMLINKS_PROPERTY, 'true'));
   if (top) {
     properties.push(prop(STAGE_PROPERTY, top.stage));
     if (top.runId) properties.push(prop(RUN_ID_PROPERTY, top.runId));
@@ -257,7 +268,7 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
     ...(dataComponents.length > 0 ? { components: dataComponents } : {}),
     dependencies: [{ ref: modelRef, dependsOn: dataComponents.map((d) => d['bom-ref']) }, ...dataComponents.map((d) => ({ ref: d['bom-ref'] }))],
   };
-  return { bom, chain };
+  return { bom, chain, warnings: digest.warnings };
 }
 
 async function locationOf(registry: Registry, id: string): Promise<string | undefined> {

@@ -10,7 +10,7 @@ import { collapseAlternatives } from '../schema/collapse';
 import { describe, validateAgainst } from '../schema/validator';
 import { CYCLONEDX_VERSIONS, cycloneDxValidator, type CycloneDxVersion } from './cyclonedx-schemas';
 import { capFindings, type Finding } from './findings';
-import { MODEL_PATH_PROPERTY, OMS_ROOT_PROPERTY, RELATION_PROPERTY } from './properties';
+import { MODEL_PATH_PROPERTY, OMS_ALLOW_SYMLINKS_PROPERTY, OMS_IGNORE_GIT_PATHS_PROPERTY, OMS_IGNORE_PATH_PROPERTY, OMS_ROOT_PROPERTY, RELATION_PROPERTY } from './properties';
 
 export interface ManifestValidationOptions {
   /** The model folder or file the manifest describes; default: the manifest's model-path property. */
@@ -250,6 +250,12 @@ function modelComponentFindings(c: Record<string, unknown>, ptr: string, at: (p:
   return out;
 }
 
+/** Every value of a (repeatable) property. */
+function properties(c: Record<string, unknown>, name: string): string[] {
+  if (!Array.isArray(c.properties)) return [];
+  return c.properties.filter((x) => isObject(x) && x.name === name && typeof x.value === 'string').map((x) => (x as { value: string }).value);
+}
+
 function property(c: Record<string, unknown>, name: string): string | undefined {
   if (!Array.isArray(c.properties)) return undefined;
   const p = c.properties.find((x) => isObject(x) && x.name === name);
@@ -306,7 +312,13 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
     });
     const root256 = property(model, OMS_ROOT_PROPERTY);
     if (root256) {
-      const actual = (await hashModel(root, { signal: options.signal, cache })).digest.slice('sha256:'.length);
+      // The scope the root was computed with (manifest init records it when not the default).
+      const scope = {
+        ignorePaths: properties(model, OMS_IGNORE_PATH_PROPERTY),
+        ignoreGitPaths: property(model, OMS_IGNORE_GIT_PATHS_PROPERTY) !== 'false',
+        allowSymlinks: property(model, OMS_ALLOW_SYMLINKS_PROPERTY) === 'true',
+      };
+      const actual = (await hashModel(root, { ...scope, signal: options.signal, cache })).digest.slice('sha256:'.length);
       if (actual !== root256.replace(/^sha256:/, '')) {
         const i = (model.properties as unknown[]).findIndex((p) => isObject(p) && p.name === OMS_ROOT_PROPERTY);
         const pointer = `${ptr}/properties/${i}/value`;

@@ -4,6 +4,8 @@ import mlProvenanceSchema from '../../schemas/ml-provenance.schema.json';
 import policySchema from '../../schemas/provenance-policy.schema.json';
 import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
 import attestParamsSchema from '../../schemas/attest-params.schema.json';
+import reportInputsSchema from '../../schemas/report-inputs.schema.json';
+import complianceReportSchema from '../../schemas/compliance-report.schema.json';
 import { collapseAlternatives } from './collapse';
 
 /** The schemas this project owns, by short name; their `$id`s are stable. */
@@ -12,6 +14,8 @@ export const SCHEMAS = {
   'provenance-policy': policySchema,
   'mlbom-profile': mlbomProfileSchema,
   'attest-params': attestParamsSchema,
+  'report-inputs': reportInputsSchema,
+  'compliance-report': complianceReportSchema,
 } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 
