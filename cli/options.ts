@@ -101,6 +101,11 @@ export function explicitOption<T>(cmd: Command, attr: string): T | undefined {
   return cmd.getOptionValueSource(attr) === 'cli' ? (cmd.getOptionValue(attr) as T) : undefined;
 }
 
+/** Tells the user, on stderr, that a write created the registry folder (so a mistyped path is seen). */
+export function registryCreated(location: string): void {
+  process.stderr.write(`note: created a new registry at ${location}\n`);
+}
+
 export function emit(text: string): void {
   process.stdout.write(text);
 }

@@ -56,6 +56,8 @@ export interface TrackerVerifyParams {
   policy: string | PolicyDocument | Policy;
   /** Also require that this attestation is part of the verified chain. */
   expectedAttestation?: Attestation;
+  /** Fail when any attestation found for the chain does not verify (default: report and ignore it). */
+  strict?: boolean;
   now?: Date;
 }
 
@@ -84,7 +86,7 @@ export class ProvenanceTracker {
 
   constructor(options: TrackerOptions = {}) {
     this.options = options;
-    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry);
+    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry, undefined, { access: 'write' });
   }
 
   private signer(): SigningIdentity {
@@ -153,7 +155,7 @@ export class ProvenanceTracker {
 
   async verify(params: TrackerVerifyParams): Promise<ChainResult> {
     const policy = toPolicy(params.policy);
-    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, scope: params.scope, digest: params.digest, now: params.now });
+    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, scope: params.scope, digest: params.digest, now: params.now, strict: params.strict });
     const expected = params.expectedAttestation;
     if (expected?.id && !result.links.some((l) => l.attestation === expected.id || l.annotations.some((a) => a.attestation === expected.id))) {
       result.problems.push({ code: 'EXPECTED_ATTESTATION_MISSING', message: `the expected ${expected.stage} attestation ${expected.id} is not part of the verified chain`, digest: expected.subject.digest });

@@ -15,7 +15,7 @@ import {
   type SigningIdentity,
   type Stage,
 } from '../../core';
-import { addModelScopeFlags, collect, emit, modelScope, passphrase, passwordOption, printWarnings, requireOption, type ModelScopeFlags } from '../options';
+import { addModelScopeFlags, collect, emit, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
@@ -159,7 +159,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         finishedOn: o.finishedOn ?? p.finishedOn,
         byproducts: p.byproducts,
         signer,
-        registry: o.store ? openRegistry(o.registry) : undefined,
+        registry: o.store ? openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }) : undefined,
         signal: ctx.signal,
         onProgress: progressReporter(o.progress),
       };

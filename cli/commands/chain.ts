@@ -15,6 +15,7 @@ export interface ChainCliOptions extends Partial<ModelScopeFlags> {
   registry?: string;
   digest?: string;
   checkArtifacts: boolean;
+  strict?: boolean;
   progress?: boolean;
 }
 
@@ -33,9 +34,13 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
   if (!target.modelPath && !target.digest) throw new InputError('USAGE', 'give the model (a path) or its digest (sha256:…)');
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
+  // A registry that does not exist is an input error (exit 2), never an empty registry.
+  const registry = openRegistry(o.registry);
   const result = await verifyChain({
-    registry: openRegistry(o.registry),
+    registry,
     policy,
+    policyOrigin: o.policy ? 'given' : 'default',
+    strict: o.strict === true,
     ...target,
     // The model is found by its digest: hash it with the scope it was signed and attested with.
     ...(target.modelPath ? { scope: modelScope(target.modelPath, { ignorePaths: o.ignorePaths, ignoreGitPaths: o.ignoreGitPaths ?? true, allowSymlinks: o.allowSymlinks }) } : {}),
@@ -51,7 +56,8 @@ export function addChainOptions(cmd: Command): Command {
   return cmd
     .option('--registry <spec>', 'registry: a folder or file:PATH (default: the workspace .provenance/)')
     .option('--digest <sha256:…>', 'the model digest, when the model is not at hand')
-    .option('--no-check-artifacts', 'do not re-hash inputs found on disk (file:// uris)');
+    .option('--no-check-artifacts', 'do not re-hash inputs found on disk (file:// uris)')
+    .option('--strict', 'fail when any attestation in the registry for an artifact on the chain does not verify (default: report it and ignore it)');
 }
 
 /** A model path was given (positionally, or as --model where the command has it), not only a digest. */
@@ -70,7 +76,7 @@ export function registerLineage(program: Command, ctx: CliContext): void {
   )
     .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show progress')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid', 'report']).default('text'))
     .action(async (model: string | undefined, o: ChainCliOptions & { format: LineageFormat }) => {
       const result = await runChain(modelOrDigest(model, o.digest), o, ctx);
       emit(renderLineage(result, o.format));

@@ -84,7 +84,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
       if (!target.modelPath && !target.digest) throw new c.InputError('USAGE', 'report needs the model (a path) or its digest (sha256:…)');
       const policyPath = defaultPolicy(o.policy);
       const inputs = o.inputs ?? (existsSync(DEFAULT_INPUTS) ? DEFAULT_INPUTS : undefined);
-      const registry = c.openRegistry(o.registry);
+      // A report reads the evidence; --sign also stores the signed report.
+      const registry = c.openRegistry(o.registry, undefined, { access: o.sign ? 'write' : 'read' });
       const r = await c.buildReport({
         registry,
         policy: policyPath ? c.loadPolicy(policyPath) : undefined,

@@ -100,7 +100,8 @@ export function registerVerify(program: Command, ctx: CliContext): void {
     const result = await verifyGate({
       ...target,
       signature: keysPath ? { path: opts.signature ?? opts.attestation, trust: keyTrust(keysPath, ''), ignoreUnsignedFiles: opts.ignoreUnsignedFiles } : undefined,
-      chain: { registry: openRegistry(opts.registry), policy, checkArtifacts: opts.checkArtifacts },
+      // A registry that does not exist is an input error (exit 2), never an empty registry.
+      chain: { registry: openRegistry(opts.registry), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
       scan: opts.scan,
       // --ignore-paths as model_signing resolves it: against the current directory.
       ignorePaths: target.modelPath ? modelScope(target.modelPath, opts).ignorePaths : undefined,
@@ -127,6 +128,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
         registry: true,
         digest: true,
         checkArtifacts: true,
+        strict: true,
         model: true,
         format: true,
         progress: true,
@@ -158,7 +160,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
         progress: true,
         format: true,
       },
-      except: { registry: CHAIN_ONLY, digest: CHAIN_ONLY, checkArtifacts: CHAIN_ONLY },
+      except: { registry: CHAIN_ONLY, digest: CHAIN_ONLY, checkArtifacts: CHAIN_ONLY, strict: CHAIN_ONLY },
     },
   ]);
 

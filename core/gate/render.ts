@@ -10,11 +10,11 @@ const PASSED: Record<GateCheckName, string> = { signature: 'verified', chain: 'v
 
 /**
  * The gate's verdict and every check that ran, each in its own section. A gate that ran
- * only the chain prints the lineage as `lineage` does; `json` is the whole GateResult.
+ * only the chain prints it as `lineage` does (text or report); `json` is gateJson.
  */
 export function renderGate(r: GateResult, format: GateFormat): string {
-  if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
-  if (format === 'text' && r.checks.length === 1 && r.chain) return withNotes(renderLineage(r.chain, 'text'), r.notes);
+  if (format === 'json') return `${JSON.stringify(gateJson(r), null, 2)}\n`;
+  if (r.checks.length === 1 && r.chain) return withNotes(renderLineage(r.chain, format), r.notes);
   const out: string[] = [];
   const subject = r.model.path ?? r.model.digest ?? 'model';
   const summary = r.checks.map((c) => `${LABELS[c.check]} ${c.verdict === 'verified' ? PASSED[c.check] : 'FAILED'}`).join(', ');
@@ -34,12 +34,22 @@ export function renderGate(r: GateResult, format: GateFormat): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * The JSON of a gate: when the chain ran, the chain result as `lineage --format json` prints
+ * it (so chain consumers read the same fields), with the gate's verdict over every check,
+ * `checks`, every problem tagged with its check, and the other checks' results beside it.
+ */
+export function gateJson(r: GateResult): Record<string, unknown> {
+  const { chain, ...gate } = r;
+  return chain ? { ...chain, ...gate, model: { ...chain.model, ...gate.model } } : gate;
+}
+
 function section(r: GateResult, check: GateCheckName, format: GateFormat): string {
   switch (check) {
     case 'signature':
       return renderResult(r.signature!, format === 'report' ? 'report' : 'text');
     case 'chain':
-      return renderLineage(r.chain!, 'text');
+      return renderLineage(r.chain!, format === 'report' ? 'report' : 'text');
     case 'scan': {
       const s = r.scan!;
       const lines = [`${s.problems.length ? 'DANGEROUS' : 'OK'}: ${s.filesInspected} model file(s) inspected, ${s.problems.length} dangerous finding(s)`];

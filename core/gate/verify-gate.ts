@@ -25,7 +25,7 @@ export interface GateOptions {
   /** Check the model's OMS signature under this trust. */
   signature?: { path?: string; trust: Trust; ignoreUnsignedFiles?: boolean };
   /** Check the chain of custody against a trust policy. */
-  chain?: { registry: Registry; policy: Policy; checkArtifacts?: boolean };
+  chain?: { registry: Registry; policy: Policy; checkArtifacts?: boolean; strict?: boolean };
   /** Inspect the model files (headers only): a dangerous pickle global or a disguised archive fails the gate. */
   scan?: boolean;
   /** Model scope, as for `hash`: model-relative paths to leave out. */
@@ -126,7 +126,15 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
     } else {
       top = `sha256:${digestHex(options.digest!, 'model digest')}`;
     }
-    const chain = await verifyChain({ registry: options.chain.registry, policy: options.chain.policy, digest: top, checkArtifacts: options.chain.checkArtifacts, signal: options.signal });
+    const chain = await verifyChain({
+      registry: options.chain.registry,
+      policy: options.chain.policy,
+      policyOrigin: 'given',
+      strict: options.chain.strict,
+      digest: top,
+      checkArtifacts: options.chain.checkArtifacts,
+      signal: options.signal,
+    });
     if (modelPath) chain.model.path = modelPath;
     if (mismatch.length > 0) {
       chain.problems.unshift(...mismatch.map((p) => ({ ...p, digest: top })));

@@ -30,8 +30,6 @@ import {
   STAGE_PROPERTY,
   DATASET_USAGE_PROPERTY,
 } from './properties';
-import { parseBundle } from '../sigstore/bundle';
-import { mlProvenanceFromStatement } from '../attest/statement';
 
 declare const PACKAGE_VERSION: string;
 
@@ -205,7 +203,8 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
     properties.push(prop(STAGE_PROPERTY, top.stage));
     if (top.runId) properties.push(prop(RUN_ID_PROPERTY, top.runId));
   }
-  const params = await topParameters(options, top);
+  // From the verified producing attestation, as the chain walker read it: never re-read from the registry.
+  const params = { hyperparameters: top?.hyperparameters, framework: top?.framework, hardware: top?.hardware };
   for (const [k, v] of Object.entries(params.hyperparameters ?? {})) properties.push(prop(`${HYPERPARAMETER_PREFIX}${k}`, typeof v === 'string' ? v : JSON.stringify(v)));
   if (params.framework) properties.push(prop(FRAMEWORK_PROPERTY, [params.framework.name, params.framework.version].filter(Boolean).join('@')));
   for (const a of params.hardware?.accelerators ?? []) properties.push(prop(HARDWARE_PROPERTY, `${a.model}${a.count ? ` x${a.count}` : ''}${a.driver ? `, driver ${a.driver}` : ''}`));
@@ -277,13 +276,6 @@ async function locationOf(registry: Registry, id: string): Promise<string | unde
 }
 
 /** The producing stage's hyperparameters, framework and hardware, read from its attestation. */
-async function topParameters(options: GenerateManifestOptions, top: ChainLink | undefined): Promise<{ hyperparameters?: Record<string, unknown>; framework?: { name?: string; version?: string }; hardware?: { accelerators?: { model: string; count?: number; driver?: string }[] } }> {
-  if (!top || !options.registry) return {};
-  const text = await options.registry.read(top.attestation);
-  const p = mlProvenanceFromStatement(JSON.parse(parseBundle(text, top.attestation).envelope.payload.toString('utf8')), top.attestation);
-  return { hyperparameters: p.hyperparameters, framework: p.framework, hardware: p.hardware };
-}
-
 function posix(p: string): string {
   return p.split(sep).join('/');
 }

@@ -96,8 +96,12 @@ describe('verify: the deployment gate never fails open', () => {
     assert.equal(both.code, 0, both.stdout);
     const j = JSON.parse(both.stdout);
     assert.deepEqual(j.checks, [{ check: 'signature', verdict: 'verified' }, { check: 'chain', verdict: 'verified' }]);
-    assert.equal(j.signature.subject.digest, j.chain.model.digest, 'the signature and the chain join on one digest');
-    assert.equal(j.model.digest, j.chain.model.digest);
+    assert.equal(j.signature.subject.digest, j.model.digest, 'the signature and the chain join on one digest');
+    // The chain's own fields stay where lineage --format json puts them.
+    assert.equal(j.links[0].stage, 'fine-tuning');
+    assert.equal(j.registry, w.reg);
+    assert.deepEqual(j.policy, { path: w.policy, origin: 'given' });
+    assert.deepEqual(j.problems, []);
 
     const other = await gate('--model', w.ft, '--attestation', join(w.base, 'model.sig'), '--trusted-keys', w.keys);
     assert.equal(other.code, 1, other.stdout);
@@ -174,7 +178,12 @@ describe('verify: the deployment gate never fails open', () => {
     assert.match(r.stdout, /^VERIFIED lineage of /);
     const rep = await gate(w.ft, '--format', 'report');
     assert.equal(rep.code, 0);
-    assert.match(rep.stdout, /^✔ Deployment gate passed\n\n {2}Model {7}.*ft {2}sha256:[0-9a-f]{64}\n {2}Checks {6}chain of custody verified/);
+    assert.match(rep.stdout, /^✔ Chain of custody verified\n/, 'the chain alone reads as lineage --format report');
+    const both = await gate(w.ft, '--trusted-keys', w.keys, '--format', 'report');
+    assert.equal(both.code, 0);
+    assert.match(both.stdout, /^✔ Deployment gate passed\n\n {2}Model {7}.*ft {2}sha256:[0-9a-f]{64}\n {2}Checks {6}signature verified, chain of custody verified\n/);
+    assert.match(both.stdout, /\nSignature\n {2}✔ Model verified\n/);
+    assert.match(both.stdout, /\nChain of custody\n {2}✔ Chain of custody verified\n/);
   });
 
   test('model scope reaches every check: --ignore-paths leaves a stray file out of the signature, the chain digest and the scan', async () => {

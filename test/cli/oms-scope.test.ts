@@ -101,6 +101,7 @@ describe('--ignore-paths means what it means in model_signing, on every command'
   test('attest takes the same flags: the subject equals the signature\'s, and verify --policy / lineage join with the same flags', async () => {
     const s = await setup();
     const registry = join(s.dir, 'registry');
+    mkdirSync(registry); // an existing (empty) registry: a new one would be announced on stderr
     writeFileSync(join(s.dir, 'policy.json'), JSON.stringify({ signers: { trainer: { publicKey: 'keys/k.pub.pem' } }, stages: { 'pre-training': { signers: ['trainer'] } }, requiredStages: ['pre-training'] }));
     const signed = await runCli(['sign', 'key', './model', '--private-key', s.key, '--ignore-paths', './model/cache', '--format', 'json'], { cwd: s.dir });
     assert.equal(signed.code, 0, signed.stderr);
@@ -115,7 +116,7 @@ describe('--ignore-paths means what it means in model_signing, on every command'
 
     const gate = await runCli(['verify', 'model', '--policy', 'policy.json', '--registry', registry, '--ignore-paths', './model/cache', '--format', 'json'], { cwd: s.dir });
     assert.equal(gate.code, 0, gate.stdout + gate.stderr);
-    const chain = JSON.parse(gate.stdout).chain;
+    const chain = JSON.parse(gate.stdout);
     assert.equal(chain.model.digest, subject);
     assert.equal(chain.verdict, 'verified');
     const gateFromInside = await runCli(['verify', '.', '--policy', '../policy.json', '--registry', registry, '--ignore-paths', 'cache'], { cwd: s.m });
@@ -139,6 +140,7 @@ describe('--ignore-paths means what it means in model_signing, on every command'
     const signed = await runCli(['sign', 'key', './model', '--private-key', s.key, '--ignore-paths', './model/cache', '--format', 'json'], { cwd: s.dir });
     const subject: string = JSON.parse(signed.stdout).subject.digest;
     const bomPath = join(s.dir, 'model.cdx.json');
+    mkdirSync(join(s.dir, 'registry')); // an explicit registry must exist (an empty one here)
     const init = await runCli(['manifest', 'init', 'model', '--ignore-paths', 'model/cache', '--output', bomPath, '--registry', join(s.dir, 'registry')], { cwd: s.dir });
     assert.equal(init.code, 0, init.stderr);
     const bom = JSON.parse(readFileSync(bomPath, 'utf8'));
