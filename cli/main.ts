@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
-import { CancelledError, isProvenanceError } from '../core';
+import { CancelledError, isProvenanceError } from '../core/errors';
 import { normaliseArgv } from './argv';
 import type { CliContext } from './context';
+import { commandPath, installFormChecks } from './forms';
 import { registerHash } from './commands/hash';
 import { registerKeygen } from './commands/keygen';
 import { registerSign } from './commands/sign';
@@ -18,19 +19,19 @@ import { registerReport } from './commands/report';
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  const ctx: CliContext = { signal: controller.signal, exitCode: 0 };
+/**
+ * The whole command tree, ready to parse: every command registered, exit override and
+ * the flag checks of ./forms installed. Tests walk it to keep docs and checks complete.
+ */
+export function buildProgram(ctx: CliContext): Command {
   const program = new Command('model-provenance')
     .description('Chain of custody for ML models: sign, verify and attest, OpenSSF Model Signing compatible')
     .version(typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev')
     .showSuggestionAfterError()
     // Options after a subcommand belong to it (verify and verify key both take --format).
     .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `model-provenance: ${s}` : s) });
+    // Errors are reported once, by reportError, with a code; commander's own line is not printed.
+    .configureOutput({ outputError: () => undefined });
   registerHash(program, ctx);
   registerKeygen(program);
   registerSign(program, ctx);
@@ -43,39 +44,148 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerInspect(program, ctx);
   registerIncident(program, ctx);
   registerReport(program, ctx);
-  for (const c of program.commands) propagateExitOverride(c);
+  configureAll(program);
+  installFormChecks(program);
+  return program;
+}
 
+/** Every command throws instead of exiting, and keeps errors for reportError. */
+function configureAll(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.configureOutput({ outputError: () => undefined });
+  for (const c of cmd.commands) configureAll(c);
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const ctx: CliContext = { signal: controller.signal, exitCode: 0 };
+  const args = normaliseArgv(argv);
+  const program = buildProgram(ctx);
   try {
-    await program.parseAsync(normaliseArgv(argv), { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
-    return reportError(err);
+    return reportError(err, requestedFormat(args), err instanceof CommanderError && err.code === 'commander.unknownOption' ? ownerOfOption(program, args, err.message) : undefined);
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
 }
 
-function propagateExitOverride(cmd: Command): void {
-  cmd.exitOverride();
-  for (const c of cmd.commands) propagateExitOverride(c);
+/** The --format asked for, read from the arguments themselves: a parse error leaves no parsed options. */
+export function requestedFormat(args: readonly string[]): string | undefined {
+  let format: string | undefined;
+  for (let i = 0; i < args.length && args[i] !== '--'; i++) {
+    const a = args[i]!;
+    if (a === '--format' && i + 1 < args.length) format = args[i + 1];
+    else if (a.startsWith('--format=')) format = a.slice('--format='.length);
+  }
+  return format;
 }
 
-/** One line on stderr, never a stack trace; the exit code says what kind of failure. */
-function reportError(err: unknown): number {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    return EXIT_USAGE; // commander already printed its one-line message
+/**
+ * For an option typed on a command that does not take it but one of its subcommands does
+ * (`verify M --identity X`), the form that takes it: the right advice, not only "unknown".
+ */
+export function ownerOfOption(program: Command, args: readonly string[], message: string): string | undefined {
+  const flag = /unknown option '([^']+)'/.exec(message)?.[1];
+  if (!flag) return undefined;
+  let cmd = program;
+  for (const a of args) {
+    if (a === '--') break;
+    const sub = a.startsWith('-') ? undefined : cmd.commands.find((c) => c.name() === a);
+    if (sub) cmd = sub;
   }
-  if (err instanceof CancelledError) {
+  const owners = cmd.commands.filter((c) => c.options.some((o) => o.long === flag));
+  if (owners.length === 0) return undefined;
+  const usage = (c: Command): string => `model-provenance ${commandPath(c)}${c.registeredArguments.map((a) => ` ${a.name().toUpperCase()}`).join('')} ${flag} …`;
+  return `${flag} belongs to ${owners.map((o) => `"${commandPath(o)}"`).join(' or ')}: ${usage(owners[0]!)}`;
+}
+
+/** Stable codes for what the argument parser refuses. */
+const PARSER_CODES: Record<string, string> = {
+  'commander.unknownOption': 'UNKNOWN_OPTION',
+  'commander.unknownCommand': 'UNKNOWN_COMMAND',
+  'commander.missingArgument': 'MISSING_ARGUMENT',
+  'commander.optionMissingArgument': 'OPTION_VALUE_MISSING',
+  'commander.missingMandatoryOptionValue': 'OPTION_REQUIRED',
+  'commander.conflictingOption': 'OPTION_CONFLICT',
+  'commander.excessArguments': 'EXCESS_ARGUMENTS',
+  'commander.invalidArgument': 'INVALID_VALUE',
+};
+
+interface CliFailure {
+  code: string;
+  message: string;
+  file?: string;
+}
+
+/**
+ * One line on stderr, never a stack trace; the exit code says what kind of failure. With
+ * `--format json` (or `sarif`) the same error is also written to stdout in that format, so a
+ * pipeline that parses stdout sees why nothing else came.
+ */
+export function reportError(err: unknown, format?: string, advice?: string): number {
+  let failure: CliFailure;
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    if (err.code === 'commander.help') {
+      // Help asked for (`help`) is a success; help shown because no command was given is not.
+      if (err.exitCode === 0) return 0;
+      failure = { code: 'USAGE', message: 'no command given (the usage is above; "model-provenance help COMMAND" explains one)' };
+    } else {
+      failure = { code: PARSER_CODES[err.code] ?? 'USAGE', message: `${commanderMessage(err.message)}${advice ? `; ${advice}` : ''}` };
+    }
+  } else if (err instanceof CancelledError) {
     process.stderr.write('\nmodel-provenance: cancelled\n');
     return 130;
+  } else if (isProvenanceError(err)) {
+    failure = { code: err.code, message: err.message, ...(err.file ? { file: err.file } : {}) };
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    failure = { code: 'INTERNAL', message: `internal error: ${message.split('\n')[0]}` };
+    if (process.env.MODEL_PROVENANCE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
   }
-  if (isProvenanceError(err)) {
-    process.stderr.write(`model-provenance: ${err.oneLine()}\n`);
-    return EXIT_USAGE;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`model-provenance: internal error: ${message.split('\n')[0]} [INTERNAL]\n`);
-  if (process.env.MODEL_PROVENANCE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  process.stderr.write(`model-provenance: ${failure.file ? `${failure.file}: ` : ''}${failure.message} [${failure.code}]\n`);
+  if (format === 'json') process.stdout.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message, file: failure.file ?? null } }, null, 2)}\n`);
+  else if (format === 'sarif') process.stdout.write(sarifFailure(failure));
   return EXIT_USAGE;
+}
+
+/** commander's "error: unknown option '--x'\n(Did you mean --y?)" as one line. */
+function commanderMessage(message: string): string {
+  return message
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.*)\?\)$/s, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ');
+}
+
+/** A SARIF 2.1.0 log that says the run did not happen, and why (toolExecutionNotifications). */
+function sarifFailure(f: CliFailure): string {
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'model-provenance', version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev', informationUri: 'https://model-provenance.dev' } },
+        invocations: [
+          {
+            executionSuccessful: false,
+            exitCode: EXIT_USAGE,
+            toolExecutionNotifications: [
+              {
+                level: 'error',
+                descriptor: { id: f.code },
+                message: { text: f.message },
+                ...(f.file ? { locations: [{ physicalLocation: { artifactLocation: { uri: f.file } } }] } : {}),
+              },
+            ],
+          },
+        ],
+        results: [],
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
 }

@@ -4,6 +4,7 @@ import { InputError, fsError, resolveIgnorePathsFromCwd, type ModelScope, type S
 
 export type OutputFormat = 'text' | 'json' | 'report';
 
+/** The parser of every repeatable option: the flag checks (./forms) know an option is repeatable by it. */
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export interface ModelScopeFlags {
@@ -25,7 +26,7 @@ export interface ModelScopeOptions extends ModelScopeFlags {
 export function addModelScopeFlags(cmd: Command): Command {
   return cmd
     .option('--ignore-paths <path>', 'leave this file or folder out of the model; resolved against the current directory (or absolute), as model_signing does; repeatable', collect)
-    .option('--ignore-git-paths', 'leave .git, .gitattributes, .github, .gitignore out (default)', true)
+    .option('--ignore-git-paths', 'leave .git, .gitattributes, .github, .gitignore out', true)
     .option('--no-ignore-git-paths', 'include the git paths in the model')
     .option('--allow-symlinks', 'follow symbolic links that stay inside the model');
 }
@@ -38,6 +39,8 @@ export function addModelScopeOptions(cmd: Command, formats: OutputFormat[] = ['t
     .addOption(new Option('--format <format>', 'output format').choices(formats).default('text'));
 }
 
+/** `--password`, which cannot be given with `--password-file` (one of them would be dropped). */
+export const passwordOption = (description: string): Option => new Option('--password <passphrase>', description).conflicts('passwordFile');
 /**
  * The library's model scope from the flags. `--ignore-paths` values are resolved as
  * model_signing's CLI resolves them (against the current directory, then made relative
@@ -91,6 +94,11 @@ export function requireOption<T>(value: T | undefined, flag: string, why = ''): 
     throw new InputError('USAGE', `missing ${flag}${why ? ` (${why})` : ''}`);
   }
   return value;
+}
+
+/** An option's value only when the person typed it; undefined when it is the default. */
+export function explicitOption<T>(cmd: Command, attr: string): T | undefined {
+  return cmd.getOptionValueSource(attr) === 'cli' ? (cmd.getOptionValue(attr) as T) : undefined;
 }
 
 /** Tells the user, on stderr, that a write created the registry folder (so a mistyped path is seen). */

@@ -27,6 +27,7 @@ export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, ty
 export * from './attest/types';
 export { buildAttestation, parseMlProvenance, mlProvenanceFromStatement, digestHex, DEFAULT_BUILDER_ID, type AttestationParams, type DependencyInput } from './attest/statement';
 export { attest, resolveInput, type Attestation, type AttestOptions, type InputRef } from './attest/attest';
+export { readAttestParams, parseAttestParams, attestOptionsFromParams, parseFramework, suggestKey, PARAM_FLAGS, ATTEST_PARAMS_SCHEMA_ID, type AttestParamsFile } from './attest/params';
 export { loadPolicy, compilePolicy, DEFAULT_STAGE_RANK, type Policy, type PolicyDocument, type PolicySigner } from './policy/policy';
 export type { Registry, RegistryEntry, RegistryCheck, RegistryProblem, RegistryRepair, RemovedEntry } from './registry/registry';
 export { LocalRegistry } from './registry/local';
@@ -36,6 +37,10 @@ export { verifyChain, attestationsFor, verifyAttestationText, UNCHECKED, type Ch
 export { producesSubject, pickProducer } from './chain/producer';
 export { parseDistinguishedName, formatDistinguishedName, distinguishedNameFromDer, distinguishedNamesMatch, sameDistinguishedName, certificateSubject, certificateIssuer, certificateSubjectText, certificateIssuerText, attributeTypeOid, type DistinguishedName, type DnAttribute } from './keys/distinguished-name';
 export { renderLineage, describeSources, type LineageFormat } from './chain/lineage';
+export { verifyGate, type GateOptions, type GateResult, type GateProblem, type GateCheckName } from './gate/verify-gate';
+export { renderGate, gateJson, type GateFormat } from './gate/render';
+export { signatureFlagProblems } from './gate/advisories';
+export { recordGateDeployment, type GateRecordOptions } from './gate/deployment';
 export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams, type TrackerReportParams, type TrackerFlagParams, type TrackerImpactParams } from './tracker';
 export { parseJsonDocument, rangeFor, nodeAt, pointerSegments, type JsonDocument, type Located } from './json/document';
 export { cycloneDxValidator, cycloneDxSchema, CYCLONEDX_VERSIONS, type CycloneDxVersion } from './manifest/cyclonedx-schemas';
@@ -63,7 +68,6 @@ export { encodePack, PackView } from './registry/pack';
 export { OPENVEX_CONTEXT, OPENVEX_PREDICATE, VEX_STATUSES, BLOCKING_STATUSES, SEVERITIES, buildAdvisoryStatement, parseAdvisory, validateOpenVex, targetDigest, targetLabel, targetProduct, type AdvisoryTarget, type AdvisoryDocument, type AdvisoryParams, type Severity as AdvisorySeverity, type VexStatus } from './incident/openvex';
 export { readAdvisories, resolveFlags, withPolicyFlags, loadEffectiveFlags, revocationsFor, signedInWindow, describeFlag, emptyFlags, flag, updateAdvisory, nextAdvisoryId, type ReadAdvisory, type IgnoredAdvisory, type AdvisorySet, type EffectiveFlag, type EffectiveFlags, type FlagOptions, type UpdateOptions, type WrittenAdvisory } from './incident/advisories';
 export { SLSA_VSA_V1, VERIFIER_ID, VERIFIED_LEVELS, buildDeploymentStatement, recordDeployment, parseDeployment, readDeployments, sha256Of, type DeploymentParams, type DeploymentRecord } from './incident/deployment';
-export { signatureFlagProblems } from './incident/gate';
 export { impact, graphOf, scanWorkspace, type ImpactOptions, type ImpactResult, type ImpactNode, type ImpactEdge, type SignedByFlagged, type WorkspaceHit, type GraphSource } from './incident/impact';
 export { renderImpact, impactSarif, impactOpenVex, impactOsv, IMPACT_FORMATS, type ImpactFormat, type RenderImpactOptions } from './incident/render-impact';
 export { buildIncidentReport, type IncidentReport, type IncidentReportOptions, type CustodyStage, type RollbackCandidate } from './incident/report';

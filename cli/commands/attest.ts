@@ -1,22 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import {
   InputError,
   STAGES,
   attest,
-  fsError,
-  isObject,
+  attestOptionsFromParams,
   loadCertificates,
   loadPrivateKey,
   openRegistry,
-  parseStrictJson,
+  parseFramework,
+  readAttestParams,
   writeFileAtomic,
   type AttestOptions,
   type InputRef,
   type SigningIdentity,
   type Stage,
 } from '../../core';
-import { addModelScopeFlags, collect, emit, modelScope, passphrase, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
+import { addModelScopeFlags, collect, emit, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
+import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -85,29 +85,16 @@ function accelerator(v: string): { model: string; count?: number; driver?: strin
   return { model: m[1]!, ...(m[2] ? { count: Number(m[2]) } : {}), ...(driver ? { driver } : {}) };
 }
 
-function readParams(file: string | undefined): Record<string, unknown> {
-  if (!file) return {};
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw fsError(err, file, 'read the parameters');
-  }
-  const doc = parseStrictJson(text, file);
-  if (!isObject(doc)) throw new InputError('USAGE', 'the parameters file must hold a JSON object', { file });
-  return doc;
-}
-
 export function registerAttest(program: Command, ctx: CliContext): void {
-  addModelScopeFlags(program
+  const cmd = addModelScopeFlags(program
     .command('attest')
     .description('attest one lifecycle stage: sign an SLSA provenance statement about MODEL and store it in the registry')
     .argument('[model]', 'the model this stage produced (file or folder); or give --subject-digest')
     .addOption(new Option('--stage <stage>', 'lifecycle stage').choices([...STAGES]))
     .option('--signature <file>', 'the model\'s signature, left out of the model as sign leaves it out (default: MODEL/model.sig)')
-    .option('--params <file>', 'a JSON file with any of the fields below (flags win)')
+    .option('--params <file>', 'a JSON file with the stage fields (schemas/attest-params.schema.json; unknown keys are an error, flags win)')
     .option('--private-key <file>', 'signing key (PEM)')
-    .option('--password <passphrase>', 'passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)')
+    .addOption(passwordOption('passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)'))
     .option('--password-file <file>', 'read the passphrase from a file')
     .option('--signing-certificate <file>', 'sign with this certificate (chain instead of key hint)')
     .option('--certificate-chain <file>', 'intermediate certificates; repeatable', collect)
@@ -130,13 +117,13 @@ export function registerAttest(program: Command, ctx: CliContext): void {
     .option('--registry <spec>', 'registry: a folder or file:PATH (default: the workspace .provenance/)')
     .option('--no-store', 'do not store the attestation in the registry')
     .option('--output <file>', 'also write the signed bundle here')
-    .option('--progress', 'show hashing progress on stderr')
+    .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show progress')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')))
     .action(async (model: string | undefined, o: AttestCliOptions) => {
-      const p = readParams(o.params);
-      const str = (k: string): string | undefined => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
-      const list = (k: string): InputRef[] => (Array.isArray(p[k]) ? (p[k] as InputRef[]) : []);
-      const stage = (o.stage ?? str('stage')) as Stage | undefined;
+      // The file first, then every flag given replaces its key: flags win, nothing is merged silently.
+      const p = o.params ? attestOptionsFromParams(readAttestParams(o.params), o.params) : {};
+      const stage = o.stage ?? p.stage;
       if (!stage || !STAGES.includes(stage)) throw new InputError('USAGE', `missing or unknown --stage (one of ${STAGES.join(', ')})`);
       const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
       let signer: SigningIdentity = { kind: 'key', privateKey };
@@ -144,36 +131,33 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         const [leaf, ...rest] = loadCertificates(o.signingCertificate);
         signer = { kind: 'certificate', privateKey, signingCertificate: leaf!, chain: [...rest, ...(o.certificateChain ?? []).flatMap((f) => loadCertificates(f))] };
       }
-      const [fwName, fwVersion] = (o.framework ?? '').split('@');
-      const framework = o.framework ? { name: fwName!, ...(fwVersion ? { version: fwVersion } : {}) } : (isObject(p.framework) ? (p.framework as { name?: string; version?: string }) : undefined);
-      const hyper = { ...(isObject(p.hyperparameters) ? p.hyperparameters : {}), ...pairs(o.hyperparameter, '--hyperparameter') };
-      const environment = { ...(isObject(p.environment) ? p.environment : {}), ...pairs(o.env, '--env') };
-      const accelerators = o.accelerator?.map(accelerator);
-      const modelPath = model ?? str('modelPath');
+      const hyper = { ...(p.hyperparameters ?? {}), ...pairs(o.hyperparameter, '--hyperparameter') };
+      const environment = { ...(p.environment ?? {}), ...pairs(o.env, '--env') };
+      const modelPath = model ?? p.modelPath;
       if (!modelPath && (o.ignorePaths?.length || o.signature || o.allowSymlinks || !o.ignoreGitPaths)) {
         throw new InputError('USAGE', '--ignore-paths, --signature, --allow-symlinks and --no-ignore-git-paths describe the model on disk: give the model path, not only --subject-digest');
       }
       const options: AttestOptions = {
         ...(modelPath ? modelScope(modelPath, o, { signaturePath: o.signature }) : {}),
         modelPath,
-        subjectDigest: o.subjectDigest ?? str('subjectDigest'),
-        subjectName: o.subjectName ?? str('subjectName'),
+        subjectDigest: o.subjectDigest ?? p.subjectDigest,
+        subjectName: o.subjectName ?? p.subjectName,
         stage,
-        trainingRunId: o.runId ?? str('trainingRunId'),
-        baseModels: o.baseModel ? o.baseModel.map((v) => ref(v)) : list('baseModels'),
-        adapters: o.adapter ? o.adapter.map((v) => ref(v)) : list('adapters'),
-        datasets: [...(o.dataset ?? []).map((v) => ref(v, 'training')), ...(o.evalDataset ?? []).map((v) => ref(v, 'evaluation')), ...(o.dataset || o.evalDataset ? [] : list('datasets'))],
-        tokenizer: o.tokenizer ? ref(o.tokenizer) : (p.tokenizer as InputRef | undefined),
-        code: o.code ? o.code.map((v) => ref(v)) : list('code'),
+        trainingRunId: o.runId ?? p.trainingRunId,
+        baseModels: o.baseModel ? o.baseModel.map((v) => ref(v)) : p.baseModels,
+        adapters: o.adapter ? o.adapter.map((v) => ref(v)) : p.adapters,
+        datasets: [...(o.dataset ? o.dataset.map((v) => ref(v, 'training')) : (p.datasets ?? [])), ...(o.evalDataset ? o.evalDataset.map((v) => ref(v, 'evaluation')) : (p.evalDatasets ?? []))],
+        tokenizer: o.tokenizer ? ref(o.tokenizer) : p.tokenizer,
+        code: o.code ? o.code.map((v) => ref(v)) : p.code,
         hyperparameters: Object.keys(hyper).length > 0 ? hyper : undefined,
-        recipe: isObject(p.recipe) ? (p.recipe as { uri?: string; digest?: string }) : undefined,
-        framework,
-        hardware: accelerators ? { accelerators } : isObject(p.hardware) ? (p.hardware as AttestOptions['hardware']) : undefined,
+        recipe: p.recipe,
+        framework: o.framework ? parseFramework(o.framework) : p.framework,
+        hardware: o.accelerator ? { accelerators: o.accelerator.map(accelerator) } : p.hardware,
         environment: Object.keys(environment).length > 0 ? environment : undefined,
-        builderId: o.builderId ?? str('builderId'),
-        startedOn: o.startedOn ?? str('startedOn'),
-        finishedOn: o.finishedOn ?? str('finishedOn'),
-        byproducts: Array.isArray(p.byproducts) ? (p.byproducts as AttestOptions['byproducts']) : undefined,
+        builderId: o.builderId ?? p.builderId,
+        startedOn: o.startedOn ?? p.startedOn,
+        finishedOn: o.finishedOn ?? p.finishedOn,
+        byproducts: p.byproducts,
         signer,
         registry: o.store ? openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }) : undefined,
         signal: ctx.signal,
@@ -190,4 +174,17 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         if (o.output) emit(`  written ${o.output}\n`);
       }
     });
+  // Intermediates travel with a signing certificate; alone they would be dropped.
+  const needs = { certificateChain: { test: (g: Given) => g.has('signingCertificate'), needs: '--signing-certificate', sample: ['--signing-certificate', 'leaf.pem'] } };
+  declareForms(cmd, [
+    {
+      name: 'attest --no-store',
+      when: (g) => g.flags.some((f) => f.flag === '--no-store'),
+      sample: ['--no-store'],
+      options: '*',
+      except: { registry: 'with --no-store nothing is written to a registry: drop --registry, or --no-store' },
+      needs,
+    },
+    { name: 'attest', sample: [], options: '*', needs },
+  ]);
 }

@@ -1,9 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { InputError, loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type EffectiveFlags, type LineageFormat } from '../../core';
+import { InputError, loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
 import { addModelScopeFlags, emit, modelScope, printWarnings, type ModelScopeFlags } from '../options';
+import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';
+import { reportFailure } from '../failure';
 import type { CliContext } from '../context';
 
 const DEFAULT_POLICY = 'provenance-policy.json';
@@ -17,20 +19,21 @@ export interface ChainCliOptions extends Partial<ModelScopeFlags> {
   progress?: boolean;
 }
 
-/** A model argument may be a path or a digest. */
+export const isDigest = (v: string): boolean => /^sha256:[0-9a-f]{64}$/.test(v);
+
+/** A model argument may be a path or a digest; a digest argument and --digest must then agree. */
 export function modelOrDigest(arg: string | undefined, digest?: string): { modelPath?: string; digest?: string } {
-  if (arg && /^sha256:[0-9a-f]{64}$/.test(arg)) return { digest: arg };
+  if (arg && isDigest(arg)) {
+    if (digest && digest !== arg) throw new InputError('OPTION_CONFLICT', `two digests given: ${arg} and --digest ${digest}`);
+    return { digest: arg };
+  }
   return { ...(arg ? { modelPath: arg } : {}), ...(digest ? { digest } : {}) };
 }
 
-/** Verifies (or, without a policy, draws) a chain from the CLI options; `flags`: the flags in force when already read (default: read from the registry). */
-export async function runChain(target: { modelPath?: string; digest?: string }, o: ChainCliOptions, ctx: CliContext, requirePolicy: boolean, flags?: EffectiveFlags): Promise<ChainResult> {
+export async function runChain(target: { modelPath?: string; digest?: string }, o: ChainCliOptions, ctx: CliContext): Promise<ChainResult> {
+  if (!target.modelPath && !target.digest) throw new InputError('USAGE', 'give the model (a path) or its digest (sha256:…)');
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
-  if (requirePolicy && !policy) throw new Error('unreachable: verify --policy always names a policy');
-  if (!target.modelPath && (o.ignorePaths?.length || o.allowSymlinks || o.ignoreGitPaths === false)) {
-    throw new InputError('USAGE', '--ignore-paths, --allow-symlinks and --no-ignore-git-paths describe a model on disk: give the model path, not a digest');
-  }
   // A registry that does not exist is an input error (exit 2), never an empty registry.
   const registry = openRegistry(o.registry);
   const result = await verifyChain({
@@ -38,7 +41,6 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
     policy,
     policyOrigin: o.policy ? 'given' : 'default',
     strict: o.strict === true,
-    ...(flags ? { flags } : {}),
     ...target,
     // The model is found by its digest: hash it with the scope it was signed and attested with.
     ...(target.modelPath ? { scope: modelScope(target.modelPath, { ignorePaths: o.ignorePaths, ignoreGitPaths: o.ignoreGitPaths ?? true, allowSymlinks: o.allowSymlinks }) } : {}),
@@ -58,18 +60,32 @@ export function addChainOptions(cmd: Command): Command {
     .option('--strict', 'fail when any attestation in the registry for an artifact on the chain does not verify (default: report it and ignore it)');
 }
 
+/** A model path was given (positionally, or as --model where the command has it), not only a digest. */
+export const modelGiven = (g: Given): boolean => g.has('model') || (typeof g.args[0] === 'string' && !isDigest(g.args[0]));
+
+/** What `--ignore-paths` and friends answer when only a digest names the model. */
+export const SCOPE_NEEDS_MODEL = 'it says which files of a model on disk make up the model: give the model path, not only a digest';
+
 export function registerLineage(program: Command, ctx: CliContext): void {
-  addChainOptions(
+  const lineage = addChainOptions(
     addModelScopeFlags(program
       .command('lineage')
       .description('show the chain of custody of a model as a tree, JSON or a Mermaid graph; verified when a policy is given')
       .argument('[model]', 'model path or sha256:… digest')
       .option('--policy <file>', `trust policy (default: ./${DEFAULT_POLICY} if present; without one, signatures are not checked)`)),
   )
+    .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show progress')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid', 'report']).default('text'))
     .action(async (model: string | undefined, o: ChainCliOptions & { format: LineageFormat }) => {
-      const result = await runChain(modelOrDigest(model, o.digest), o, ctx, false);
+      const result = await runChain(modelOrDigest(model, o.digest), o, ctx);
       emit(renderLineage(result, o.format));
       ctx.exitCode = result.verdict === 'failed' ? 1 : 0;
+      if (ctx.exitCode) reportFailure(model ?? result.model.digest, 'chain of custody failed', result.problems);
     });
+  const byDigest = { ignorePaths: SCOPE_NEEDS_MODEL, ignoreGitPaths: SCOPE_NEEDS_MODEL, allowSymlinks: SCOPE_NEEDS_MODEL };
+  declareForms(lineage, [
+    { name: 'lineage MODEL', when: modelGiven, sample: ['model'], options: '*' },
+    { name: 'lineage sha256:…', sample: [`sha256:${'0'.repeat(64)}`], options: '*', except: byDigest },
+  ]);
 }

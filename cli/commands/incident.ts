@@ -28,7 +28,8 @@ import {
   type SigningIdentity,
   type WrittenAdvisory,
 } from '../../core';
-import { collect, emit, passphrase, registryCreated, requireOption } from '../options';
+import { collect, emit, passphrase, passwordOption, registryCreated, requireOption } from '../options';
+import { declareForms, type Given, type Needs } from '../forms';
 import type { CliContext } from '../context';
 
 declare const PACKAGE_VERSION: string;
@@ -46,7 +47,7 @@ interface SignOptions {
 function addSignOptions(cmd: Command): Command {
   return cmd
     .option('--private-key <file>', 'signing key (PEM) of the advisory signer')
-    .option('--password <passphrase>', 'passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)')
+    .addOption(passwordOption('passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)'))
     .option('--password-file <file>', 'read the passphrase from a file')
     .option('--signing-certificate <file>', 'sign with this certificate (chain instead of key hint)')
     .option('--certificate-chain <file>', 'intermediate certificates; repeatable', collect);
@@ -90,6 +91,17 @@ function written(list: WrittenAdvisory[], format: string, registry: string): voi
 
 const ADVISORY_ID = /^[A-Za-z][A-Za-z0-9._-]*-\d+$/;
 
+// Intermediates travel with a signing certificate; alone they would be dropped.
+const withCertificate: Needs = { test: (g: Given) => g.has('signingCertificate'), needs: '--signing-certificate', sample: ['--signing-certificate', 'leaf.pem'] };
+const signForms = (name: string, sample: string[] = []): Parameters<typeof declareForms>[1] => [{ name, sample, options: '*', needs: { certificateChain: withCertificate } }];
+
+/** `--identity-provider` names the issuer of an identity: target; for any other target it would be dropped. */
+function refuseIssuerFor(target: { kind: string }, issuer: string | undefined, command: string): void {
+  if (issuer !== undefined && target.kind !== 'identity') {
+    throw new InputError('OPTION_NOT_APPLICABLE', `--identity-provider does not apply to ${command} of a ${target.kind === 'key' ? 'key' : 'digest or path'}: it names the OIDC issuer of an identity:<email or URI> target`);
+  }
+}
+
 export function registerIncident(program: Command, ctx: CliContext): void {
   const incident = program
     .command('incident')
@@ -98,7 +110,7 @@ export function registerIncident(program: Command, ctx: CliContext): void {
   const reg = ['--registry <spec>', 'registry: a folder or file:PATH (default: the workspace .provenance/)'] as const;
   const fmt = (choices: readonly string[]): Option => new Option('--format <format>', 'output format').choices([...choices]).default(choices[0]);
 
-  addSignOptions(
+  const flagCmd = addSignOptions(
     incident
       .command('flag')
       .description('sign an advisory that flags an artifact, key or identity, and store it in the registry')
@@ -117,17 +129,19 @@ export function registerIncident(program: Command, ctx: CliContext): void {
     .addOption(fmt(['text', 'json']))
     .action(async (targetArg: string, o: SignOptions & { reason: string; id?: string; severity?: AdvisorySeverity; atlas?: string[]; since?: string; status: 'affected' | 'under_investigation'; identityProvider?: string; author?: string; date?: string; registry?: string; format: string }) => {
       const s = signer(o);
-      const registry = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
       const target = await resolveTarget(targetArg, { issuer: o.identityProvider, signal: ctx.signal });
+      refuseIssuerFor(target, o.identityProvider, 'incident flag');
+      const registry = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
       const w = await flag({ registry, signer: s, target, id: o.id, reason: o.reason, severity: o.severity, atlas: o.atlas, since: o.since, status: o.status, author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}` });
       written([w], o.format, registry.location);
     });
+  declareForms(flagCmd, signForms('incident flag', ['--reason', 'why']));
 
   for (const [name, status, what] of [
     ['fixed', 'fixed', 'record that the advisory is fixed (OpenVEX fixed): the gate stops refusing its target'],
     ['withdraw', 'not_affected', 'withdraw the advisory (OpenVEX not_affected): the gate stops refusing its target'],
   ] as const) {
-    addSignOptions(incident.command(name).description(what).argument('<id>', 'advisory id, e.g. MP-2026-0001'))
+    const update = addSignOptions(incident.command(name).description(what).argument('<id>', 'advisory id, e.g. MP-2026-0001'))
       .option('--reason <text>', 'why (status notes)')
       .option('--policy <file>', "also accept the advisory when one of the policy's advisorySigners signed it (default: only this key's own)")
       .option('--author <text>', 'the OpenVEX author')
@@ -141,6 +155,7 @@ export function registerIncident(program: Command, ctx: CliContext): void {
         const list = await updateAdvisory({ registry, signer: s, id, status, reason: o.reason, trust: advisoryTrust(policy), author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}` });
         written(list, o.format, registry.location);
       });
+    declareForms(update, signForms(`incident ${name}`));
   }
 
   incident
@@ -164,7 +179,7 @@ export function registerIncident(program: Command, ctx: CliContext): void {
       for (const i of set.ignored) emit(`  ignored ${i.code}: ${i.message}\n`);
     });
 
-  incident
+  const impactCmd = incident
     .command('impact')
     .description('the blast radius of a flagged artifact, key, identity or advisory: derived models, revoked signatures, deployments, workspace files')
     .argument('<target>', 'an advisory id (MP-2026-0001), sha256:<digest>, a path, a public key file, key:<key id>, or identity:<identity>')
@@ -174,15 +189,21 @@ export function registerIncident(program: Command, ctx: CliContext): void {
     .option('--workspace <dir>', 'scan this folder for manifests, signatures and attestations naming an affected digest (default: the working directory)')
     .option('--no-workspace', 'do not scan the workspace')
     .addOption(new Option('--status <status>', 'OpenVEX status of the affected products (--format openvex)').choices(['under_investigation', 'affected']).default('under_investigation'))
-    .option('--date <iso>', 'the time written into OpenVEX, OSV and SARIF outputs (default SOURCE_DATE_EPOCH, else now)')
+    .option('--date <iso>', 'the time written into the OpenVEX, OSV and SARIF outputs (default SOURCE_DATE_EPOCH, else now)')
     .option(...reg)
     .addOption(fmt(IMPACT_FORMATS))
     .action(async (arg: string, o: { policy?: string; since?: string; identityProvider?: string; workspace?: string | boolean; status: 'under_investigation' | 'affected'; date?: string; registry?: string; format: ImpactFormat }) => {
       const registry = openRegistry(o.registry);
       const policy = policyOf(o.policy);
       const workspace = o.workspace === false ? undefined : typeof o.workspace === 'string' ? o.workspace : process.cwd();
+      if (o.since !== undefined && Number.isNaN(Date.parse(o.since))) throw new InputError('USAGE', `--since "${o.since}" is not a date (ISO 8601, e.g. 2026-11-01 or 2026-11-01T12:00:00Z)`);
+      // A window applies to what a key or identity signed; for an artifact it would be dropped.
+      const refuseSince = (kind: string): void => {
+        if (o.since !== undefined && kind === 'artifact') throw new InputError('OPTION_NOT_APPLICABLE', '--since does not apply to the impact of an artifact: it bounds what a key or identity signed (an artifact is affected whole)');
+      };
       let result;
       if (ADVISORY_ID.test(arg) && !existsSync(arg)) {
+        if (o.identityProvider !== undefined) throw new InputError('OPTION_NOT_APPLICABLE', `--identity-provider does not apply to an advisory id: ${arg} names its target, issuer included`);
         const trust = advisoryTrust(policy);
         const set = await readAdvisories(registry, trust);
         const docs = set.advisories.filter((a) => a.advisoryId === arg);
@@ -192,9 +213,12 @@ export function registerIncident(program: Command, ctx: CliContext): void {
           throw new InputError('ADVISORY_NOT_FOUND', ignored ? `advisory ${arg} does not count: ${ignored.message}` : `no advisory ${arg} in ${registry.location}`);
         }
         const flagged = [...docs].reverse().find((d) => d.status === 'affected' || d.status === 'under_investigation');
+        refuseSince(newest.targets[0]!.kind);
         result = await impact({ registry, target: newest.targets[0]!, advisory: { ...newest, reason: newest.reason ?? flagged?.reason, severity: newest.severity ?? flagged?.severity }, since: o.since, policy, workspace });
       } else {
         const target = await resolveTarget(arg, { issuer: o.identityProvider, signal: ctx.signal });
+        refuseIssuerFor(target, o.identityProvider, 'incident impact');
+        refuseSince(target.kind);
         // The advisory in force about this target, if any, names the outputs (OpenVEX, OSV).
         const flags = resolveFlags(await readAdvisories(registry, advisoryTrust(policy)));
         const key = target.kind === 'artifact' ? flags.digests.get(target.digest) : target.kind === 'key' ? flags.keys.get(target.keyId) : undefined;
@@ -204,8 +228,21 @@ export function registerIncident(program: Command, ctx: CliContext): void {
       }
       emit(renderImpact(result, o.format, { status: o.status, now: when(o.date, true), version: VERSION }));
     });
+  // --status and --date shape the standard documents only; with another format they would be dropped.
+  const inFormat = (formats: string[], needs: string): Needs => ({ test: (g) => formats.includes(String(g.value('format'))), needs, sample: ['--format', formats[0]!] });
+  declareForms(impactCmd, [
+    {
+      name: 'incident impact',
+      sample: [],
+      options: '*',
+      needs: {
+        status: inFormat(['openvex'], '--format openvex (the status of the OpenVEX statements)'),
+        date: inFormat(['openvex', 'osv', 'sarif'], '--format openvex, osv or sarif (the time written into them)'),
+      },
+    },
+  ]);
 
-  incident
+  const reportCmd = incident
     .command('report')
     .description("a responder's report for one advisory: custody timeline, entry point, keys to rotate, deployments, rollback candidates, ATLAS techniques")
     .argument('<id>', 'advisory id, e.g. MP-2026-0001')
@@ -227,4 +264,5 @@ export function registerIncident(program: Command, ctx: CliContext): void {
         emit(`wrote ${o.output}\n`);
       } else emit(text);
     });
+  declareForms(reportCmd, [{ name: 'incident report', sample: [], options: '*', needs: { force: { test: (g) => g.has('output'), needs: '--output', sample: ['--output', 'report.md'] } } }]);
 }

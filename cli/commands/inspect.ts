@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { findingVerdict, scanModel } from '../../core';
 import { emit } from '../options';
 import type { CliContext } from '../context';
+import { reportFailure } from '../failure';
 
 /** How each finding line starts, by its verdict. */
 const TAG = { dangerous: 'DANGER ', suspicious: 'SUSPECT ', ok: '' } as const;
@@ -33,5 +34,6 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         for (const x of inspection.findings) emit(`  ${x.severity} ${x.code}: ${x.message}\n`);
       }
       ctx.exitCode = problems.length ? 1 : 0;
+      if (ctx.exitCode) reportFailure(model, 'dangerous content', problems);
     });
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CURVES, generateKeyPair, parseCurve, writeKeyPair } from '../../core';
-import { emit, passphrase } from '../options';
+import { emit, passphrase, passwordOption } from '../options';
 
 interface KeygenOptions {
   curve: string;
@@ -18,7 +18,7 @@ export function registerKeygen(program: Command): void {
     .description('generate an EC signing key pair: PREFIX.pem (private, mode 0600) and PREFIX.pub.pem')
     .option('--curve <curve>', `curve: ${CURVES.map((c) => c.toLowerCase().replace('-', '')).join(', ')}`, 'p256')
     .option('--out <prefix>', 'path prefix of the key files', 'signing-key')
-    .option('--password <passphrase>', 'encrypt the private key with this passphrase')
+    .addOption(passwordOption('encrypt the private key with this passphrase'))
     .option('--password-file <file>', 'read the passphrase from a file')
     .option('--force', 'replace existing key files')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))

@@ -25,7 +25,10 @@ import {
   writeFileAtomic,
   type FileFindings,
 } from '../../core';
-import { addModelScopeFlags, emit, modelScope, passphrase, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
+import { addModelScopeFlags, emit, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
+import { declareForms } from '../forms';
+import { progressReporter } from '../progress';
+import { reportFailure } from '../failure';
 import type { CliContext } from '../context';
 
 export function registerManifest(program: Command, ctx: CliContext): void {
@@ -39,9 +42,11 @@ export function registerManifest(program: Command, ctx: CliContext): void {
     .option('--registry <spec>', 'registry with the attestations (default: the workspace .provenance/)')
     .option('--policy <file>', 'verify the chain against this policy while reading it')
     .addOption(new Option('--spec-version <v>', 'CycloneDX version').choices(['1.6', '1.7']).default('1.6'))
-    .option('--stdout', 'print the manifest instead of writing it')
+    .addOption(new Option('--stdout', 'print the manifest instead of writing it').conflicts('output'))
     .addOption(new Option('--format <format>', 'output format of the summary (with --stdout the manifest itself is printed)').choices(['text', 'json']).default('text'))
-    .action(async (model: string, o: ModelScopeFlags & { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean; format: 'text' | 'json' }) => {
+    .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show progress')
+    .action(async (model: string, o: ModelScopeFlags & { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean; format: 'text' | 'json'; progress?: boolean }) => {
       const output = o.output ?? defaultManifestPath(model);
       const scope = modelScope(model, o);
       const { bom, chain, warnings } = await generateManifest({
@@ -52,6 +57,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
         policy: o.policy ? loadPolicy(o.policy) : undefined,
         specVersion: o.specVersion,
         signal: ctx.signal,
+        onProgress: progressReporter(o.progress),
       });
       printWarnings(model, warnings);
       const text = `${JSON.stringify(bom, null, 2)}\n`;
@@ -80,7 +86,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
       );
     });
 
-  manifest
+  const validate = manifest
     .command('validate')
     .description('check ML-BOMs: the CycloneDX schema, our ML-BOM profile, references, and the digests against the files on disk')
     .argument('<files...>', 'manifest files (*.cdx.json, bom.json)')
@@ -88,7 +94,9 @@ export function registerManifest(program: Command, ctx: CliContext): void {
     .option('--no-check-disk', 'do not re-hash the model files')
     .option('--max-problems <n>', 'cap the findings per file', (v) => Number.parseInt(v, 10), 200)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
-    .action(async (files: string[], o: { model?: string; checkDisk: boolean; maxProblems: number; format: 'text' | 'json' | 'sarif' }) => {
+    .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show progress')
+    .action(async (files: string[], o: { model?: string; checkDisk: boolean; maxProblems: number; format: 'text' | 'json' | 'sarif'; progress?: boolean }) => {
       const results: FileFindings[] = [];
       for (const file of files) {
         let text: string;
@@ -97,12 +105,22 @@ export function registerManifest(program: Command, ctx: CliContext): void {
         } catch (err) {
           throw fsError(err, file, 'read the manifest');
         }
-        const v = await validateManifest(text, file, { modelPath: o.model, checkDisk: o.checkDisk, maxFindings: o.maxProblems, signal: ctx.signal });
+        const v = await validateManifest(text, file, { modelPath: o.model, checkDisk: o.checkDisk, maxFindings: o.maxProblems, signal: ctx.signal, onProgress: progressReporter(o.progress) });
         results.push({ file, text, findings: v.findings });
       }
       emit(o.format === 'json' ? renderFindingsJson(results) : o.format === 'sarif' ? renderFindingsSarif(results) : renderFindingsText(results));
       ctx.exitCode = results.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+      const bad = results.find((r) => r.findings.some((f) => f.severity === 'error'));
+      if (bad) {
+        const errors = bad.findings.filter((f) => f.severity === 'error');
+        reportFailure(bad.file, `${errors.length} error(s)`, errors);
+      }
     });
+  const noDisk = 'it names the model whose files are re-hashed, and --no-check-disk skips that: drop one of them';
+  declareForms(validate, [
+    { name: 'manifest validate --no-check-disk', when: (g) => g.has('checkDisk'), sample: ['--no-check-disk'], options: '*', except: { model: noDisk } },
+    { name: 'manifest validate', sample: [], options: '*' },
+  ]);
   registerManifestExtras(manifest, ctx);
 }
 
@@ -175,7 +193,7 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
     .description('sign a manifest as an in-toto attestation (predicateType https://cyclonedx.org/bom) about the model, stored in the registry')
     .argument('<file>', 'CycloneDX manifest')
     .option('--private-key <file>', 'signing key (PEM)')
-    .option('--password <passphrase>', 'passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)')
+    .addOption(passwordOption('passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)'))
     .option('--password-file <file>', 'read the passphrase from a file')
     .option('--registry <spec>', 'registry (default: the workspace .provenance/)')
     .option('--output <file>', 'also write the signed bundle here')

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { InputError, LocalRegistry, openRegistry, parseBundle, isObject, type RemovedEntry } from '../../core';
 import { emit, registryCreated } from '../options';
 import type { CliContext } from '../context';
+import { reportFailure } from '../failure';
 import { readFileSync } from 'node:fs';
 import { fsError } from '../../core';
 
@@ -137,6 +138,7 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
         if (check.unindexedBlobs.length > 0) emit(`  note: ${check.unindexedBlobs.length} whole blob(s) from interrupted writes are not indexed yet (invisible to readers; --repair indexes them)\n`);
       }
       ctx.exitCode = check.ok ? 0 : 1;
+      if (!check.ok) reportFailure(r.location, 'damaged', check.problems.map((p) => ({ code: p.code, message: p.message })));
     });
 }
 

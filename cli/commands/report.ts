@@ -2,7 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
-import { collect, emit, passphrase, requireOption } from '../options';
+import { collect, emit, passphrase, passwordOption, requireOption } from '../options';
+import { declareForms, type Given } from '../forms';
+import { reportFailure } from '../failure';
 import { modelOrDigest } from './chain';
 
 // The report's modules (frameworks, renderers, graph layout) load inside the actions, so
@@ -64,7 +66,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .option('--fail-under <percent>', 'exit 1 when any framework\'s completeness is below this percentage (for CI)')
     .option('--sign', 'sign the report (in-toto attestation, subject = the --output file\'s digest) into the registry')
     .option('--private-key <file>', 'signing key for --sign (PEM)')
-    .option('--password <passphrase>', 'passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)')
+    .addOption(passwordOption('passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)'))
     .option('--password-file <file>', 'read the passphrase from a file')
     .option('--no-check-artifacts', 'do not re-hash inputs found on disk (file:// uris)')
     .action(async (model: string | undefined, o: ReportCliOptions) => {
@@ -154,5 +156,16 @@ export function registerReport(program: Command, ctx: CliContext): void {
         emit(`VERIFIED ${file} ${check.digest}\n  signed by ${check.signer} (${check.attestation})\n  ${p.frameworks.map((f) => `${f.id} ${f.completeness}%`).join(', ')}; ${p.evidence.length} piece(s) of evidence, dated ${p.date}\n`);
       } else emit(`FAILED ${file} ${check.digest}\n${check.problems.map((p) => `  ${p.code}: ${p.message}\n`).join('')}`);
       ctx.exitCode = check.verdict === 'verified' ? 0 : 1;
+      if (ctx.exitCode) reportFailure(file, 'not verified', check.problems);
     });
+  // The signing key and the overwrite switch only act with what they serve; alone they would be dropped.
+  const withSign = { test: (g: Given) => g.has('sign'), needs: '--sign', sample: ['--sign'] };
+  declareForms(report, [
+    {
+      name: 'report',
+      sample: [],
+      options: '*',
+      needs: { privateKey: withSign, password: withSign, passwordFile: withSign, force: { test: (g) => g.has('output'), needs: '--output', sample: ['--output', 'report.html'] } },
+    },
+  ]);
 }

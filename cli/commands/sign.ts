@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { loadCertificates, loadPrivateKey, signModel, InputError, type SigningIdentity } from '../../core';
-import { addModelScopeOptions, collect, emit, modelScope, passphrase, printWarnings, requireOption, type ModelScopeOptions } from '../options';
+import { addModelScopeOptions, collect, emit, modelScope, passphrase, passwordOption, printWarnings, requireOption, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -20,7 +20,7 @@ function addSignOptions(cmd: Command): Command {
     .argument('<model>', 'model file or folder')
     .option('--signature <file>', 'where to write the signature (default: MODEL/model.sig, or MODEL.sig for a file)')
     .option('--private-key <file>', 'PEM private key (EC P-256, P-384 or P-521)')
-    .option('--password <passphrase>', 'passphrase of an encrypted private key (or MODEL_PROVENANCE_PASSPHRASE)')
+    .addOption(passwordOption('passphrase of an encrypted private key (or MODEL_PROVENANCE_PASSPHRASE)'))
     .option('--password-file <file>', 'read the passphrase from a file')
     .addOption(new Option('--hash-type <alg>', 'file hash').choices(['sha256', 'blake2b']).default('sha256'))
     .addOption(new Option('--bundle-version <v>', 'Sigstore bundle version to write').choices(['0.1', '0.2', '0.3']).default('0.3'));

@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { detectKind, inspectSignatureFile, isObject, isProvenanceError, lineColumn, validateManifestStatic } from '../../core';
+import { detectKind, fsError, inspectSignatureText, isObject, isProvenanceError, lineColumn, validateManifestStatic } from '../../core';
 import { emit } from '../options';
 import type { CliContext } from '../context';
+import { reportFailure } from '../failure';
 
 interface Finding {
   file: string;
@@ -53,7 +54,7 @@ function manifestFinding(file: string): Finding | undefined {
 
 /**
  * Format checks without keys: does each file parse as the document it claims to be?
- * Exit 0 all valid, 1 any invalid. Trust is `verify`'s job, not this one's.
+ * Exit 0 all valid, 1 any invalid, 2 when a file cannot be read. Trust is `verify`'s job, not this one's.
  */
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
@@ -62,11 +63,19 @@ export function registerValidate(program: Command, ctx: CliContext): void {
     .argument('<files...>', 'signature files or CycloneDX manifests')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((files: string[], opts: { format: 'text' | 'json' }) => {
-      const findings: Finding[] = files.map((file) => {
+      // A file that cannot be read was not validated at all: bad input (exit 2), not an invalid file.
+      const texts = files.map((file) => {
+        try {
+          return readFileSync(file, 'utf8');
+        } catch (err) {
+          throw fsError(err, file, 'read the file');
+        }
+      });
+      const findings: Finding[] = files.map((file, i) => {
         const manifest = manifestFinding(file);
         if (manifest) return manifest;
         try {
-          const { bundle, unverifiedManifest: m } = inspectSignatureFile(file);
+          const { bundle, unverifiedManifest: m } = inspectSignatureText(texts[i]!, file);
           return {
             file,
             valid: true,
@@ -92,5 +101,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
           emit(f.valid ? `valid   ${f.file}: ${f.resources} resource(s), subject ${f.subject}\n` : `invalid ${f.file}: ${f.message} [${f.code}]\n`);
         }
       ctx.exitCode = findings.every((f) => f.valid) ? 0 : 1;
+      const invalid = findings.filter((f) => !f.valid);
+      if (invalid.length > 0) reportFailure(invalid[0]!.file, `invalid${files.length > 1 ? ` (${invalid.length} of ${files.length} files)` : ''}`, [{ code: invalid[0]!.code!, message: invalid[0]!.message! }]);
     });
 }

@@ -1,31 +1,30 @@
-import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Option, type Command } from 'commander';
 import {
   InputError,
+  fsError,
   loadCertificates,
-  loadEffectiveFlags,
   loadPolicy,
   loadPrivateKey,
   loadTrustedKeys,
   openRegistry,
-  recordDeployment,
-  renderLineage,
+  recordGateDeployment,
+  renderGate,
   renderResult,
   sha256Of,
-  signatureFlagProblems,
+  verifyGate,
   verifyModel,
-  type ChainResult,
-  type EffectiveFlags,
-  type LineageFormat,
-  type SigningIdentity,
+  type GateRecordOptions,
+  type RegistryEntry,
   type Trust,
-  type VerificationResult,
 } from '../../core';
-import { addChainOptions, modelOrDigest, runChain, type ChainCliOptions } from './chain';
-import { addModelScopeOptions, collect, emit, modelScope, passphrase, printWarnings, registryCreated, requireOption, type ModelScopeOptions } from '../options';
+import { addChainOptions, isDigest, modelGiven, modelOrDigest, type ChainCliOptions } from './chain';
+import { addModelScopeOptions, collect, emit, explicitOption, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeOptions } from '../options';
+import { declareForms, type Given, type Needs } from '../forms';
 import { progressReporter } from '../progress';
+import { reportFailure } from '../failure';
 import type { CliContext } from '../context';
 
 interface VerifyOptions extends ModelScopeOptions {
@@ -57,145 +56,221 @@ function addVerifyOptions(cmd: Command): Command {
     .option('--scan', 'also inspect the model files (headers only, nothing executed): a dangerous pickle global or a disguised archive fails verification');
 }
 
-/** The deployment record's signer: checked before verifying, so a bad key never follows a long hash. */
-function deploymentSigner(opts: VerifyOptions): SigningIdentity | undefined {
-  if (!opts.recordDeployment) return undefined;
-  return { kind: 'key', privateKey: loadPrivateKey(requireOption(opts.privateKey, '--private-key', '--record-deployment signs the deployment record'), passphrase(opts)) };
+/** The trusted-key options, spelled as model_signing (`--public-key`) and as the gate form (`--trusted-keys`). */
+function addKeyOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--public-key <fileOrDir>', 'trusted public key (PEM), or a folder of *.pem / *.pub keys').conflicts('trustedKeys'))
+    .option('--trusted-keys <fileOrDir>', 'same as --public-key');
 }
 
-async function verifySignatureGate(model: string, opts: VerifyOptions, trust: Trust, ctx: CliContext): Promise<VerificationResult> {
-  return verifyModel({
+/**
+ * What `--record-deployment ENV` needs, checked before anything is hashed (a bad key or
+ * environment never follows a long verification). The registry is opened for write only
+ * once the verdict passed: a failed gate creates nothing.
+ */
+function deploymentRecord(opts: VerifyOptions & { registry?: string }, policy: { uri: string; digest: string }): GateRecordOptions | undefined {
+  if (opts.recordDeployment === undefined) return undefined;
+  const privateKey = loadPrivateKey(requireOption(opts.privateKey, '--private-key', '--record-deployment signs the deployment record'), passphrase(opts));
+  return {
+    environment: opts.recordDeployment,
+    signer: { kind: 'key', privateKey },
+    registry: () => openRegistry(opts.registry, undefined, { access: 'write', onCreate: registryCreated }),
+    policy,
+    verifierVersion: VERSION,
+  };
+}
+
+/** The policy file as a VSA records it: its uri and the sha256 of its bytes. */
+function policyRef(file: string): { uri: string; digest: string } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw fsError(err, file, 'read the policy');
+  }
+  return { uri: pathToFileURL(resolve(file)).href, digest: sha256Of(bytes) };
+}
+
+/** For a signature-only gate, the trust it ran under: the trusted keys' location and the digest of their sorted key ids. */
+function keysRef(path: string | undefined, trust: Trust): { uri: string; digest: string } {
+  const hints = trust.kind === 'key' ? trust.keys.map((k) => k.hint).sort() : [];
+  return { uri: pathToFileURL(resolve(path ?? '.')).href, digest: sha256Of(hints.join('\n')) };
+}
+
+function recorded(env: string, entry: RegistryEntry): void {
+  process.stderr.write(`recorded deployment to ${env}: ${entry.id} in ${entry.location}\n`);
+}
+
+/** Signature only, the model_signing way: the result of verifyModel, as it always printed. */
+async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliContext, cmd: Command, record?: GateRecordOptions): Promise<void> {
+  const result = await verifyModel({
     modelPath: model,
     signaturePath: opts.signature ?? opts.attestation,
     trust,
     ignorePaths: modelScope(model, opts).ignorePaths,
-    ignoreGitPaths: opts.ignoreGitPaths,
+    ignoreGitPaths: explicitOption<boolean>(cmd, 'ignoreGitPaths'),
+    allowSymlinks: opts.allowSymlinks,
     ignoreUnsignedFiles: opts.ignoreUnsignedFiles,
     scan: opts.scan,
     signal: ctx.signal,
     onProgress: progressReporter(opts.progress),
   });
-}
-
-async function run(model: string, opts: VerifyOptions & { registry?: string }, trust: Trust, ctx: CliContext): Promise<void> {
-  const signer = deploymentSigner(opts);
-  const result = await verifySignatureGate(model, opts, trust, ctx);
   printWarnings(model, result.warnings);
   emit(renderResult(result, opts.format));
   ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
-  if (signer && result.verdict === 'verified') await recordSignatureDeployment(result, opts, trust, signer);
+  if (ctx.exitCode) reportFailure(model, 'not verified', result.problems);
+  else if (record) {
+    // The same record the gate writes; a --scan here is folded into the signature's verdict.
+    const checks = [{ check: 'signature' as const, verdict: 'verified' as const }, ...(opts.scan ? [{ check: 'scan' as const, verdict: 'verified' as const }] : [])];
+    recorded(record.environment, await recordGateDeployment({ verdict: 'verified', model: { path: model, digest: result.subject?.digest }, checks, signature: result }, record));
+  }
 }
 
-/** After a passed signature gate: a deployment record whose "policy" is the trusted keys. */
-async function recordSignatureDeployment(result: VerificationResult, opts: VerifyOptions & { registry?: string }, trust: Trust, signer: SigningIdentity): Promise<void> {
-  const keys = trust.kind === 'key' ? trust.keys.map((k) => k.hint).sort() : [];
-  const registry = openRegistry(opts.registry, undefined, { access: 'write', onCreate: registryCreated });
-  const { entry } = await recordDeployment(registry, signer, {
-    model: { digest: result.subject!.digest, name: result.subject!.name, uri: pathToFileURL(resolve(result.model)).href },
-    environment: opts.recordDeployment!,
-    gate: 'signature',
-    policy: { uri: pathToFileURL(resolve(opts.publicKey ?? opts.trustedKeys ?? '.')).href, digest: sha256Of(keys.join('\n')) },
-    inputAttestations: [{ uri: pathToFileURL(resolve(result.signature)).href, digest: sha256Of(readFileSync(result.signature)) }],
-    timeVerified: new Date().toISOString(),
-    verifierVersion: VERSION,
-  });
-  process.stderr.write(`recorded deployment to ${opts.recordDeployment}: ${entry.id} in ${registry.location}\n`);
-}
-
-/** After a passed chain gate: a deployment record naming the policy file and every link. */
-async function recordChainDeployment(result: ChainResult, opts: VerifyOptions & { registry?: string; policy?: string }, signer: SigningIdentity): Promise<void> {
-  const registry = openRegistry(opts.registry, undefined, { access: 'write', onCreate: registryCreated });
-  const top = result.links.find((l) => l.depth === 0);
-  const { entry } = await recordDeployment(registry, signer, {
-    model: { digest: result.model.digest, name: top?.name ?? 'model', ...(result.model.path ? { uri: pathToFileURL(resolve(result.model.path)).href } : {}) },
-    environment: opts.recordDeployment!,
-    gate: 'policy',
-    policy: { uri: pathToFileURL(resolve(opts.policy!)).href, digest: sha256Of(readFileSync(opts.policy!)) },
-    inputAttestations: result.links.flatMap((l) => [l.attestation, ...l.annotations.map((a) => a.attestation)]).map((digest) => ({ digest })),
-    timeVerified: new Date().toISOString(),
-    verifierVersion: VERSION,
-  });
-  process.stderr.write(`recorded deployment to ${opts.recordDeployment}: ${entry.id} in ${registry.location}\n`);
-}
-
-const keyTrust = (opts: VerifyOptions): Trust => ({
+const keyTrust = (path: string | undefined, advice: string): Trust => ({
   kind: 'key',
-  keys: loadTrustedKeys(requireOption(opts.publicKey ?? opts.trustedKeys, '--public-key or --trusted-keys')),
+  keys: loadTrustedKeys(requireOption(path, '--trusted-keys or --public-key', advice)),
 });
+
+// What selects and narrows the forms of `verify`.
+const keysGiven = (g: Given): boolean => g.has('trustedKeys') || g.has('publicKey');
+const needsModel: Needs = { test: modelGiven, needs: 'the model on disk (MODEL or --model), not only --digest', sample: [] };
+const needsKeys: Needs = { test: keysGiven, needs: '--trusted-keys or --public-key (the keys that signature is checked with)', sample: ['--trusted-keys', 'keys'] };
+const CHAIN_ONLY = 'it belongs to the chain of custody check: add --policy P';
+const needsRecord: Needs = { test: (g) => g.has('recordDeployment'), needs: '--record-deployment ENV (it signs the deployment record)', sample: ['--record-deployment', 'production'] };
 
 export function registerVerify(program: Command, ctx: CliContext): void {
   const verify = addChainOptions(
-    addVerifyOptions(
-      program
-        .command('verify')
-        .description('verify a model: its OMS signature (key|certificate|sigstore, or the gate form), or its whole chain with --policy; exit 0 verified, 1 failed, 2 bad input')
-        .argument('[model]', 'model path (or sha256:… with --policy)')
-        .option('--model <path>', 'model file or folder (deployment-gate form)')
-        .option('--attestation <file>', 'the signature to check (deployment-gate form)')
-        .option('--trusted-keys <fileOrDir>', 'a public key, or a folder of trusted *.pem / *.pub keys')
-        .option('--policy <file>', 'verify the chain of custody against this trust policy')
-        .option('--record-deployment <env>', 'after a successful verification, store a signed deployment record (SLSA VSA) for this environment')
-        .option('--private-key <file>', 'the key that signs the deployment record')
-        .option('--password <passphrase>', 'passphrase of an encrypted --private-key (or MODEL_PROVENANCE_PASSPHRASE)')
-        .option('--password-file <file>', 'read the passphrase from a file')
-        .enablePositionalOptions(),
+    addKeyOptions(
+      addVerifyOptions(
+        program
+          .command('verify')
+          .description(
+            'verify a model before deployment: its OMS signature (key|certificate|sigstore, or MODEL with --trusted-keys), ' +
+              'its chain of custody with --policy, or both; with --scan also its files. Exit 0 only when every check asked for passes, 1 failed, 2 bad input',
+          )
+          .argument('[model]', 'model path (or sha256:… with --policy)')
+          .option('--model <path>', 'model file or folder (deployment-gate form)')
+          .addOption(new Option('--attestation <file>', 'the model signature to check (deployment-gate spelling of --signature)').conflicts('signature'))
+          .option('--policy <file>', 'verify the chain of custody against this trust policy (and the signature too when keys are given)')
+          .option('--record-deployment <env>', 'after every check passed (and only then), store a signed deployment record (SLSA VSA) for this environment in the registry')
+          .option('--private-key <file>', 'the key that signs the deployment record')
+          .addOption(passwordOption('passphrase of an encrypted --private-key (or MODEL_PROVENANCE_PASSPHRASE)'))
+          .option('--password-file <file>', 'read the passphrase of --private-key from a file')
+          .enablePositionalOptions(),
+      ),
     ),
-  ).action(async (positional: string | undefined, opts: VerifyOptions & ChainCliOptions) => {
-    if (opts.policy) {
-      const signer = deploymentSigner(opts);
-      // The gate form with a policy: the signature must verify and obey the policy's flags and
-      // advisories, and the chain must verify; the verdict needs both.
-      let sig: VerificationResult | undefined;
-      let flags: EffectiveFlags | undefined;
-      if (opts.attestation || opts.trustedKeys || opts.publicKey) {
-        const model = requireOption(positional ?? opts.model, '--model');
-        sig = await verifySignatureGate(model, opts, keyTrust(opts), ctx);
-        if (sig.verdict === 'verified' || sig.signer) {
-          // One reading of the advisories for both parts of the verdict.
-          flags = await loadEffectiveFlags(openRegistry(opts.registry), loadPolicy(opts.policy));
-          const extra = signatureFlagProblems(sig, flags);
-          sig.problems.push(...extra);
-          if (extra.length > 0) sig.verdict = 'failed';
-        }
-      }
-      const result = await runChain(modelOrDigest(positional ?? opts.model, opts.digest), opts, ctx, true, flags);
-      const format: LineageFormat = opts.format === 'json' ? 'json' : opts.format === 'report' ? 'report' : 'text';
-      if (sig && opts.format === 'json') emit(`${JSON.stringify({ verdict: sig.verdict === 'verified' && result.verdict === 'verified' ? 'verified' : 'failed', signature: sig, chain: result }, null, 2)}\n`);
-      else {
-        if (sig) emit(renderResult(sig, opts.format === 'report' ? 'report' : 'text'));
-        emit(renderLineage(result, format));
-      }
-      const ok = result.verdict === 'verified' && (!sig || sig.verdict === 'verified');
-      ctx.exitCode = ok ? 0 : 1;
-      if (ok && signer) await recordChainDeployment(result, opts, signer);
-      return;
+  ).action(async (positional: string | undefined, opts: VerifyOptions & ChainCliOptions, cmd: Command) => {
+    if (positional !== undefined && opts.model !== undefined) throw new InputError('OPTION_CONFLICT', 'the model was given twice (MODEL and --model): give it once');
+    const model = positional ?? opts.model;
+    const keysPath = opts.trustedKeys ?? opts.publicKey;
+    if (!opts.policy) {
+      const m = requireOption(model, 'the model (MODEL or --model)', 'or use --policy P for the chain of custody');
+      if (isDigest(m)) throw new InputError('USAGE', `${m} is a digest: a signature is checked against the model on disk (give its path), a digest alone only with --policy P`);
+      const trust = keyTrust(keysPath, 'the keys the signature is checked with; for certificate or Sigstore signatures use "verify certificate|sigstore MODEL", for the chain of custody --policy P');
+      return run(m, opts, trust, ctx, cmd, deploymentRecord(opts, keysRef(keysPath, trust)));
     }
-    if (opts.recordDeployment && opts.digest) throw new InputError('USAGE', '--record-deployment needs the model itself (or --policy with a digest)');
-    const model = requireOption(positional ?? opts.model, '--model', 'or use "verify key|certificate|sigstore MODEL", or --policy');
-    return run(model, opts, keyTrust(opts), ctx);
+    const target = modelOrDigest(model, opts.digest);
+    if (!target.modelPath && !target.digest) throw new InputError('USAGE', 'verify --policy needs the model (MODEL or --model) or its digest (--digest sha256:…)');
+    const policy = loadPolicy(opts.policy);
+    const record = deploymentRecord(opts, policyRef(opts.policy));
+    const result = await verifyGate({
+      ...target,
+      signature: keysPath ? { path: opts.signature ?? opts.attestation, trust: keyTrust(keysPath, ''), ignoreUnsignedFiles: opts.ignoreUnsignedFiles } : undefined,
+      // A registry that does not exist is an input error (exit 2), never an empty registry.
+      chain: { registry: openRegistry(opts.registry), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
+      scan: opts.scan,
+      record,
+      // --ignore-paths as model_signing resolves it: against the current directory.
+      ignorePaths: target.modelPath ? modelScope(target.modelPath, opts).ignorePaths : undefined,
+      ignoreGitPaths: explicitOption<boolean>(cmd, 'ignoreGitPaths'),
+      allowSymlinks: opts.allowSymlinks,
+      signal: ctx.signal,
+      onProgress: progressReporter(opts.progress),
+    });
+    if (target.modelPath) printWarnings(target.modelPath, result.warnings);
+    emit(renderGate(result, opts.format));
+    ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
+    const failed = result.checks.filter((c) => c.verdict !== 'verified').map((c) => c.check);
+    if (ctx.exitCode) reportFailure(target.modelPath ?? target.digest!, `not verified (${failed.join(', ')} failed)`, result.problems);
+    if (result.deployment) recorded(record!.environment, result.deployment);
   });
+  // Every option of verify is declared in one of these forms (test/cli/forms.test.ts keeps it so):
+  // a new option is refused in a form until it is listed there.
+  declareForms(verify, [
+    {
+      name: 'verify --policy',
+      when: (g) => g.has('policy'),
+      sample: ['--policy', 'policy.json', 'model'],
+      options: {
+        policy: true,
+        registry: true,
+        digest: true,
+        checkArtifacts: true,
+        strict: true,
+        model: true,
+        format: true,
+        progress: true,
+        trustedKeys: needsModel,
+        publicKey: needsModel,
+        scan: needsModel,
+        ignorePaths: needsModel,
+        ignoreGitPaths: needsModel,
+        allowSymlinks: needsModel,
+        attestation: needsKeys,
+        signature: needsKeys,
+        ignoreUnsignedFiles: needsKeys,
+        recordDeployment: true,
+        privateKey: needsRecord,
+        password: needsRecord,
+        passwordFile: needsRecord,
+      },
+    },
+    {
+      name: 'verify MODEL (signature)',
+      sample: ['model', '--trusted-keys', 'keys'],
+      options: {
+        model: true,
+        attestation: true,
+        signature: true,
+        trustedKeys: true,
+        publicKey: true,
+        ignoreUnsignedFiles: true,
+        scan: true,
+        ignorePaths: true,
+        ignoreGitPaths: true,
+        allowSymlinks: true,
+        progress: true,
+        format: true,
+        recordDeployment: true,
+        privateKey: needsRecord,
+        password: needsRecord,
+        passwordFile: needsRecord,
+        // Without a policy the registry is only where a deployment record goes.
+        registry: { ...needsRecord, needs: '--record-deployment ENV (the registry stores the deployment record); for the chain of custody add --policy P' },
+      },
+      except: { digest: CHAIN_ONLY, checkArtifacts: CHAIN_ONLY, strict: CHAIN_ONLY },
+    },
+  ]);
 
-  addVerifyOptions(verify.command('key').description('verify with a trusted public key, or a folder of them'))
+  addKeyOptions(addVerifyOptions(verify.command('key').description('verify with a trusted public key, or a folder of them')))
     .argument('<model>', 'model file or folder')
-    .option('--public-key <fileOrDir>', 'trusted public key (PEM), or a folder of them')
-    .option('--trusted-keys <fileOrDir>', 'same as --public-key')
-    .action((model: string, opts: VerifyOptions) => run(model, opts, keyTrust(opts), ctx));
+    .action((model: string, opts: VerifyOptions, cmd: Command) => run(model, opts, keyTrust(opts.publicKey ?? opts.trustedKeys, 'the keys the signature is checked with'), ctx, cmd));
 
   addVerifyOptions(verify.command('certificate').description('verify a certificate-chain signature against trusted CA certificates'))
     .argument('<model>', 'model file or folder')
     .option('--certificate-chain <file>', 'trusted CA certificate(s), PEM; repeatable', collect)
-    .action((model: string, opts: VerifyOptions) => {
+    .action((model: string, opts: VerifyOptions, cmd: Command) => {
       const anchors = requireOption(opts.certificateChain, '--certificate-chain').flatMap((f) => loadCertificates(f));
-      return run(model, opts, { kind: 'certificate', anchors }, ctx);
+      return run(model, opts, { kind: 'certificate', anchors }, ctx, cmd);
     });
 
   addVerifyOptions(verify.command('sigstore').description('verify a Sigstore keyless signature, offline'))
     .argument('<model>', 'model file or folder')
     .option('--identity <identity>', 'expected signer identity (exact match)')
     .option('--identity-provider <url>', 'expected OIDC issuer (exact match)')
-    .option('--trusted-root <file>', 'Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)')
+    .addOption(new Option('--trusted-root <file>', 'Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)').conflicts('trustConfig'))
     .option('--trust-config <file>', 'same as --trusted-root')
-    .action((model: string, opts: VerifyOptions) =>
+    .action((model: string, opts: VerifyOptions, cmd: Command) =>
       run(
         model,
         opts,
@@ -206,6 +281,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
           trustedRootPath: opts.trustedRoot ?? opts.trustConfig,
         },
         ctx,
+        cmd,
       ),
     );
 }

@@ -132,7 +132,7 @@ function renderMermaid(result: ChainResult): string {
     if (!v) ids.set(digest, (v = `${prefix}${ids.size}`));
     return v;
   };
-  const esc = (s: string): string => s.replace(/"/g, '#quot;');
+  const esc = (s: string): string => s.replace(/#/g, '#35;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
   const out = ['graph TD'];
   for (const l of result.links) {
     out.push(`  ${id(l.digest, 'm')}["${esc(l.name)}<br/>${l.stage}<br/>${short(l.digest)}<br/>by ${esc(l.signer)}"]`);
@@ -160,9 +160,19 @@ function renderMermaid(result: ChainResult): string {
   });
   // Ignored advisories name no node of the chain: drawn apart, dashed, so a reader sees them.
   result.ignoredAdvisories.forEach((a, n) => {
-    out.push(`  iga${n}["ignored advisory: ${a.code}<br/>${esc(a.advisoryId ?? short(a.entryId)).replace(/</g, '#lt;').replace(/>/g, '#gt;')}"]`);
+    out.push(`  iga${n}["ignored advisory: ${a.code}<br/>${esc(a.advisoryId ?? short(a.entryId))}"]`);
     out.push(`  style iga${n} stroke-dasharray:4 4`);
   });
+  // The verdict and every problem are part of the picture, not only of the text output.
+  if (result.verdict === 'failed') {
+    const lines = result.problems.map((p) => `${p.code}${p.digest ? ` ${short(p.digest)}` : ''}: ${esc(p.message)}`);
+    out.push(`  problems["FAILED: ${result.problems.length} problem(s)<br/>${lines.join('<br/>')}"]`);
+    out.push('  style problems fill:#fee,stroke:#d00,stroke-width:3px');
+    for (const d of flagged) if (ids.has(d)) out.push(`  problems -.- ${ids.get(d)}`);
+  } else if (result.verdict === 'unverified') {
+    out.push('  verdict["UNVERIFIED: no policy, signatures not checked"]');
+    out.push('  style verdict fill:#ffd,stroke:#b80');
+  }
   out.push(`  %% ${describeSources(result).replace(/\n/g, ' ')}`);
   return `${out.join('\n')}\n`;
 }

@@ -15,7 +15,7 @@ export const SLSA_VSA_V1 = 'https://slsa.dev/verification_summary/v1';
 /** Our verifier id in VSAs (an identifier; it need not resolve). */
 export const VERIFIER_ID = 'https://model-provenance.dev/verifier/v1';
 /** `verifiedLevels` values (custom values, which VSA allows when they do not start with SLSA_). */
-export const VERIFIED_LEVELS = { policy: 'MODEL_PROVENANCE_CHAIN_VERIFIED', signature: 'MODEL_PROVENANCE_SIGNATURE_VERIFIED' } as const;
+export const VERIFIED_LEVELS = { policy: 'MODEL_PROVENANCE_CHAIN_VERIFIED', signature: 'MODEL_PROVENANCE_SIGNATURE_VERIFIED', scan: 'MODEL_PROVENANCE_SCAN_CLEAN' } as const;
 export { DEPLOYMENT_EXTENSION };
 
 export interface DeploymentParams {
@@ -24,6 +24,12 @@ export interface DeploymentParams {
   environment: string;
   /** Which gate passed: the chain against a policy, or the model signature against trusted keys. */
   gate: 'policy' | 'signature';
+  /**
+   * Every check that passed, for `verifiedLevels` (default: the `gate`'s own). The deployment
+   * gate with a policy and keys records both the signature and the chain, and `scan` when the
+   * model files were inspected.
+   */
+  levels?: (keyof typeof VERIFIED_LEVELS)[];
   /** The policy (or trust material) applied: where it is and the sha256 of its bytes. */
   policy: { uri: string; digest: string };
   /** The attestations the verdict rests on (chain links, or the model signature). */
@@ -35,7 +41,7 @@ export interface DeploymentParams {
 /**
  * A deployment record as an SLSA VSA v1 in-toto statement: subject = the model, `resourceUri`
  * = where it was verified, `policy` = the policy file's digest, `verificationResult` PASSED
- * (records are only written after the gate passed), `verifiedLevels` one of ours. VSA has no
+ * (records are only written after the gate passed), `verifiedLevels` ours, one per check that passed. VSA has no
  * field for the environment, so it is recorded under an extension field named by a URI
  * (`https://model-provenance.dev/deployment/v1`), as SLSA's parsing rules allow; consumers
  * that do not know it ignore it.
@@ -53,7 +59,7 @@ export function buildDeploymentStatement(p: DeploymentParams): Statement {
       policy: { uri: p.policy.uri, digest: { sha256: p.policy.digest.replace(/^sha256:/, '') } },
       inputAttestations: p.inputAttestations.map((a) => ({ ...(a.uri ? { uri: a.uri } : {}), digest: { sha256: a.digest.replace(/^sha256:/, '') } })),
       verificationResult: 'PASSED',
-      verifiedLevels: [VERIFIED_LEVELS[p.gate]],
+      verifiedLevels: (p.levels ?? [p.gate]).map((l) => VERIFIED_LEVELS[l]),
       [DEPLOYMENT_EXTENSION]: { environment: p.environment, gate: p.gate },
     },
   };

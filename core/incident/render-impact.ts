@@ -142,7 +142,7 @@ function renderMermaid(r: ImpactResult): string {
   return `${out.join('\n')}\n`;
 }
 
-/** SARIF 2.1.0: one result per workspace file that names an affected digest. */
+/** SARIF 2.1.0: one result per workspace file that names an affected digest; `now` is the invocation's `endTimeUtc`. */
 export function impactSarif(r: ImpactResult, o: RenderImpactOptions = {}): Record<string, unknown> {
   const why = r.advisory ? `advisory ${r.advisory.id}${r.advisory.reason ? `: ${r.advisory.reason}` : ''}` : `flagged ${targetLabel(r.target)}`;
   return {
@@ -176,6 +176,8 @@ export function impactSarif(r: ImpactResult, o: RenderImpactOptions = {}): Recor
           partialFingerprints: { affectedDigests: w.digests.join(',') },
         })),
         originalUriBaseIds: { WORKSPACE: { description: { text: 'the scanned workspace folder' } } },
+        // When the run happened (the CLI's --date, SOURCE_DATE_EPOCH or now): SARIF's place for the time.
+        invocations: [{ executionSuccessful: true, ...(o.now ? { endTimeUtc: o.now.toISOString() } : {}) }],
       },
     ],
   };

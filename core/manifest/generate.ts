@@ -13,6 +13,7 @@ import type { Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import type { CycloneDxVersion } from './cyclonedx-schemas';
 import type { DigestCache } from '../hash/digest-cache';
+import type { HashProgress } from '../hash/hash-files';
 import { inspectModel } from '../inspect/inspect-model';
 import { factsFromInspection } from '../inspect/summary';
 import {
@@ -59,6 +60,8 @@ export interface GenerateManifestOptions {
   scope?: ModelScope;
   signal?: AbortSignal;
   cache?: DigestCache;
+  /** Progress of hashing the model. */
+  onProgress?: (p: HashProgress) => void;
   /** Fixed values for reproducible output in tests. */
   now?: Date;
   serialNumber?: string;
@@ -133,7 +136,7 @@ const prop = (name: string, value: string): { name: string; value: string } => (
 export async function generateManifest(options: GenerateManifestOptions): Promise<GeneratedManifest> {
   const modelPath = resolve(options.modelPath);
   const outDir = dirname(resolve(options.outputPath));
-  const digest = await hashModel(modelPath, { ...options.scope, signal: options.signal, cache: options.cache });
+  const digest = await hashModel(modelPath, { ...options.scope, signal: options.signal, cache: options.cache, onProgress: options.onProgress });
   const name = digest.name;
   const modelRef = `model:${name}`;
   const facts = options.facts ?? { ...factsFromConfig(modelPath), ...factsFromInspection(await inspectModel(modelPath)) };

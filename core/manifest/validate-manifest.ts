@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { hashFiles } from '../hash/hash-files';
-import type { DigestCache } from '../hash/digest-cache';
+import { hashFiles, type HashProgress } from '../hash/hash-files';
+import { DigestCache } from '../hash/digest-cache';
 import { isObject, lineColumn } from '../io/json';
 import { hashModel } from '../model/hash-model';
 import { parseJsonDocument, rangeFor, type JsonDocument } from '../json/document';
@@ -21,6 +21,8 @@ export interface ManifestValidationOptions {
   maxFindings?: number;
   signal?: AbortSignal;
   cache?: DigestCache;
+  /** Progress of re-hashing the files on disk. */
+  onProgress?: (p: HashProgress) => void;
 }
 
 export interface ManifestValidation {
@@ -351,6 +353,8 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
   const bom = ctx.doc.value as Record<string, unknown>;
   // Ancestors are other models, described by their own BOMs: only the BOM's own models are on disk here.
   const models = [...objects(bom)].filter(([o, p]) => o.type === 'machine-learning-model' && !under(p, 'pedigree'));
+  // The root digest re-reads the files just hashed one by one: a cache makes that second pass free.
+  const cache = options.cache ?? new DigestCache();
   let checked: string | undefined;
   for (const [model, place] of models) {
     const ptr = pointerOf(place);
@@ -378,7 +382,7 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
       }
       jobs.push({ name: f.name, path, size: statSync(path).size, pointer: `${fp}/hashes/${hi}/content`, expected });
     });
-    const hashed = await hashFiles(jobs, { signal: options.signal, cache: options.cache });
+    const hashed = await hashFiles(jobs, { signal: options.signal, cache, onProgress: options.onProgress });
     hashed.forEach((h, i) => {
       const j = jobs[i]!;
       if (h.digest !== j.expected) {
@@ -400,7 +404,7 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
         ignoreGitPaths: property(model, OMS_IGNORE_GIT_PATHS_PROPERTY) !== 'false',
         allowSymlinks: property(model, OMS_ALLOW_SYMLINKS_PROPERTY) === 'true',
       };
-      const actual = (await hashModel(root, { ...scope, signal: options.signal, cache: options.cache })).digest.slice('sha256:'.length);
+      const actual = (await hashModel(root, { ...scope, signal: options.signal, cache })).digest.slice('sha256:'.length);
       if (actual !== root256.replace(/^sha256:/, '')) {
         const i = (model.properties as unknown[]).findIndex((p) => isObject(p) && p.name === OMS_ROOT_PROPERTY);
         const pointer = `${ptr}/properties/${i}/value`;

@@ -80,6 +80,10 @@ function renderReport(r: VerificationResult): string {
 
 function nextStep(r: VerificationResult): string {
   const codes = new Set(r.problems.map((p) => p.code));
+  if (codes.has('SIGNATURE_NOT_FOUND')) return 'the model is unsigned here: do not deploy; get the signature the producer published with it (or give its path with --signature).';
+  if (codes.has('SUBJECT_MISMATCH')) {
+    return `this signature was made for another model (signed subject ${r.subject?.name ?? '?'}): do not deploy on it; check that the signature given is the one published with ${r.model}.`;
+  }
   if (codes.has('KEY_UNTRUSTED') || codes.has('IDENTITY_MISMATCH') || codes.has('ISSUER_MISMATCH') || codes.has('CERT_CHAIN_UNTRUSTED')) {
     return 'the signer is not one you trust: do not deploy; check who produced this model and which keys you trust.';
   }

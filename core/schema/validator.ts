@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import mlProvenanceSchema from '../../schemas/ml-provenance.schema.json';
 import policySchema from '../../schemas/provenance-policy.schema.json';
 import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
+import attestParamsSchema from '../../schemas/attest-params.schema.json';
 import reportInputsSchema from '../../schemas/report-inputs.schema.json';
 import complianceReportSchema from '../../schemas/compliance-report.schema.json';
 import { collapseAlternatives } from './collapse';
@@ -12,6 +13,7 @@ export const SCHEMAS = {
   'ml-provenance': mlProvenanceSchema,
   'provenance-policy': policySchema,
   'mlbom-profile': mlbomProfileSchema,
+  'attest-params': attestParamsSchema,
   'report-inputs': reportInputsSchema,
   'compliance-report': complianceReportSchema,
 } as const;

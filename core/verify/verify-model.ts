@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { InputError, fsError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import type { DigestCache } from '../hash/digest-cache';
 import { nodeHashName } from '../hash/algorithms';
 import { enumerateModel, type ModelListing } from '../model/enumerate';
 import { defaultSignaturePath } from '../model/signature-path';
+import { DEFAULT_GIT_IGNORES } from '../model/paths';
 import { scanModel } from '../inspect/scan';
 import { parseOmsPayload, rootDigest } from '../oms/manifest';
 import { computeResources } from '../oms/serialize';
@@ -25,7 +26,14 @@ export interface VerifyModelOptions {
    * model-relative or absolute, as in ModelScope (the CLI resolves them from the cwd).
    */
   ignorePaths?: readonly string[];
+  /**
+   * Leave out `.git`, `.gitattributes`, `.github`, `.gitignore`. Undefined: as the signature
+   * says when it records its ignore list (model_signing ≥ 1.1 and us), else true. Given
+   * explicitly, it is honoured either way.
+   */
   ignoreGitPaths?: boolean;
+  /** Follow symlinks that stay inside the model, even when the signature did not (model_signing's --allow_symlinks). */
+  allowSymlinks?: boolean;
   /** Accept files on disk that the signature does not list (they are still reported). */
   ignoreUnsignedFiles?: boolean;
   signal?: AbortSignal;
@@ -48,8 +56,14 @@ export async function verifyModel(options: VerifyModelOptions): Promise<Verifica
     text = readFileSync(sigPath, 'utf8');
   } catch (err) {
     const e = fsError(err, sigPath, 'read the signature');
-    if (e.code === 'FILE_NOT_FOUND') throw new InputError('SIGNATURE_NOT_FOUND', 'signature file not found', { file: sigPath });
-    throw e;
+    if (e.code !== 'FILE_NOT_FOUND') throw e;
+    // A model without its signature fails verification; a model that is not there is bad input.
+    try {
+      statSync(modelPath);
+    } catch (modelErr) {
+      throw fsError(modelErr, modelPath, 'read the model');
+    }
+    return { verdict: 'failed', model: modelPath, signature: sigPath, files: [], problems: [{ code: 'SIGNATURE_NOT_FOUND', message: 'the model has no signature here: it cannot be verified', file: sigPath }], notes: [] };
   }
   const bundle = parseBundle(text, sigPath);
   if (bundle.envelope.payloadType !== INTOTO_PAYLOAD_TYPE) {
@@ -88,6 +102,8 @@ export async function verifyModel(options: VerifyModelOptions): Promise<Verifica
   }
 
   await compareWithDisk(manifest, options, sigPath, result);
+  const otherModel = signedForAnotherModel(result, modelPath);
+  if (otherModel) result.problems.unshift(otherModel);
   if (options.scan) {
     const { problems } = await scanModel(modelPath, { ignorePaths: options.ignorePaths, signedIgnorePaths: manifest.serialization.ignore_paths, signaturePath: sigPath, allowSymlinks: manifest.serialization.allow_symlinks });
     result.problems.push(...problems);
@@ -105,14 +121,16 @@ async function compareWithDisk(manifest: OmsManifest, options: VerifyModelOption
       throw new InputError('HASH_ALGORITHM_UNSUPPORTED', `resource "${r.name}" uses ${r.algorithm}, but serialization.hash_type is ${s.hash_type}`, { file: sigPath });
     }
   }
+  // Told to include the git paths, the verifier takes them out of the signer's list too (their files are then unsigned).
+  const signedIgnores = s.ignore_paths?.filter((p) => options.ignoreGitPaths !== false || !(DEFAULT_GIT_IGNORES as readonly string[]).includes(p));
   const listing = enumerateModel(options.modelPath, {
     ignorePaths: options.ignorePaths,
-    signedIgnorePaths: s.ignore_paths,
+    signedIgnorePaths: signedIgnores,
     signaturePath: sigPath,
     // A payload that records its ignore list (model_signing ≥ 1.1, and us) is the
-    // authority on what the signer left out, git paths included.
-    ignoreGitPaths: s.ignore_paths ? false : (options.ignoreGitPaths ?? true),
-    allowSymlinks: s.allow_symlinks,
+    // authority on what the signer left out, git paths included, unless told otherwise.
+    ignoreGitPaths: options.ignoreGitPaths ?? !s.ignore_paths,
+    allowSymlinks: s.allow_symlinks === true || options.allowSymlinks === true,
     // Every signed file gone is a verification failure (FILE_MISSING each), not bad input.
     allowEmpty: true,
   });
@@ -155,6 +173,18 @@ async function compareWithDisk(manifest: OmsManifest, options: VerifyModelOption
   }
   result.files = files;
   result.problems.push(...problems);
+}
+
+/**
+ * A signature about another model: its subject names another model and not one signed
+ * file matches. Said first, because "restore the weights" would be the wrong advice.
+ */
+function signedForAnotherModel(result: VerificationResult, modelPath: string): Problem | undefined {
+  const subject = result.subject;
+  if (!subject || result.files.length === 0 || result.files.some((f) => f.status === 'ok')) return undefined;
+  const name = basename(resolve(modelPath));
+  if (subject.name === name) return undefined;
+  return { code: 'SUBJECT_MISMATCH', message: `the signature is for another model: signed subject is ${subject.name} (${subject.digest}), not ${name}`, file: result.signature };
 }
 
 /**

@@ -142,6 +142,7 @@ describe('chain of custody for a four-stage pipeline', () => {
 
     const json = JSON.parse((await runCli(['verify', '--model', w.models.quantized, '--policy', join(w.dir, 'provenance-policy.json'), '--registry', reg, '--format', 'json'])).stdout);
     assert.equal(json.verdict, 'verified');
+    assert.deepEqual(json.checks, [{ check: 'chain', verdict: 'verified' }]);
     assert.deepEqual(json.links.map((l: { stage: string }) => l.stage), ['quantization', 'adapter-merge', 'fine-tuning', 'pre-training', 'fine-tuning']);
     const sigSubject = JSON.parse((await runCli(['validate', '--format', 'json', join(w.models.quantized, 'model.sig')])).stdout)[0].subject;
     assert.equal(sigSubject.split(' ')[1], json.links[0].digest, 'the OMS signature and the attestation join on the same root digest');

@@ -132,7 +132,7 @@ describe('--ignore-paths means what it means in model_signing, on every command'
     assert.match(digestOnly.stderr, /give the model path.*\[USAGE\]/);
     const gateByDigest = await runCli(['verify', subject, '--policy', 'policy.json', '--registry', registry, '--ignore-paths', './model/cache'], { cwd: s.dir });
     assert.equal(gateByDigest.code, 2);
-    assert.match(gateByDigest.stderr, /give the model path, not a digest \[USAGE\]\n$/);
+    assert.match(gateByDigest.stderr, /--ignore-paths applies to verify --policy only with the model on disk \(MODEL or --model\), not only --digest \[OPTION_NOT_APPLICABLE\]\n$/);
   });
 
   test('manifest init takes the same flags: its OMS root is the signature\'s, and manifest validate re-hashes with the recorded scope', async () => {

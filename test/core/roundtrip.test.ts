@@ -193,8 +193,9 @@ describe('sign then verify', () => {
     makeModel(m, { 'logs/run2.log': 'more', '.git/ORIG_HEAD': 'x' });
     // The signed ignore list applies at verification time without repeating the flag.
     assert.equal((await verifyModel({ modelPath: m, trust: { kind: 'key', keys: [k.trusted] } })).verdict, 'verified');
-    // The signed list already names .git, so it stays out even if the verifier would include it…
-    assert.equal((await verifyModel({ modelPath: m, trust: { kind: 'key', keys: [k.trusted] }, ignoreGitPaths: false })).verdict, 'verified');
+    // A verifier told to include the git paths does so, even though the signed list names .git: its files are unsigned…
+    const included = await verifyModel({ modelPath: m, trust: { kind: 'key', keys: [k.trusted] }, ignoreGitPaths: false });
+    assert.deepEqual(included.problems.map((p) => [p.code, p.file]), [['FILE_UNEXPECTED', '.git/HEAD'], ['FILE_UNEXPECTED', '.git/ORIG_HEAD']]);
     // …and a signer that includes the git paths gets them signed.
     const withGit = await signModel({ modelPath: m, signer: { kind: 'key', privateKey: k.privateKey }, ignoreGitPaths: false, ignorePaths: ['logs'] });
     assert.ok(withGit.resources.some((r) => r.name === '.git/HEAD'));

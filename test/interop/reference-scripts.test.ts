@@ -73,7 +73,12 @@ describe("model_signing's own test scripts, run with our CLI", { skip: HAVE_VECT
       const run = await runCli(['verify', ...trust, '--ignore-paths', 'ignore-me', '--signature', `./${dir}/model.sig`, `./${dir}`], { cwd: MT });
       assert.equal(run.code, 1);
       assert.match(run.stdout, /FILE_UNEXPECTED ignore-me/);
-      assert.equal(run.stderr, `model-provenance: warning: ./${dir}: ignore path "ignore-me" is outside the model; dropped [IGNORE_PATH_OUTSIDE]\n`);
+      // The warning, then the one line every failed check prints (exit 1).
+      assert.equal(
+        run.stderr,
+        `model-provenance: warning: ./${dir}: ignore path "ignore-me" is outside the model; dropped [IGNORE_PATH_OUTSIDE]\n` +
+          `model-provenance: ./${dir}: not verified: ignore-me: file is not covered by the signature [FILE_UNEXPECTED]\n`,
+      );
     });
   }
 

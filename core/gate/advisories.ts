@@ -1,9 +1,10 @@
 import type { Problem, VerificationResult } from '../verify/result';
-import { describeFlag, revocationsFor, type EffectiveFlags } from './advisories';
+import { describeFlag, revocationsFor, type EffectiveFlags } from '../incident/advisories';
 
 /**
- * What the flags in force say about a verified model signature (the signature-only gate with a
- * policy): FLAGGED_ARTIFACT when the signed model is flagged, SIGNER_REVOKED when its signer is.
+ * What the flags in force (core/incident/advisories.ts: the policy's `flagged` list and the
+ * advisories of its `advisorySigners`) say about a model signature checked by the gate:
+ * FLAGGED_ARTIFACT when the signed model is flagged, SIGNER_REVOKED when its signer is.
  * An OMS signature made with a key or certificate carries no trusted signing time, so a flag
  * with a `since` window revokes it (it cannot be shown to predate the window); a Sigstore
  * signature's transparency-log time is used when there is one.
