@@ -104,7 +104,7 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
   // One reading of the advisories for every check.
   const flags = options.chain ? withPolicyFlags(options.chain.flags ?? (await loadEffectiveFlags(options.chain.registry, options.chain.policy)), options.chain.policy) : undefined;
   if (flags) result.ignoredAdvisories = flags.ignored;
-  const record = (check: GateCheckName, problems: readonly (Problem & { digest?: string })[], verified: boolean): void => {
+  const tally = (check: GateCheckName, problems: readonly (Problem & { digest?: string })[], verified: boolean): void => {
     result.checks.push({ check, verdict: verified ? 'verified' : 'failed' });
     for (const p of problems) result.problems.push({ check, ...p });
   };
@@ -135,7 +135,7 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
       }
     }
     result.signature = sig;
-    record('signature', sig.problems, sig.verdict === 'verified');
+    tally('signature', sig.problems, sig.verdict === 'verified');
     warn(sig.warnings);
   }
 
@@ -181,7 +181,7 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
     }
     result.chain = chain;
     result.model.digest = top;
-    record('chain', chain.problems, chain.verdict === 'verified');
+    tally('chain', chain.problems, chain.verdict === 'verified');
     const signed = result.signature?.verdict === 'verified' ? result.signature.subject?.digest : undefined;
     if (signed && signed !== top) {
       result.notes.push(`the signature's subject digest ${signed} is not the digest the chain was looked up by (${top}): they cover different files (check --ignore-paths)`);
@@ -191,7 +191,7 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
   if (options.scan && modelPath) {
     const { inspection, problems } = await scanModel(modelPath, { ignorePaths: options.ignorePaths, signaturePath: sigPath, allowSymlinks: options.allowSymlinks });
     result.scan = { filesInspected: inspection.files.length, problems };
-    record('scan', problems, problems.length === 0);
+    tally('scan', problems, problems.length === 0);
   }
 
   result.verdict = result.checks.every((c) => c.verdict === 'verified') ? 'verified' : 'failed';

@@ -21,7 +21,7 @@ const SOURCES = [
 ];
 
 /** Sources of the incident work, whose codes docs/incidents.md documents. */
-const INCIDENT_SOURCES = [...readdirSync(join(REPO, 'core/incident')).filter((f) => f.endsWith('.ts')).map((f) => `core/incident/${f}`), 'cli/commands/incident.ts'];
+const INCIDENT_SOURCES = [...readdirSync(join(REPO, 'core/incident')).filter((f) => f.endsWith('.ts')).map((f) => `core/incident/${f}`), 'core/gate/advisories.ts', 'core/gate/deployment.ts', 'cli/commands/incident.ts'];
 
 const EMIT = /(?:\badd\(|\bcode: |new (?:InputError|ProvenanceError)\()'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)'/g;
 
