@@ -58,8 +58,12 @@ export interface ChainRoot {
 }
 
 export interface ChainProblem extends Problem {
-  /** The artifact the problem is about. */
+  /** The artifact the problem is about (the link's subject). */
   digest?: string;
+  /** The attestation the problem is about (registry id), when it concerns one attestation. */
+  attestation?: string;
+  /** The input (dependency digest, as the attestation recorded it) the problem is about, when it concerns one input. */
+  input?: string;
 }
 
 /**
@@ -110,6 +114,13 @@ export interface VerifyChainOptions {
   /** …or its digest, when the model is not at hand. */
   digest?: string;
   now?: Date;
+  /**
+   * How far past `now` an attestation's finish time may lie before it is
+   * ATTESTATION_FROM_FUTURE (default one day: signing machines' clocks drift, and `now` is
+   * usually this machine's clock). A caller whose `now` is a declared moment (a report
+   * date) passes 0.
+   */
+  clockSkewMs?: number;
   /** Re-hash inputs whose uri is a local file or folder, to catch swaps (default true). */
   checkArtifacts?: boolean;
   /**
@@ -150,12 +161,13 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   const { registry } = options;
   const policy = options.policy ?? OPEN_POLICY;
   const now = options.now ?? new Date();
+  const skew = options.clockSkewMs ?? DAY_MS;
   const problems: ChainProblem[] = [];
   const links: ChainLink[] = [];
   const externalRoots: ChainRoot[] = [];
   const ignored: IgnoredAttestation[] = [];
-  const add = (code: string, message: string, digest?: string): void => {
-    problems.push({ code, message, ...(digest ? { digest } : {}) });
+  const add = (code: string, message: string, digest?: string, about: { attestation?: string; input?: string } = {}): void => {
+    problems.push({ code, message, ...(digest ? { digest } : {}), ...(about.attestation ? { attestation: about.attestation } : {}), ...(about.input ? { input: about.input } : {}) });
   };
 
   let top: string;
@@ -184,7 +196,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     if (visited.has(digest)) return;
     visited.add(digest);
     const found = await attestationsFor(registry, options.policy, digest);
-    for (const f of found.invalid) add(f.code, f.message, digest);
+    for (const f of found.invalid) add(f.code, f.message, digest, { attestation: f.id });
     ignored.push(...found.ignored);
     const label = consumer ? `${consumer.role} ${consumer.dep.name ? `"${consumer.dep.name}" ` : ''}${digest} of the ${consumer.stage} stage` : `the model ${digest}`;
     const { producer, annotations } = pickProducer(found.verified);
@@ -228,46 +240,48 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       const stage = a.provenance.stage;
       const allowed = policy.stageSigners[stage];
       if (allowed && !a.signers.some((n) => allowed.includes(n))) {
-        add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${whoSigned(a)} (policy signer ${a.signers.join(', ')}), which is not allowed for stage ${stage}: the policy allows only ${allowed.join(', ')}`, digest);
+        add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${whoSigned(a)} (policy signer ${a.signers.join(', ')}), which is not allowed for stage ${stage}: the policy allows only ${allowed.join(', ')}`, digest, { attestation: a.id });
       }
       const keyId = a.signer?.keyId;
       if (keyId && flaggedKey.has(keyId)) {
         const who = a.signer?.method === 'key' ? 'flagged key' : `${whoSigned(a)}, whose flagged key is`;
-        add('FLAGGED_SIGNER', `the ${stage} attestation is signed by ${who} ${keyId.slice(0, 16)}…: ${flaggedKey.get(keyId)}`, digest);
+        add('FLAGGED_SIGNER', `the ${stage} attestation is signed by ${who} ${keyId.slice(0, 16)}…: ${flaggedKey.get(keyId)}`, digest, { attestation: a.id });
       }
       checkAge(a, stage, digest);
       if (a !== producer && policy.stageRank[p.stage] > policy.stageRank[stage]) {
-        add('STAGE_OUT_OF_ORDER', `a ${stage} attestation is about a model produced by ${p.stage}, which the policy orders after ${stage}`, digest);
+        add('STAGE_OUT_OF_ORDER', `${article(stage)} ${stage} attestation is about a model produced by ${p.stage}, which the policy orders after ${stage}`, digest, { attestation: a.id });
       }
     }
     // What an annotation used (an evaluation dataset, …) is on the chain too: flags and deny lists apply.
     for (const a of annotations) {
       for (const dep of a.provenance.dependencies) {
         if (dep.digest === digest) continue;
-        if (flaggedDigest.has(dep.digest)) add('FLAGGED_ARTIFACT', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${a.provenance.stage} stage is flagged: ${flaggedDigest.get(dep.digest)}`, digest);
-        if (dep.role === 'dataset' && policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest);
-        if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest);
+        const about = { attestation: a.id, input: dep.digest };
+        if (flaggedDigest.has(dep.digest)) add('FLAGGED_ARTIFACT', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${a.provenance.stage} stage is flagged: ${flaggedDigest.get(dep.digest)}`, digest, about);
+        if (dep.role === 'dataset' && policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest, about);
+        if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest, about);
       }
     }
     if (consumer && policy.stageRank[p.stage] > policy.stageRank[consumer.stage]) {
-      add('STAGE_OUT_OF_ORDER', `${p.stage} (${short(digest)}) feeds ${consumer.stage} (${short(consumer.digest)}), but the policy orders ${p.stage} after ${consumer.stage}`, digest);
+      add('STAGE_OUT_OF_ORDER', `${p.stage} (${short(digest)}) feeds ${consumer.stage} (${short(consumer.digest)}), but the policy orders ${p.stage} after ${consumer.stage}`, digest, { attestation: producer.id });
     }
     if (flaggedDigest.has(digest)) add('FLAGGED_ARTIFACT', `${label} is flagged: ${flaggedDigest.get(digest)}`, digest);
     if (p.stage !== 'pre-training' && !p.dependencies.some((d) => d.role === 'base-model')) {
-      add('MISSING_LINK', `the ${p.stage} attestation ${short(producer.id)} names no base model`, digest);
+      add('MISSING_LINK', `the ${p.stage} attestation ${short(producer.id)} names no base model`, digest, { attestation: producer.id });
     }
     for (const dep of p.dependencies) {
-      if (flaggedDigest.has(dep.digest)) add('FLAGGED_ARTIFACT', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${p.stage} stage is flagged: ${flaggedDigest.get(dep.digest)}`, digest);
+      const about = { attestation: producer.id, input: dep.digest };
+      if (flaggedDigest.has(dep.digest)) add('FLAGGED_ARTIFACT', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${p.stage} stage is flagged: ${flaggedDigest.get(dep.digest)}`, digest, about);
       if (dep.role === 'dataset') {
-        if (policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest);
+        if (policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest, about);
         else if (policy.datasets.allow.length > 0 && !policy.datasets.allow.includes(dep.digest)) {
-          add('DATASET_NOT_ALLOWED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is not on the policy's allow list`, digest);
+          add('DATASET_NOT_ALLOWED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is not on the policy's allow list`, digest, about);
         }
       }
       if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) {
-        add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest);
+        add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest, about);
       }
-      if (options.checkArtifacts !== false) await checkArtifact(dep, p.stage, digest);
+      if (options.checkArtifacts !== false) await checkArtifact(dep, p.stage, digest, producer.id);
     }
     for (const dep of p.dependencies) {
       if ((dep.role === 'base-model' || dep.role === 'adapter') && dep.digest !== digest) {
@@ -282,15 +296,15 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     const t = a.provenance.finishedOn ?? a.provenance.startedOn;
     const ms = t ? Date.parse(t) : Number.NaN;
     if (Number.isNaN(ms)) {
-      add('ATTESTATION_UNDATED', `the ${stage} attestation ${short(a.id)} has no finish time, so its age cannot be checked`, digest);
+      add('ATTESTATION_UNDATED', `the ${stage} attestation ${short(a.id)} has no finish time, so its age cannot be checked`, digest, { attestation: a.id });
     } else if (now.getTime() - ms > max * DAY_MS) {
-      add('ATTESTATION_EXPIRED', `the ${stage} attestation ${short(a.id)} finished ${t}, more than ${max} day(s) ago`, digest);
-    } else if (ms - now.getTime() > DAY_MS) {
-      add('ATTESTATION_FROM_FUTURE', `the ${stage} attestation ${short(a.id)} claims to finish ${t}, in the future`, digest);
+      add('ATTESTATION_EXPIRED', `the ${stage} attestation ${short(a.id)} finished ${t}, more than ${max} day(s) ago`, digest, { attestation: a.id });
+    } else if (ms - now.getTime() > skew) {
+      add('ATTESTATION_FROM_FUTURE', `the ${stage} attestation ${short(a.id)} claims to finish ${t}, in the future`, digest, { attestation: a.id });
     }
   };
 
-  const checkArtifact = async (dep: Dependency, stage: Stage, digest: string): Promise<void> => {
+  const checkArtifact = async (dep: Dependency, stage: Stage, digest: string, attestation: string): Promise<void> => {
     const path = localPath(dep.uri);
     if (!path || !existsSync(path)) return;
     let actual = artifactChecks.get(path);
@@ -300,12 +314,12 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       } catch (err) {
         if (!isProvenanceError(err) || err.code === 'CANCELLED') throw err;
         actual = undefined;
-        add('ARTIFACT_UNREADABLE', `${dep.role} at ${path} cannot be hashed: ${err.message}`, digest);
+        add('ARTIFACT_UNREADABLE', `${dep.role} at ${path} cannot be hashed: ${err.message}`, digest, { attestation, input: dep.digest });
       }
       artifactChecks.set(path, actual);
     }
     if (actual && actual !== dep.digest) {
-      add('DIGEST_MISMATCH', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}at ${path} now has digest ${actual}, but the ${stage} stage attested ${dep.digest}: it was changed or swapped after it was used`, digest);
+      add('DIGEST_MISMATCH', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}at ${path} now has digest ${actual}, but the ${stage} stage attested ${dep.digest}: it was changed or swapped after it was used`, digest, { attestation, input: dep.digest });
     }
   };
 
@@ -314,11 +328,11 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   // Past a gap nothing is known, so a stage missing there is the gap's consequence, already reported.
   const broken = problems.some((p) => GAP_CODES.has(p.code));
   for (const s of broken ? [] : policy.requiredStages) {
-    if (!stages.has(s)) add('REQUIRED_STAGE_MISSING', `the policy requires a ${s} stage, and the chain has none`);
+    if (!stages.has(s)) add('REQUIRED_STAGE_MISSING', `the policy requires ${article(s)} ${s} stage, and the chain has none`);
   }
   const strict = options.strict === true;
   if (strict) {
-    for (const i of ignored) add(i.code, `strict: attestation ${short(i.id)}${i.stage ? ` (${i.stage})` : ''} about ${short(i.digest)} does not verify: ${i.message}`, i.digest);
+    for (const i of ignored) add(i.code, `strict: attestation ${short(i.id)}${i.stage ? ` (${i.stage})` : ''} about ${short(i.digest)} does not verify: ${i.message}`, i.digest, { attestation: i.id });
   }
   const verdict = problems.length > 0 ? 'failed' : options.policy ? 'verified' : 'unverified';
   return {
@@ -348,6 +362,11 @@ function whoSigned(a: VerifiedAttestation): string {
   if (s.method === 'certificate') return `certificate subject "${s.subject ?? '?'}"`;
   if (s.method === 'sigstore') return `Sigstore identity "${s.identity ?? '?'}"`;
   return `key ${s.keyId ? `${s.keyId.slice(0, 16)}…` : '?'}`;
+}
+
+/** "a" or "an" before a stage name ("an evaluation stage", "a release stage"). */
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
 
 function short(id: string): string {
@@ -380,7 +399,7 @@ interface Found {
   /** Attestations that do not verify under the policy, or are not about this digest. */
   ignored: IgnoredAttestation[];
   /** Attestations that verify under the policy but are not valid lifecycle statements: they fail the chain. */
-  invalid: { code: string; message: string }[];
+  invalid: { code: string; message: string; id: string }[];
 }
 
 /**
@@ -434,7 +453,7 @@ export async function attestationsFor(registry: Registry, policy: Policy | undef
       if (!isProvenanceError(err)) throw err;
       const message = `attestation ${short(entry.id)}: ${err.message} [${err.code}]`;
       // Signed by a trusted signer, yet not a lifecycle statement: that signer's fault, and a failure.
-      if (policy) out.invalid.push({ code: 'ATTESTATION_INVALID', message });
+      if (policy) out.invalid.push({ code: 'ATTESTATION_INVALID', message, id: entry.id });
       else out.ignored.push({ ...about, code: 'ATTESTATION_INVALID', message, signer: claimed });
       continue;
     }

@@ -1,8 +1,11 @@
 import { html, raw, type SafeHtml } from '../render/escape';
-import { renderGraphSvg } from '../render/graph';
+import { layoutToFit, renderGraphSvg } from '../render/graph';
+
+/** Widest lineage drawing (CSS px) that prints on A4 with its 12 px text at 8 px or more. */
+const PRINT_MAX_PX = 1000;
 import { badge, code, htmlDocument, htmlTable, meter } from '../render/html';
 import type { ComplianceReport, Fact, FrameworkReport } from './model';
-import { FILL_MEANING, KIND_LABEL, MITIGATION_LABEL, READING_NOTE, STATUS_LABEL, evidenceLabels, reportTitle } from './render-common';
+import { FILL_MEANING, KIND_LABEL, MITIGATION_LABEL, READING_NOTE, STATUS_LABEL, SUPPORTING_NOTE, evidenceLabels, evidenceState, factSentence, reportTitle, supportsOnly } from './render-common';
 
 /** In every HTML report's head: how `--output` knows a file it may replace. */
 export const HTML_GENERATOR = 'model-provenance report';
@@ -22,8 +25,13 @@ ul.facts li.unverified { color: var(--warn); }
 .status-partial { border-left: 4px dashed var(--warn); }
 .status-missing { border-left: 4px dotted var(--none); }
 table.points td:first-child { white-space: nowrap; }
+table.evidence td { border-bottom: none; padding-bottom: .1rem; }
+table.evidence tr.note td, table.evidence tr.digest td { padding-top: 0; overflow-wrap: anywhere; }
+table.evidence tr.digest td { border-bottom: 1px solid var(--line); padding-bottom: .35rem; }
+td ul.facts li { overflow-wrap: anywhere; }
 tr.group td { font-weight: 600; background: var(--soft); }
-@media print { .point { break-inside: avoid; page-break-inside: avoid; } }
+@media print { .doc-header p.callout { font-size: 8.5pt; } .doc-header > p.muted { font-size: 9pt; } nav.contents ol { columns: 3; } }
+@media print { .point h3 { break-after: avoid; page-break-after: avoid; } ul.facts li, .needs li { break-inside: avoid; page-break-inside: avoid; } }
 `;
 
 /**
@@ -38,7 +46,7 @@ export function renderReportHtml(r: ComplianceReport): string {
     f.evidence.length ? html` <span class="cite">(${f.evidence.map((e, i) => html`${i ? ', ' : ''}<a href="#ev-${labels.get(e)!}">${labels.get(e)!}</a>`)})</span>` : raw('');
   const factList = (facts: Fact[]): SafeHtml =>
     facts.length
-      ? html`<ul class="facts">${facts.map((f) => (f.verified ? html`<li>${f.text}${cite(f)}</li>` : html`<li class="unverified">${badge('unverified', 'NOT VERIFIED')} ${f.text.replace(/^NOT VERIFIED: /, '')}${cite(f)}</li>`))}</ul>`
+      ? html`<ul class="facts">${facts.map((f) => (f.verified ? html`<li>${f.text}${cite(f)}</li>` : html`<li class="unverified">${badge('unverified', 'NOT VERIFIED')} ${factSentence(f)}${cite(f)}</li>`))}</ul>`
       : raw('');
   const v = r.verification;
 
@@ -73,7 +81,10 @@ ${htmlTable(
 )}
 ${v.chain.problems.length ? html`<h4>Chain problems</h4>${htmlTable(['Code', 'Problem'], v.chain.problems.map((p) => [code(p.code), p.message]))}` : ''}`;
 
-  const lineage = html`<figure class="graph">${raw(renderGraphSvg(r.lineage, { idPrefix: 'lineage', title: `Lineage of ${r.model.name}` }))}<figcaption>Lineage of ${r.model.name}: inputs above what consumed them; solid edges are base models and adapters, dashed edges datasets. Laid out with dagre.</figcaption></figure>
+  // An A4 page is ~680 CSS px wide: a drawing up to PRINT_MAX_PX prints at ≥ 8 px text.
+  const { layout, rankdir } = layoutToFit(r.lineage, PRINT_MAX_PX);
+  const width = layout.width;
+  const lineage = html`<figure class="graph">${raw(renderGraphSvg(r.lineage, { idPrefix: 'lineage', title: `Lineage of ${r.model.name}`, rankdir, layout }))}<figcaption>Lineage of ${r.model.name}: ${rankdir === 'TB' ? 'inputs above what consumed them' : 'inputs left of what consumed them'}; solid edges are base models and adapters, dashed edges datasets. Laid out with dagre.${width > PRINT_MAX_PX ? ` The drawing is ${String(width)} px wide, so print shrinks its text below 8 px: the table below lists every link.` : ''}</figcaption></figure>
 ${
   r.chain.length
     ? htmlTable(
@@ -94,7 +105,7 @@ ${f.points.map((p) =>
   p.fill
     ? html`<div class="point status-${p.status}" id="${anchor(f.id, p.id)}"><h3>${p.id} ${p.title} ${badge(p.status, STATUS_LABEL[p.status])}</h3>
 <p class="desc">${p.description} <em>Fill ${p.fill}: ${FILL_MEANING[p.fill] ?? ''}.</em></p>
-${factList(p.facts)}
+${p.facts.length && supportsOnly(p.fill) ? html`<p class="small muted">${SUPPORTING_NOTE}</p>` : ''}${factList(p.facts)}
 ${p.person ? html`<p class="small">Written by <strong>${p.person.author}</strong>${p.person.role ? ` (${p.person.role})` : ''}, ${p.person.date}:</p><blockquote class="person">${p.person.text}</blockquote>${p.person.references?.length ? html`<p class="small">References: ${p.person.references.join('; ')}</p>` : ''}` : ''}
 ${p.needs?.length ? html`<div class="needs">${p.status === 'missing' ? html`<strong>Missing.</strong> ` : ''}Still needed:<ul>${p.needs.map((n) => html`<li>${n}</li>`)}</ul></div>` : ''}
 </div>`
@@ -107,10 +118,12 @@ ${htmlTable(['Mitigation', 'Status', 'What the evidence says'], t.mitigations.ma
 <h3>Techniques</h3>
 ${htmlTable(['Technique', 'Name', 'Mitigations'], t.techniques.map((x) => [code(x.id), x.name, html`${x.mitigations.length ? x.mitigations.map((m) => html`${code(m)} `) : html`<span class="muted">none among those provenance evidences: assess in the risk-management system</span>`}${x.mappingNote ? html`<div class="small muted">${x.mappingNote}</div>` : ''}`]))}`;
 
-  const evidence = htmlTable(
-    ['', 'Kind', 'Digest', 'Stage', 'Subject', 'Signer', 'Time', 'Verified'],
-    r.evidence.map((e) => [html`<span id="ev-${labels.get(e.ref)!}">${labels.get(e.ref)!}</span>`, KIND_LABEL[e.kind], code(e.digest), e.stage ?? '—', e.subject ? html`${e.subjectName ?? ''} ${code(`${e.subject.slice(0, 19)}…`)}` : '—', e.signer ?? '—', e.time ?? '—', e.verified ? badge('verified') : html`${badge('unverified', 'NOT VERIFIED')}<div class="small">${e.reason ?? ''}</div>`]),
-  );
+  // The digest gets a row of its own, whole and unbroken: a digest column squeezed to nine characters made every row three lines and the list three pages.
+  const evidence = html`<table class="evidence"><thead><tr><th></th><th>Kind</th><th>Stage</th><th>Subject</th><th>Signer</th><th>Time</th><th>Verified</th></tr></thead>${r.evidence.map((e) => {
+    const st = evidenceState(e);
+    const label = labels.get(e.ref)!;
+    return html`<tbody class="keep"><tr><td id="ev-${label}"><strong>${label}</strong></td><td>${KIND_LABEL[e.kind]}${e.location ? html`<div class="small muted">${e.location}</div>` : ''}</td><td>${e.stage ?? '—'}</td><td>${e.subject ? html`${e.subjectName ?? ''} ${code(`${e.subject.slice(0, 19)}…`)}` : '—'}</td><td>${e.signer ?? (e.kind === 'inspection' || e.kind === 'policy' ? html`<span class="muted">not signed</span>` : '—')}</td><td>${e.time ?? '—'}</td><td>${badge(st.kind, st.word)}</td></tr>${st.detail ? html`<tr class="note"><td></td><td colspan="6" class="small">${st.detail}</td></tr>` : ''}<tr class="digest"><td></td><td colspan="6"><code class="digest">${e.digest}</code></td></tr></tbody>`;
+  })}</table>`;
 
   return htmlDocument({
     title: `${reportTitle(r)} (${r.date.slice(0, 10)})`,
