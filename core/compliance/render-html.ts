@@ -1,11 +1,14 @@
 import { html, raw, type SafeHtml } from '../render/escape';
 import { layoutToFit, renderGraphSvg } from '../render/graph';
-
-/** Widest lineage drawing (CSS px) that prints on A4 with its 12 px text at 8 px or more. */
-const PRINT_MAX_PX = 1000;
 import { badge, code, htmlDocument, htmlTable, meter } from '../render/html';
 import type { ComplianceReport, Fact, FrameworkReport } from './model';
 import { FILL_MEANING, KIND_LABEL, MITIGATION_LABEL, READING_NOTE, STATUS_LABEL, SUPPORTING_NOTE, evidenceLabels, evidenceState, factSentence, reportTitle, supportsOnly } from './render-common';
+
+/** Widest lineage drawing (CSS px) that prints on A4 with its 12 px text at 8 px or more. */
+const PRINT_MAX_PX = 1000;
+
+/** A stage name, time or file name kept on one line: "pre-" / "training" and "2026-12-" / "01T03:…" read as two words. */
+const nobr = (text: string): SafeHtml => html`<span class="nobr">${text}</span>`;
 
 /** In every HTML report's head: how `--output` knows a file it may replace. */
 export const HTML_GENERATOR = 'model-provenance report';
@@ -25,6 +28,7 @@ ul.facts li.unverified { color: var(--warn); }
 .status-partial { border-left: 4px dashed var(--warn); }
 .status-missing { border-left: 4px dotted var(--none); }
 table.points td:first-child { white-space: nowrap; }
+.nobr { white-space: nowrap; }
 table.evidence td { border-bottom: none; padding-bottom: .1rem; }
 table.evidence tr.note td, table.evidence tr.digest td { padding-top: 0; overflow-wrap: anywhere; }
 table.evidence tr.digest td { border-bottom: 1px solid var(--line); padding-bottom: .35rem; }
@@ -89,7 +93,7 @@ ${
   r.chain.length
     ? htmlTable(
         ['Stage', 'Artifact', 'Attestation', 'Signer', 'Time', 'Verified'],
-        r.chain.map((s) => [s.stage, html`${s.name} ${code(`${s.digest.slice(0, 19)}…`)}`, html`<a href="#ev-${labels.get(s.attestation) ?? ''}">${labels.get(s.attestation) ?? ''}</a> ${code(`${s.attestation.slice(0, 19)}…`)}`, s.signer ?? '—', s.time ?? '—', s.verified ? badge('verified', s.role === 'annotation' ? 'verified (annotation)' : 'verified') : html`${badge('unverified', 'NOT VERIFIED')} <span class="small">${s.reason ?? ''}</span>`]),
+        r.chain.map((s) => [nobr(s.stage), html`${s.name} ${code(`${s.digest.slice(0, 19)}…`)}`, html`<a href="#ev-${labels.get(s.attestation) ?? ''}">${labels.get(s.attestation) ?? ''}</a> ${code(`${s.attestation.slice(0, 19)}…`)}`, s.signer ?? '—', nobr(s.time ?? '—'), s.verified ? badge('verified', s.role === 'annotation' ? 'verified (annotation)' : 'verified') : html`${badge('unverified', 'NOT VERIFIED')} <span class="small">${s.reason ?? ''}</span>`]),
       )
     : html`<p class="callout warn">No attestation was found for this model.</p>`
 }`;
@@ -122,7 +126,7 @@ ${htmlTable(['Technique', 'Name', 'Mitigations'], t.techniques.map((x) => [code(
   const evidence = html`<table class="evidence"><thead><tr><th></th><th>Kind</th><th>Stage</th><th>Subject</th><th>Signer</th><th>Time</th><th>Verified</th></tr></thead>${r.evidence.map((e) => {
     const st = evidenceState(e);
     const label = labels.get(e.ref)!;
-    return html`<tbody class="keep"><tr><td id="ev-${label}"><strong>${label}</strong></td><td>${KIND_LABEL[e.kind]}${e.location ? html`<div class="small muted">${e.location}</div>` : ''}</td><td>${e.stage ?? '—'}</td><td>${e.subject ? html`${e.subjectName ?? ''} ${code(`${e.subject.slice(0, 19)}…`)}` : '—'}</td><td>${e.signer ?? (e.kind === 'inspection' || e.kind === 'policy' ? html`<span class="muted">not signed</span>` : '—')}</td><td>${e.time ?? '—'}</td><td>${badge(st.kind, st.word)}</td></tr>${st.detail ? html`<tr class="note"><td></td><td colspan="6" class="small">${st.detail}</td></tr>` : ''}<tr class="digest"><td></td><td colspan="6"><code class="digest">${e.digest}</code></td></tr></tbody>`;
+    return html`<tbody class="keep"><tr><td id="ev-${label}"><strong>${label}</strong></td><td>${KIND_LABEL[e.kind]}${e.location ? html`<div class="small muted nobr">${e.location}</div>` : ''}</td><td>${nobr(e.stage ?? '—')}</td><td>${e.subject ? html`${e.subjectName ?? ''} ${code(`${e.subject.slice(0, 19)}…`)}` : '—'}</td><td>${e.signer ?? (e.kind === 'inspection' || e.kind === 'policy' ? html`<span class="muted">not signed</span>` : '—')}</td><td>${nobr(e.time ?? '—')}</td><td>${badge(st.kind, st.word)}</td></tr>${st.detail ? html`<tr class="note"><td></td><td colspan="6" class="small">${st.detail}</td></tr>` : ''}<tr class="digest"><td></td><td colspan="6"><code class="digest">${e.digest}</code></td></tr></tbody>`;
   })}</table>`;
 
   return htmlDocument({
