@@ -139,7 +139,10 @@ function frameworkReport(id: FrameworkId, g: Gathered): FrameworkReport {
     const needs: string[] = [];
     if (!complete) {
       if (needsEvidence(p.fill) && !evidenceComplete) {
-        needs.push(`Evidence: ${answers.map((a) => a.fills).join('; ') || 'none can fill it'}.`);
+        // The evidence is there and only chain checks about it failed: asking for it again would send the reader after the wrong thing.
+        const ownGaps = answers.flatMap((a) => a.gaps).length + (answers.length > 1 ? silent.length : 0);
+        const onlyChecks = ownGaps === 0 && facts.length > 0 && facts.every((f) => f.verified || (f.problems?.length ?? 0) > 0) && gaps.length > 0;
+        needs.push(onlyChecks ? 'Evidence: present, but the chain checks named below failed on it; it counts once they pass (restore what changed, or attest again what was really used).' : `Evidence: ${answers.map((a) => a.fills).join('; ') || 'none can fill it'}.`);
         for (const gap of gaps) needs.push(`Gap: ${gap}.`);
       }
       if (needsPerson(p.fill) && !person) needs.push(`A person: ${p.asks ?? p.description} (report-inputs.json, ${id} "${p.id}", with author and date).`);

@@ -270,6 +270,10 @@ describe('chain problems reach exactly the points they concern', () => {
     ]);
     const d = point(r, 'eu-ai-act-annex-iv', '2(d)');
     assert.ok(d.facts.length > 0 && d.facts.every((f) => !f.verified && f.problems?.[0]?.code === 'DIGEST_MISMATCH'), 'every fact on the training data is a claim naming the mismatch');
+    // The evidence is there; what failed is the check on it: the point says so instead of asking for the attestation again.
+    assert.equal(d.needs![0], 'Evidence: present, but the chain checks named below failed on it; it counts once they pass (restore what changed, or attest again what was really used).');
+    assert.match(d.needs![1]!, /^Gap: DIGEST_MISMATCH: dataset "sft-data" at .* now has digest sha256:[0-9a-f]{64}, but the fine-tuning stage attested sha256:/);
+    assert.ok(!point(r, 'eu-ai-act-annex-iv', '2(h)').needs!.some((n) => n.startsWith('Evidence: present')), 'a point whose own evidence names the failed chain still asks for it');
     assert.deepEqual(graph(r)['sft-data'], 'changed');
     assert.deepEqual(Object.entries(graph(r)).filter(([k]) => k !== 'sft-data').map(([, v]) => v), Array(6).fill('verified'));
     const m25 = r.threatModel.mitigations.find((m) => m.id === 'AML.M0025')!;
