@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { collect, emit, passphrase, requireOption } from '../options';
 import { modelOrDigest } from './chain';
@@ -58,7 +58,15 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .option('--inputs <file>', `what people wrote: report-inputs.json (default: ./${DEFAULT_INPUTS} if present)`)
     .option('--manifest <file>', 'the ML-BOM (default: MODEL.cdx.json beside the model, else a signed one in the registry)')
     .option('--signature <file>', 'the model signature (default: MODEL/model.sig, or MODEL.sig for a file)')
-    .addOption(new Option('--format <format>', 'output format').choices(['html', 'md', 'json', 'cdxa']).default('html'))
+    .addOption(
+      new Option('--format <format>', 'output format: html, md, json or cdxa (for PDF, print the HTML: its print stylesheet gives A4 pages)')
+        .default('html')
+        .argParser((v: string) => {
+          if (['html', 'md', 'json', 'cdxa'].includes(v)) return v;
+          // PDF is the one asked for most: say how to get it rather than only what is allowed.
+          throw new InvalidArgumentError(v === 'pdf' ? 'no PDF writer: write --format html and print it to PDF (a browser, or chromium --headless --print-to-pdf); its print stylesheet gives clean A4 pages' : `"${v}" is not a report format (html, md, json, cdxa)`);
+        }),
+    )
     .option('--output <file>', 'write the report here (atomically); an existing file is replaced only if this command wrote it, or with --force')
     .option('--force', 'replace an existing --output file even if a person wrote it')
     .option('--date <iso>', 'the report date (YYYY-MM-DD or ISO 8601; default: SOURCE_DATE_EPOCH, else now)')

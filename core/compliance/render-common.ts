@@ -78,3 +78,11 @@ export function evidenceState(e: EvidenceItem): { kind: 'verified' | 'person' | 
   if (e.verified) return { kind: 'verified', word: 'verified', detail: [e.basis, ...problems.map((p) => `but: ${p}`)].filter(Boolean).join('; ') };
   return { kind: 'unverified', word: 'NOT VERIFIED', detail: e.reason ?? problems.join('; ') };
 }
+
+/** The person inputs' line in every header: the file, its authors, and whether it names this model (report-inputs.json "subject"). */
+export function inputsLine(inputs: NonNullable<ComplianceReport['inputs']>): string {
+  const who = inputs.authors.length ? `by ${inputs.authors.join(', ')}` : '(no entry filled yet)';
+  // A file written for another model is refused before any report is made, so a subject here is this model's.
+  const bound = inputs.subject ? 'written for this model' : 'names no model (no "subject"): nothing ties its text to this one';
+  return `${who}; ${bound}`;
+}

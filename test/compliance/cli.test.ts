@@ -170,7 +170,7 @@ describe('model-provenance report (CLI)', () => {
     assert.match(digest.stderr, /"sha256:1234" is not a model digest: it has 4 hex digit\(s\), a sha256 digest has 64 .*\[DIGEST_MALFORMED\]/);
     const pdf = await runCli([...base, '--format', 'pdf'], { cwd: w.dir });
     assert.equal(pdf.code, 2);
-    assert.match(pdf.stderr, /^model-provenance: error: option '--format <format>' argument 'pdf' is invalid\. Allowed choices are html, md, json, cdxa\. \[USAGE\]\n/);
+    assert.match(pdf.stderr, /^model-provenance: error: option '--format <format>' argument 'pdf' is invalid\. no PDF writer: write --format html and print it to PDF \(a browser, or chromium --headless --print-to-pdf\); its print stylesheet gives clean A4 pages \[USAGE\]\n$/);
   });
 
   test('--require-verified: exit 1 on a failed chain (the report is still written), 0 on a verified one', async () => {
@@ -198,12 +198,17 @@ describe('model-provenance report (CLI)', () => {
     assert.equal(mine.code, 0, mine.stderr);
     assert.equal(JSON.parse(mine.stdout).inputs.subject.name, 'assistant-int8');
     assert.doesNotMatch(mine.stderr, /REPORT_INPUTS_UNBOUND/);
+    // The recipient, who never sees stderr, reads the binding in the report's header.
+    const mineMd = await runCli([...base.slice(0, -4), '--inputs', file, '--format', 'md'], { cwd: w.dir });
+    assert.match(mineMd.stdout, /\| Person inputs \| report-inputs\.json \(no entry filled yet\); written for this model \|/);
     // The same file given for another model of the registry (the fine-tune, by digest).
     const other = await runCli(['report', `sha256:${'0'.repeat(64)}`, '--registry', w.registryDir, '--policy', w.policyPath, '--inputs', file, '--date', '2026-11-30'], { cwd: w.dir });
     assert.equal(other.code, 2);
     assert.match(other.stderr, /report-inputs\.json: subject \(line 3 column 3\): written for "assistant-int8" sha256:[0-9a-f]{64}, not for this report's model "model" sha256:0{64}; give the model's own inputs with --inputs \[REPORT_INPUTS_OTHER_MODEL\]/);
     const unbound = await runCli([...base, '--format', 'json'], { cwd: w.dir });
     assert.equal(unbound.code, 0);
+    const unboundMd = await runCli([...base, '--format', 'md'], { cwd: w.dir });
+    assert.match(unboundMd.stdout, /\| Person inputs \| report-inputs\.json by .*; names no model \(no "subject"\): nothing ties its text to this one \|/);
     assert.match(unbound.stderr, /warning: report-inputs\.json names no model \("subject"\), so nothing ties its text to assistant-int8; report init MODEL writes one \[REPORT_INPUTS_UNBOUND\]/);
   });
 
