@@ -30,7 +30,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Options after a subcommand belong to it (verify and verify key both take --format).
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `model-provenance: ${s}` : s) });
+    // Commander's own usage errors (an unknown option, a choice not allowed) get the usage code like ours.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `model-provenance: ${s.replace(/\n|$/, ' [USAGE]$&')}` : s) });
   registerHash(program, ctx);
   registerKeygen(program);
   registerSign(program, ctx);
