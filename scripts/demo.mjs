@@ -119,7 +119,7 @@ step(['inspect', tuned]);
 // The regulatory report from that signed evidence: every fact cites a verified attestation;
 // what only a person can write is asked for, never invented.
 step(['manifest', 'sign', `${tuned}.cdx.json`, '--private-key', 'signing-keys/trainer.pem']);
-step(['report', 'init', '--framework', 'eu-ai-act-annex-iv', '--output', 'report-inputs.json']);
+step(['report', 'init', tuned, '--framework', 'eu-ai-act-annex-iv', '--output', 'report-inputs.json']);
 step(['report', tuned, '--policy', 'provenance-policy.json', '--framework', 'eu-ai-act-annex-iv', '--inputs', 'report-inputs.json',
   '--format', 'html', '--output', 'annex-iv-report.html', '--sign', '--private-key', 'signing-keys/trainer.pem']);
 step(['report', 'verify', 'annex-iv-report.html', '--policy', 'provenance-policy.json']);
@@ -132,8 +132,13 @@ writeFileSync(join(work, tampered, 'model.safetensors'), safetensors('evil', 64 
 const a = step(['verify', '--model', tampered, '--attestation', `${tampered}/model.sig`, '--trusted-keys', 'trusted-keys', '--format', 'report'], { allowFail: true });
 writeFileSync(join(work, base, 'model.safetensors'), safetensors('swapped base', 32 * 1024));
 const b = step(['verify', tuned, '--policy', 'provenance-policy.json'], { allowFail: true });
-if (a !== 1 || b !== 1) {
-  console.error('demo: tampering should have failed verification with exit 1');
+// Put the base model back, so the workspace is left as it was made: later reports and
+// verifications of the demo see the chain that was signed, not the swap.
+writeFileSync(join(work, base, 'model.safetensors'), safetensors('base', 32 * 1024));
+rmSync(join(work, tampered), { recursive: true, force: true });
+const c = step(['verify', tuned, '--policy', 'provenance-policy.json'], { allowFail: true });
+if (a !== 1 || b !== 1 || c !== 0) {
+  console.error('demo: tampering should have failed verification with exit 1, and the restored chain verify with exit 0');
   process.exit(1);
 }
 
@@ -150,4 +155,4 @@ for (const dir of ['trusted-keys', '.provenance']) {
 if (existsSync(join(process.cwd(), '.provenance', 'keys'))) {
   console.log(`\nnote: ${join(process.cwd(), '.provenance', 'keys')} holds private keys from an older demo, inside a registry folder; delete it.`);
 }
-console.log('\ndemo finished: the signed model and its chain verified (exit 0); the tampered copy and the swapped base model were refused (exit 1).');
+console.log('\ndemo finished: the signed model and its chain verified (exit 0); the tampered copy and the swapped base model were refused (exit 1); the base model was put back and the chain verifies again (exit 0).');

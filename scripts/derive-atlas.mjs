@@ -25,7 +25,7 @@ const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const out = {
   source: 'MITRE ATLAS',
   version: String(doc.version),
-  licence: 'Apache-2.0, Copyright 2021-2025 MITRE (see ATLAS-NOTICE)',
+  licence: 'Apache-2.0, Copyright 2021-2025 MITRE; derived (identifiers, names, mitigation texts) under the Apache License, Version 2.0: https://www.apache.org/licenses/LICENSE-2.0',
   tactics: matrix.tactics.map((t) => ({ id: t.id, name: t.name })).sort(byId),
   techniques: matrix.techniques
     .map((t) => ({

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   InputError,
   STAGES,
@@ -85,6 +85,14 @@ function accelerator(v: string): { model: string; count?: number; driver?: strin
   return { model: m[1]!, ...(m[2] ? { count: Number(m[2]) } : {}), ...(driver ? { driver } : {}) };
 }
 
+/** An option that may be given once: a second value is refused, never silently dropped. */
+function once(flag: string, why: string): (value: string, previous: string | undefined) => string {
+  return (value, previous) => {
+    if (previous !== undefined) throw new InvalidArgumentError(`${flag} is given twice ("${previous}", "${value}"): ${why}.`);
+    return value;
+  };
+}
+
 export function registerAttest(program: Command, ctx: CliContext): void {
   const cmd = addModelScopeFlags(program
     .command('attest')
@@ -108,7 +116,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
     .option('--tokenizer <ref>', 'tokenizer')
     .option('--code <ref>', 'training code or recipe; repeatable', collect)
     .option('--hyperparameter <k=v>', 'hyperparameter; repeatable', collect)
-    .option('--framework <name@version>', 'ML framework, e.g. pytorch@2.6.0')
+    .option('--framework <name@version>', 'the ML framework, e.g. pytorch@2.6.0; once (other libraries: --env NAME=VERSION)', once('--framework', 'a stage records one framework; record other libraries and their versions with --env NAME=VERSION'))
     .option('--accelerator <spec>', 'hardware, e.g. "NVIDIA H100 x8,driver=550.54"; repeatable', collect)
     .option('--env <k=v>', 'environment detail (CUDA version, image digest); repeatable', collect)
     .option('--builder-id <uri>', 'the pipeline that ran the stage')

@@ -27,6 +27,12 @@ export function modelOrDigest(arg: string | undefined, digest?: string): { model
     if (digest && digest !== arg) throw new InputError('OPTION_CONFLICT', `two digests given: ${arg} and --digest ${digest}`);
     return { digest: arg };
   }
+  // Meant as a digest, not a file: say what is wrong with it rather than "no such file".
+  if (arg && /^sha256:/i.test(arg) && !existsSync(arg)) {
+    const hex = arg.slice(7);
+    const why = /^[0-9a-fA-F]*$/.test(hex) ? (hex.length === 64 ? 'use lowercase hex digits' : `it has ${hex.length} hex digit(s), a sha256 digest has 64`) : 'it has characters that are not hex digits';
+    throw new InputError('DIGEST_MALFORMED', `"${arg.length > 80 ? `${arg.slice(0, 77)}…` : arg}" is not a model digest: ${why} (sha256: followed by 64 lowercase hex digits)`);
+  }
   return { ...(arg ? { modelPath: arg } : {}), ...(digest ? { digest } : {}) };
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { Option, type Command } from 'commander';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { collect, emit, passphrase, passwordOption, requireOption } from '../options';
 import { declareForms, type Given } from '../forms';
@@ -29,6 +29,7 @@ interface ReportCliOptions {
   force?: boolean;
   date?: string;
   failUnder?: string;
+  requireVerified?: boolean;
   sign?: boolean;
   privateKey?: string;
   password?: string;
@@ -59,11 +60,20 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .option('--inputs <file>', `what people wrote: report-inputs.json (default: ./${DEFAULT_INPUTS} if present)`)
     .option('--manifest <file>', 'the ML-BOM (default: MODEL.cdx.json beside the model, else a signed one in the registry)')
     .option('--signature <file>', 'the model signature (default: MODEL/model.sig, or MODEL.sig for a file)')
-    .addOption(new Option('--format <format>', 'output format').choices(['html', 'md', 'json', 'cdxa']).default('html'))
+    .addOption(
+      new Option('--format <format>', 'output format: html, md, json or cdxa (for PDF, print the HTML: its print stylesheet gives A4 pages)')
+        .default('html')
+        .argParser((v: string) => {
+          if (['html', 'md', 'json', 'cdxa'].includes(v)) return v;
+          // PDF is the one asked for most: say how to get it rather than only what is allowed.
+          throw new InvalidArgumentError(v === 'pdf' ? 'no PDF writer: write --format html and print it to PDF (a browser, or chromium --headless --print-to-pdf); its print stylesheet gives clean A4 pages' : `"${v}" is not a report format (html, md, json, cdxa)`);
+        }),
+    )
     .option('--output <file>', 'write the report here (atomically); an existing file is replaced only if this command wrote it, or with --force')
     .option('--force', 'replace an existing --output file even if a person wrote it')
     .option('--date <iso>', 'the report date (YYYY-MM-DD or ISO 8601; default: SOURCE_DATE_EPOCH, else now)')
     .option('--fail-under <percent>', 'exit 1 when any framework\'s completeness is below this percentage (for CI)')
+    .option('--require-verified', 'exit 1 unless the chain verified against the policy and the model signature (when there is one) verified (for CI; the report is still written)')
     .option('--sign', 'sign the report (in-toto attestation, subject = the --output file\'s digest) into the registry')
     .option('--private-key <file>', 'signing key for --sign (PEM)')
     .addOption(passwordOption('passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)'))
@@ -79,16 +89,30 @@ export function registerReport(program: Command, ctx: CliContext): void {
         }
       })();
       if (o.sign && !o.output) throw new c.InputError('USAGE', '--sign needs --output: the signed subject is the report file');
+      // A key given without --sign would silently sign nothing: say so instead.
+      if (!o.sign && (o.privateKey || o.password || o.passwordFile)) throw new c.InputError('USAGE', `${o.privateKey ? '--private-key' : o.password ? '--password' : '--password-file'} is for signing the report: add --sign (with --output), or drop it`);
+      if (o.output) {
+        const parent = dirname(resolve(o.output));
+        if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new c.InputError('FILE_NOT_FOUND', `the folder for --output does not exist (${parent}); create it first`, { file: o.output });
+      }
       const privateKey = o.sign ? c.loadPrivateKey(requireOption(o.privateKey, '--private-key', 'to sign the report'), passphrase(o)) : undefined;
       const target = modelOrDigest(model, o.digest);
       if (!target.modelPath && !target.digest) throw new c.InputError('USAGE', 'report needs the model (a path) or its digest (sha256:…)');
       const policyPath = defaultPolicy(o.policy);
+      const policy = policyPath ? c.loadPolicy(policyPath) : undefined;
+      let reportSigner: string | undefined;
+      if (privateKey) {
+        // report verify accepts only signers of the policy: a report signed with another key could never be verified.
+        if (!policy) throw new c.InputError('USAGE', `--sign needs the trust policy (--policy or ./${DEFAULT_POLICY}) that names who may sign reports`);
+        reportSigner = c.policySignerForKey(privateKey, policy);
+        if (!reportSigner) throw new c.InputError('REPORT_SIGNER_NOT_IN_POLICY', `the --private-key is not the key of any signer of the trust policy ${policyPath}: report verify would reject the report; sign with a policy signer's key, or add this key's public half to the policy`, { file: o.privateKey });
+      }
       const inputs = o.inputs ?? (existsSync(DEFAULT_INPUTS) ? DEFAULT_INPUTS : undefined);
       // A report reads the evidence; --sign also stores the signed report.
       const registry = c.openRegistry(o.registry, undefined, { access: o.sign ? 'write' : 'read' });
       const r = await c.buildReport({
         registry,
-        policy: policyPath ? c.loadPolicy(policyPath) : undefined,
+        policy,
         ...target,
         frameworks: (o.framework?.length ? o.framework : FRAMEWORK_CHOICES) as Parameters<Core['buildReport']>[0]['frameworks'],
         inputs,
@@ -105,22 +129,33 @@ export function registerReport(program: Command, ctx: CliContext): void {
         process.stderr.write(`wrote ${o.output}: ${summary}; chain ${r.verification.chain.verdict}${policyPath ? '' : ' (no trust policy: nothing verified)'}\n`);
         if (o.sign) {
           const signed = await c.signReport(readFileSync(o.output), o.output, r, o.format, { kind: 'key', privateKey: privateKey! }, registry);
-          process.stderr.write(`signed ${o.output} sha256:${signed.statement.subject[0]!.digest.sha256}\n  stored  ${signed.entry.id} in ${registry.location}\n`);
+          process.stderr.write(`signed ${o.output} sha256:${signed.statement.subject[0]!.digest.sha256} as ${reportSigner}\n  stored  ${signed.entry.id} in ${registry.location}\n`);
         }
       } else emit(text);
+      if (r.inputs && !r.inputs.subject) process.stderr.write(`model-provenance: warning: ${r.inputs.file} names no model ("subject"), so nothing ties its text to ${r.model.name}; report init MODEL writes one [REPORT_INPUTS_UNBOUND]\n`);
       const below = failUnder === undefined ? [] : r.frameworks.filter((f) => f.completeness.score < failUnder);
       for (const f of below) process.stderr.write(`model-provenance: ${f.short} completeness ${f.completeness.score}% is below --fail-under ${failUnder}% [COMPLETENESS_BELOW_THRESHOLD]\n`);
-      ctx.exitCode = below.length ? 1 : 0;
+      const unverified: string[] = [];
+      if (o.requireVerified) {
+        const v = r.verification;
+        if (v.chain.verdict !== 'verified') unverified.push(`the chain is ${v.chain.verdict}${v.chain.problems.length ? ` (${[...new Set(v.chain.problems.map((p) => p.code))].join(', ')})` : policy ? '' : ': no trust policy'} [CHAIN_NOT_VERIFIED]`);
+        if (v.signature.status === 'failed' || v.signature.status === 'not-checked') unverified.push(`the model signature is ${v.signature.status}${v.signature.problems.length ? ` (${v.signature.problems.map((p) => p.code).join(', ')})` : ''} [SIGNATURE_NOT_VERIFIED]`);
+        for (const u of unverified) process.stderr.write(`model-provenance: --require-verified: ${u}\n`);
+      }
+      ctx.exitCode = below.length || unverified.length ? 1 : 0;
     });
 
   report
     .command('init')
     .description(`write a ${DEFAULT_INPUTS} skeleton: an empty entry (text, author, date) for every point a person must write that has none yet; never changes an existing entry`)
+    .argument('[model]', 'the model the text is for (path or sha256:…): written as "subject", so that a report of another model refuses the file')
     .addOption(new Option('--framework <id>', 'framework; repeatable (default: all four)').choices(FRAMEWORK_CHOICES).argParser(collect as (v: string, p: unknown) => string[]))
     .option('--output <file>', `the inputs file to create or extend (default: ./${DEFAULT_INPUTS})`)
-    .action(async (o: { framework?: string[]; output?: string }) => {
+    .action(async (model: string | undefined, o: { framework?: string[]; output?: string }) => {
       const c = await core();
       const file = o.output ?? DEFAULT_INPUTS;
+      const target = modelOrDigest(model);
+      const subject = target.digest ? { digest: target.digest } : target.modelPath ? { name: basename(resolve(target.modelPath)), digest: (await c.hashModel(target.modelPath, { signal: ctx.signal })).digest } : undefined;
       let existing: string | undefined;
       if (existsSync(file)) {
         try {
@@ -129,13 +164,14 @@ export function registerReport(program: Command, ctx: CliContext): void {
           throw c.fsError(err, file, 'read the report inputs');
         }
       }
-      const { text, added } = c.initInputs(existing, (o.framework?.length ? o.framework : FRAMEWORK_CHOICES) as Parameters<Core['initInputs']>[1], file);
+      const { text, added } = c.initInputs(existing, (o.framework?.length ? o.framework : FRAMEWORK_CHOICES) as Parameters<Core['initInputs']>[1], file, subject);
       if (added.length === 0 && existing !== undefined) {
         emit(`${file}: every point a person must write already has an entry; nothing changed\n`);
         return;
       }
       c.writeFileAtomic(file, text);
-      emit(`${existing === undefined ? 'wrote' : 'extended'} ${file}: ${added.length} empty entr${added.length === 1 ? 'y' : 'ies'} to fill (text, author, date)\n`);
+      const entries = added.filter((a) => a !== 'subject').length;
+      emit(`${existing === undefined ? 'wrote' : 'extended'} ${file}: ${entries} empty entr${entries === 1 ? 'y' : 'ies'} to fill (text, author, date)${added.includes('subject') ? `; for ${subject!.name ? `"${subject!.name}" ` : ''}${subject!.digest}` : ''}\n`);
     });
 
   report

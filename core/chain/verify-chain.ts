@@ -59,8 +59,12 @@ export interface ChainRoot {
 }
 
 export interface ChainProblem extends Problem {
-  /** The artifact the problem is about. */
+  /** The artifact the problem is about (the link's subject). */
   digest?: string;
+  /** The attestation the problem is about (registry id), when it concerns one attestation. */
+  attestation?: string;
+  /** The input (dependency digest, as the attestation recorded it) the problem is about, when it concerns one input. */
+  input?: string;
 }
 
 /**
@@ -116,6 +120,13 @@ export interface VerifyChainOptions {
   /** …or its digest, when the model is not at hand. */
   digest?: string;
   now?: Date;
+  /**
+   * How far past `now` an attestation's finish time may lie before it is
+   * ATTESTATION_FROM_FUTURE (default one day: signing machines' clocks drift, and `now` is
+   * usually this machine's clock). A caller whose `now` is a declared moment (a report
+   * date) passes 0.
+   */
+  clockSkewMs?: number;
   /** Re-hash inputs whose uri is a local file or folder, to catch swaps (default true). */
   checkArtifacts?: boolean;
   /**
@@ -163,12 +174,13 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   const { registry } = options;
   const policy = options.policy ?? OPEN_POLICY;
   const now = options.now ?? new Date();
+  const skew = options.clockSkewMs ?? DAY_MS;
   const problems: ChainProblem[] = [];
   const links: ChainLink[] = [];
   const externalRoots: ChainRoot[] = [];
   const ignored: IgnoredAttestation[] = [];
-  const add = (code: string, message: string, digest?: string): void => {
-    problems.push({ code, message, ...(digest ? { digest } : {}) });
+  const add = (code: string, message: string, digest?: string, about: { attestation?: string; input?: string } = {}): void => {
+    problems.push({ code, message, ...(digest ? { digest } : {}), ...(about.attestation ? { attestation: about.attestation } : {}), ...(about.input ? { input: about.input } : {}) });
   };
 
   let top: string;
@@ -189,8 +201,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
 
   const flags = withPolicyFlags(options.flags ?? (options.policy ? await loadEffectiveFlags(registry, policy) : emptyFlags()), policy);
   const flaggedDigest = (d: string): EffectiveFlag[] => flags.digests.get(d) ?? [];
-  const artifactFlag = (f: EffectiveFlag, what: string, digest: string): void => {
-    add('FLAGGED_ARTIFACT', f.source === 'policy' ? `${what} is flagged: ${f.reason}` : `${what} is flagged by ${describeFlag(f)}`, digest);
+  const artifactFlag = (f: EffectiveFlag, what: string, digest: string, about: { attestation?: string; input?: string } = {}): void => {
+    add('FLAGGED_ARTIFACT', f.source === 'policy' ? `${what} is flagged: ${f.reason}` : `${what} is flagged by ${describeFlag(f)}`, digest, about);
   };
   const visited = new Set<string>();
   const artifactChecks = new Map<string, string | undefined>();
@@ -199,7 +211,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     if (visited.has(digest)) return;
     visited.add(digest);
     const found = await attestationsFor(registry, options.policy, digest);
-    for (const f of found.invalid) add(f.code, f.message, digest);
+    for (const f of found.invalid) add(f.code, f.message, digest, { attestation: f.id });
     ignored.push(...found.ignored);
     const label = consumer ? `${consumer.role} ${consumer.dep.name ? `"${consumer.dep.name}" ` : ''}${digest} of the ${consumer.stage} stage` : `the model ${digest}`;
     const { producer, annotations } = pickProducer(found.verified);
@@ -245,53 +257,55 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       const stage = a.provenance.stage;
       const allowed = policy.stageSigners[stage];
       if (allowed && !a.signers.some((n) => allowed.includes(n))) {
-        add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${whoSigned(a)} (policy signer ${a.signers.join(', ')}), which is not allowed for stage ${stage}: the policy allows only ${allowed.join(', ')}`, digest);
+        add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${whoSigned(a)} (policy signer ${a.signers.join(', ')}), which is not allowed for stage ${stage}: the policy allows only ${allowed.join(', ')}`, digest, { attestation: a.id });
       }
       const signedAt = a.provenance.finishedOn ?? a.provenance.startedOn;
       for (const f of revocationsFor(flags, a.signer, signedAt)) {
         if (f.source === 'policy') {
           const keyId = f.target.kind === 'key' ? f.target.keyId : a.signer?.keyId ?? '?';
           const who = a.signer?.method === 'key' ? 'flagged key' : `${whoSigned(a)}, whose flagged key is`;
-          add('FLAGGED_SIGNER', `the ${stage} attestation is signed by ${who} ${keyId.slice(0, 16)}…${f.since ? ` (flagged for what it signed on or after ${f.since}; signed ${signedAt ? `at ${signedAt}` : 'at an unknown time'})` : ''}: ${f.reason}`, digest);
+          add('FLAGGED_SIGNER', `the ${stage} attestation is signed by ${who} ${keyId.slice(0, 16)}…${f.since ? ` (flagged for what it signed on or after ${f.since}; signed ${signedAt ? `at ${signedAt}` : 'at an unknown time'})` : ''}: ${f.reason}`, digest, { attestation: a.id });
         } else {
           const revoked = f.target.kind === 'key' ? `key ${f.target.keyId.slice(0, 16)}…` : f.target.kind === 'identity' ? `identity ${f.target.identity}` : 'a flagged signer';
           const who = a.signer?.method === 'certificate' && f.target.kind === 'key' ? `${whoSigned(a)}, whose ${revoked} is revoked,` : revoked;
-          add('SIGNER_REVOKED', `the ${stage} attestation ${short(a.id)} was signed by ${who} ${signedAt ? `at ${signedAt}` : '(time unknown)'}${f.since ? `, on or after ${f.since}` : ''}, revoked by ${describeFlag(f)}`, digest);
+          add('SIGNER_REVOKED', `the ${stage} attestation ${short(a.id)} was signed by ${who} ${signedAt ? `at ${signedAt}` : '(time unknown)'}${f.since ? `, on or after ${f.since}` : ''}, revoked by ${describeFlag(f)}`, digest, { attestation: a.id });
         }
       }
       checkAge(a, stage, digest);
       if (a !== producer && policy.stageRank[p.stage] > policy.stageRank[stage]) {
-        add('STAGE_OUT_OF_ORDER', `a ${stage} attestation is about a model produced by ${p.stage}, which the policy orders after ${stage}`, digest);
+        add('STAGE_OUT_OF_ORDER', `${article(stage)} ${stage} attestation is about a model produced by ${p.stage}, which the policy orders after ${stage}`, digest, { attestation: a.id });
       }
     }
     // What an annotation used (an evaluation dataset, …) is on the chain too: flags and deny lists apply.
     for (const a of annotations) {
       for (const dep of a.provenance.dependencies) {
         if (dep.digest === digest) continue;
-        for (const f of flaggedDigest(dep.digest)) artifactFlag(f, `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${a.provenance.stage} stage`, digest);
-        if (dep.role === 'dataset' && policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest);
-        if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest);
+        const about = { attestation: a.id, input: dep.digest };
+        for (const f of flaggedDigest(dep.digest)) artifactFlag(f, `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${a.provenance.stage} stage`, digest, about);
+        if (dep.role === 'dataset' && policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest, about);
+        if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest, about);
       }
     }
     if (consumer && policy.stageRank[p.stage] > policy.stageRank[consumer.stage]) {
-      add('STAGE_OUT_OF_ORDER', `${p.stage} (${short(digest)}) feeds ${consumer.stage} (${short(consumer.digest)}), but the policy orders ${p.stage} after ${consumer.stage}`, digest);
+      add('STAGE_OUT_OF_ORDER', `${p.stage} (${short(digest)}) feeds ${consumer.stage} (${short(consumer.digest)}), but the policy orders ${p.stage} after ${consumer.stage}`, digest, { attestation: producer.id });
     }
     for (const f of flaggedDigest(digest)) artifactFlag(f, label, digest);
     if (p.stage !== 'pre-training' && !p.dependencies.some((d) => d.role === 'base-model')) {
-      add('MISSING_LINK', `the ${p.stage} attestation ${short(producer.id)} names no base model`, digest);
+      add('MISSING_LINK', `the ${p.stage} attestation ${short(producer.id)} names no base model`, digest, { attestation: producer.id });
     }
     for (const dep of p.dependencies) {
-      for (const f of flaggedDigest(dep.digest)) artifactFlag(f, `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${p.stage} stage`, digest);
+      const about = { attestation: producer.id, input: dep.digest };
+      for (const f of flaggedDigest(dep.digest)) artifactFlag(f, `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${p.stage} stage`, digest, about);
       if (dep.role === 'dataset') {
-        if (policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest);
+        if (policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest, about);
         else if (policy.datasets.allow.length > 0 && !policy.datasets.allow.includes(dep.digest)) {
-          add('DATASET_NOT_ALLOWED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is not on the policy's allow list`, digest);
+          add('DATASET_NOT_ALLOWED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is not on the policy's allow list`, digest, about);
         }
       }
       if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) {
-        add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest);
+        add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest, about);
       }
-      if (options.checkArtifacts !== false) await checkArtifact(dep, p.stage, digest);
+      if (options.checkArtifacts !== false) await checkArtifact(dep, p.stage, digest, producer.id);
     }
     for (const dep of p.dependencies) {
       if ((dep.role === 'base-model' || dep.role === 'adapter') && dep.digest !== digest) {
@@ -306,15 +320,15 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     const t = a.provenance.finishedOn ?? a.provenance.startedOn;
     const ms = t ? Date.parse(t) : Number.NaN;
     if (Number.isNaN(ms)) {
-      add('ATTESTATION_UNDATED', `the ${stage} attestation ${short(a.id)} has no finish time, so its age cannot be checked`, digest);
+      add('ATTESTATION_UNDATED', `the ${stage} attestation ${short(a.id)} has no finish time, so its age cannot be checked`, digest, { attestation: a.id });
     } else if (now.getTime() - ms > max * DAY_MS) {
-      add('ATTESTATION_EXPIRED', `the ${stage} attestation ${short(a.id)} finished ${t}, more than ${max} day(s) ago`, digest);
-    } else if (ms - now.getTime() > DAY_MS) {
-      add('ATTESTATION_FROM_FUTURE', `the ${stage} attestation ${short(a.id)} claims to finish ${t}, in the future`, digest);
+      add('ATTESTATION_EXPIRED', `the ${stage} attestation ${short(a.id)} finished ${t}, more than ${max} day(s) ago`, digest, { attestation: a.id });
+    } else if (ms - now.getTime() > skew) {
+      add('ATTESTATION_FROM_FUTURE', `the ${stage} attestation ${short(a.id)} claims to finish ${t}, in the future`, digest, { attestation: a.id });
     }
   };
 
-  const checkArtifact = async (dep: Dependency, stage: Stage, digest: string): Promise<void> => {
+  const checkArtifact = async (dep: Dependency, stage: Stage, digest: string, attestation: string): Promise<void> => {
     const path = localPath(dep.uri);
     if (!path || !existsSync(path)) return;
     let actual = artifactChecks.get(path);
@@ -324,12 +338,12 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       } catch (err) {
         if (!isProvenanceError(err) || err.code === 'CANCELLED') throw err;
         actual = undefined;
-        add('ARTIFACT_UNREADABLE', `${dep.role} at ${path} cannot be hashed: ${err.message}`, digest);
+        add('ARTIFACT_UNREADABLE', `${dep.role} at ${path} cannot be hashed: ${err.message}`, digest, { attestation, input: dep.digest });
       }
       artifactChecks.set(path, actual);
     }
     if (actual && actual !== dep.digest) {
-      add('DIGEST_MISMATCH', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}at ${path} now has digest ${actual}, but the ${stage} stage attested ${dep.digest}: it was changed or swapped after it was used`, digest);
+      add('DIGEST_MISMATCH', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}at ${path} now has digest ${actual}, but the ${stage} stage attested ${dep.digest}: it was changed or swapped after it was used`, digest, { attestation, input: dep.digest });
     }
   };
 
@@ -338,11 +352,11 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   // Past a gap nothing is known, so a stage missing there is the gap's consequence, already reported.
   const broken = problems.some((p) => GAP_CODES.has(p.code));
   for (const s of broken ? [] : policy.requiredStages) {
-    if (!stages.has(s)) add('REQUIRED_STAGE_MISSING', `the policy requires a ${s} stage, and the chain has none`);
+    if (!stages.has(s)) add('REQUIRED_STAGE_MISSING', `the policy requires ${article(s)} ${s} stage, and the chain has none`);
   }
   const strict = options.strict === true;
   if (strict) {
-    for (const i of ignored) add(i.code, `strict: attestation ${short(i.id)}${i.stage ? ` (${i.stage})` : ''} about ${short(i.digest)} does not verify: ${i.message}`, i.digest);
+    for (const i of ignored) add(i.code, `strict: attestation ${short(i.id)}${i.stage ? ` (${i.stage})` : ''} about ${short(i.digest)} does not verify: ${i.message}`, i.digest, { attestation: i.id });
   }
   const verdict = problems.length > 0 ? 'failed' : options.policy ? 'verified' : 'unverified';
   return {
@@ -375,6 +389,11 @@ function whoSigned(a: VerifiedAttestation): string {
   return `key ${s.keyId ? `${s.keyId.slice(0, 16)}…` : '?'}`;
 }
 
+/** "a" or "an" before a stage name ("an evaluation stage", "a release stage"). */
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
+
 function short(id: string): string {
   return `${id.slice(0, 19)}…`;
 }
@@ -405,7 +424,7 @@ interface Found {
   /** Attestations that do not verify under the policy, or are not about this digest. */
   ignored: IgnoredAttestation[];
   /** Attestations that verify under the policy but are not valid lifecycle statements: they fail the chain. */
-  invalid: { code: string; message: string }[];
+  invalid: { code: string; message: string; id: string }[];
 }
 
 /**
@@ -459,7 +478,7 @@ export async function attestationsFor(registry: Registry, policy: Policy | undef
       if (!isProvenanceError(err)) throw err;
       const message = `attestation ${short(entry.id)}: ${err.message} [${err.code}]`;
       // Signed by a trusted signer, yet not a lifecycle statement: that signer's fault, and a failure.
-      if (policy) out.invalid.push({ code: 'ATTESTATION_INVALID', message });
+      if (policy) out.invalid.push({ code: 'ATTESTATION_INVALID', message, id: entry.id });
       else out.ignored.push({ ...about, code: 'ATTESTATION_INVALID', message, signer: claimed });
       continue;
     }

@@ -2,6 +2,7 @@ import { InputError } from '../errors';
 import type { Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import { graphFromChain } from '../render/lineage-graph';
+import { concernFact, concernGaps } from './concerns';
 import { evidenceFor } from './evidence';
 import { FRAMEWORKS, FRAMEWORK_IDS, needsEvidence, needsPerson, type FrameworkId } from './frameworks';
 import { gatherEvidence, type Gathered } from './gather';
@@ -20,7 +21,7 @@ export interface ReportOptions {
   digest?: string;
   frameworks: readonly FrameworkId[];
   /** report-inputs.json path, or inputs already read. */
-  inputs?: string | { file: string; doc: ReportInputs; digest: string };
+  inputs?: string | { file: string; doc: ReportInputs; digest: string; text?: string };
   manifestPath?: string;
   signaturePath?: string;
   /** The report date: ISO 8601 (date or date-time). Default: SOURCE_DATE_EPOCH, else now. */
@@ -57,7 +58,11 @@ export async function buildReport(o: ReportOptions): Promise<ComplianceReport> {
   if (o.frameworks.length === 0) throw new InputError('USAGE', `name at least one framework (${FRAMEWORK_IDS.join(', ')})`);
   for (const f of o.frameworks) if (!FRAMEWORK_IDS.includes(f)) throw new InputError('USAGE', `unknown framework "${f}" (one of ${FRAMEWORK_IDS.join(', ')})`);
   const date = reportDate(o.date);
-  const g = await gatherEvidence({ ...o, now: new Date(date) });
+  // A declared date (--date, SOURCE_DATE_EPOCH) is a moment, not a clock reading: evidence
+  // dated after it did not exist yet, with no allowance. Dated by the clock, the chain's
+  // allowance for clock drift between machines applies (one day).
+  const declared = o.date !== undefined || (process.env.SOURCE_DATE_EPOCH ?? '') !== '';
+  const g = await gatherEvidence({ ...o, now: new Date(date), ...(declared ? { clockSkewMs: 0 } : {}) });
   return reportFromEvidence(g, [...new Set(o.frameworks)], date);
 }
 
@@ -67,7 +72,8 @@ export function reportFromEvidence(g: Gathered, frameworks: readonly FrameworkId
   const known = new Set(evidence.map((e) => e.ref));
   const frameworkReports = frameworks.map((id) => frameworkReport(id, g));
   for (const f of frameworkReports) for (const p of f.points) for (const fa of p.facts) for (const r of fa.evidence) if (!known.has(r)) throw new Error(`internal: a fact cites ${r}, which is not in the evidence list`);
-  const flagged = [...(g.policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? []), ...(g.policy?.datasets.deny ?? [])];
+  // "flagged" is the policy's flagged list only; a denied dataset in use is a failed check (DATASET_DENIED), drawn as such.
+  const flagged = g.policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? [];
   const threatModel = buildThreatModel(g);
   // Citations in the order of the evidence list (E1, E2…), whatever order the facts named them in.
   const order = new Map(evidence.map((e, i) => [e.ref, i]));
@@ -86,7 +92,7 @@ export function reportFromEvidence(g: Gathered, frameworks: readonly FrameworkId
     evidence,
     frameworks: frameworkReports,
     threatModel,
-    ...(g.inputs ? { inputs: { file: g.inputs.item.location ?? 'report-inputs.json', digest: g.inputs.item.digest, authors: authorsOf(g, frameworks) } } : {}),
+    ...(g.inputs ? { inputs: { file: g.inputs.item.location ?? 'report-inputs.json', digest: g.inputs.item.digest, authors: authorsOf(g, frameworks), ...(g.inputs.doc.subject ? { subject: g.inputs.doc.subject } : {}) } } : {}),
   };
 }
 
@@ -107,22 +113,36 @@ function collectEvidence(g: Gathered): EvidenceItem[] {
 function frameworkReport(id: FrameworkId, g: Gathered): FrameworkReport {
   const def = FRAMEWORKS[id];
   const leaves: PointReport[] = [];
+  const items = new Map(collectEvidence(g).map((e) => [e.ref, e]));
   const points: PointReport[] = def.points.map((p) => {
     if (!p.fill) return { id: p.id, title: p.title, description: p.description, status: 'missing', facts: [] };
-    const answers = (p.evidence ?? []).map((k) => evidenceFor(k, g));
-    const facts = dedupeFacts(answers.flatMap((a) => a.facts));
+    const kinds = p.evidence ?? [];
+    const answers = kinds.map((k) => evidenceFor(k, g));
+    // A chain problem reaches exactly the facts it concerns (concerns.ts): they become claims with the problem named.
+    const facts = dedupeFacts(answers.flatMap((a) => a.facts)).map((f) => concernFact(f, g.concerns, items));
     // Every kind of evidence a point names must speak: release date and distribution both, say.
-    const silent = answers.filter((a) => !a.facts.some((f) => f.verified)).map((a) => `no verified evidence yet of ${a.fills}`);
-    const gaps = [...new Set([...answers.flatMap((a) => a.gaps), ...(answers.length > 1 ? silent : [])])];
+    const silent = answers.filter((a) => !a.facts.some((f) => f.verified)).map((a) => `not yet: ${a.fills}`);
+    const gaps = [...new Set([...answers.flatMap((a) => a.gaps), ...concernGaps(facts, kinds, g.concerns), ...(answers.length > 1 ? silent : [])])];
     const person = inputFor(g.inputs?.doc, id, p.id);
     const verified = facts.some((f) => f.verified);
     const evidenceComplete = verified && gaps.length === 0 && !facts.some((f) => !f.verified);
-    const complete = (!needsEvidence(p.fill) || evidenceComplete) && (!needsPerson(p.fill) || person !== undefined);
-    const status: PointStatus = complete ? (verified && p.fill !== 'H' ? 'evidence' : 'person') : verified || person ? 'partial' : 'missing';
+    let status: PointStatus;
+    let complete: boolean;
+    if (p.fill === 'H' || p.fill === 'S') {
+      // Only a person answers these: facts shown beside them support a person's account and earn nothing alone.
+      complete = person !== undefined;
+      status = complete ? 'person' : 'missing';
+    } else {
+      complete = (!needsEvidence(p.fill) || evidenceComplete) && (!needsPerson(p.fill) || person !== undefined);
+      status = complete ? 'evidence' : verified || person ? 'partial' : 'missing';
+    }
     const needs: string[] = [];
     if (!complete) {
       if (needsEvidence(p.fill) && !evidenceComplete) {
-        needs.push(`Evidence: ${answers.map((a) => a.fills).join('; ') || 'none can fill it'}.`);
+        // The evidence is there and only chain checks about it failed: asking for it again would send the reader after the wrong thing.
+        const ownGaps = answers.flatMap((a) => a.gaps).length + (answers.length > 1 ? silent.length : 0);
+        const onlyChecks = ownGaps === 0 && facts.length > 0 && facts.every((f) => f.verified || (f.problems?.length ?? 0) > 0) && gaps.length > 0;
+        needs.push(onlyChecks ? 'Evidence: present, but the chain checks named below failed on it; it counts once they pass (restore what changed, or attest again what was really used).' : `Evidence: ${answers.map((a) => a.fills).join('; ') || 'none can fill it'}.`);
         for (const gap of gaps) needs.push(`Gap: ${gap}.`);
       }
       if (needsPerson(p.fill) && !person) needs.push(`A person: ${p.asks ?? p.description} (report-inputs.json, ${id} "${p.id}", with author and date).`);
@@ -172,8 +192,9 @@ function chainSteps(g: Gathered): ChainStep[] {
     attestation: s.item.ref,
     ...(s.item.signer ? { signer: s.item.signer } : {}),
     ...(s.item.time ? { time: s.item.time } : {}),
-    verified: true,
+    verified: s.item.verified,
     role: s.role,
+    ...(s.item.reason ? { reason: s.item.reason } : {}),
   }));
   for (const u of g.unverified) steps.push({ stage: u.stage ?? 'unknown', name: u.subjectName ?? '', digest: u.subject ?? '', attestation: u.ref, verified: false, role: 'unverified', ...(u.reason ? { reason: u.reason } : {}) });
   return steps;
@@ -184,7 +205,7 @@ function verificationSummary(g: Gathered): VerificationSummary {
   const ins = g.inspection;
   const dangerous = ins ? [...ins.result.findings.map((f) => ({ f, file: undefined as string | undefined })), ...ins.result.files.flatMap((x) => x.findings.map((f) => ({ f, file: x.name })))].filter((x) => isDangerous(x.f)) : [];
   return {
-    chain: { verdict: g.chain.verdict, ...(g.policyItem?.location ? { policy: g.policyItem.location } : {}), problems: g.chain.problems.map((p) => ({ code: p.code, message: p.message, ...(p.digest ? { digest: p.digest } : {}) })) },
+    chain: { verdict: g.chain.verdict, ...(g.policyItem?.location ? { policy: g.policyItem.location } : {}), problems: g.chain.problems.map((p) => ({ code: p.code, message: p.message, ...(p.digest ? { digest: p.digest } : {}), ...(p.attestation ? { attestation: p.attestation } : {}), ...(p.input ? { input: p.input } : {}) })) },
     signature: !sig
       ? { status: 'absent', problems: [] }
       : {

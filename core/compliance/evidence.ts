@@ -19,18 +19,25 @@ export interface EvidenceAnswer {
 type Provider = (g: Gathered) => EvidenceAnswer;
 
 const short = (d: string): string => `${d.slice(0, 19)}…`;
-const fact = (text: string, items: EvidenceItem[]): Fact => ({ text, evidence: [...new Set(items.map((i) => i.ref))], verified: items.length > 0 && items.every((i) => i.verified) });
+/** A fact citing `items`; `inputs` are the digests of the inputs it names, so that a chain problem with one of them reaches it (concerns.ts). */
+const fact = (text: string, items: EvidenceItem[], inputs: string[] = []): Fact => ({
+  text,
+  evidence: [...new Set(items.map((i) => i.ref))],
+  verified: items.length > 0 && items.every((i) => i.verified),
+  ...(inputs.length ? { inputs: [...new Set(inputs)].sort() } : {}),
+});
 const producers = (g: Gathered): StageRecord[] => g.stages.filter((s) => s.role === 'producer');
 const annotations = (g: Gathered, stage?: string): StageRecord[] => g.stages.filter((s) => s.role === 'annotation' && (!stage || s.provenance.stage === stage));
 const when = (s: StageRecord): string => s.provenance.finishedOn ?? s.provenance.startedOn ?? 'no time recorded';
 const named = (d: Dependency): string => `${d.name ? `"${d.name}" ` : ''}${short(d.digest)}`;
 
 /** The unverified attestations, as claims: shown, never counted. */
-function unverifiedClaims(g: Gathered, stage?: string): { facts: Fact[]; gaps: string[] } {
-  const items = g.unverified.filter((u) => !stage || u.stage === stage);
+function unverifiedClaims(g: Gathered, stage?: string, producersOnly = false): { facts: Fact[]; gaps: string[] } {
+  // A claimed evaluation or release says nothing about what only producing stages record; a claim of no known stage might.
+  const items = g.unverified.filter((u) => (!stage || u.stage === stage) && !(producersOnly && (u.stage === 'evaluation' || u.stage === 'release')));
   return {
     facts: items.map((u) => fact(`NOT VERIFIED: an attestation${u.stage ? ` claiming the ${u.stage} stage` : ''} about ${short(u.subject ?? '')} (${short(u.ref)}): ${u.reason ?? 'not verified'}`, [u])),
-    gaps: items.map((u) => `attestation ${short(u.ref)}${u.stage ? ` (${u.stage})` : ''} did not verify`),
+    gaps: items.map((u) => `attestation ${short(u.ref)}${u.stage ? ` (${u.stage})` : ''} did not verify${/\[([A-Z_]+)\]$/.exec(u.reason ?? '') ? ` [${/\[([A-Z_]+)\]$/.exec(u.reason ?? '')![1]}]` : ''}`),
   };
 }
 
@@ -79,7 +86,7 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
     if (top) facts.push(fact(`Model "${top.provenance.subject.name}" (${g.model.digest}) was produced by the ${top.provenance.stage} stage, signed by ${top.item.signer}, ${when(top)}.`, [top.item]));
     else if (g.signature?.item.verified) facts.push(fact(`Model "${g.model.name}" (${g.model.digest}) is signed by ${g.signature.item.signer}.`, [g.signature.item]));
     for (const s of producers(g).filter((x) => x.depth > 0)) {
-      facts.push(fact(`Earlier version on the chain: "${s.provenance.subject.name}" (${short(s.provenance.subject.digest)}), ${s.provenance.stage} signed by ${s.item.signer}, ${when(s)}.`, [s.item]));
+      facts.push(fact(`${s.consumerRole === 'adapter' ? 'Adapter' : 'Earlier version'} on the chain: "${s.provenance.subject.name}" (${short(s.provenance.subject.digest)}), ${s.provenance.stage} signed by ${s.item.signer}, ${when(s)}.`, [s.item]));
     }
     const m = bomModel(g);
     if (m && g.manifest) {
@@ -94,10 +101,10 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
     const facts: Fact[] = [];
     for (const s of producers(g)) {
       for (const d of s.provenance.dependencies.filter((x) => x.role !== 'dataset' && x.digest !== s.provenance.subject.digest)) {
-        facts.push(fact(`The ${s.provenance.stage} stage of "${s.provenance.subject.name}" used ${d.role} ${named(d)}${d.uri ? ` from ${d.uri}` : ''}.`, [s.item]));
+        facts.push(fact(`The ${s.provenance.stage} stage of "${s.provenance.subject.name}" used ${d.role} ${named(d)}${d.uri ? ` from ${d.uri}` : ''}.`, [s.item], [d.digest]));
       }
     }
-    for (const r of g.chain.externalRoots) if (g.policyItem) facts.push(fact(`${r.consumer.role} ${r.name ? `"${r.name}" ` : ''}${short(r.digest)} is allowed by the trust policy by digest, without an attestation.`, [g.policyItem]));
+    for (const r of g.chain.externalRoots) if (g.policyItem) facts.push(fact(`${r.consumer.role} ${r.name ? `"${r.name}" ` : ''}${short(r.digest)} is allowed by the trust policy by digest, without an attestation.`, [g.policyItem], [r.digest]));
     return { facts, gaps: chainGaps(g), fills: 'verified stage attestations that name their base models, adapters, tokenizer and code' };
   },
 
@@ -151,6 +158,7 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
       return fact(
         `${s.provenance.stage}: "${s.provenance.subject.name}" (${short(s.provenance.subject.digest)}) signed by ${s.item.signer}, ${when(s)}${s.provenance.trainingRunId ? `, run ${s.provenance.trainingRunId}` : ''}${base.length ? `, from ${base.map((d) => `${d.role} ${named(d)}`).join(' and ')}` : ''}.`,
         [s.item],
+        base.map((d) => d.digest),
       );
     });
     const u = unverifiedClaims(g);
@@ -209,7 +217,7 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
     const facts: Fact[] = [];
     for (const s of annotations(g, 'evaluation')) {
       const data = s.provenance.dependencies.filter((d) => d.role === 'dataset');
-      facts.push(fact(`Evaluation of "${s.provenance.subject.name}" (${short(s.provenance.subject.digest)}) signed by ${s.item.signer}, ${when(s)}${s.provenance.trainingRunId ? `, run ${s.provenance.trainingRunId}` : ''}${data.length ? `, on ${data.map(named).join(', ')}` : ''}.`, [s.item]));
+      facts.push(fact(`Evaluation of "${s.provenance.subject.name}" (${short(s.provenance.subject.digest)}) signed by ${s.item.signer}, ${when(s)}${s.provenance.trainingRunId ? `, run ${s.provenance.trainingRunId}` : ''}${data.length ? `, on ${data.map(named).join(', ')}` : ''}.`, [s.item], data.map((d) => d.digest)));
       facts.push(...metricFacts(s));
     }
     const u = unverifiedClaims(g, 'evaluation');
@@ -231,8 +239,8 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
       facts.push(fact(`NOT VERIFIED: the model signature ${sig.item.location ?? ''}: ${sig.item.reason ?? ''}`, [sig.item]));
       gaps.push('the model signature did not verify');
     } else gaps.push('no model signature was found');
-    const attested = g.stages.length;
-    if (attested) facts.push(fact(`${attested} attestation(s) on the chain verify under the trust policy (${[...new Set(g.stages.map((s) => s.item.signer))].sort().join(', ')}); chain verdict ${g.chain.verdict}.`, g.stages.map((s) => s.item)));
+    const attested = g.stages.filter((s) => s.item.verified);
+    if (attested.length) facts.push(fact(`${attested.length} attestation(s) on the chain verify under the trust policy (${[...new Set(attested.map((s) => s.item.signer))].sort().join(', ')}).`, attested.map((s) => s.item)));
     if (g.chain.verdict !== 'verified') gaps.push(`the chain is ${g.chain.verdict}${g.chain.problems.length ? ` (${[...new Set(g.chain.problems.map((p) => p.code))].join(', ')})` : ''}`);
     const ins = g.inspection;
     if (ins) {
@@ -288,7 +296,7 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
     const m = bomModel(g);
     const names = [...licenceNames(m?.licenses), ...licenceNames(isObject(g.manifest?.bom.metadata) ? (g.manifest!.bom.metadata as Record<string, unknown>).licenses : undefined)];
     const facts = names.length && g.manifest ? [fact(`The ML-BOM records the licence ${[...new Set(names)].join(', ')}.`, [g.manifest.item])] : [];
-    return { facts, gaps: [], fills: 'a signed ML-BOM that records the model licence (metadata.component.licenses)' };
+    return { facts, gaps: [], fills: 'a signed ML-BOM that records the model licence: add it to metadata.component.licenses of the BOM (an SPDX id), then model-provenance manifest sign' };
   },
 
   release: (g) => {
@@ -307,7 +315,7 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
 
   inventory: (g) => {
     const facts: Fact[] = [];
-    const items = g.stages.map((s) => s.item);
+    const items = g.stages.map((s) => s.item).filter((i) => i.verified);
     if (items.length) facts.push(fact(`The registry holds ${items.length} verified attestation(s) for "${g.model.name}" (${g.model.digest}) and the artifacts it derives from.`, items));
     if (g.manifest?.item.verified) facts.push(fact(`A signed ML-BOM describes the model.`, [g.manifest.item]));
     if (g.signature?.item.verified) facts.push(fact(`The model is signed.`, [g.signature.item]));
@@ -318,10 +326,10 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
     const facts: Fact[] = [];
     for (const s of producers(g)) {
       for (const d of s.provenance.dependencies.filter((x) => x.uri && !x.uri.startsWith('file:'))) {
-        facts.push(fact(`Third-party ${d.role} ${named(d)} from ${d.uri}, used by the ${s.provenance.stage} stage (digest recorded in the attestation).`, [s.item]));
+        facts.push(fact(`Third-party ${d.role} ${named(d)} from ${d.uri}, used by the ${s.provenance.stage} stage (digest recorded in the attestation).`, [s.item], [d.digest]));
       }
     }
-    for (const r of g.chain.externalRoots) if (g.policyItem) facts.push(fact(`External ${r.consumer.role} ${r.name ? `"${r.name}" ` : ''}${short(r.digest)}${r.uri ? ` from ${r.uri}` : ''}, admitted by the trust policy by digest.`, [g.policyItem]));
+    for (const r of g.chain.externalRoots) if (g.policyItem) facts.push(fact(`External ${r.consumer.role} ${r.name ? `"${r.name}" ` : ''}${short(r.digest)}${r.uri ? ` from ${r.uri}` : ''}, admitted by the trust policy by digest.`, [g.policyItem], [r.digest]));
     const comps = g.manifest && Array.isArray(g.manifest.bom.components) ? g.manifest.bom.components : [];
     for (const c of comps) {
       if (isObject(c) && licenceNames(c.licenses).length && g.manifest) facts.push(fact(`The ML-BOM records the licence of ${String(c.type)} "${String(c.name)}": ${licenceNames(c.licenses).join(', ')}.`, [g.manifest.item]));
@@ -332,13 +340,14 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
   policy: (g) => {
     if (!g.policy || !g.policyItem) return { facts: [], gaps: [], fills: 'the trust policy the chain was verified against (--policy)' };
     const p = g.policy;
-    const facts = [
-      fact(
-        `The chain was verified against trust policy ${g.policyItem.location} (${short(g.policyItem.digest)}): ${p.signers.length} signer(s), required stages ${p.requiredStages.join(', ') || 'none'}, ${p.flagged.length} flagged item(s)${p.datasets.deny.length ? `, ${p.datasets.deny.length} denied dataset(s)` : ''}${p.maxAttestationAgeDays !== undefined ? `, attestations at most ${p.maxAttestationAgeDays} day(s) old` : ''}.`,
-        [g.policyItem],
-      ),
-    ];
-    return { facts, gaps: [], fills: 'the trust policy the chain was verified against (--policy)' };
+    const rules = `${p.signers.length} signer(s), required stages ${p.requiredStages.join(', ') || 'none'}, ${p.flagged.length} flagged item(s)${p.datasets.deny.length ? `, ${p.datasets.deny.length} denied dataset(s)` : ''}${p.maxAttestationAgeDays !== undefined ? `, attestations at most ${p.maxAttestationAgeDays} day(s) old` : ''}`;
+    const codes = [...new Set(g.chain.problems.map((x) => x.code))];
+    // Only a chain that passed is "verified"; a failed one says so and names why.
+    const text =
+      g.chain.verdict === 'verified'
+        ? `The chain was verified against trust policy ${g.policyItem.location} (${short(g.policyItem.digest)}): ${rules}.`
+        : `The chain was checked against trust policy ${g.policyItem.location} (${short(g.policyItem.digest)}) and FAILED (${codes.join(', ')}): ${rules}.`;
+    return { facts: [fact(text, [g.policyItem])], gaps: [], fills: 'the trust policy the chain was verified against (--policy)' };
   },
 
   'threat-model': (g) => {
@@ -356,7 +365,7 @@ function datasets(g: Gathered, training: boolean): EvidenceAnswer {
         const key = `${d.digest} ${s.item.ref}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        facts.push(fact(`Dataset ${named(d)}${d.usage ? ` (${d.usage})` : ''} used by the ${s.provenance.stage} stage of "${s.provenance.subject.name}"${d.uri ? `, read from ${d.uri}` : ''}; full digest ${d.digest}.`, [s.item]));
+        facts.push(fact(`Dataset ${named(d)}${d.usage ? ` (${d.usage})` : ''} used by the ${s.provenance.stage} stage of "${s.provenance.subject.name}"${d.uri ? `, read from ${d.uri}` : ''}; full digest ${d.digest}.`, [s.item], [d.digest]));
       }
     }
     const gaps: string[] = [];
@@ -393,6 +402,9 @@ const PER_STAGE = new Set<EvidenceKind>(['dependencies', 'software', 'compute', 
 export function evidenceFor(kind: EvidenceKind, g: Gathered): EvidenceAnswer {
   const a = PROVIDERS[kind](g);
   if (!PER_STAGE.has(kind)) return a;
-  const u = unverifiedClaims(g);
+  const u = unverifiedClaims(g, undefined, PRODUCERS_ONLY.has(kind));
   return { facts: [...a.facts, ...u.facts], gaps: [...a.gaps, ...u.gaps], fills: a.fills };
 }
+
+/** Per-stage kinds that read producing stages only: an unverified evaluation or release attestation does not concern them. */
+const PRODUCERS_ONLY = new Set<EvidenceKind>(['dependencies', 'design', 'training-data', 'third-party']);

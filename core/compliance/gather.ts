@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { mlProvenanceFromStatement } from '../attest/statement';
-import { SLSA_PROVENANCE_V1, type MlProvenance, type Stage } from '../attest/types';
+import type { MlProvenance, Stage } from '../attest/types';
 import { verifyAttestationText, verifyChain, type ChainResult } from '../chain/verify-chain';
 import { InputError, fsError, isProvenanceError } from '../errors';
 import { inspectModel } from '../inspect/inspect-model';
@@ -19,7 +19,8 @@ import { relativeInside } from '../model/enumerate';
 import type { VerificationResult } from '../verify/result';
 import { verifyModel } from '../verify/verify-model';
 import type { EvidenceItem } from './model';
-import { readInputs, type ReportInputs } from './inputs';
+import { applyChainConcerns, type ChainConcern } from './concerns';
+import { checkInputsFor, readInputs, type ReportInputs } from './inputs';
 
 /** A verified attestation on the chain, with everything it signed. */
 export interface StageRecord {
@@ -29,6 +30,8 @@ export interface StageRecord {
   role: 'producer' | 'annotation';
   /** Depth of its link from the deployed model (0 = the model itself). */
   depth: number;
+  /** How the link's artifact was consumed further down the chain (absent for the model itself). */
+  consumerRole?: 'base-model' | 'adapter';
 }
 
 /** Everything the report knows, each piece with its evidence item. Built only through core's verifiers. */
@@ -44,6 +47,8 @@ export interface Gathered {
   manifest?: { item: EvidenceItem; bom: Record<string, unknown>; errors: { code: string; message: string }[] };
   inspection?: { item: EvidenceItem; result: ModelInspection };
   inputs?: { item: EvidenceItem; doc: ReportInputs; file: string };
+  /** The chain's problems with the evidence they concern (concerns.ts), applied to the items above. */
+  concerns: ChainConcern[];
 }
 
 export interface GatherOptions {
@@ -56,9 +61,11 @@ export interface GatherOptions {
   /** The model signature; default MODEL/model.sig (folder) or MODEL.sig (file). */
   signaturePath?: string;
   /** report-inputs.json, or its content already parsed. */
-  inputs?: string | { file: string; doc: ReportInputs; digest: string };
+  inputs?: string | { file: string; doc: ReportInputs; digest: string; text?: string };
   /** The moment the evidence is judged at (attestation age): the report date. */
   now: Date;
+  /** How far past `now` evidence may be dated (verifyChain's clockSkewMs); 0 when the date was declared. */
+  clockSkewMs?: number;
   checkArtifacts?: boolean;
   signal?: AbortSignal;
 }
@@ -72,15 +79,15 @@ const sha256 = (b: string | Buffer): string => `sha256:${createHash('sha256').up
  * and a signed copy in the registry), and the file inspection (inspectModel).
  */
 export async function gatherEvidence(o: GatherOptions): Promise<Gathered> {
-  const chain = await verifyChain({ registry: o.registry, policy: o.policy, modelPath: o.modelPath, digest: o.digest, now: o.now, checkArtifacts: o.checkArtifacts, signal: o.signal });
+  const chain = await verifyChain({ registry: o.registry, policy: o.policy, modelPath: o.modelPath, digest: o.digest, now: o.now, ...(o.clockSkewMs !== undefined ? { clockSkewMs: o.clockSkewMs } : {}), checkArtifacts: o.checkArtifacts, signal: o.signal });
   const top = chain.links.find((l) => l.depth === 0);
   const model = { name: top?.name ?? (o.modelPath ? basename(resolve(o.modelPath)) : 'model'), digest: chain.model.digest, ...(o.modelPath ? { path: o.modelPath } : {}) };
-  const g: Gathered = { model, chain, stages: [], unverified: [] };
+  const g: Gathered = { model, chain, stages: [], unverified: [], concerns: [] };
 
   if (o.policy) {
     g.policy = o.policy;
     const text = safeRead(o.policy.source);
-    if (text !== undefined) g.policyItem = { ref: `policy:${sha256(text)}`, kind: 'policy', digest: sha256(text), verified: true, location: basename(o.policy.source) };
+    if (text !== undefined) g.policyItem = { ref: `policy:${sha256(text)}`, kind: 'policy', digest: sha256(text), verified: true, basis: "the verifier's own configuration, given with --policy", location: basename(o.policy.source) };
   }
 
   // Every attestation on the chain, read again through the signature check: the payload used is the verified one.
@@ -93,31 +100,30 @@ export async function gatherEvidence(o: GatherOptions): Promise<Gathered> {
       // signer (the payload used must be the verified one), not under every signer once more.
       const only = o.policy?.signers.filter((s) => s.name === signer);
       const rec = await readStage(o.registry, id, o.policy && only?.length ? { ...o.policy, signers: only } : o.policy, l.digest);
-      if ('provenance' in rec) g.stages.push({ ...rec, role, depth: l.depth });
+      if ('provenance' in rec) g.stages.push({ ...rec, role, depth: l.depth, ...(l.consumer ? { consumerRole: l.consumer.role } : {}) });
       else g.unverified.push(rec.item);
     }
   }
-  // Attestations about the chain's artifacts that are not on it: they did not verify.
-  const artifacts = new Set<string>([chain.model.digest, ...chain.links.map((l) => l.digest)]);
-  for (const l of chain.links) for (const i of l.inputs) if (i.role === 'base-model' || i.role === 'adapter') artifacts.add(i.digest);
-  for (const d of [...artifacts].sort()) {
-    for (const entry of await o.registry.findBySubject(d)) {
-      if (entry.predicateType !== SLSA_PROVENANCE_V1 || seen.has(entry.id)) continue;
-      seen.add(entry.id);
-      const rec = await readStage(o.registry, entry.id, o.policy, d, entry.stage);
-      // A verified attestation left off the chain (an older re-attestation) is not evidence for it.
-      if (!('provenance' in rec)) g.unverified.push(rec.item);
-    }
+  // Attestations about the chain's artifacts that the walk ignored: they did not verify. Their
+  // reason is the chain's own, so the report and `verify --policy` name one cause for each.
+  for (const i of chain.ignored) {
+    if (seen.has(i.id)) continue;
+    seen.add(i.id);
+    g.unverified.push({ ref: i.id, kind: 'attestation', digest: i.id, subject: i.digest, verified: false, ...(i.stage ? { stage: i.stage } : {}), reason: `${i.message} [${i.code}]` });
   }
   g.stages.sort((a, b) => b.depth - a.depth || timeOf(a).localeCompare(timeOf(b)) || a.item.ref.localeCompare(b.item.ref));
   g.unverified.sort((a, b) => a.ref.localeCompare(b.ref));
 
+  g.concerns = applyChainConcerns(g);
   g.signature = await signatureEvidence(o, g);
   g.manifest = await manifestEvidence(o, g);
   if (o.modelPath) g.inspection = await inspectionEvidence(o, g);
   if (o.inputs) {
     const inp = typeof o.inputs === 'string' ? readInputs(o.inputs) : o.inputs;
-    g.inputs = { file: inp.file, doc: inp.doc, item: { ref: `inputs:${inp.digest}`, kind: 'inputs', digest: inp.digest, verified: true, location: basename(inp.file) } };
+    // Text written for another model, or dated after the report, does not belong in it.
+    checkInputsFor(inp, o.now.toISOString(), g.model);
+    // A person's text is quoted and attributed, never verified: nothing signs it.
+    g.inputs = { file: inp.file, doc: inp.doc, item: { ref: `inputs:${inp.digest}`, kind: 'inputs', digest: inp.digest, verified: false, basis: "people's text, quoted verbatim with author and date; not signed, so never verified", location: basename(inp.file) } };
   }
   return g;
 }
@@ -134,9 +140,20 @@ function safeRead(path: string): string | undefined {
   }
 }
 
+/** A registry entry's text, or undefined when its index entry names a blob that is gone (missing evidence, not an input error). */
+async function readEntry(registry: Registry, id: string): Promise<string | undefined> {
+  try {
+    return await registry.read(id);
+  } catch (err) {
+    if (isProvenanceError(err) && err.code === 'REGISTRY_ENTRY_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
 /** One attestation by id: verified under the policy and the policy's stage rules, or the reason it is not. */
 async function readStage(registry: Registry, id: string, policy: Policy | undefined, subject: string, claimedStage?: string): Promise<{ item: EvidenceItem; provenance: MlProvenance } | { item: EvidenceItem }> {
-  const text = await registry.read(id);
+  const text = await readEntry(registry, id);
+  if (text === undefined) return { item: { ref: id, kind: 'attestation', digest: id, subject, verified: false, ...(claimedStage ? { stage: claimedStage } : {}), reason: `the index names ${id.slice(0, 19)}…, but the registry holds no such entry (removed, or damaged) [REGISTRY_DANGLING_INDEX]` } };
   const digest = sha256(text);
   const base: EvidenceItem = { ref: id, kind: 'attestation', digest, subject, verified: false, ...(claimedStage ? { stage: claimedStage } : {}) };
   if (digest !== id) return { item: { ...base, reason: `the stored bytes do not match their id: the registry entry was changed [REGISTRY_BLOB_CORRUPT]` } };
@@ -194,7 +211,8 @@ async function signatureEvidence(o: GatherOptions, g: Gathered): Promise<Gathere
   }
   for (const entry of await o.registry.findBySubject(g.model.digest)) {
     if (entry.predicateType !== OMS_PREDICATE_V1) continue;
-    const text = await o.registry.read(entry.id);
+    const text = await readEntry(o.registry, entry.id);
+    if (text === undefined) continue;
     const item: EvidenceItem = { ref: entry.id, kind: 'model-signature', digest: sha256(text), subject: g.model.digest, subjectName: g.model.name, verified: false };
     if (!o.policy) return { item: { ...item, reason: 'no trust policy was given, so the signature was not checked [UNVERIFIED]' } };
     try {
@@ -216,7 +234,8 @@ async function manifestEvidence(o: GatherOptions, g: Gathered): Promise<Gathered
   if (o.policy) {
     for (const entry of await o.registry.findBySubject(g.model.digest)) {
       if (entry.predicateType !== CYCLONEDX_PREDICATE) continue;
-      const text = await o.registry.read(entry.id);
+      const text = await readEntry(o.registry, entry.id);
+      if (text === undefined) continue;
       try {
         const v = verifyAttestationText(text, entry.id, o.policy);
         const st = parseStrictJson(v.payload.toString('utf8'), entry.id);
@@ -260,8 +279,8 @@ async function inspectionEvidence(o: GatherOptions, g: Gathered): Promise<Gather
   const inside = relativeInside(modelPath, sig);
   const result = await inspectModel(modelPath, { ignorePaths: inside ? [inside] : undefined, signal: o.signal });
   // The inspected files are the ones a trusted signature or attestation vouches for only when their digest is that one.
-  const top = g.stages.find((s) => s.role === 'producer' && s.depth === 0);
-  const vouch = g.signature?.item.verified ? g.signature.item.signer : top ? top.item.signer : undefined;
+  const top = g.stages.find((s) => s.role === 'producer' && s.depth === 0 && s.item.verified);
+  const vouch = g.signature?.item.verified ? `the model signature (verified under ${g.signature.item.signer})` : top ? `the ${top.provenance.stage} attestation (signed by ${top.item.signer})` : undefined;
   const digest = g.model.digest;
   const item: EvidenceItem = {
     ref: `inspection:${digest}`,
@@ -270,7 +289,8 @@ async function inspectionEvidence(o: GatherOptions, g: Gathered): Promise<Gather
     subject: digest,
     subjectName: g.model.name,
     verified: vouch !== undefined,
-    ...(vouch ? { signer: vouch } : { reason: 'no trusted signature or attestation vouches for the inspected files [UNVERIFIED]' }),
+    // Nobody signs an inspection: it counts because the files inspected are the ones a verified signature or attestation vouches for.
+    ...(vouch ? { basis: `the files inspected are those ${vouch} vouches for (digest ${digest.slice(0, 19)}…)` } : { reason: 'no trusted signature or attestation vouches for the inspected files [UNVERIFIED]' }),
     location: displayPath(modelPath, undefined),
   };
   return { item, result };

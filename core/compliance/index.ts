@@ -15,4 +15,4 @@ export { renderReportHtml, HTML_GENERATOR } from './render-html';
 export { renderReportMarkdown, MARKDOWN_MARKER } from './render-markdown';
 export { renderReportCdxa, CDXA_REPORT_PROPERTY } from './render-cdxa';
 export { renderReport, writeReport, isGeneratedReport, REPORT_FORMATS } from './output';
-export { signReport, verifyReport, reportStatement, type ComplianceFormat, type ReportPredicate, type ReportCheck } from './sign-report';
+export { signReport, verifyReport, policySignerForKey, reportStatement, type ComplianceFormat, type ReportPredicate, type ReportCheck } from './sign-report';

@@ -36,8 +36,18 @@ export interface EvidenceItem {
   verified: boolean;
   /** Why it is not verified, with the reason code. */
   reason?: string;
+  /** Why it counts although nobody signed it (the policy, the inspection), or what it is when it is never verified (person inputs). */
+  basis?: string;
   /** A file name or path as given, for people (never used for trust). */
   location?: string;
+  /** Chain problems that concern it (core/compliance/concerns.ts): its own, or those of an input it names. */
+  problems?: FactProblem[];
+}
+
+/** A chain problem as a fact or evidence item names it: the reason code and the chain walker's message. */
+export interface FactProblem {
+  code: string;
+  message: string;
 }
 
 /** One sentence a point states, built mechanically from evidence, and the evidence it cites. */
@@ -45,8 +55,15 @@ export interface Fact {
   text: string;
   /** Refs into ComplianceReport.evidence. */
   evidence: string[];
-  /** True only when every cited piece verified. Unverified facts are shown as claims, never as facts. */
+  /**
+   * True only when every cited piece verified and no chain check that concerns the fact
+   * failed. Unverified facts are shown as claims, never as facts.
+   */
   verified: boolean;
+  /** Digests of the inputs (datasets, base models, adapters) the fact names, so that a problem with one reaches it. */
+  inputs?: string[];
+  /** The chain problems that make it a claim rather than a fact. */
+  problems?: FactProblem[];
 }
 
 /** Text a person wrote for a point (report-inputs.json), with who and when. */
@@ -136,7 +153,7 @@ export interface ChainStep {
 }
 
 export interface VerificationSummary {
-  chain: { verdict: 'verified' | 'failed' | 'unverified'; policy?: string; problems: { code: string; message: string; digest?: string }[] };
+  chain: { verdict: 'verified' | 'failed' | 'unverified'; policy?: string; problems: { code: string; message: string; digest?: string; attestation?: string; input?: string }[] };
   signature: { status: 'verified' | 'failed' | 'absent' | 'not-checked'; signer?: string; file?: string; files?: number; problems: { code: string; message: string }[] };
   manifest: { status: 'valid' | 'invalid' | 'absent'; file?: string; signed?: boolean; signer?: string; errors: { code: string; message: string }[] };
   inspection: { status: 'clean' | 'dangerous' | 'not-run'; files?: number; formats?: string[]; dangerous?: { code: string; message: string; file?: string }[] };
@@ -156,5 +173,6 @@ export interface ComplianceReport {
   evidence: EvidenceItem[];
   frameworks: FrameworkReport[];
   threatModel: ThreatModel;
-  inputs?: { file: string; digest: string; authors: string[] };
+  /** report-inputs.json: its file name, digest, the authors quoted, and the model it says it was written for. */
+  inputs?: { file: string; digest: string; authors: string[]; subject?: { name?: string; digest?: string } };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FRAMEWORKS } from './frameworks';
 import type { ComplianceReport, EvidenceItem, PointReport } from './model';
-import { KIND_LABEL, STATUS_LABEL } from './render-common';
+import { KIND_LABEL, STATUS_LABEL, evidenceState, factSentence } from './render-common';
 
 /** Property on the CDXA's metadata that marks a file `--output` may replace. */
 export const CDXA_REPORT_PROPERTY = 'model-provenance:compliance-report';
@@ -26,7 +26,7 @@ function evidenceDescription(e: EvidenceItem): string {
     e.subject ? `about ${e.subjectName ? `${e.subjectName} ` : ''}${e.subject}` : '',
     e.signer ? `signed by ${e.signer} (as the trust policy names it)` : '',
     e.time ? `at ${e.time}` : '',
-    e.verified ? 'verified' : `NOT VERIFIED: ${e.reason ?? ''}`,
+    ((st) => `${st.word}${st.detail ? `: ${st.detail}` : ''}`)(evidenceState(e)),
   ]
     .filter(Boolean)
     .join('; ');
@@ -69,7 +69,7 @@ export function renderReportCdxa(r: ComplianceReport): Record<string, unknown> {
         const hasClaim = p.facts.length > 0 || p.person !== undefined;
         if (hasClaim) {
           const verified = p.facts.filter((x) => x.verified);
-          const predicate = [...p.facts.map((x) => (x.verified ? x.text : x.text.startsWith('NOT VERIFIED') ? x.text : `NOT VERIFIED: ${x.text}`)), ...(p.person ? [`Written by ${p.person.author}, ${p.person.date}: ${p.person.text}`] : [])].join('\n');
+          const predicate = [...p.facts.map((x) => (x.verified ? x.text : `NOT VERIFIED: ${factSentence(x)}`)), ...(p.person ? [`Written by ${p.person.author}, ${p.person.date}: ${p.person.text}`] : [])].join('\n');
           claims.push({
             'bom-ref': claimRef(f.id, p.id),
             target,

@@ -1,4 +1,4 @@
-import type { ComplianceReport, EvidenceItem, MitigationStatus, PointStatus } from './model';
+import type { ComplianceReport, EvidenceItem, Fact, MitigationStatus, PointStatus } from './model';
 
 /** Words for statuses, the same in every format. */
 export const STATUS_LABEL: Record<PointStatus, string> = {
@@ -50,4 +50,39 @@ export function reportTitle(r: ComplianceReport): string {
 }
 
 export const READING_NOTE =
-  'Every fact below is stated from evidence and cites it (E1, E2… in the Evidence section): an attestation, signature, ML-BOM or inspection, with its digest, signer and whether it verified. Claims that did not verify are marked NOT VERIFIED and never count. Text a person wrote is quoted with its author and date. Nothing else is written: a point with neither is marked missing and says what would fill it.';
+  'Every fact below is stated from evidence and cites it (E1, E2… in the Evidence section): an attestation, signature, ML-BOM or inspection, with its digest, signer and whether it verified. A fact counts only when its evidence verified and every chain check about it passed; otherwise it is marked NOT VERIFIED, names the problem, and never counts. Text a person wrote is quoted with its author and date. Nothing else is written: a point with neither is marked missing and says what would fill it.';
+
+/**
+ * A fact's sentence as every format prints it. A verified fact is its text. A claim (its
+ * evidence did not verify, or a chain check about it failed) is marked by the caller as
+ * NOT VERIFIED; when chain problems made it a claim, they come first, by code, and the
+ * text follows as what the signed evidence claims.
+ */
+export function factSentence(f: Fact): string {
+  const text = f.text.replace(/^NOT VERIFIED: /, '');
+  if (f.verified || !f.problems?.length) return text;
+  return `${f.problems.map((p) => `${p.message} [${p.code}]`).join('; ')}. Claimed by the signed evidence, not stated as a fact: ${text}`;
+}
+
+/** Points only a person completes (H, S): facts beside them support a person's account and count for nothing alone. */
+export function supportsOnly(fill: string | undefined): boolean {
+  return fill === 'H' || fill === 'S';
+}
+
+export const SUPPORTING_NOTE = "Supporting evidence (only a person's text completes this point):";
+
+/** The evidence list's Verified column in words: verified, a person's text, or not verified with the reason. */
+export function evidenceState(e: EvidenceItem): { kind: 'verified' | 'person' | 'unverified'; word: string; detail: string } {
+  const problems = (e.problems ?? []).map((p) => `${p.message} [${p.code}]`);
+  if (e.kind === 'inputs') return { kind: 'person', word: 'person, not verifiable', detail: e.basis ?? '' };
+  if (e.verified) return { kind: 'verified', word: 'verified', detail: [e.basis, ...problems.map((p) => `but: ${p}`)].filter(Boolean).join('; ') };
+  return { kind: 'unverified', word: 'NOT VERIFIED', detail: e.reason ?? problems.join('; ') };
+}
+
+/** The person inputs' line in every header: the file, its authors, and whether it names this model (report-inputs.json "subject"). */
+export function inputsLine(inputs: NonNullable<ComplianceReport['inputs']>): string {
+  const who = inputs.authors.length ? `by ${inputs.authors.join(', ')}` : '(no entry filled yet)';
+  // A file written for another model is refused before any report is made, so a subject here is this model's.
+  const bound = inputs.subject ? 'written for this model' : 'names no model (no "subject"): nothing ties its text to this one';
+  return `${who}; ${bound}`;
+}

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { verifyAttestationText } from '../chain/verify-chain';
@@ -12,6 +12,17 @@ import type { ComplianceReport } from './model';
 import { REPORT_PREDICATE } from './model';
 
 export type ComplianceFormat = 'html' | 'md' | 'json' | 'cdxa';
+
+/**
+ * The policy signer (by name) whose public key is the public half of `privateKey`, or
+ * undefined. `report verify` accepts only reports signed by a signer of the policy, so a
+ * report signed with any other key could never be verified: callers refuse to sign with it.
+ */
+export function policySignerForKey(privateKey: KeyObject, policy: Policy): string | undefined {
+  const der = (k: KeyObject): Buffer => k.export({ type: 'spki', format: 'der' });
+  const mine = der(createPublicKey(privateKey));
+  return policy.signers.find((s) => s.trust.kind === 'key' && s.trust.keys.some((k) => der(k.key).equals(mine)))?.name;
+}
 
 /**
  * The predicate of a signed report (predicateType REPORT_PREDICATE): which frameworks, their

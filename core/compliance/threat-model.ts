@@ -37,7 +37,12 @@ const OUR_MAPPING: Record<string, { mitigations: string[]; note: string }> = {
 };
 
 const short = (d: string): string => `${d.slice(0, 19)}…`;
-const fact = (text: string, items: EvidenceItem[]): Fact => ({ text, evidence: [...new Set(items.map((i) => i.ref))], verified: items.length > 0 && items.every((i) => i.verified) });
+const fact = (text: string, items: EvidenceItem[], inputs: string[] = []): Fact => ({
+  text,
+  evidence: [...new Set(items.map((i) => i.ref))],
+  verified: items.length > 0 && items.every((i) => i.verified),
+  ...(inputs.length ? { inputs: [...new Set(inputs)].sort() } : {}),
+});
 
 /**
  * The threat-model section: for each ATLAS supply-chain technique, the mitigations ATLAS
@@ -62,17 +67,23 @@ function assess(id: string, g: Gathered): MitigationFinding {
   const stageItems = g.stages.map((s) => s.item);
   switch (id) {
     case 'AML.M0013': {
-      const total = g.stages.length + g.unverified.length;
+      const ok = g.stages.filter((s) => s.item.verified);
+      const bad = [...g.stages.filter((s) => !s.item.verified).map((s) => s.item), ...g.unverified];
+      const total = ok.length + bad.length;
+      const failed = g.chain.verdict !== 'verified';
       if (total > 0) {
         statements.push(
-          g.unverified.length === 0
-            ? fact(`Every stage on the chain is signed and verified: ${g.stages.length} attestation(s) under the trust policy.`, stageItems)
-            : fact(`${g.stages.length} of ${total} attestation(s) verified; ${g.unverified.length} did not (${g.unverified.map((u) => `${u.stage ?? 'attestation'} ${short(u.ref)}`).join(', ')}).`, [...stageItems, ...g.unverified]),
+          bad.length === 0 && !failed
+            ? fact(`Every stage on the chain is signed and verified: ${ok.length} attestation(s) under the trust policy.`, ok.map((s) => s.item))
+            : bad.length === 0
+              ? fact(`${ok.length} attestation(s) verify under the trust policy.`, ok.map((s) => s.item))
+              : fact(`${ok.length} of ${total} attestation(s) verified; ${bad.length} did not (${bad.map((u) => `${u.stage ?? 'attestation'} ${short(u.ref)}: ${/\[([A-Z_]+)\]$/.exec(u.reason ?? '')?.[1] ?? 'not verified'}`).join(', ')}).`, [...ok.map((s) => s.item), ...bad]),
         );
       }
+      if (failed && g.policyItem) statements.push(fact(`The chain of custody failed verification against trust policy ${g.policyItem.location} (${[...new Set(g.chain.problems.map((p) => p.code))].join(', ')}).`, [g.policyItem]));
       if (g.signature) statements.push(g.signature.item.verified ? fact(`The model signature verifies under ${g.signature.item.signer}.`, [g.signature.item]) : fact(`The model signature does not verify: ${g.signature.item.reason}`, [g.signature.item]));
       else statements.push({ text: 'No model signature was found.', evidence: [], verified: false });
-      const allGood = total > 0 && g.unverified.length === 0 && g.chain.verdict === 'verified' && g.signature?.item.verified === true;
+      const allGood = total > 0 && bad.length === 0 && !failed && g.signature?.item.verified === true;
       status = allGood ? 'in-place' : total > 0 || g.signature ? 'partial' : 'absent';
       break;
     }
@@ -82,10 +93,15 @@ function assess(id: string, g: Gathered): MitigationFinding {
         const bad = r.files.filter((f) => f.status !== 'ok');
         statements.push(fact(bad.length ? `${bad.length} of ${r.files.length} model file(s) differ from their signed digests (${bad.slice(0, 3).map((f) => `${f.name} ${f.status}`).join(', ')}).` : `All ${r.files.length} model file(s) match their signed digests.`, [g.signature.item]));
       }
-      const mismatch = g.chain.problems.filter((p) => p.code === 'DIGEST_MISMATCH');
+      // Each input that changed after use, named, citing the attestation that recorded it.
+      const mismatch = g.concerns.filter((c) => c.code === 'DIGEST_MISMATCH');
+      const byRef = new Map(g.stages.map((s) => [s.item.ref, s.item]));
+      for (const c of mismatch) {
+        const at = c.attestation ? byRef.get(c.attestation) : undefined;
+        statements.push(at ? fact(`Changed after use: ${c.message}.`, [at], c.digest ? [c.digest] : []) : { text: `Changed after use: ${c.message}.`, evidence: [], verified: false });
+      }
       const checked = g.stages.some((s) => s.provenance.dependencies.some((d) => d.uri?.startsWith('file:')));
-      if (mismatch.length) statements.push(fact(`${mismatch.length} input(s) on disk no longer match their attested digests.`, stageItems));
-      else if (checked && stageItems.length) statements.push(fact('Inputs still on disk were re-hashed against their attested digests: no mismatch.', stageItems));
+      if (!mismatch.length && checked && stageItems.length) statements.push(fact('Inputs still on disk were re-hashed against their attested digests: no mismatch.', stageItems));
       if (g.manifest && g.manifest.errors.some((e) => e.code === 'MLBOM_DIGEST_MISMATCH')) statements.push(fact('The ML-BOM digests do not match the files on disk.', [g.manifest.item]));
       const ok = g.signature?.item.verified === true && mismatch.length === 0;
       status = statements.length === 0 ? 'absent' : ok ? 'in-place' : 'partial';
@@ -124,16 +140,27 @@ function assess(id: string, g: Gathered): MitigationFinding {
       break;
     }
     case 'AML.M0025': {
-      const datasets = new Map<string, string>();
-      for (const s of g.stages) for (const d of s.provenance.dependencies) if (d.role === 'dataset') datasets.set(d.digest, d.name ?? d.digest);
-      if (datasets.size) statements.push(fact(`${datasets.size} dataset(s) on the chain, each identified by digest in a verified attestation.`, stageItems.filter((i) => g.stages.find((s) => s.item === i)!.provenance.dependencies.some((d) => d.role === 'dataset'))));
+      // A dataset counts only when a verified attestation names it and no chain check about it failed.
+      const problemsOf = (ref: string, digest: string) => g.concerns.filter((c) => c.scope === 'input' && c.attestation === ref && c.digest === digest);
+      const good = new Map<string, EvidenceItem[]>();
+      const doubtful: Fact[] = [];
+      for (const s of g.stages) {
+        for (const d of s.provenance.dependencies.filter((x) => x.role === 'dataset')) {
+          const probs = problemsOf(s.item.ref, d.digest);
+          if (s.item.verified && probs.length === 0) good.set(d.digest, [...(good.get(d.digest) ?? []), s.item]);
+          else doubtful.push({ ...fact(`Dataset ${d.name ? `"${d.name}" ` : ''}${short(d.digest)} used by the ${s.provenance.stage} stage is not established: ${(probs.length ? probs.map((p) => `${p.message} [${p.code}]`) : [s.item.reason ?? 'its attestation did not verify']).join('; ')}.`, [s.item], [d.digest]), verified: false });
+        }
+      }
+      for (const [digest] of good) if (doubtful.some((f) => f.inputs?.includes(digest))) good.delete(digest);
+      if (good.size) statements.push(fact(`${good.size} dataset(s) on the chain, each identified by digest in a verified attestation.`, [...new Set([...good.values()].flat())], [...good.keys()]));
+      statements.push(...doubtful);
       const comps = g.manifest && Array.isArray(g.manifest.bom.components) ? g.manifest.bom.components : [];
       const noDigest = comps.filter((c) => isObject(c) && c.type === 'data' && !(Array.isArray(c.hashes) && c.hashes.length > 0));
       if (noDigest.length && g.manifest) statements.push(fact(`${noDigest.length} dataset(s) without digests in the ML-BOM.`, [{ ...g.manifest.item, verified: false }]));
-      const denied = g.chain.problems.filter((p) => p.code === 'DATASET_DENIED' || p.code === 'DATASET_NOT_ALLOWED');
+      const denied = g.concerns.filter((c) => c.code === 'DATASET_DENIED' || c.code === 'DATASET_NOT_ALLOWED');
       if (denied.length) statements.push(fact(`${denied.length} dataset use(s) the trust policy does not allow.`, stageItems));
-      if (datasets.size === 0 && noDigest.length === 0) statements.push({ text: 'No dataset is recorded on the chain.', evidence: [], verified: false });
-      status = datasets.size === 0 ? 'absent' : noDigest.length || denied.length || g.unverified.length ? 'partial' : 'in-place';
+      if (good.size === 0 && doubtful.length === 0 && noDigest.length === 0) statements.push({ text: 'No dataset is recorded on the chain.', evidence: [], verified: false });
+      status = good.size === 0 ? (doubtful.length ? 'partial' : 'absent') : noDigest.length || denied.length || doubtful.length || g.unverified.length ? 'partial' : 'in-place';
       break;
     }
   }

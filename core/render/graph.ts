@@ -11,10 +11,15 @@ export type GraphNodeKind = 'model' | 'base-model' | 'adapter' | 'dataset' | 'ex
 
 /**
  * verified: a trusted signature vouches for it; unverified: claimed, no trusted signature;
- * flagged: an advisory or the policy marks it; missing: referenced, but no attestation
- * produced it (a missing link in the chain).
+ * flagged: an advisory or the policy's `flagged` list marks it (and nothing else);
+ * missing: referenced, but no attestation produced it (a missing link in the chain);
+ * changed: its bytes on disk are no longer the ones attested (swapped or edited after use);
+ * failed: a check about it or its attestation failed (expired, signer not allowed, denied…).
  */
-export type GraphNodeStatus = 'verified' | 'unverified' | 'flagged' | 'missing';
+export type GraphNodeStatus = 'verified' | 'unverified' | 'flagged' | 'missing' | 'changed' | 'failed';
+
+/** Every status, in legend order. */
+export const GRAPH_NODE_STATUSES: readonly GraphNodeStatus[] = ['verified', 'unverified', 'missing', 'changed', 'failed', 'flagged'];
 
 export interface GraphNode {
   /** Unique within the graph (a digest, or `digest#role`). */
@@ -84,8 +89,10 @@ function nodeLines(n: GraphNode): string[] {
 const STATUS_WORD: Record<GraphNodeStatus, string> = {
   verified: '✔ verified',
   unverified: '? not verified',
-  flagged: '✘ flagged',
+  flagged: '⚑ flagged',
   missing: '∅ missing link',
+  changed: '≠ changed since attested',
+  failed: '✘ check failed',
 };
 
 /**
@@ -93,9 +100,9 @@ const STATUS_WORD: Record<GraphNodeStatus, string> = {
  * sorted by id before layout, so the insertion order of the caller does not matter.
  * Edges whose ends are not nodes are dropped.
  */
-export function layoutGraph(graph: LineageGraph, options: { rankdir?: 'TB' | 'LR' } = {}): GraphLayout {
+export function layoutGraph(graph: LineageGraph, options: { rankdir?: 'TB' | 'LR'; align?: 'UL' } = {}): GraphLayout {
   const g = new dagre.graphlib.Graph({ multigraph: true, directed: true });
-  g.setGraph({ rankdir: options.rankdir ?? 'TB', nodesep: 28, ranksep: 46, edgesep: 14, marginx: 8, marginy: 8 });
+  g.setGraph({ rankdir: options.rankdir ?? 'TB', ...(options.align ? { align: options.align } : {}), nodesep: 28, ranksep: 46, edgesep: 14, marginx: 8, marginy: 8 });
   const nodes = [...graph.nodes].sort((a, b) => cmp(a.id, b.id));
   const ids = new Set(nodes.map((n) => n.id));
   for (const n of nodes) {
@@ -120,6 +127,24 @@ export function layoutGraph(graph: LineageGraph, options: { rankdir?: 'TB' | 'LR
   return { width: Math.ceil(gg.width ?? 0), height: Math.ceil(gg.height ?? 0), nodes: laidNodes, edges: laidEdges };
 }
 
+/**
+ * The layout that fits a page `maxWidth` CSS px wide (an A4 page is ~680), trying in turn:
+ * dagre's default (balanced, fewest crossings); the same ranks with every node aligned to its
+ * upper-left neighbour (`align: UL`), which keeps a long chain one straight column with its
+ * inputs beside it (dagre's default lets it drift sideways: the 50-stage, 20-dataset chain of
+ * bench/report was 1,280 px wide, 611 px aligned); then left to right. The first that fits, else
+ * the narrowest.
+ */
+export function layoutToFit(graph: LineageGraph, maxWidth: number): { layout: GraphLayout; rankdir: 'TB' | 'LR' } {
+  const tried: { layout: GraphLayout; rankdir: 'TB' | 'LR' }[] = [];
+  for (const o of [{ rankdir: 'TB' as const }, { rankdir: 'TB' as const, align: 'UL' as const }, { rankdir: 'LR' as const, align: 'UL' as const }]) {
+    const layout = layoutGraph(graph, o);
+    if (layout.width <= maxWidth) return { layout, rankdir: o.rankdir };
+    tried.push({ layout, rankdir: o.rankdir });
+  }
+  return tried.reduce((a, b) => (b.layout.width < a.layout.width ? b : a));
+}
+
 const KIND_FILL: Record<GraphNodeKind, string> = {
   model: '#ffffff',
   'base-model': '#ffffff',
@@ -137,6 +162,8 @@ const STATUS_STROKE: Record<GraphNodeStatus, { color: string; width: number; das
   unverified: { color: '#9a6700', width: 1.5, dash: '6 3' },
   flagged: { color: '#cf222e', width: 3 },
   missing: { color: '#57606a', width: 1.5, dash: '2 3' },
+  changed: { color: '#bc4c00', width: 3, dash: '10 3 2 3' },
+  failed: { color: '#a40e26', width: 3, dash: '8 4' },
 };
 
 export interface SvgOptions {
@@ -147,6 +174,8 @@ export interface SvgOptions {
   rankdir?: 'TB' | 'LR';
   /** Draw the legend of statuses under the graph (default true). */
   legend?: boolean;
+  /** The graph already laid out by `layoutGraph` (with this rankdir), so a caller that measured it does not lay it out twice. */
+  layout?: GraphLayout;
 }
 
 /**
@@ -155,7 +184,7 @@ export interface SvgOptions {
  * gives the same text.
  */
 export function renderGraphSvg(graph: LineageGraph, options: SvgOptions = {}): string {
-  const layout = layoutGraph(graph, { rankdir: options.rankdir });
+  const layout = options.layout ?? layoutGraph(graph, { rankdir: options.rankdir });
   const id = (options.idPrefix ?? 'lg').replace(/[^A-Za-z0-9_-]/g, '');
   const legendH = options.legend === false ? 0 : 30;
   const width = Math.max(layout.width, options.legend === false ? 0 : 560);
@@ -195,7 +224,9 @@ export function renderGraphSvg(graph: LineageGraph, options: SvgOptions = {}): s
     let x = 8;
     const y = layout.height + 10;
     out.push('<g class="legend" font-size="11">');
-    for (const st of ['verified', 'unverified', 'flagged', 'missing'] as GraphNodeStatus[]) {
+    // Only the statuses the drawing uses: a legend for six states on a two-node graph is noise.
+    const used = new Set(layout.nodes.map((n) => n.status));
+    for (const st of GRAPH_NODE_STATUSES.filter((x) => used.has(x))) {
       const s = STATUS_STROKE[st];
       out.push(`<rect x="${x}" y="${y}" width="22" height="12" rx="2" fill="#ffffff" stroke="${s.color}" stroke-width="${s.width}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${x + 28}" y="${y + 10}" fill="#3d444d">${escapeXml(STATUS_WORD[st])}</text>`);
       x += 34 + STATUS_WORD[st].length * 6.6 + 16;

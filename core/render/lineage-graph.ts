@@ -1,10 +1,14 @@
-import type { ChainResult } from '../chain/verify-chain';
+import type { ChainProblem, ChainResult } from '../chain/verify-chain';
+import type { Dependency } from '../attest/types';
 import type { GraphEdge, GraphNode, GraphNodeKind, GraphNodeStatus, LineageGraph } from './graph';
 
-/** Problems that mean "no trusted attestation here", drawn as a missing or unverified node, not as flagged. */
-const GAP_CODES = new Set(['MISSING_LINK', 'UNTRUSTED_SIGNER', 'ATTESTATION_INVALID', 'REGISTRY_INDEX_MISMATCH', 'REQUIRED_STAGE_MISSING', 'EXPECTED_ATTESTATION_MISSING']);
 /** Gap codes that say an attestation exists but did not verify. */
-const UNVERIFIED_CODES = new Set(['UNTRUSTED_SIGNER', 'ATTESTATION_INVALID', 'REGISTRY_INDEX_MISMATCH']);
+const UNVERIFIED_CODES = new Set(['UNTRUSTED_SIGNER', 'ATTESTATION_INVALID', 'REGISTRY_INDEX_MISMATCH', 'ATTESTATION_SIGNATURE_INVALID', 'CERT_SUBJECT_MISMATCH', 'IDENTITY_MISMATCH', 'ATTESTATION_MALFORMED', 'REGISTRY_DANGLING_INDEX']);
+/** An input whose bytes on disk are no longer the ones attested. */
+const CHANGED_CODES = new Set(['DIGEST_MISMATCH']);
+
+/** Datasets of one stage beyond this many are drawn as one node listing them, so that a wide stage stays legible. */
+export const DATASET_GROUP_THRESHOLD = 3;
 
 export interface ChainGraphOptions {
   /** Digests an advisory or the policy flags (datasets included), drawn as flagged. */
@@ -12,6 +16,8 @@ export interface ChainGraphOptions {
   /** Nodes and edges another view adds: deployments, advisories, evaluations. */
   extraNodes?: GraphNode[];
   extraEdges?: GraphEdge[];
+  /** Draw a stage's datasets as one node when it has more than this many (default {@link DATASET_GROUP_THRESHOLD}; Infinity: never). */
+  groupDatasetsOver?: number;
 }
 
 /** `sha256:abcdef0123…` for node text. */
@@ -19,50 +25,130 @@ export function shortDigest(d: string): string {
   return `${d.slice(0, 19)}…`;
 }
 
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The worst of several statuses, for a node that stands for several things. */
+const RANK: Record<GraphNodeStatus, number> = { verified: 0, unverified: 1, missing: 2, failed: 3, changed: 4, flagged: 5 };
+const worst = (a: GraphNodeStatus, b: GraphNodeStatus): GraphNodeStatus => (RANK[b] > RANK[a] ? b : a);
+
 /**
  * The chain of custody as a lineage graph: every attested link, every input it names
- * (base models, adapters, datasets), the policy-allowed external roots; statuses from
- * the verification result (a chain drawn without a policy is all "not verified").
+ * (base models, adapters, datasets), the policy-allowed external roots. Each node is
+ * marked by what happened to *it*:
+ * - `flagged`: the policy's `flagged` list or an advisory names it (the `flagged` option,
+ *   or a FLAGGED_ARTIFACT problem about it);
+ * - `changed`: the input on disk no longer has the digest the stage attested (DIGEST_MISMATCH);
+ * - `failed`: a chain check about it, or about the attestation that produced it, failed
+ *   (expired, dated in the future, signer not allowed for the stage, denied by the policy…);
+ * - `missing`: referenced, but no trusted attestation produced it; `unverified`: one exists but
+ *   does not verify, or the chain was drawn without a policy, or only an unverified
+ *   attestation vouches for it;
+ * - `verified`: otherwise.
+ * A node that is not verified names its reason codes on its last detail line. Inputs the
+ * problem does not concern keep their own status.
  */
 export function graphFromChain(result: ChainResult, options: ChainGraphOptions = {}): LineageGraph {
   const flagged = new Set(options.flagged ?? []);
-  const problemAt = new Map<string, string[]>();
-  for (const p of result.problems) if (p.digest) problemAt.set(p.digest, [...(problemAt.get(p.digest) ?? []), p.code]);
+  const groupOver = options.groupDatasetsOver ?? DATASET_GROUP_THRESHOLD;
   const checked = result.verdict !== 'unverified';
+  // Problems by what they are about: an attestation, an input digest, or an artifact.
+  const byAttestation = new Map<string, ChainProblem[]>();
+  const byInput = new Map<string, ChainProblem[]>();
+  const byArtifact = new Map<string, ChainProblem[]>();
+  const push = (m: Map<string, ChainProblem[]>, k: string, p: ChainProblem): void => void m.set(k, [...(m.get(k) ?? []), p]);
+  for (const p of result.problems) {
+    if (p.input) push(byInput, p.input, p);
+    else if (p.attestation) push(byAttestation, p.attestation, p);
+    else if (p.digest) push(byArtifact, p.digest, p);
+  }
   const nodes = new Map<string, GraphNode>();
   const edges: GraphEdge[] = [];
 
-  const linkStatus = (digest: string): GraphNodeStatus => {
-    if (flagged.has(digest)) return 'flagged';
-    if (!checked) return 'unverified';
-    return (problemAt.get(digest) ?? []).some((c) => !GAP_CODES.has(c)) ? 'flagged' : 'verified';
+  /** The status an input problem gives the input itself. */
+  const inputStatus = (digest: string): { status: GraphNodeStatus; codes: string[] } | undefined => {
+    const ps = byInput.get(digest) ?? [];
+    if (flagged.has(digest) || ps.some((p) => p.code === 'FLAGGED_ARTIFACT')) return { status: 'flagged', codes: [...new Set(ps.map((p) => p.code))] };
+    if (ps.length === 0) return undefined;
+    return { status: ps.some((p) => CHANGED_CODES.has(p.code)) ? 'changed' : 'failed', codes: [...new Set(ps.map((p) => p.code))] };
   };
+  const withCodes = (details: string[], codes: string[]): string[] => (codes.length ? [...details, codes.join(', ')] : details);
 
+  // Whether each link's own attestations passed every check about them.
+  const linkOk = new Map<string, boolean>();
   for (const l of result.links) {
     const kind: GraphNodeKind = l.depth === 0 ? 'model' : l.consumer?.role === 'adapter' ? 'adapter' : 'base-model';
     const details = [`${l.stage}  ${shortDigest(l.digest)}`, `signed by ${l.signer}`];
     if (l.time) details.push(l.time);
     for (const a of l.annotations) details.push(`+ ${a.stage} by ${a.signer}`);
-    nodes.set(l.digest, { id: l.digest, kind, status: linkStatus(l.digest), label: l.name, details });
+    const own = [l.attestation, ...l.annotations.map((a) => a.attestation)].flatMap((id) => byAttestation.get(id) ?? []);
+    const onArtifact = (byArtifact.get(l.digest) ?? []).filter((p) => p.code === 'FLAGGED_ARTIFACT');
+    let status: GraphNodeStatus = !checked ? 'unverified' : own.length ? 'failed' : 'verified';
+    if (flagged.has(l.digest) || onArtifact.length) status = 'flagged';
+    const asInput = inputStatus(l.digest);
+    if (asInput) status = worst(status, asInput.status);
+    linkOk.set(l.digest, checked && own.length === 0);
+    nodes.set(l.digest, { id: l.digest, kind, status, label: l.name, details: withCodes(details, [...new Set([...own, ...onArtifact].map((p) => p.code)), ...(asInput?.codes ?? [])]) });
   }
   for (const r of result.externalRoots) {
     if (nodes.has(r.digest)) continue;
-    nodes.set(r.digest, { id: r.digest, kind: 'external', status: flagged.has(r.digest) ? 'flagged' : checked ? 'verified' : 'unverified', label: r.name ?? 'external model', details: [shortDigest(r.digest), 'allowed by policy (no attestation)'] });
+    const asInput = inputStatus(r.digest);
+    const status: GraphNodeStatus = asInput?.status ?? (flagged.has(r.digest) ? 'flagged' : checked ? 'verified' : 'unverified');
+    nodes.set(r.digest, { id: r.digest, kind: 'external', status, label: r.name ?? 'external model', details: withCodes([shortDigest(r.digest), 'allowed by policy (no attestation)'], asInput?.codes ?? []) });
   }
+  // Datasets (and other non-model inputs) of each link; many on one stage become one node.
+  const dataOf = new Map<string, Dependency[]>();
   for (const l of result.links) {
     for (const i of l.inputs) {
       if (i.role === 'base-model' && i.digest === l.digest) continue;
-      if (!nodes.has(i.digest)) {
-        if (i.role === 'base-model' || i.role === 'adapter') {
-          const codes = problemAt.get(i.digest) ?? [];
-          const status: GraphNodeStatus = flagged.has(i.digest) ? 'flagged' : codes.some((c) => UNVERIFIED_CODES.has(c)) || !checked ? 'unverified' : 'missing';
-          nodes.set(i.digest, { id: i.digest, kind: i.role, status, label: i.name ?? i.role, details: [shortDigest(i.digest), status === 'missing' ? 'no trusted attestation' : 'attestation not verified'] });
-        } else {
-          const status: GraphNodeStatus = flagged.has(i.digest) ? 'flagged' : nodes.get(l.digest)?.status === 'verified' ? 'verified' : 'unverified';
-          nodes.set(i.digest, { id: i.digest, kind: i.role === 'dataset' ? 'dataset' : 'other', status, label: i.name ?? i.role, details: [`${i.role}${i.usage ? ` (${i.usage})` : ''}`, shortDigest(i.digest)] });
+      if (i.role === 'base-model' || i.role === 'adapter') {
+        if (!nodes.has(i.digest)) {
+          const codes = (byArtifact.get(i.digest) ?? []).map((p) => p.code);
+          const ignoredHere = result.ignored.some((x) => x.digest === i.digest);
+          const asInput = inputStatus(i.digest);
+          const status: GraphNodeStatus = asInput?.status ?? (flagged.has(i.digest) ? 'flagged' : codes.some((c) => UNVERIFIED_CODES.has(c)) || ignoredHere || !checked ? 'unverified' : 'missing');
+          nodes.set(i.digest, { id: i.digest, kind: i.role, status, label: i.name ?? i.role, details: withCodes([shortDigest(i.digest), status === 'missing' ? 'no trusted attestation' : status === 'unverified' ? 'attestation not verified' : 'no trusted attestation'], asInput?.codes ?? []) });
         }
+        edges.push({ from: i.digest, to: l.digest, role: i.role, dashed: false });
+      } else dataOf.set(l.digest, [...(dataOf.get(l.digest) ?? []), i]);
+    }
+    // What an evaluation (or another annotation) used is drawn too: its data is on the chain, and flags apply to it.
+    for (const a of l.annotations) {
+      for (const i of a.inputs) {
+        if (i.digest === l.digest || i.role === 'base-model' || i.role === 'adapter') continue;
+        if (!(dataOf.get(l.digest) ?? []).some((d) => d.digest === i.digest)) dataOf.set(l.digest, [...(dataOf.get(l.digest) ?? []), i]);
       }
-      edges.push({ from: i.digest, to: l.digest, role: i.role === 'dataset' && i.usage ? `${i.usage} data` : i.role, dashed: i.role !== 'base-model' && i.role !== 'adapter' });
+    }
+  }
+  // A dataset is as trustworthy as the attestations that name it, unless a problem concerns it.
+  const vouched = new Map<string, boolean>();
+  for (const l of result.links) for (const i of dataOf.get(l.digest) ?? []) vouched.set(i.digest, (vouched.get(i.digest) ?? false) || linkOk.get(l.digest) === true);
+  const dataStatus = (d: Dependency): { status: GraphNodeStatus; codes: string[] } => inputStatus(d.digest) ?? { status: flagged.has(d.digest) ? 'flagged' : vouched.get(d.digest) ? 'verified' : 'unverified', codes: [] };
+  const MARK: Record<GraphNodeStatus, string> = { verified: '✔', unverified: '?', flagged: '⚑', missing: '∅', changed: '≠', failed: '✘' };
+  for (const l of result.links) {
+    const data = dataOf.get(l.digest) ?? [];
+    if (data.length > groupOver) {
+      // One node per stage listing its datasets: a row of twelve boxes would shrink every label to nothing.
+      const id = `${l.digest}#inputs`;
+      let status: GraphNodeStatus = 'verified';
+      const lines = [...data]
+        .sort((a, b) => (a.name ?? a.digest).localeCompare(b.name ?? b.digest, 'en', { numeric: true }) || cmp(a.digest, b.digest))
+        .map((d) => {
+          const s = dataStatus(d);
+          status = worst(status, s.status);
+          // A short digest here, so that the name still fits the node's line; the table lists the full one.
+          return `${MARK[s.status]} ${d.name ?? d.role} ${d.digest.slice(0, 15)}…${s.codes.length ? ` ${s.codes.join(',')}` : ''}`;
+        });
+      const usages = [...new Set(data.map((d) => (d.role === 'dataset' ? d.usage ?? 'data' : d.role)))].sort();
+      nodes.set(id, { id, kind: 'dataset', status, label: `${data.length} inputs of ${l.name}`, details: [usages.join(', '), ...lines] });
+      edges.push({ from: id, to: l.digest, role: `${data.length} inputs`, dashed: true });
+      continue;
+    }
+    for (const i of data) {
+      if (!nodes.has(i.digest)) {
+        const s = dataStatus(i);
+        nodes.set(i.digest, { id: i.digest, kind: i.role === 'dataset' ? 'dataset' : 'other', status: s.status, label: i.name ?? i.role, details: withCodes([`${i.role}${i.usage ? ` (${i.usage})` : ''}`, shortDigest(i.digest)], s.codes) });
+      }
+      edges.push({ from: i.digest, to: l.digest, role: i.role === 'dataset' && i.usage ? `${i.usage} data` : i.role, dashed: true });
     }
   }
   for (const n of options.extraNodes ?? []) nodes.set(n.id, n);

@@ -5,7 +5,11 @@ const CLASS: Record<GraphNodeStatus, string> = {
   unverified: 'stroke:#9a6700,stroke-width:2px,stroke-dasharray:6 3',
   flagged: 'stroke:#cf222e,stroke-width:4px',
   missing: 'stroke:#57606a,stroke-width:2px,stroke-dasharray:2 3',
+  changed: 'stroke:#bc4c00,stroke-width:4px,stroke-dasharray:10 3 2 3',
+  failed: 'stroke:#a40e26,stroke-width:4px,stroke-dasharray:8 4',
 };
+
+const WORD: Record<GraphNodeStatus, string> = { verified: 'verified', unverified: 'not verified', flagged: 'flagged', missing: 'missing link', changed: 'changed since attested', failed: 'check failed' };
 
 /** Text inside a Mermaid label: quotes, brackets and markup characters as entity codes, one line. */
 function label(text: string): string {
@@ -23,7 +27,7 @@ export function graphToMermaid(graph: LineageGraph): string {
   const ids = new Map(nodes.map((n, i) => [n.id, `n${i}`]));
   const out = ['flowchart TD'];
   for (const n of nodes) {
-    const text = [n.label, ...(n.details ?? []).slice(0, 2), n.status === 'missing' ? 'missing link' : n.status === 'unverified' ? 'not verified' : n.status].map(label).join('<br/>');
+    const text = [n.label, ...(n.details ?? []).slice(0, 2), WORD[n.status]].map(label).join('<br/>');
     out.push(n.kind === 'dataset' ? `  ${ids.get(n.id)}[("${text}")]` : `  ${ids.get(n.id)}["${text}"]`);
   }
   const edges = graph.edges.filter((e) => ids.has(e.from) && ids.has(e.to)).sort((a, b) => `${a.from} ${a.to} ${a.role}`.localeCompare(`${b.from} ${b.to} ${b.role}`));

@@ -28,3 +28,23 @@ test('the tracker.report example in docs/library.md runs exactly as written', ()
     rmSync(file, { force: true });
   }
 });
+
+test('the plain JavaScript report example in docs/library.md runs as written with node, no TypeScript', () => {
+  const doc = readFileSync(join(REPO, 'docs', 'library.md'), 'utf8');
+  const code = [...doc.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((c) => c.includes('tracker.report('));
+  assert.ok(code, 'docs/library.md has a JavaScript tracker.report example');
+  const dir = join(REPO, 'test-output');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `docs-report-example-${process.pid}.mjs`);
+  writeFileSync(file, code);
+  const work = tempDir();
+  try {
+    const r = spawnSync(process.execPath, [file], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    // One trusted signer, one stage: the chain verifies; 2(e) is the person's.
+    assert.equal(r.stdout, 'verified person\n');
+    assert.ok(readFileSync(join(work, 'annex-iv.md'), 'utf8').includes('A person reviews every output.'));
+  } finally {
+    rmSync(file, { force: true });
+  }
+});

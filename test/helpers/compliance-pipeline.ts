@@ -8,6 +8,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   INPUTS_SCHEMA_ID,
   LocalRegistry,
@@ -124,7 +125,7 @@ export function keyOf(w: { dir: string }, k: SignerName) {
  * Builds the world and runs the pipeline; `edit` changes the stage list (drop the
  * evaluation, drop a dataset) before anything is signed.
  */
-export async function buildComplianceWorld(dir: string, edit: (specs: StageSpec[]) => StageSpec[] = (s) => s): Promise<ComplianceWorld> {
+export async function buildComplianceWorld(dir: string, edit: (specs: StageSpec[]) => StageSpec[] = (s) => s, options: { localInputs?: boolean } = {}): Promise<ComplianceWorld> {
   const keys = {} as Record<SignerName, string>;
   for (const k of SIGNERS) keys[k] = writeKeyPair(join(dir, 'keys', k), generateKeyPair('P-256')).privatePath;
   const models = {
@@ -139,8 +140,9 @@ export async function buildComplianceWorld(dir: string, edit: (specs: StageSpec[
   const policyPath = join(dir, 'provenance-policy.json');
   writeFileSync(policyPath, JSON.stringify(POLICY, null, 2));
   const attestations: Record<string, string> = {};
-  // Inputs by digest with their registry uri, so no local path reaches the report.
-  const ref = async (m: keyof typeof models, name: string): Promise<InputRef> => ({ digest: (await hashModel(models[m])).digest, name, uri: `hf://acme/${name}` });
+  // Inputs by digest with their registry uri, so no local path reaches the report; with
+  // localInputs, by their folder (file://), so that the chain re-hashes them and sees a swap.
+  const ref = async (m: keyof typeof models, name: string): Promise<InputRef> => ({ digest: (await hashModel(models[m])).digest, name, uri: options.localInputs ? pathToFileURL(models[m]).href : `hf://acme/${name}` });
   for (const s of edit(PIPELINE.map((x) => ({ ...x })))) {
     const a = await attest({
       modelPath: models[s.model],

@@ -107,7 +107,10 @@ describe('lineage graph', () => {
     assert.ok(svg.includes('tuned &lt;script&gt;alert(1)&lt;/script&gt;'));
     assert.ok(svg.includes('data &amp; &quot;quotes&quot;'));
     assert.ok(svg.includes('<title id="g1-title">Lineage of &lt;x&gt;</title>'));
-    for (const word of ['✔ verified', '? not verified', '✘ flagged', '∅ missing link']) assert.ok(svg.includes(word), word);
+    for (const word of ['✔ verified', '? not verified', '⚑ flagged', '∅ missing link']) assert.ok(svg.includes(word), word);
+    // The legend names the statuses the drawing uses, and no other.
+    const legend = svg.slice(svg.indexOf('<g class="legend"'));
+    assert.ok(!legend.includes('changed since attested') && !legend.includes('check failed'));
     assert.equal((svg.match(/data-status="flagged"/g) ?? []).length, 1);
     assert.ok(!/href="http|xlink:href/.test(svg));
   });
@@ -135,6 +138,63 @@ describe('lineage graph', () => {
     assert.equal(by.get(D('3'))!.status, 'missing');
     assert.equal(by.get(D('4'))!.status, 'flagged');
     assert.deepEqual(g.edges.map((e) => e.role).sort(), ['base-model', 'base-model', 'training data']);
+  });
+
+  test('each node marked by what happened to it: a swapped input "changed", a failed check "failed", untouched inputs as they are', () => {
+    const chain: ChainResult = {
+      verdict: 'failed',
+      model: { digest: D('1') },
+      registry: '/r/.provenance',
+      strict: false,
+      ignored: [],
+      ignoredAdvisories: [],
+      links: [
+        { digest: D('1'), name: 'q', stage: 'quantization', attestation: D('9'), signer: 'quantizer', builderId: 'b', inputs: [{ role: 'base-model', digest: D('2'), name: 'ft' }], annotations: [], depth: 0 },
+        { digest: D('2'), name: 'ft', stage: 'fine-tuning', attestation: D('7'), signer: 'trainer', builderId: 'b', inputs: [{ role: 'base-model', digest: D('3'), name: 'base' }, { role: 'dataset', digest: D('4'), name: 'sft', usage: 'training' }, { role: 'dataset', digest: D('5'), name: 'denied' }], annotations: [], depth: 1, consumer: { digest: D('1'), role: 'base-model' } },
+        { digest: D('3'), name: 'base', stage: 'pre-training', attestation: D('6'), signer: 'vendor', builderId: 'b', inputs: [], annotations: [], depth: 2, consumer: { digest: D('2'), role: 'base-model' } },
+      ],
+      externalRoots: [],
+      problems: [
+        { code: 'DIGEST_MISMATCH', message: 'base-model "base" at /m/base now has digest …', digest: D('2'), attestation: D('7'), input: D('3') },
+        { code: 'DATASET_DENIED', message: 'dataset denied used by fine-tuning is denied by the policy', digest: D('2'), attestation: D('7'), input: D('5') },
+        { code: 'ATTESTATION_EXPIRED', message: 'the quantization attestation … finished …', digest: D('1'), attestation: D('9') },
+      ],
+    };
+    const g = graphFromChain(chain);
+    const by = new Map(g.nodes.map((n) => [n.label, n]));
+    assert.deepEqual(Object.fromEntries([...by].map(([k, n]) => [k, n.status])), { q: 'failed', ft: 'verified', base: 'changed', sft: 'verified', denied: 'failed' });
+    assert.equal(by.get('base')!.details!.at(-1), 'DIGEST_MISMATCH');
+    assert.equal(by.get('q')!.details!.at(-1), 'ATTESTATION_EXPIRED');
+    const svg = renderGraphSvg(g);
+    for (const word of ['≠ changed since attested', '✘ check failed']) assert.ok(svg.includes(word), word);
+    assert.ok(!svg.includes('flagged'), 'nothing here is flagged: that word is the flag list\'s');
+  });
+
+  test('many datasets on one stage become one node listing them, so the drawing stays legible', () => {
+    const inputs = Array.from({ length: 12 }, (_, i) => ({ role: 'dataset' as const, digest: D((i + 10).toString(36)), name: `shard-${String(i).padStart(2, '0')}`, usage: 'training' as const }));
+    const chain: ChainResult = {
+      verdict: 'verified',
+      model: { digest: D('1') },
+      registry: '/r',
+      strict: false,
+      ignored: [],
+      ignoredAdvisories: [],
+      links: [{ digest: D('1'), name: 'ft', stage: 'pre-training', attestation: D('9'), signer: 's', builderId: 'b', inputs, annotations: [], depth: 0 }],
+      externalRoots: [],
+      problems: [],
+    };
+    const g = graphFromChain(chain, { flagged: [D('b')] });
+    assert.equal(g.nodes.length, 2);
+    const group = g.nodes.find((n) => n.id === `${D('1')}#inputs`)!;
+    assert.equal(group.label, '12 inputs of ft');
+    assert.equal(group.status, 'flagged', 'the group takes the worst status of its members');
+    assert.equal(group.details!.length, 13);
+    assert.ok(group.details!.includes(`⚑ shard-01 ${D('b').slice(0, 15)}…`));
+    const l = layoutGraph(g);
+    assert.ok(l.width < 400, `one column, ${l.width} px wide`);
+    // Below the threshold each dataset keeps its own node.
+    assert.equal(graphFromChain({ ...chain, links: [{ ...chain.links[0]!, inputs: inputs.slice(0, 3) }] }).nodes.length, 4);
+    assert.equal(graphFromChain(chain, { groupDatasetsOver: Infinity }).nodes.length, 13);
   });
 
   test('Mermaid: the same graph for Markdown, deterministic, labels cannot break out', () => {
