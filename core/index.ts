@@ -29,7 +29,12 @@ export { attest, resolveInput, type Attestation, type AttestOptions, type InputR
 export { loadPolicy, compilePolicy, DEFAULT_STAGE_RANK, type Policy, type PolicyDocument, type PolicySigner } from './policy/policy';
 export type { Registry, RegistryEntry, RegistryCheck, RegistryProblem } from './registry/registry';
 export { LocalRegistry } from './registry/local';
-export { openRegistry, DEFAULT_REGISTRY_DIR } from './registry/open';
+export { openRegistry, classifyRegistrySpec, DEFAULT_REGISTRY_DIR, type OpenRegistryOptions, type RegistrySpec } from './registry/open';
+export { OciRegistry, type OciRegistryOptions, type SyncResult } from './registry/oci/oci-registry';
+export { parseOciSpec, looksLikeOciSpec, type OciReference } from './registry/oci/reference';
+export { setOciDefaults, ociOptions } from './registry/oci/settings';
+export { RegistryError } from './registry/oci/errors';
+export { copyRegistry, type CopyResult } from './registry/copy';
 export { summariseBundle } from './registry/describe';
 export { verifyChain, attestationsFor, verifyAttestationText, UNCHECKED, type ChainResult, type ChainLink, type ChainProblem, type VerifyChainOptions } from './chain/verify-chain';
 export { renderLineage, type LineageFormat } from './chain/lineage';

@@ -70,6 +70,11 @@ export class LocalRegistry implements Registry {
     return out;
   }
 
+  /** Whether entry `id` is indexed under `subject` (both `sha256:<hex>`): one stat, for mirrors. */
+  hasEntry(subject: string, id: string): boolean {
+    return existsSync(join(this.indexDir(subject.slice(7)), id.slice(7)));
+  }
+
   async read(id: string): Promise<string> {
     const hex = id.startsWith('sha256:') ? id.slice(7) : id;
     if (!HEX64.test(hex)) throw new InputError('DIGEST_MALFORMED', `"${id}" is not a registry entry id (sha256:<64 hex>)`);

@@ -1,0 +1,449 @@
+import { join } from 'node:path';
+import { InputError, isProvenanceError } from '../../errors';
+import { isObject } from '../../io/json';
+import { parseBundle } from '../../sigstore/bundle';
+import { summariseBundle } from '../describe';
+import { LocalRegistry } from '../local';
+import type { Registry, RegistryCheck, RegistryEntry, RegistryProblem } from '../registry';
+import { BlobCache, cacheDirFor } from './cache';
+import { OciClient, sha256, type ClientOptions } from './client';
+import { RegistryError } from './errors';
+import {
+  ANNOTATION,
+  BUNDLE_ARTIFACT_TYPES,
+  EMPTY_BYTES,
+  EMPTY_DIGEST,
+  IMAGE_INDEX,
+  IMAGE_MANIFEST,
+  artifactManifest,
+  bundleArtifactType,
+  entryTag,
+  indexBody,
+  parseArtifact,
+  parseEntryTag,
+  parseIndex,
+  parseSubjectTag,
+  referrersTag,
+  subjectManifest,
+  type ArtifactFacts,
+  type Descriptor,
+} from './layout';
+import type { OciReference } from './reference';
+
+/** Largest bundle fetched (bytes): attestations with inline byproducts can be several MB. */
+export const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export interface OciRegistryOptions extends ClientOptions {
+  /** Local cache folder (read cache and the synced mirror); default cacheDirFor(ref). */
+  cacheDir?: string;
+  /**
+   * How long one listing of the repository's tags serves lookups by subject (ms). Default
+   * 0: every lookup lists afresh. A long-lived process (the language server) may allow more.
+   */
+  tagsMaxAgeMs?: number;
+}
+
+export interface SyncResult {
+  /** Entries the registry names (per-artifact tags). */
+  entries: number;
+  /** Bundles fetched by this sync. */
+  fetched: number;
+  /** Entries that were already in the mirror. */
+  unchanged: number;
+  /** Tags that name an entry whose bundle could not be stored (missing or unreadable blob). */
+  problems: RegistryProblem[];
+}
+
+/**
+ * The registry interface over an OCI Distribution v1.1 repository (docs/registry.md, "OCI").
+ *
+ * Each entry is an OCI artifact per (subject, bundle): an image manifest whose artifactType
+ * is the Sigstore bundle media type, the bundle its one layer, a `subject` pointing at the
+ * subject manifest of the digest it is about, and a per-artifact tag that no other writer
+ * ever writes. Lookups by subject use the referrers API, or the OCI 1.1 referrers tag schema
+ * where the registry lacks it, and merge the per-artifact tags, so an index entry lost to a
+ * concurrent writer never loses an attestation. Lookups over every entry (list, and the
+ * reverse lookups) answer from a local mirror synced from the tag list first.
+ */
+export class OciRegistry implements Registry {
+  readonly location: string;
+  readonly client: OciClient;
+  /** The entries the registry's tags name, as of the last sync: a LocalRegistry in the cache. */
+  readonly mirror: LocalRegistry;
+  private readonly blobs: BlobCache;
+  /** true: the registry answers the referrers API; false: use the tag schema; undefined: not known yet. */
+  private referrersApi: boolean | undefined;
+  private readonly subjectsPushed = new Set<string>();
+  private emptyPushed = false;
+  private tags: { at: number; list: string[] } | undefined;
+  private readonly tagsMaxAgeMs: number;
+
+  constructor(
+    readonly ref: OciReference,
+    options: OciRegistryOptions = {},
+  ) {
+    this.location = ref.display;
+    this.client = new OciClient(ref, options);
+    const cache = options.cacheDir ?? cacheDirFor(ref, options.env);
+    this.blobs = new BlobCache(join(cache, 'blobs'));
+    this.mirror = new LocalRegistry(join(cache, 'mirror'));
+    this.tagsMaxAgeMs = options.tagsMaxAgeMs ?? 0;
+  }
+
+  /**
+   * Pushes the bundle: its blob, the empty config, then per subject the subject manifest,
+   * the artifact manifest under its per-artifact tag, and (without the referrers API) the
+   * tag-schema index. The entry is visible once its tag is written; nothing is stored
+   * locally until the registry has accepted all of it.
+   */
+  async put(bundleText: string): Promise<RegistryEntry> {
+    const summary = summariseBundle(bundleText, 'bundle');
+    const bytes = Buffer.from(bundleText, 'utf8');
+    const id = sha256(bytes);
+    const mediaType = bundleArtifactType(bundleMediaType(bundleText));
+    const created = statementTime(bundleText);
+    await this.client.pushBlob(id, bytes);
+    if (!this.emptyPushed) {
+      await this.client.pushBlob(EMPTY_DIGEST, EMPTY_BYTES);
+      this.emptyPushed = true;
+    }
+    for (const subject of summary.subjects) {
+      const subj = subjectManifest(subject);
+      if (!this.subjectsPushed.has(subject)) {
+        await this.client.putManifest(subj.tag, subj.body, IMAGE_MANIFEST);
+        this.subjectsPushed.add(subject);
+      }
+      const art = artifactManifest({ id, size: bytes.length, subject, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}), ...(created ? { created } : {}), bundleMediaType: mediaType });
+      const stored = await this.client.putManifest(art.tag, art.body, IMAGE_MANIFEST);
+      if (stored.ociSubject) this.referrersApi = true;
+      else await this.addReferrers(subject, subj.descriptor.digest, [art.descriptor]);
+      if (this.tags) this.tags.list.push(art.tag, subj.tag);
+    }
+    this.blobs.put(id, bytes);
+    try {
+      await this.mirror.put(bundleText);
+    } catch {
+      /* the mirror is a cache; the next sync fills it */
+    }
+    return { id, subjects: summary.subjects, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}), location: this.entryLocation(summary.subjects[0]!, id) };
+  }
+
+  /** `oci://host/repo:sha256-<subject>.<entry>`: the per-artifact tag, for oras and crane. */
+  entryLocation(subject: string, id: string): string {
+    return `${this.location}:${entryTag(subject, id)}`;
+  }
+
+  /**
+   * Adds descriptors to the tag-schema referrers index of a subject manifest: a
+   * read-modify-write that re-reads after writing and merges again while any of ours is
+   * missing (another writer's stale write replaced it). Under contention it also merges the
+   * artifacts the tag list names for that subject, so the index heals. It cannot be made
+   * atomic without conditional writes, which Distribution lacks; readers never depend on
+   * it alone (they merge the per-artifact tags), and `registry verify --repair` completes it.
+   */
+  private async addReferrers(subject: string, subjectDigest: string, ours: Descriptor[]): Promise<void> {
+    const tag = referrersTag(subjectDigest);
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      const current = await this.readIndex(tag);
+      const have = new Set(current.map((d) => d.digest));
+      const missing = ours.filter((d) => !have.has(d.digest));
+      if (missing.length === 0) return;
+      const extra = attempt > 1 ? await this.tagged(subject, have) : [];
+      await this.client.putManifest(tag, indexBody([...current, ...missing, ...extra]), IMAGE_INDEX);
+      // Let a concurrent writer's stale write land before checking ours survived it.
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 25 * attempt));
+      const after = new Set((await this.readIndex(tag)).map((d) => d.digest));
+      if (ours.every((d) => after.has(d.digest))) return;
+    }
+    // Still missing after six rounds: the per-artifact tag keeps the entry findable.
+  }
+
+  private async readIndex(tag: string): Promise<Descriptor[]> {
+    const m = await this.client.getManifest(tag, [IMAGE_INDEX]);
+    if (!m) return [];
+    if (m.mediaType && m.mediaType !== IMAGE_INDEX) throw new RegistryError(this.location, 'REGISTRY_PROTOCOL', `tag ${tag} holds a ${m.mediaType}, not the image index the referrers tag schema puts there`);
+    return parseIndex(m.body);
+  }
+
+  /** Descriptors of the per-artifact tags for `subject` whose digests are not in `have`. */
+  private async tagged(subject: string, have: Set<string>): Promise<Descriptor[]> {
+    const out: Descriptor[] = [];
+    for (const tag of await this.tagList(true)) {
+      const p = parseEntryTag(tag);
+      if (!p || p.subject !== subject) continue;
+      const m = await this.client.getManifest(tag, [IMAGE_MANIFEST]);
+      if (!m || have.has(m.digest)) continue;
+      const a = parseArtifact(m.body);
+      out.push({ mediaType: IMAGE_MANIFEST, digest: m.digest, size: m.body.length, ...(a?.artifactType ? { artifactType: a.artifactType } : {}), ...(a && Object.keys(a.annotations).length ? { annotations: a.annotations } : {}) });
+    }
+    return out;
+  }
+
+  private async tagList(fresh = false): Promise<string[]> {
+    const now = Date.now();
+    if (!fresh && this.tags && now - this.tags.at <= this.tagsMaxAgeMs) return this.tags.list;
+    const list = await this.client.listTags();
+    this.tags = { at: now, list };
+    return list;
+  }
+
+  /**
+   * Entries about `digest`: the referrers of its subject manifest (referrers API, else the
+   * tag-schema index), merged with the per-artifact tags the tag list names for it. Entries
+   * from an index are read from its annotations (no manifest fetch); artifacts of other
+   * tools (no entry annotation) are fetched to find their bundle layer.
+   */
+  async findBySubject(digest: string): Promise<RegistryEntry[]> {
+    const hex = checkHex(digest);
+    const subject = `sha256:${hex}`;
+    const subjDigest = subjectManifest(subject).descriptor.digest;
+    let referrers: Descriptor[] = [];
+    if (this.referrersApi !== false) {
+      const body = await this.client.referrers(subjDigest);
+      if (body) {
+        this.referrersApi = true;
+        referrers = parseIndex(body);
+      } else this.referrersApi = false;
+    }
+    if (this.referrersApi === false) referrers = await this.readIndex(referrersTag(subjDigest));
+    const out = new Map<string, RegistryEntry>();
+    for (const d of referrers) {
+      if (d.artifactType && !BUNDLE_ARTIFACT_TYPES.includes(d.artifactType)) continue;
+      const e = await this.entryFromDescriptor(subject, d);
+      if (e && !out.has(e.id)) out.set(e.id, e);
+    }
+    for (const tag of await this.tagList()) {
+      const p = parseEntryTag(tag);
+      if (!p || p.subject !== subject || out.has(p.id)) continue;
+      const m = await this.client.getManifest(tag, [IMAGE_MANIFEST]);
+      const a = m ? parseArtifact(m.body) : undefined;
+      if (!a?.bundleLayer || a.bundleLayer.digest !== p.id) continue;
+      out.set(p.id, { id: p.id, subjects: [subject], predicateType: a.annotations[ANNOTATION.predicateType] ?? 'unknown', ...(a.annotations[ANNOTATION.stage] ? { stage: a.annotations[ANNOTATION.stage] } : {}), location: this.entryLocation(subject, p.id) });
+    }
+    return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  private async entryFromDescriptor(subject: string, d: Descriptor): Promise<RegistryEntry | undefined> {
+    const ann = d.annotations ?? {};
+    let id = ann[ANNOTATION.entry];
+    let annotations = ann;
+    if (!id || !/^sha256:[0-9a-f]{64}$/.test(id)) {
+      const m = await this.client.getManifest(d.digest, [IMAGE_MANIFEST]);
+      const a = m ? parseArtifact(m.body) : undefined;
+      if (!a?.bundleLayer || !/^sha256:[0-9a-f]{64}$/.test(a.bundleLayer.digest)) return undefined;
+      id = a.bundleLayer.digest;
+      annotations = { ...a.annotations, ...ann };
+    }
+    return { id, subjects: [subject], predicateType: annotations[ANNOTATION.predicateType] ?? 'unknown', ...(annotations[ANNOTATION.stage] ? { stage: annotations[ANNOTATION.stage] } : {}), location: `${this.location}@${d.digest}` };
+  }
+
+  /** The bundle of entry `id`: from the local read cache if whole, else the registry (verified). */
+  async read(id: string): Promise<string> {
+    const hex = checkHex(id, 'is not a registry entry id (sha256:<64 hex>)');
+    const digest = `sha256:${hex}`;
+    const cached = this.blobs.get(digest);
+    if (cached !== undefined) return cached;
+    const bytes = await this.client.getBlob(digest, MAX_BUNDLE_BYTES);
+    if (!bytes) throw new InputError('REGISTRY_ENTRY_NOT_FOUND', `no entry ${id} in the registry`, { file: this.location });
+    this.blobs.put(digest, bytes);
+    return bytes.toString('utf8');
+  }
+
+  /**
+   * Brings the local mirror up to the registry: one tag listing, then the bundles of the
+   * entries the mirror lacks (8 at a time, each digest-verified). Every entry the tag list
+   * names when the sync starts is in the mirror when it returns.
+   */
+  async sync(): Promise<SyncResult> {
+    const pairs = (await this.tagList(true)).map(parseEntryTag).filter((p): p is { subject: string; id: string } => p !== undefined);
+    const wanted = new Map<string, string[]>();
+    let unchanged = 0;
+    for (const p of pairs) {
+      if (this.mirror.hasEntry(p.subject, p.id)) unchanged++;
+      else wanted.set(p.id, [...(wanted.get(p.id) ?? []), p.subject]);
+    }
+    const problems: RegistryProblem[] = [];
+    let fetched = 0;
+    const ids = [...wanted.keys()];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        let text = this.blobs.get(id);
+        if (text === undefined) {
+          const bytes = await this.client.getBlob(id, MAX_BUNDLE_BYTES);
+          if (!bytes) {
+            problems.push({ code: 'REGISTRY_DANGLING_INDEX', message: `a tag names entry ${id}, whose bundle is not in the registry`, location: this.entryLocation(wanted.get(id)![0]!, id) });
+            continue;
+          }
+          fetched++;
+          this.blobs.put(id, bytes);
+          text = bytes.toString('utf8');
+        }
+        try {
+          await this.mirror.put(text);
+        } catch (err) {
+          if (!isProvenanceError(err) || err instanceof RegistryError) throw err;
+          problems.push({ code: 'REGISTRY_BLOB_UNREADABLE', message: err.message, location: this.entryLocation(wanted.get(id)![0]!, id) });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+    return { entries: pairs.length, fetched, unchanged, problems };
+  }
+
+  /** Every entry, from the mirror after a sync; locations name the per-artifact tags. */
+  async list(): Promise<RegistryEntry[]> {
+    await this.sync();
+    return (await this.mirror.list()).map((e) => ({ ...e, location: this.entryLocation(e.subjects[0]!, e.id) }));
+  }
+
+  /**
+   * Checks every entry the tag list names: its artifact manifest (digest, shape, subject,
+   * annotations against the bundle), its bundle (digest, statement names the subject), the
+   * subject manifest; artifacts missing from the tag-schema referrers index are listed as
+   * `unlistedReferrers` (readers still find them; `--repair` adds them for oras and crane).
+   */
+  async verify(): Promise<RegistryCheck> {
+    const problems: RegistryProblem[] = [];
+    const tags = await this.tagList(true);
+    const pairs = tags.map((t) => ({ tag: t, p: parseEntryTag(t) })).filter((x): x is { tag: string; p: { subject: string; id: string } } => x.p !== undefined);
+    const subjectTags = new Set(tags.map(parseSubjectTag).filter((s): s is string => s !== undefined));
+    const bySubject = new Map<string, Descriptor[]>();
+    const bundleChecked = new Map<string, { subjects: string[]; facts: Omit<ArtifactFacts, 'subject'> } | RegistryProblem>();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < pairs.length) {
+        const { tag, p } = pairs[next++]!;
+        const where = `${this.location}:${tag}`;
+        let m;
+        try {
+          m = await this.client.getManifest(tag, [IMAGE_MANIFEST]);
+        } catch (err) {
+          if (err instanceof RegistryError && err.code === 'REGISTRY_DIGEST_MISMATCH') {
+            problems.push({ code: 'REGISTRY_MANIFEST_CORRUPT', message: err.message, location: where });
+            continue;
+          }
+          throw err;
+        }
+        if (!m) continue; // deleted since the listing
+        let b = bundleChecked.get(p.id);
+        if (!b) {
+          b = await this.checkBundle(p.id, where);
+          bundleChecked.set(p.id, b);
+        }
+        if ('code' in b) {
+          problems.push({ ...b, location: where });
+          continue;
+        }
+        if (!b.subjects.includes(p.subject)) {
+          problems.push({ code: 'REGISTRY_INDEX_MISMATCH', message: `tagged under ${p.subject}, but the statement does not name that subject`, location: where });
+          continue;
+        }
+        const expected = artifactManifest({ ...b.facts, subject: p.subject });
+        if (expected.descriptor.digest !== m.digest) {
+          const a = parseArtifact(m.body);
+          const why = !a?.bundleLayer || a.bundleLayer.digest !== p.id ? 'its layer is not the bundle its tag names' : a.subject?.digest !== subjectManifest(p.subject).descriptor.digest ? 'its subject is not the subject manifest of the digest its tag names' : 'its annotations do not describe its bundle';
+          problems.push({ code: 'REGISTRY_INDEX_MISMATCH', message: `the artifact manifest does not match its bundle: ${why}`, location: where });
+          continue;
+        }
+        bySubject.set(p.subject, [...(bySubject.get(p.subject) ?? []), expected.descriptor]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, pairs.length) }, worker));
+    const unlistedReferrers: string[] = [];
+    for (const [subject, descs] of [...bySubject].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const subj = subjectManifest(subject);
+      const got = subjectTags.has(subject) ? await this.client.getManifest(subj.tag, [IMAGE_MANIFEST]).catch((e: unknown) => (e instanceof RegistryError && e.code === 'REGISTRY_DIGEST_MISMATCH' ? undefined : Promise.reject(e))) : undefined;
+      if (!got || got.digest !== subj.descriptor.digest) {
+        problems.push({ code: 'REGISTRY_SUBJECT_MISSING', message: `the subject manifest of ${subject} is missing or altered (--repair pushes it)`, location: `${this.location}:${subj.tag}` });
+      }
+      if (this.referrersApi === undefined) this.referrersApi = (await this.client.referrers(subj.descriptor.digest)) !== undefined;
+      if (this.referrersApi) continue;
+      const listed = new Set((await this.readIndex(referrersTag(subj.descriptor.digest))).map((d) => d.digest));
+      for (const d of descs) if (!listed.has(d.digest)) unlistedReferrers.push(`${this.location}@${d.digest}`);
+    }
+    const subjects = bySubject.size;
+    const entries = [...bySubject.values()].reduce((n, d) => n + d.length, 0);
+    return { ok: problems.length === 0, entries, subjects, problems, strayTempFiles: [], unindexedBlobs: [], unlistedReferrers: unlistedReferrers.sort() };
+  }
+
+  private async checkBundle(id: string, where: string): Promise<{ subjects: string[]; facts: Omit<ArtifactFacts, 'subject'> } | RegistryProblem> {
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await this.client.getBlob(id, MAX_BUNDLE_BYTES);
+    } catch (err) {
+      if (err instanceof RegistryError && err.code === 'REGISTRY_DIGEST_MISMATCH') return { code: 'REGISTRY_BLOB_CORRUPT', message: err.message, location: where };
+      throw err;
+    }
+    if (!bytes) return { code: 'REGISTRY_DANGLING_INDEX', message: `the tag names bundle ${id}, which is not in the registry`, location: where };
+    const text = bytes.toString('utf8');
+    try {
+      const s = summariseBundle(text, where);
+      const created = statementTime(text);
+      return { subjects: s.subjects, facts: { id, size: bytes.length, predicateType: s.predicateType, ...(s.stage ? { stage: s.stage } : {}), ...(created ? { created } : {}), bundleMediaType: bundleArtifactType(bundleMediaType(text)) } };
+    } catch (err) {
+      if (!isProvenanceError(err)) throw err;
+      return { code: 'REGISTRY_BLOB_UNREADABLE', message: err.message, location: where };
+    }
+  }
+
+  /** Pushes missing subject manifests and completes the tag-schema referrers indexes. */
+  async repair(): Promise<RegistryCheck> {
+    const before = await this.verify();
+    for (const p of before.problems) {
+      if (p.code !== 'REGISTRY_SUBJECT_MISSING' || !p.location) continue;
+      const subject = parseSubjectTag(p.location.slice(this.location.length + 1));
+      if (!subject) continue;
+      const s = subjectManifest(subject);
+      await this.client.putManifest(s.tag, s.body, IMAGE_MANIFEST);
+    }
+    const bySubject = new Map<string, Descriptor[]>();
+    for (const loc of before.unlistedReferrers ?? []) {
+      const digest = loc.slice(loc.lastIndexOf('@') + 1);
+      const m = await this.client.getManifest(digest, [IMAGE_MANIFEST]);
+      const a = m ? parseArtifact(m.body) : undefined;
+      if (!m || !a?.subject) continue;
+      bySubject.set(a.subject.digest, [...(bySubject.get(a.subject.digest) ?? []), { mediaType: IMAGE_MANIFEST, digest: m.digest, size: m.body.length, ...(a.artifactType ? { artifactType: a.artifactType } : {}), annotations: a.annotations }]);
+    }
+    for (const [subjDigest, descs] of bySubject) {
+      const subject = descs[0]!.annotations?.[ANNOTATION.subject] ?? '';
+      await this.addReferrers(subject, subjDigest, descs);
+    }
+    return this.verify();
+  }
+}
+
+function checkHex(digest: string, why = 'is not a sha256 digest'): string {
+  const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest;
+  if (!HEX64.test(hex)) throw new InputError('DIGEST_MALFORMED', `"${digest}" ${why}`);
+  return hex;
+}
+
+function bundleMediaType(text: string): unknown {
+  try {
+    return parseBundle(text, 'bundle').json.mediaType;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The time a statement claims for itself (SLSA finishedOn/startedOn, a VSA's timeVerified,
+ * a VEX timestamp): the artifact's creation annotation. Taken from the bundle, never from
+ * the clock, so the manifest is a function of the bundle and pushing it twice is a no-op.
+ */
+export function statementTime(text: string): string | undefined {
+  try {
+    const b = parseBundle(text, 'bundle');
+    const st: unknown = JSON.parse(b.envelope.payload.toString('utf8'));
+    if (!isObject(st) || !isObject(st.predicate)) return undefined;
+    const p = st.predicate;
+    const md = isObject(p.runDetails) && isObject(p.runDetails.metadata) ? p.runDetails.metadata : {};
+    for (const t of [md.finishedOn, md.startedOn, p.timeVerified, p.timestamp]) if (typeof t === 'string' && !Number.isNaN(Date.parse(t))) return t;
+  } catch {
+    /* no time */
+  }
+  return undefined;
+}
