@@ -1,0 +1,161 @@
+/**
+ * A real OCI registry for tests: Debian's `docker-registry` (CNCF Distribution 2.8), started
+ * by the test on 127.0.0.1 with a free port and its own storage folder, with or without
+ * htpasswd basic auth (bcrypt from bcryptjs), optionally TLS or token auth. Never a service
+ * started elsewhere. `.ci/run` installs the package; without it the tier fails, never skips.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+
+export const REGISTRY_BIN = process.env.MP_DOCKER_REGISTRY ?? '/usr/bin/docker-registry';
+
+export function requireRegistryBinary(): void {
+  if (!existsSync(REGISTRY_BIN)) {
+    throw new Error(`${REGISTRY_BIN} is missing: the OCI tier needs Debian's docker-registry (apt-get install -y docker-registry; .ci/run installs it)`);
+  }
+}
+
+/** A port nobody listens on right now (bound to 0 and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RegistryOptions {
+  /** htpasswd basic auth with this user. */
+  basicAuth?: { user: string; password: string };
+  /** TLS with this certificate and key (PEM files). */
+  tls?: { cert: string; key: string };
+  /** Distribution token auth: realm, service, issuer and the root bundle that signs tokens. */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+}
+
+export interface RunningRegistry {
+  port: number;
+  host: string;
+  /** `oci://127.0.0.1:PORT/team/provenance` */
+  spec: string;
+  storage: string;
+  dir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and storage. */
+  restart(): Promise<void>;
+}
+
+export const REPOSITORY = 'team/provenance';
+
+/** Starts a registry in `dir` (storage under it) and waits until `GET /v2/` answers. */
+export async function startRegistry(dir: string, options: RegistryOptions = {}): Promise<RunningRegistry> {
+  requireRegistryBinary();
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const storage = join(dir, 'storage');
+  const lines = ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${storage}`, '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, '  secret: model-provenance-test'];
+  if (options.tls) lines.push('  tls:', `    certificate: ${options.tls.cert}`, `    key: ${options.tls.key}`);
+  if (options.basicAuth) {
+    const htpasswd = join(dir, 'htpasswd');
+    writeFileSync(htpasswd, `${options.basicAuth.user}:${bcrypt.hashSync(options.basicAuth.password, 5)}\n`);
+    lines.push('auth:', '  htpasswd:', '    realm: model-provenance-test', `    path: ${htpasswd}`);
+  }
+  if (options.token) {
+    lines.push('auth:', '  token:', `    realm: ${options.token.realm}`, `    service: ${options.token.service}`, `    issuer: ${options.token.issuer}`, `    rootcertbundle: ${options.token.rootCertBundle}`);
+  }
+  const config = join(dir, 'config.yml');
+  writeFileSync(config, `${lines.join('\n')}\n`);
+  let child = await launch(config, port, options.tls !== undefined);
+  const reg: RunningRegistry = {
+    port,
+    host: `127.0.0.1:${port}`,
+    spec: `oci://127.0.0.1:${port}/${REPOSITORY}`,
+    storage,
+    dir,
+    get process() {
+      return child;
+    },
+    stop: async () => {
+      await terminate(child, 'SIGTERM');
+    },
+    kill: async () => {
+      await terminate(child, 'SIGKILL');
+    },
+    restart: async () => {
+      child = await launch(config, port, options.tls !== undefined);
+    },
+  };
+  process.once('exit', () => child.kill('SIGKILL'));
+  return reg;
+}
+
+async function launch(config: string, port: number, tls: boolean): Promise<ChildProcess> {
+  const child = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${stderr}`);
+    if (await answers(port, tls)) return child;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`docker-registry did not answer on 127.0.0.1:${port} within 30 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function answers(port: number, tls: boolean): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = (tls ? https : http).get({ host: '127.0.0.1', port, path: '/v2/', rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 || res.statusCode === 401);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+/** A DOCKER_CONFIG folder whose config.json holds `auths[host]` (base64 `auth`, as `docker login` writes it). */
+export function dockerConfig(dir: string, host: string, user: string, password: string, extra: Record<string, unknown> = {}): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } }, ...extra }, null, 2), { mode: 0o600 });
+  return dir;
+}
+
+/** A self-signed CA and a server certificate for 127.0.0.1 (openssl CLI). */
+export function makeTlsPki(dir: string): { ca: string; cert: string; key: string } {
+  mkdirSync(dir, { recursive: true });
+  const run = (args: string[]): void => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=model-provenance test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+}
