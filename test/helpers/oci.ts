@@ -159,3 +159,103 @@ export function makeTlsPki(dir: string): { ca: string; cert: string; key: string
   run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
+
+export interface ProxyOptions {
+  /** Rewrites a response body before it is sent on (e.g. flips a byte of a blob). */
+  corrupt?: (method: string, path: string, body: Buffer) => Buffer | undefined;
+  /** Forwards request bodies at most this many bytes per 10 ms (to open a window mid-upload). */
+  throttleBytesPer10ms?: number;
+  /** Called as request-body bytes are forwarded: (path, bytes so far in this request). */
+  onUploadProgress?: (method: string, path: string, bytes: number) => void;
+}
+
+export interface RunningProxy {
+  port: number;
+  host: string;
+  /** Stops listening and drops every open connection: later connections are refused. */
+  close(): Promise<void>;
+}
+
+/**
+ * A small HTTP proxy in front of a registry, for faults the registry itself will not make:
+ * content corrupted in transit, or an upload slowed so the registry can be killed mid-way.
+ * Headers (Docker-Content-Digest included) pass unchanged.
+ */
+export async function startProxy(targetPort: number, options: ProxyOptions = {}): Promise<RunningProxy> {
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => {
+    const up = http.request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      const chunks: Buffer[] = [];
+      upRes.on('data', (c: Buffer) => chunks.push(c));
+      upRes.on('end', () => {
+        let body: Buffer = Buffer.concat(chunks);
+        const changed = options.corrupt?.(req.method ?? '', req.url ?? '', body);
+        if (changed) body = changed;
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        res.end(body);
+      });
+      upRes.on('error', () => res.socket?.destroy());
+    });
+    up.on('error', () => res.socket?.destroy());
+    let sent = 0;
+    const chunkSize = options.throttleBytesPer10ms;
+    req.on('data', (c: Buffer) => {
+      if (!chunkSize) {
+        up.write(c);
+        sent += c.length;
+        options.onUploadProgress?.(req.method ?? '', req.url ?? '', sent);
+        return;
+      }
+      req.pause();
+      let off = 0;
+      const step = (): void => {
+        if (up.destroyed) return;
+        const part = c.subarray(off, off + chunkSize);
+        off += part.length;
+        sent += part.length;
+        up.write(part);
+        options.onUploadProgress?.(req.method ?? '', req.url ?? '', sent);
+        if (off < c.length) setTimeout(step, 10);
+        else req.resume();
+      };
+      step();
+    });
+    req.on('end', () => up.end());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    port,
+    host: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}
+
+/** A server that accepts connections and never answers: a hung registry. */
+export async function startSilentServer(): Promise<{ port: number; host: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    port,
+    host: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}

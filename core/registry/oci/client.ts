@@ -125,9 +125,9 @@ export class OciClient {
     return true;
   }
 
-  async blobExists(digest: string): Promise<boolean> {
+  async blobExists(digest: string, retry = true, access: 'pull' | 'push' = 'pull'): Promise<boolean> {
     const what = `HEAD blob ${digest}`;
-    const res = await this.send({ method: 'HEAD', url: this.url(`blobs/${digest}`), what }, 'pull', true);
+    const res = await this.send({ method: 'HEAD', url: this.url(`blobs/${digest}`), what }, access, retry);
     if (res.status === 404) return false;
     if (res.status !== 200) throw this.unexpected(res, what);
     return true;
@@ -151,9 +151,10 @@ export class OciClient {
    */
   async pushBlob(digest: string, bytes: Buffer): Promise<void> {
     const t = this.transport;
+    let first: RegistryError | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        if (await this.blobExists(digest)) return;
+        if (await this.blobExists(digest, false, 'push')) return;
         const start = await this.send({ method: 'POST', url: this.url('blobs/uploads/'), what: 'POST blob upload', body: Buffer.alloc(0) }, 'push', false);
         if (start.status !== 202) throw this.unexpected(start, 'POST blob upload');
         const location = header(start, 'location');
@@ -168,9 +169,12 @@ export class OciClient {
         if (announced && announced !== digest) throw mismatch(this.ref, `uploaded blob`, digest, announced);
         return;
       } catch (err) {
-        if (!(err instanceof RegistryError) || !err.transient || attempt >= t.attempts) {
-          if (err instanceof RegistryError && err.transient && attempt > 1) throw new RegistryError(err.registry, err.code, `${err.message} after ${attempt} attempts`, { cause: err.cause });
-          throw err;
+        if (!(err instanceof RegistryError) || !err.transient) throw err;
+        first ??= err;
+        if (attempt >= t.attempts) {
+          // One line that says what happened first (the upload cut) and how the retries ended.
+          const message = attempt === 1 ? err.message : first.message === err.message ? `${err.message} after ${attempt} attempts` : `${first.message}; after ${attempt} attempts: ${err.message}`;
+          throw new RegistryError(err.registry, err.code, message, { cause: err });
         }
         await new Promise((r) => setTimeout(r, t.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
       }

@@ -69,7 +69,10 @@ function systemCaCertificates(): string[] {
  * redirected to storage), never carrying Authorization to another origin.
  */
 export class HttpTransport {
-  readonly baseUrl: string;
+  /** `https://host` until a plain-HTTP probe (loopback or --insecure) finds the registry speaks HTTP only. */
+  baseUrl: string;
+  /** Loopback or --insecure: HTTPS is tried first and plain HTTP used if the registry does not speak TLS (docker's rule). */
+  private probing: boolean;
   readonly timeoutMs: number;
   readonly attempts: number;
   readonly backoffMs: number;
@@ -80,8 +83,8 @@ export class HttpTransport {
     readonly ref: OciReference,
     options: TransportOptions = {},
   ) {
-    const plain = isLoopback(ref.hostname) || options.insecure === true;
-    this.baseUrl = `${plain ? 'http' : 'https'}://${ref.host}`;
+    this.probing = isLoopback(ref.hostname) || options.insecure === true;
+    this.baseUrl = `https://${ref.host}`;
     const timeout = options.timeoutSeconds ?? 30;
     if (!(timeout > 0 && timeout <= 3600)) throw new RegistryError(ref.display, 'USAGE', `the registry timeout must be between 0 and 3600 seconds (got ${timeout})`);
     this.timeoutMs = Math.round(timeout * 1000);
@@ -100,9 +103,9 @@ export class HttpTransport {
     this.tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 8, ca: [...rootCertificates, ...systemCaCertificates(), ...extra] });
   }
 
-  /** Whether plain HTTP is in use (loopback or --insecure). */
+  /** Whether plain HTTP is allowed (loopback or --insecure). */
   get plainHttp(): boolean {
-    return this.baseUrl.startsWith('http:');
+    return this.probing || this.baseUrl.startsWith('http:');
   }
 
   /** Closes idle sockets (they never keep the process alive in any case). */
@@ -146,6 +149,23 @@ export class HttpTransport {
   }
 
   private async follow(req: HttpRequest): Promise<HttpResponse> {
+    if (this.probing && req.url.startsWith(`https://${this.ref.host}/`)) {
+      try {
+        const res = await this.follow1(req);
+        this.probing = false; // it speaks TLS: stay on HTTPS
+        return res;
+      } catch (err) {
+        if (!(err instanceof RegistryError) || !notTls(err.cause)) throw err;
+        // Not a TLS server: this loopback (or --insecure) registry speaks plain HTTP.
+        this.probing = false;
+        this.baseUrl = `http://${this.ref.host}`;
+      }
+    }
+    if (this.baseUrl.startsWith('http:') && req.url.startsWith(`https://${this.ref.host}/`)) req = { ...req, url: `http://${req.url.slice(8)}` };
+    return this.follow1(req);
+  }
+
+  private async follow1(req: HttpRequest): Promise<HttpResponse> {
     let url = req.url;
     let headers = { ...(req.headers ?? {}) };
     const origin = new URL(url).origin;
@@ -233,6 +253,12 @@ export class HttpTransport {
       code === 'ECONNREFUSED' ? `${this.ref.host} refused the connection` : code === 'ECONNRESET' || code === 'EPIPE' ? `the connection to ${this.ref.host} was dropped during ${req.what}` : `${this.ref.host} could not be reached (${code || e?.message || 'connection error'})`;
     return new RegistryError(this.ref.display, 'REGISTRY_UNAVAILABLE', what, { cause: err, transient: TRANSIENT_CODES.has(code) || code === '' });
   }
+}
+
+/** The answer of a plain-HTTP server to a TLS ClientHello (OpenSSL: "wrong version number"). */
+function notTls(cause: unknown): boolean {
+  const e = cause as NodeJS.ErrnoException | undefined;
+  return e?.code === 'EPROTO' || e?.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|unknown protocol/i.test(e?.message ?? '');
 }
 
 function withAttempts(err: unknown, attempts: number): unknown {
