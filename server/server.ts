@@ -44,7 +44,9 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     registry: () => {
       if (!registry && !registryError) {
         try {
-          registry = openRegistry(ctx.settings.registry ? resolvePath(ctx.settings.registry) : undefined, root ?? process.cwd());
+          // Relative folders resolve against the workspace root inside openRegistry; an
+          // oci:// or bare HOST/REPOSITORY setting is not a path and must not be resolved.
+          registry = openRegistry(ctx.settings.registry || undefined, root ?? process.cwd(), { oci: { tagsMaxAgeMs: 5_000 } });
         } catch (err) {
           registryError = true;
           connection.console.warn(`registry unavailable: ${isProvenanceError(err) ? err.oneLine() : String(err)}`);

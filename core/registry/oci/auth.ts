@@ -60,7 +60,7 @@ export function lookupCredential(ref: OciReference, env: NodeJS.ProcessEnv = pro
   const auths = isObject(config.auths) ? config.auths : {};
   const entry = Object.entries(auths).find(([k]) => normaliseKey(k) === want)?.[1];
   if (typeof helperName === 'string' && helperName) {
-    const c = runHelper(ref, helperName);
+    const c = runHelper(ref, helperName, env);
     if (c) return c;
   }
   if (isObject(entry)) {
@@ -78,14 +78,14 @@ export function lookupCredential(ref: OciReference, env: NodeJS.ProcessEnv = pro
     if (typeof entry.registrytoken === 'string' && entry.registrytoken) c.registryToken = entry.registrytoken;
     if (c.username || c.identityToken || c.registryToken) return c;
   }
-  if (typeof config.credsStore === 'string' && config.credsStore) return runHelper(ref, config.credsStore);
+  if (typeof config.credsStore === 'string' && config.credsStore) return runHelper(ref, config.credsStore, env);
   return undefined;
 }
 
 /** The docker credential-helper protocol: the server URL on stdin, `{Username, Secret}` on stdout. */
-function runHelper(ref: OciReference, name: string): Credential | undefined {
+function runHelper(ref: OciReference, name: string, env: NodeJS.ProcessEnv): Credential | undefined {
   if (!/^[a-zA-Z0-9._-]+$/.test(name)) throw new RegistryError(ref.display, 'REGISTRY_CREDENTIALS', `credential helper name ${JSON.stringify(name)} is not a plain name`);
-  const r = spawnSync(`docker-credential-${name}`, ['get'], { input: ref.host, encoding: 'utf8', timeout: 10_000, stdio: ['pipe', 'pipe', 'pipe'] });
+  const r = spawnSync(`docker-credential-${name}`, ['get'], { input: ref.host, encoding: 'utf8', timeout: 10_000, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   if (r.error || r.status !== 0) return undefined; // no helper, or no credential stored: anonymous
   try {
     const out: unknown = JSON.parse(r.stdout);
