@@ -259,3 +259,83 @@ export async function startSilentServer(): Promise<{ port: number; host: string;
       }),
   };
 }
+
+export interface TokenServer {
+  port: number;
+  realm: string;
+  service: string;
+  issuer: string;
+  /** The certificate bundle the registry trusts for tokens (`auth.token.rootcertbundle`). */
+  rootCertBundle: string;
+  /** What was asked: grant type and scopes, never a secret. */
+  requests: { grant: 'basic' | 'refresh_token' | 'anonymous'; scopes: string[]; granted: boolean }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A Distribution token server (the `auth.token` flow docker, oras and crane use): GET with
+ * basic credentials or POST with an OAuth2 refresh token (an identity token), answering with
+ * an ES256 JWT whose `x5c` header carries the signing certificate the registry trusts. Users
+ * map to the actions they may have; anything else is refused with 401.
+ */
+export async function startTokenServer(dir: string, users: Record<string, { password: string; actions: string[] }>, identityTokens: Record<string, string> = {}): Promise<TokenServer> {
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'token.key', '-out', 'token.pem', '-days', '2', '-subj', '/CN=model-provenance test token issuer'], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+  const { createPrivateKey, createSign, randomBytes, X509Certificate } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const key = createPrivateKey(readFileSync(join(dir, 'token.key')));
+  const certDer = new X509Certificate(readFileSync(join(dir, 'token.pem'))).raw;
+  const service = 'model-provenance-test-registry';
+  const issuer = 'model-provenance-test-issuer';
+  const b64u = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
+  const requests: TokenServer['requests'] = [];
+  const issue = (user: string, scopes: string[], allowed: string[]): string => {
+    const now = Math.floor(Date.now() / 1000);
+    const access = scopes.flatMap((sc) => {
+      const m = /^repository:([^:]+):(.+)$/.exec(sc);
+      if (!m) return [];
+      return [{ type: 'repository', name: m[1], actions: m[2]!.split(',').filter((a) => allowed.includes(a)) }];
+    });
+    const head = b64u(JSON.stringify({ typ: 'JWT', alg: 'ES256', x5c: [certDer.toString('base64')] }));
+    const body = b64u(JSON.stringify({ iss: issuer, sub: user, aud: service, exp: now + 300, nbf: now - 30, iat: now, jti: randomBytes(8).toString('hex'), access }));
+    const sig = createSign('SHA256').update(`${head}.${body}`).sign({ key, dsaEncoding: 'ieee-p1363' });
+    return `${head}.${body}.${b64u(sig)}`;
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const refuse = (): void => {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end('{"details":"invalid credentials"}');
+      };
+      if (req.method === 'POST') {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString());
+        const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+        const user = form.get('grant_type') === 'refresh_token' ? identityTokens[form.get('refresh_token') ?? ''] : undefined;
+        requests.push({ grant: 'refresh_token', scopes, granted: user !== undefined });
+        if (!user) return refuse();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ access_token: issue(user, scopes, users[user]!.actions), expires_in: 300 }));
+        return;
+      }
+      const scopes = url.searchParams.getAll('scope');
+      const auth = req.headers.authorization;
+      if (!auth) {
+        requests.push({ grant: 'anonymous', scopes, granted: false });
+        return refuse();
+      }
+      const [user, ...rest] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':');
+      const ok = user !== undefined && users[user]?.password === rest.join(':');
+      requests.push({ grant: 'basic', scopes, granted: ok });
+      if (!ok) return refuse();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ token: issue(user!, scopes, users[user!]!.actions), expires_in: 300 }));
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, realm: `http://127.0.0.1:${port}/token`, service, issuer, rootCertBundle: join(dir, 'token.pem'), requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Authenticator } from './auth';
+import { Authenticator, parseChallenge } from './auth';
 import { RegistryError } from './errors';
 import type { OciReference } from './reference';
 import { HttpTransport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport';
@@ -59,6 +59,9 @@ export class OciClient {
     };
     let res = await this.transport.request(withAuth(), idempotent);
     if (res.status === 401 && (await this.auth.challenge(header(res, 'www-authenticate'), scope))) res = await this.transport.request(withAuth(), idempotent);
+    if (res.status === 401 && parseChallenge(header(res, 'www-authenticate'))?.params.error === 'insufficient_scope') {
+      throw new RegistryError(this.ref.display, 'REGISTRY_DENIED', `${this.ref.host} denied scope ${scope} (401 insufficient_scope) to ${this.auth.describe()}`);
+    }
     if (res.status === 401) {
       throw new RegistryError(this.ref.display, 'REGISTRY_UNAUTHORIZED', `${this.ref.host} refused ${this.auth.describe()} (401) for scope ${scope}`);
     }
