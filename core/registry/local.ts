@@ -24,9 +24,12 @@ const TEMP = /^\..*\.tmp$/;
  */
 export class LocalRegistry implements Registry {
   readonly location: string;
+  private readonly durable: boolean;
 
-  constructor(dir: string) {
+  /** `durable: false` skips fsyncs: for the mirror of an OCI registry, a cache (oci/oci-registry.ts). */
+  constructor(dir: string, options: { durable?: boolean } = {}) {
     this.location = resolve(dir);
+    this.durable = options.durable ?? true;
   }
 
   private blobPath(hex: string): string {
@@ -41,11 +44,11 @@ export class LocalRegistry implements Registry {
     const summary = summariseBundle(bundleText, 'bundle');
     const hex = createHash('sha256').update(bundleText, 'utf8').digest('hex');
     const blob = this.blobPath(hex);
-    if (!existsSync(blob)) writeFileAtomic(blob, bundleText);
+    if (!existsSync(blob)) writeFileAtomic(blob, bundleText, { durable: this.durable });
     const marker = JSON.stringify({ id: `sha256:${hex}`, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}) });
     for (const s of summary.subjects) {
       const path = join(this.indexDir(s.slice(7)), hex);
-      if (!existsSync(path)) writeFileAtomic(path, marker);
+      if (!existsSync(path)) writeFileAtomic(path, marker, { durable: this.durable });
     }
     return { id: `sha256:${hex}`, subjects: summary.subjects, predicateType: summary.predicateType, stage: summary.stage, location: blob };
   }

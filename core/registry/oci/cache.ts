@@ -42,7 +42,7 @@ export class BlobCache {
   /** Best effort: a cache that cannot be written only costs a later fetch. */
   put(id: string, bytes: Buffer): void {
     try {
-      writeFileAtomic(this.path(id.slice(7)), bytes);
+      writeFileAtomic(this.path(id.slice(7)), bytes, { durable: false });
     } catch {
       /* read-only or full cache: nothing is lost */
     }

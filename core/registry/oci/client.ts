@@ -111,7 +111,15 @@ export class OciClient {
    */
   async putManifest(reference: string, body: Buffer, mediaType: string): Promise<{ digest: string; ociSubject?: string }> {
     const what = `PUT manifest ${reference}`;
-    const res = await this.send({ method: 'PUT', url: this.url(`manifests/${reference}`), headers: { 'content-type': mediaType }, body, what }, 'push', true);
+    let res: HttpResponse;
+    for (let attempt = 1; ; attempt++) {
+      res = await this.send({ method: 'PUT', url: this.url(`manifests/${reference}`), headers: { 'content-type': mediaType }, body, what }, 'push', true);
+      // Distribution can refuse a manifest while another writer is committing a blob it names
+      // (its link files are not written atomically); the PUT is idempotent, so try again.
+      const racing = res.status === 400 && /^: (MANIFEST_BLOB_UNKNOWN|DIGEST_INVALID)\b/.test(registryErrorText(res));
+      if (!racing || attempt >= this.transport.attempts) break;
+      await new Promise((r) => setTimeout(r, this.transport.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
+    }
     if (res.status !== 201 && res.status !== 200) throw this.unexpected(res, what);
     const digest = sha256(body);
     const announced = header(res, 'docker-content-digest');
@@ -152,12 +160,14 @@ export class OciClient {
    * whole upload is retried on a connection fault: an upload session cut mid-way is
    * abandoned, and the registry keeps nothing a reader can see until the PUT completes.
    */
-  async pushBlob(digest: string, bytes: Buffer): Promise<void> {
+  async pushBlob(digest: string, bytes: Buffer, options: { checkFirst?: boolean } = {}): Promise<void> {
+    // A HEAD first saves re-sending a large blob the registry has; for a small new one it is a wasted round trip.
+    const checkFirst = options.checkFirst ?? bytes.length >= 1024 * 1024;
     const t = this.transport;
     let first: RegistryError | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        if (await this.blobExists(digest, false, 'push')) return;
+        if ((checkFirst || attempt > 1) && (await this.blobExists(digest, false, 'push'))) return;
         const start = await this.send({ method: 'POST', url: this.url('blobs/uploads/'), what: 'POST blob upload', body: Buffer.alloc(0) }, 'push', false);
         if (start.status !== 202) throw this.unexpected(start, 'POST blob upload');
         const location = header(start, 'location');

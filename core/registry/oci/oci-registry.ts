@@ -72,10 +72,13 @@ export class OciRegistry implements Registry {
   /** The entries the registry's tags name, as of the last sync: a LocalRegistry in the cache. */
   readonly mirror: LocalRegistry;
   private readonly blobs: BlobCache;
+  /** The mirror's own blobs, read with the same re-hash. */
+  private readonly mirrorBlobs: BlobCache;
   /** true: the registry answers the referrers API; false: use the tag schema; undefined: not known yet. */
   private referrersApi: boolean | undefined;
   private readonly subjectsPushed = new Set<string>();
-  private emptyPushed = false;
+  /** The empty config blob, pushed once per process (concurrent pushes of one blob upset Distribution). */
+  private emptyReady: Promise<void> | undefined;
   private tags: { at: number; list: string[] } | undefined;
   private readonly tagsMaxAgeMs: number;
 
@@ -87,7 +90,8 @@ export class OciRegistry implements Registry {
     this.client = new OciClient(ref, options);
     const cache = options.cacheDir ?? cacheDirFor(ref, options.env);
     this.blobs = new BlobCache(join(cache, 'blobs'));
-    this.mirror = new LocalRegistry(join(cache, 'mirror'));
+    this.mirror = new LocalRegistry(join(cache, 'mirror'), { durable: false });
+    this.mirrorBlobs = new BlobCache(join(cache, 'mirror', 'blobs'));
     this.tagsMaxAgeMs = options.tagsMaxAgeMs ?? 0;
   }
 
@@ -103,29 +107,36 @@ export class OciRegistry implements Registry {
     const id = sha256(bytes);
     const mediaType = bundleArtifactType(bundleMediaType(bundleText));
     const created = statementTime(bundleText);
-    await this.client.pushBlob(id, bytes);
-    if (!this.emptyPushed) {
-      await this.client.pushBlob(EMPTY_DIGEST, EMPTY_BYTES);
-      this.emptyPushed = true;
-    }
-    for (const subject of summary.subjects) {
-      const subj = subjectManifest(subject);
-      if (!this.subjectsPushed.has(subject)) {
-        await this.client.putManifest(subj.tag, subj.body, IMAGE_MANIFEST);
-        this.subjectsPushed.add(subject);
-      }
-      const art = artifactManifest({ id, size: bytes.length, subject, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}), ...(created ? { created } : {}), bundleMediaType: mediaType });
-      const stored = await this.client.putManifest(art.tag, art.body, IMAGE_MANIFEST);
-      if (stored.ociSubject) this.referrersApi = true;
-      else await this.addReferrers(subject, subj.descriptor.digest, [art.descriptor]);
-      if (this.tags) this.tags.list.push(art.tag, subj.tag);
-    }
+    // The bundle uploads while the empty config blob and then the subject manifests (which
+    // name it, so a registry refuses them before it exists) are stored.
+    this.emptyReady ??= this.client.pushBlob(EMPTY_DIGEST, EMPTY_BYTES, { checkFirst: true }).catch((err: unknown) => {
+      this.emptyReady = undefined;
+      throw err;
+    });
+    const empty = this.emptyReady;
+    const subjects = empty.then(() =>
+      Promise.all(
+        summary.subjects
+          .filter((subject) => !this.subjectsPushed.has(subject))
+          .map((subject) => {
+            const subj = subjectManifest(subject);
+            return this.client.putManifest(subj.tag, subj.body, IMAGE_MANIFEST).then(() => this.subjectsPushed.add(subject));
+          }),
+      ),
+    );
+    await Promise.all([this.client.pushBlob(id, bytes), subjects]);
+    await Promise.all(
+      summary.subjects.map(async (subject) => {
+        const subj = subjectManifest(subject);
+        const art = artifactManifest({ id, size: bytes.length, subject, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}), ...(created ? { created } : {}), bundleMediaType: mediaType });
+        const stored = await this.client.putManifest(art.tag, art.body, IMAGE_MANIFEST);
+        if (stored.ociSubject) this.referrersApi = true;
+        else await this.addReferrers(subject, subj.descriptor.digest, [art.descriptor]);
+        if (this.tags) this.tags.list.push(art.tag, subj.tag);
+      }),
+    );
+    // Only now, with the registry holding all of it, is anything kept locally.
     this.blobs.put(id, bytes);
-    try {
-      await this.mirror.put(bundleText);
-    } catch {
-      /* the mirror is a cache; the next sync fills it */
-    }
     return { id, subjects: summary.subjects, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}), location: this.entryLocation(summary.subjects[0]!, id) };
   }
 
@@ -151,8 +162,8 @@ export class OciRegistry implements Registry {
       if (missing.length === 0) return;
       const extra = attempt > 1 ? await this.tagged(subject, have) : [];
       await this.client.putManifest(tag, indexBody([...current, ...missing, ...extra]), IMAGE_INDEX);
-      // Let a concurrent writer's stale write land before checking ours survived it.
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 25 * attempt));
+      // A moment for a concurrent writer's stale write to land before checking ours survived it.
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
       const after = new Set((await this.readIndex(tag)).map((d) => d.digest));
       if (ours.every((d) => after.has(d.digest))) return;
     }
@@ -198,22 +209,22 @@ export class OciRegistry implements Registry {
     const hex = checkHex(digest);
     const subject = `sha256:${hex}`;
     const subjDigest = subjectManifest(subject).descriptor.digest;
-    let referrers: Descriptor[] = [];
-    if (this.referrersApi !== false) {
-      const body = await this.client.referrers(subjDigest);
-      if (body) {
-        this.referrersApi = true;
-        referrers = parseIndex(body);
-      } else this.referrersApi = false;
-    }
-    if (this.referrersApi === false) referrers = await this.readIndex(referrersTag(subjDigest));
+    // The referrers API (until it is known to be missing), the tag-schema index and the tag
+    // list, all at once: one round trip once the registry's kind is known.
+    const [api, index, tags] = await Promise.all([
+      this.referrersApi !== false ? this.client.referrers(subjDigest) : Promise.resolve(undefined),
+      this.referrersApi !== true ? this.readIndex(referrersTag(subjDigest)) : Promise.resolve([]),
+      this.tagList(),
+    ]);
+    if (this.referrersApi === undefined) this.referrersApi = api !== undefined;
+    const referrers = api ? parseIndex(api) : index;
     const out = new Map<string, RegistryEntry>();
     for (const d of referrers) {
       if (d.artifactType && !BUNDLE_ARTIFACT_TYPES.includes(d.artifactType)) continue;
       const e = await this.entryFromDescriptor(subject, d);
       if (e && !out.has(e.id)) out.set(e.id, e);
     }
-    for (const tag of await this.tagList()) {
+    for (const tag of tags) {
       const p = parseEntryTag(tag);
       if (!p || p.subject !== subject || out.has(p.id)) continue;
       const m = await this.client.getManifest(tag, [IMAGE_MANIFEST]);
@@ -242,7 +253,7 @@ export class OciRegistry implements Registry {
   async read(id: string): Promise<string> {
     const hex = checkHex(id, 'is not a registry entry id (sha256:<64 hex>)');
     const digest = `sha256:${hex}`;
-    const cached = this.blobs.get(digest);
+    const cached = this.blobs.get(digest) ?? this.mirrorBlobs.get(digest);
     if (cached !== undefined) return cached;
     const bytes = await this.client.getBlob(digest, MAX_BUNDLE_BYTES);
     if (!bytes) throw new InputError('REGISTRY_ENTRY_NOT_FOUND', `no entry ${id} in the registry`, { file: this.location });
@@ -278,8 +289,7 @@ export class OciRegistry implements Registry {
             continue;
           }
           fetched++;
-          this.blobs.put(id, bytes);
-          text = bytes.toString('utf8');
+          text = bytes.toString('utf8'); // the mirror keeps it; read() finds it there
         }
         try {
           await this.mirror.put(text);

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { fsError } from '../../errors';
 import { RegistryError } from './errors';
 import { isLoopback, type OciReference } from './reference';
@@ -77,7 +77,10 @@ export class HttpTransport {
   readonly attempts: number;
   readonly backoffMs: number;
   private readonly agent: http.Agent;
-  private readonly tlsAgent: https.Agent;
+  private tlsAgentInstance: https.Agent | undefined;
+  private readonly extraCas: string[];
+  /** Node's own roots only, native and cheap: for the one request that finds out whether a loopback registry speaks TLS at all. */
+  private readonly probeAgent = new https.Agent({ keepAlive: false });
 
   constructor(
     readonly ref: OciReference,
@@ -100,7 +103,20 @@ export class HttpTransport {
       if (!extra[0]!.includes('-----BEGIN CERTIFICATE-----')) throw new RegistryError(options.caFile, 'CA_FILE_INVALID', 'the --ca-file holds no PEM certificate');
     }
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-    this.tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 8, ca: [...rootCertificates, ...systemCaCertificates(), ...extra] });
+    this.extraCas = extra;
+  }
+
+  /**
+   * The verifying TLS agent: the system CA bundle (Node's own roots where there is none) plus
+   * --ca-file, parsed once into one secure context, when the first TLS request needs it.
+   */
+  private get tlsAgent(): https.Agent {
+    if (!this.tlsAgentInstance) {
+      const system = systemCaCertificates();
+      const secureContext: SecureContext = createSecureContext({ ca: [...(system.length ? system : rootCertificates), ...this.extraCas] });
+      this.tlsAgentInstance = new https.Agent({ keepAlive: true, maxSockets: 8, secureContext } as https.AgentOptions);
+    }
+    return this.tlsAgentInstance;
   }
 
   /** Whether plain HTTP is allowed (loopback or --insecure). */
@@ -111,7 +127,8 @@ export class HttpTransport {
   /** Closes idle sockets (they never keep the process alive in any case). */
   close(): void {
     this.agent.destroy();
-    this.tlsAgent.destroy();
+    this.tlsAgentInstance?.destroy();
+    this.probeAgent.destroy();
   }
 
   /**
@@ -151,26 +168,30 @@ export class HttpTransport {
   private async follow(req: HttpRequest): Promise<HttpResponse> {
     if (this.probing && req.url.startsWith(`https://${this.ref.host}/`)) {
       try {
-        const res = await this.follow1(req);
-        this.probing = false; // it speaks TLS: stay on HTTPS
+        const res = await this.follow1(req, this.probeAgent);
+        this.probing = false; // it speaks TLS, with a certificate Node's roots accept: stay on HTTPS
         return res;
       } catch (err) {
-        if (!(err instanceof RegistryError) || !notTls(err.cause)) throw err;
-        // Not a TLS server: this loopback (or --insecure) registry speaks plain HTTP.
-        this.probing = false;
-        this.baseUrl = `http://${this.ref.host}`;
+        if (!(err instanceof RegistryError)) throw err;
+        if (notTls(err.cause)) {
+          // Not a TLS server: this loopback (or --insecure) registry speaks plain HTTP.
+          this.probing = false;
+          this.baseUrl = `http://${this.ref.host}`;
+        } else if (err.code === 'REGISTRY_TLS') {
+          this.probing = false; // it speaks TLS: verify it with the system CAs and --ca-file below
+        } else throw err;
       }
     }
     if (this.baseUrl.startsWith('http:') && req.url.startsWith(`https://${this.ref.host}/`)) req = { ...req, url: `http://${req.url.slice(8)}` };
     return this.follow1(req);
   }
 
-  private async follow1(req: HttpRequest): Promise<HttpResponse> {
+  private async follow1(req: HttpRequest, agent?: https.Agent): Promise<HttpResponse> {
     let url = req.url;
     let headers = { ...(req.headers ?? {}) };
     const origin = new URL(url).origin;
     for (let hop = 0; hop <= 5; hop++) {
-      const res = await this.once({ ...req, url, headers });
+      const res = await this.once({ ...req, url, headers }, agent);
       const location = res.headers.location;
       if ((req.method === 'GET' || req.method === 'HEAD') && [301, 302, 303, 307, 308].includes(res.status) && typeof location === 'string') {
         const next = new URL(location, url);
@@ -190,7 +211,7 @@ export class HttpTransport {
     throw new RegistryError(this.ref.display, 'REGISTRY_PROTOCOL', `${req.what}: too many redirects`);
   }
 
-  private once(req: HttpRequest): Promise<HttpResponse> {
+  private once(req: HttpRequest, tlsAgent?: https.Agent): Promise<HttpResponse> {
     const u = new URL(req.url);
     const tls = u.protocol === 'https:';
     const max = req.maxBytes ?? DEFAULT_MAX;
@@ -205,7 +226,7 @@ export class HttpTransport {
       if (req.body !== undefined) headers['content-length'] = req.body.length;
       const r = (tls ? https : http).request(
         u,
-        { method: req.method, headers, agent: tls ? this.tlsAgent : this.agent, timeout: this.timeoutMs, servername: tls && !/^[\d.]+$|:/.test(u.hostname) ? u.hostname : undefined },
+        { method: req.method, headers, agent: tls ? (tlsAgent ?? this.tlsAgent) : this.agent, timeout: this.timeoutMs, servername: tls && !/^[\d.]+$|:/.test(u.hostname) ? u.hostname : undefined },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
