@@ -26,7 +26,7 @@ export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, ty
 export * from './attest/types';
 export { buildAttestation, parseMlProvenance, mlProvenanceFromStatement, digestHex, DEFAULT_BUILDER_ID, type AttestationParams, type DependencyInput } from './attest/statement';
 export { attest, resolveInput, type Attestation, type AttestOptions, type InputRef } from './attest/attest';
-export { loadPolicy, compilePolicy, DEFAULT_STAGE_RANK, type Policy, type PolicyDocument, type PolicySigner } from './policy/policy';
+export { loadPolicy, compilePolicy, registrySpecFor, DEFAULT_STAGE_RANK, type Policy, type PolicyDocument, type PolicySigner } from './policy/policy';
 export type { Registry, RegistryEntry, RegistryCheck, RegistryProblem } from './registry/registry';
 export { LocalRegistry } from './registry/local';
 export { openRegistry, classifyRegistrySpec, DEFAULT_REGISTRY_DIR, type OpenRegistryOptions, type RegistrySpec } from './registry/open';

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
+import { loadPolicy, openRegistry, registrySpecFor, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
 import { emit } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
@@ -27,7 +27,7 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
   if (requirePolicy && !policy) throw new Error('unreachable: verify --policy always names a policy');
   return verifyChain({
-    registry: openRegistry(o.registry),
+    registry: openRegistry(registrySpecFor(o.registry, policy)),
     policy,
     ...target,
     checkArtifacts: o.checkArtifacts,

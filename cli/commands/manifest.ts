@@ -12,6 +12,7 @@ import {
   generateManifest,
   loadPolicy,
   openRegistry,
+  registrySpecFor,
   renderFindingsJson,
   renderFindingsSarif,
   renderFindingsText,
@@ -36,11 +37,12 @@ export function registerManifest(program: Command, ctx: CliContext): void {
     .option('--stdout', 'print the manifest instead of writing it')
     .action(async (model: string, o: { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean }) => {
       const output = o.output ?? defaultManifestPath(model);
+      const policy = o.policy ? loadPolicy(o.policy) : undefined;
       const { bom, chain } = await generateManifest({
         modelPath: model,
         outputPath: output,
-        registry: openRegistry(o.registry),
-        policy: o.policy ? loadPolicy(o.policy) : undefined,
+        registry: openRegistry(registrySpecFor(o.registry, policy)),
+        policy,
         specVersion: o.specVersion,
         signal: ctx.signal,
       });

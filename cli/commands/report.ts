@@ -82,10 +82,11 @@ export function registerReport(program: Command, ctx: CliContext): void {
       if (!target.modelPath && !target.digest) throw new c.InputError('USAGE', 'report needs the model (a path) or its digest (sha256:…)');
       const policyPath = defaultPolicy(o.policy);
       const inputs = o.inputs ?? (existsSync(DEFAULT_INPUTS) ? DEFAULT_INPUTS : undefined);
-      const registry = c.openRegistry(o.registry);
+      const policy = policyPath ? c.loadPolicy(policyPath) : undefined;
+      const registry = c.openRegistry(c.registrySpecFor(o.registry, policy));
       const r = await c.buildReport({
         registry,
-        policy: policyPath ? c.loadPolicy(policyPath) : undefined,
+        policy,
         ...target,
         frameworks: (o.framework?.length ? o.framework : FRAMEWORK_CHOICES) as Parameters<Core['buildReport']>[0]['frameworks'],
         inputs,
@@ -146,7 +147,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const c = await core();
       const policyPath = defaultPolicy(o.policy);
       if (!policyPath) throw new c.InputError('USAGE', `report verify needs --policy (or ./${DEFAULT_POLICY}): it names the signers to trust`);
-      const check = await c.verifyReport(file, c.openRegistry(o.registry), c.loadPolicy(policyPath));
+      const policy = c.loadPolicy(policyPath);
+      const check = await c.verifyReport(file, c.openRegistry(c.registrySpecFor(o.registry, policy)), policy);
       if (o.format === 'json') emit(`${JSON.stringify(check, null, 2)}\n`);
       else if (check.verdict === 'verified') {
         const p = check.predicate!;

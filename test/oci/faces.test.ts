@@ -7,7 +7,7 @@
  *    the Attest command offers.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -58,6 +58,28 @@ describe('every face takes an OCI registry', () => {
     assert.equal(JSON.parse(bare.stdout).entries.length, 2);
     const fromEnv = await runCli(['registry', 'ls', '--format', 'json'], { env: { ...env(), MODEL_PROVENANCE_REGISTRY: `${reg.host}/team/provenance` }, cwd: dir });
     assert.equal(JSON.parse(fromEnv.stdout).entries.length, 2);
+  });
+
+  test('a policy names the registry: a gate on another machine finds the evidence from the policy alone', async () => {
+    const gate = join(dir, 'gate');
+    mkdirSync(gate);
+    const policy = join(gate, 'team-policy.json');
+    writeFileSync(policy, JSON.stringify({ signers: { ml: { publicKey: join(dir, 'keys', 'ml.pub.pem') } }, registry: `${reg.host}/team/provenance` }));
+    const digest = (await hashModel(tuned)).digest;
+    const v = await runCli(['verify', '--digest', digest, '--policy', policy, '--format', 'json'], { env: env(), cwd: gate });
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.equal(JSON.parse(v.stdout).verdict, 'verified');
+    // --registry (and MODEL_PROVENANCE_REGISTRY) still win: an empty folder has no evidence.
+    mkdirSync(join(gate, 'empty', 'index'), { recursive: true });
+    const other = await runCli(['verify', '--digest', digest, '--policy', policy, '--registry', join(gate, 'empty')], { env: env(), cwd: gate });
+    assert.equal(other.code, 1, other.stdout + other.stderr);
+    assert.match(other.stdout, /MISSING_LINK/);
+    // A folder in a policy is relative to the policy file, wherever the command runs.
+    assert.equal((await runCli(['registry', 'copy', reg.spec, join(gate, 'copy')], { env: env(), cwd: dir })).code, 0);
+    writeFileSync(policy, JSON.stringify({ signers: { ml: { publicKey: join(dir, 'keys', 'ml.pub.pem') } }, registry: 'copy' }));
+    const rel = await runCli(['verify', '--digest', digest, '--policy', policy], { env: env(), cwd: dir });
+    assert.equal(rel.code, 0, rel.stdout + rel.stderr);
+    assert.match(rel.stdout, /^VERIFIED/);
   });
 
   test('the language server: the registry setting oci://… serves hover and the registry digests', async () => {
