@@ -16,7 +16,8 @@
 // BENCH_PUSHES=10 BENCH_RUNS=3. Exit 1 if a chain does not verify, or on any error.
 import { spawn } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,8 @@ const core = createRequire(import.meta.url)(join(repo, 'dist', 'core.js'));
 const RUNS = envInt('BENCH_RUNS', 5, 1);
 const PUSHES = envInt('BENCH_PUSHES', 40, 1);
 const ATTESTATIONS = envInt('BENCH_ATTESTATIONS', 10_000, 10);
+/** BENCH_SECTIONS=3 runs only the 10,000-attestation part (default: 1,2,3). */
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? '1,2,3').split(',').map(Number));
 
 const work = scratch('mp-bench-oci-');
 const tmp = work.dir;
@@ -75,11 +78,11 @@ writeFileSync(
 
 const reg = await startRegistry(join(tmp, 'registry'), work.children);
 const ociOpts = (name) => ({ oci: { cacheDir: join(tmp, 'caches', name) } });
-const results = { machine: machine(), load: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1))), registry: 'docker-registry 2.8.2 (CNCF Distribution), loopback, filesystem storage', runs: RUNS };
+const results = { machine: machine(), load: os.loadavg().map((x) => Number(x.toFixed(1))), registry: 'docker-registry 2.8.2 (CNCF Distribution), loopback, filesystem storage', runs: RUNS };
 log(`registry ${reg.spec}; load ${results.load.join(' ')}`);
 
 // ---------------------------------------------------------------- 1. attest-and-push latency
-{
+if (SECTIONS.has(1)) {
   const oci = core.openRegistry(`${reg.spec.replace('/team/provenance', '/bench/push')}`, tmp, ociOpts('push'));
   const local = new core.LocalRegistry(join(tmp, 'push-local'));
   const one = async (registry) => {
@@ -101,7 +104,7 @@ log(`registry ${reg.spec}; load ${results.load.join(' ')}`);
 }
 
 // ---------------------------------------------------------------- 2. verify --policy, 4 stages
-{
+if (SECTIONS.has(2)) {
   const oci = core.openRegistry(reg.spec, tmp, ociOpts('chain-writer'));
   const localDir = join(tmp, 'chain-local');
   const local = new core.LocalRegistry(localDir);
@@ -144,33 +147,55 @@ log(`registry ${reg.spec}; load ${results.load.join(' ')}`);
 }
 
 // ---------------------------------------------------------------- 3. many attestations
-{
-  const spec = reg.spec.replace('/team/provenance', '/bench/many');
+// The 10,000-attestation registry takes a quarter of an hour to push on a loaded machine, so it
+// is kept as a fixture (its storage, the folder with the same entries, and the digests) under
+// BENCH_OCI_FIXTURE (default: the OS temp dir, keyed by the count); a later run reuses it and
+// reports the push figures of the run that built it. BENCH_FRESH=1 builds it again.
+if (SECTIONS.has(3)) {
+  const fixture = process.env.BENCH_OCI_FIXTURE ?? join(os.tmpdir(), `mp-bench-oci-many-${ATTESTATIONS}`);
+  const recordPath = join(fixture, 'fixture.json');
+  if (process.env.BENCH_FRESH === '1' || !existsSync(recordPath)) rmSync(fixture, { recursive: true, force: true });
+  const built = existsSync(recordPath) ? JSON.parse(readFileSync(recordPath, 'utf8')) : undefined;
+  const many = await startRegistry(join(fixture, 'registry'), work.children);
+  const spec = `oci://${many.host}/bench/many`;
   const writer = core.openRegistry(spec, tmp, ociOpts('many-writer'));
-  const datasets = Array.from({ length: 50 }, digest);
-  const models = [];
-  const bundles = [];
-  const t0 = now();
-  for (let i = 0; i < ATTESTATIONS; i++) {
-    const subject = digest();
-    const base = models.length && i % 10 !== 0 ? [models[Math.floor(Math.random() * models.length)]] : [];
-    const a = await core.attest({ subjectDigest: subject, subjectName: `m${i}`, stage: base.length ? 'fine-tuning' : 'pre-training', baseModels: base, datasets: [datasets[i % datasets.length]], finishedOn: new Date().toISOString(), signer: signer(base.length ? 'trainer' : 'vendor') });
-    models.push(subject);
-    bundles.push(a.bundle);
+  const localDir = join(fixture, 'local');
+  let datasets;
+  let models;
+  let pushMs;
+  let pushedOn;
+  if (built) {
+    ({ datasets, models, pushMs, pushedOn } = built);
+    log(`fixture ${fixture}: ${ATTESTATIONS} attestations pushed on ${pushedOn} in ${(pushMs / 1000).toFixed(1)} s (reused)`);
+  } else {
+    datasets = Array.from({ length: 50 }, digest);
+    models = [];
+    const bundles = [];
+    const t0 = now();
+    for (let i = 0; i < ATTESTATIONS; i++) {
+      const subject = digest();
+      const base = models.length && i % 10 !== 0 ? [models[Math.floor(Math.random() * models.length)]] : [];
+      const a = await core.attest({ subjectDigest: subject, subjectName: `m${i}`, stage: base.length ? 'fine-tuning' : 'pre-training', baseModels: base, datasets: [datasets[i % datasets.length]], finishedOn: new Date().toISOString(), signer: signer(base.length ? 'trainer' : 'vendor') });
+      models.push(subject);
+      bundles.push(a.bundle);
+    }
+    const signMs = ms(t0);
+    let next = 0;
+    const t1 = now();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < bundles.length) await writer.put(bundles[next++]);
+      }),
+    );
+    pushMs = ms(t1);
+    pushedOn = new Date().toISOString();
+    log(`${ATTESTATIONS} attestations signed in ${(signMs / 1000).toFixed(1)} s, pushed in ${(pushMs / 1000).toFixed(1)} s (8 in flight)`);
+    const folder = new core.LocalRegistry(localDir);
+    for (const b of bundles) await folder.put(b);
+    writeFileSync(recordPath, JSON.stringify({ datasets, models, pushMs, pushedOn, load: os.loadavg() }));
   }
-  const signMs = ms(t0);
-  let next = 0;
-  const t1 = now();
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < bundles.length) await writer.put(bundles[next++]);
-    }),
-  );
-  const pushMs = ms(t1);
-  log(`${ATTESTATIONS} attestations signed in ${(signMs / 1000).toFixed(1)} s, pushed in ${(pushMs / 1000).toFixed(1)} s (8 in flight)`);
 
-  const local = new core.LocalRegistry(join(tmp, 'many-local'));
-  for (const b of bundles) await local.put(b);
+  const local = new core.LocalRegistry(localDir);
   const probe = models[Math.floor(models.length / 2)];
   const lookup = { oci: [], local: [] };
   const reader = core.openRegistry(spec, tmp, ociOpts('many-lookup'));
@@ -205,6 +230,7 @@ log(`registry ${reg.spec}; load ${results.load.join(' ')}`);
   }
   results.many = {
     attestations: ATTESTATIONS,
+    fixture: built ? `reused: pushed on ${pushedOn}` : 'built by this run',
     pushSeconds: pushMs / 1000,
     pushPerSecond: ATTESTATIONS / (pushMs / 1000),
     findBySubject: { ociMedianMs: median(lookup.oci), localMedianMs: median(lookup.local), ratio: median(lookup.oci) / median(lookup.local) },
@@ -232,6 +258,8 @@ log(`registry ${reg.spec}; load ${results.load.join(' ')}`);
   }
 }
 
+results.loadEnd = os.loadavg().map((x) => Number(x.toFixed(1)));
+log(`load average at the end: ${results.loadEnd.join(' ')}`);
 if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 else log('done');
 process.exit(0);

@@ -14,6 +14,7 @@ import { buildReport } from './compliance/build';
 import type { FrameworkId } from './compliance/frameworks';
 import { checkInputs, type ReportInputs } from './compliance/inputs';
 import type { ComplianceReport } from './compliance/model';
+import type { ModelScope } from './model/enumerate';
 
 export interface TrackerOptions {
   /** A PEM private key path, or a loaded key. */
@@ -27,7 +28,8 @@ export interface TrackerOptions {
   builderId?: string;
 }
 
-export interface TrackerAttestParams {
+export interface TrackerAttestParams extends ModelScope {
+  /** Hashed with the model scope (ignorePaths, ignoreGitPaths, allowSymlinks, signaturePath) as signModel hashes it. */
   modelPath?: string;
   subjectDigest?: string;
   stage: Stage;
@@ -47,11 +49,15 @@ export interface TrackerAttestParams {
 
 export interface TrackerVerifyParams {
   modelPath?: string;
+  /** Which files of modelPath make up the model, as it was signed and attested. */
+  scope?: ModelScope;
   digest?: string;
   /** A policy file, a policy document, or a compiled policy. */
   policy: string | PolicyDocument | Policy;
   /** Also require that this attestation is part of the verified chain. */
   expectedAttestation?: Attestation;
+  /** Fail when any attestation found for the chain does not verify (default: report and ignore it). */
+  strict?: boolean;
   now?: Date;
 }
 
@@ -80,7 +86,7 @@ export class ProvenanceTracker {
 
   constructor(options: TrackerOptions = {}) {
     this.options = options;
-    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry);
+    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry, undefined, { access: 'write' });
   }
 
   private signer(): SigningIdentity {
@@ -99,6 +105,10 @@ export class ProvenanceTracker {
     const base = params.baseModel === undefined ? [] : Array.isArray(params.baseModel) ? params.baseModel : [params.baseModel];
     return attest({
       modelPath: params.modelPath,
+      ignorePaths: params.ignorePaths,
+      ignoreGitPaths: params.ignoreGitPaths,
+      allowSymlinks: params.allowSymlinks,
+      signaturePath: params.signaturePath,
       subjectDigest: params.subjectDigest,
       stage: params.stage,
       trainingRunId: params.trainingRunId,
@@ -145,7 +155,7 @@ export class ProvenanceTracker {
 
   async verify(params: TrackerVerifyParams): Promise<ChainResult> {
     const policy = toPolicy(params.policy);
-    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, digest: params.digest, now: params.now });
+    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, scope: params.scope, digest: params.digest, now: params.now, strict: params.strict });
     const expected = params.expectedAttestation;
     if (expected?.id && !result.links.some((l) => l.attestation === expected.id || l.annotations.some((a) => a.attestation === expected.id))) {
       result.problems.push({ code: 'EXPECTED_ATTESTATION_MISSING', message: `the expected ${expected.stage} attestation ${expected.id} is not part of the verified chain`, digest: expected.subject.digest });

@@ -44,9 +44,10 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     registry: () => {
       if (!registry && !registryError) {
         try {
+          // The editor both reads and attests: a missing default registry is created by its first attestation.
           // Relative folders resolve against the workspace root inside openRegistry; an
           // oci:// or bare HOST/REPOSITORY setting is not a path and must not be resolved.
-          registry = openRegistry(ctx.settings.registry || undefined, root ?? process.cwd(), { oci: { tagsMaxAgeMs: 5_000 } });
+          registry = openRegistry(ctx.settings.registry || undefined, root ?? process.cwd(), { access: 'write', oci: { tagsMaxAgeMs: 5_000 } });
         } catch (err) {
           registryError = true;
           connection.console.warn(`registry unavailable: ${isProvenanceError(err) ? err.oneLine() : String(err)}`);

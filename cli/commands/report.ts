@@ -83,7 +83,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const policyPath = defaultPolicy(o.policy);
       const inputs = o.inputs ?? (existsSync(DEFAULT_INPUTS) ? DEFAULT_INPUTS : undefined);
       const policy = policyPath ? c.loadPolicy(policyPath) : undefined;
-      const registry = c.openRegistry(c.registrySpecFor(o.registry, policy));
+      // A report reads the evidence; --sign also stores the signed report.
+      const registry = c.openRegistry(c.registrySpecFor(o.registry, policy), undefined, { access: o.sign ? 'write' : 'read' });
       const r = await c.buildReport({
         registry,
         policy,

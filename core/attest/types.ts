@@ -34,3 +34,9 @@ export interface MlProvenance {
   recipe?: { uri?: string; digest?: string };
   environment?: Record<string, unknown>;
 }
+
+/**
+ * Stages that describe a model without producing it: their attestations annotate the
+ * link of the model they are about and never stand for its producer.
+ */
+export const DESCRIPTIVE_STAGES: readonly Stage[] = ['evaluation', 'release'];

@@ -148,7 +148,8 @@ async function readStage(registry: Registry, id: string, policy: Policy | undefi
     if (!isProvenanceError(err)) throw err;
     return { item: { ...base, reason: `${err.message} [${err.code}]` } };
   }
-  if (v.signers.length === 0) return { item: { ...base, reason: `the signature does not verify under any signer of the policy${v.claimed ? ` (signed by ${v.claimed})` : ''} [UNTRUSTED_SIGNER]` } };
+  // The rejection names the real cause: an untrusted signer, altered bytes, a subject or identity the policy does not allow.
+  if (v.signers.length === 0) return { item: { ...base, reason: `${v.rejection?.message ?? `signed by ${v.claimed}, which no signer of the policy verifies`} [${v.rejection?.code ?? 'UNTRUSTED_SIGNER'}]` } };
   let provenance: MlProvenance;
   try {
     provenance = mlProvenanceFromStatement(parseStrictJson(v.payload.toString('utf8'), id), id);

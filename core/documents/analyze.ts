@@ -1,3 +1,4 @@
+import { parseDistinguishedName } from '../keys/distinguished-name';
 import { dirname, resolve } from 'node:path';
 import { getNodeValue } from 'jsonc-parser';
 import { existsSync } from 'node:fs';
@@ -169,6 +170,15 @@ function policyFiles(fileName: string, value: unknown, findings: Finding[], doc:
     const esc = name.replace(/~/g, '~0').replace(/\//g, '~1');
     check(s.publicKey, `/signers/${esc}/publicKey`);
     if (isObject(s.certificate) && Array.isArray(s.certificate.anchors)) s.certificate.anchors.forEach((a, i) => check(a, `/signers/${esc}/certificate/anchors/${i}`));
+    // The same parser the policy loader uses: what the CLI refuses, the editor marks.
+    if (isObject(s.certificate) && typeof s.certificate.subject === 'string' && s.certificate.subject !== '') {
+      try {
+        parseDistinguishedName(s.certificate.subject);
+      } catch (err) {
+        const pointer = `/signers/${esc}/certificate/subject`;
+        findings.push({ code: 'DN_MALFORMED', severity: 'error', message: `signer "${name}": ${(err as Error).message}`, pointer, ...rangeFor(doc, pointer, 'value') });
+      }
+    }
   }
 }
 

@@ -211,9 +211,10 @@ describe('regulatory report on the fixture pipeline', () => {
     const r = await report(w, copy);
     const item = r.evidence.find((e) => e.ref === id)!;
     assert.equal(item.verified, false);
-    assert.match(item.reason!, /\[REGISTRY_BLOB_CORRUPT\]|\[UNTRUSTED_SIGNER\]/);
+    assert.match(item.reason!, /\[REGISTRY_BLOB_CORRUPT\]|\[ATTESTATION_SIGNATURE_INVALID\]/);
     assert.equal(r.verification.chain.verdict, 'failed');
-    assert.ok(r.verification.chain.problems.some((p) => p.code === 'UNTRUSTED_SIGNER'));
+    // Altered bytes under a trusted key: the attestation is ignored (ATTESTATION_SIGNATURE_INVALID), so its link is missing.
+    assert.ok(r.verification.chain.problems.some((p) => p.code === 'MISSING_LINK' && /ATTESTATION_SIGNATURE_INVALID/.test(p.message)), JSON.stringify(r.verification.chain.problems));
     assert.deepEqual(r.chain.filter((s) => !s.verified).map((s) => [s.attestation, s.role]), [[id, 'unverified']]);
     // Shown where it would have served, as not verified; never as a fact.
     const dev = point(r, 'eu-ai-act-annex-iv', '2(a)');

@@ -38,6 +38,8 @@ export interface RegistryOptions {
   basicAuth?: { user: string; password: string };
   /** TLS with this certificate and key (PEM files). */
   tls?: { cert: string; key: string };
+  /** false: deletes refused with 405, as Distribution does by default. Default true. */
+  deleteEnabled?: boolean;
   /** Distribution token auth: realm, service, issuer and the root bundle that signs tokens. */
   token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
 }
@@ -65,7 +67,7 @@ export async function startRegistry(dir: string, options: RegistryOptions = {}):
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const storage = join(dir, 'storage');
-  const lines = ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${storage}`, '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, '  secret: model-provenance-test'];
+  const lines = ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${storage}`, '  delete:', `    enabled: ${options.deleteEnabled === false ? 'false' : 'true'}`, 'http:', `  addr: 127.0.0.1:${port}`, '  secret: model-provenance-test'];
   if (options.tls) lines.push('  tls:', `    certificate: ${options.tls.cert}`, `    key: ${options.tls.key}`);
   if (options.basicAuth) {
     const htpasswd = join(dir, 'htpasswd');

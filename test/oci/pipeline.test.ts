@@ -19,7 +19,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, tempDir, type CliRun } from '../helpers/fixtures';
@@ -77,6 +77,7 @@ for (const setup of SETUPS) {
     test('attest, copy both ways, and the same verify --policy, lineage and report on every copy', async () => {
       const oci = reg.spec;
       const local = join(w.dir, 'copy', '.provenance');
+      mkdirSync(join(w.dir, 'copy')); // a new registry folder is created only beside an existing parent
       const back = `oci://${reg.host}/team/copy-back`;
       await cli(['sign', 'key', w.models.quantized, '--private-key', w.key('quantizer')]);
       for (const s of pipelineSteps(w)) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write';
@@ -37,6 +37,11 @@ export class BlobCache {
       return undefined;
     }
     return createHash('sha256').update(bytes).digest('hex') === hex ? bytes.toString('utf8') : undefined;
+  }
+
+  /** Forgets a bundle (after its entry was removed from the registry). */
+  delete(id: string): void {
+    rmSync(this.path(id.slice(7)), { force: true });
   }
 
   /** Best effort: a cache that cannot be written only costs a later fetch. */

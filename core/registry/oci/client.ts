@@ -53,12 +53,14 @@ export class OciClient {
   /** A request with authorization: on 401 the challenge is answered once, then refused in one line. */
   async send(req: HttpRequest, access: 'pull' | 'push', idempotent: boolean): Promise<HttpResponse> {
     const scope = this.scope(access);
-    const withAuth = (): HttpRequest => {
-      const h = this.auth.header(scope);
-      return { ...req, headers: { ...(req.headers ?? {}), ...(h ? { authorization: h } : {}) } };
-    };
-    let res = await this.transport.request(withAuth(), idempotent);
-    if (res.status === 401 && (await this.auth.challenge(header(res, 'www-authenticate'), scope))) res = await this.transport.request(withAuth(), idempotent);
+    const withAuth = (h: string | undefined): HttpRequest => ({ ...req, headers: { ...(req.headers ?? {}), ...(h ? { authorization: h } : {}) } });
+    const sent = this.auth.header(scope);
+    let res = await this.transport.request(withAuth(sent), idempotent);
+    // Requests run concurrently: another one may have answered the same challenge meanwhile,
+    // so a credential learned since this one was sent is tried too (once either way).
+    if (res.status === 401 && ((await this.auth.challenge(header(res, 'www-authenticate'), scope)) || this.auth.header(scope) !== sent)) {
+      res = await this.transport.request(withAuth(this.auth.header(scope)), idempotent);
+    }
     if (res.status === 401 && parseChallenge(header(res, 'www-authenticate'))?.params.error === 'insufficient_scope') {
       throw new RegistryError(this.ref.display, 'REGISTRY_DENIED', `${this.ref.host} denied scope ${scope} (401 insufficient_scope) to ${this.auth.describe()}`);
     }
@@ -116,7 +118,7 @@ export class OciClient {
       res = await this.send({ method: 'PUT', url: this.url(`manifests/${reference}`), headers: { 'content-type': mediaType }, body, what }, 'push', true);
       // Distribution can refuse a manifest while another writer is committing a blob it names
       // (its link files are not written atomically); the PUT is idempotent, so try again.
-      const racing = res.status === 400 && /^: (MANIFEST_BLOB_UNKNOWN|DIGEST_INVALID)\b/.test(registryErrorText(res));
+      const racing = mediaType !== 'application/vnd.oci.image.index.v1+json' && res.status === 400 && /^: (MANIFEST_BLOB_UNKNOWN|DIGEST_INVALID)\b/.test(registryErrorText(res));
       if (!racing || attempt >= this.transport.attempts) break;
       await new Promise((r) => setTimeout(r, this.transport.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
     }
@@ -128,10 +130,24 @@ export class OciClient {
     return { digest, ...(ociSubject ? { ociSubject } : {}) };
   }
 
+  /**
+   * Deletes a manifest by digest (and, on Distribution, every tag pointing at it).
+   *
+   * @throws RegistryError REGISTRY_DELETE_DISABLED when the registry refuses deletes (405)
+   */
   async deleteManifest(digest: string): Promise<boolean> {
-    const what = `DELETE manifest ${digest}`;
-    const res = await this.send({ method: 'DELETE', url: this.url(`manifests/${digest}`), what }, 'push', true);
+    return this.delete(`manifests/${digest}`, `DELETE manifest ${digest}`);
+  }
+
+  /** Deletes a blob from the repository; false when it was not there. */
+  async deleteBlob(digest: string): Promise<boolean> {
+    return this.delete(`blobs/${digest}`, `DELETE blob ${digest}`);
+  }
+
+  private async delete(path: string, what: string): Promise<boolean> {
+    const res = await this.send({ method: 'DELETE', url: this.url(path), what }, 'push', true);
     if (res.status === 404) return false;
+    if (res.status === 405) throw new RegistryError(this.ref.display, 'REGISTRY_DELETE_DISABLED', `${this.ref.host} does not allow deletes (405 to ${what}); CNCF Distribution needs storage.delete.enabled`);
     if (res.status !== 202 && res.status !== 200) throw this.unexpected(res, what);
     return true;
   }
@@ -208,13 +224,13 @@ export class OciClient {
     return res.body;
   }
 
-  /** Every tag of the repository, following `Link` pagination; [] for a repository not created yet. */
-  async listTags(): Promise<string[]> {
+  /** Every tag of the repository, following `Link` pagination; undefined for a repository the registry does not have. */
+  async listTags(): Promise<string[] | undefined> {
     const tags: string[] = [];
     let url: string | undefined = this.url('tags/list?n=10000');
     for (let page = 0; url && page < 10_000; page++) {
       const res = await this.send({ method: 'GET', url, what: 'GET tags/list', maxBytes: 256 * 1024 * 1024 }, 'pull', true);
-      if (res.status === 404) return tags;
+      if (res.status === 404) return page === 0 ? undefined : tags;
       if (res.status !== 200) throw this.unexpected(res, 'GET tags/list');
       let body: unknown;
       try {

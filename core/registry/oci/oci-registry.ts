@@ -4,7 +4,7 @@ import { isObject } from '../../io/json';
 import { parseBundle } from '../../sigstore/bundle';
 import { summariseBundle } from '../describe';
 import { LocalRegistry } from '../local';
-import type { Registry, RegistryCheck, RegistryEntry, RegistryProblem } from '../registry';
+import type { Registry, RegistryCheck, RegistryEntry, RegistryProblem, RemovedEntry } from '../registry';
 import { BlobCache, cacheDirFor } from './cache';
 import { OciClient, sha256, type ClientOptions } from './client';
 import { RegistryError } from './errors';
@@ -38,10 +38,18 @@ export interface OciRegistryOptions extends ClientOptions {
   /** Local cache folder (read cache and the synced mirror); default cacheDirFor(ref). */
   cacheDir?: string;
   /**
-   * How long one listing of the repository's tags serves lookups by subject (ms). Default
-   * 0: every lookup lists afresh. A long-lived process (the language server) may allow more.
+   * How long one listing of the repository's tags serves lookups by subject (ms; default
+   * 5000). Lookups still read the referrers (or the tag-schema index) afresh each time; the tag
+   * list only adds artifacts the index lost to a concurrent writer, and on a registry with
+   * 30,000 tags one listing takes about a second. Sync, list, verify, remove and the reverse
+   * lookups always list afresh.
    */
   tagsMaxAgeMs?: number;
+  /**
+   * `read` (default): a repository the registry does not have is REGISTRY_NOT_FOUND, never an
+   * empty registry; `write`: it is created by the first push.
+   */
+  access?: 'read' | 'write';
 }
 
 export interface SyncResult {
@@ -51,6 +59,8 @@ export interface SyncResult {
   fetched: number;
   /** Entries that were already in the mirror. */
   unchanged: number;
+  /** Entries the mirror dropped because the registry no longer has them. */
+  removed: number;
   /** Tags that name an entry whose bundle could not be stored (missing or unreadable blob). */
   problems: RegistryProblem[];
 }
@@ -81,6 +91,7 @@ export class OciRegistry implements Registry {
   private emptyReady: Promise<void> | undefined;
   private tags: { at: number; list: string[] } | undefined;
   private readonly tagsMaxAgeMs: number;
+  private readonly access: 'read' | 'write';
 
   constructor(
     readonly ref: OciReference,
@@ -92,7 +103,8 @@ export class OciRegistry implements Registry {
     this.blobs = new BlobCache(join(cache, 'blobs'));
     this.mirror = new LocalRegistry(join(cache, 'mirror'), { durable: false });
     this.mirrorBlobs = new BlobCache(join(cache, 'mirror', 'blobs'));
-    this.tagsMaxAgeMs = options.tagsMaxAgeMs ?? 0;
+    this.tagsMaxAgeMs = options.tagsMaxAgeMs ?? 5_000;
+    this.access = options.access ?? 'read';
   }
 
   /**
@@ -161,7 +173,7 @@ export class OciRegistry implements Registry {
       const missing = ours.filter((d) => !have.has(d.digest));
       if (missing.length === 0) return;
       const extra = attempt > 1 ? await this.tagged(subject, have) : [];
-      await this.client.putManifest(tag, indexBody([...current, ...missing, ...extra]), IMAGE_INDEX);
+      await this.putIndex(tag, [...current, ...missing, ...extra]);
       // A moment for a concurrent writer's stale write to land before checking ours survived it.
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
       const after = new Set((await this.readIndex(tag)).map((d) => d.digest));
@@ -194,7 +206,11 @@ export class OciRegistry implements Registry {
   private async tagList(fresh = false): Promise<string[]> {
     const now = Date.now();
     if (!fresh && this.tags && now - this.tags.at <= this.tagsMaxAgeMs) return this.tags.list;
-    const list = await this.client.listTags();
+    const listed = await this.client.listTags();
+    if (listed === undefined && this.access === 'read') {
+      throw new InputError('REGISTRY_NOT_FOUND', `no registry here: ${this.ref.host} has no repository ${this.ref.repository} (nothing was ever pushed to it; check the name)`, { file: this.location });
+    }
+    const list = listed ?? [];
     this.tags = { at: now, list };
     return list;
   }
@@ -210,17 +226,24 @@ export class OciRegistry implements Registry {
     const subject = `sha256:${hex}`;
     const subjDigest = subjectManifest(subject).descriptor.digest;
     // The referrers API (until it is known to be missing), the tag-schema index and the tag
-    // list, all at once: one round trip once the registry's kind is known.
+    // list, all at once: one round trip once the registry's kind is known. The referrers API is
+    // kept by the registry itself, so it needs no tag list beside it.
     const [api, index, tags] = await Promise.all([
       this.referrersApi !== false ? this.client.referrers(subjDigest) : Promise.resolve(undefined),
       this.referrersApi !== true ? this.readIndex(referrersTag(subjDigest)) : Promise.resolve([]),
-      this.tagList(),
+      this.referrersApi !== true ? this.tagList() : Promise.resolve([]),
     ]);
     if (this.referrersApi === undefined) this.referrersApi = api !== undefined;
     const referrers = api ? parseIndex(api) : index;
+    const tagged = new Set(tags);
     const out = new Map<string, RegistryEntry>();
     for (const d of referrers) {
       if (d.artifactType && !BUNDLE_ARTIFACT_TYPES.includes(d.artifactType)) continue;
+      // Our artifacts count while their per-artifact tag exists: a removed entry that a stale
+      // tag-schema index still lists is not an entry. Other tools' artifacts have no such tag.
+      const ours = d.annotations?.[ANNOTATION.entry];
+      // (A tag newer than the listing this lookup used is confirmed with one HEAD.)
+      if (!api && ours && !tagged.has(entryTag(subject, ours)) && (await this.client.headManifest(entryTag(subject, ours))) === false) continue;
       const e = await this.entryFromDescriptor(subject, d);
       if (e && !out.has(e.id)) out.set(e.id, e);
     }
@@ -300,7 +323,19 @@ export class OciRegistry implements Registry {
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
-    return { entries: pairs.length, fetched, unchanged, problems };
+    // Entries removed from the registry since the last sync leave the mirror too.
+    const listed = new Set(pairs.map((p) => `${p.subject} ${p.id}`));
+    let removed = 0;
+    for (const p of this.mirror.indexedPairs()) {
+      if (listed.has(`${p.subject} ${p.id}`)) continue;
+      try {
+        await this.mirror.remove(p.id, { subject: p.subject });
+        removed++;
+      } catch (err) {
+        if (!isProvenanceError(err)) throw err; // removed meanwhile by another process
+      }
+    }
+    return { entries: pairs.length, fetched, unchanged, removed, problems };
   }
 
   /** Every entry, from the mirror after a sync; locations name the per-artifact tags. */
@@ -396,6 +431,74 @@ export class OciRegistry implements Registry {
     } catch (err) {
       if (!isProvenanceError(err)) throw err;
       return { code: 'REGISTRY_BLOB_UNREADABLE', message: err.message, location: where };
+    }
+  }
+
+  /**
+   * Removes entry `id`: under each of its subjects (or only `subject`), the artifact manifest
+   * and its per-artifact tag (a manifest DELETE, which the registry must allow), then its
+   * descriptor in the tag-schema index; the bundle blob when no subject keeps it; and the local
+   * copies. Readers stop seeing it once its tag is gone, even if a concurrent index write
+   * still lists it.
+   *
+   * @throws InputError REGISTRY_ENTRY_NOT_FOUND; RegistryError REGISTRY_DELETE_DISABLED
+   */
+  async remove(id: string, options: { subject?: string } = {}): Promise<RemovedEntry> {
+    const digest = `sha256:${checkHex(id, 'is not a registry entry id (sha256:<64 hex>)')}`;
+    const only = options.subject === undefined ? undefined : `sha256:${checkHex(options.subject)}`;
+    const subjects = (await this.tagList(true))
+      .map(parseEntryTag)
+      .filter((p): p is { subject: string; id: string } => p !== undefined && p.id === digest)
+      .map((p) => p.subject);
+    const targeted = only ? subjects.filter((s) => s === only) : subjects;
+    if (targeted.length === 0) throw new InputError('REGISTRY_ENTRY_NOT_FOUND', `no entry ${digest}${only ? ` indexed under ${only}` : ''} in the registry`, { file: this.location });
+    const kept = subjects.filter((s) => !targeted.includes(s));
+    for (const subject of targeted) {
+      const tag = entryTag(subject, digest);
+      const head = await this.client.headManifest(tag);
+      const manifest = typeof head === 'string' ? head : head === false ? undefined : (await this.client.getManifest(tag, [IMAGE_MANIFEST]))?.digest;
+      if (manifest) {
+        await this.client.deleteManifest(manifest);
+        await this.dropReferrer(subjectManifest(subject).descriptor.digest, manifest);
+      }
+      try {
+        await this.mirror.remove(digest, { subject });
+      } catch (err) {
+        if (!isProvenanceError(err)) throw err; // the mirror never had it
+      }
+    }
+    if (this.tags) this.tags.list = this.tags.list.filter((t) => !targeted.some((s) => t === entryTag(s, digest)));
+    let blobRemoved = false;
+    if (kept.length === 0) {
+      this.blobs.delete(digest);
+      blobRemoved = await this.client.deleteBlob(digest);
+    }
+    return { id: digest, unindexed: targeted, blobRemoved, keptFor: kept };
+  }
+
+  /** Takes a descriptor out of a tag-schema referrers index (read-modify-write, re-read until gone). */
+  private async dropReferrer(subjectDigest: string, manifest: string): Promise<void> {
+    if (this.referrersApi === true) return; // the registry keeps its referrers itself
+    const tag = referrersTag(subjectDigest);
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      const current = await this.readIndex(tag);
+      if (!current.some((d) => d.digest === manifest)) return;
+      await this.putIndex(tag, current.filter((d) => d.digest !== manifest));
+    }
+  }
+
+  /**
+   * Writes a tag-schema index. Distribution refuses an index naming a manifest that is gone
+   * (MANIFEST_BLOB_UNKNOWN), as one read before a removal would: then the descriptors whose
+   * manifests are missing are dropped and it is written once more.
+   */
+  private async putIndex(tag: string, descriptors: Descriptor[]): Promise<void> {
+    try {
+      await this.client.putManifest(tag, indexBody(descriptors), IMAGE_INDEX);
+    } catch (err) {
+      if (!(err instanceof RegistryError) || !/MANIFEST_BLOB_UNKNOWN|MANIFEST_UNKNOWN/.test(err.message)) throw err;
+      const present = await Promise.all(descriptors.map(async (d) => ((await this.client.headManifest(d.digest)) !== false ? d : undefined)));
+      await this.client.putManifest(tag, indexBody(present.filter((d): d is Descriptor => d !== undefined)), IMAGE_INDEX);
     }
   }
 
