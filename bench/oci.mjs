@@ -197,16 +197,21 @@ if (SECTIONS.has(3)) {
 
   const local = new core.LocalRegistry(localDir);
   const probe = models[Math.floor(models.length / 2)];
-  const lookup = { oci: [], local: [] };
+  // A new reader each time reads the tag list (what a gate's first lookup pays); the same
+  // reader within 5 s (tagsMaxAgeMs) reuses its listing, as a chain walk does.
+  const lookup = { ociFresh: [], ociWarm: [], local: [] };
   const reader = core.openRegistry(spec, tmp, ociOpts('many-lookup'));
   for (let i = 0; i <= RUNS; i++) {
     let t = now();
-    const a = await reader.findBySubject(probe);
-    if (i > 0) lookup.oci.push(ms(t));
+    const a = await core.openRegistry(spec, tmp, ociOpts(`many-lookup-${i}`)).findBySubject(probe);
+    if (i > 0) lookup.ociFresh.push(ms(t));
+    t = now();
+    const w = await reader.findBySubject(probe);
+    if (i > 0) lookup.ociWarm.push(ms(t));
     t = now();
     const b = await local.findBySubject(probe);
     if (i > 0) lookup.local.push(ms(t));
-    if (a.length !== 1 || b.length !== 1 || a[0].id !== b[0].id) {
+    if (a.length !== 1 || b.length !== 1 || w.length !== 1 || a[0].id !== b[0].id || w[0].id !== b[0].id) {
       log('findBySubject disagrees between the OCI registry and the folder');
       process.exit(1);
     }
@@ -233,12 +238,12 @@ if (SECTIONS.has(3)) {
     fixture: built ? `reused: pushed on ${pushedOn}` : 'built by this run',
     pushSeconds: pushMs / 1000,
     pushPerSecond: ATTESTATIONS / (pushMs / 1000),
-    findBySubject: { ociMedianMs: median(lookup.oci), localMedianMs: median(lookup.local), ratio: median(lookup.oci) / median(lookup.local) },
+    findBySubject: { ociFreshReaderMedianMs: median(lookup.ociFresh), ociWarmReaderMedianMs: median(lookup.ociWarm), localMedianMs: median(lookup.local) },
     coldSyncSeconds: coldSyncMs / 1000,
     warmSyncMs,
     list: { ociMs: listMs, localMs: localListMs },
   };
-  log(`findBySubject among ${ATTESTATIONS}: OCI ${median(lookup.oci).toFixed(1)} ms (tag list read each time), folder ${median(lookup.local).toFixed(2)} ms`);
+  log(`findBySubject among ${ATTESTATIONS}: OCI ${median(lookup.ociFresh).toFixed(1)} ms from a new reader (tag list read), ${median(lookup.ociWarm).toFixed(1)} ms from a warm one; folder ${median(lookup.local).toFixed(2)} ms`);
   log(`registry sync: first into an empty cache ${(coldSyncMs / 1000).toFixed(1)} s (${first.fetched} bundles), nothing new ${warmSyncMs.toFixed(0)} ms; list() ${listMs.toFixed(0)} ms (folder ${localListMs.toFixed(0)} ms)`);
   if (typeof cold.findByInput === 'function') {
     const impact = { oci: [], local: [] };
