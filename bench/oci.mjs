@@ -7,13 +7,15 @@
 //     process and an empty cache folder each run: what a deployment gate on a new machine
 //     does) and a warm one (bundles already cached);
 //  3. with BENCH_ATTESTATIONS (default 10,000) attestations in the registry, a DAG of models
-//     sharing 50 datasets: the push itself (8 in flight), a lookup by subject (the tag list
-//     of 10,000+ tags is read each time), the first `registry sync` into an empty cache (every
-//     bundle fetched), a sync with nothing new, and `list()`; and, once the reverse lookups are
-//     merged, `incident impact` of one dataset over the synced mirror.
+//     sharing 50 datasets (kept as a fixture, see below): the push itself (8 in flight), a
+//     lookup by subject from a new reader (the tag list of 30,000 tags read) and a warm one, the
+//     first `registry sync` into an empty cache (every bundle fetched), a sync with nothing new,
+//     `list()`, `findByInput` of a dataset (a sync, then the mirror's reverse index), and
+//     `incident impact` of that dataset as a whole CLI process over the synced mirror.
 //
 // Run: `npm run build && node bench/oci.mjs` (`--json` for JSON). Smoke: BENCH_ATTESTATIONS=500
-// BENCH_PUSHES=10 BENCH_RUNS=3. Exit 1 if a chain does not verify, or on any error.
+// BENCH_PUSHES=10 BENCH_RUNS=3. Exit 1 if a chain does not verify, if the backends disagree,
+// or on any error.
 import { spawn } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -216,7 +218,10 @@ if (SECTIONS.has(3)) {
       process.exit(1);
     }
   }
-  const cold = core.openRegistry(spec, tmp, ociOpts('many-sync'));
+  // The cache where the CLI looks for this registry (MODEL_PROVENANCE_CACHE layout), so the
+  // `incident impact` processes below find the mirror this sync fills.
+  const cliCache = join(tmp, 'caches', 'many-cli');
+  const cold = core.openRegistry(spec, tmp, { oci: { cacheDir: join(cliCache, 'oci', many.host.replace(':', '_'), 'bench', 'many') } });
   let t = now();
   const first = await cold.sync();
   const coldSyncMs = ms(t);
@@ -245,22 +250,44 @@ if (SECTIONS.has(3)) {
   };
   log(`findBySubject among ${ATTESTATIONS}: OCI ${median(lookup.ociFresh).toFixed(1)} ms from a new reader (tag list read), ${median(lookup.ociWarm).toFixed(1)} ms from a warm one; folder ${median(lookup.local).toFixed(2)} ms`);
   log(`registry sync: first into an empty cache ${(coldSyncMs / 1000).toFixed(1)} s (${first.fetched} bundles), nothing new ${warmSyncMs.toFixed(0)} ms; list() ${listMs.toFixed(0)} ms (folder ${localListMs.toFixed(0)} ms)`);
-  if (typeof cold.findByInput === 'function') {
-    const impact = { oci: [], local: [] };
-    for (let i = 0; i <= RUNS; i++) {
-      t = now();
-      const a = await cold.findByInput(datasets[0]);
-      if (i > 0) impact.oci.push(ms(t));
-      t = now();
-      const b = await local.findByInput(datasets[0]);
-      if (i > 0) impact.local.push(ms(t));
-      if (a.length !== b.length) process.exit(1);
+  // The reverse lookups: findByInput in the library (a sync, then the mirror's index), and
+  // `incident impact` of one dataset as a whole CLI process, with the mirror already synced
+  // (the cache of the sync above: what a responder's machine has after its first query).
+  const impact = { oci: [], local: [], ociCli: [], localCli: [] };
+  const affected = { oci: undefined, local: undefined };
+  const impactArgs = (r) => ['incident', 'impact', datasets[0], '--registry', r, '--no-workspace', '--format', 'json'];
+  for (let i = 0; i <= RUNS; i++) {
+    t = now();
+    const a = await cold.findByInput(datasets[0]);
+    if (i > 0) impact.oci.push(ms(t));
+    t = now();
+    const b = await local.findByInput(datasets[0]);
+    if (i > 0) impact.local.push(ms(t));
+    if (a.length !== b.length || a.length === 0) {
+      log(`findByInput disagrees: OCI ${a.length}, folder ${b.length}`);
+      process.exit(1);
     }
-    results.many.findByInput = { ociMedianMs: median(impact.oci), localMedianMs: median(impact.local) };
-    log(`findByInput(dataset) over ${ATTESTATIONS}: OCI (sync + mirror) ${median(impact.oci).toFixed(0)} ms, folder ${median(impact.local).toFixed(0)} ms`);
-  } else {
-    results.many.findByInput = 'not yet: the reverse lookups (findByInput, incident impact) are not on this branch yet';
+    const ociRun = await cli(impactArgs(spec), { MODEL_PROVENANCE_CACHE: cliCache });
+    const localRun = await cli(impactArgs(localDir), {});
+    if (ociRun.code !== 0 || localRun.code !== 0) {
+      log(`incident impact failed: ${ociRun.err} ${localRun.err}`);
+      process.exit(1);
+    }
+    affected.oci = JSON.parse(ociRun.out).affected.length;
+    affected.local = JSON.parse(localRun.out).affected.length;
+    if (affected.oci !== affected.local) {
+      log(`incident impact disagrees: OCI ${affected.oci} affected, folder ${affected.local}`);
+      process.exit(1);
+    }
+    if (i > 0) {
+      impact.ociCli.push(ociRun.ms);
+      impact.localCli.push(localRun.ms);
+    }
   }
+  results.many.findByInput = { ociMedianMs: median(impact.oci), localMedianMs: median(impact.local) };
+  results.many.incidentImpact = { affected: affected.oci, ociMedianMs: median(impact.ociCli), localMedianMs: median(impact.localCli), ratio: median(impact.ociCli) / median(impact.localCli) };
+  log(`findByInput(dataset) over ${ATTESTATIONS}: OCI (sync + mirror) ${median(impact.oci).toFixed(0)} ms, folder ${median(impact.local).toFixed(1)} ms`);
+  log(`incident impact of a dataset (${affected.oci} affected), CLI: OCI ${median(impact.ociCli).toFixed(0)} ms, folder ${median(impact.localCli).toFixed(0)} ms`);
 }
 
 results.loadEnd = os.loadavg().map((x) => Number(x.toFixed(1)));

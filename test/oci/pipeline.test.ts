@@ -8,6 +8,8 @@
  *  - `verify --policy`, `lineage` (JSON, text, Mermaid) and `report` give the same results on
  *    the OCI registry, the folder copy and the copy back;
  *  - `registry verify` is OK on both backends;
+ *  - an advisory flags the SFT dataset: `incident impact` (the reverse lookups over the synced
+ *    mirror), `incident ls`, `incident report` and the gate's refusal are the same on both;
  *  - the layout as a plain OCI client sees it (what `oras discover` does on a registry
  *    without the referrers API): the subject manifest tagged `sha256-<digest>.subject`, the
  *    OCI 1.1 referrers tag schema index `sha256-<subject manifest hex>`, the artifact manifests
@@ -125,6 +127,39 @@ for (const setup of SETUPS) {
         const ls = JSON.parse((await cli(['registry', 'ls', '--registry', r, '--format', 'json'])).stdout);
         assert.equal(ls.entries.length, 5);
       }
+    });
+
+    test('incident flag, impact, ls and report: the same blast radius and gate on the OCI registry as on the folder', async () => {
+      const oci = reg.spec;
+      const local = join(w.dir, 'copy', '.provenance');
+      const hash = async (p: string): Promise<string> => JSON.parse((await cli(['hash', p, '--format', 'json'])).stdout).digest as string;
+      const d = { sft: await hash(w.models.sftData), ft: await hash(w.models.ft), merged: await hash(w.models.merged), quantized: await hash(w.models.quantized) };
+      // The SFT dataset is found poisoned: an advisory signed by the policy's advisory signer, in the OCI registry.
+      const flagged = await cli(['incident', 'flag', w.models.sftData, '--reason', 'poisoned: trigger phrase found', '--severity', 'high', '--atlas', 'AML.T0020', '--id', 'MP-2026-0042', '--private-key', w.key('security'), '--date', '2026-11-20T00:00:00Z', '--registry', oci, '--format', 'json']);
+      assert.match(flagged.stdout, /MP-2026-0042/);
+      // The reverse lookups over OCI see it and its consumers; the folder gets it by an incremental copy.
+      assert.equal(JSON.parse((await cli(['registry', 'copy', oci, `file:${local}`, '--format', 'json'])).stdout).copied, 1);
+      assert.match((await cli(['registry', 'index', '--registry', oci])).stdout, new RegExp(`^6 entries indexed in ${oci.replace(/[.]/g, '\\.')} \\(its synced mirror `));
+      const same = (text: string, location: string): string => text.split(location).join('<registry>');
+      const seen: Record<string, string[]> = { impact: [], impactText: [], ls: [], report: [], verify: [] };
+      for (const r of [oci, local]) {
+        const impact = await cli(['incident', 'impact', 'MP-2026-0042', '--policy', w.policyPath, '--registry', r, '--no-workspace', '--format', 'json']);
+        const result = JSON.parse(impact.stdout) as { affected: { digest: string; depth: number; verification?: string }[]; advisory?: { verified: boolean } };
+        assert.deepEqual(result.affected.map((n) => n.digest).sort(), [d.ft, d.merged, d.quantized].sort(), `incident impact on ${r}: the fine-tune, the merge and the quantization`);
+        assert.deepEqual(Object.fromEntries(result.affected.map((n) => [n.digest, n.depth])), { [d.ft]: 1, [d.merged]: 2, [d.quantized]: 3 });
+        assert.ok(result.affected.every((n) => n.verification === 'verified'));
+        assert.equal(result.advisory?.verified, true);
+        seen.impact!.push(same(impact.stdout, r));
+        seen.impactText!.push(same((await cli(['incident', 'impact', 'MP-2026-0042', '--policy', w.policyPath, '--registry', r, '--no-workspace'])).stdout, r));
+        seen.ls!.push(same((await cli(['incident', 'ls', '--policy', w.policyPath, '--registry', r, '--format', 'json'])).stdout, r));
+        seen.report!.push(same((await cli(['incident', 'report', 'MP-2026-0042', '--policy', w.policyPath, '--registry', r, '--no-workspace', '--format', 'json', '--date', '2026-11-21T00:00:00Z'])).stdout, r));
+        // The gate obeys the advisory on both backends.
+        const gate = await cli(['verify', w.models.quantized, '--policy', w.policyPath, '--registry', r, '--format', 'json'], 1);
+        assert.ok(JSON.parse(gate.stdout).problems.some((p: { code: string }) => p.code === 'FLAGGED_ARTIFACT'), gate.stdout);
+        seen.verify!.push(same(gate.stdout, r));
+      }
+      for (const [what, [a, b]] of Object.entries(seen)) assert.equal(b, a, `${what}: the folder answers as the OCI registry`);
+      assert.match(seen.impactText![0]!, /3 affected artifact\(s\)/);
     });
 
     test('the layout, as a plain OCI client reads it (the referrers tag schema)', async () => {

@@ -1,14 +1,14 @@
 /**
  * The four-stage pipeline of the chain tests (pre-training, fine-tuning and a LoRA adapter,
  * adapter merge, quantization), as CLI steps that take a registry, with its models, keys
- * and policy. Shared by the OCI tier's tests.
+ * and policy (whose `security` key signs advisories). Shared by the OCI tier's tests.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, writeKeyPair, type PolicyDocument } from '../../core';
 import { makeModel } from '../helpers/fixtures';
 
-export const KEYS = ['vendor', 'trainer', 'merger', 'quantizer'] as const;
+export const KEYS = ['vendor', 'trainer', 'merger', 'quantizer', 'security'] as const;
 export type KeyName = (typeof KEYS)[number];
 
 export interface World {
@@ -40,6 +40,7 @@ export function makeWorld(dir: string): World {
       quantization: { signers: ['quantizer'] },
     },
     requiredStages: ['pre-training', 'fine-tuning', 'quantization'],
+    advisorySigners: ['security'],
     maxAttestationAgeDays: 30,
   };
   const policyPath = join(dir, 'provenance-policy.json');

@@ -340,8 +340,37 @@ export class OciRegistry implements Registry {
 
   /** Every entry, from the mirror after a sync; locations name the per-artifact tags. */
   async list(): Promise<RegistryEntry[]> {
+    return (await (await this.synced()).list()).map((e) => this.relocated(e));
+  }
+
+  /**
+   * The local mirror, synced now: a LocalRegistry holding exactly the entries the registry's
+   * tags name, with the folder's reverse index. What the reverse lookups and a blast-radius
+   * walk read (one sync serves a whole walk). Its locations are cache paths: use
+   * `entryLocation` for people.
+   */
+  async synced(): Promise<LocalRegistry> {
     await this.sync();
-    return (await this.mirror.list()).map((e) => ({ ...e, location: this.entryLocation(e.subjects[0]!, e.id) }));
+    return this.mirror;
+  }
+
+  /**
+   * Entries whose statement names `digest` as an input (any SLSA resolvedDependencies role),
+   * answered by the mirror's reverse index after a sync, so never older than the query
+   * (docs/registry.md, "Reverse lookups").
+   */
+  async findByInput(digest: string): Promise<RegistryEntry[]> {
+    const d = `sha256:${checkHex(digest)}`;
+    return (await (await this.synced()).findByInput(d)).map((e) => this.relocated(e));
+  }
+
+  /** Entries of one predicate type (advisories, deployment records): a sync, then the mirror's index. */
+  async findByPredicateType(predicateType: string): Promise<RegistryEntry[]> {
+    return (await (await this.synced()).findByPredicateType(predicateType)).map((e) => this.relocated(e));
+  }
+
+  private relocated(e: RegistryEntry): RegistryEntry {
+    return { ...e, location: this.entryLocation(e.subjects[0]!, e.id) };
   }
 
   /**
