@@ -19,7 +19,7 @@ describe('reverse lookups on an OCI registry', () => {
   let dir: string;
   let reg: RunningRegistry;
   const key = createPrivateKey(generateKeyPair('P-256').privateKeyPem);
-  const open = (name: string): OciRegistry => openRegistry(reg.spec, dir, { access: 'write', oci: { cacheDir: join(dir, 'caches', name) } }) as OciRegistry;
+  const open = (name: string, tagsMaxAgeMs?: number): OciRegistry => openRegistry(reg.spec, dir, { access: 'write', oci: { cacheDir: join(dir, 'caches', name), ...(tagsMaxAgeMs !== undefined ? { tagsMaxAgeMs } : {}) } }) as OciRegistry;
   const attest = (subject: string, inputs: { digest: string; role: 'base-model' | 'dataset' }[]): string =>
     signStatement(buildAttestation({ subject: { name: 'm', digest: subject }, stage: 'fine-tuning', dependencies: inputs.map((i) => ({ ...i, name: i.role })), finishedOn: '2026-11-01T00:00:00Z' }), { kind: 'key', privateKey: key });
 
@@ -42,7 +42,7 @@ describe('reverse lookups on an OCI registry', () => {
       ids.push((await writer.put(b)).id);
       await folder.put(b);
     }
-    const reader = open('reader'); // another machine: an empty cache
+    const reader = open('reader', 0); // another machine: an empty cache; every query syncs afresh
     const ids$ = (es: { id: string }[]): string[] => es.map((e) => e.id).sort();
     const same = async (r: Registry, f: Registry): Promise<void> => {
       for (const d of [data, base]) assert.deepEqual(ids$(await r.findByInput(d)), ids$(await f.findByInput(d)), `findByInput(${d})`);
@@ -65,7 +65,15 @@ describe('reverse lookups on an OCI registry', () => {
     await folder.remove(ids[1]!);
     assert.deepEqual(ids$(await reader.findByInput(data)), [ids[0]!, ids[3]!].sort());
     await same(reader, folder);
-    assert.equal((await reader.findByPredicateType(SLSA)).length, 3);
+    // A reader whose last sync finished within its window (default 5 s; a minute here, so the
+    // test does not depend on the machine's speed) reuses it: one command's lookups share a
+    // sync. Its own writes start a new one.
+    const windowed = open('windowed', 60_000);
+    assert.equal((await windowed.findByPredicateType(SLSA)).length, 3);
+    await open('writer-3').put(attest(digest(), [{ digest: data, role: 'dataset' }]));
+    assert.equal((await windowed.findByPredicateType(SLSA)).length, 3, 'within the window: the same sync');
+    await windowed.put(attest(digest(), [{ digest: base, role: 'base-model' }]));
+    assert.equal((await windowed.findByPredicateType(SLSA)).length, 5, 'after its own put: a new sync sees both');
 
     await assert.rejects(reader.findByInput('sha256:1234'), { code: 'DIGEST_MALFORMED' });
   });

@@ -41,8 +41,9 @@ export interface OciRegistryOptions extends ClientOptions {
    * How long one listing of the repository's tags serves lookups by subject (ms; default
    * 5000). Lookups still read the referrers (or the tag-schema index) afresh each time; the tag
    * list only adds artifacts the index lost to a concurrent writer, and on a registry with
-   * 30,000 tags one listing takes about a second. Sync, list, verify, remove and the reverse
-   * lookups always list afresh.
+   * 30,000 tags one listing takes about a second. A mirror sync finished this recently
+   * likewise serves the next list or reverse lookup of this process (its own put and remove
+   * start a new one); 0 makes every one sync afresh. Verify and remove always list afresh.
    */
   tagsMaxAgeMs?: number;
   /**
@@ -90,6 +91,8 @@ export class OciRegistry implements Registry {
   /** The empty config blob, pushed once per process (concurrent pushes of one blob upset Distribution). */
   private emptyReady: Promise<void> | undefined;
   private tags: { at: number; list: string[] } | undefined;
+  /** The last mirror sync of this process (see synced()). */
+  private lastSync: { done?: number; result: Promise<SyncResult> } | undefined;
   private readonly tagsMaxAgeMs: number;
   private readonly access: 'read' | 'write';
 
@@ -149,6 +152,7 @@ export class OciRegistry implements Registry {
     );
     // Only now, with the registry holding all of it, is anything kept locally.
     this.blobs.put(id, bytes);
+    this.lastSync = undefined;
     return { id, subjects: summary.subjects, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}), location: this.entryLocation(summary.subjects[0]!, id) };
   }
 
@@ -350,7 +354,21 @@ export class OciRegistry implements Registry {
    * `entryLocation` for people.
    */
   async synced(): Promise<LocalRegistry> {
-    await this.sync();
+    // A sync in flight, or one finished less than tagsMaxAgeMs ago, serves this query too (a
+    // command's advisory lookup and its walk share one), as one tag listing serves lookups by
+    // subject; this process's own put and remove start a new one.
+    const last = this.lastSync;
+    if (!last || (last.done !== undefined && Date.now() - last.done > this.tagsMaxAgeMs)) {
+      const entry: { done?: number; result: Promise<SyncResult> } = { result: this.sync() };
+      entry.result.then(
+        () => (entry.done = Date.now()),
+        () => {
+          if (this.lastSync === entry) this.lastSync = undefined;
+        },
+      );
+      this.lastSync = entry;
+    }
+    await this.lastSync!.result;
     return this.mirror;
   }
 
@@ -497,6 +515,7 @@ export class OciRegistry implements Registry {
       }
     }
     if (this.tags) this.tags.list = this.tags.list.filter((t) => !targeted.some((s) => t === entryTag(s, digest)));
+    this.lastSync = undefined;
     let blobRemoved = false;
     if (kept.length === 0) {
       this.blobs.delete(digest);
