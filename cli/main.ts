@@ -15,6 +15,7 @@ import { registerManifest } from './commands/manifest';
 import { registerInspect } from './commands/inspect';
 import { registerIncident } from './commands/incident';
 import { registerReport } from './commands/report';
+import { addRegistryTransportOptions } from './registry-options';
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -44,6 +45,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerInspect(program, ctx);
   registerIncident(program, ctx);
   registerReport(program, ctx);
+  addRegistryTransportOptions(program);
   configureAll(program);
   installFormChecks(program);
   return program;

@@ -45,7 +45,9 @@ export function startServer(connection: Connection, runtime: Runtime): void {
       if (!registry && !registryError) {
         try {
           // The editor both reads and attests: a missing default registry is created by its first attestation.
-          registry = openRegistry(ctx.settings.registry ? resolvePath(ctx.settings.registry) : undefined, root ?? process.cwd(), { access: 'write' });
+          // Relative folders resolve against the workspace root inside openRegistry; an
+          // oci:// or bare HOST/REPOSITORY setting is not a path and must not be resolved.
+          registry = openRegistry(ctx.settings.registry || undefined, root ?? process.cwd(), { access: 'write', oci: { tagsMaxAgeMs: 5_000 } });
         } catch (err) {
           registryError = true;
           connection.console.warn(`registry unavailable: ${isProvenanceError(err) ? err.oneLine() : String(err)}`);

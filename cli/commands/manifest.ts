@@ -18,6 +18,7 @@ import {
   loadPolicy,
   openRegistry,
   openRegistryIfPresent,
+  registrySpecFor,
   renderFindingsJson,
   renderFindingsSarif,
   renderFindingsText,
@@ -49,12 +50,13 @@ export function registerManifest(program: Command, ctx: CliContext): void {
     .action(async (model: string, o: ModelScopeFlags & { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean; format: 'text' | 'json'; progress?: boolean }) => {
       const output = o.output ?? defaultManifestPath(model);
       const scope = modelScope(model, o);
+      const policy = o.policy ? loadPolicy(o.policy) : undefined;
       const { bom, chain, warnings } = await generateManifest({
         modelPath: model,
         scope,
         outputPath: output,
-        registry: openRegistryIfPresent(o.registry),
-        policy: o.policy ? loadPolicy(o.policy) : undefined,
+        registry: openRegistryIfPresent(registrySpecFor(o.registry, policy)),
+        policy,
         specVersion: o.specVersion,
         signal: ctx.signal,
         onProgress: progressReporter(o.progress),

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { InputError, LocalRegistry, openRegistry, parseBundle, isObject, type RemovedEntry } from '../../core';
+import { InputError, LocalRegistry, OciRegistry, copyRegistry, openRegistry, parseBundle, isObject, type RemovedEntry } from '../../core';
+import { transportOptions } from '../registry-options';
 import { emit, registryCreated } from '../options';
 import type { CliContext } from '../context';
 import { reportFailure } from '../failure';
@@ -7,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fsError } from '../../core';
 
 export function registerRegistry(program: Command, ctx: CliContext): void {
-  const registry = program.command('registry').description('the local store of signatures and attestations, found by subject digest').enablePositionalOptions();
+  const registry = program.command('registry').description('the store of signatures and attestations, found by subject digest: a local folder or an OCI registry').enablePositionalOptions();
   const fmt = (): Option => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
   const reg = '--registry <spec>';
   const regHelp = 'registry: a folder or file:PATH (default: the workspace .provenance/)';
@@ -107,15 +108,18 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     .action(async (o: { registry?: string; rebuild?: boolean; format: string }) => {
       // Maintenance of an existing registry, like rm and verify --repair: a missing one is an
       // input error, not a new empty registry under a mistyped name.
-      const r = openRegistry(o.registry);
+      // An OCI registry's reverse index is its local mirror's, synced first (docs/registry.md).
+      const opened = openRegistry(o.registry);
+      const r = opened instanceof OciRegistry ? await opened.synced() : opened;
       if (!(r instanceof LocalRegistry)) throw new InputError('UNSUPPORTED', `${r.location} keeps no local reverse index`);
+      const where = opened === r ? r.location : `${opened.location} (its synced mirror ${r.location})`;
       const t0 = Date.now();
       const built = o.rebuild ? r.rebuildIndex() : undefined;
       const view = r.reverseView();
-      const state = { registry: r.location, entries: view.ids().size, generation: r.reverse.generation(), ...(built ? { rebuilt: built.entries, skipped: built.skipped, ms: Date.now() - t0 } : {}) };
+      const state = { registry: opened.location, ...(opened === r ? {} : { mirror: r.location }), entries: view.ids().size, generation: r.reverse.generation(), ...(built ? { rebuilt: built.entries, skipped: built.skipped, ms: Date.now() - t0 } : {}) };
       if (o.format === 'json') emit(`${JSON.stringify(state, null, 2)}\n`);
       else {
-        emit(`${built ? `rebuilt from ${built.entries} blob(s) in ${state.ms} ms; ` : ''}${state.entries} entr${state.entries === 1 ? 'y' : 'ies'} indexed in ${r.location} (pack generation ${state.generation})\n`);
+        emit(`${built ? `rebuilt from ${built.entries} blob(s) in ${state.ms} ms; ` : ''}${state.entries} entr${state.entries === 1 ? 'y' : 'ies'} indexed in ${where} (pack generation ${state.generation})\n`);
         for (const s of built?.skipped ?? []) emit(`  skipped unreadable blob ${s}\n`);
       }
     });
@@ -136,9 +140,43 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
         for (const p of check.problems) emit(`  ${p.code} ${p.location ?? ''}: ${p.message}${p.repairable ? ' (--repair fixes it)' : ''}\n`);
         if (check.strayTempFiles.length > 0) emit(`  note: ${check.strayTempFiles.length} leftover temporary file(s) from interrupted writes (never visible to readers; --repair removes them)\n`);
         if (check.unindexedBlobs.length > 0) emit(`  note: ${check.unindexedBlobs.length} whole blob(s) from interrupted writes are not indexed yet (invisible to readers; --repair indexes them)\n`);
+        if (check.unlistedReferrers?.length) emit(`  note: ${check.unlistedReferrers.length} artifact(s) missing from their referrers tag-schema index (found by this tool through their tags; --repair lists them for oras and crane)\n`);
       }
       ctx.exitCode = check.ok ? 0 : 1;
       if (!check.ok) reportFailure(r.location, 'damaged', check.problems.map((p) => ({ code: p.code, message: p.message })));
+    });
+
+  transportOptions(
+    registry
+      .command('copy')
+      .description('copy every entry from one registry to another (folder to OCI, OCI to folder, or alike); idempotent')
+      .argument('<src>', 'source registry: a folder, file:PATH or oci://HOST[:PORT]/REPOSITORY')
+      .argument('<dst>', 'destination registry, in the same forms')
+      .addOption(fmt()),
+  ).action(async (src: string, dst: string, o: { format: string }) => {
+    const from = openRegistry(src);
+    const to = openRegistry(dst, undefined, { access: 'write', onCreate: registryCreated });
+    if (from.location === to.location) throw new InputError('USAGE', `source and destination are the same registry (${from.location})`);
+    const r = await copyRegistry(from, to);
+    if (o.format === 'json') emit(`${JSON.stringify({ from: from.location, to: to.location, ...r }, null, 2)}\n`);
+    else emit(`copied ${r.copied} entr${r.copied === 1 ? 'y' : 'ies'} from ${from.location} to ${to.location} (${r.present} already there)\n`);
+  });
+
+  registry
+    .command('sync')
+    .description('bring the local mirror of an OCI registry up to date (what list, lineage and incident queries read); a local folder needs none')
+    .option(reg, regHelp)
+    .addOption(fmt())
+    .action(async (o: { registry?: string; format: string }) => {
+      const r = openRegistry(o.registry);
+      if (!(r instanceof OciRegistry)) throw new InputError('USAGE', `${r.location} is a local folder; only OCI registries are synced`);
+      const s = await r.sync();
+      if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, mirror: r.mirror.location, ...s }, null, 2)}\n`);
+      else {
+        emit(`synced ${r.location}: ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'} (${s.fetched} fetched, ${s.unchanged} unchanged) into ${r.mirror.location}\n`);
+        for (const p of s.problems) emit(`  ${p.code} ${p.location ?? ''}: ${p.message}\n`);
+      }
+      ctx.exitCode = s.problems.length === 0 ? 0 : 1;
     });
 }
 

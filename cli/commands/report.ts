@@ -109,7 +109,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       }
       const inputs = o.inputs ?? (existsSync(DEFAULT_INPUTS) ? DEFAULT_INPUTS : undefined);
       // A report reads the evidence; --sign also stores the signed report.
-      const registry = c.openRegistry(o.registry, undefined, { access: o.sign ? 'write' : 'read' });
+      const registry = c.openRegistry(c.registrySpecFor(o.registry, policy), undefined, { access: o.sign ? 'write' : 'read' });
       const r = await c.buildReport({
         registry,
         policy,
@@ -185,7 +185,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const c = await core();
       const policyPath = defaultPolicy(o.policy);
       if (!policyPath) throw new c.InputError('USAGE', `report verify needs --policy (or ./${DEFAULT_POLICY}): it names the signers to trust`);
-      const check = await c.verifyReport(file, c.openRegistry(o.registry), c.loadPolicy(policyPath));
+      const policy = c.loadPolicy(policyPath);
+      const check = await c.verifyReport(file, c.openRegistry(c.registrySpecFor(o.registry, policy)), policy);
       if (o.format === 'json') emit(`${JSON.stringify(check, null, 2)}\n`);
       else if (check.verdict === 'verified') {
         const p = check.predicate!;

@@ -9,7 +9,8 @@ import type { Policy } from '../policy/policy';
 import { entryFacts, identityDigest, type EntryFacts } from '../registry/facts';
 import { LocalRegistry } from '../registry/local';
 import type { Registry } from '../registry/registry';
-import type { DownstreamNode } from '../registry/reverse-index';
+import { OciRegistry } from '../registry/oci/oci-registry';
+import type { DownstreamNode, ReverseView } from '../registry/reverse-index';
 import type { ReadAdvisory } from './advisories';
 import { SLSA_VSA_V1, parseDeployment, readDeployments, type DeploymentRecord } from './deployment';
 import { targetDigest, type AdvisoryTarget, type VexStatus } from './openvex';
@@ -28,7 +29,7 @@ export interface GraphSource {
 
 /**
  * The graph view of a registry: the local registry's reverse index read once (one pack read
- * plus the journal), or, for any other backend, its `findByInput` / `findBySubject` with each
+ * plus the journal), an OCI registry's synced mirror's the same way, or, for any other backend, its `findByInput` / `findBySubject` with each
  * entry read and summarised (signer lookups there fall back to listing every entry).
  */
 export function graphOf(registry: Registry): GraphSource {
@@ -40,6 +41,18 @@ export function graphOf(registry: Registry): GraphSource {
       bySubjectOfType: async (d, t) => view.bySubjectOfType(d, t),
       bySigner: async (s) => view.bySigner(s),
       downstream: async (starts, type, about) => view.downstream(starts, type, about),
+    };
+  }
+  if (registry instanceof OciRegistry) {
+    // The local mirror's reverse index, synced once for the whole walk (docs/registry.md).
+    let pending: Promise<ReverseView> | undefined;
+    const view = (): Promise<ReverseView> => (pending ??= registry.synced().then((m) => m.reverseView()));
+    return {
+      consumersOf: async (d) => (await view()).consumersOf(d),
+      bySubject: async (d) => (await view()).bySubject(d),
+      bySubjectOfType: async (d, t) => (await view()).bySubjectOfType(d, t),
+      bySigner: async (s) => (await view()).bySigner(s),
+      downstream: async (starts, type, about) => (await view()).downstream(starts, type, about),
     };
   }
   const facts = async (entries: { id: string; location: string }[]): Promise<EntryFacts[]> => {

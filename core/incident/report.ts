@@ -5,6 +5,7 @@ import { InputError, isProvenanceError } from '../errors';
 import type { Policy } from '../policy/policy';
 import type { EntryFacts } from '../registry/facts';
 import { LocalRegistry } from '../registry/local';
+import { OciRegistry } from '../registry/oci/oci-registry';
 import type { Registry } from '../registry/registry';
 import { loadEffectiveFlags, readAdvisories, type EffectiveFlags, type ReadAdvisory } from './advisories';
 import type { DeploymentRecord } from './deployment';
@@ -270,11 +271,12 @@ export async function buildIncidentReport(o: IncidentReportOptions): Promise<Inc
   };
 }
 
-/** Provenance entries by subject name (for earlier versions); local registries only. */
+/** Provenance entries by subject name (for earlier versions): folders, and OCI registries through their synced mirror. */
 async function namesOf(registry: Registry): Promise<Map<string, EntryFacts[]>> {
   const out = new Map<string, EntryFacts[]>();
-  if (!(registry instanceof LocalRegistry)) return out;
-  for (const f of registry.reverseView().byPredicateType(SLSA_PROVENANCE_V1)) {
+  const local = registry instanceof LocalRegistry ? registry : registry instanceof OciRegistry ? await registry.synced() : undefined;
+  if (!local) return out;
+  for (const f of local.reverseView().byPredicateType(SLSA_PROVENANCE_V1)) {
     for (const s of f.subjects) if (s.name) out.set(s.name, [...(out.get(s.name) ?? []), f]);
   }
   return out;

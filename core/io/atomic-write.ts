@@ -8,6 +8,11 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Refuse to replace an existing file (keygen must not clobber a key). */
   exclusive?: boolean;
+  /**
+   * false: skip the fsync. Only for caches whose every read is verified (content-addressed
+   * and re-hashed), where a file torn by a power loss costs a refetch, never a wrong answer.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -32,7 +37,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    if (options.durable !== false) fsyncSync(fd);
     closeSync(fd);
     if (options.exclusive) {
       // link() fails if the target exists, which rename() would silently replace.

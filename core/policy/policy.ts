@@ -8,6 +8,7 @@ import { loadTrustedKeys } from '../keys/keys';
 import { pointerToPath, validateAgainst } from '../schema/validator';
 import type { Trust } from '../verify/signature';
 import { STAGES, type Stage } from '../attest/types';
+import { classifyRegistrySpec } from '../registry/open';
 
 export interface PolicySigner {
   name: string;
@@ -41,6 +42,8 @@ export interface Policy {
   /** Names from `signers` whose advisories the gate obeys (empty: advisories are not read). */
   advisorySigners: string[];
   maxAttestationAgeDays?: number;
+  /** The registry the policy names: `oci://…`, or `file:<absolute path>` resolved against the policy file. */
+  registry?: string;
 }
 
 /**
@@ -69,6 +72,7 @@ export interface PolicyDocument {
   flagged?: Flag[];
   advisorySigners?: string[];
   maxAttestationAgeDays?: number;
+  registry?: string;
 }
 
 export function loadPolicy(path: string): Policy {
@@ -135,5 +139,25 @@ export function compilePolicy(doc: unknown, source: string): Policy {
     flagged: d.flagged ?? [],
     advisorySigners: d.advisorySigners ?? [],
     maxAttestationAgeDays: d.maxAttestationAgeDays,
+    ...(d.registry !== undefined ? { registry: policyRegistry(d.registry, base, source) } : {}),
   };
+}
+
+/** A policy's registry spec, with a folder made absolute against the policy's own folder. */
+function policyRegistry(spec: string, base: string, source: string): string {
+  try {
+    const c = classifyRegistrySpec(spec, base);
+    return c.kind === 'oci' ? c.spec : `file:${c.path}`;
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(err.code, `registry: ${err.message}`, { file: source, pointer: '/registry' });
+    throw err;
+  }
+}
+
+/**
+ * The registry spec a command that has a policy uses: its --registry flag, else
+ * MODEL_PROVENANCE_REGISTRY, else the policy's `registry`, else undefined (the workspace's).
+ */
+export function registrySpecFor(flag: string | undefined, policy: Policy | undefined): string | undefined {
+  return flag ?? (process.env.MODEL_PROVENANCE_REGISTRY ? undefined : policy?.registry);
 }

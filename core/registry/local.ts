@@ -35,13 +35,16 @@ const TEMP = /^\..*\.tmp$/;
 export class LocalRegistry implements Registry {
   readonly location: string;
   private readonly onCreate: ((location: string) => void) | undefined;
+  private readonly durable: boolean;
   /** The reverse index (consumers, signers, predicate types): see reverse-index.ts. */
   readonly reverse: ReverseIndex;
 
-  constructor(dir: string, options: { onCreate?: (location: string) => void } = {}) {
+  /** `durable: false` skips fsyncs: for the mirror of an OCI registry, a cache (oci/oci-registry.ts). */
+  constructor(dir: string, options: { onCreate?: (location: string) => void; durable?: boolean } = {}) {
     this.location = resolve(dir);
     this.onCreate = options.onCreate;
-    this.reverse = new ReverseIndex(this.location, (hex) => this.blobPath(hex));
+    this.durable = options.durable ?? true;
+    this.reverse = new ReverseIndex(this.location, (hex) => this.blobPath(hex), { durable: this.durable });
   }
 
   private blobPath(hex: string): string {
@@ -57,7 +60,7 @@ export class LocalRegistry implements Registry {
     const hex = createHash('sha256').update(bundleText, 'utf8').digest('hex');
     const blob = this.blobPath(hex);
     const created = this.onCreate !== undefined && !existsSync(this.location);
-    if (!existsSync(blob)) writeFileAtomic(blob, bundleText);
+    if (!existsSync(blob)) writeFileAtomic(blob, bundleText, { durable: this.durable });
     // Blob, then its reverse-index record, then its subject markers: an entry a reader can find
     // by subject is always in the reverse index too, and a writer stopped early leaves an
     // unindexed blob that verify() reports and repair() finishes.
@@ -65,12 +68,12 @@ export class LocalRegistry implements Registry {
     const marker = JSON.stringify({ id: `sha256:${hex}`, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}) });
     for (const s of summary.subjects) {
       const path = join(this.indexDir(s.slice(7)), hex);
-      if (!existsSync(path)) writeFileAtomic(path, marker);
+      if (!existsSync(path)) writeFileAtomic(path, marker, { durable: this.durable });
     }
     // A removal of the same bundle may have taken the blob (and its reverse-index record)
     // between our check and our markers: put both back, blob first.
     if (!existsSync(blob)) {
-      writeFileAtomic(blob, bundleText);
+      writeFileAtomic(blob, bundleText, { durable: this.durable });
       this.reverse.record(entryFacts(bundleText, `sha256:${hex}`, blob));
     }
     if (created) this.onCreate!(this.location);
@@ -95,6 +98,22 @@ export class LocalRegistry implements Registry {
       out.push({ id: `sha256:${name}`, subjects: [`sha256:${hex}`], predicateType: marker.predicateType, stage: marker.stage, location: this.blobPath(name) });
     }
     return out;
+  }
+
+  /** Every (subject, entry id) pair the index holds, for mirrors that reconcile with their source. */
+  indexedPairs(): { subject: string; id: string }[] {
+    const out: { subject: string; id: string }[] = [];
+    const indexDir = join(this.location, 'index');
+    for (const s of safeList(indexDir)) {
+      if (!HEX64.test(s)) continue;
+      for (const n of safeList(join(indexDir, s))) if (HEX64.test(n)) out.push({ subject: `sha256:${s}`, id: `sha256:${n}` });
+    }
+    return out;
+  }
+
+  /** Whether entry `id` is indexed under `subject` (both `sha256:<hex>`): one stat, for mirrors. */
+  hasEntry(subject: string, id: string): boolean {
+    return existsSync(join(this.indexDir(subject.slice(7)), id.slice(7)));
   }
 
   async findByInput(digest: string): Promise<RegistryEntry[]> {

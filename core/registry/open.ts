@@ -2,16 +2,21 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors';
 import { LocalRegistry } from './local';
+import { OciRegistry, type OciRegistryOptions } from './oci/oci-registry';
+import { looksLikeOciSpec, parseOciSpec, redactSpec } from './oci/reference';
+import { ociOptions } from './oci/settings';
 import type { Registry } from './registry';
 
 export const DEFAULT_REGISTRY_DIR = '.provenance';
 
 /**
  * How a caller uses the registry, which decides what a missing folder means:
- * - `read`: the registry must exist. A missing folder is an input error, never an empty registry.
+ * - `read`: the registry must exist. A missing folder is an input error, never an empty registry;
+ *   so is an OCI repository the registry does not have (found out on the first lookup).
  * - `write`: the default `.provenance/` is created on the first write; an explicitly named
  *   folder (flag or MODEL_PROVENANCE_REGISTRY) is created only when its parent exists, and
- *   `onCreate` is told, so a mistyped path is never created silently.
+ *   `onCreate` is told, so a mistyped path is never created silently. An OCI repository is
+ *   created by the registry on the first push.
  */
 export type RegistryAccess = 'read' | 'write';
 
@@ -19,34 +24,63 @@ export interface OpenRegistryOptions {
   access?: RegistryAccess;
   /** Called once when a write creates the registry folder (writers only). */
   onCreate?: (location: string) => void;
+  /** Transport settings for an OCI registry (timeouts, CA file, --insecure, cache folder). */
+  oci?: OciRegistryOptions;
 }
 
 /** Where a registry spec points, and whether it was named explicitly. */
-export interface RegistryLocation {
-  path: string;
-  explicit: boolean;
-  /** `flag`, `MODEL_PROVENANCE_REGISTRY`, `workspace` (a `.provenance/` found above) or `default` (none found). */
-  source: 'flag' | 'MODEL_PROVENANCE_REGISTRY' | 'workspace' | 'default';
+export type RegistryLocation =
+  | {
+      kind: 'local';
+      path: string;
+      explicit: boolean;
+      /** `flag`, `MODEL_PROVENANCE_REGISTRY`, `workspace` (a `.provenance/` found above) or `default` (none found). */
+      source: 'flag' | 'MODEL_PROVENANCE_REGISTRY' | 'workspace' | 'default';
+    }
+  | { kind: 'oci'; spec: string; explicit: true; source: 'flag' | 'MODEL_PROVENANCE_REGISTRY' };
+
+/** What a registry spec names, before anything is opened. */
+export type RegistrySpec = { kind: 'oci'; spec: string } | { kind: 'local'; path: string };
+
+/**
+ * Classifies a registry spec: `oci://HOST[:PORT]/REPOSITORY`, `file:PATH`, or a bare form.
+ * A bare spec is an OCI registry when its first component is a host by docker's rule (it
+ * has a `.` or a `:`, or is `localhost`: `ghcr.io/team/provenance`, `localhost:5000/x`,
+ * `registry.example.com`), else a folder. When a bare spec could be both, because a folder
+ * of that name exists, it is refused: write `oci://` or `file:` (docs/registry.md).
+ *
+ * @throws InputError `REGISTRY_SPEC_AMBIGUOUS`
+ */
+export function classifyRegistrySpec(spec: string, cwd = process.cwd()): RegistrySpec {
+  if (spec.startsWith('oci://')) return { kind: 'oci', spec };
+  if (spec.startsWith('file:')) return { kind: 'local', path: resolve(cwd, spec.slice(5)) };
+  if (looksLikeOciSpec(spec)) {
+    if (existsSync(resolve(cwd, spec))) {
+      throw new InputError('REGISTRY_SPEC_AMBIGUOUS', `"${redactSpec(spec)}" names both an OCI registry and the existing folder ${resolve(cwd, spec)}; write oci://${redactSpec(spec)} or file:${redactSpec(spec)}`);
+    }
+    return { kind: 'oci', spec: `oci://${spec}` };
+  }
+  return { kind: 'local', path: resolve(cwd, spec) };
 }
 
 /**
- * Resolves a registry spec without opening it: `file:PATH` or a plain path; without one,
+ * Resolves a registry spec without opening it: `oci://HOST[:PORT]/REPOSITORY` or a bare
+ * `HOST/REPOSITORY` (classifyRegistrySpec), `file:PATH` or a plain path; without one,
  * MODEL_PROVENANCE_REGISTRY, else the nearest `.provenance/` above `cwd` (the workspace
  * root), else `cwd/.provenance`.
  *
- * @throws InputError `UNSUPPORTED` for `oci://` specs (no OCI backend yet)
+ * @throws InputError `REGISTRY_SPEC_AMBIGUOUS`
  */
 export function locateRegistry(spec?: string, cwd = process.cwd()): RegistryLocation {
   const env = process.env.MODEL_PROVENANCE_REGISTRY;
   const s = spec ?? (env ? env : undefined);
   if (s) {
-    if (s.startsWith('oci://')) {
-      throw new InputError('UNSUPPORTED', `OCI registries (${s}) are not supported yet; use a local registry (file:PATH)`);
-    }
-    return { path: resolve(cwd, s.startsWith('file:') ? s.slice(5) : s), explicit: true, source: spec ? 'flag' : 'MODEL_PROVENANCE_REGISTRY' };
+    const source = spec ? 'flag' : 'MODEL_PROVENANCE_REGISTRY';
+    const c = classifyRegistrySpec(s, cwd);
+    return c.kind === 'oci' ? { kind: 'oci', spec: c.spec, explicit: true, source } : { kind: 'local', path: c.path, explicit: true, source };
   }
   const found = findWorkspaceRegistry(cwd);
-  return found ? { path: found, explicit: false, source: 'workspace' } : { path: join(resolve(cwd), DEFAULT_REGISTRY_DIR), explicit: false, source: 'default' };
+  return found ? { kind: 'local', path: found, explicit: false, source: 'workspace' } : { kind: 'local', path: join(resolve(cwd), DEFAULT_REGISTRY_DIR), explicit: false, source: 'default' };
 }
 
 function named(loc: RegistryLocation): string {
@@ -54,15 +88,18 @@ function named(loc: RegistryLocation): string {
 }
 
 /**
- * Opens the registry a spec names (see locateRegistry) for reading or writing.
+ * Opens the registry a spec names (see locateRegistry) for reading or writing. An OCI
+ * registry is opened without touching the network; the first request does.
  *
  * @throws InputError `REGISTRY_NOT_FOUND` (file: the path) when a reader's registry does not
  *   exist, is not a folder, or is a folder that holds something other than a registry; when a
- *   writer's explicit registry is missing and so is its parent folder
+ *   writer's explicit registry is missing and so is its parent folder; `REGISTRY_SPEC_INVALID`
+ *   for a malformed OCI reference
  */
 export function openRegistry(spec?: string, cwd = process.cwd(), options: OpenRegistryOptions = {}): Registry {
   const loc = locateRegistry(spec, cwd);
   const access = options.access ?? 'read';
+  if (loc.kind === 'oci') return new OciRegistry(parseOciSpec(loc.spec), { ...ociOptions(options.oci), access });
   const stat = statSync(loc.path, { throwIfNoEntry: false });
   if (stat && !stat.isDirectory()) throw new InputError('REGISTRY_NOT_FOUND', `${named(loc)} names a file, not a registry folder`, { file: loc.path });
   const noneInReach = `no ${DEFAULT_REGISTRY_DIR}/ registry in ${resolve(cwd)} or any folder above it; give --registry or set MODEL_PROVENANCE_REGISTRY`;

@@ -1,7 +1,7 @@
 /**
  * Where signatures and attestations live, found by subject digest. The embedded
- * default is a local folder; an OCI registry (referrers API) can sit behind the same
- * interface.
+ * default is a local folder (local.ts); an OCI registry (oci/oci-registry.ts) sits behind
+ * the same interface. See docs/registry.md.
  */
 export interface RegistryEntry {
   /** `sha256:<hex>` of the stored bundle bytes: the entry's identity. */
@@ -54,6 +54,12 @@ export interface RegistryCheck {
    * renames). Invisible to readers, so not damage; `repair()` indexes them.
    */
   unindexedBlobs: string[];
+  /**
+   * OCI registries without the referrers API: artifacts (`oci://host/repo@sha256:…`) missing
+   * from their subject's tag-schema referrers index, left by concurrent writers. Our readers
+   * still find them (per-artifact tags); `repair()` adds them so other tools see them too.
+   */
+  unlistedReferrers?: string[];
   /** What `repair()` did, in order (only on the result of repair()). */
   repaired?: RegistryRepair[];
 }

@@ -41,6 +41,8 @@ export class ReverseIndex {
   constructor(
     registryDir: string,
     private readonly blobPath: (hex: string) => string,
+    /** false: journal records without fsync (the mirror of an OCI registry: a cache). */
+    private readonly options: { durable?: boolean } = {},
   ) {
     this.dir = join(registryDir, 'reverse');
     this.journal = join(this.dir, 'journal');
@@ -59,7 +61,7 @@ export class ReverseIndex {
     const gone = join(this.journal, `${hex}.gone`);
     if (existsSync(gone)) unlinkSafe(gone);
     const path = join(this.journal, `${hex}.json`);
-    if (!existsSync(path)) writeFileAtomic(path, JSON.stringify(facts));
+    if (!existsSync(path)) writeFileAtomic(path, JSON.stringify(facts), { durable: this.options.durable ?? true });
   }
 
   private blobDir(): string {
@@ -69,7 +71,7 @@ export class ReverseIndex {
   /** Records a removal (for `Registry.remove`): readers stop returning the entry. */
   forget(id: string): void {
     const hex = id.slice(7);
-    writeFileAtomic(join(this.journal, `${hex}.gone`), '');
+    writeFileAtomic(join(this.journal, `${hex}.gone`), '', { durable: this.options.durable ?? true });
     unlinkSafe(join(this.journal, `${hex}.json`));
   }
 

@@ -1,0 +1,158 @@
+/**
+ * The OCI backend's pure parts: registry specs (oci://, bare HOST/REPOSITORY, folders, the
+ * ambiguous case), the layout (deterministic manifests, per-artifact tags that round-trip),
+ * WWW-Authenticate parsing and docker config lookup. No network.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { InputError, LocalRegistry, OciRegistry, classifyRegistrySpec, looksLikeOciSpec, openRegistry, parseOciSpec } from '../../core';
+import { lookupCredential, parseChallenge } from '../../core/registry/oci/auth';
+import { EMPTY_BYTES, EMPTY_DIGEST, artifactManifest, entryTag, parseEntryTag, subjectManifest } from '../../core/registry/oci/layout';
+import { HttpTransport } from '../../core/registry/oci/transport';
+import { tempDir } from '../helpers/fixtures';
+
+const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+describe('registry specs', () => {
+  test('oci:// references parse to host, port and repository', () => {
+    assert.deepEqual(parseOciSpec('oci://127.0.0.1:5000/team/provenance'), { host: '127.0.0.1:5000', hostname: '127.0.0.1', port: 5000, repository: 'team/provenance', display: 'oci://127.0.0.1:5000/team/provenance' });
+    assert.deepEqual(parseOciSpec('oci://GHCR.io/org/models/provenance/'), { host: 'ghcr.io', hostname: 'ghcr.io', repository: 'org/models/provenance', display: 'oci://ghcr.io/org/models/provenance' });
+    assert.equal(parseOciSpec('oci://[::1]:5000/x').host, '[::1]:5000');
+    // The seed's registry="your-registry.example.com": a host alone names its default repository.
+    assert.equal(parseOciSpec('your-registry.example.com').display, 'oci://your-registry.example.com/model-provenance');
+  });
+
+  test('malformed references: one line, and credentials in a reference are never echoed', () => {
+    const code = (s: string): string => {
+      try {
+        parseOciSpec(s);
+      } catch (err) {
+        assert.ok(err instanceof InputError);
+        return `${err.code}: ${err.message}`;
+      }
+      return 'parsed';
+    };
+    assert.match(code('oci://host.example/Team'), /^REGISTRY_SPEC_INVALID: .*"Team" is not a repository name/);
+    assert.match(code('oci://host.example/team:latest'), /^REGISTRY_SPEC_INVALID: .*without a tag or digest/);
+    assert.match(code('oci://host.example:99999/x'), /port 99999 is out of range/);
+    const leaked = code('oci://bot:s3cr3t-pass@host.example/x');
+    assert.match(leaked, /credentials do not belong in the reference/);
+    assert.ok(!leaked.includes('s3cr3t-pass') && !leaked.includes('bot:'), leaked);
+  });
+
+  test('bare HOST/REPOSITORY is OCI by docker\'s rule; folders stay folders', () => {
+    for (const s of ['ghcr.io/team/provenance', 'localhost:5000/x', 'localhost/x', '127.0.0.1:5000/team/provenance', 'registry.example.com', 'my-registry.internal.example.com/a/b', '[::1]:5000/x']) assert.equal(looksLikeOciSpec(s), true, s);
+    for (const s of ['.provenance', './ghcr.io/team', '/abs/path', '~/reg', 'team/provenance', 'provenance', 'v1.2/registry', 'model.v2', 'C:\\reg', 'file:ghcr.io/x', 'https://ghcr.io/x']) assert.equal(looksLikeOciSpec(s), false, s);
+    const dir = tempDir();
+    assert.deepEqual(classifyRegistrySpec('ghcr.io/team/provenance', dir), { kind: 'oci', spec: 'oci://ghcr.io/team/provenance' });
+    assert.deepEqual(classifyRegistrySpec('team/provenance', dir), { kind: 'local', path: join(dir, 'team', 'provenance') });
+    assert.deepEqual(classifyRegistrySpec('file:ghcr.io/x', dir), { kind: 'local', path: join(dir, 'ghcr.io', 'x') });
+    // A folder that happens to be called like a registry: refused, with both ways out.
+    mkdirSync(join(dir, 'ghcr.io', 'team'), { recursive: true });
+    assert.throws(() => classifyRegistrySpec('ghcr.io/team', dir), (e: InputError) => e.code === 'REGISTRY_SPEC_AMBIGUOUS' && /write oci:\/\/ghcr\.io\/team or file:ghcr\.io\/team$/.test(e.message));
+    assert.ok(openRegistry('oci://ghcr.io/team/provenance', dir) instanceof OciRegistry);
+    assert.ok(openRegistry('file:ghcr.io/team', dir) instanceof LocalRegistry);
+  });
+
+  test('the scheme: HTTPS always; plain HTTP only probed for loopback or with --insecure', () => {
+    const t = (spec: string, insecure?: boolean): HttpTransport => new HttpTransport(parseOciSpec(spec), { insecure });
+    assert.equal(t('oci://ghcr.io/x').plainHttp, false);
+    assert.equal(t('oci://10.0.0.5:5000/x').plainHttp, false);
+    assert.equal(t('oci://10.0.0.5:5000/x', true).plainHttp, true);
+    for (const s of ['oci://127.0.0.1:5000/x', 'oci://localhost:5000/x', 'oci://[::1]:5000/x', 'oci://127.8.9.10/x']) assert.equal(t(s).plainHttp, true, s);
+    assert.equal(t('oci://127.0.0.1:5000/x').baseUrl, 'https://127.0.0.1:5000', 'HTTPS is tried first even on loopback');
+    assert.throws(() => new HttpTransport(parseOciSpec('oci://h.example/x'), { timeoutSeconds: 0 }), /between 0 and 3600/);
+  });
+});
+
+describe('the OCI layout', () => {
+  const subject = sha('model');
+  const id = sha('bundle');
+
+  test('the subject manifest and the artifact manifest are pure functions of their inputs', () => {
+    const s = subjectManifest(subject);
+    assert.equal(s.tag, `sha256-${subject.slice(7)}.subject`);
+    assert.equal(s.descriptor.digest, sha(s.body));
+    assert.deepEqual(subjectManifest(subject).body, s.body);
+    assert.equal(EMPTY_DIGEST, sha(EMPTY_BYTES));
+    const facts = { id, size: 6, subject, predicateType: 'https://slsa.dev/provenance/v1', stage: 'fine-tuning', created: '2026-11-30T10:00:00Z', bundleMediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json' };
+    const a = artifactManifest(facts);
+    assert.deepEqual(artifactManifest({ ...facts }).body, a.body);
+    const j = JSON.parse(a.body.toString());
+    assert.equal(j.artifactType, 'application/vnd.dev.sigstore.bundle.v0.3+json');
+    assert.deepEqual(j.layers, [{ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', digest: id, size: 6 }]);
+    assert.deepEqual(j.subject, s.descriptor);
+    assert.deepEqual(j.config, { mediaType: 'application/vnd.oci.empty.v1+json', digest: EMPTY_DIGEST, size: 2 });
+    assert.equal(j.annotations['dev.model-provenance.entry'], id);
+    assert.equal(j.annotations['org.opencontainers.image.created'], '2026-11-30T10:00:00Z');
+    assert.equal(a.tag, entryTag(subject, id));
+    assert.equal(a.tag.length, 124, 'inside the 128 characters of a tag');
+    assert.match(a.tag, /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/, 'OCI tag grammar');
+  });
+
+  test('per-artifact tags round-trip, and no other tag parses as one', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (s, i) => {
+        const subj = `sha256:${Buffer.from(s).toString('hex')}`;
+        const e = `sha256:${Buffer.from(i).toString('hex')}`;
+        assert.deepEqual(parseEntryTag(entryTag(subj, e)), { subject: subj, id: e });
+      }),
+    );
+    assert.equal(parseEntryTag(`sha256-${subject.slice(7)}.subject`), undefined);
+    assert.equal(parseEntryTag(`sha256-${subject.slice(7)}`), undefined);
+    // The last character carries 4 padding bits; a non-zero padding would be a second tag for one id.
+    const t = entryTag(subject, id);
+    assert.equal(parseEntryTag(`${t.slice(0, -1)}${t.endsWith('b') ? 'c' : 'b'}`), undefined);
+  });
+});
+
+describe('authentication inputs', () => {
+  test('WWW-Authenticate challenges', () => {
+    assert.deepEqual(parseChallenge('Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:team/provenance:pull,push"'), {
+      scheme: 'bearer',
+      params: { realm: 'https://auth.example.com/token', service: 'registry.example.com', scope: 'repository:team/provenance:pull,push' },
+    });
+    assert.deepEqual(parseChallenge('Basic realm="model-provenance-test"'), { scheme: 'basic', params: { realm: 'model-provenance-test' } });
+    assert.deepEqual(parseChallenge('Bearer realm=https://a/t, error="insufficient_scope"'), { scheme: 'bearer', params: { realm: 'https://a/t', error: 'insufficient_scope' } });
+    assert.equal(parseChallenge(undefined), undefined);
+  });
+
+  test('docker config: auths (base64 auth, username/password, identity token) matched by host, any key spelling', () => {
+    const dir = tempDir();
+    const ref = parseOciSpec('oci://registry.example.com:5000/team/provenance');
+    const write = (config: unknown): NodeJS.ProcessEnv => {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+      return { DOCKER_CONFIG: dir };
+    };
+    const auth = Buffer.from('bot:pa:ss').toString('base64');
+    assert.deepEqual(lookupCredential(ref, write({ auths: { 'https://registry.example.com:5000/v1/': { auth } } })), { username: 'bot', password: 'pa:ss', source: join(dir, 'config.json') });
+    assert.deepEqual(lookupCredential(ref, write({ auths: { 'registry.example.com:5000': { identitytoken: 'refresh-me' } } })), { identityToken: 'refresh-me', source: join(dir, 'config.json') });
+    assert.equal(lookupCredential(ref, write({ auths: { 'registry.example.com': { auth } } })), undefined, 'another port is another registry');
+    assert.equal(lookupCredential(ref, { DOCKER_CONFIG: join(dir, 'missing') }), undefined);
+    writeFileSync(join(dir, 'config.json'), '{ not json');
+    assert.throws(() => lookupCredential(ref, { DOCKER_CONFIG: dir }), (e: InputError) => e.code === 'REGISTRY_CREDENTIALS' && e.message.endsWith('is not valid JSON; fix or remove it'));
+    const bad = write({ auths: { 'registry.example.com:5000': { auth: Buffer.from('no-colon-secret').toString('base64') } } });
+    assert.throws(() => lookupCredential(ref, bad), (e: InputError) => e.code === 'REGISTRY_CREDENTIALS' && !e.message.includes('no-colon-secret'));
+  });
+
+  test('docker config: credential helpers (credHelpers per host, credsStore), the docker protocol over stdin/stdout', () => {
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // A credential helper as docker runs it: `docker-credential-NAME get`, the server on stdin.
+    const helper = join(bin, 'docker-credential-mptest');
+    writeFileSync(helper, `#!/bin/sh\nread host\nif [ "$1" = get ] && [ "$host" = "registry.example.com:5000" ]; then echo '{"ServerURL":"'$host'","Username":"<token>","Secret":"id-token-from-helper"}'; else echo "credentials not found in native keychain"; exit 1; fi\n`);
+    chmodSync(helper, 0o755);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credHelpers: { 'registry.example.com:5000': 'mptest' } }));
+    const env = { DOCKER_CONFIG: dir, PATH: `${bin}:${process.env.PATH}` };
+    const ref = parseOciSpec('oci://registry.example.com:5000/team/provenance');
+    assert.deepEqual(lookupCredential(ref, env), { identityToken: 'id-token-from-helper', source: 'credential helper docker-credential-mptest' });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'mptest' }));
+    assert.deepEqual(lookupCredential(ref, env), { identityToken: 'id-token-from-helper', source: 'credential helper docker-credential-mptest' });
+    assert.equal(lookupCredential(parseOciSpec('oci://other.example.com/x'), env), undefined, 'the helper has none for this host: anonymous');
+  });
+});
