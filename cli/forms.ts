@@ -63,8 +63,26 @@ const forms = new WeakMap<Command, Form[]>();
 const typed = new WeakMap<Command, GivenFlag[]>();
 
 /** Declares the forms of a command. Options it defines later must be declared too (a test keeps this true). */
+/** `--ca-file`, `--insecure`, `--registry-timeout` (cli/registry-options.ts) only tune how `--registry` is reached. */
+const TRANSPORT_ATTRS = ['caFile', 'insecure', 'registryTimeout'];
+
+/** A form with the OCI transport flags under the same rule as `--registry`, wherever it does not name them itself. */
+function withTransport(form: Form): Form {
+  const follow = <T>(table: Record<string, T> | undefined): Record<string, T> | undefined => {
+    const rule = table?.['registry'];
+    if (!table || rule === undefined) return table;
+    return { ...Object.fromEntries(TRANSPORT_ATTRS.map((a) => [a, rule])), ...table };
+  };
+  return {
+    ...form,
+    options: form.options === '*' ? '*' : follow(form.options)!,
+    ...(form.except ? { except: follow(form.except) } : {}),
+    ...(form.needs ? { needs: follow(form.needs) } : {}),
+  };
+}
+
 export function declareForms(cmd: Command, list: Form[]): Command {
-  forms.set(cmd, list);
+  forms.set(cmd, list.map(withTransport));
   return cmd;
 }
 
@@ -118,12 +136,6 @@ export function commandPath(cmd: Command): string {
 }
 
 /** Refuses what would be dropped; throws InputError (exit 2) with the reason. */
-/** `--ca-file`, `--insecure`, `--registry-timeout` (cli/registry-options.ts): they only tune how `--registry` is reached. */
-const TRANSPORT_ATTRS = new Set(['caFile', 'insecure', 'registryTimeout']);
-
-const declares = (form: Form, attr: string): boolean =>
-  (form.options !== '*' && attr in form.options) || (form.except !== undefined && attr in form.except) || (form.needs !== undefined && attr in form.needs);
-
 export function enforce(cmd: Command): void {
   // Options typed before a subcommand name went to an ancestor, which is not running.
   for (let p = cmd.parent; p?.parent; p = p.parent) {
@@ -148,11 +160,9 @@ export function enforce(cmd: Command): void {
   // Declared forms are the whole truth: typed options that select none of them are not honoured.
   if (!form) refuse('OPTION_NOT_APPLICABLE', `the options given select no form of ${commandPath(cmd)} (${list.map((f) => f.name).join('; ')})`);
   for (const f of g.flags) {
-    // The OCI transport flags go wherever --registry goes, under the same conditions.
-    const attr = TRANSPORT_ATTRS.has(f.attr) && !declares(form, f.attr) ? 'registry' : f.attr;
-    const why = form.except?.[attr];
+    const why = form.except?.[f.attr];
     if (why !== undefined) refuse('OPTION_NOT_APPLICABLE', `${f.flag} does not apply to ${form.name}: ${why}`);
-    const rule = form.options === '*' ? (form.needs?.[attr] ?? true) : form.options[attr];
+    const rule = form.options === '*' ? (form.needs?.[f.attr] ?? true) : form.options[f.attr];
     if (rule === undefined) refuse('OPTION_NOT_APPLICABLE', `${f.flag} does not apply to ${form.name}`);
     if (rule !== true && rule !== undefined && !rule.test(g)) refuse('OPTION_NOT_APPLICABLE', `${f.flag} applies to ${form.name} only with ${rule.needs}`);
   }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   InputError,
   STAGES,
@@ -88,7 +88,7 @@ function accelerator(v: string): { model: string; count?: number; driver?: strin
 /** An option that may be given once: a second value is refused, never silently dropped. */
 function once(flag: string, why: string): (value: string, previous: string | undefined) => string {
   return (value, previous) => {
-    if (previous !== undefined) throw new InvalidArgumentError(`${flag} is given twice ("${previous}", "${value}"): ${why}.`);
+    if (previous !== undefined) throw new InputError('OPTION_REPEATED', `${flag} is given twice ("${previous}", "${value}"): ${why}.`);
     return value;
   };
 }

@@ -63,6 +63,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .addOption(
       new Option('--format <format>', 'output format: html, md, json or cdxa (for PDF, print the HTML: its print stylesheet gives A4 pages)')
         .default('html')
+        // choices first (help and completion list them), then our parser, which explains pdf.
+        .choices(['html', 'md', 'json', 'cdxa'])
         .argParser((v: string) => {
           if (['html', 'md', 'json', 'cdxa'].includes(v)) return v;
           // PDF is the one asked for most: say how to get it rather than only what is allowed.
@@ -90,7 +92,6 @@ export function registerReport(program: Command, ctx: CliContext): void {
       })();
       if (o.sign && !o.output) throw new c.InputError('USAGE', '--sign needs --output: the signed subject is the report file');
       // A key given without --sign would silently sign nothing: say so instead.
-      if (!o.sign && (o.privateKey || o.password || o.passwordFile)) throw new c.InputError('USAGE', `${o.privateKey ? '--private-key' : o.password ? '--password' : '--password-file'} is for signing the report: add --sign (with --output), or drop it`);
       if (o.output) {
         const parent = dirname(resolve(o.output));
         if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new c.InputError('FILE_NOT_FOUND', `the folder for --output does not exist (${parent}); create it first`, { file: o.output });

@@ -43,7 +43,7 @@ async function parse(argv: string[]): Promise<Outcome> {
 function valueFor(o: Option): string[] {
   if (!o.required && !o.optional) return [];
   if (o.argChoices?.length) return [o.argChoices[o.argChoices.length - 1]!];
-  if (/max-problems/.test(o.flags)) return ['5'];
+  if (/max-problems|registry-timeout/.test(o.flags)) return ['5'];
   return ['value'];
 }
 

@@ -153,7 +153,7 @@ describe('model-provenance report (CLI)', () => {
   test('refused with one line and exit 2: a key without --sign, a key outside the policy, an --output folder that does not exist, a malformed digest, a format that does not exist', async () => {
     const keyOnly = await runCli([...base, '--private-key', w.keys.release], { cwd: w.dir });
     assert.equal(keyOnly.code, 2);
-    assert.match(keyOnly.stderr, /--private-key is for signing the report: add --sign \(with --output\), or drop it \[USAGE\]/);
+    assert.match(keyOnly.stderr, /--private-key applies to report only with --sign \[OPTION_NOT_APPLICABLE\]/);
     const rogue = writeKeyPair(join(tempDir('mp-report-rogue-'), 'rogue'), generateKeyPair('P-256')).privatePath;
     const out = join(w.dir, 'rogue-signed.md');
     const outside = await runCli([...base, '--format', 'md', '--output', out, '--sign', '--private-key', rogue], { cwd: w.dir });
@@ -170,7 +170,7 @@ describe('model-provenance report (CLI)', () => {
     assert.match(digest.stderr, /"sha256:1234" is not a model digest: it has 4 hex digit\(s\), a sha256 digest has 64 .*\[DIGEST_MALFORMED\]/);
     const pdf = await runCli([...base, '--format', 'pdf'], { cwd: w.dir });
     assert.equal(pdf.code, 2);
-    assert.match(pdf.stderr, /^model-provenance: error: option '--format <format>' argument 'pdf' is invalid\. no PDF writer: write --format html and print it to PDF \(a browser, or chromium --headless --print-to-pdf\); its print stylesheet gives clean A4 pages \[USAGE\]\n$/);
+    assert.match(pdf.stderr, /^model-provenance: option '--format <format>' argument 'pdf' is invalid\. no PDF writer: write --format html and print it to PDF \(a browser, or chromium --headless --print-to-pdf\); its print stylesheet gives clean A4 pages \[INVALID_VALUE\]\n$/);
   });
 
   test('--require-verified: exit 1 on a failed chain (the report is still written), 0 on a verified one', async () => {
