@@ -1,6 +1,7 @@
 import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { InputError, fsError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 
@@ -132,8 +133,10 @@ export interface LoadTrustedKeysOptions {
 }
 
 /**
- * A certificate file whose certificate is a CA: its key signs certificates, not models, so
- * it belongs among the certificate anchors. Undefined for anything else.
+ * A certificate file whose certificate is a CA that may not sign data (key usage without
+ * digitalSignature, or none at all): its key signs certificates, not models, so it belongs
+ * among the certificate anchors. Undefined for anything else, including a CA-flagged
+ * certificate that may also sign (the model-transparency test PKI's signing certificate is one).
  */
 export function caCertificateIn(data: Buffer): X509Certificate | undefined {
   const text = data.toString('latin1');
@@ -144,7 +147,14 @@ export function caCertificateIn(data: Buffer): X509Certificate | undefined {
   } catch {
     return undefined;
   }
-  return cert.ca ? cert : undefined;
+  if (!cert.ca) return undefined;
+  let canSign = false;
+  try {
+    canSign = SigstoreX509.parse(cert.raw).extKeyUsage?.digitalSignature === true;
+  } catch {
+    canSign = false;
+  }
+  return canSign ? undefined : cert;
 }
 
 export const CA_IN_TRUSTED_KEYS = 'KEY_IS_CA_CERTIFICATE';

@@ -139,6 +139,9 @@ describe('the model-transparency vectors, every kind', { skip: HAVE_VECTORS ? fa
     assert.equal(ok.headline, 'verified: certificate CN=intermediate-ca issued by CN=intermediate-ca');
     const misplaced = loadTrustSet({ trustedKeys: [ca] });
     assert.equal(misplaced.problems[0]?.code, 'KEY_IS_CA_CERTIFICATE');
+    // The test PKI's signing certificate is CA-flagged but may sign (digitalSignature): it is a key.
+    assert.equal(loadTrustedKeys(join(MT, 'keys', 'certificate', 'signing-key-cert.pem')).length, 1);
+    assert.equal((await evaluate('v1.1.0-certificate', { trustedKeys: [join(MT, 'keys', 'certificate', 'signing-key-cert.pem')] })).state, 'verified');
     const e = await evaluate('v1.1.0-certificate', { trustedKeys: [ca] });
     assert.equal(e.state, 'not-configured');
     assert.match(e.signerText, /^certificate CN=intermediate-ca/);

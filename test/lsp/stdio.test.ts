@@ -1,6 +1,6 @@
 /** The bundled server (dist/server.js) over real LSP stdio, the way an editor runs it. */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CodeActionRequest, CodeLensRequest, CompletionRequest, ExecuteCommandRequest, HoverRequest } from 'vscode-languageserver-protocol/node';
@@ -146,6 +146,44 @@ describe('bundled language server over stdio', () => {
     } finally {
       writeFileSync(victim, original);
     }
+  });
+
+  test('commands act on the model, never write into a signed folder, never lose human text', async () => {
+    const req = <T>(method: string, params: unknown): Promise<T> => client.connection.sendRequest(method, params) as Promise<T>;
+    const code = async (p: Promise<unknown>): Promise<string | undefined> => p.then(() => undefined, (e: { data?: { code?: string } }) => e.data?.code);
+    const t = await req<{ ok: boolean; modelPath: string; signaturePath: string; manifestPath: string }>('modelProvenance/resolveTarget', { path: ws.sig });
+    assert.deepEqual([t.ok, t.modelPath, t.signaturePath, t.manifestPath], [true, ws.model, ws.sig, join(ws.root, 'models', 'classifier.cdx.json')]);
+    // Into the signed folder: refused with the reason; nothing written.
+    const inside = join(ws.model, 'classifier.cdx.json');
+    assert.equal(await code(req('modelProvenance/generateManifest', { modelPath: ws.model, outputPath: inside, mode: 'create' })), 'WOULD_MODIFY_SIGNED_MODEL');
+    assert.equal(await code(req('modelProvenance/keygen', { prefix: join(ws.model, 'k') })), 'WOULD_MODIFY_SIGNED_MODEL');
+    assert.deepEqual(readdirSync(ws.model).sort(), ['config.json', 'model.safetensors', 'model.sig']);
+    // Beside it: written; written again only when asked how.
+    const out = t.manifestPath;
+    await req('modelProvenance/generateManifest', { modelPath: ws.model, outputPath: out, mode: 'create' });
+    assert.equal(await code(req('modelProvenance/generateManifest', { modelPath: ws.model, outputPath: out, mode: 'create' })), 'MANIFEST_EXISTS');
+    const bom = JSON.parse(readFileSync(out, 'utf8'));
+    bom.metadata.component.licenses = [{ license: { id: 'Apache-2.0' } }];
+    bom.metadata.component.description = 'written by a person';
+    writeFileSync(out, JSON.stringify(bom, null, 2));
+    const merged = await req<{ merged: { updated: string[] } }>('modelProvenance/generateManifest', { modelPath: ws.model, outputPath: out, mode: 'merge' });
+    assert.deepEqual(merged.merged.updated, []);
+    const after = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(after.metadata.component.licenses, [{ license: { id: 'Apache-2.0' } }]);
+    assert.equal(after.metadata.component.description, 'written by a person');
+    assert.equal(after.version, bom.version + 1);
+    // Keys are never overwritten.
+    assert.equal(await code(req('modelProvenance/keygen', { prefix: join(ws.root, 'keys', 'prod') })), 'FILE_EXISTS');
+    // Attest: says what it attested, by whom, and where it is stored.
+    const a = await req<{ stage: string; subjectName: string; digest: string; signer: string; location: string; registry: string }>('modelProvenance/attest', { modelPath: ws.model, stage: 'evaluation', privateKey: ws.key });
+    assert.equal(a.subjectName, 'classifier');
+    assert.match(a.signer, /^key [0-9a-f]{8}… \(prod\.pem\)$/);
+    assert.ok(existsSync(a.location) && a.location.startsWith(join(ws.root, '.provenance')), a.location);
+    const known = await req<{ digest: string; name?: string; stage?: string }[]>('modelProvenance/registryDigests', {});
+    assert.ok(known.some((k) => k.digest === a.digest && k.name === 'classifier'), JSON.stringify(known));
+    // And the model still verifies.
+    const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'modelProvenance.server.verify', arguments: [{ modelPath: ws.sig }] })) as { verdict: string };
+    assert.equal(r.verdict, 'verified');
   });
 
   test('shutdown and exit', async () => {
