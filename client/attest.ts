@@ -157,7 +157,7 @@ async function run(client: LanguageClient, modelPath: string, a: Answers): Promi
         passphrase: a.passphrase,
       }),
     );
-    const where = r.location ? `stored in the registry ${r.registry} as ${r.location}` : 'NOT stored (no registry is configured or available)';
+    const where = r.location && r.registry ? `stored in the registry ${vscode.workspace.asRelativePath(r.registry)} as ${r.id ? `${r.id.slice(0, 19)}…` : vscode.workspace.asRelativePath(r.location)}` : 'NOT stored (no registry is configured or available)';
     void vscode.window.showInformationMessage(`Attested ${r.stage} of ${r.subjectName} (${r.digest.slice(0, 19)}…), signed by ${r.signer}; ${where}.`, ...(r.location ? ['Open attestation'] : []), 'Show lineage').then(async (choice) => {
       if (choice === 'Open attestation' && r.location) await vscode.window.showTextDocument(vscode.Uri.file(r.location), { preview: true });
       if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));

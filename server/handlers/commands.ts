@@ -243,7 +243,7 @@ export class CommandHandler {
     const digestProblems = errors.filter((f) => /DIGEST_MISMATCH|FILE_MISSING/.test(f.code));
     const outcome: VerifyOutcome = {
       verdict: errors.length === 0 && v.checkedAgainst ? 'verified' : 'failed',
-      summary: !v.checkedAgainst ? 'model not found: nothing checked' : digestProblems.length ? `${digestProblems.length} file${digestProblems.length > 1 ? 's' : ''} modified` : errors.length ? `${errors.length} problem(s)` : 'every digest matches',
+      summary: !v.checkedAgainst ? 'model not found: nothing checked' : digestProblems.length ? `${digestProblems.length} file${digestProblems.length > 1 ? 's' : ''} modified` : errors.length ? `${errors.length} problem(s)` : 'verified: every digest matches',
       report: errors.map((f) => `${f.code}: ${f.message}`).join('\n') || `every file digest matches the model at ${v.checkedAgainst ?? '?'}`,
       problems: errors.map((f) => ({ code: f.code, message: f.message })),
     };

@@ -49,7 +49,7 @@ interface Entry {
 }
 
 /** A change burst (an editor saving, a copy in progress) settles before re-verifying. */
-export const DEBOUNCE_MS = 150;
+export const DEBOUNCE_MS = 100;
 const MAX_ENTRIES = 256;
 const MAX_WATCHED_DIRS = 256;
 const MAX_CONCURRENT = 2;

@@ -94,11 +94,7 @@ describe('e2e: the packaged extension in code-server + chromium', () => {
     await vectorsWalk(pre, { vsix: vsix.path });
   });
 
-  test('hostile repository, untrusted folder (Restricted Mode): its own .vscode trustedKeys, trustedIdentities and certificateAnchors are ignored, NOT verified', STEP, async () => {
-    await hostileWalk(pre, { vsix: vsix.path, ws: makeHostileWorkspace(), trusted: false });
-  });
-
-  test('the same repository once the user trusts the folder: verified (so the difference is workspace trust)', STEP, async () => {
-    await hostileWalk(pre, { vsix: vsix.path, ws: makeHostileWorkspace(), trusted: true });
+  test('hostile repository: Restricted Mode ignores its own .vscode trustedKeys, trustedIdentities and certificateAnchors (NOT verified); once the user trusts the folder they count (so the difference is workspace trust)', STEP, async () => {
+    await hostileWalk(pre, { vsix: vsix.path, ws: makeHostileWorkspace() });
   });
 });

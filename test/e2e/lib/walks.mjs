@@ -46,8 +46,12 @@ async function withWorkbench(pre, { vsix, folder, settings, trust, prefix }, fn)
 async function setUserSettings(page, settingsFile, changes) {
   const current = JSON.parse(readFileSync(settingsFile, 'utf8'));
   await runCommand(page, 'Preferences: Open User Settings (JSON)');
-  await page.locator('.tabs-container .tab.active', { hasText: 'settings.json' }).waitFor({ timeout: 30_000 });
-  await page.locator('.monaco-editor .view-lines').first().click();
+  // VS Code 1.139 opens it in a modal editor over the workbench (older ones in a tab).
+  const modal = page.locator('.monaco-modal-editor-block', { hasText: 'settings.json' });
+  const tab = page.locator('.tabs-container .tab.active', { hasText: 'settings.json' });
+  await modal.or(tab).first().waitFor({ timeout: 30_000 });
+  const inModal = (await modal.count()) > 0;
+  await (inModal ? modal.locator('.monaco-editor .view-lines') : page.locator('.editor-group-container.active .monaco-editor .view-lines')).first().click();
   await page.keyboard.press('Control+A');
   await page.keyboard.insertText(`${JSON.stringify({ ...current, ...changes }, null, 2)}\n`);
   await page.keyboard.press('Control+S');
@@ -56,7 +60,10 @@ async function setUserSettings(page, settingsFile, changes) {
     if (Date.now() > deadline) throw new Error('the user settings were not saved');
     await page.waitForTimeout(100);
   }
-  await runCommand(page, 'View: Close Editor');
+  if (inModal) {
+    await modal.locator('a.codicon-close').first().click();
+    await modal.waitFor({ state: 'detached', timeout: 15_000 });
+  } else await runCommand(page, 'View: Close Editor');
 }
 
 /** The quick input (picker or input box) with its title, once visible. */
@@ -82,7 +89,27 @@ async function answer(page, title, keys) {
     if (k.startsWith('type:')) await page.keyboard.type(k.slice(5));
     else await page.keyboard.press(k);
   }
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: exact(title) }).waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
+  // Gone or retitled: the next step, or the end of the flow (a hidden widget keeps its old title).
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: exact(title) }).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+}
+
+/**
+ * A notification, wherever it is now: toasts hide by themselves after a while (and on Escape),
+ * so a message that already left the toasts is looked up in the notification centre.
+ */
+async function notification(page, text, timeoutMs = 30_000) {
+  const t = toast(page, text);
+  try {
+    await t.waitFor({ timeout: Math.min(timeoutMs, 5_000) });
+    return (await t.innerText()).replace(/\s+/g, ' ');
+  } catch {
+    await runCommand(page, 'Notifications: Show Notifications');
+    const item = page.locator('.notifications-center .notification-list-item-message', { hasText: text }).first();
+    await item.waitFor({ timeout: timeoutMs });
+    const said = (await item.innerText()).replace(/\s+/g, ' ');
+    await runCommand(page, 'Notifications: Hide Notifications');
+    return said;
+  }
 }
 
 async function quickInputGone(page) {
@@ -222,9 +249,11 @@ export function mainWalk(pre, { vsix, ws }) {
     await page.keyboard.type('run-e2e-1');
     await page.keyboard.press('Enter');
     const base = await quickInput(page, 'Attest classifier (3/6): base model');
-    await base.locator('.monaco-list-row', { hasText: '(none)' }).first().waitFor({ timeout: 15_000 });
+    const second = base.locator('.monaco-list-row', { hasText: 'second · pre-training' }).first();
+    await second.waitFor({ timeout: 15_000 });
+    assert.match((await second.innerText()).replace(/\s+/g, ' '), /second · pre-training sha256:[0-9a-f]{12}…/);
     await shot(page, 'attest-base-model-names-and-stages');
-    await page.keyboard.press('Enter');
+    await second.click();
     await quickInput(page, 'Attest classifier (4/6): datasets');
     // One wrong path: the step says why and keeps what was typed.
     await page.keyboard.type('data/missing.jsonl');
@@ -233,7 +262,7 @@ export function mainWalk(pre, { vsix, ws }) {
     assert.equal(await page.locator('.quick-input-widget input').inputValue(), 'data/missing.jsonl');
     await page.locator('.quick-input-widget input').fill('');
     await page.keyboard.press('Enter');
-    const attested = toast(page, /^Attested fine-tuning of classifier \(sha256:[0-9a-f]{12}…\), signed by key [0-9a-f]{8}… \(prod\.pem\); stored in the registry .*\.provenance as .*\.json\.$/);
+    const attested = toast(page, /^Attested fine-tuning of classifier \(sha256:[0-9a-f]{12}…\), signed by key [0-9a-f]{8}… \(prod\.pem\); stored in the registry \.provenance as sha256:[0-9a-f]{12}…\.$/);
     await attested.waitFor({ timeout: 60_000 });
     lap(`notification: ${await attested.innerText()}`);
     await shot(page, 'attested-what-and-where');
@@ -273,9 +302,20 @@ export function mainWalk(pre, { vsix, ws }) {
     await answer(page, 'Generate Key Pair (1/4): name', ['Enter']);
     const where = await titled(page, 'Generate Key Pair (2/4): where');
     await where.locator('.monaco-list-row', { hasText: 'Choose a folder' }).click();
+    // VS Code's own folder picker (a quick input): it fills in a starting folder by itself, so
+    // type the path until it stays, then accept it.
     const simple = page.locator('.quick-input-widget input');
     await simple.waitFor({ state: 'visible', timeout: 15_000 });
-    await simple.fill(`${join(ws.root, 'keys')}/`);
+    const wanted = `${join(ws.root, 'keys')}/`;
+    for (let stable = 0, deadline = Date.now() + 20_000; stable < 4; ) {
+      if (Date.now() > deadline) throw new Error(`the folder picker would not keep ${wanted}`);
+      if ((await simple.inputValue()) === wanted) stable++;
+      else {
+        stable = 0;
+        await simple.fill(wanted);
+      }
+      await page.waitForTimeout(250);
+    }
     await page.locator('.quick-input-widget .monaco-button', { hasText: 'Use this folder' }).first().click();
     const confirm = page.locator('.monaco-dialog-box', { hasText: 'Write the private key inside the workspace' });
     await confirm.waitFor({ timeout: 30_000 });
@@ -325,7 +365,7 @@ export function firstRunWalk(pre, { vsix, ws }) {
     let r = await untilAll(page, intact, { timeoutMs: 60_000 });
     lap(`no trust configured, intact model: ${JSON.stringify(r.said)}`);
     await page.locator('.codelens-decoration a', { hasText: /^Trust this signer…$/ }).first().waitFor({ timeout: 30_000 });
-    await toast(page, /^2 of 2 files match the signed digests, but the signature was not checked/).waitFor({ timeout: 30_000 });
+    lap(`first-run notification: ${await notification(page, /^2 of 2 files match the signed digests, but the signature was not checked: no trusted signer is configured\. Signed by key [0-9a-f]{8}…\.$/)}`);
     await shot(page, 'files-match-signature-not-checked');
 
     const weights = join(ws.model, 'model.safetensors');
@@ -363,7 +403,16 @@ export function firstRunWalk(pre, { vsix, ws }) {
  */
 export function vectorsWalk(pre, { vsix }) {
   const ca = join(MT_VECTORS, 'keys', 'certificate', 'ca-cert.pem');
-  const settings = { 'modelProvenance.trustedIdentities': [KEYLESS], 'modelProvenance.certificateAnchors': [ca], 'security.workspace.trust.enabled': false };
+  const settings = {
+    'modelProvenance.trustedIdentities': [KEYLESS],
+    'modelProvenance.certificateAnchors': [ca],
+    'security.workspace.trust.enabled': false,
+    // settings.json is edited by typing into it below: no auto-closing or auto-indent on top of the typed text.
+    'editor.autoClosingBrackets': 'never',
+    'editor.autoClosingQuotes': 'never',
+    'editor.autoIndent': 'none',
+    'editor.formatOnType': false,
+  };
   return withWorkbench(pre, { vsix, folder: MT_VECTORS, settings, trust: false, prefix: 'vectors' }, async (page, { lap, shot }, run) => {
     await page.keyboard.press('Control+Shift+M');
     await openFile(page, 'v1.1.0-sigstore/model.sig');
@@ -388,9 +437,8 @@ export function vectorsWalk(pre, { vsix }) {
 
     await clearNotifications(page);
     await setUserSettings(page, run.settingsFile, { 'modelProvenance.certificateAnchors': [], 'modelProvenance.trustedKeys': [ca] });
-    const warning = toast(page, /ca-cert\.pem in modelProvenance\.trustedKeys: is a CA certificate \(CN=root-ca\), not a signing key.*it belongs in modelProvenance\.certificateAnchors/);
-    await warning.waitFor({ timeout: 60_000 });
-    lap(`CA certificate in trustedKeys: ${await warning.innerText()}`);
+    const warning = await notification(page, /ca-cert\.pem in modelProvenance\.trustedKeys: is a CA certificate \(CN=root-ca\), not a signing key.*it belongs in modelProvenance\.certificateAnchors/, 60_000);
+    lap(`CA certificate in trustedKeys: ${warning}`);
     await openFile(page, 'v1.1.0-certificate/model.sig');
     await page.locator('.codelens-decoration a', { hasText: 'files match, signature not checked: no trusted signer configured' }).first().waitFor({ timeout: 30_000 });
     const status = await languageStatus(page);
@@ -402,66 +450,71 @@ export function vectorsWalk(pre, { vsix }) {
 /**
  * The hostile repository: its .vscode/settings.json trusts the attacker's key, which signed its
  * model, and (with the vectors at hand) the keyless identity and the CA of the two other models
- * it ships. Untrusted (Restricted Mode, the default for a new folder): none of them verifies, and
- * the language status says trust came from user settings only. Trusted (the user clicks Trust):
- * they verify, which shows the difference is workspace trust and nothing else.
+ * it ships. Opened untrusted (Restricted Mode, the default for a new folder): none of them
+ * verifies, and the language status says trust came from user settings only. Then the user
+ * trusts the folder, in the same window: they verify, which shows the difference is workspace
+ * trust and nothing else.
  */
-export function hostileWalk(pre, { vsix, ws, trusted }) {
+export function hostileWalk(pre, { vsix, ws }) {
   const settings = { 'modelProvenance.trustedKeys': [ws.userPub], 'security.workspace.trust.enabled': true };
-  const prefix = trusted ? 'hostile-trusted' : 'hostile-untrusted';
-  return withWorkbench(pre, { vsix, folder: ws.root, settings, trust: true, prefix }, async (page, { lap, shot }) => {
+  return withWorkbench(pre, { vsix, folder: ws.root, settings, trust: true, prefix: 'hostile' }, async (page, { lap, shot }) => {
     const restricted = page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first();
     await restricted.waitFor({ timeout: 30_000 });
     lap('folder opened in Restricted Mode (not trusted)');
-    if (trusted) {
-      await restricted.click();
-      const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
-      await trust.waitFor({ timeout: 30_000 });
-      await shot(page, 'trust-editor');
-      await trust.click();
-      await restricted.waitFor({ state: 'detached', timeout: 30_000 });
-      lap('the user trusted the folder');
-      // In 1.139 the Workspace Trust editor is a modal editor over the workbench: close it.
-      const modal = page.locator('.monaco-modal-editor-block');
-      if (await modal.count()) {
-        await modal.locator('a.codicon-close').first().click();
-        await modal.waitFor({ state: 'detached', timeout: 10_000 });
-      }
-    }
-    await openFile(page, 'models/backdoored/model.sig');
-    const lens = page.locator('.codelens-decoration a', { hasText: /— verify again$/ }).first();
-    await lens.waitFor({ timeout: 60_000 });
-    await lens.click();
-    const verdict = toast(page, /^Model (NOT )?verified/);
-    await verdict.waitFor({ timeout: 60_000 });
-    const text = await verdict.innerText();
-    lap(`notification: ${text}`);
     await page.keyboard.press('Control+Shift+M');
-    const rows = await problems(page);
-    if (rows.length) lap(`Problems: ${rows.join(' | ')}`);
-    await shot(page, trusted ? 'verified' : 'not-verified');
-    const status = await languageStatus(page);
-    lap(`language status: ${status}`);
-    await shot(page, 'language-status');
-    const counts = ws.keylessSig ? (trusted ? '1 key, 1 certificate anchor, 1 keyless identity' : '1 key, 0 certificate anchors, 0 keyless identities') : trusted ? '1 key' : '1 key';
-    if (trusted) {
-      // The repository's own setting counts once the user trusts it: the attacker's key verifies.
-      assert.match(text, /^Model verified — verified: key [0-9a-f]{8}… \(attacker\.pub\.pem\)$/);
-      assert.match(status, new RegExp(`Trust: user and workspace settings \\(trusted workspace\\) \\(${counts}`));
-    } else {
-      assert.match(text, /^Model NOT verified — files match, signer not trusted: key [0-9a-f]{8}…$/);
-      assert.match(status, new RegExp(`Trust: user settings only \\(untrusted workspace\\) \\(${counts}`));
-      assert.doesNotMatch(status, /verified: key/);
-      assert.equal(await toast(page, /^Model verified/).count(), 0, 'no "Model verified" notification at all');
-    }
-    if (!ws.keylessSig) return;
-    // The keyless and the certificate model: the repository's identity and CA count only once trusted.
-    for (const [path, ok] of [['models/keyless/model.sig', `verified: keyless identity ${KEYLESS.identity} via ${KEYLESS.issuer} — verify again`], ['models/certified/model.sig', 'verified: certificate CN=intermediate-ca issued by CN=intermediate-ca — verify again']]) {
-      await openFile(page, path);
-      const expected = trusted ? ok : 'files match, signature not checked: no trusted signer configured — verify again';
-      await page.locator('.codelens-decoration a', { hasText: expected }).first().waitFor({ timeout: 60_000 });
-      lap(`${path}: "${expected}"`);
-      await shot(page, `${path.split('/')[1]}-${trusted ? 'verified' : 'not-verified'}`);
+    for (const trusted of [false, true]) {
+      const when = trusted ? 'trusted' : 'untrusted';
+      if (trusted) {
+        await restricted.click();
+        const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
+        await trust.waitFor({ timeout: 30_000 });
+        await shot(page, 'trust-editor');
+        await trust.click();
+        await restricted.waitFor({ state: 'detached', timeout: 30_000 });
+        lap('the user trusted the folder');
+        // In 1.139 the Workspace Trust editor is a modal editor over the workbench: close it.
+        const modal = page.locator('.monaco-modal-editor-block');
+        if (await modal.count()) {
+          await modal.locator('a.codicon-close').first().click();
+          await modal.waitFor({ state: 'detached', timeout: 10_000 });
+        }
+        await clearNotifications(page);
+      }
+      await openFile(page, 'models/backdoored/model.sig');
+      const expected = trusted ? /^verified: key [0-9a-f]{8}… \(attacker\.pub\.pem\) — verify again$/ : /^files match, signer not trusted: key [0-9a-f]{8}… — verify again$/;
+      const lens = page.locator('.codelens-decoration a', { hasText: expected }).first();
+      await lens.waitFor({ timeout: 60_000 });
+      await lens.click();
+      const verdict = toast(page, /^Model (NOT )?verified/);
+      await verdict.waitFor({ timeout: 60_000 });
+      const text = await verdict.innerText();
+      lap(`${when}: notification: ${text}`);
+      const rows = await problems(page);
+      if (rows.length) lap(`${when}: Problems: ${rows.join(' | ')}`);
+      await shot(page, trusted ? 'trusted-verified' : 'untrusted-not-verified');
+      const status = await languageStatus(page);
+      lap(`${when}: language status: ${status}`);
+      await shot(page, `${when}-language-status`);
+      const counts = ws.keylessSig ? (trusted ? '1 key, 1 certificate anchor, 1 keyless identity' : '1 key, 0 certificate anchors, 0 keyless identities') : '1 key';
+      if (trusted) {
+        // The repository's own setting counts once the user trusts it: the attacker's key verifies.
+        assert.match(text, /^Model verified — verified: key [0-9a-f]{8}… \(attacker\.pub\.pem\)$/);
+        assert.match(status, new RegExp(`Trust: user and workspace settings \\(trusted workspace\\) \\(${counts}`));
+      } else {
+        assert.match(text, /^Model NOT verified — files match, signer not trusted: key [0-9a-f]{8}…$/);
+        assert.match(status, new RegExp(`Trust: user settings only \\(untrusted workspace\\) \\(${counts}`));
+        assert.doesNotMatch(status, /verified: key/);
+        assert.equal(await toast(page, /^Model verified/).count(), 0, 'no "Model verified" notification at all');
+      }
+      if (!ws.keylessSig) continue;
+      // The keyless and the certificate model: the repository's identity and CA count only once trusted.
+      for (const [path, ok] of [['models/keyless/model.sig', `verified: keyless identity ${KEYLESS.identity} via ${KEYLESS.issuer} — verify again`], ['models/certified/model.sig', 'verified: certificate CN=intermediate-ca issued by CN=intermediate-ca — verify again']]) {
+        await openFile(page, path);
+        const want = trusted ? ok : 'files match, signature not checked: no trusted signer configured — verify again';
+        await page.locator('.codelens-decoration a', { hasText: want }).first().waitFor({ timeout: 60_000 });
+        lap(`${when}: ${path}: "${want}"`);
+        await shot(page, `${when}-${path.split('/')[1]}`);
+      }
     }
   });
 }

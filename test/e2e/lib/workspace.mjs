@@ -45,7 +45,8 @@ export function signedModel(root, rel, key, values) {
  * The workspace of the extension tests and the UI walk:
  *   keys/prod.pem, keys/prod.pub.pem             (the user's trusted key, named in user settings)
  *   models/classifier/{config.json, model.safetensors, model.sig}
- *   models/second/{config.json, model.safetensors, model.sig}   (signed, no manifest yet)
+ *   models/second/{config.json, model.safetensors, model.sig}   (signed, no manifest yet; its
+ *                                                                 pre-training attestation in .provenance/)
  *   models/classifier.cdx.json                   (manifest init: a valid ML-BOM)
  *   models/broken.cdx.json                       (the same ML-BOM with "version": "one": CDX_TYPE)
  */
@@ -54,6 +55,8 @@ export function makeMainWorkspace() {
   cli(root, 'keygen', '--out', 'keys/prod');
   const model = signedModel(root, 'models/classifier', 'keys/prod.pem');
   const second = signedModel(root, 'models/second', 'keys/prod.pem', [5, 6, 7, 8]);
+  // One attestation in the registry (.provenance/), so pickers show a name and a stage beside a digest.
+  cli(root, 'attest', 'models/second', '--stage', 'pre-training', '--private-key', 'keys/prod.pem');
   cli(root, 'manifest', 'init', 'models/classifier');
   const manifest = join(root, 'models', 'classifier.cdx.json');
   const broken = join(root, 'models', 'broken.cdx.json');
