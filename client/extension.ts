@@ -35,7 +35,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
   const output = vscode.window.createOutputChannel('Model Provenance');
   const decorations = new ModelDecorations(client);
   const status = new StatusItem(client);
-  const guide = new FirstRunGuide();
+  const guide = new FirstRunGuide(client);
   const problems = new TrustProblems(client);
   context.subscriptions.push(
     output,
@@ -51,7 +51,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
       if (e.affectsConfiguration('modelProvenance')) void pushSettings(decorations, status, problems);
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void pushSettings(decorations, status, problems)),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => guide.shown(editors)),
   );
+  guide.shown(vscode.window.visibleTextEditors);
   registerCommands(context, client, output, status);
   void problems.check();
   return { client, activationMs: Date.now() - started };
@@ -91,6 +93,22 @@ class TrustProblems {
  */
 class FirstRunGuide {
   private readonly told = new Set<string>();
+
+  constructor(private readonly lc: LanguageClient) {}
+
+  /** A signature came into view: its state may have been computed before (for an explorer badge). */
+  shown(editors: readonly vscode.TextEditor[]): void {
+    for (const e of editors) {
+      const uri = e.document.uri;
+      if (uri.scheme !== 'file' || !/\.sig$/.test(uri.path) || this.told.has(uri.fsPath)) continue;
+      void this.lc.sendRequest<ModelStateView | { unsigned: true }>(REQUESTS.modelState, { path: uri.fsPath }).then(
+        (view) => {
+          if (!('unsigned' in view) && view.signature === uri.fsPath) this.changed(view);
+        },
+        () => undefined,
+      );
+    }
+  }
 
   changed(view: ModelStateView): void {
     if (view.phase !== 'done' || view.state !== 'not-configured' || this.told.has(view.signature)) return;

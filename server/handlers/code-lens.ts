@@ -1,5 +1,5 @@
 import type { CodeLens, CodeLensParams } from 'vscode-languageserver';
-import { nodeAt } from '../../core';
+import { nodeAt, type DocumentAnalysis, type TrustOutcome } from '../../core';
 import { SERVER_VERIFY } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
 
@@ -23,9 +23,17 @@ export class CodeLensHandler {
   onCodeLens(params: CodeLensParams): CodeLens[] {
     if (!this.ctx.settings.codeLens) return [];
     const doc = this.ctx.documents.get(params.textDocument.uri);
-    const state = this.ctx.states.get(params.textDocument.uri);
-    const detection = state?.analysis.detection;
-    if (!doc || !state || !detection) return [];
+    if (!doc) return [];
+    // Asked before the first analysis of this document came back: analyse now rather than
+    // answer nothing (a model state computed earlier would never trigger a refresh).
+    let state: { analysis: DocumentAnalysis; signs?: { signature: string }; trust?: TrustOutcome } | undefined = this.ctx.states.get(doc.uri);
+    if (!state) {
+      const analysis = this.ctx.analyze(doc);
+      const file = this.ctx.runtime.fileOf(doc.uri);
+      state = { analysis, ...(file && analysis.detection?.kind === 'model-signature' ? { signs: { signature: file } } : {}) };
+    }
+    const detection = state.analysis.detection;
+    if (!detection) return [];
     const tree = state.analysis.doc.tree;
     const at = (path: (string | number)[]): { start: { line: number; character: number }; end: { line: number; character: number } } => {
       const node = nodeAt(tree, path);

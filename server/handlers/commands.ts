@@ -220,7 +220,7 @@ export class CommandHandler {
       if (!target.ok) return { verdict: 'failed', summary: target.message, report: `${target.message}.\n${target.hint}`, problems: [{ code: target.code, message: target.message }] };
       const sig = target.signaturePath ?? findSignatureFor(target.modelPath)?.signaturePath;
       if (!sig) {
-        return { verdict: 'failed', summary: 'unsigned', report: `No signature found for ${target.modelPath} (looked for MODEL.sig, MODEL/model.sig and a model.sig in the folders above).`, problems: [{ code: 'SIGNATURE_NOT_FOUND', message: 'no signature found' }] };
+        return { verdict: 'failed', summary: `unsigned: no signature covers ${basename(target.modelPath)} (sign it with: model-provenance sign key MODEL --private-key KEY)`, report: `No signature found for ${target.modelPath} (looked for MODEL.sig, MODEL/model.sig and a model.sig in the folders above).`, problems: [{ code: 'SIGNATURE_NOT_FOUND', message: 'no signature found' }] };
       }
       const ev = await ctx.models.verifyNow(target.modelPath, sig, { signal, onProgress });
       return outcomeOf(ev, ctx.models.get(sig));

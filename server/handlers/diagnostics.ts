@@ -91,6 +91,9 @@ export class DiagnosticsHandler {
     ctx.states.set(doc.uri, state);
     if (signs) ctx.models.forSignature(signs.model, signs.signature);
     this.publish(doc);
+    // Lenses asked for before this first analysis came back empty; a model state computed
+    // earlier (for an explorer badge) will not change again to trigger a refresh.
+    if (!previous && analysis.detection) void ctx.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
     if (!analysis.detection) return;
     // Let the static diagnostics leave before the background pass takes the thread.
     setImmediate(() => {

@@ -66,7 +66,10 @@ export async function untilAll(page, checks, { t0 = Date.now(), timeoutMs = 30_0
       if (seen[name] !== undefined && !ok(v)) delete seen[name];
     }
     if (Object.keys(checks).every((n) => seen[n] !== undefined)) return { at: seen, said };
-    if (Date.now() > deadline) throw new Error(`not every surface changed within ${timeoutMs} ms:\n${JSON.stringify(said, null, 2)}`);
+    if (Date.now() > deadline) {
+      const dom = await page.evaluate(() => ({ lensRows: document.querySelectorAll('.codelens-decoration').length, editors: [...document.querySelectorAll('.tabs-container .tab')].map((t) => t.textContent) })).catch(() => ({}));
+      throw new Error(`not every surface changed within ${timeoutMs} ms:\n${JSON.stringify({ said, dom }, null, 2)}`);
+    }
     await page.waitForTimeout(50);
   }
 }
