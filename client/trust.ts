@@ -59,6 +59,9 @@ export async function trustSigner(client: LanguageClient, storage: vscode.Uri, a
         exactly(chosen),
         '',
         `This adds it to your USER settings (modelProvenance.${setting}): every model it signs will show as verified, in every workspace.${chosen.kind !== 'identity' && chosen.inWorkspace ? ' The file is inside this workspace; a copy is kept in your own storage so the repository cannot change it later.' : ''}`,
+        ...(chosen.kind !== 'identity' && chosen.inWorkspace && !vscode.workspace.isTrusted
+          ? ['This folder is in Restricted Mode: whoever wrote it chose this file. Trusting it here trusts them everywhere.']
+          : []),
         'Only trust a signer you know.',
       ].join('\n'),
     },

@@ -58,8 +58,6 @@ import { schemaFor } from '../services/schema-service';
 import { describeTrustProblem, trustCounts } from '../services/trust';
 import { COMMANDS } from './code-lens';
 
-export type { VerifyOutcome };
-
 /** Folders never searched for keys and certificates a person could trust. */
 const SKIP_DIRS = new Set(['node_modules', '.git', '.provenance', 'dist', '.venv', '__pycache__']);
 const MAX_CANDIDATE_FILES = 2000;

@@ -8,6 +8,7 @@ import {
   type DocumentAnalysis,
   type Finding,
   type TrustOutcome,
+  type TrustProblem,
   type TrustSet,
 } from '../../core';
 import { trustFinding } from './state-findings';
@@ -16,6 +17,8 @@ export interface SemanticContext {
   file: string;
   analysis: DocumentAnalysis;
   trust: TrustSet;
+  /** Trust entries in the wrong setting, named beside "signature not checked". */
+  misplaced?: TrustProblem[];
   signal: AbortSignal;
   cache?: DigestCache;
 }
@@ -35,7 +38,7 @@ export async function semanticFindings(ctx: SemanticContext): Promise<{ findings
     }
     if ((kind === 'ml-attestation' || kind === 'intoto') && ctx.analysis.bundle && ctx.analysis.findings.length === 0) {
       const trust = evaluateSignatureTrust(ctx.analysis.bundle, ctx.trust, ctx.file);
-      const f = trustFinding(trust, ctx.analysis, ctx.file);
+      const f = trustFinding(trust, ctx.analysis, ctx.file, ctx.misplaced);
       return { findings: f ? [f] : [], trust };
     }
   } catch (err) {

@@ -1,4 +1,5 @@
-import { describeSigner, rangeFor, type DocumentAnalysis, type Finding, type ModelEvaluation, type TrustOutcome } from '../../core';
+import { basename } from 'node:path';
+import { describeSigner, rangeFor, type DocumentAnalysis, type Finding, type ModelEvaluation, type TrustOutcome, type TrustProblem } from '../../core';
 
 /** Where each statement about a signature is shown in the bundle: on keys, never across the base64. */
 const AT = {
@@ -17,7 +18,7 @@ export const TRUSTABLE = new Set(['TRUST_NOT_CONFIGURED', 'KEY_UNTRUSTED', 'IDEN
  * and whether you trust them), each in its own words. Nothing while the state is being
  * computed: a stale "verified" is worse than a moment of silence.
  */
-export function modelStateFindings(ev: ModelEvaluation, analysis: DocumentAnalysis, signature: string): Finding[] {
+export function modelStateFindings(ev: ModelEvaluation, analysis: DocumentAnalysis, signature: string, misplaced: TrustProblem[] = []): Finding[] {
   const doc = analysis.doc;
   const at = (pointer: string): { offset: number; length: number } => rangeFor(doc, pointer, 'key');
   const out: Finding[] = [];
@@ -47,9 +48,17 @@ export function modelStateFindings(ev: ModelEvaluation, analysis: DocumentAnalys
       }
     }
   }
-  const t = trustFinding(ev.trust, analysis, signature);
+  const t = trustFinding(ev.trust, analysis, signature, misplaced);
   if (t) out.push(t);
   return out;
+}
+
+/** "ca.pem in modelProvenance.trustedKeys is a CA certificate: it belongs in modelProvenance.certificateAnchors". */
+function misplacedHint(trust: TrustOutcome, misplaced: TrustProblem[]): string {
+  const want = trust.signer.method === 'certificate' ? 'certificateAnchors' : trust.signer.method === 'key' ? 'trustedKeys' : undefined;
+  const p = misplaced.find((x) => x.belongsIn === want);
+  if (!p) return '';
+  return `; ${basename(p.file ?? p.entry)} in modelProvenance.${p.setting} ${p.code === 'KEY_IS_CA_CERTIFICATE' ? 'is a CA certificate' : 'is not a CA certificate'}: it belongs in modelProvenance.${p.belongsIn}`;
 }
 
 /**
@@ -57,14 +66,16 @@ export function modelStateFindings(ev: ModelEvaluation, analysis: DocumentAnalys
  * trusted signer verified it; information when nobody trusted judged it ("signature not
  * checked"); an error when its signer is not trusted or its bytes do not verify.
  */
-export function trustFinding(trust: TrustOutcome, analysis: DocumentAnalysis, signature: string): Finding | undefined {
+export function trustFinding(trust: TrustOutcome, analysis: DocumentAnalysis, signature: string, misplaced: TrustProblem[] = []): Finding | undefined {
   if (trust.state === 'verified') return undefined;
   const doc = analysis.doc;
   const pointer = trust.state === 'invalid' || trust.state === 'error' ? AT.signature : AT.signer;
   const range = trust.state === 'invalid' || trust.state === 'error' ? rangeFor(doc, pointer, 'value') : rangeFor(doc, pointer, 'key');
   const code = trust.code ?? 'SIGNATURE_INVALID';
   const message =
-    trust.state === 'not-configured' ? `signature not checked: no trusted signer configured (signed by ${describeSigner(trust.signer)})` : (trust.message ?? 'the signature does not verify');
+    trust.state === 'not-configured'
+      ? `signature not checked: no trusted signer configured (signed by ${describeSigner(trust.signer)})${misplacedHint(trust, misplaced)}`
+      : (trust.message ?? 'the signature does not verify');
   return {
     code,
     severity: trust.state === 'not-configured' ? 'info' : 'error',

@@ -180,7 +180,7 @@ describe('keyless and certificate signatures over stdio (model-transparency vect
     await configure(client, { trustedKeys: [ca] });
     client.open(uri, readFileSync(sig, 'utf8'));
     const misplaced = await client.diagnosticsFor(uri, has('TRUST_NOT_CONFIGURED'));
-    assert.equal(String(find(misplaced, 'TRUST_NOT_CONFIGURED').message), 'signature not checked: no trusted signer configured (signed by certificate CN=intermediate-ca issued by CN=intermediate-ca)');
+    assert.equal(String(find(misplaced, 'TRUST_NOT_CONFIGURED').message), 'signature not checked: no trusted signer configured (signed by certificate CN=intermediate-ca issued by CN=intermediate-ca); ca-cert.pem in modelProvenance.trustedKeys is a CA certificate: it belongs in modelProvenance.certificateAnchors');
     const s = (await client.connection.sendRequest('modelProvenance/status', { uri })) as { trustProblems: string[]; trust: string };
     assert.equal(s.trust, '0 keys, 0 certificate anchors, 0 keyless identities');
     assert.equal(s.trustProblems.length, 1);

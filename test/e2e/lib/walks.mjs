@@ -120,16 +120,19 @@ async function answer(page, title, keys) {
  * A notification, wherever it is now: toasts hide by themselves after a while (and on Escape),
  * so a message that already left the toasts is looked up in the notification centre.
  */
-async function notification(page, text, timeoutMs = 30_000) {
+async function notification(page, text, timeoutMs = 30_000, whileShown = async () => undefined) {
   const t = toast(page, text);
   try {
     await t.waitFor({ timeout: Math.min(timeoutMs, 5_000) });
-    return (await t.innerText()).replace(/\s+/g, ' ');
+    const said = (await t.innerText()).replace(/\s+/g, ' ');
+    await whileShown();
+    return said;
   } catch {
     await runCommand(page, 'Notifications: Show Notifications');
     const item = page.locator('.notifications-center .notification-list-item-message', { hasText: text }).first();
     await item.waitFor({ timeout: timeoutMs });
     const said = (await item.innerText()).replace(/\s+/g, ' ');
+    await whileShown();
     await runCommand(page, 'Notifications: Hide Notifications');
     return said;
   }
@@ -455,13 +458,16 @@ export function vectorsWalk(pre, { vsix }) {
 
     await clearNotifications(page);
     await setUserSettings(page, run.settingsFile, { 'modelProvenance.certificateAnchors': [], 'modelProvenance.trustedKeys': [ca] });
-    const warning = await notification(page, /ca-cert\.pem in modelProvenance\.trustedKeys: is a CA certificate \(CN=root-ca\), not a signing key.*it belongs in modelProvenance\.certificateAnchors/, 60_000);
-    lap(`CA certificate in trustedKeys: ${warning}`);
     await openFile(page, 'v1.1.0-certificate/model.sig');
+    const warning = await notification(page, /ca-cert\.pem in modelProvenance\.trustedKeys: is a CA certificate \(CN=root-ca\), not a signing key.*it belongs in modelProvenance\.certificateAnchors/, 60_000, () => shot(page, 'ca-in-trusted-keys-warning'));
+    lap(`CA certificate in trustedKeys: ${warning}`);
     await page.locator('.codelens-decoration a', { hasText: 'files match, signature not checked: no trusted signer configured' }).first().waitFor({ timeout: 30_000 });
+    const entry = page.locator('.markers-panel .monaco-list-row', { hasText: 'ca-cert.pem in modelProvenance.trustedKeys is a CA certificate: it belongs in modelProvenance.certificateAnchors' }).first();
+    await entry.waitFor({ timeout: 30_000 });
+    lap(`Problems: ${(await entry.innerText()).replace(/\s+/g, ' ')}`);
     const status = await languageStatus(page);
     assert.match(status, /it belongs in modelProvenance\.certificateAnchors/);
-    await shot(page, 'ca-in-trusted-keys-warns');
+    await shot(page, 'ca-in-trusted-keys-problems-and-status');
   });
 }
 
