@@ -355,7 +355,9 @@ export class CommandHandler {
       const key = publicKeyFromBytes(readFileSync(c.file), c.file);
       const hint = keyHint(key);
       if (hint !== c.keyId) throw new InputError('KEY_CHANGED', 'the key file changed since it was shown; run Trust this signer… again', { file: c.file });
-      const path = join(dir, 'trusted-keys', `${hint.slice(0, 16)}.pub.pem`);
+      // trusted-keys/<fingerprint>/<the file's own name>: the lens keeps saying "(prod.pub.pem)".
+      const stem = basename(c.file).replace(/(\.pub)?\.pem$|\.pub$/i, '').replace(/[^\w.-]/g, '_') || 'key';
+      const path = join(dir, 'trusted-keys', hint.slice(0, 16), `${stem}.pub.pem`);
       writeFileAtomic(path, publicKeyPem(key), { mode: 0o644 });
       return { path };
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CodeActionRequest, CodeLensRequest, CompletionRequest, DocumentSymbolRequest, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { CodeActionRequest, CompletionRequest, DocumentSymbolRequest, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeDocument, generateManifest, validateManifestStatic } from '../../core';
 import { makeModel } from '../helpers/fixtures';
@@ -117,9 +117,9 @@ describe('language server services', () => {
     const sigUri = ws.uri(ws.sig);
     client.open(sigUri, readFileSync(ws.sig, 'utf8'));
     await client.diagnosticsFor(sigUri);
-    const l1 = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: sigUri } });
+    const l1 = await client.lenses(sigUri);
     assert.deepEqual(l1?.map((l) => l.command?.command).sort(), ['modelProvenance.showDecodedPayload', 'modelProvenance.verifyModel']);
-    const l2 = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: ws.uri(ws.manifest) } });
+    const l2 = await client.lenses(ws.uri(ws.manifest));
     assert.deepEqual(l2?.map((l) => l.command?.title).sort(), ['Attest…', 'Verify this model']);
   });
 

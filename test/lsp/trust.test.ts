@@ -10,9 +10,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CodeActionRequest, CodeLensRequest, DidChangeConfigurationNotification, ExecuteCommandRequest, HoverRequest, type Diagnostic, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { CodeActionRequest, DidChangeConfigurationNotification, ExecuteCommandRequest, HoverRequest, type Diagnostic, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ModelStateView, TrustCandidates, UnsignedView, VerifyOutcome } from '../../core/editor/protocol';
+import { tempDir } from '../helpers/fixtures';
 import { LspClient } from '../helpers/lsp-client';
 import { HAVE_VECTORS, SKIP_REASON, VECTORS } from '../helpers/shared';
 import { makeWorkspace, type Workspace } from '../helpers/workspace';
@@ -65,7 +66,7 @@ describe('one trust state per model, over stdio: a workspace with no trust confi
     const text = readFileSync(ws.sig, 'utf8');
     assert.equal(TextDocument.create(uri, 'json', 1, text).getText(t.range), '"verificationMaterial"');
 
-    const lenses = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    const lenses = await client.lenses(uri);
     const titles = (lenses ?? []).map((l) => l.command?.title);
     assert.ok(titles.includes('files match, signature not checked: no trusted signer configured — verify again'), JSON.stringify(titles));
     assert.ok(titles.includes('Trust this signer…'), JSON.stringify(titles));
@@ -104,7 +105,13 @@ describe('one trust state per model, over stdio: a workspace with no trust confi
   });
 
   test('trusting the key (as the client does after confirmation) turns the same state into verified', async () => {
-    await configure(client, { trustedKeys: [ws.pub] });
+    // The client copies the chosen key into its own storage first (pinTrust), then adds the copy to the user settings.
+    const c = (await client.connection.sendRequest('modelProvenance/trustCandidates', { uri: ws.uri(ws.sig) })) as TrustCandidates;
+    const storage = tempDir('mp-lsp-storage-');
+    const pinned = (await client.connection.sendRequest('modelProvenance/pinTrust', { candidate: c.candidates[0], dir: storage })) as { path: string };
+    assert.equal(pinned.path, join(storage, 'trusted-keys', (c.candidates[0] as { keyId: string }).keyId.slice(0, 16), 'prod.pub.pem'));
+    assert.equal(readFileSync(pinned.path, 'utf8'), readFileSync(ws.pub, 'utf8'));
+    await configure(client, { trustedKeys: [pinned.path] });
     const d = await client.diagnosticsFor(ws.uri(ws.sig), has('MODEL_VERIFIED'));
     assert.deepEqual(codes(d), ['MODEL_VERIFIED']);
     const text = readFileSync(ws.sig, 'utf8');
@@ -120,7 +127,7 @@ describe('one trust state per model, over stdio: a workspace with no trust confi
     const uri = ws.uri(ws.sig);
     const d = await client.diagnosticsFor(uri, has('MODEL_TOO_LARGE'));
     assert.match(String(find(d, 'MODEL_TOO_LARGE').message), /^not verified automatically: \d KB > 1 KB limit: run Verify/);
-    const lenses = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    const lenses = await client.lenses(uri);
     assert.match(String(lenses?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title), /^not verified automatically: \d KB > 1 KB limit — Verify$/);
     const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'modelProvenance.server.verify', arguments: [uri] })) as VerifyOutcome;
     assert.equal(r.verdict, 'verified');
@@ -161,7 +168,7 @@ describe('keyless and certificate signatures over stdio (model-transparency vect
     await configure(client, { trustedIdentities: [{ identity: IDENTITY, issuer: ISSUER }] });
     const ok = await client.diagnosticsFor(uri, has('MODEL_VERIFIED'), 60_000);
     assert.equal(String(find(ok, 'MODEL_VERIFIED').message), `verified: signed by keyless identity ${IDENTITY} via ${ISSUER}, whom you trust; 2 of 2 files match the signed digests`);
-    const lenses = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    const lenses = await client.lenses(uri);
     assert.equal(lenses?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title, `verified: keyless identity ${IDENTITY} via ${ISSUER} — verify again`);
 
     await configure(client, { trustedIdentities: [{ identity: 'eve@example.com', issuer: ISSUER }] });

@@ -412,11 +412,11 @@ export function firstRunWalk(pre, { vsix, ws }) {
     lap(`Trust this signer… asks: ${text.slice(0, 200)}…`);
     await shot(page, 'trust-this-signer-asks');
     await ask.locator('.monaco-button', { hasText: /^Trust$/ }).click();
-    r = await untilAll(page, surfaces(page, { lens: /^verified: key [0-9a-f]{8}… \([0-9a-f]{16}\.pub\.pem\) — verify again$/, problem: /verified: signed by key/, status: /· verified: key/, badgeLetter: '✓', badgeTip: /verified/ }), { timeoutMs: 60_000 });
+    r = await untilAll(page, surfaces(page, { lens: /^verified: key [0-9a-f]{8}… \(prod\.pub\.pem\) — verify again$/, problem: /verified: signed by key/, status: /· verified: key/, badgeLetter: '✓', badgeTip: /verified/ }), { timeoutMs: 60_000 });
     lap(`after confirming: ${r.said.lens}`);
     const user = JSON.parse(readFileSync(run.settingsFile, 'utf8'));
     assert.equal(user['modelProvenance.trustedKeys']?.length, 1, JSON.stringify(user));
-    assert.match(user['modelProvenance.trustedKeys'][0], /trusted-keys\/[0-9a-f]{16}\.pub\.pem$/);
+    assert.match(user['modelProvenance.trustedKeys'][0], /trusted-keys\/[0-9a-f]{16}\/prod\.pub\.pem$/);
     assert.ok(!existsSync(join(ws.root, '.vscode', 'settings.json')), 'nothing written to the workspace settings');
     await shot(page, 'trusted-now-verified');
   });

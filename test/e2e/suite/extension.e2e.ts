@@ -81,7 +81,7 @@ describe('Model Provenance extension (packaged .vsix, real extension host)', () 
   it('code lenses: verify and decoded payload on model.sig; verify and attest on a manifest', async () => {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(sigUri));
     const lenses = await waitFor('code lenses on model.sig', async () => {
-      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', sigUri);
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', sigUri, 10);
       return l && l.length >= 2 ? l : undefined;
     });
     const verify = lenses.find((l) => l.command?.command === 'modelProvenance.verifyModel');
@@ -91,7 +91,7 @@ describe('Model Provenance extension (packaged .vsix, real extension host)', () 
     const manifest = vscode.Uri.file(join(root, 'models', 'classifier.cdx.json'));
     await vscode.workspace.openTextDocument(manifest);
     const m = await waitFor('code lenses on the manifest', async () => {
-      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', manifest);
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', manifest, 10);
       return l && l.length >= 2 ? l : undefined;
     });
     assert.deepEqual(m.map((l) => l.command?.command).sort(), ['modelProvenance.attestModel', 'modelProvenance.verifyModel']);
@@ -106,7 +106,7 @@ describe('Model Provenance extension (packaged .vsix, real extension host)', () 
     assert.match(r.signer ?? '', /^key [0-9a-f]{8}… \(prod\.pub\.pem\)$/);
     assert.deepEqual(r.problems, []);
     // After it, the lens shows the same state in the same words.
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', sigUri);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', sigUri, 10);
     assert.equal(String(lenses?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title), `${r.summary} — verify again`);
   });
 
