@@ -12,6 +12,7 @@ import { registerLineage } from './commands/chain';
 import { registerRegistry } from './commands/registry';
 import { registerManifest } from './commands/manifest';
 import { registerInspect } from './commands/inspect';
+import { registerReport } from './commands/report';
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -39,6 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRegistry(program, ctx);
   registerManifest(program, ctx);
   registerInspect(program, ctx);
+  registerReport(program, ctx);
   for (const c of program.commands) propagateExitOverride(c);
 
   try {

@@ -9,6 +9,12 @@ import { compilePolicy, loadPolicy, type Policy, type PolicyDocument } from './p
 import { openRegistry } from './registry/open';
 import type { Registry } from './registry/registry';
 import type { SigningIdentity } from './sign/sign-model';
+import { createHash } from 'node:crypto';
+import { buildReport } from './compliance/build';
+import type { FrameworkId } from './compliance/frameworks';
+import { checkInputs, type ReportInputs } from './compliance/inputs';
+import type { ComplianceReport } from './compliance/model';
+import type { ModelScope } from './model/enumerate';
 
 export interface TrackerOptions {
   /** A PEM private key path, or a loaded key. */
@@ -22,7 +28,8 @@ export interface TrackerOptions {
   builderId?: string;
 }
 
-export interface TrackerAttestParams {
+export interface TrackerAttestParams extends ModelScope {
+  /** Hashed with the model scope (ignorePaths, ignoreGitPaths, allowSymlinks, signaturePath) as signModel hashes it. */
   modelPath?: string;
   subjectDigest?: string;
   stage: Stage;
@@ -42,12 +49,31 @@ export interface TrackerAttestParams {
 
 export interface TrackerVerifyParams {
   modelPath?: string;
+  /** Which files of modelPath make up the model, as it was signed and attested. */
+  scope?: ModelScope;
   digest?: string;
   /** A policy file, a policy document, or a compiled policy. */
   policy: string | PolicyDocument | Policy;
   /** Also require that this attestation is part of the verified chain. */
   expectedAttestation?: Attestation;
+  /** Fail when any attestation found for the chain does not verify (default: report and ignore it). */
+  strict?: boolean;
   now?: Date;
+}
+
+export interface TrackerReportParams {
+  modelPath?: string;
+  digest?: string;
+  /** Default: all four (EU AI Act Annex IV, XI, XII, NIST AI RMF). */
+  frameworks?: FrameworkId[];
+  /** report-inputs.json: a path, or the document itself (validated against its schema). */
+  inputs?: string | ReportInputs;
+  /** A policy file, a policy document, or a compiled policy; without one nothing verifies. */
+  policy?: string | PolicyDocument | Policy;
+  /** The report date (ISO 8601); default SOURCE_DATE_EPOCH, else now. */
+  date?: string;
+  manifestPath?: string;
+  signaturePath?: string;
 }
 
 /**
@@ -60,7 +86,7 @@ export class ProvenanceTracker {
 
   constructor(options: TrackerOptions = {}) {
     this.options = options;
-    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry);
+    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry, undefined, { access: 'write' });
   }
 
   private signer(): SigningIdentity {
@@ -79,6 +105,10 @@ export class ProvenanceTracker {
     const base = params.baseModel === undefined ? [] : Array.isArray(params.baseModel) ? params.baseModel : [params.baseModel];
     return attest({
       modelPath: params.modelPath,
+      ignorePaths: params.ignorePaths,
+      ignoreGitPaths: params.ignoreGitPaths,
+      allowSymlinks: params.allowSymlinks,
+      signaturePath: params.signaturePath,
       subjectDigest: params.subjectDigest,
       stage: params.stage,
       trainingRunId: params.trainingRunId,
@@ -99,9 +129,33 @@ export class ProvenanceTracker {
     });
   }
 
+  /**
+   * A regulatory report for a model from the evidence in this tracker's registry (see
+   * buildReport): per framework point, facts from verified evidence and text people wrote.
+   * Render it with renderReport(report, 'html' | 'md' | 'json' | 'cdxa').
+   */
+  async report(params: TrackerReportParams): Promise<ComplianceReport> {
+    const policy = params.policy === undefined ? undefined : toPolicy(params.policy);
+    const inputs =
+      params.inputs === undefined || typeof params.inputs === 'string'
+        ? params.inputs
+        : { file: 'report-inputs.json', doc: checkInputs(params.inputs, 'report-inputs.json'), digest: `sha256:${createHash('sha256').update(JSON.stringify(params.inputs)).digest('hex')}` };
+    return buildReport({
+      registry: this.registry,
+      policy,
+      modelPath: params.modelPath,
+      digest: params.digest,
+      frameworks: params.frameworks ?? ['eu-ai-act-annex-iv', 'eu-ai-act-annex-xi', 'eu-ai-act-annex-xii', 'nist-ai-rmf'],
+      inputs,
+      date: params.date,
+      manifestPath: params.manifestPath,
+      signaturePath: params.signaturePath,
+    });
+  }
+
   async verify(params: TrackerVerifyParams): Promise<ChainResult> {
-    const policy = typeof params.policy === 'string' ? loadPolicy(params.policy) : isCompiled(params.policy) ? params.policy : compilePolicy(params.policy, 'policy');
-    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, digest: params.digest, now: params.now });
+    const policy = toPolicy(params.policy);
+    const result = await verifyChain({ registry: this.registry, policy, modelPath: params.modelPath, scope: params.scope, digest: params.digest, now: params.now, strict: params.strict });
     const expected = params.expectedAttestation;
     if (expected?.id && !result.links.some((l) => l.attestation === expected.id || l.annotations.some((a) => a.attestation === expected.id))) {
       result.problems.push({ code: 'EXPECTED_ATTESTATION_MISSING', message: `the expected ${expected.stage} attestation ${expected.id} is not part of the verified chain`, digest: expected.subject.digest });
@@ -109,6 +163,10 @@ export class ProvenanceTracker {
     }
     return result;
   }
+}
+
+function toPolicy(p: string | PolicyDocument | Policy): Policy {
+  return typeof p === 'string' ? loadPolicy(p) : isCompiled(p) ? p : compilePolicy(p, 'policy');
 }
 
 function isCompiled(p: PolicyDocument | Policy): p is Policy {

@@ -72,7 +72,8 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     registry: () => {
       if (!registry && !registryError) {
         try {
-          registry = openRegistry(ctx.settings.registry ? resolvePath(ctx.settings.registry) : undefined, root ?? process.cwd());
+          // The editor both reads and attests: a missing default registry is created by its first attestation.
+          registry = openRegistry(ctx.settings.registry ? resolvePath(ctx.settings.registry) : undefined, root ?? process.cwd(), { access: 'write' });
         } catch (err) {
           registryError = true;
           connection.console.warn(`registry unavailable: ${isProvenanceError(err) ? err.oneLine() : String(err)}`);

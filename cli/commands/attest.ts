@@ -16,12 +16,13 @@ import {
   type SigningIdentity,
   type Stage,
 } from '../../core';
-import { collect, emit, passphrase, requireOption } from '../options';
+import { addModelScopeFlags, collect, emit, modelScope, passphrase, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
-interface AttestCliOptions {
+interface AttestCliOptions extends ModelScopeFlags {
   stage?: Stage;
+  signature?: string;
   params?: string;
   privateKey?: string;
   password?: string;
@@ -98,11 +99,12 @@ function readParams(file: string | undefined): Record<string, unknown> {
 }
 
 export function registerAttest(program: Command, ctx: CliContext): void {
-  program
+  addModelScopeFlags(program
     .command('attest')
     .description('attest one lifecycle stage: sign an SLSA provenance statement about MODEL and store it in the registry')
     .argument('[model]', 'the model this stage produced (file or folder); or give --subject-digest')
     .addOption(new Option('--stage <stage>', 'lifecycle stage').choices([...STAGES]))
+    .option('--signature <file>', 'the model\'s signature, left out of the model as sign leaves it out (default: MODEL/model.sig)')
     .option('--params <file>', 'a JSON file with any of the fields below (flags win)')
     .option('--private-key <file>', 'signing key (PEM)')
     .option('--password <passphrase>', 'passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)')
@@ -129,7 +131,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
     .option('--no-store', 'do not store the attestation in the registry')
     .option('--output <file>', 'also write the signed bundle here')
     .option('--progress', 'show hashing progress on stderr')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')))
     .action(async (model: string | undefined, o: AttestCliOptions) => {
       const p = readParams(o.params);
       const str = (k: string): string | undefined => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
@@ -147,8 +149,13 @@ export function registerAttest(program: Command, ctx: CliContext): void {
       const hyper = { ...(isObject(p.hyperparameters) ? p.hyperparameters : {}), ...pairs(o.hyperparameter, '--hyperparameter') };
       const environment = { ...(isObject(p.environment) ? p.environment : {}), ...pairs(o.env, '--env') };
       const accelerators = o.accelerator?.map(accelerator);
+      const modelPath = model ?? str('modelPath');
+      if (!modelPath && (o.ignorePaths?.length || o.signature || o.allowSymlinks || !o.ignoreGitPaths)) {
+        throw new InputError('USAGE', '--ignore-paths, --signature, --allow-symlinks and --no-ignore-git-paths describe the model on disk: give the model path, not only --subject-digest');
+      }
       const options: AttestOptions = {
-        modelPath: model ?? str('modelPath'),
+        ...(modelPath ? modelScope(modelPath, o, { signaturePath: o.signature }) : {}),
+        modelPath,
         subjectDigest: o.subjectDigest ?? str('subjectDigest'),
         subjectName: o.subjectName ?? str('subjectName'),
         stage,
@@ -168,14 +175,15 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         finishedOn: o.finishedOn ?? str('finishedOn'),
         byproducts: Array.isArray(p.byproducts) ? (p.byproducts as AttestOptions['byproducts']) : undefined,
         signer,
-        registry: o.store ? openRegistry(o.registry) : undefined,
+        registry: o.store ? openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }) : undefined,
         signal: ctx.signal,
         onProgress: progressReporter(o.progress),
       };
       const a = await attest(options);
+      if (modelPath) printWarnings(modelPath, a.warnings);
       if (o.output) writeFileAtomic(o.output, a.bundle);
       if (o.format === 'json') {
-        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: a.entry?.location, output: o.output, statement: a.statement }, null, 2)}\n`);
+        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: a.entry?.location, output: o.output, warnings: a.warnings, statement: a.statement }, null, 2)}\n`);
       } else {
         emit(`attested ${a.stage} of ${a.subject.name} ${a.subject.digest}\n`);
         if (a.entry) emit(`  stored  ${a.id} in ${a.entry.location}\n`);

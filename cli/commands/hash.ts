@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { hashModel } from '../../core';
-import { addModelScopeOptions, emit, type ModelScopeOptions } from '../options';
+import { addModelScopeOptions, emit, modelScope, printWarnings, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -13,15 +13,13 @@ export function registerHash(program: Command, ctx: CliContext): void {
       .option('--signature <file>', 'signature to leave out, as sign does (default: PATH/model.sig)'),
   ).action(async (path: string, opts: ModelScopeOptions & { signature?: string }) => {
     const d = await hashModel(path, {
-      signaturePath: opts.signature,
-      ignorePaths: opts.ignorePaths,
-      ignoreGitPaths: opts.ignoreGitPaths,
-      allowSymlinks: opts.allowSymlinks,
+      ...modelScope(path, opts, { signaturePath: opts.signature }),
       signal: ctx.signal,
       onProgress: progressReporter(opts.progress),
     });
+    printWarnings(path, d.warnings);
     if (opts.format === 'json') {
-      emit(`${JSON.stringify({ name: d.name, digest: d.digest, totalBytes: d.totalBytes, resources: d.resources }, null, 2)}\n`);
+      emit(`${JSON.stringify({ name: d.name, digest: d.digest, totalBytes: d.totalBytes, resources: d.resources, warnings: d.warnings }, null, 2)}\n`);
     } else {
       emit(`${d.digest}  ${path}\n`);
     }

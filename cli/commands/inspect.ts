@@ -1,13 +1,16 @@
 import { Option, type Command } from 'commander';
-import { isDangerous, scanModel } from '../../core';
+import { findingVerdict, scanModel } from '../../core';
 import { emit } from '../options';
 import type { CliContext } from '../context';
+
+/** How each finding line starts, by its verdict. */
+const TAG = { dangerous: 'DANGER ', suspicious: 'SUSPECT ', ok: '' } as const;
 
 /** `inspect MODEL`: what the files say about themselves, read from headers only. Exit 1 if anything is dangerous. */
 export function registerInspect(program: Command, ctx: CliContext): void {
   program
     .command('inspect')
-    .description('read model file headers (safetensors, GGUF, PyTorch/pickle, ONNX, shard indexes) without loading or executing anything')
+    .description('read model file headers (safetensors, GGUF, PyTorch/pickle, ONNX, NumPy, shard indexes, chat templates) without loading or executing anything; exit 1 if anything is dangerous or suspicious')
     .argument('<model>', 'model file or folder')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (model: string, o: { format: 'text' | 'json' }) => {
@@ -15,7 +18,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       if (o.format === 'json') emit(`${JSON.stringify(inspection, null, 2)}\n`);
       else {
         const s = inspection.summary;
-        emit(`${problems.length ? 'DANGEROUS' : 'OK'} ${model}: ${inspection.files.length} model file(s) inspected (${s.formats.join(', ') || 'none'})\n`);
+        emit(`${s.verdict.toUpperCase()} ${model}: ${inspection.files.length} model file(s) inspected (${s.formats.join(', ') || 'none'}), ${inspection.skipped.length} other file(s) not a model format\n`);
         const facts = [
           s.architecture && `architecture ${s.architecture}`,
           s.task && `task ${s.task}`,
@@ -25,7 +28,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         ].filter(Boolean);
         if (facts.length) emit(`  ${facts.join('; ')}\n`);
         for (const f of inspection.files) {
-          for (const x of f.findings) emit(`  ${isDangerous(x) ? 'DANGER ' : ''}${x.severity} ${x.code} ${f.name}${x.offset !== undefined ? `@${x.offset}` : ''}: ${x.message}\n`);
+          for (const x of f.findings) emit(`  ${TAG[findingVerdict(x) ?? 'ok']}${x.severity} ${x.code} ${f.name}${x.member ? `!/${x.member}` : ''}${x.offset !== undefined ? `@${x.offset}` : ''}: ${x.message}\n`);
         }
         for (const x of inspection.findings) emit(`  ${x.severity} ${x.code}: ${x.message}\n`);
       }

@@ -4,6 +4,11 @@ import { Option, type Command } from 'commander';
 import {
   InputError,
   exportSpdx3,
+  firstDuplicateBomRef,
+  isProvenanceError,
+  lineColumn,
+  parseJsonDocument,
+  rangeFor,
   isObject,
   loadPrivateKey,
   parseStrictJson,
@@ -12,6 +17,7 @@ import {
   generateManifest,
   loadPolicy,
   openRegistry,
+  openRegistryIfPresent,
   renderFindingsJson,
   renderFindingsSarif,
   renderFindingsText,
@@ -19,14 +25,14 @@ import {
   writeFileAtomic,
   type FileFindings,
 } from '../../core';
-import { emit, passphrase, requireOption } from '../options';
+import { addModelScopeFlags, emit, modelScope, passphrase, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import type { CliContext } from '../context';
 
 export function registerManifest(program: Command, ctx: CliContext): void {
   const manifest = program.command('manifest').description('ML-BOM manifests: CycloneDX 1.6/1.7, exported to SPDX 3.0.1').enablePositionalOptions();
 
-  manifest
-    .command('init')
+  addModelScopeFlags(manifest
+    .command('init'))
     .description('generate a CycloneDX ML-BOM for a model, with its attestation chain where one exists')
     .argument('<model>', 'model file or folder')
     .option('--output <file>', 'where to write it (default: MODEL.cdx.json beside the model, so the model itself is unchanged)')
@@ -34,16 +40,20 @@ export function registerManifest(program: Command, ctx: CliContext): void {
     .option('--policy <file>', 'verify the chain against this policy while reading it')
     .addOption(new Option('--spec-version <v>', 'CycloneDX version').choices(['1.6', '1.7']).default('1.6'))
     .option('--stdout', 'print the manifest instead of writing it')
-    .action(async (model: string, o: { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean }) => {
+    .addOption(new Option('--format <format>', 'output format of the summary (with --stdout the manifest itself is printed)').choices(['text', 'json']).default('text'))
+    .action(async (model: string, o: ModelScopeFlags & { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean; format: 'text' | 'json' }) => {
       const output = o.output ?? defaultManifestPath(model);
-      const { bom, chain } = await generateManifest({
+      const scope = modelScope(model, o);
+      const { bom, chain, warnings } = await generateManifest({
         modelPath: model,
+        scope,
         outputPath: output,
-        registry: openRegistry(o.registry),
+        registry: openRegistryIfPresent(o.registry),
         policy: o.policy ? loadPolicy(o.policy) : undefined,
         specVersion: o.specVersion,
         signal: ctx.signal,
       });
+      printWarnings(model, warnings);
       const text = `${JSON.stringify(bom, null, 2)}\n`;
       if (o.stdout) {
         emit(text);
@@ -51,9 +61,21 @@ export function registerManifest(program: Command, ctx: CliContext): void {
       }
       writeFileAtomic(output, text);
       const meta = bom.metadata as { component: { components: unknown[]; pedigree?: { ancestors: unknown[] } } };
+      const summary = {
+        output,
+        files: meta.component.components.length,
+        datasets: ((bom.components as unknown[]) ?? []).length,
+        ancestors: meta.component.pedigree?.ancestors.length ?? 0,
+        attestedStages: chain?.links.length ?? 0,
+        ...(chain ? { chain: { verdict: chain.verdict, problems: chain.problems.map((p) => p.code) } } : {}),
+      };
+      if (o.format === 'json') {
+        emit(`${JSON.stringify(summary, null, 2)}\n`);
+        return;
+      }
       emit(
-        `wrote ${output}: ${meta.component.components.length} file(s), ${((bom.components as unknown[]) ?? []).length} dataset(s), ` +
-          `${meta.component.pedigree?.ancestors.length ?? 0} ancestor(s), ${chain?.links.length ?? 0} attested stage(s)` +
+        `wrote ${output}: ${summary.files} file(s), ${summary.datasets} dataset(s), ` +
+          `${summary.ancestors} ancestor(s), ${summary.attestedStages} attested stage(s)` +
           `${chain && chain.verdict !== 'verified' ? ` (chain ${chain.verdict}${chain.problems.length ? `: ${chain.problems.map((p) => p.code).join(', ')}` : ''})` : ''}\n`,
       );
     });
@@ -84,8 +106,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
   registerManifestExtras(manifest, ctx);
 }
 
-/** Beside the model, never inside it: a file added to the model would change its digest. */
-function readBom(file: string): Record<string, unknown> {
+function readBomText(file: string): { text: string; bom: Record<string, unknown> } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -94,25 +115,57 @@ function readBom(file: string): Record<string, unknown> {
   }
   const bom = parseStrictJson(text, file);
   if (!isObject(bom) || bom.bomFormat !== 'CycloneDX') throw new InputError('CDX_NOT_A_BOM', 'not a CycloneDX BOM', { file });
-  return bom;
+  return { text, bom };
+}
+
+function readBom(file: string): Record<string, unknown> {
+  return readBomText(file).bom;
+}
+
+/** `line L column C` of a JSON Pointer in the text, for messages about a file. */
+function where(text: string, file: string, pointer: string): string {
+  const { line, column } = lineColumn(text, rangeFor(parseJsonDocument(text, file), pointer, 'value').offset);
+  return `line ${line} column ${column}`;
 }
 
 export function registerManifestExtras(manifest: Command, ctx: CliContext): void {
   manifest
     .command('export')
-    .description('export an ML-BOM as SPDX 3.0.1 JSON-LD (AI and Dataset profiles)')
+    .description('export an ML-BOM as SPDX 3.0.1 JSON-LD (Core, Software, AI, Dataset, SimpleLicensing profiles); every field without an SPDX counterpart is kept as an extension and listed')
     .argument('<file>', 'CycloneDX manifest')
     .addOption(new Option('--to <format>', 'target format').choices(['spdx3']).default('spdx3'))
     .option('--output <file>', 'where to write it (default: stdout)')
-    .action((file: string, o: { output?: string }) => {
-      const { document, unmapped } = exportSpdx3(readBom(file));
+    .addOption(new Option('--format <format>', 'text: the SPDX document on stdout (or "wrote FILE"), the unmapped fields on stderr; json: one JSON object on stdout with the unmapped fields (and the document, without --output)').choices(['text', 'json']).default('text'))
+    .action((file: string, o: { output?: string; format: 'text' | 'json' }) => {
+      const { text: source, bom } = readBomText(file);
+      let result: ReturnType<typeof exportSpdx3>;
+      try {
+        result = exportSpdx3(bom);
+      } catch (err) {
+        if (isProvenanceError(err) && err.code === 'CDX_BOM_REF_DUPLICATE' && err.pointer) {
+          const dup = firstDuplicateBomRef(bom)!;
+          throw new InputError(
+            err.code,
+            `bom-ref ${JSON.stringify(dup.ref)} at ${where(source, file, dup.pointer)} is already used at ${where(source, file, dup.firstPointer).replace(/ column \d+$/, '')}: the SPDX ids and relationships would be ambiguous; make every bom-ref unique (manifest validate shows each)`,
+            { file, pointer: dup.pointer },
+          );
+        }
+        throw err;
+      }
+      const { document, unmapped } = result;
+      const names = new Map<string, string>();
+      for (const e of (document['@graph'] as Record<string, unknown>[]) ?? []) if (typeof e.spdxId === 'string') names.set(e.spdxId, e.type === 'SpdxDocument' ? 'the SpdxDocument' : `${String(e.type)} ${JSON.stringify(e.name ?? e.spdxId)}`);
       const text = `${JSON.stringify(document, null, 2)}\n`;
       if (o.output) writeFileAtomic(o.output, text);
-      else emit(text);
+      if (o.format === 'json') {
+        emit(`${JSON.stringify({ ...(o.output ? { output: o.output } : { document }), unmapped: unmapped.map((u) => ({ ...u, elementName: names.get(u.element) })) }, null, 2)}\n`);
+        return;
+      }
+      if (!o.output) emit(text);
       // Never silently: say what had no SPDX home and where it went.
       if (unmapped.length > 0) {
-        process.stderr.write(`note: ${unmapped.length} CycloneDX field(s) have no SPDX 3.0.1 counterpart:\n`);
-        for (const u of unmapped) process.stderr.write(`  ${u.pointer} -> ${u.keptAs === 'comment' ? 'named in the SpdxDocument comment' : 'kept as a CycloneDX property extension'}\n`);
+        process.stderr.write(`note: ${unmapped.length} CycloneDX field(s) have no SPDX 3.0.1 counterpart; each is kept as an extension_CdxPropertyEntry "cdx:<pointer>":\n`);
+        for (const u of unmapped) process.stderr.write(`  ${u.pointer} -> on ${names.get(u.element) ?? u.element}${u.reason ? ` (${u.reason})` : ''}\n`);
       }
       if (o.output) emit(`wrote ${o.output}\n`);
     });
@@ -129,7 +182,7 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (file: string, o: { privateKey?: string; password?: string; passwordFile?: string; registry?: string; output?: string; format: string }) => {
       const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
-      const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, openRegistry(o.registry));
+      const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }));
       if (o.output) writeFileAtomic(o.output, signed.bundle);
       if (o.format === 'json') emit(`${JSON.stringify({ id: signed.entry?.id, subject: signed.statement.subject[0], registry: signed.entry?.location, output: o.output }, null, 2)}\n`);
       else emit(`signed manifest ${file} for ${signed.statement.subject[0]!.name} sha256:${signed.statement.subject[0]!.digest.sha256}\n  stored  ${signed.entry?.id} in ${signed.entry?.location}\n`);
@@ -137,6 +190,7 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
     });
 }
 
+/** Beside the model, never inside it: a file added to the model would change its digest. */
 export function defaultManifestPath(model: string): string {
   return join(dirname(model), `${basename(model)}.cdx.json`);
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { openRegistry, parseBundle, isObject } from '../../core';
-import { emit } from '../options';
+import { InputError, openRegistry, parseBundle, isObject, type RemovedEntry } from '../../core';
+import { emit, registryCreated } from '../options';
 import type { CliContext } from '../context';
 import { readFileSync } from 'node:fs';
 import { fsError } from '../../core';
@@ -52,7 +52,7 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     .option(reg, regHelp)
     .addOption(fmt())
     .action(async (files: string[], o: { registry?: string; format: string }) => {
-      const r = openRegistry(o.registry);
+      const r = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
       const added = [];
       for (const f of files) {
         let text: string;
@@ -63,15 +63,45 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
         }
         added.push({ file: f, ...(await r.put(text)) });
       }
-      if (o.format === 'json') emit(`${JSON.stringify(added, null, 2)}\n`);
-      else for (const a of added) emit(`added ${a.id} (${a.stage ?? kind(a.predicateType)}) from ${a.file}\n`);
+      if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, added }, null, 2)}\n`);
+      else for (const a of added) emit(`added ${a.id} (${a.stage ?? kind(a.predicateType)}) from ${a.file} to ${r.location}\n`);
+    });
+
+  registry
+    .command('rm')
+    .description('remove entries by id, or every entry indexed under a subject; a bundle shared with other subjects stays for them')
+    .argument('[ids...]', 'entry ids (sha256:…) to remove')
+    .option('--subject <sha256:…>', 'remove the index entries of this subject (bundles no other subject indexes are deleted)')
+    .option(reg, regHelp)
+    .addOption(fmt())
+    .action(async (ids: string[], o: { registry?: string; subject?: string; format: string }) => {
+      if (ids.length === 0 && !o.subject) throw new InputError('USAGE', 'registry rm needs entry ids or --subject sha256:…');
+      if (ids.length > 0 && o.subject) throw new InputError('USAGE', 'give entry ids or --subject, not both');
+      const r = openRegistry(o.registry);
+      const removed: RemovedEntry[] = [];
+      if (o.subject) {
+        const entries = await r.findBySubject(o.subject);
+        if (entries.length === 0) throw new InputError('REGISTRY_ENTRY_NOT_FOUND', `no entry is indexed under ${o.subject}`, { file: r.location });
+        for (const e of entries) removed.push(await r.remove(e.id, { subject: o.subject }));
+      } else {
+        // Every id is checked before anything is removed, so a typo removes nothing.
+        for (const id of ids) await r.read(id);
+        for (const id of ids) removed.push(await r.remove(id));
+      }
+      if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, removed }, null, 2)}\n`);
+      else {
+        for (const x of removed) {
+          const kept = x.keptFor.length > 0 ? `; kept for ${x.keptFor.length} other subject(s)` : '';
+          emit(`removed ${x.id} from ${r.location}${x.blobRemoved ? '' : ' (index only)'}${kept}\n`);
+        }
+      }
     });
 
   registry
     .command('verify')
     .description('check the registry for damage: every blob re-hashed, every index entry resolved')
     .option(reg, regHelp)
-    .option('--repair', 'finish interrupted writes: index whole blobs that lack their marker, remove temporary files')
+    .option('--repair', 'repair what verify reports: index whole blobs that lack their marker, remove temporary files and index entries that point nowhere or under the wrong subject, move damaged blobs to quarantine/')
     .addOption(fmt())
     .action(async (o: { registry?: string; format: string; repair?: boolean }) => {
       const r = openRegistry(o.registry);
@@ -79,7 +109,8 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
       if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, ...check }, null, 2)}\n`);
       else {
         emit(`${check.ok ? 'OK' : 'DAMAGED'} ${r.location}: ${check.entries} index entr${check.entries === 1 ? 'y' : 'ies'} for ${check.subjects} subject(s)\n`);
-        for (const p of check.problems) emit(`  ${p.code} ${p.location ?? ''}: ${p.message}\n`);
+        for (const x of check.repaired ?? []) emit(`  repaired ${x.code} ${x.location}: ${x.action}\n`);
+        for (const p of check.problems) emit(`  ${p.code} ${p.location ?? ''}: ${p.message}${p.repairable ? ' (--repair fixes it)' : ''}\n`);
         if (check.strayTempFiles.length > 0) emit(`  note: ${check.strayTempFiles.length} leftover temporary file(s) from interrupted writes (never visible to readers; --repair removes them)\n`);
         if (check.unindexedBlobs.length > 0) emit(`  note: ${check.unindexedBlobs.length} whole blob(s) from interrupted writes are not indexed yet (invisible to readers; --repair indexes them)\n`);
       }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { loadCertificates, loadPrivateKey, signModel, InputError, type SigningIdentity } from '../../core';
-import { addModelScopeOptions, collect, emit, passphrase, requireOption, type ModelScopeOptions } from '../options';
+import { addModelScopeOptions, collect, emit, modelScope, passphrase, printWarnings, requireOption, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -31,14 +31,13 @@ async function run(model: string, opts: SignOptions, signer: SigningIdentity, ct
     modelPath: model,
     signaturePath: opts.signature,
     signer,
-    ignorePaths: opts.ignorePaths,
-    ignoreGitPaths: opts.ignoreGitPaths,
-    allowSymlinks: opts.allowSymlinks,
+    ...modelScope(model, opts),
     hashType: opts.hashType,
     bundleVersion: opts.bundleVersion,
     signal: ctx.signal,
     onProgress: progressReporter(opts.progress),
   });
+  printWarnings(model, signed.warnings);
   if (opts.format === 'json') {
     const { bundle: _b, ...rest } = signed;
     emit(`${JSON.stringify(rest, null, 2)}\n`);

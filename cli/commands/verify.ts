@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadCertificates, loadTrustedKeys, renderLineage, renderResult, verifyModel, type Trust } from '../../core';
 import { addChainOptions, modelOrDigest, runChain, type ChainCliOptions } from './chain';
-import { addModelScopeOptions, collect, emit, requireOption, type ModelScopeOptions } from '../options';
+import { addModelScopeOptions, collect, emit, modelScope, printWarnings, requireOption, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -32,13 +32,14 @@ async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliCon
     modelPath: model,
     signaturePath: opts.signature ?? opts.attestation,
     trust,
-    ignorePaths: opts.ignorePaths,
+    ignorePaths: modelScope(model, opts).ignorePaths,
     ignoreGitPaths: opts.ignoreGitPaths,
     ignoreUnsignedFiles: opts.ignoreUnsignedFiles,
     scan: opts.scan,
     signal: ctx.signal,
     onProgress: progressReporter(opts.progress),
   });
+  printWarnings(model, result.warnings);
   emit(renderResult(result, opts.format));
   ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
 }
@@ -64,7 +65,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
   ).action(async (positional: string | undefined, opts: VerifyOptions & ChainCliOptions) => {
     if (opts.policy) {
       const result = await runChain(modelOrDigest(positional ?? opts.model, opts.digest), opts, ctx, true);
-      emit(renderLineage(result, opts.format === 'json' ? 'json' : 'text'));
+      emit(renderLineage(result, opts.format === 'json' ? 'json' : opts.format === 'report' ? 'report' : 'text'));
       ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
       return;
     }

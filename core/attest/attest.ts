@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { hashModel } from '../model/hash-model';
+import { hasScope, type ModelScope, type ScopeWarning } from '../model/enumerate';
 import type { Registry, RegistryEntry } from '../registry/registry';
 import { signStatement, type SigningIdentity } from '../sign/sign-model';
 import type { Statement } from '../oms/types';
@@ -13,8 +14,12 @@ import type { Role, Stage } from './types';
 /** An input given as `sha256:<hex>`, a path to hash, or a descriptor. */
 export type InputRef = string | (Partial<DependencyInput> & { path?: string });
 
-export interface AttestOptions extends Omit<AttestationParams, 'subject' | 'dependencies'> {
-  /** The model this stage produced; hashed for the subject digest. */
+export interface AttestOptions extends Omit<AttestationParams, 'subject' | 'dependencies'>, ModelScope {
+  /**
+   * The model this stage produced; hashed for the subject digest with the model scope
+   * (ignorePaths, ignoreGitPaths, allowSymlinks, signaturePath) exactly as signModel
+   * hashes it, so the attestation's subject joins the model's OMS signature.
+   */
   modelPath?: string;
   /** …or its digest when it is not at hand (then `subjectName` names it). */
   subjectDigest?: string;
@@ -38,6 +43,8 @@ export interface Attestation {
   statement: Statement;
   bundle: string;
   entry?: RegistryEntry;
+  /** Ignore paths that did nothing (outside the model, or matching nothing). */
+  warnings: ScopeWarning[];
 }
 
 /** Resolves an input reference to a digest, hashing a path (file or folder) like a model. */
@@ -59,13 +66,17 @@ export async function resolveInput(ref: InputRef, role: Role, signal?: AbortSign
 /** Hashes the model, builds the stage's attestation, signs it and stores it in the registry. */
 export async function attest(options: AttestOptions): Promise<Attestation> {
   let subject: { name: string; digest: string };
+  let warnings: ScopeWarning[] = [];
   if (options.modelPath) {
-    const d = await hashModel(options.modelPath, { signal: options.signal, onProgress: options.onProgress });
+    const scope: ModelScope = { ignorePaths: options.ignorePaths, ignoreGitPaths: options.ignoreGitPaths, allowSymlinks: options.allowSymlinks, signaturePath: options.signaturePath };
+    const d = await hashModel(options.modelPath, { ...scope, signal: options.signal, onProgress: options.onProgress });
+    warnings = d.warnings;
     subject = { name: options.subjectName ?? d.name, digest: d.digest };
     if (options.subjectDigest && `sha256:${digestHex(options.subjectDigest, 'subject digest')}` !== d.digest) {
       throw new InputError('DIGEST_MISMATCH', `the model on disk has digest ${d.digest}, not ${options.subjectDigest}`, { file: options.modelPath });
     }
   } else if (options.subjectDigest) {
+    if (hasScope(options)) throw new InputError('USAGE', 'ignorePaths, ignoreGitPaths, allowSymlinks and signaturePath describe the model on disk: give modelPath, not only subjectDigest');
     subject = { name: options.subjectName ?? 'model', digest: `sha256:${digestHex(options.subjectDigest, 'subject digest')}` };
   } else {
     throw new InputError('USAGE', 'attest needs the model (a path) or its digest');
@@ -82,5 +93,5 @@ export async function attest(options: AttestOptions): Promise<Attestation> {
   const statement = buildAttestation({ ...options, subject, dependencies: deps });
   const bundle = signStatement(statement, options.signer);
   const entry = options.registry ? await options.registry.put(bundle) : undefined;
-  return { ...(entry ? { id: entry.id, entry } : {}), subject, stage: options.stage, statement, bundle };
+  return { ...(entry ? { id: entry.id, entry } : {}), subject, stage: options.stage, statement, bundle, warnings };
 }

@@ -116,5 +116,10 @@ export function mlProvenanceFromStatement(doc: unknown, file: string): MlProvena
     builderId: rd.builder.id,
     startedOn: rd.metadata?.startedOn,
     finishedOn: rd.metadata?.finishedOn,
+    ...(Array.isArray(rd.byproducts) && rd.byproducts.length > 0
+      ? { byproducts: (rd.byproducts as any[]).map((b) => ({ ...b, ...(b.digest?.sha256 ? { digest: `sha256:${b.digest.sha256}` } : {}) })) }
+      : {}),
+    ...(bd.externalParameters.recipe ? { recipe: { ...(bd.externalParameters.recipe.uri ? { uri: bd.externalParameters.recipe.uri } : {}), ...(bd.externalParameters.recipe.digest?.sha256 ? { digest: `sha256:${bd.externalParameters.recipe.digest.sha256}` } : {}) } } : {}),
+    ...(bd.internalParameters?.environment ? { environment: bd.internalParameters.environment } : {}),
   };
 }

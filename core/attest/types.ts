@@ -29,4 +29,14 @@ export interface MlProvenance {
   builderId: string;
   startedOn?: string;
   finishedOn?: string;
+  /** Metrics, logs and other outputs of the run (SLSA runDetails.byproducts), as signed. */
+  byproducts?: { name?: string; uri?: string; digest?: string; content?: unknown }[];
+  recipe?: { uri?: string; digest?: string };
+  environment?: Record<string, unknown>;
 }
+
+/**
+ * Stages that describe a model without producing it: their attestations annotate the
+ * link of the model they are about and never stand for its producer.
+ */
+export const DESCRIPTIVE_STAGES: readonly Stage[] = ['evaluation', 'release'];

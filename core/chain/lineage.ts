@@ -1,16 +1,41 @@
-import type { ChainLink, ChainResult } from './verify-chain';
+import type { ChainLink, ChainResult, IgnoredAttestation } from './verify-chain';
 
-export type LineageFormat = 'text' | 'json' | 'mermaid';
+export type LineageFormat = 'text' | 'json' | 'mermaid' | 'report';
 
+/**
+ * Renders a chain result: `text` (a tree), `json` (the result as is), `mermaid` (a
+ * flowchart) or `report` (one screen a person can act on). Every format names the registry
+ * and the policy used and shows the attestations that were ignored.
+ */
 export function renderLineage(result: ChainResult, format: LineageFormat): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(result, null, 2)}\n`;
     case 'mermaid':
       return renderMermaid(result);
+    case 'report':
+      return renderChainReport(result);
     default:
       return renderTree(result);
   }
+}
+
+/** "registry /x/.provenance; policy /x/provenance-policy.json (picked up from the working directory)". */
+export function describeSources(result: ChainResult): string {
+  const policy = result.policy
+    ? `policy ${result.policy.path}${result.policy.origin === 'default' ? ' (picked up by default from the working directory)' : ''}`
+    : 'no policy (signatures not checked)';
+  return `registry ${result.registry}; ${policy}${result.strict ? '; strict' : ''}`;
+}
+
+function ignoredLine(i: IgnoredAttestation): string {
+  return `${i.code} ${short(i.id)}${i.stage ? ` (${i.stage})` : ''} about ${short(i.digest)}: ${i.message}`;
+}
+
+function ignoredSection(result: ChainResult, indent: string): string[] {
+  // In strict mode they are problems already, listed with the others.
+  if (result.ignored.length === 0 || result.strict) return [];
+  return ['', `${indent}Ignored (${result.ignored.length}): attestations that do not verify under the policy, reported and not trusted:`, ...result.ignored.map((i) => `${indent}  ${ignoredLine(i)}`)];
 }
 
 const short = (d: string): string => `${d.slice(0, 19)}…`;
@@ -34,6 +59,7 @@ function renderTree(result: ChainResult): string {
   const head = { verified: 'VERIFIED', failed: 'FAILED', unverified: 'UNVERIFIED (no policy: signatures not checked)' }[result.verdict];
   out.push(`${head} lineage of ${result.model.path ?? result.model.digest}  ${result.model.digest}`);
   out.push(`  ${result.links.length} stage(s), ${datasets.size} dataset(s)`);
+  out.push(`  ${describeSources(result)}`);
   const root = result.links.find((l) => l.depth === 0);
   const walk = (l: ChainLink, prefix: string, last: boolean, role?: string): void => {
     const branch = role ? (last ? '└─ ' : '├─ ') : '';
@@ -59,6 +85,33 @@ function renderTree(result: ChainResult): string {
     out.push('');
     out.push('Problems:');
     for (const p of result.problems) out.push(`  ${p.code}${p.digest ? ` ${short(p.digest)}` : ''}: ${p.message}`);
+  }
+  out.push(...ignoredSection(result, ''));
+  return `${out.join('\n')}\n`;
+}
+
+/** One screen: the verdict, what was used, what is wrong, what was ignored, what to do. */
+function renderChainReport(result: ChainResult): string {
+  const out: string[] = [];
+  const head = { verified: '✔ Chain of custody verified', failed: '✘ Chain of custody NOT verified', unverified: '? Chain of custody not verified (no policy)' }[result.verdict];
+  out.push(head, '');
+  out.push(`  Model       ${result.model.path ? `${result.model.path} ` : ''}${result.model.digest}`);
+  out.push(`  Registry    ${result.registry}`);
+  out.push(`  Policy      ${result.policy ? `${result.policy.path}${result.policy.origin === 'default' ? ' (picked up by default)' : ''}` : '(none: signatures not checked)'}${result.strict ? ', strict' : ''}`);
+  const top = result.links.find((l) => l.depth === 0);
+  if (top) out.push(`  Produced by ${top.stage}, signed by ${top.signer}${top.time ? ` at ${top.time}` : ''}`);
+  out.push(`  Chain       ${result.links.length} stage(s): ${result.links.map((l) => l.stage).join(' ← ') || '(none)'}`);
+  if (result.problems.length > 0) {
+    out.push('');
+    for (const p of result.problems) out.push(`  ${p.code}: ${p.message}`);
+  }
+  out.push(...ignoredSection(result, '  '));
+  if (result.verdict === 'failed') {
+    const codes = new Set(result.problems.map((p) => p.code));
+    let next = 'do not deploy until the problems above are resolved.';
+    if (codes.has('MISSING_LINK')) next = 'a stage has no attestation from a signer you trust: do not deploy; attest it, or allow its base model by digest in the policy.';
+    else if (codes.has('DIGEST_MISMATCH')) next = 'an input changed after it was attested: do not deploy; restore it from a trusted source.';
+    out.push('', `  Next: ${next}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -90,5 +143,13 @@ function renderMermaid(result: ChainResult): string {
   }
   const flagged = new Set(result.problems.filter((p) => p.digest).map((p) => p.digest!));
   for (const d of flagged) if (ids.has(d)) out.push(`  style ${ids.get(d)} stroke:#d00,stroke-width:3px`);
+  // Ignored attestations hang off what they claim to be about, drawn apart from the chain.
+  result.ignored.forEach((i, n) => {
+    if (!ids.has(i.digest)) out.push(`  ${id(i.digest, 'm')}["${short(i.digest)}<br/>no trusted attestation"]`);
+    out.push(`  ig${n}["ignored: ${i.code}<br/>${short(i.id)}${i.stage ? `<br/>${esc(i.stage)}` : ''}"]`);
+    out.push(`  ig${n} -.-x|ignored| ${id(i.digest, 'm')}`);
+    out.push(`  style ig${n} stroke-dasharray:4 4`);
+  });
+  out.push(`  %% ${describeSources(result).replace(/\n/g, ' ')}`);
   return `${out.join('\n')}\n`;
 }

@@ -1,16 +1,20 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isProvenanceError } from '../errors';
+import { InputError, isProvenanceError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { mlProvenanceFromStatement, digestHex } from '../attest/statement';
 import { SLSA_PROVENANCE_V1, type Dependency, type MlProvenance, type Stage } from '../attest/types';
 import { parseStrictJson } from '../io/json';
 import { hashModel } from '../model/hash-model';
-import { DEFAULT_STAGE_RANK, type Policy } from '../policy/policy';
+import { hasScope, type ModelScope, type ScopeWarning } from '../model/enumerate';
+import { DEFAULT_STAGE_RANK, type Flag, type Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import { parseBundle } from '../sigstore/bundle';
 import type { Problem, Signer } from '../verify/result';
-import { verifySignature } from '../verify/signature';
+import { claimedSigner, verifyAttestationText } from './attestation-trust';
+import { pickProducer } from './producer';
+
+export { verifyAttestationText, type AttestationTrust, type RejectionCode } from './attestation-trust';
 
 /** One attestation that passed signature verification under the policy. */
 export interface VerifiedAttestation {
@@ -34,8 +38,12 @@ export interface ChainLink {
   runId?: string;
   builderId: string;
   inputs: Dependency[];
-  /** Attestations about the same artifact that did not change it (evaluation, release). */
-  annotations: { stage: Stage; attestation: string; signer: string; time?: string }[];
+  /** What the producing stage recorded: hyperparameters, framework and hardware. */
+  hyperparameters?: MlProvenance['hyperparameters'];
+  framework?: MlProvenance['framework'];
+  hardware?: MlProvenance['hardware'];
+  /** Attestations that describe the artifact without producing it (evaluation, release, or a stage whose base model is the artifact itself). */
+  annotations: { stage: Stage; attestation: string; signer: string; time?: string; inputs: Dependency[] }[];
   depth: number;
   /** The link that consumed this one, and how. */
   consumer?: { digest: string; role: 'base-model' | 'adapter' };
@@ -54,12 +62,41 @@ export interface ChainProblem extends Problem {
   digest?: string;
 }
 
+/**
+ * An attestation found in the registry for an artifact on the chain that does not verify
+ * under the policy. It is reported and takes no part in the verdict (unless `strict`).
+ */
+export interface IgnoredAttestation {
+  /** Registry id (`sha256:` of the bundle bytes). */
+  id: string;
+  /** The artifact it was found under. */
+  digest: string;
+  /** UNTRUSTED_SIGNER, CERT_SUBJECT_MISMATCH, IDENTITY_MISMATCH, ATTESTATION_SIGNATURE_INVALID, ATTESTATION_MALFORMED, REGISTRY_INDEX_MISMATCH or REGISTRY_DANGLING_INDEX. */
+  code: string;
+  message: string;
+  /** Who it claims to be signed by (unverified): `key 1715…`, `certificate "CN=…"`, `Sigstore identity "…"`. */
+  signer?: string;
+  /** The stage the registry index claims for it (unverified). */
+  stage?: string;
+  location?: string;
+}
+
 export interface ChainResult {
   verdict: 'verified' | 'failed' | 'unverified';
   model: { digest: string; path?: string };
+  /** Where the attestations were read from (the registry's location). */
+  registry: string;
+  /** The policy file, and whether it was given or picked up by default; absent without a policy. */
+  policy?: { path: string; origin: 'given' | 'default' };
+  /** Whether attestations that do not verify fail the chain (`strict`) or are only reported. */
+  strict: boolean;
   links: ChainLink[];
   externalRoots: ChainRoot[];
   problems: ChainProblem[];
+  /** Attestations that do not verify under the policy: reported, never trusted. */
+  ignored: IgnoredAttestation[];
+  /** Ignore paths in `scope` that did nothing (outside the model, or matching nothing). */
+  warnings?: ScopeWarning[];
 }
 
 export interface VerifyChainOptions {
@@ -68,17 +105,28 @@ export interface VerifyChainOptions {
   policy?: Policy;
   /** The deployed model on disk: hashed to find its attestations. */
   modelPath?: string;
+  /** Which files of modelPath make up the model (ignore paths etc.), as it was signed and attested. */
+  scope?: ModelScope;
   /** …or its digest, when the model is not at hand. */
   digest?: string;
   now?: Date;
   /** Re-hash inputs whose uri is a local file or folder, to catch swaps (default true). */
   checkArtifacts?: boolean;
+  /**
+   * Fail the chain when any attestation found for an artifact on it does not verify
+   * (default false: such attestations are reported in `ignored` and take no part).
+   */
+  strict?: boolean;
+  /** Flags from other sources (signed advisories, …) that apply like the policy's own `flagged`. */
+  flags?: Flag[];
+  /** How the policy was chosen, for the result ('given' unless the caller picked up a default file). */
+  policyOrigin?: 'given' | 'default';
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
 }
 
 const DAY_MS = 86_400_000;
-const GAP_CODES = new Set(['MISSING_LINK', 'UNTRUSTED_SIGNER', 'ATTESTATION_INVALID', 'REGISTRY_INDEX_MISMATCH']);
+const GAP_CODES = new Set(['MISSING_LINK', 'ATTESTATION_INVALID']);
 
 /** What an absent policy means for the walk: no signer, stage or list rule applies. */
 const OPEN_POLICY: Policy = {
@@ -105,24 +153,30 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   const problems: ChainProblem[] = [];
   const links: ChainLink[] = [];
   const externalRoots: ChainRoot[] = [];
+  const ignored: IgnoredAttestation[] = [];
   const add = (code: string, message: string, digest?: string): void => {
     problems.push({ code, message, ...(digest ? { digest } : {}) });
   };
 
   let top: string;
+  let warnings: ScopeWarning[] = [];
   if (options.modelPath) {
-    top = (await hashModel(options.modelPath, { signal: options.signal, onProgress: options.onProgress })).digest;
+    const hashed = await hashModel(options.modelPath, { ...options.scope, signal: options.signal, onProgress: options.onProgress });
+    top = hashed.digest;
+    warnings = hashed.warnings;
     if (options.digest && `sha256:${digestHex(options.digest, 'model digest')}` !== top) {
       add('DIGEST_MISMATCH', `the model on disk has digest ${top}, not ${options.digest}`, top);
     }
   } else if (options.digest) {
+    if (options.scope && hasScope(options.scope)) throw new InputError('USAGE', 'a model scope (ignore paths, git paths, symlinks) applies to a model on disk: give modelPath, not only a digest');
     top = `sha256:${digestHex(options.digest, 'model digest')}`;
   } else {
     throw new Error('verifyChain needs modelPath or digest');
   }
 
-  const flaggedDigest = new Map(policy.flagged.filter((f) => f.digest).map((f) => [f.digest!, f.reason]));
-  const flaggedKey = new Map(policy.flagged.filter((f) => f.keyId).map((f) => [f.keyId!, f.reason]));
+  const flags = [...policy.flagged, ...(options.flags ?? [])];
+  const flaggedDigest = new Map(flags.filter((f) => f.digest).map((f) => [f.digest!, f.reason]));
+  const flaggedKey = new Map(flags.filter((f) => f.keyId).map((f) => [f.keyId!, f.reason]));
   const visited = new Set<string>();
   const artifactChecks = new Map<string, string | undefined>();
 
@@ -130,21 +184,25 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     if (visited.has(digest)) return;
     visited.add(digest);
     const found = await attestationsFor(registry, options.policy, digest);
-    for (const f of found.failures) add(f.code, f.message, digest);
-    const verified = found.verified;
+    for (const f of found.invalid) add(f.code, f.message, digest);
+    ignored.push(...found.ignored);
     const label = consumer ? `${consumer.role} ${consumer.dep.name ? `"${consumer.dep.name}" ` : ''}${digest} of the ${consumer.stage} stage` : `the model ${digest}`;
-    const producers = verified.filter((a) => !a.provenance.dependencies.some((d) => d.role === 'base-model' && d.digest === digest));
-    if (producers.length === 0) {
+    const { producer, annotations } = pickProducer(found.verified);
+    if (!producer) {
       if (consumer && policy.baseModels.allow.includes(digest)) {
         externalRoots.push({ digest, consumer: { digest: consumer.digest, role: consumer.role }, name: consumer.dep.name, uri: consumer.dep.uri });
         return;
       }
-      if (found.failures.length === 0) add('MISSING_LINK', `no trusted attestation produced ${label}`, digest);
+      if (found.invalid.length === 0) {
+        const why: string[] = [];
+        if (annotations.length > 0) {
+          why.push(`it has only ${[...new Set(annotations.map((a) => a.provenance.stage))].join(' and ')} attestation(s), which describe a model but do not produce it`);
+        }
+        if (found.ignored.length > 0) why.push(`${ignoredSummary(found.ignored)}`);
+        add('MISSING_LINK', `no trusted attestation produced ${label}${why.length ? `: ${why.join('; ')}` : ''}`, digest);
+      }
       return;
     }
-    // Re-attestations of the same artifact: the newest one speaks for it.
-    const producer = producers.sort((a, b) => timeOf(b).localeCompare(timeOf(a)))[0]!;
-    const annotations = verified.filter((a) => !producers.includes(a));
     const p = producer.provenance;
     const link: ChainLink = {
       digest,
@@ -157,7 +215,10 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       runId: p.trainingRunId,
       builderId: p.builderId,
       inputs: p.dependencies,
-      annotations: annotations.map((a) => ({ stage: a.provenance.stage, attestation: a.id, signer: pickSigner(policy, a, a.provenance.stage), time: a.provenance.finishedOn ?? a.provenance.startedOn })),
+      ...(p.hyperparameters ? { hyperparameters: p.hyperparameters } : {}),
+      ...(p.framework ? { framework: p.framework } : {}),
+      ...(p.hardware ? { hardware: p.hardware } : {}),
+      annotations: annotations.map((a) => ({ stage: a.provenance.stage, attestation: a.id, signer: pickSigner(policy, a, a.provenance.stage), time: a.provenance.finishedOn ?? a.provenance.startedOn, inputs: a.provenance.dependencies })),
       depth,
       ...(consumer ? { consumer: { digest: consumer.digest, role: consumer.role } } : {}),
     };
@@ -167,13 +228,25 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       const stage = a.provenance.stage;
       const allowed = policy.stageSigners[stage];
       if (allowed && !a.signers.some((n) => allowed.includes(n))) {
-        add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${a.signers.join(', ')}, but the policy allows only ${allowed.join(', ')} for ${stage}`, digest);
+        add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${whoSigned(a)} (policy signer ${a.signers.join(', ')}), which is not allowed for stage ${stage}: the policy allows only ${allowed.join(', ')}`, digest);
       }
       const keyId = a.signer?.keyId;
-      if (keyId && flaggedKey.has(keyId)) add('FLAGGED_SIGNER', `the ${stage} attestation is signed by flagged key ${keyId.slice(0, 16)}…: ${flaggedKey.get(keyId)}`, digest);
+      if (keyId && flaggedKey.has(keyId)) {
+        const who = a.signer?.method === 'key' ? 'flagged key' : `${whoSigned(a)}, whose flagged key is`;
+        add('FLAGGED_SIGNER', `the ${stage} attestation is signed by ${who} ${keyId.slice(0, 16)}…: ${flaggedKey.get(keyId)}`, digest);
+      }
       checkAge(a, stage, digest);
       if (a !== producer && policy.stageRank[p.stage] > policy.stageRank[stage]) {
         add('STAGE_OUT_OF_ORDER', `a ${stage} attestation is about a model produced by ${p.stage}, which the policy orders after ${stage}`, digest);
+      }
+    }
+    // What an annotation used (an evaluation dataset, …) is on the chain too: flags and deny lists apply.
+    for (const a of annotations) {
+      for (const dep of a.provenance.dependencies) {
+        if (dep.digest === digest) continue;
+        if (flaggedDigest.has(dep.digest)) add('FLAGGED_ARTIFACT', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${a.provenance.stage} stage is flagged: ${flaggedDigest.get(dep.digest)}`, digest);
+        if (dep.role === 'dataset' && policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest);
+        if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest);
       }
     }
     if (consumer && policy.stageRank[p.stage] > policy.stageRank[consumer.stage]) {
@@ -243,12 +316,38 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   for (const s of broken ? [] : policy.requiredStages) {
     if (!stages.has(s)) add('REQUIRED_STAGE_MISSING', `the policy requires a ${s} stage, and the chain has none`);
   }
+  const strict = options.strict === true;
+  if (strict) {
+    for (const i of ignored) add(i.code, `strict: attestation ${short(i.id)}${i.stage ? ` (${i.stage})` : ''} about ${short(i.digest)} does not verify: ${i.message}`, i.digest);
+  }
   const verdict = problems.length > 0 ? 'failed' : options.policy ? 'verified' : 'unverified';
-  return { verdict, model: { digest: top, ...(options.modelPath ? { path: options.modelPath } : {}) }, links, externalRoots, problems };
+  return {
+    verdict,
+    model: { digest: top, ...(options.modelPath ? { path: options.modelPath } : {}) },
+    registry: registry.location,
+    ...(options.policy ? { policy: { path: options.policy.source, origin: options.policyOrigin ?? 'given' } } : {}),
+    strict,
+    links,
+    externalRoots,
+    problems,
+    ignored,
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
-function timeOf(a: VerifiedAttestation): string {
-  return a.provenance.finishedOn ?? a.provenance.startedOn ?? '';
+/** "2 attestation(s) about it were ignored: UNTRUSTED_SIGNER sha256:ab…, …", for messages. */
+function ignoredSummary(list: IgnoredAttestation[]): string {
+  const shown = list.slice(0, 3).map((i) => `${i.code} ${short(i.id)}`);
+  return `${list.length} attestation(s) about it were ignored because they do not verify under the policy (${shown.join(', ')}${list.length > 3 ? ', …' : ''})`;
+}
+
+/** The verified signer of an attestation in words: never "key …" for a certificate. */
+function whoSigned(a: VerifiedAttestation): string {
+  const s = a.signer;
+  if (!s) return 'an unchecked signer';
+  if (s.method === 'certificate') return `certificate subject "${s.subject ?? '?'}"`;
+  if (s.method === 'sigstore') return `Sigstore identity "${s.identity ?? '?'}"`;
+  return `key ${s.keyId ? `${s.keyId.slice(0, 16)}…` : '?'}`;
 }
 
 function short(id: string): string {
@@ -278,49 +377,72 @@ export const UNCHECKED = '(signature not checked)';
 
 interface Found {
   verified: VerifiedAttestation[];
-  failures: { code: string; message: string }[];
+  /** Attestations that do not verify under the policy, or are not about this digest. */
+  ignored: IgnoredAttestation[];
+  /** Attestations that verify under the policy but are not valid lifecycle statements: they fail the chain. */
+  invalid: { code: string; message: string }[];
 }
 
-/** Every SLSA attestation in the registry for `digest`, verified under the policy's signers. */
+/**
+ * Every SLSA attestation in the registry for `digest`, verified under the policy's
+ * signers (without a policy: read, not verified). Entries removed while being read are
+ * skipped as dangling index entries.
+ */
 export async function attestationsFor(registry: Registry, policy: Policy | undefined, digest: string): Promise<Found> {
-  const out: Found = { verified: [], failures: [] };
+  const out: Found = { verified: [], ignored: [], invalid: [] };
   for (const entry of await registry.findBySubject(digest)) {
     if (entry.predicateType !== SLSA_PROVENANCE_V1) continue;
-    const text = await registry.read(entry.id);
+    const about = { id: entry.id, digest, ...(entry.stage ? { stage: entry.stage } : {}), location: entry.location };
+    let text: string;
     try {
-      const v = policy ? verifyAttestationText(text, entry.location, policy) : { signers: [UNCHECKED], payload: parseBundle(text, entry.location).envelope.payload, claimed: undefined, signer: undefined };
-      if (!v.signers.length) {
-        out.failures.push({ code: 'UNTRUSTED_SIGNER', message: `attestation ${short(entry.id)}${entry.stage ? ` (${entry.stage})` : ''} is signed by ${v.claimed ?? 'a signer'} that the policy does not trust` });
+      text = await registry.read(entry.id);
+    } catch (err) {
+      if (!isProvenanceError(err) || err.code !== 'REGISTRY_ENTRY_NOT_FOUND') throw err;
+      // Removed between listing and reading: its index entry goes next, and it was never there.
+      if (!(await registry.findBySubject(digest)).some((e) => e.id === entry.id)) continue;
+      out.ignored.push({ ...about, code: 'REGISTRY_DANGLING_INDEX', message: `the index names ${short(entry.id)}, but the registry holds no such entry (removed meanwhile, or damaged)` });
+      continue;
+    }
+    let signers: string[];
+    let signer: Signer | undefined;
+    let payload: Buffer;
+    let claimed: string | undefined;
+    if (policy) {
+      const v = verifyAttestationText(text, entry.location, policy);
+      if (v.rejection || v.signers.length === 0) {
+        const r = v.rejection ?? { code: 'UNTRUSTED_SIGNER', message: 'no signer of the policy verifies it' };
+        out.ignored.push({ ...about, code: r.code, message: r.message, signer: v.claimed });
         continue;
       }
-      const provenance = mlProvenanceFromStatement(parseStrictJson(v.payload.toString('utf8'), entry.location), entry.location);
-      if (provenance.subject.digest !== digest) {
-        out.failures.push({ code: 'REGISTRY_INDEX_MISMATCH', message: `attestation ${short(entry.id)} is indexed under ${digest} but is about ${provenance.subject.digest}` });
+      ({ signers, signer, payload, claimed } = v);
+    } else {
+      try {
+        const bundle = parseBundle(text, entry.location);
+        payload = bundle.envelope.payload;
+        claimed = claimedSigner(bundle, entry.location).text;
+      } catch (err) {
+        if (!isProvenanceError(err)) throw err;
+        out.ignored.push({ ...about, code: 'ATTESTATION_MALFORMED', message: `not a readable attestation bundle: ${err.message} [${err.code}]` });
         continue;
       }
-      out.verified.push({ id: entry.id, location: entry.location, signers: v.signers, signer: v.signer, provenance });
+      signers = [UNCHECKED];
+    }
+    let provenance: MlProvenance;
+    try {
+      provenance = mlProvenanceFromStatement(parseStrictJson(payload.toString('utf8'), entry.location), entry.location);
     } catch (err) {
       if (!isProvenanceError(err)) throw err;
-      out.failures.push({ code: 'ATTESTATION_INVALID', message: `attestation ${short(entry.id)}: ${err.message} [${err.code}]` });
+      const message = `attestation ${short(entry.id)}: ${err.message} [${err.code}]`;
+      // Signed by a trusted signer, yet not a lifecycle statement: that signer's fault, and a failure.
+      if (policy) out.invalid.push({ code: 'ATTESTATION_INVALID', message });
+      else out.ignored.push({ ...about, code: 'ATTESTATION_INVALID', message, signer: claimed });
+      continue;
     }
+    if (provenance.subject.digest !== digest) {
+      out.ignored.push({ ...about, code: 'REGISTRY_INDEX_MISMATCH', message: `indexed under ${digest}, but the statement is about ${provenance.subject.digest}`, signer: claimed });
+      continue;
+    }
+    out.verified.push({ id: entry.id, location: entry.location, signers, signer, provenance });
   }
   return out;
-}
-
-/** Verifies one attestation bundle under every signer of a policy; returns the verified payload. */
-export function verifyAttestationText(text: string, file: string, policy: Policy): { signers: string[]; signer?: Signer; payload: Buffer; claimed?: string } {
-  const bundle = parseBundle(text, file);
-  const signers: string[] = [];
-  let signer: Signer | undefined;
-  let claimed: string | undefined;
-  for (const s of policy.signers) {
-    const outcome = verifySignature(bundle, s.trust, file);
-    if (outcome.ok && (!s.subject || outcome.signer?.subject === s.subject)) {
-      signers.push(s.name);
-      signer ??= outcome.signer;
-    } else if (!claimed && outcome.signer) {
-      claimed = outcome.signer.keyId ? `key ${outcome.signer.keyId.slice(0, 16)}…` : outcome.signer.subject ?? outcome.signer.identity;
-    }
-  }
-  return { signers, signer, payload: bundle.envelope.payload, claimed };
 }

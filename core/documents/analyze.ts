@@ -1,3 +1,4 @@
+import { parseDistinguishedName } from '../keys/distinguished-name';
 import { dirname, resolve } from 'node:path';
 import { getNodeValue } from 'jsonc-parser';
 import { existsSync } from 'node:fs';
@@ -66,7 +67,9 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
 
   const schemaFindings = (schema: SchemaName, value: unknown, prefix: string, at?: string): void => {
     for (const e of validateAgainst(schema, value)) {
-      const code = `SCHEMA_${e.keyword.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
+      // if/then: the failing rule inside `then` is reported on its own.
+      if (e.keyword === 'if') continue;
+      const code = e.ruleCode ?? `SCHEMA_${e.keyword.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
       if (at !== undefined) {
         findings.push(located(code, `signed statement ${pointerToPath(e.pointer)}: ${e.message}`, at));
         continue;
@@ -81,7 +84,9 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
             : rangeFor(doc, pointer, 'value');
       const unknown = e.keyword === 'additionalProperties' ? unknownProperty(String(p.additionalProperty), e.allowedProperties ?? []) : undefined;
       const data = e.keyword === 'required' ? { missingProperty: p.missingProperty } : e.keyword === 'enum' ? { allowedValues: p.allowedValues } : unknown?.data;
-      findings.push({ code, severity: 'error', message: unknown?.message ?? e.message, pointer, ...(data ? { data } : {}), ...range });
+      // "did you mean …" wins over a rule's own wording: it names the fix.
+      const message = unknown?.data.suggestion ? unknown.message : (e.ruleMessage ?? unknown?.message ?? e.message);
+      findings.push({ code, severity: 'error', message, pointer, ...(data ? { data } : {}), ...range });
     }
   };
 
@@ -89,6 +94,9 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
     case 'policy':
       schemaFindings('provenance-policy', doc.value, '');
       policyFiles(fileName, doc.value, findings, doc);
+      break;
+    case 'report-inputs':
+      schemaFindings('report-inputs', doc.value, '');
       break;
     case 'ml-attestation':
     case 'model-signature':
@@ -166,6 +174,15 @@ function policyFiles(fileName: string, value: unknown, findings: Finding[], doc:
     const esc = name.replace(/~/g, '~0').replace(/\//g, '~1');
     check(s.publicKey, `/signers/${esc}/publicKey`);
     if (isObject(s.certificate) && Array.isArray(s.certificate.anchors)) s.certificate.anchors.forEach((a, i) => check(a, `/signers/${esc}/certificate/anchors/${i}`));
+    // The same parser the policy loader uses: what the CLI refuses, the editor marks.
+    if (isObject(s.certificate) && typeof s.certificate.subject === 'string' && s.certificate.subject !== '') {
+      try {
+        parseDistinguishedName(s.certificate.subject);
+      } catch (err) {
+        const pointer = `/signers/${esc}/certificate/subject`;
+        findings.push({ code: 'DN_MALFORMED', severity: 'error', message: `signer "${name}": ${(err as Error).message}`, pointer, ...rangeFor(doc, pointer, 'value') });
+      }
+    }
   }
 }
 

@@ -14,6 +14,8 @@ export type DocumentKind =
   | 'manifest'
   /** A trust policy. */
   | 'policy'
+  /** What people wrote for a regulatory report (report-inputs.json). */
+  | 'report-inputs'
   /** JSON Lines of attestations (`*.intoto.jsonl`). */
   | 'intoto-jsonl';
 
@@ -28,6 +30,7 @@ export interface KindDetection {
 }
 
 const POLICY_ID = 'https://model-provenance.dev/schemas/provenance-policy/v1.json';
+const REPORT_INPUTS_ID = 'https://model-provenance.dev/schemas/report-inputs/v1.json';
 
 /**
  * Which of our file kinds a JSON document is: by content first, by file name second.
@@ -41,6 +44,7 @@ function byContent(v: unknown): KindDetection | undefined {
   if (!isObject(v)) return undefined;
   if (v.bomFormat === 'CycloneDX') return { kind: 'manifest', by: 'content', reason: 'bomFormat is CycloneDX' };
   if (v.$schema === POLICY_ID) return { kind: 'policy', by: 'content', reason: 'its $schema is the provenance policy schema' };
+  if (v.$schema === REPORT_INPUTS_ID) return { kind: 'report-inputs', by: 'content', reason: 'its $schema is the report inputs schema' };
   if (typeof v.mediaType === 'string' && v.mediaType.startsWith('application/vnd.dev.sigstore.bundle')) {
     const env = isObject(v.dsseEnvelope) ? v.dsseEnvelope : undefined;
     return { ...fromStatement(decodePayload(env)), envelope: 'bundle', by: 'content', reason: `a Sigstore bundle${describe(decodePayload(env))}` };

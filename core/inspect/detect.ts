@@ -54,6 +54,8 @@ const CLAIM_BY_EXT: Record<string, Claim> = {
   csv: 'text',
   py: 'text',
   jinja: 'text',
+  j2: 'text',
+  jinja2: 'text',
   tiktoken: 'text',
   vocab: 'text',
   license: 'text',
@@ -76,6 +78,8 @@ export function claimFromName(name: string): Claim {
 const startsWith = (head: Buffer, bytes: number[], at = 0): boolean =>
   head.length >= at + bytes.length && bytes.every((b, i) => head[at + i] === b);
 
+const GGML_MAGICS = ['lmgg', 'fmgg', 'tjgg'].map((m) => [...Buffer.from(m, 'latin1')]);
+
 /** The format the first bytes prove, whatever the name says. */
 export function formatFromMagic(head: Buffer): ModelFormat | undefined {
   if (startsWith(head, [0x47, 0x47, 0x55, 0x46])) return 'gguf';
@@ -93,43 +97,8 @@ export function formatFromMagic(head: Buffer): ModelFormat | undefined {
   if (head.length >= 10 && head[5] === 0 && head[6] === 0 && head[7] === 0 && head[8] === 0x7b && [0x22, 0x7d, 0x20, 0x09, 0x0a, 0x0d].includes(head[9]!)) return 'safetensors';
   if (head.length >= 2 && head[0] === 0x80 && head[1]! <= 5) return 'pickle';
   if (startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return 'other-model'; // HDF5
-  if (startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'other-model'; // .npy
+  if (startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'npy';
   // llama.cpp's pre-GGUF formats (GGML, GGMF, GGJT), usually named .bin.
-  if (['lmgg', 'fmgg', 'tjgg'].some((m) => startsWith(head, [...Buffer.from(m, 'latin1')]))) return 'other-model';
+  if (GGML_MAGICS.some((m) => startsWith(head, m))) return 'other-model';
   return undefined;
-}
-
-/** Opcodes a protocol 0 or 1 pickle plausibly starts with (no PROTO marker before protocol 2). */
-const PROTO0_START = new Set([...'(c}])NILSVFGJKMXUTPiBC'].map((c) => c.charCodeAt(0)));
-
-export interface Sniffed {
-  format: ModelFormat;
-  claim: Claim;
-}
-
-/** Magic first, the name second: a .bin that is a 7z archive is a 7z archive. */
-export function sniff(head: Buffer, name: string): Sniffed {
-  const claim = claimFromName(name);
-  const magic = formatFromMagic(head);
-  if (magic) return { format: magic, claim };
-  switch (claim) {
-    case 'safetensors':
-    case 'gguf':
-    case 'onnx':
-    case 'shard-index':
-      return { format: claim, claim };
-    case 'pickle':
-      return { format: 'pickle', claim };
-    case 'checkpoint-bin':
-      return { format: head.length > 0 && PROTO0_START.has(head[0]!) ? 'pickle' : 'unknown', claim };
-    case 'other-model':
-      return { format: 'other-model', claim };
-    default:
-      return { format: 'unknown', claim };
-  }
-}
-
-/** Whether a model folder's file is worth inspecting: its bytes or its name say model, checkpoint or archive. */
-export function worthInspecting(s: Sniffed): boolean {
-  return s.format !== 'unknown' || (s.claim !== 'text' && s.claim !== 'none');
 }

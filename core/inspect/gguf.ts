@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { reportChatTemplate } from './chat-template';
 import type { FindingSink } from './codes';
 import { parameterCount, safeNumber, tally } from './counts';
 import { GGML_TYPES, GGUF_FILE_TYPES, GGUF_VALUE_SIZES, GGUF_VALUE_TYPES } from './gguf-tables';
@@ -8,6 +9,8 @@ import type { BaseModelRef, GgufDetails, GgufScalar, GgufValue, TensorSummary } 
 export interface GgufLimits {
   maxHeaderBytes: number;
   maxListed: number;
+  /** Chat templates up to this many bytes are checked as Jinja (CVE-2024-34359's class); longer ones are an INSPECTION_LIMIT. */
+  maxTemplateBytes: number;
 }
 
 /** Metadata strings longer than this are summarised (length and a preview), never kept whole. */
@@ -22,11 +25,6 @@ const MAX_BASE_MODELS = 64;
 const HASH_CHUNK = 1024 * 1024;
 
 const TEMPLATE_KEY = /^tokenizer\.chat_template(\.|$)/;
-/**
- * Jinja template-injection tells (CVE-2024-34359 and kin): a chat template formats
- * messages and has no business reaching Python object internals or the OS.
- */
-const TEMPLATE_SUSPICIOUS = /__(class|subclasses|globals|builtins|import|mro|base|bases|init|getattribute|reduce|reduce_ex|code|dict)__|\\x5f\\x5f|_TemplateReference__context|\bos\.(system|popen|exec)|\bsubprocess\b|\bimport_module\b/;
 
 const BASE_MODEL_FIELDS: Record<string, keyof BaseModelRef> = {
   name: 'name',
@@ -93,9 +91,10 @@ function parse(cur: Cursor, sink: FindingSink, limits: GgufLimits, state: { deta
     keys.add(key);
     const type = cur.u32();
     if (TEMPLATE_KEY.test(key) && type === 8) {
-      const t = r.hashString();
+      const t = r.hashString(limits.maxTemplateBytes);
       details.chatTemplates.push({ key, sha256: t.sha256, length: t.length });
-      if (t.suspicious) sink.add('GGUF_CHAT_TEMPLATE_SUSPICIOUS', `"${key}" reaches for Python internals or the OS (template injection)`, { offset: keyAt });
+      if (t.text === undefined) sink.add('INSPECTION_LIMIT', `"${key}" is ${t.length} bytes, over the ${limits.maxTemplateBytes}-byte limit for checking a chat template`, { offset: keyAt, data: { key } });
+      else reportChatTemplate(t.text, `"${key}"`, (code, message, reasons) => sink.add(code, message, { offset: keyAt, data: { key, reasons } }));
       continue;
     }
     const value = r.value(type, 0);
@@ -252,25 +251,21 @@ class Reader {
     return { type: 'string', length: Number(len), preview };
   }
 
-  /** A string hashed in chunks, never held whole: chat templates. */
-  hashString(): { sha256: string; length: number; suspicious: boolean } {
+  /** A string hashed in chunks; its text is kept only up to `keep` bytes (chat templates). */
+  hashString(keep: number): { sha256: string; length: number; text?: string } {
     let left = this.length('string');
     const length = Number(left);
     const h = createHash('sha256');
-    let tail = '';
-    let suspicious = false;
+    const parts: Buffer[] = [];
     while (left > 0n) {
       const n = left > BigInt(HASH_CHUNK) ? HASH_CHUNK : Number(left);
       const chunk = this.cur.bytes(n);
       h.update(chunk);
-      // Overlap chunks so a tell split across a boundary is still seen.
-      const text = tail + chunk.toString('latin1');
-      if (!suspicious && TEMPLATE_SUSPICIOUS.test(text)) suspicious = true;
-      tail = text.slice(-64);
+      if (length <= keep) parts.push(Buffer.from(chunk));
       left -= BigInt(n);
     }
     this.budget();
-    return { sha256: h.digest('hex'), length, suspicious };
+    return { sha256: h.digest('hex'), length, ...(length <= keep ? { text: Buffer.concat(parts).toString('utf8') } : {}) };
   }
 
   value(type: number, depth: number): GgufValue {

@@ -1,17 +1,17 @@
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { CancelledError, fsError } from '../errors';
+import { CancelledError } from '../errors';
 import { isObject, parseStrictJson } from '../io/json';
 import { enumerateModel, type EnumerateOptions, type ModelFile } from '../model/enumerate';
-import { compareCodePoints } from '../model/paths';
+import { comparePaths } from '../model/paths';
 import { FindingSink } from './codes';
-import { SNIFF_BYTES, sniff, worthInspecting, type Sniffed } from './detect';
+import { claimFromName } from './detect';
 import { inspectFileAs } from './inspect-file';
 import { unsafeRelativePath } from './relative-path';
 import { summarise, type ModelConfig } from './summary';
 import type { InspectOptions, ModelInspection } from './types';
 
-export interface InspectModelOptions extends InspectOptions, Pick<EnumerateOptions, 'ignorePaths' | 'allowSymlinks'> {
+export interface InspectModelOptions extends InspectOptions, Pick<EnumerateOptions, 'ignorePaths' | 'signedIgnorePaths' | 'signaturePath' | 'allowSymlinks'> {
   signal?: AbortSignal;
 }
 
@@ -19,37 +19,38 @@ export interface InspectModelOptions extends InspectOptions, Pick<EnumerateOptio
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 /**
- * Inspects every file of a model (a folder or a single file) that looks like a model,
- * checkpoint, index or archive by its bytes or its name, and derives what the manifest
+ * Inspects every file of a model (a folder or a single file), lists those that are a
+ * model, checkpoint, pickle, index, archive or chat template by their bytes or their name
+ * (the rest go to `skipped`), and derives what the manifest
  * generator needs: architecture, task, parameter count, quantization, base models, and
  * whether anything fails closed.
  */
 export async function inspectModel(pathOrDir: string, options: InspectModelOptions = {}): Promise<ModelInspection> {
-  const listing = enumerateModel(pathOrDir, { allowEmpty: true, ignorePaths: options.ignorePaths, allowSymlinks: options.allowSymlinks });
+  const listing = enumerateModel(pathOrDir, { allowEmpty: true, ignorePaths: options.ignorePaths, signedIgnorePaths: options.signedIgnorePaths, signaturePath: options.signaturePath, allowSymlinks: options.allowSymlinks });
   const findings = new FindingSink(options.maxFindings ?? 200);
-  const sniffed = listing.files.map((f) => ({ file: f, s: sniffFile(f) }));
   const where = (f: ModelFile): string => (listing.singleFile ? dirname(listing.root) : dirname(join(listing.root, f.name)));
 
   // ONNX external data and OpenVINO weights are raw bytes by design: the model that names
-  // them is inspected (and its references checked), the bytes themselves are not.
-  const order = [...sniffed].sort((a, b) => Number(b.s.format === 'onnx') - Number(a.s.format === 'onnx'));
+  // them is inspected (and its references checked); the bytes themselves get the pickle
+  // attempt every file gets, and are listed only if that finds something.
+  const order = [...listing.files].sort((a, b) => Number(claimFromName(b.name) === 'onnx') - Number(claimFromName(a.name) === 'onnx'));
   const names = new Set(listing.files.map((f) => f.name));
   const raw = new Set<string>();
-  for (const { file, s } of sniffed) {
-    if (s.format === 'unknown' && s.claim === 'checkpoint-bin' && names.has(file.name.replace(/\.bin$/i, '.xml'))) raw.add(file.name);
+  for (const f of listing.files) {
+    if (/\.bin$/i.test(f.name) && names.has(f.name.replace(/\.bin$/i, '.xml'))) raw.add(f.name);
   }
 
   const files: ModelInspection['files'] = [];
   const skipped: string[] = [];
-  for (const { file, s } of order) {
+  for (const file of order) {
     if (options.signal?.aborted) throw new CancelledError();
-    // Raw data is skipped only while its bytes agree: a pickle named as ONNX data is still inspected.
-    if ((raw.has(file.name) && s.format === 'unknown') || !worthInspecting(s)) {
-      skipped.push(file.name);
-      continue;
-    }
+    // Every file is inspected: a pickle needs neither a pickle's name nor PROTO first.
     const r = inspectFileAs(file.path, file.name, where(file), options);
-    files.push({ ...r, name: file.name });
+    const claim = claimFromName(file.name);
+    const nothing = r.format === 'unknown' && (claim === 'text' || claim === 'none' || raw.has(file.name)) && r.findings.every((x) => x.code === 'FORMAT_UNKNOWN');
+    if (nothing) {
+      skipped.push(file.name);
+    } else files.push({ ...r, name: file.name });
     if (r.details.kind === 'onnx') {
       for (const x of r.details.externalData) {
         if (!unsafeRelativePath(x.location)) raw.add(posix.normalize(posix.join(posix.dirname(file.name), x.location)));
@@ -58,8 +59,8 @@ export async function inspectModel(pathOrDir: string, options: InspectModelOptio
     // Yield between files so a big folder does not hold the event loop.
     await new Promise((done) => setImmediate(done));
   }
-  skipped.sort(compareCodePoints);
-  files.sort((a, b) => compareCodePoints(a.name, b.name));
+  skipped.sort(comparePaths);
+  files.sort((a, b) => comparePaths(a.name, b.name));
 
   const config = listing.singleFile ? {} : readConfigs(listing.root, names, findings);
   const modelFindings = findings.finish();
@@ -70,29 +71,6 @@ export async function inspectModel(pathOrDir: string, options: InspectModelOptio
     findings: modelFindings,
     summary: summarise(files, config, modelFindings),
   };
-}
-
-function sniffFile(f: ModelFile): Sniffed {
-  let fd: number;
-  try {
-    fd = openSync(f.path, 'r');
-  } catch (err) {
-    throw fsError(err, f.path);
-  }
-  try {
-    const head = Buffer.alloc(Math.min(SNIFF_BYTES, f.size));
-    let n = 0;
-    while (n < head.length) {
-      const got = readSync(fd, head, n, head.length - n, n);
-      if (got === 0) break;
-      n += got;
-    }
-    return sniff(head.subarray(0, n), f.name);
-  } catch (err) {
-    throw fsError(err, f.path);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function readConfigs(root: string, names: Set<string>, findings: FindingSink): ModelConfig {

@@ -6,7 +6,36 @@ import type { PickleGlobal } from './types';
 export interface PickleLimits {
   /** Bytes examined (opcodes, arguments read, line bytes) across every pickle of one file. */
   budget: number;
+  /** Opcodes walked across every pickle of one file. */
+  maxOpcodes: number;
   maxListed: number;
+  /**
+   * Whether a top-level module name is a Python module shipped beside the file (NAME.py or
+   * NAME/__init__.py): importing it runs that file, so such an import alone is evidence.
+   */
+  isLocalModule?: (top: string) => boolean;
+}
+
+/**
+ * What one walk showed about whether the bytes are a pickle stream, kept whether or not the
+ * walk reached STOP. `docs/model-inspection.md` ("pickle-like") defines how it is read.
+ */
+export interface WalkEvidence {
+  /** Byte offset where the walk started. */
+  start: number;
+  opcodes: number;
+  /** The first opcode is FRAME and its length fits in the data: only pickle writers emit it. */
+  frameFirst: boolean;
+  /** The first opcode is PROTO 0–5: the stream declares itself a pickle. */
+  protoFirst: boolean;
+  /** Import opcodes (GLOBAL, INST, STACK_GLOBAL, EXT1/2/4) reached. */
+  imports: number;
+  /** Calls whose callable or class came from an import (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ), and INST. */
+  calls: number;
+  /** Imports that are evidence on their own: known code-execution globals, STACK_GLOBAL on names, local modules. */
+  strong: string[];
+  /** Reached STOP. */
+  complete: boolean;
 }
 
 /**
@@ -28,6 +57,8 @@ const EMPTY_TUPLE: Val = { k: 't', items: [] };
 
 /** Strings up to this many bytes keep their value (module and attribute names are short). */
 const STR_KEEP = 256;
+/** GLOBAL and INST lines are read up to this many bytes; a longer name is unresolved. */
+const GLOBAL_KEEP = 4096;
 /** Total string bytes kept per file; past it strings become opaque (and a STACK_GLOBAL on them is flagged). */
 const RETAIN_BUDGET = 16 * 1024 * 1024;
 const MAX_STACK = 1_000_000;
@@ -48,12 +79,16 @@ export class PickleScanner {
   protocol: number | undefined;
   pickles = 0;
   readonly storages = new Map<string, number>();
+  /** Evidence of the last walk (see WalkEvidence). */
+  evidence: WalkEvidence = freshEvidence(0);
   private readonly seen = new Set<string>();
   private examined = 0;
   private retained = 0;
+  private opcodes = 0;
 
+  /** `sink` receives the findings; a trial walk swaps in its own and commits it only when the bytes are a pickle. */
   constructor(
-    private readonly sink: FindingSink,
+    public sink: FindingSink,
     private readonly limits: PickleLimits,
   ) {}
 
@@ -62,6 +97,28 @@ export class PickleScanner {
     if (this.examined > this.limits.budget) {
       throw new Malformed('INSPECTION_LIMIT', `pickle walk stopped after ${this.limits.budget} bytes of opcodes`, at);
     }
+  }
+
+  /** Bytes examined so far, across walks. */
+  get bytesExamined(): number {
+    return this.examined;
+  }
+
+  /** What a discarded trial walk must not leave behind in the details. */
+  checkpoint(): () => void {
+    const globals = this.globals.length;
+    const count = this.globalCount;
+    const pickles = this.pickles;
+    const protocol = this.protocol;
+    const storages = new Map(this.storages);
+    return () => {
+      for (const g of this.globals.splice(globals)) this.seen.delete(`${g.module}.${g.name}`);
+      this.globalCount = count;
+      this.pickles = pickles;
+      this.protocol = protocol;
+      this.storages.clear();
+      for (const [k, v] of storages) this.storages.set(k, v);
+    };
   }
 
   private str(bytes: Buffer, encoding: 'utf8' | 'latin1'): Val {
@@ -76,12 +133,25 @@ export class PickleScanner {
     return { k: 's', s };
   }
 
-  private record(module: string, name: string, opcode: PickleGlobal['opcode'], offset: number, member: string | undefined, proto: number): void {
+  /**
+   * Records an import and checks it. Returns whether it is a real import: a dotted name
+   * that `__import__` could resolve. Anything else (a text line such as "opyright (c) …")
+   * fails in the unpickler before any code runs, so it is no evidence of a pickle, though
+   * a declared pickle still reports it.
+   */
+  private record(module: string, name: string, opcode: PickleGlobal['opcode'], offset: number, member: string | undefined, proto: number): boolean {
     // Python's unpickler maps Python 2 names for protocols < 3 (fix_imports); only the
     // one that matters for allowed names is applied, so anything else stays flagged.
     const mod = proto < 3 && module === '__builtin__' ? 'builtins' : module;
     const allowed = isAllowedGlobal(mod, name);
     this.globalCount++;
+    const real = IDENTIFIER_PATH.test(mod) && IDENTIFIER_PATH.test(name);
+    if (real) this.evidence.imports++;
+    if (!allowed && real) {
+      if (isKnownDangerous(mod, name)) this.evidence.strong.push(`imports ${mod}.${name}`);
+      else if (opcode === 'STACK_GLOBAL') this.evidence.strong.push(`STACK_GLOBAL ${mod}.${name}`);
+      else if (this.limits.isLocalModule?.(mod.split('.')[0]!)) this.evidence.strong.push(`imports ${mod}.${name} from a module beside the file`);
+    }
     const key = `${mod}.${name}`;
     if (!this.seen.has(key) && this.globals.length < this.limits.maxListed) {
       this.seen.add(key);
@@ -89,7 +159,7 @@ export class PickleScanner {
       if (member !== undefined) g.member = member;
       this.globals.push(g);
     }
-    if (allowed) return;
+    if (allowed) return real;
     const where = member ? ` in ${member}` : '';
     const why = isKnownDangerous(mod, name) ? 'a known code-execution primitive' : 'not on the tensor-rebuilding allow-list';
     this.sink.add('PICKLE_DANGEROUS_GLOBAL', `${opcode} imports ${key} at byte ${offset}${where}: ${why}`, {
@@ -97,16 +167,20 @@ export class PickleScanner {
       member,
       data: { global: key, opcode },
     });
+    return real;
   }
 
-  private unresolved(why: string, offset: number, member: string | undefined): void {
+  /** An import whose name is unknown; `counts` when it is evidence of a pickle (see record). */
+  private unresolved(why: string, offset: number, member: string | undefined, counts: boolean): void {
     this.globalCount++;
+    if (counts) this.evidence.imports++;
     this.sink.add('PICKLE_UNRESOLVED_GLOBAL', `${why} at byte ${offset}${member ? ` in ${member}` : ''}`, { offset, member });
   }
 
   /** Walks one pickle from the cursor to its STOP and returns the offset just after it. */
   walk(cur: Cursor, member?: string): number {
     this.pickles++;
+    const ev = (this.evidence = freshEvidence(cur.pos));
     const stack: Val[] = [];
     const marks: number[] = [];
     const memo = new Map<string, Val>();
@@ -121,6 +195,11 @@ export class PickleScanner {
     const top = (at: number): Val => {
       if (frame() <= 0) throw bad('stack underflow', at);
       return stack[stack.length - 1]!;
+    };
+    // Items on the stack regardless of marks. Unpicklers check the mark here (CPython 3.11 does);
+    // the walk does not, since going on where an unpickler would stop can only show more.
+    const below = (n: number, at: number): void => {
+      if (stack.length < n) throw bad('stack underflow', at);
     };
     const push = (v: Val, at: number): void => {
       if (stack.length >= MAX_STACK) throw new Malformed('INSPECTION_LIMIT', `pickle stack deeper than ${MAX_STACK}`, at);
@@ -152,10 +231,15 @@ export class PickleScanner {
       }
       return long ? undefined : Buffer.from(out).toString('latin1');
     };
+    // GET and PUT parse their line as Python's int(line, 10) does: signs, spaces, underscores.
     const memoKeyLine = (at: number): string => {
-      const t = line(64, at)?.trim().replace(/_/g, '');
-      if (t === undefined || !/^\+?\d+$/.test(t)) throw bad('has a memo index that is not a non-negative decimal', at);
-      return BigInt(t).toString();
+      const t = line(64, at);
+      // The C unpickler parses the line as a C string: a NUL ends it.
+      const m = t === undefined ? null : /^\s*([+-]?)(\d(?:_?\d)*)\s*(?:\0[^]*)?$/.exec(t);
+      if (!m) throw bad('has a memo index that is not a decimal integer', at);
+      const v = BigInt(m[2]!.replace(/_/g, ''));
+      if (m[1] === '-' && v !== 0n) throw bad('has a negative memo index', at);
+      return v.toString();
     };
     const data = (len: number | bigint, kind: 'utf8' | 'latin1' | 'bytes', at: number): Val => {
       if (typeof len === 'bigint' ? len > BigInt(cur.remaining()) : len > cur.remaining()) throw bad(`argument of ${len} bytes runs past the end of the data`, at);
@@ -167,11 +251,20 @@ export class PickleScanner {
       cur.skip(n);
       return kind === 'bytes' ? OTHER : OPAQUE_STR;
     };
+    // Both unpicklers decode GLOBAL and INST lines as strict UTF-8 and refuse an empty
+    // module or name before importing anything, so neither is an import.
     const globalLines = (at: number): [string, string] | undefined => {
-      const m = line(STR_KEEP, at);
-      const n = line(STR_KEEP, at);
+      const m = line(GLOBAL_KEEP, at);
+      const n = line(GLOBAL_KEEP, at);
       if (m === undefined || n === undefined) return undefined;
-      return [Buffer.from(m, 'latin1').toString('utf8'), Buffer.from(n, 'latin1').toString('utf8')];
+      const module = utf8Strict(m);
+      const name = utf8Strict(n);
+      if (module === undefined || name === undefined) throw bad('has a GLOBAL/INST name that is not UTF-8', at);
+      if (module === '' || name === '') throw bad('has a GLOBAL/INST with an empty module or name', at);
+      return [module, name];
+    };
+    const called = (callable: Val | undefined): void => {
+      if (callable?.k === 'g') ev.calls++;
     };
     const small = (v: bigint): Val => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? { k: 'i', n: Number(v) } : OTHER);
 
@@ -179,6 +272,8 @@ export class PickleScanner {
       const at = cur.pos;
       const op = cur.u8();
       this.spend(1, at);
+      if (++this.opcodes > this.limits.maxOpcodes) throw new Malformed('INSPECTION_LIMIT', `pickle walk stopped after ${this.limits.maxOpcodes} opcodes`, at);
+      ev.opcodes++;
       switch (op) {
         case 0x28: // MARK
           if (marks.length >= MAX_STACK) throw new Malformed('INSPECTION_LIMIT', `more than ${MAX_STACK} open MARKs`, at);
@@ -186,6 +281,7 @@ export class PickleScanner {
           break;
         case 0x2e: // STOP
           pop(at);
+          ev.complete = true;
           return cur.pos;
         case 0x30: // POP: the top item, or the mark when the current frame is empty
           if (frame() > 0) stack.pop();
@@ -198,15 +294,26 @@ export class PickleScanner {
         case 0x32: // DUP
           push(top(at), at);
           break;
-        case 0x46: // FLOAT
-        case 0x4c: // LONG
-          line(64, at);
+        case 0x46: {
+          // FLOAT: Python's float(line), or C's strtod up to the newline or a NUL
+          const t = line(STR_KEEP, at);
+          if (t !== undefined && !FLOAT_LINE.test(t)) throw bad('has a FLOAT argument that is not a number', at);
           push(OTHER, at);
           break;
+        }
+        case 0x4c: {
+          // LONG: int(line, 0), with Python 2's trailing L
+          const t = line(STR_KEEP * 16, at);
+          if (t !== undefined && !INT_LINE.test(t.replace(/L(\s*)$/, '$1'))) throw bad('has a LONG argument that is not an integer', at);
+          push(OTHER, at);
+          break;
+        }
         case 0x49: {
-          // INT
-          const t = line(64, at)?.trim();
-          push(t !== undefined && /^[+-]?\d{1,15}$/.test(t) ? { k: 'i', n: Number(t) } : OTHER, at);
+          // INT: C's strtol(line, 0), else int(line, 0)
+          const t = line(STR_KEEP * 16, at);
+          if (t !== undefined && !INT_LINE.test(t)) throw bad('has an INT argument that is not an integer', at);
+          const d = t?.trim();
+          push(d !== undefined && /^[+-]?\d{1,15}$/.test(d) ? { k: 'i', n: Number(d) } : OTHER, at);
           break;
         }
         case 0x4a: // BININT
@@ -252,13 +359,13 @@ export class PickleScanner {
         case 0x52: // REDUCE
         case 0x81: // NEWOBJ
           pop(at);
-          pop(at);
+          called(pop(at));
           push(OTHER, at);
           break;
         case 0x92: // NEWOBJ_EX
           pop(at);
           pop(at);
-          pop(at);
+          called(pop(at));
           push(OTHER, at);
           break;
         case 0x53: {
@@ -334,28 +441,30 @@ export class PickleScanner {
           this.spend(8, at);
           push(OTHER, at);
           break;
-        case 0x61: // APPEND
+        case 0x61: // APPEND: the value above the mark, the list anywhere below (lenient, see below())
           pop(at);
-          top(at);
+          below(1, at);
           break;
         case 0x62: // BUILD
           pop(at);
           top(at);
           break;
-        case 0x73: // SETITEM
-          pop(at);
-          pop(at);
-          top(at);
+        case 0x73: // SETITEM: three items, marks ignored (lenient, see below())
+          below(3, at);
+          stack.length -= 2;
           break;
         case 0x65: // APPENDS
         case 0x90: // ADDITEMS
           popMark(at);
-          top(at);
+          below(1, at);
           break;
-        case 0x75: // SETITEMS
-          if (popMark(at).length % 2 !== 0) throw bad('has an odd number of items for SETITEMS', at);
-          top(at);
+        case 0x75: {
+          // SETITEMS
+          const items = popMark(at);
+          below(1, at);
+          if (items.length % 2 !== 0) throw bad('has an odd number of items for SETITEMS', at);
           break;
+        }
         case 0x64: // DICT
           if (popMark(at).length % 2 !== 0) throw bad('has an odd number of items for DICT', at);
           push(OTHER, at);
@@ -389,24 +498,29 @@ export class PickleScanner {
           push({ k: 't', items: [a, b, c] }, at);
           break;
         }
-        case 0x6f: // OBJ: class and args since the mark
-          if (popMark(at).length < 1) throw bad('has OBJ with no class', at);
+        case 0x6f: {
+          // OBJ: class and args since the mark
+          const items = popMark(at);
+          if (items.length < 1) throw bad('has OBJ with no class', at);
+          called(items[0]);
           push(OTHER, at);
           break;
+        }
         case 0x63: {
           // GLOBAL "module\nname\n"
           const g = globalLines(at);
-          if (g) this.record(g[0], g[1], 'GLOBAL', at, member, proto);
-          else this.unresolved('GLOBAL with a name over 256 bytes', at, member);
-          push(GLOBAL_REF, at);
+          const real = g ? this.record(g[0], g[1], 'GLOBAL', at, member, proto) : true;
+          if (!g) this.unresolved(`GLOBAL with a name over ${GLOBAL_KEEP} bytes`, at, member, true);
+          push(real ? GLOBAL_REF : OTHER, at);
           break;
         }
         case 0x69: {
           // INST "module\nname\n": import and call with the items since the mark
           const g = globalLines(at);
-          if (g) this.record(g[0], g[1], 'INST', at, member, proto);
-          else this.unresolved('INST with a name over 256 bytes', at, member);
+          const real = g ? this.record(g[0], g[1], 'INST', at, member, proto) : true;
+          if (!g) this.unresolved(`INST with a name over ${GLOBAL_KEEP} bytes`, at, member, true);
           popMark(at);
+          if (real) ev.calls++;
           push(OTHER, at);
           break;
         }
@@ -417,7 +531,7 @@ export class PickleScanner {
           if (module.k === 's' && name.k === 's' && module.s !== undefined && name.s !== undefined) {
             this.record(module.s, name.s, 'STACK_GLOBAL', at, member, proto);
           } else {
-            this.unresolved('STACK_GLOBAL on values that are not traceable strings', at, member);
+            this.unresolved('STACK_GLOBAL on values that are not traceable strings', at, member, true);
           }
           push(GLOBAL_REF, at);
           break;
@@ -427,7 +541,8 @@ export class PickleScanner {
         case 0x84: {
           // EXT4: a global from the copyreg extension registry, unknowable here
           const code = op === 0x82 ? cur.u8() : op === 0x83 ? cur.u16() : cur.i32();
-          this.unresolved(`EXT opcode (extension registry code ${code})`, at, member);
+          // The registry is empty unless the loading program fills it: no evidence on its own.
+          this.unresolved(`EXT opcode (extension registry code ${code})`, at, member, false);
           push(GLOBAL_REF, at);
           break;
         }
@@ -456,14 +571,17 @@ export class PickleScanner {
           // PROTO
           const v = cur.u8();
           if (v > 5) throw bad(`declares unsupported protocol ${v}`, at);
+          if (ev.opcodes === 1) ev.protoFirst = true;
           proto = v;
           this.protocol = Math.max(this.protocol ?? 0, v);
           break;
         }
         case 0x95: {
-          // FRAME: a length prefix over the opcodes that follow; only its bound matters
+          // FRAME: a length prefix over the opcodes that follow
+          // C's unpickler stops at a FRAME longer than the data; Python's own (_Unframer, which
+          // joblib uses) runs the opcodes the short frame holds. So the walk goes on either way.
           const len = cur.u64();
-          if (len > BigInt(cur.remaining())) throw bad(`has a FRAME of ${len} bytes that runs past the end of the data`, at);
+          if (len <= BigInt(cur.remaining()) && (ev.opcodes === 1 || (ev.opcodes === 2 && ev.protoFirst))) ev.frameFirst = true;
           break;
         }
         case 0x98: // READONLY_BUFFER
@@ -480,6 +598,29 @@ export class PickleScanner {
     let total = 0;
     for (const n of this.storages.values()) total += n;
     return total;
+  }
+}
+
+function freshEvidence(start: number): WalkEvidence {
+  return { start, opcodes: 0, frameFirst: false, protoFirst: false, imports: 0, calls: 0, strong: [], complete: false };
+}
+
+/** A dotted Python name: what an import of real code looks like (text lines seldom are). */
+const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/**
+ * INT and LONG arguments: the union of what C's strtol(s, 0) (up to a NUL; a line that
+ * starts with NUL is 0) and Python's int(s, 0) accept, so the walk never stops where an
+ * unpickler would go on (checked against CPython 3.11 on 20,000 random lines).
+ */
+const INT_LINE = /^(?:\0[^]*|\s*[+-]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|\d[\d_]*)\s*(?:\0[^]*)?)$/;
+/** FLOAT arguments: the union of C's PyOS_string_to_double (up to a NUL) and Python's float(). */
+const FLOAT_LINE = /^\s*[+-]?(?:(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?|inf(?:inity)?|nan)\s*(?:\0[^]*)?$/i;
+
+function utf8Strict(latin1: string): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { EnumerateOptions } from '../model/enumerate';
 import type { Problem } from '../verify/result';
 import { isDangerous } from './codes';
 import { inspectModel } from './inspect-model';
@@ -18,7 +19,7 @@ export function scanProblems(inspection: ModelInspection): Problem[] {
 }
 
 /** Header-only scan of a model: nothing is loaded or executed. */
-export async function scanModel(path: string, options: { ignorePaths?: readonly string[]; allowSymlinks?: boolean } = {}): Promise<{ inspection: ModelInspection; problems: Problem[] }> {
-  const inspection = await inspectModel(path, { ignorePaths: options.ignorePaths ? [...options.ignorePaths] : undefined, allowSymlinks: options.allowSymlinks });
+export async function scanModel(path: string, options: Pick<EnumerateOptions, 'ignorePaths' | 'signedIgnorePaths' | 'signaturePath' | 'allowSymlinks'> = {}): Promise<{ inspection: ModelInspection; problems: Problem[] }> {
+  const inspection = await inspectModel(path, options);
   return { inspection, problems: scanProblems(inspection) };
 }

@@ -2,17 +2,33 @@ import { readSync } from 'node:fs';
 import { fsError } from '../errors';
 import type { FindingCode } from './codes';
 
+// The readers' errors are control flow (a trial pickle walk over a file that is not a
+// pickle ends in one): they capture no stack, which cost more than the walk.
 /** A read past the end of the bytes a reader was given: the file is shorter than its own structure says. */
 export class Truncated extends Error {
-  constructor(readonly offset: number, readonly wanted: number | bigint) {
+  readonly offset: number;
+  readonly wanted: number | bigint;
+  constructor(offset: number, wanted: number | bigint) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`needs ${wanted} byte(s) at offset ${offset}, past the end of the data`);
+    Error.stackTraceLimit = limit;
+    this.offset = offset;
+    this.wanted = wanted;
   }
 }
 
 /** A content problem found deep inside a reader; its caller turns it into a finding. */
 export class Malformed extends Error {
-  constructor(readonly code: FindingCode, message: string, readonly offset?: number) {
+  readonly code: FindingCode;
+  readonly offset?: number;
+  constructor(code: FindingCode, message: string, offset?: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.code = code;
+    if (offset !== undefined) this.offset = offset;
   }
 }
 
@@ -98,11 +114,17 @@ export class Cursor {
   private buf: Buffer = EMPTY;
   private bufStart = 0;
 
+  /**
+   * `window` is the size of each read; with `maxWindow`, reads start at `window` and double
+   * up to it, so a walk that stops after a few bytes (a trial walk over a file that is not a
+   * pickle) reads a few KiB, and one that goes on reads in large blocks.
+   */
   constructor(
     readonly src: ByteSource,
     start = 0,
     readonly end = src.size,
-    private readonly window = 64 * 1024,
+    private window = 64 * 1024,
+    private readonly maxWindow = window,
   ) {
     this.pos = start;
   }
@@ -116,6 +138,7 @@ export class Cursor {
     let i = this.pos - this.bufStart;
     if (i < 0 || i + n > this.buf.length) {
       const len = Math.min(Math.max(n, this.window), this.end - this.pos);
+      if (this.window < this.maxWindow) this.window = Math.min(this.window * 2, this.maxWindow);
       this.buf = this.src.read(this.pos, len);
       this.bufStart = this.pos;
       i = 0;

@@ -1,5 +1,5 @@
 import type { ModelFacts } from '../manifest/generate';
-import { isDangerous } from './codes';
+import { isDangerous, worstVerdict } from './codes';
 import { parameterCount } from './counts';
 import type { BaseModelRef, GgufDetails, InspectionFinding, ModelFormat, ModelInspection, ModelSummary } from './types';
 
@@ -76,7 +76,7 @@ export function summarise(files: Inspected[], cfg: ModelConfig, modelFindings: I
   const all = [...modelFindings, ...files.flatMap((f) => f.findings)];
   const dangerousFindings = all.filter(isDangerous).length;
   const formats = [...new Set(files.map((f) => f.format))].sort() as ModelFormat[];
-  const summary: ModelSummary = { baseModels: [], formats, dangerous: dangerousFindings > 0, dangerousFindings };
+  const summary: ModelSummary = { baseModels: [], formats, verdict: worstVerdict(all), dangerous: dangerousFindings > 0, dangerousFindings };
 
   const c = cfg.config;
   const arch = Array.isArray(c?.architectures) && typeof c.architectures[0] === 'string' ? c.architectures[0] : undefined;
@@ -128,7 +128,7 @@ export function factsFromInspection(inspection: ModelInspection): ModelFacts {
   const properties: Record<string, string> = { 'model-provenance:formats': s.formats.join(',') };
   if (s.parameterCount === undefined && s.parameterCountExact) properties['model-provenance:parameter_count'] = s.parameterCountExact;
   if (s.baseModels.length > 0) properties['model-provenance:base_models'] = s.baseModels.map((b) => [b.organization, b.name].filter(Boolean).join('/')).join(',');
-  if (s.dangerous) properties['model-provenance:inspection'] = `dangerous (${s.dangerousFindings} finding(s))`;
+  if (s.dangerous) properties['model-provenance:inspection'] = `${s.verdict} (${s.dangerousFindings} finding(s))`;
   facts.properties = properties;
   return facts;
 }

@@ -1,5 +1,12 @@
 export type Severity = 'error' | 'warning' | 'info';
 
+/**
+ * What a file or a model amounts to. `dangerous`: it runs code, or is disguised to (a pickle
+ * importing os.system, a template reaching for __globals__). `suspicious`: it could not be
+ * cleared (unparseable but pickle-like, malformed, over a limit). Both fail closed.
+ */
+export type Verdict = 'ok' | 'suspicious' | 'dangerous';
+
 /** One problem or observation about a file. Offsets are bytes; inside a ZIP they are within `member`. */
 export interface InspectionFinding {
   /** Stable code from FINDING_CODES. */
@@ -21,6 +28,8 @@ export type ModelFormat =
   | 'pickle'
   | 'onnx'
   | 'shard-index'
+  | 'npy'
+  | 'chat-template'
   | '7z'
   | 'gzip'
   | 'bzip2'
@@ -81,11 +90,39 @@ export interface GgufDetails extends Partial<ParameterCount> {
   fileType?: number;
   quantization?: string;
   baseModels: BaseModelRef[];
-  chatTemplates: { key: string; sha256: string; length: number }[];
+  chatTemplates: ChatTemplateSummary[];
   /** Key → value; big strings and arrays are summarised, chat templates hashed instead. */
   metadata: Record<string, GgufValue>;
   tensors: TensorSummary[];
   tensorTypes: Record<string, number>;
+}
+
+/** A chat template as found (never stored whole): where, its digest and size. */
+export interface ChatTemplateSummary {
+  /** The GGUF key, `chat_template` or `chat_template.NAME` in a JSON config, or the file's own name. */
+  key: string;
+  sha256: string;
+  /** Bytes (UTF-8). */
+  length: number;
+}
+
+export interface ChatTemplateDetails {
+  kind: 'chat-template';
+  templates: ChatTemplateSummary[];
+}
+
+export interface NpyDetails {
+  kind: 'npy';
+  /** Format version, e.g. "1.0". */
+  version: string;
+  /** The dtype descr as JSON. */
+  descr: string;
+  shape: number[];
+  fortranOrder: boolean;
+  /** dtype object: the data is a pickle that numpy.load(allow_pickle=True) runs. */
+  objectArray: boolean;
+  /** The pickle of an object array, walked. */
+  pickle?: PickleDetails;
 }
 
 export interface PickleGlobal {
@@ -118,6 +155,10 @@ export interface PickleDetails {
   pickleMembers?: string[];
   torchscript?: boolean;
   serializationVersion?: string;
+  /** `.npy` members holding object arrays (pickles), walked. */
+  objectArrays?: string[];
+  /** Members that are archives themselves, opened in turn (names inside use `outer!/inner`). */
+  nestedArchives?: string[];
 }
 
 export interface OnnxDetails extends ParameterCount {
@@ -147,7 +188,7 @@ export interface OpaqueDetails {
   kind: 'opaque';
 }
 
-export type FormatDetails = SafetensorsDetails | GgufDetails | PickleDetails | OnnxDetails | ShardIndexDetails | OpaqueDetails;
+export type FormatDetails = SafetensorsDetails | GgufDetails | PickleDetails | OnnxDetails | ShardIndexDetails | NpyDetails | ChatTemplateDetails | OpaqueDetails;
 
 export interface FileInspection {
   path: string;
@@ -155,13 +196,21 @@ export interface FileInspection {
   size: number;
   details: FormatDetails;
   findings: InspectionFinding[];
+  /** The worst of the findings' verdicts. */
+  verdict: Verdict;
 }
 
 export interface InspectOptions {
   /** safetensors JSON header and GGUF header (metadata + tensor infos) cap; default 100 MB. */
   maxHeaderBytes?: number;
-  /** Pickle bytes examined per file (opcodes and the arguments actually read), and the inflate cap for a ZIP's .pkl member; default 64 MiB. */
+  /** Pickle bytes examined per file (opcodes and the arguments actually read), and the inflate cap for a ZIP member read whole; default 64 MiB. */
   maxPickleBytes?: number;
+  /** Pickle opcodes walked per file; default 16 Mi. */
+  maxPickleOpcodes?: number;
+  /** Bytes inflated or walked across the members of one archive (nested ones included); default 256 MiB. */
+  maxArchiveBytes?: number;
+  /** Chat templates longer than this are hashed but not checked (INSPECTION_LIMIT); default 256 KiB. */
+  maxTemplateBytes?: number;
   /** Tensors, globals and members listed in details; default 256. */
   maxListed?: number;
   /** Findings kept per file; default 200. */
@@ -177,8 +226,11 @@ export interface ModelSummary extends Partial<ParameterCount> {
   quantization?: string;
   baseModels: BaseModelRef[];
   formats: ModelFormat[];
-  /** Any finding that fails closed (see FINDING_CODES[code].dangerous). */
+  /** The worst verdict of any file or model-level finding. */
+  verdict: Verdict;
+  /** Any finding that fails closed: the verdict is suspicious or dangerous (see FINDING_CODES[code].verdict). */
   dangerous: boolean;
+  /** Findings that fail closed. */
   dangerousFindings: number;
 }
 

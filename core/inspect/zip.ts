@@ -164,6 +164,45 @@ export interface MemberProblem {
  * when deflated. Local-header disagreements with the directory come back as problems.
  */
 export function openMember(src: ByteSource, dir: ZipDirectory, e: ZipEntry, maxBytes: number): { data: ByteSource; problems: MemberProblem[] } {
+  const { dataAt, problems } = locateMember(src, dir, e);
+  const read = readMember(src, e, dataAt, maxBytes, true);
+  return { data: read.data, problems: [...problems, ...read.problems] };
+}
+
+/**
+ * A located member's bytes: a window of the file when stored, inflated with a cap when
+ * deflated (`maxBytes` caps both). With `crc`, the CRC-32 is checked, which reads it all.
+ */
+export function readMember(src: ByteSource, e: ZipEntry, dataAt: number, maxBytes: number, crc: boolean): { data: ByteSource; problems: MemberProblem[] } {
+  const problems: MemberProblem[] = [];
+  let data: ByteSource;
+  if (e.method === 0) {
+    if (e.uncompressedSize > maxBytes) throw new Malformed('INSPECTION_LIMIT', `member "${e.name}" is ${e.uncompressedSize} bytes, over the ${maxBytes}-byte limit`);
+    data = new SubSource(src, dataAt, e.compressedSize);
+  } else {
+    if (e.uncompressedSize > maxBytes || e.compressedSize > maxBytes) throw new Malformed('INSPECTION_LIMIT', `member "${e.name}" inflates to ${e.uncompressedSize} bytes, over the ${maxBytes}-byte limit`);
+    let out: Buffer;
+    try {
+      out = inflateRawSync(src.read(dataAt, e.compressedSize), { maxOutputLength: Math.max(1, maxBytes) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+        throw new Malformed('INSPECTION_LIMIT', `member "${e.name}" inflates past the ${maxBytes}-byte limit`);
+      }
+      throw unparseable(`member "${e.name}" does not inflate: ${(err as Error).message}`, dataAt);
+    }
+    if (out.length !== e.uncompressedSize) problems.push({ code: 'ZIP_INCONSISTENT', message: `member "${e.name}" inflates to ${out.length} bytes, the directory says ${e.uncompressedSize}` });
+    data = new BufferSource(out);
+  }
+  if (crc && crcOf(data) !== e.crc32) problems.push({ code: 'ZIP_INCONSISTENT', message: `member "${e.name}" fails its CRC-32` });
+  return { data, problems };
+}
+
+/**
+ * Where a member's data starts, after the checks every reader of it needs: not encrypted,
+ * a local header that agrees with the directory, data that ends before the directory, and
+ * a method this reader knows (stored or deflate).
+ */
+export function locateMember(src: ByteSource, dir: ZipDirectory, e: ZipEntry): { dataAt: number; problems: MemberProblem[] } {
   const problems: MemberProblem[] = [];
   if (e.flags & 0x1) throw unsupported(`member "${e.name}" is encrypted`);
   if (e.localHeaderOffset + 30 > dir.directoryOffset) throw unparseable(`member "${e.name}" local header lies past the member data`, e.localHeaderOffset);
@@ -178,30 +217,12 @@ export function openMember(src: ByteSource, dir: ZipDirectory, e: ZipEntry, maxB
     problems.push({ code: 'ZIP_INCONSISTENT', message: `member "${e.name}" is named "${localName.toString('latin1')}" in its local header` });
   }
   if (lh.readUInt16LE(8) !== e.method) problems.push({ code: 'ZIP_INCONSISTENT', message: `member "${e.name}" has a different method in its local header` });
-
-  let data: ByteSource;
   if (e.method === 0) {
     if (e.compressedSize !== e.uncompressedSize) throw unparseable(`stored member "${e.name}" has different compressed and uncompressed sizes`, e.localHeaderOffset);
-    if (e.uncompressedSize > maxBytes) throw new Malformed('INSPECTION_LIMIT', `member "${e.name}" is ${e.uncompressedSize} bytes, over the ${maxBytes}-byte limit`);
-    data = new SubSource(src, dataAt, e.compressedSize);
-  } else if (e.method === 8) {
-    if (e.uncompressedSize > maxBytes || e.compressedSize > maxBytes) throw new Malformed('INSPECTION_LIMIT', `member "${e.name}" inflates to ${e.uncompressedSize} bytes, over the ${maxBytes}-byte limit`);
-    let out: Buffer;
-    try {
-      out = inflateRawSync(src.read(dataAt, e.compressedSize), { maxOutputLength: Math.max(1, maxBytes) });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-        throw new Malformed('INSPECTION_LIMIT', `member "${e.name}" inflates past the ${maxBytes}-byte limit`);
-      }
-      throw unparseable(`member "${e.name}" does not inflate: ${(err as Error).message}`, dataAt);
-    }
-    if (out.length !== e.uncompressedSize) problems.push({ code: 'ZIP_INCONSISTENT', message: `member "${e.name}" inflates to ${out.length} bytes, the directory says ${e.uncompressedSize}` });
-    data = new BufferSource(out);
-  } else {
+  } else if (e.method !== 8) {
     throw unsupported(`member "${e.name}" uses compression method ${e.method} (only stored and deflate are read)`);
   }
-  if (crcOf(data) !== e.crc32) problems.push({ code: 'ZIP_INCONSISTENT', message: `member "${e.name}" fails its CRC-32` });
-  return { data, problems };
+  return { dataAt, problems };
 }
 
 function crcOf(data: ByteSource): number {

@@ -1,4 +1,5 @@
-import { createScanner, SyntaxKind, ScanError } from 'jsonc-parser';
+import { SyntaxKind, ScanError } from 'jsonc-parser';
+import { createJsonScanner } from '../json/scanner';
 import { InputError } from '../errors';
 
 /** A JSON syntax or duplicate-key error that knows where it is, for editors. */
@@ -123,7 +124,7 @@ const VALUE_START = new Set([
 
 /** Finds the first offending token of text that JSON.parse refused, iteratively. */
 function syntaxError(text: string): { offset: number; reason: string } {
-  const scanner = createScanner(text, false);
+  const scanner = createJsonScanner(text, false);
   // What may come next: a value, an object key (or '}' right after '{'), ':', or the
   // token after a value, which depends on the enclosing container.
   type Expect = 'value' | 'value-or-close' | 'key' | 'key-or-close' | 'colon' | 'after';

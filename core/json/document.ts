@@ -1,4 +1,5 @@
-import { createScanner, parseTree, SyntaxKind, type Node } from 'jsonc-parser';
+import { parseTree, SyntaxKind, type Node } from 'jsonc-parser';
+import { createJsonScanner } from './scanner';
 import { JsonError, parseStrictJsonWithStructure, type scanStructure } from '../io/json';
 
 /** A problem located by UTF-16 offset and length; line and column are computed at the edge. */
@@ -58,7 +59,7 @@ export function parseJsonDocument(text: string, file: string): JsonDocument {
 }
 
 function maxDepth(text: string): { depth: number; offset: number } {
-  const s = createScanner(text, true);
+  const s = createJsonScanner(text, true);
   let depth = 0;
   let max = 0;
   let at = 0;

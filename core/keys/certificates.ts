@@ -2,6 +2,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { InputError, fsError } from '../errors';
+import { certificateIssuer, certificateIssuerText, certificateSubject, certificateSubjectText, sameDistinguishedName } from './distinguished-name';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
@@ -42,23 +43,47 @@ export interface ChainCheck {
 
 const MAX_DEPTH = 10;
 
+/** id-kp-codeSigning (RFC 5280 §4.2.1.12). */
+export const EKU_CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
+
+export type UsageCheck = { ok: true } | { ok: false; code: 'CERT_KEY_USAGE'; message: string };
+
+/**
+ * Whether a leaf certificate may sign a model, by `model_signing`'s rule (since its fix
+ * for its issue #457): its KeyUsage has digitalSignature, **or** its ExtendedKeyUsage has
+ * codeSigning. A certificate with neither extension may not sign. (RFC 5280 would have
+ * both extensions agree; we follow the deployed verifier, see docs/oms-compatibility.md.)
+ *
+ * The one rule for both sides: `sign certificate` and certificate-signed attestations
+ * refuse such a leaf before signing (materialFor), `verify certificate` fails it
+ * (validateChain), so we never write a signature we would refuse.
+ */
+export function checkSigningUsage(leaf: X509Certificate): UsageCheck {
+  const ku = sigstoreView(leaf).extKeyUsage;
+  if (ku?.digitalSignature) return { ok: true };
+  // Node names the ExtendedKeyUsage OIDs `keyUsage`; undefined when the extension is absent.
+  const eku = leaf.keyUsage;
+  if (eku?.includes(EKU_CODE_SIGNING)) return { ok: true };
+  const kuText = ku ? 'its KeyUsage lacks digitalSignature' : 'it has no KeyUsage extension';
+  const ekuText = eku ? 'its ExtendedKeyUsage lacks codeSigning' : 'it has no ExtendedKeyUsage extension';
+  return { ok: false, code: 'CERT_KEY_USAGE', message: `the signing certificate "${leaf.subject.replace(/\n/g, ', ')}" may not sign: ${kuText}, and ${ekuText}` };
+}
+
 /**
  * X.509 path validation from the leaf, through the bundle's intermediates, to one of
  * the trust anchors, every certificate valid at `at`, issuers CA-flagged with
- * keyCertSign, path lengths respected, and the leaf allowed to sign (digitalSignature).
+ * keyCertSign, path lengths respected, and the leaf allowed to sign (checkSigningUsage).
  */
 export function validateChain(leaf: X509Certificate, intermediates: X509Certificate[], anchors: X509Certificate[], at: Date): ChainCheck {
   const fail = (code: string, message: string, path: X509Certificate[]): ChainCheck => ({ ok: false, code, message, path });
-  const leafExt = sigstoreView(leaf);
-  const ku = leafExt.extKeyUsage;
-  if (!ku) return fail('CERT_KEY_USAGE', 'the signing certificate has no key usage extension', [leaf]);
-  if (!ku.digitalSignature) return fail('CERT_KEY_USAGE', 'the signing certificate is not allowed to sign (no digitalSignature key usage)', [leaf]);
+  const usage = checkSigningUsage(leaf);
+  if (!usage.ok) return fail(usage.code, usage.message, [leaf]);
 
   const path: X509Certificate[] = [leaf];
   let current = leaf;
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
     if (!validAt(current, at)) {
-      return fail('CERT_EXPIRED', `certificate "${current.subject}" was not valid at signing time ${at.toISOString()} (valid ${current.validFrom} to ${current.validTo})`, path);
+      return fail('CERT_EXPIRED', `certificate "${certificateSubjectText(current)}" was not valid at signing time ${at.toISOString()} (valid ${current.validFrom} to ${current.validTo})`, path);
     }
     if (anchors.some((a) => a.raw.equals(current.raw))) return { ok: true, path };
     const anchor = anchors.find((a) => issuedBy(current, a));
@@ -69,7 +94,7 @@ export function validateChain(leaf: X509Certificate, intermediates: X509Certific
     }
     const next = intermediates.find((c) => !path.some((p) => p.raw.equals(c.raw)) && issuedBy(current, c));
     if (!next) {
-      return fail('CERT_CHAIN_UNTRUSTED', `no trusted anchor issued "${current.subject}" (issuer "${current.issuer}")`, path);
+      return fail('CERT_CHAIN_UNTRUSTED', `no trusted anchor issued "${certificateSubjectText(current)}" (issuer "${certificateIssuerText(current)}")`, path);
     }
     const bad = checkIssuer(next, path.length - 1, at);
     if (bad) return fail(bad.code, bad.message, [...path, next]);
@@ -80,8 +105,9 @@ export function validateChain(leaf: X509Certificate, intermediates: X509Certific
 }
 
 function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-  if (cert.issuer !== issuer.subject) return false;
+  // Names compared as X.501 names from the DER, not as Node's display strings.
   try {
+    if (!sameDistinguishedName(certificateIssuer(cert), certificateSubject(issuer))) return false;
     return cert.verify(issuer.publicKey);
   } catch {
     return false;
@@ -90,16 +116,16 @@ function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
 
 function checkIssuer(issuer: X509Certificate, intermediatesBelow: number, at: Date): { code: string; message: string } | undefined {
   if (!validAt(issuer, at)) {
-    return { code: 'CERT_EXPIRED', message: `issuer "${issuer.subject}" was not valid at signing time ${at.toISOString()}` };
+    return { code: 'CERT_EXPIRED', message: `issuer "${certificateSubjectText(issuer)}" was not valid at signing time ${at.toISOString()}` };
   }
   const ext = sigstoreView(issuer);
   const bc = ext.extBasicConstraints;
-  if (!bc || !bc.isCA) return { code: 'CERT_NOT_CA', message: `issuer "${issuer.subject}" is not a CA certificate` };
+  if (!bc || !bc.isCA) return { code: 'CERT_NOT_CA', message: `issuer "${certificateSubjectText(issuer)}" is not a CA certificate` };
   const ku = ext.extKeyUsage;
-  if (ku && !ku.keyCertSign) return { code: 'CERT_NOT_CA', message: `issuer "${issuer.subject}" may not sign certificates (no keyCertSign)` };
+  if (ku && !ku.keyCertSign) return { code: 'CERT_NOT_CA', message: `issuer "${certificateSubjectText(issuer)}" may not sign certificates (no keyCertSign)` };
   const pathLen = bc.pathLenConstraint;
   if (pathLen !== undefined && BigInt(intermediatesBelow) > pathLen) {
-    return { code: 'CERT_PATH_LENGTH', message: `issuer "${issuer.subject}" allows ${pathLen} intermediate CA(s) below it` };
+    return { code: 'CERT_PATH_LENGTH', message: `issuer "${certificateSubjectText(issuer)}" allows ${pathLen} intermediate CA(s) below it` };
   }
   return undefined;
 }
@@ -112,7 +138,7 @@ function sigstoreView(cert: X509Certificate): SigstoreX509 {
   try {
     return SigstoreX509.parse(cert.raw);
   } catch (err) {
-    throw new InputError('CERT_MALFORMED', `certificate "${cert.subject}" has extensions that cannot be parsed`, { cause: err });
+    throw new InputError('CERT_MALFORMED', `certificate "${certificateSubjectText(cert)}" has extensions that cannot be parsed`, { cause: err });
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { InputError, fsError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
+import { certificateSubjectText } from './distinguished-name';
 
 export type Curve = 'P-256' | 'P-384' | 'P-521';
 export const CURVES: readonly Curve[] = ['P-256', 'P-384', 'P-521'];
@@ -191,7 +192,7 @@ export function loadTrustedKeys(fileOrDir: string, options: LoadTrustedKeysOptio
     }
     const ca = caCertificateIn(data);
     if (ca) {
-      const message = `is a CA certificate (${ca.subject.split('\n').reverse().join(', ')}), not a signing key: trust it as a certificate anchor, so that the certificates it issued are checked as a chain`;
+      const message = `is a CA certificate (${certificateSubjectText(ca)}), not a signing key: trust it as a certificate anchor, so that the certificates it issued are checked as a chain`;
       if (!options.onSkipped) throw new InputError(CA_IN_TRUSTED_KEYS, message, { file: p });
       options.onSkipped({ file: p, code: CA_IN_TRUSTED_KEYS, message });
       skipped++;

@@ -11,6 +11,14 @@ export interface Finding extends Located {
   pointer?: string;
   /** What a quick fix needs (replacement text, the missing property, the new digest…). */
   data?: Record<string, unknown>;
+  /** Other places in the same document that explain this one (the first of two duplicates…). */
+  related?: RelatedLocation[];
+}
+
+/** A second place a finding points at, in the same document (LSP relatedInformation, SARIF relatedLocations). */
+export interface RelatedLocation extends Located {
+  message: string;
+  pointer?: string;
 }
 
 export const DEFAULT_MAX_FINDINGS = 200;

@@ -7,6 +7,7 @@ import type { ChainLink, ChainResult } from '../chain/verify-chain';
 import { verifyChain } from '../chain/verify-chain';
 import { isObject } from '../io/json';
 import { hashModel } from '../model/hash-model';
+import type { ModelScope, ScopeWarning } from '../model/enumerate';
 import { defaultSignaturePath } from '../model/signature-path';
 import type { Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
@@ -19,14 +20,15 @@ import {
   HARDWARE_PROPERTY,
   HYPERPARAMETER_PREFIX,
   MODEL_PATH_PROPERTY,
+  OMS_ALLOW_SYMLINKS_PROPERTY,
+  OMS_IGNORE_GIT_PATHS_PROPERTY,
+  OMS_IGNORE_PATH_PROPERTY,
   OMS_ROOT_PROPERTY,
   RELATION_PROPERTY,
   RUN_ID_PROPERTY,
   STAGE_PROPERTY,
   DATASET_USAGE_PROPERTY,
 } from './properties';
-import { parseBundle } from '../sigstore/bundle';
-import { mlProvenanceFromStatement } from '../attest/statement';
 
 declare const PACKAGE_VERSION: string;
 
@@ -53,6 +55,8 @@ export interface GenerateManifestOptions {
   specVersion?: CycloneDxVersion;
   /** Facts from model inspection; default: what config.json says. */
   facts?: ModelFacts;
+  /** Which files make up the model (ignore paths etc.), as it is signed: the root digest joins the signature. Recorded in the BOM when not the default. */
+  scope?: ModelScope;
   signal?: AbortSignal;
   cache?: DigestCache;
   /** Fixed values for reproducible output in tests. */
@@ -63,6 +67,8 @@ export interface GenerateManifestOptions {
 export interface GeneratedManifest {
   bom: Record<string, unknown>;
   chain?: ChainResult;
+  /** Ignore paths in `scope` that did nothing (outside the model, or matching nothing). */
+  warnings: ScopeWarning[];
 }
 
 /** Hugging Face's base_model_relation vocabulary, from the stage that consumed the input. */
@@ -127,7 +133,7 @@ const prop = (name: string, value: string): { name: string; value: string } => (
 export async function generateManifest(options: GenerateManifestOptions): Promise<GeneratedManifest> {
   const modelPath = resolve(options.modelPath);
   const outDir = dirname(resolve(options.outputPath));
-  const digest = await hashModel(modelPath, { signal: options.signal, cache: options.cache });
+  const digest = await hashModel(modelPath, { ...options.scope, signal: options.signal, cache: options.cache });
   const name = digest.name;
   const modelRef = `model:${name}`;
   const facts = options.facts ?? { ...factsFromConfig(modelPath), ...factsFromInspection(await inspectModel(modelPath)) };
@@ -187,11 +193,15 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
   }
 
   const properties = [prop(OMS_ROOT_PROPERTY, hex(digest.digest)), prop(MODEL_PATH_PROPERTY, posix(relative(outDir, modelPath)) || '.')];
+  for (const p of digest.appliedIgnorePaths) properties.push(prop(OMS_IGNORE_PATH_PROPERTY, p));
+  if (options.scope?.ignoreGitPaths === false) properties.push(prop(OMS_IGNORE_GIT_PATHS_PROPERTY, 'false'));
+  if (options.scope?.allowSymlinks) properties.push(prop(OMS_ALLOW_SYMLINKS_PROPERTY, 'true'));
   if (top) {
     properties.push(prop(STAGE_PROPERTY, top.stage));
     if (top.runId) properties.push(prop(RUN_ID_PROPERTY, top.runId));
   }
-  const params = await topParameters(options, top);
+  // From the verified producing attestation, as the chain walker read it: never re-read from the registry.
+  const params = { hyperparameters: top?.hyperparameters, framework: top?.framework, hardware: top?.hardware };
   for (const [k, v] of Object.entries(params.hyperparameters ?? {})) properties.push(prop(`${HYPERPARAMETER_PREFIX}${k}`, typeof v === 'string' ? v : JSON.stringify(v)));
   if (params.framework) properties.push(prop(FRAMEWORK_PROPERTY, [params.framework.name, params.framework.version].filter(Boolean).join('@')));
   for (const a of params.hardware?.accelerators ?? []) properties.push(prop(HARDWARE_PROPERTY, `${a.model}${a.count ? ` x${a.count}` : ''}${a.driver ? `, driver ${a.driver}` : ''}`));
@@ -254,7 +264,7 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
     ...(dataComponents.length > 0 ? { components: dataComponents } : {}),
     dependencies: [{ ref: modelRef, dependsOn: dataComponents.map((d) => d['bom-ref']) }, ...dataComponents.map((d) => ({ ref: d['bom-ref'] }))],
   };
-  return { bom, chain };
+  return { bom, chain, warnings: digest.warnings };
 }
 
 async function locationOf(registry: Registry, id: string): Promise<string | undefined> {
@@ -263,13 +273,6 @@ async function locationOf(registry: Registry, id: string): Promise<string | unde
 }
 
 /** The producing stage's hyperparameters, framework and hardware, read from its attestation. */
-async function topParameters(options: GenerateManifestOptions, top: ChainLink | undefined): Promise<{ hyperparameters?: Record<string, unknown>; framework?: { name?: string; version?: string }; hardware?: { accelerators?: { model: string; count?: number; driver?: string }[] } }> {
-  if (!top || !options.registry) return {};
-  const text = await options.registry.read(top.attestation);
-  const p = mlProvenanceFromStatement(JSON.parse(parseBundle(text, top.attestation).envelope.payload.toString('utf8')), top.attestation);
-  return { hyperparameters: p.hyperparameters, framework: p.framework, hardware: p.hardware };
-}
-
 function posix(p: string): string {
   return p.split(sep).join('/');
 }

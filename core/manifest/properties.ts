@@ -11,3 +11,12 @@ export const HYPERPARAMETER_PREFIX = `${NS}:hyperparameter:`;
 export const HARDWARE_PROPERTY = `${NS}:hardware`;
 export const FRAMEWORK_PROPERTY = `${NS}:framework`;
 export const DATASET_USAGE_PROPERTY = `${NS}:dataset_usage`;
+/**
+ * The model scope the OMS root digest was computed with, when it is not the default:
+ * one `oms_ignore_path` per ignored model-relative path, `oms_ignore_git_paths` = "false"
+ * when the git paths are part of the model, `oms_allow_symlinks` = "true" when symlinks
+ * were followed. validate re-hashes the model with the same scope.
+ */
+export const OMS_IGNORE_PATH_PROPERTY = `${NS}:oms_ignore_path`;
+export const OMS_IGNORE_GIT_PATHS_PROPERTY = `${NS}:oms_ignore_git_paths`;
+export const OMS_ALLOW_SYMLINKS_PROPERTY = `${NS}:oms_allow_symlinks`;

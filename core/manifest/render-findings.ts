@@ -24,7 +24,11 @@ export function renderFindingsJson(results: FileFindings[]): string {
   return `${JSON.stringify(
     results.map((r) => ({
       file: r.file,
-      findings: r.findings.map((f) => ({ ...lineColumn(r.text, f.offset), ...f })),
+      findings: r.findings.map((f) => ({
+        ...lineColumn(r.text, f.offset),
+        ...f,
+        ...(f.related ? { related: f.related.map((x) => ({ ...lineColumn(r.text, x.offset), ...x })) } : {}),
+      })),
     })),
     null,
     2,
@@ -52,8 +56,12 @@ export function renderFindingsSarif(results: FileFindings[], docsBase = 'https:/
         },
         results: results.flatMap((r) =>
           r.findings.map((f) => {
-            const start = lineColumn(r.text, f.offset);
-            const end = lineColumn(r.text, f.offset + f.length);
+            const region = (offset: number, length: number): Record<string, number> => {
+              const start = lineColumn(r.text, offset);
+              const end = lineColumn(r.text, offset + length);
+              return { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column };
+            };
+            const artifactLocation = { uri: r.file.split('\\').join('/') };
             return {
               ruleId: f.code,
               ruleIndex: codes.indexOf(f.code),
@@ -61,12 +69,12 @@ export function renderFindingsSarif(results: FileFindings[], docsBase = 'https:/
               message: { text: f.message },
               locations: [
                 {
-                  physicalLocation: {
-                    artifactLocation: { uri: r.file.split('\\').join('/') },
-                    region: { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column },
-                  },
+                  physicalLocation: { artifactLocation, region: region(f.offset, f.length) },
                 },
               ],
+              ...(f.related?.length
+                ? { relatedLocations: f.related.map((x, id) => ({ id, message: { text: x.message }, physicalLocation: { artifactLocation, region: region(x.offset, x.length) } })) }
+                : {}),
             };
           }),
         ),

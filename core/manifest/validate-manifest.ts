@@ -3,15 +3,16 @@ import { dirname, join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { hashFiles } from '../hash/hash-files';
 import type { DigestCache } from '../hash/digest-cache';
-import { isObject } from '../io/json';
+import { isObject, lineColumn } from '../io/json';
 import { hashModel } from '../model/hash-model';
 import { parseJsonDocument, rangeFor, type JsonDocument } from '../json/document';
 import { collapseAlternatives } from '../schema/collapse';
 import { describe, validateAgainst } from '../schema/validator';
 import { CYCLONEDX_VERSIONS, cycloneDxValidator, type CycloneDxVersion } from './cyclonedx-schemas';
 import { declaredProperties, unknownProperty } from '../schema/suggest';
+import { BOM_REF_PARENTS, REF_PROPERTIES, REF_SITES, parseBomLink, type RefSiteKind } from './bom-ref-sites';
 import { capFindings, type Finding } from './findings';
-import { MODEL_PATH_PROPERTY, OMS_ROOT_PROPERTY, RELATION_PROPERTY } from './properties';
+import { MODEL_PATH_PROPERTY, OMS_ALLOW_SYMLINKS_PROPERTY, OMS_IGNORE_GIT_PATHS_PROPERTY, OMS_IGNORE_PATH_PROPERTY, OMS_ROOT_PROPERTY, RELATION_PROPERTY } from './properties';
 
 export interface ManifestValidationOptions {
   /** The model folder or file the manifest describes; default: the manifest's model-path property. */
@@ -163,7 +164,18 @@ function* objects(root: unknown): Generator<[Record<string, unknown>, Place | un
   }
 }
 
-const REF_ARRAYS = new Set(['dependsOn', 'provides', 'assemblies']);
+/** The property name an object or value sits under, array indices skipped ('' at the top). */
+function parentKey(place: Place | undefined): string {
+  for (let p = place; p; p = p.parent) if (typeof p.seg === 'string') return p.seg;
+  return '';
+}
+
+interface RefUse {
+  value: string;
+  /** The referenced bom-ref: the value, or the fragment of a BOM-Link to this very BOM. */
+  ref: string;
+  pointer: () => string;
+}
 
 function profileFindings(ctx: Context, bom: Record<string, unknown>): Finding[] {
   const out: Finding[] = [];
@@ -175,17 +187,52 @@ function profileFindings(ctx: Context, bom: Record<string, unknown>): Finding[] 
     out.push({ code: e.ruleCode, severity: 'error', message: e.ruleMessage ?? e.message, pointer: e.pointer, ...at(e.pointer, e.keyword === 'required' ? 'parent-key' : 'value') });
   }
 
-  const refs = new Set<string>();
-  const uses: [string, () => string][] = [];
-  for (const [obj, place] of objects(bom)) {
-    if (typeof obj['bom-ref'] === 'string') refs.add(obj['bom-ref']);
-    if (typeof obj.ref === 'string' && place?.parent?.seg !== 'externalReferences') uses.push([obj.ref, () => `${pointerOf(place)}/ref`]);
-    for (const k of REF_ARRAYS) {
-      const list = obj[k];
-      if (Array.isArray(list)) list.forEach((r, i) => typeof r === 'string' && uses.push([r, () => `${pointerOf(place)}/${k}/${i}`]));
+  // bom-refs: where CycloneDX defines them and where it uses them (bom-ref-sites.ts).
+  const defined = new Map<string, Place | undefined>();
+  /** Values defined more than once, with every place (in walk order, sorted by offset later). */
+  const repeated = new Map<string, (Place | undefined)[]>();
+  const uses: RefUse[] = [];
+  const serial = typeof bom.serialNumber === 'string' ? bom.serialNumber.replace(/^urn:uuid:/, '') : undefined;
+  const use = (value: unknown, kind: RefSiteKind, pointer: () => string): void => {
+    if (typeof value !== 'string') return;
+    if (kind === 'local-or-bom-link' && value.startsWith('urn:cdx:')) {
+      // A BOM-Link names an element of some BOM: only one into this very BOM can be checked here.
+      const link = parseBomLink(value);
+      if (link && link.serial === serial && link.version === bom.version) uses.push({ value, ref: link.ref, pointer });
+      return;
     }
-    if (place?.parent?.seg === 'compositions' && place.parent.parent === undefined && Array.isArray(obj.dependencies)) {
-      obj.dependencies.forEach((r, i) => typeof r === 'string' && uses.push([r, () => `${pointerOf(place)}/dependencies/${i}`]));
+    uses.push({ value, ref: value, pointer });
+  };
+  // One pass over every object, without recursion and without a pointer string per node:
+  // a 10,000-component BOM has some 100,000 objects and this runs on every keystroke.
+  const stack: [unknown, Place | undefined][] = [[bom, undefined]];
+  while (stack.length > 0) {
+    const [node, place] = stack.pop()!;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], { seg: i, parent: place }]);
+      continue;
+    }
+    if (!isObject(node)) continue;
+    const obj = node;
+    let k1: string | undefined;
+    for (const k in obj) {
+      const v = obj[k];
+      if (typeof v === 'object' && v !== null) stack.push([v, { seg: k, parent: place }]);
+      if (k === 'bom-ref') {
+        k1 ??= parentKey(place);
+        if (typeof v !== 'string' || v === '' || !BOM_REF_PARENTS.has(k1)) continue;
+        const seen = repeated.get(v);
+        if (seen) seen.push(place);
+        else if (defined.has(v)) repeated.set(v, [defined.get(v), place]);
+        else defined.set(v, place);
+        continue;
+      }
+      if (!REF_PROPERTIES.has(k)) continue;
+      k1 ??= parentKey(place);
+      const kind = REF_SITES.get(`${k1}/${k}`);
+      if (!kind) continue;
+      if (Array.isArray(v)) v.forEach((r, i) => use(r, kind, () => `${pointerOf(place)}/${k}/${i}`));
+      else use(v, kind, () => `${pointerOf(place)}/${k}`);
     }
     if (Array.isArray(obj.hashes)) {
       obj.hashes.forEach((h, i) => {
@@ -206,10 +253,49 @@ function profileFindings(ctx: Context, bom: Record<string, unknown>): Finding[] 
     // Ancestors describe other models: what a person must state about them belongs in their own BOMs.
     if (obj.type === 'machine-learning-model' && !under(place, 'pedigree')) out.push(...modelComponentFindings(obj, pointerOf(place), at));
   }
-  for (const [r, pointerFn] of uses) {
-    if (refs.has(r)) continue;
-    const pointer = pointerFn();
-    out.push({ code: 'MLBOM_REF_DANGLING', severity: 'error', message: `"${r}" does not name any bom-ref in this BOM`, pointer, ...at(pointer) });
+  out.push(...duplicateFindings(ctx, repeated, uses));
+  for (const u of uses) {
+    if (defined.has(u.ref)) continue;
+    const pointer = u.pointer();
+    out.push({ code: 'MLBOM_REF_DANGLING', severity: 'error', message: `"${u.value}" does not name any bom-ref in this BOM`, pointer, ...at(pointer) });
+  }
+  return out;
+}
+
+/**
+ * CycloneDX: "Every bom-ref must be unique within the BOM" (the 1.6 XML schema enforces
+ * it with xs:unique over every element). Reported at each later occurrence, naming the
+ * first. References to a duplicated value are not reported one by one: they are
+ * ambiguous because of the duplicate, and fixing it fixes them; the finding counts them.
+ */
+function duplicateFindings(ctx: Context, repeated: Map<string, (Place | undefined)[]>, uses: RefUse[]): Finding[] {
+  if (repeated.size === 0) return [];
+  const ambiguous = new Map<string, number>();
+  for (const r of repeated.keys()) ambiguous.set(r, 0);
+  for (const u of uses) if (ambiguous.has(u.ref)) ambiguous.set(u.ref, ambiguous.get(u.ref)! + 1);
+  const out: Finding[] = [];
+  for (const [r, places] of repeated) {
+    // The walk's order is not the text's: the first is the one highest up in the file.
+    const located = places.map((p) => {
+      const pointer = `${pointerOf(p)}/bom-ref`;
+      return { pointer, ...rangeFor(ctx.doc, pointer, 'value') };
+    });
+    located.sort((a, b) => a.offset - b.offset);
+    const [first, ...later] = located;
+    const { line, column } = lineColumn(ctx.doc.text, first!.offset);
+    const refs = ambiguous.get(r)!;
+    for (const d of later) {
+      out.push({
+        code: 'CDX_BOM_REF_DUPLICATE',
+        severity: 'error',
+        message: `bom-ref ${JSON.stringify(r)} is already used at line ${line} (${first!.pointer}): every bom-ref must be unique within the BOM${refs ? `; ${refs} reference(s) to it are ambiguous` : ''}`,
+        pointer: d.pointer,
+        data: { bomRef: r, firstPointer: first!.pointer, firstLine: line, firstColumn: column, ambiguousReferences: refs },
+        related: [{ message: `first use of bom-ref ${JSON.stringify(r)}`, pointer: first!.pointer, offset: first!.offset, length: first!.length }],
+        offset: d.offset,
+        length: d.length,
+      });
+    }
   }
   return out;
 }
@@ -250,6 +336,12 @@ function modelComponentFindings(c: Record<string, unknown>, ptr: string, at: (p:
     });
   }
   return out;
+}
+
+/** Every value of a (repeatable) property. */
+function properties(c: Record<string, unknown>, name: string): string[] {
+  if (!Array.isArray(c.properties)) return [];
+  return c.properties.filter((x) => isObject(x) && x.name === name && typeof x.value === 'string').map((x) => (x as { value: string }).value);
 }
 
 function property(c: Record<string, unknown>, name: string): string | undefined {
@@ -306,7 +398,13 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
     });
     const root256 = property(model, OMS_ROOT_PROPERTY);
     if (root256) {
-      const actual = (await hashModel(root, { signal: options.signal, cache: options.cache })).digest.slice('sha256:'.length);
+      // The scope the root was computed with (manifest init records it when not the default).
+      const scope = {
+        ignorePaths: properties(model, OMS_IGNORE_PATH_PROPERTY),
+        ignoreGitPaths: property(model, OMS_IGNORE_GIT_PATHS_PROPERTY) !== 'false',
+        allowSymlinks: property(model, OMS_ALLOW_SYMLINKS_PROPERTY) === 'true',
+      };
+      const actual = (await hashModel(root, { ...scope, signal: options.signal, cache: options.cache })).digest.slice('sha256:'.length);
       if (actual !== root256.replace(/^sha256:/, '')) {
         const i = (model.properties as unknown[]).findIndex((p) => isObject(p) && p.name === OMS_ROOT_PROPERTY);
         const pointer = `${ptr}/properties/${i}/value`;

@@ -1,15 +1,48 @@
 import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, resolve, sep } from 'node:path';
 import { InputError, fsError } from '../errors';
-import { DEFAULT_GIT_IGNORES, compareCodePoints, isIgnored, normaliseIgnorePath } from './paths';
+import { normaliseIgnorePath, placeUnder } from './ignore-paths';
+import { DEFAULT_GIT_IGNORES, comparePaths, isIgnored } from './paths';
 
-export interface EnumerateOptions {
-  /** Extra model-relative (or absolute, under the model) paths to leave out. */
+/**
+ * Which files make up a model: the model-scope options `sign`, `hash`, `attest` and
+ * `verify` share (`model_signing`'s `--ignore-paths`, `--ignore-git-paths`,
+ * `--allow-symlinks`, and the signature file it leaves out).
+ */
+export interface ModelScope {
+  /**
+   * Paths to leave out, **relative to the model root** (`/`-separated; `.` and `..`
+   * folded), or absolute. A path naming a directory leaves out everything below it.
+   * Absolute paths are made relative to the model root; a path outside the model is
+   * dropped with an `IGNORE_PATH_OUTSIDE` warning. A path that names nothing in the model
+   * has no effect, is not recorded in `ignorePaths`, and gets an `IGNORE_PATH_UNMATCHED`
+   * warning. (The CLI resolves `--ignore-paths` against the working directory first,
+   * as `model_signing` does: see `resolveIgnorePathsFromCwd`.)
+   */
   ignorePaths?: readonly string[];
   /** Leave out .git, .gitattributes, .github, .gitignore at the top level (default true). */
   ignoreGitPaths?: boolean;
   /** Follow symlinks that stay inside the model root (default false: a symlink is an error). */
   allowSymlinks?: boolean;
+  /**
+   * The model's signature file (a filesystem path): left out of the model and recorded
+   * when it lies inside, whether or not it exists yet; never warned about.
+   */
+  signaturePath?: string;
+}
+
+/** Whether any model-scope option differs from the default (then it needs a model on disk). */
+export function hasScope(s: ModelScope): boolean {
+  return (s.ignorePaths?.length ?? 0) > 0 || s.signaturePath !== undefined || s.allowSymlinks === true || s.ignoreGitPaths === false;
+}
+
+export interface EnumerateOptions extends ModelScope {
+  /**
+   * Ignore paths a verified signature recorded (`serialization.ignore_paths`): applied
+   * like `ignorePaths`, never warned about. Entries that climb out of the model, or name
+   * its root, are dropped: a payload cannot ignore the whole model.
+   */
+  signedIgnorePaths?: readonly string[];
   /** Return an empty listing instead of MODEL_EMPTY (a verifier reports missing files instead). */
   allowEmpty?: boolean;
 }
@@ -22,13 +55,28 @@ export interface ModelFile {
   size: number;
 }
 
+/** Something about the model scope a person should hear about; never changes a verdict. */
+export interface ScopeWarning {
+  code: 'IGNORE_PATH_UNMATCHED' | 'IGNORE_PATH_OUTSIDE' | 'IGNORE_PATH_SINGLE_FILE';
+  /** The ignore path as it was given. */
+  path: string;
+  message: string;
+}
+
 export interface ModelListing {
   /** Absolute model path as given (file or directory). */
   root: string;
   singleFile: boolean;
+  /** In resource order (comparePaths). */
   files: ModelFile[];
-  /** The ignore paths that applied, model-relative, for the serialization record. */
+  /**
+   * What `serialization.ignore_paths` records, model-relative: the git paths (when
+   * ignored), the signature file, and each given ignore path that names something here.
+   */
   ignorePaths: string[];
+  /** The given `ignorePaths` that named something here, model-relative: what the request changed. */
+  appliedIgnorePaths: string[];
+  warnings: ScopeWarning[];
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -36,7 +84,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Lists the regular files of a model per OMS §6.1: relative POSIX names, hidden files
  * included, default and user ignores applied, symlinks refused or followed within the
- * root, special files and non-UTF-8 names rejected, code-point order.
+ * root, special files and non-UTF-8 names rejected, in `model_signing`'s resource order.
+ * Throws InputError (MODEL_EMPTY, SYMLINK_*, SPECIAL_FILE, PATH_NOT_UTF8,
+ * IGNORE_PATH_IS_MODEL, FILE_*); ignore paths that do nothing come back as warnings.
  */
 export function enumerateModel(modelPath: string, options: EnumerateOptions = {}): ModelListing {
   const root = resolve(modelPath);
@@ -59,18 +109,46 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
       throw fsError(err, modelPath, 'follow the symlink');
     }
   }
+  const warnings: ScopeWarning[] = [];
   if (st.isFile()) {
-    return { root, singleFile: true, files: [{ name: basename(root), path: root, size: st.size }], ignorePaths: [] };
+    for (const p of options.ignorePaths ?? []) {
+      warnings.push({ code: 'IGNORE_PATH_SINGLE_FILE', path: p, message: `ignore path "${p}" does not apply to a single-file model; dropped` });
+    }
+    return { root, singleFile: true, files: [{ name: basename(root), path: root, size: st.size }], ignorePaths: [], appliedIgnorePaths: [], warnings };
   }
   if (!st.isDirectory()) {
     throw new InputError('SPECIAL_FILE', 'is neither a regular file nor a directory', { file: modelPath });
   }
 
+  // Recorded whatever the folder holds: the defaults, the signature file, the signer's list.
   const ignores = new Set<string>();
   if (options.ignoreGitPaths ?? true) for (const g of DEFAULT_GIT_IGNORES) ignores.add(g);
+  if (options.signaturePath !== undefined) {
+    const sig = placeUnder(root, resolve(options.signaturePath));
+    if (sig.kind === 'inside') ignores.add(sig.rel);
+  }
+  for (const p of options.signedIgnorePaths ?? []) {
+    const rel = normaliseIgnorePath(p);
+    if (rel) ignores.add(rel);
+  }
+  // Recorded only when they name something: a no-op path in a signature would let a
+  // file added there later pass verification unseen.
+  const applied = new Set<string>();
   for (const p of options.ignorePaths ?? []) {
-    const rel = normaliseIgnorePath(p.startsWith('/') ? relative(root, p) : p);
-    if (rel !== undefined) ignores.add(rel);
+    const placed = isAbsolute(p) ? placeUnder(root, p) : toPlacement(normaliseIgnorePath(p));
+    if (placed.kind === 'root') {
+      throw new InputError('IGNORE_PATH_IS_MODEL', `ignore path "${p}" names the model itself, which would leave nothing to sign or verify`, { file: modelPath });
+    }
+    if (placed.kind === 'outside') {
+      warnings.push({ code: 'IGNORE_PATH_OUTSIDE', path: p, message: `ignore path "${p}" is outside the model; dropped` });
+      continue;
+    }
+    if (!ignores.has(placed.rel) && !exists(join(root, placed.rel))) {
+      warnings.push({ code: 'IGNORE_PATH_UNMATCHED', path: p, message: `ignore path "${p}" matches nothing in the model; it has no effect and is not recorded` });
+      continue;
+    }
+    ignores.add(placed.rel);
+    applied.add(placed.rel);
   }
 
   const realRoot = realpathSync(root);
@@ -135,21 +213,35 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
     }
   };
   walk(root, '', new Set([realRoot]));
-  files.sort((a, b) => compareCodePoints(a.name, b.name));
+  files.sort((a, b) => comparePaths(a.name, b.name));
   if (files.length === 0 && !options.allowEmpty) {
     throw new InputError('MODEL_EMPTY', 'the model has no files to sign after exclusions', { file: modelPath });
   }
-  return { root, singleFile: false, files, ignorePaths: [...ignores].sort(compareCodePoints) };
+  return { root, singleFile: false, files, ignorePaths: [...ignores].sort(comparePaths), appliedIgnorePaths: [...applied].sort(comparePaths), warnings };
+}
+
+function toPlacement(rel: string | undefined): ReturnType<typeof placeUnder> {
+  return rel === undefined ? { kind: 'outside' } : rel === '' ? { kind: 'root' } : { kind: 'inside', rel };
+}
+
+function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function displayPath(modelPath: string, rel: string): string {
   return rel ? join(modelPath, rel) : modelPath;
 }
 
-/** Whether `p` lies inside directory `dir` (used to ignore a signature stored in the model). */
+/**
+ * The model-relative POSIX path of `p` when it lies inside directory `dir` (lexically or
+ * through symlinks, see placeUnder), else undefined. Used for a signature stored in the model.
+ */
 export function relativeInside(dir: string, p: string): string | undefined {
-  const rel = relative(resolve(dir), resolve(p));
-  if (rel === '' || rel.startsWith('..') || resolve(rel) === rel) return undefined;
-  return rel.split(sep).join('/');
+  const placed = placeUnder(dir, resolve(p));
+  return placed.kind === 'inside' ? placed.rel : undefined;
 }
-

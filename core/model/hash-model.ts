@@ -4,30 +4,42 @@ import type { DigestCache } from '../hash/digest-cache';
 import { rootDigest } from '../oms/manifest';
 import { computeResources } from '../oms/serialize';
 import type { Resource } from '../oms/types';
-import { enumerateModel, relativeInside, type EnumerateOptions } from './enumerate';
+import { enumerateModel, type ModelScope, type ScopeWarning } from './enumerate';
 import { defaultSignaturePath } from './signature-path';
 
 export interface ModelDigest {
   name: string;
   /** `sha256:<root>`: the OMS subject digest, the join key for attestations and datasets. */
   digest: string;
+  /** In resource order: the order the root digest is computed in. */
   resources: Resource[];
   totalBytes: number;
+  /** The requested `ignorePaths` that named something, model-relative (see ModelListing). */
+  appliedIgnorePaths: string[];
+  /** Ignore paths that did nothing (outside the model, or matching nothing). */
+  warnings: ScopeWarning[];
 }
 
-/** Hashes a model or dataset (file or folder) to the same root digest its OMS signature carries. */
-export async function hashModel(
-  path: string,
-  options: EnumerateOptions & { signaturePath?: string; signal?: AbortSignal; onProgress?: (p: HashProgress) => void; cache?: DigestCache } = {},
-): Promise<ModelDigest> {
-  // The model's own signature is not part of it, exactly as `sign` leaves it out.
-  const sig = relativeInside(path, options.signaturePath ?? defaultSignaturePath(path));
-  const listing = enumerateModel(path, { ...options, ignorePaths: [...(options.ignorePaths ?? []), ...(sig ? [sig] : [])] });
+export interface HashModelOptions extends ModelScope {
+  signal?: AbortSignal;
+  onProgress?: (p: HashProgress) => void;
+  cache?: DigestCache;
+}
+
+/**
+ * Hashes a model or dataset (file or folder) to the root digest its OMS signature
+ * carries when signed with the same scope (`files` method, sha256): resources in
+ * `model_signing`'s order, the signature file left out (default MODEL/model.sig).
+ */
+export async function hashModel(path: string, options: HashModelOptions = {}): Promise<ModelDigest> {
+  const listing = enumerateModel(path, { ...options, signaturePath: options.signaturePath ?? defaultSignaturePath(path) });
   const resources = await computeResources(listing, { singleFileName: 'dot', signal: options.signal, onProgress: options.onProgress, cache: options.cache });
   return {
     name: basename(resolve(path)),
     digest: `sha256:${rootDigest(resources)}`,
     resources,
     totalBytes: listing.files.reduce((s, f) => s + f.size, 0),
+    appliedIgnorePaths: listing.appliedIgnorePaths,
+    warnings: listing.warnings,
   };
 }

@@ -35,9 +35,11 @@ export function buildStatement(subjectName: string, resources: Resource[], seria
 /**
  * Reads an OMS statement from payload bytes that have already passed signature
  * verification. Anything ambiguous (duplicate keys, unsafe names, duplicate
- * resources) is an error, never a guess.
+ * resources) is an error, never a guess. An empty `resources` list (OMS §5.2.1 wants
+ * one; model_signing writes none for a folder of only empty files in shard mode) is
+ * MANIFEST_EMPTY, unless `allowEmpty`: then the verifier reports it as a failure itself.
  */
-export function parseOmsPayload(payload: Buffer, file: string): OmsManifest {
+export function parseOmsPayload(payload: Buffer, file: string, options: { allowEmpty?: boolean } = {}): OmsManifest {
   const text = decodeUtf8(payload, file);
   const { value: doc, structure } = parseStrictJsonWithStructure(text, `${file} (signed payload)`);
   // A statement is a few levels deep; anything deeper is hostile and must not reach recursive code.
@@ -65,7 +67,10 @@ export function parseOmsPayload(payload: Buffer, file: string): OmsManifest {
   const predicate = doc.predicate;
   if (!isObject(predicate)) throw bad('predicate is missing');
   const serialization = parseSerialization(predicate.serialization, bad);
-  if (!Array.isArray(predicate.resources) || predicate.resources.length === 0) throw bad('predicate.resources is missing or empty');
+  if (!Array.isArray(predicate.resources)) throw bad('predicate.resources is missing');
+  if (predicate.resources.length === 0 && !options.allowEmpty) {
+    throw new InputError('MANIFEST_EMPTY', 'signed payload: predicate.resources is empty, so the signature vouches for no content', { file });
+  }
   const seen = new Set<string>();
   const resources: Resource[] = predicate.resources.map((r, i) => {
     if (!isObject(r)) throw bad(`resources[${i}] is not an object`);

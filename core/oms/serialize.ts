@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { hashFiles, type HashJob, type HashOptions } from '../hash/hash-files';
 import { nodeHashName } from '../hash/algorithms';
 import type { ModelListing } from '../model/enumerate';
-import { compareCodePoints } from '../model/paths';
+import { compareResourceNames } from '../model/paths';
 import type { Resource, Serialization } from './types';
 
 export interface SerializeOptions extends Pick<HashOptions, 'signal' | 'onProgress' | 'concurrency' | 'cache'> {
@@ -19,7 +19,14 @@ export interface SerializeOptions extends Pick<HashOptions, 'signal' | 'onProgre
 
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
 
-/** Hashes a listed model into OMS resource descriptors, in code-point order of their names. */
+/**
+ * Hashes a listed model into OMS resource descriptors, in `model_signing`'s resource
+ * order (compareResourceNames): the order our root digests are computed in.
+ *
+ * `shards` follows `model_signing` (every release, `if size > 0`) and OMS v1.0 §6.3.2:
+ * a file of zero bytes has no shard, so it appears in no resource at all. Signing is
+ * refused (MODEL_EMPTY) when that leaves nothing, see signModel.
+ */
 export async function computeResources(listing: ModelListing, options: SerializeOptions = {}): Promise<Resource[]> {
   const hashType = options.hashType ?? 'sha256';
   const algorithm = nodeHashName(hashType);
@@ -31,19 +38,16 @@ export async function computeResources(listing: ModelListing, options: Serialize
       jobs.push({ name, path: f.path, size: f.size });
     } else {
       const shard = options.shardSize ?? DEFAULT_SHARD_SIZE;
-      // Endpoints as model_signing computes them: an empty file still gets one 0:0 shard.
-      let start = 0;
-      do {
+      for (let start = 0; start < f.size; start += shard) {
         const end = Math.min(f.size, start + shard);
         jobs.push({ name: `${name}:${start}:${end}`, path: f.path, size: end - start, range: [start, end] });
-        start = end;
-      } while (start < f.size);
+      }
     }
   }
   const hashed = await hashFiles(jobs, { ...options, algorithm });
   return hashed
     .map((h) => ({ name: h.name, algorithm: hashType, digest: h.digest }))
-    .sort((a, b) => compareCodePoints(a.name, b.name));
+    .sort((a, b) => compareResourceNames(a.name, b.name, method));
 }
 
 export function serializationRecord(listing: ModelListing, options: SerializeOptions & { allowSymlinks?: boolean }): Serialization {

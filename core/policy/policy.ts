@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { InputError, fsError } from '../errors';
 import { parseStrictJson } from '../io/json';
 import { loadCertificates } from '../keys/certificates';
+import { formatDistinguishedName, parseDistinguishedName } from '../keys/distinguished-name';
 import { loadTrustedKeys } from '../keys/keys';
 import { pointerToPath, validateAgainst } from '../schema/validator';
 import type { Trust } from '../verify/signature';
@@ -11,7 +12,10 @@ import { STAGES, type Stage } from '../attest/types';
 export interface PolicySigner {
   name: string;
   trust: Trust;
-  /** For certificate signers: the exact subject the signing certificate must carry. */
+  /**
+   * For certificate signers: the subject the signing certificate must carry, as an RFC 4514
+   * string (the parsed name is in `trust.subject`; matching is by distinguished name).
+   */
   subject?: string;
 }
 
@@ -84,7 +88,17 @@ export function compilePolicy(doc: unknown, source: string): Policy {
   const at = (p: string): string => resolve(base, p);
   const signers: PolicySigner[] = Object.entries(d.signers).map(([name, s]) => {
     if (s.publicKey) return { name, trust: { kind: 'key', keys: loadTrustedKeys(at(s.publicKey)) } };
-    if (s.certificate) return { name, trust: { kind: 'certificate', anchors: s.certificate.anchors.flatMap((a) => loadCertificates(at(a))) }, subject: s.certificate.subject };
+    if (s.certificate) {
+      const anchors = s.certificate.anchors.flatMap((a) => loadCertificates(at(a)));
+      if (s.certificate.subject === undefined) return { name, trust: { kind: 'certificate', anchors } };
+      let subject;
+      try {
+        subject = parseDistinguishedName(s.certificate.subject);
+      } catch (err) {
+        throw new InputError('POLICY_INVALID', `signers.${name}.certificate.subject: ${(err as Error).message}`, { file: source, pointer: `/signers/${name.replace(/~/g, '~0').replace(/\//g, '~1')}/certificate/subject` });
+      }
+      return { name, trust: { kind: 'certificate', anchors, subject }, subject: formatDistinguishedName(subject) };
+    }
     const k = s.sigstore!;
     return { name, trust: { kind: 'sigstore', identity: k.identity, issuer: k.issuer, trustedRootPath: k.trustedRoot ? at(k.trustedRoot) : undefined } };
   });

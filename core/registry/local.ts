@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, fsError, isProvenanceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { isObject } from '../io/json';
 import { summariseBundle } from './describe';
-import type { Registry, RegistryCheck, RegistryEntry, RegistryProblem } from './registry';
+import type { Registry, RegistryCheck, RegistryEntry, RegistryProblem, RegistryRepair, RemovedEntry } from './registry';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const TEMP = /^\..*\.tmp$/;
@@ -21,12 +21,19 @@ const TEMP = /^\..*\.tmp$/;
  * write the same bytes to the same name. Nothing is ever rewritten in place. A writer
  * stopped between the two renames leaves a whole blob without its marker: invisible,
  * reported by verify() as unindexed, finished by repair().
+ *
+ * Removal runs the other way, blob before markers, so a remover stopped half-way leaves
+ * markers without a blob: readers skip them, verify() reports them as dangling and
+ * repair() finishes the removal. A writer re-checks its blob after writing its markers,
+ * so a put that races a removal of the same bundle ends with the whole entry present.
  */
 export class LocalRegistry implements Registry {
   readonly location: string;
+  private readonly onCreate: ((location: string) => void) | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: { onCreate?: (location: string) => void } = {}) {
     this.location = resolve(dir);
+    this.onCreate = options.onCreate;
   }
 
   private blobPath(hex: string): string {
@@ -41,12 +48,16 @@ export class LocalRegistry implements Registry {
     const summary = summariseBundle(bundleText, 'bundle');
     const hex = createHash('sha256').update(bundleText, 'utf8').digest('hex');
     const blob = this.blobPath(hex);
+    const created = this.onCreate !== undefined && !existsSync(this.location);
     if (!existsSync(blob)) writeFileAtomic(blob, bundleText);
     const marker = JSON.stringify({ id: `sha256:${hex}`, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}) });
     for (const s of summary.subjects) {
       const path = join(this.indexDir(s.slice(7)), hex);
       if (!existsSync(path)) writeFileAtomic(path, marker);
     }
+    // A removal of the same bundle may have taken the blob between our check and our markers.
+    if (!existsSync(blob)) writeFileAtomic(blob, bundleText);
+    if (created) this.onCreate!(this.location);
     return { id: `sha256:${hex}`, subjects: summary.subjects, predicateType: summary.predicateType, stage: summary.stage, location: blob };
   }
 
@@ -112,19 +123,19 @@ export class LocalRegistry implements Registry {
       }
       const m = /^([0-9a-f]{64})\.json$/.exec(name);
       if (!m) {
-        problems.push({ code: 'REGISTRY_UNKNOWN_FILE', message: 'a file that is not a registry blob', location: path });
+        problems.push({ code: 'REGISTRY_UNKNOWN_FILE', message: 'a file that is not a registry blob (left alone: not repairable)', location: path, repairable: false });
         continue;
       }
       const bytes = readFileSync(path);
       if (createHash('sha256').update(bytes).digest('hex') !== m[1]) {
-        problems.push({ code: 'REGISTRY_BLOB_CORRUPT', message: 'content does not match its digest name (damaged or edited)', location: path });
+        problems.push({ code: 'REGISTRY_BLOB_CORRUPT', message: 'content does not match its digest name (damaged or edited)', location: path, repairable: true });
         continue;
       }
       try {
         blobs.set(m[1]!, summariseBundle(bytes.toString('utf8'), path).subjects);
       } catch (err) {
         if (!isProvenanceError(err)) throw err;
-        problems.push({ code: 'REGISTRY_BLOB_UNREADABLE', message: err.message, location: path });
+        problems.push({ code: 'REGISTRY_BLOB_UNREADABLE', message: err.message, location: path, repairable: true });
       }
     }
     let entries = 0;
@@ -141,9 +152,9 @@ export class LocalRegistry implements Registry {
         entries++;
         const names = blobs.get(name);
         if (!names) {
-          problems.push({ code: 'REGISTRY_DANGLING_INDEX', message: `index entry points to a missing or damaged blob sha256:${name}`, location: path });
+          problems.push({ code: 'REGISTRY_DANGLING_INDEX', message: `index entry points to a missing or damaged blob sha256:${name}`, location: path, repairable: true });
         } else if (!names.includes(`sha256:${s}`)) {
-          problems.push({ code: 'REGISTRY_INDEX_MISMATCH', message: `indexed under sha256:${s}, but the statement does not name that subject`, location: path });
+          problems.push({ code: 'REGISTRY_INDEX_MISMATCH', message: `indexed under sha256:${s}, but the statement does not name that subject`, location: path, repairable: true });
         } else {
           indexed.add(`${s}/${name}`);
         }
@@ -156,12 +167,80 @@ export class LocalRegistry implements Registry {
     return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles, unindexedBlobs };
   }
 
+  /**
+   * Removes an entry: with `subject`, only its index marker for that subject (the blob stays
+   * while another subject still indexes it); without, every marker and the blob. Blob first,
+   * then markers (see the class comment).
+   *
+   * @throws InputError `REGISTRY_ENTRY_NOT_FOUND` when there is nothing to remove
+   */
+  async remove(id: string, options: { subject?: string } = {}): Promise<RemovedEntry> {
+    const hex = id.startsWith('sha256:') ? id.slice(7) : id;
+    if (!HEX64.test(hex)) throw new InputError('DIGEST_MALFORMED', `"${id}" is not a registry entry id (sha256:<64 hex>)`);
+    let only: string | undefined;
+    if (options.subject !== undefined) {
+      only = options.subject.startsWith('sha256:') ? options.subject.slice(7) : options.subject;
+      if (!HEX64.test(only)) throw new InputError('DIGEST_MALFORMED', `"${options.subject}" is not a sha256 digest`);
+    }
+    const indexDir = join(this.location, 'index');
+    const markers = safeList(indexDir)
+      .filter((s) => HEX64.test(s) && existsSync(join(indexDir, s, hex)))
+      .map((s) => `sha256:${s}`);
+    const blob = this.blobPath(hex);
+    const targeted = only ? markers.filter((m) => m === `sha256:${only}`) : markers;
+    if (targeted.length === 0 && (only !== undefined || !existsSync(blob))) {
+      throw new InputError('REGISTRY_ENTRY_NOT_FOUND', `no entry sha256:${hex}${only ? ` indexed under sha256:${only}` : ''} in the registry`, { file: this.location });
+    }
+    const kept = markers.filter((m) => !targeted.includes(m));
+    let blobRemoved = false;
+    if (kept.length === 0 && existsSync(blob)) {
+      rmSync(blob, { force: true });
+      blobRemoved = true;
+    }
+    // Empty subject folders stay: removing one could pull it from under a writer that just made it.
+    for (const m of targeted) rmSync(join(indexDir, m.slice(7), hex), { force: true });
+    return { id: `sha256:${hex}`, unindexed: targeted, blobRemoved, keptFor: kept };
+  }
+
+  /**
+   * Repairs what verify() reports that can be repaired, then verifies again: indexes whole
+   * unindexed blobs, removes temporary files, dangling markers (a removal that stopped
+   * half-way, or a blob that is gone) and markers under a subject their statement does not
+   * name, and moves damaged blobs to `quarantine/` (kept for a person to inspect, never
+   * read as entries). Files that are not the registry's are left alone and still reported.
+   */
   async repair(): Promise<RegistryCheck> {
     const before = await this.verify();
+    const repaired: RegistryRepair[] = [];
+    for (const p of before.problems) {
+      if (!p.location) continue;
+      if (p.code === 'REGISTRY_BLOB_CORRUPT' || p.code === 'REGISTRY_BLOB_UNREADABLE') {
+        const dest = join(this.location, 'quarantine', basename(p.location));
+        mkdirSync(dirname(dest), { recursive: true });
+        renameSync(p.location, dest);
+        repaired.push({ code: p.code, location: p.location, action: `moved to ${dest}` });
+      }
+    }
+    // Markers of the blobs just moved dangle now; find them with the rest.
+    const middle = repaired.length > 0 ? await this.verify() : before;
+    for (const p of middle.problems) {
+      if (!p.location) continue;
+      if (p.code === 'REGISTRY_DANGLING_INDEX' || p.code === 'REGISTRY_INDEX_MISMATCH') {
+        rmSync(p.location, { force: true });
+        repaired.push({ code: p.code, location: p.location, action: 'index entry removed' });
+      }
+    }
     // Re-putting a whole blob writes only the markers it lacks; its bytes are unchanged.
-    for (const path of before.unindexedBlobs) await this.put(readFileSync(path, 'utf8'));
-    for (const tmp of before.strayTempFiles) rmSync(tmp, { force: true });
-    return this.verify();
+    for (const path of middle.unindexedBlobs) {
+      if (!existsSync(path)) continue;
+      await this.put(readFileSync(path, 'utf8'));
+      repaired.push({ code: 'REGISTRY_UNINDEXED_BLOB', location: path, action: 'indexed' });
+    }
+    for (const tmp of middle.strayTempFiles) {
+      rmSync(tmp, { force: true });
+      repaired.push({ code: 'REGISTRY_TEMP_FILE', location: tmp, action: 'removed' });
+    }
+    return { ...(await this.verify()), repaired };
   }
 }
 

@@ -19,6 +19,27 @@ export interface RegistryProblem {
   code: string;
   message: string;
   location?: string;
+  /** Whether `repair()` can fix it (damaged blobs are moved to quarantine, stray markers removed). */
+  repairable?: boolean;
+}
+
+/** One thing `repair()` did. */
+export interface RegistryRepair {
+  /** The problem repaired: a RegistryProblem code, or REGISTRY_UNINDEXED_BLOB / REGISTRY_TEMP_FILE for leftovers. */
+  code: string;
+  location: string;
+  action: string;
+}
+
+/** What `remove()` did. */
+export interface RemovedEntry {
+  id: string;
+  /** Subjects whose index entry for it was removed. */
+  unindexed: string[];
+  /** Whether the bundle itself was deleted (no subject indexes it any more). */
+  blobRemoved: boolean;
+  /** Subjects that still index it (removal by subject leaves a shared bundle for the others). */
+  keptFor: string[];
 }
 
 export interface RegistryCheck {
@@ -33,6 +54,8 @@ export interface RegistryCheck {
    * renames). Invisible to readers, so not damage; `repair()` indexes them.
    */
   unindexedBlobs: string[];
+  /** What `repair()` did, in order (only on the result of repair()). */
+  repaired?: RegistryRepair[];
 }
 
 export interface Registry {
@@ -42,6 +65,18 @@ export interface Registry {
   read(id: string): Promise<string>;
   list(): Promise<RegistryEntry[]>;
   verify(): Promise<RegistryCheck>;
-  /** Finishes interrupted writes: indexes whole unindexed blobs and removes temporary files. */
+  /**
+   * Repairs everything `verify()` reports that is repairable: finishes interrupted writes
+   * and removals, drops stray index entries, quarantines damaged blobs.
+   */
   repair(): Promise<RegistryCheck>;
+  /**
+   * Removes entry `id` (`sha256:<hex>` of its bundle): every index entry and the bundle; or,
+   * with `subject`, only its index entry under that subject, deleting the bundle when no
+   * other subject indexes it. Safe against concurrent readers (they see the entry or not)
+   * and writers (a concurrent put of the same bundle leaves it whole).
+   *
+   * @throws InputError `REGISTRY_ENTRY_NOT_FOUND` when there is nothing to remove
+   */
+  remove(id: string, options?: { subject?: string }): Promise<RemovedEntry>;
 }

@@ -3,6 +3,8 @@ import addFormats from 'ajv-formats';
 import mlProvenanceSchema from '../../schemas/ml-provenance.schema.json';
 import policySchema from '../../schemas/provenance-policy.schema.json';
 import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
+import reportInputsSchema from '../../schemas/report-inputs.schema.json';
+import complianceReportSchema from '../../schemas/compliance-report.schema.json';
 import { collapseAlternatives } from './collapse';
 import { declaredProperties } from './suggest';
 
@@ -11,6 +13,8 @@ export const SCHEMAS = {
   'ml-provenance': mlProvenanceSchema,
   'provenance-policy': policySchema,
   'mlbom-profile': mlbomProfileSchema,
+  'report-inputs': reportInputsSchema,
+  'compliance-report': complianceReportSchema,
 } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 

@@ -116,7 +116,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
       result = await verifyModel({ modelPath: options.modelPath, signaturePath: options.signaturePath, trust: trust.trust, signal: options.signal, onProgress: options.onProgress, cache: options.cache });
       integrity = integrityOf(result.files, result.problems);
       // verifyModel re-checks the signature with the one trust that matched; a disagreement is a failure, never a pass.
-      const other = result.problems.find((p) => !p.code.startsWith('FILE_') && p.code !== 'ROOT_DIGEST_MISMATCH');
+      const other = result.problems.find((p) => !p.code.startsWith('FILE_') && p.code !== 'ROOT_DIGEST_MISMATCH' && p.code !== 'MANIFEST_EMPTY');
       if (other) return errorState(base, { ...trust, state: 'error', code: other.code, message: other.message }, signerText);
     } else {
       integrity = await checkIntegrity(bundle, { modelPath: options.modelPath, signaturePath: options.signaturePath, signal: options.signal, onProgress: options.onProgress, cache: options.cache });

@@ -9,7 +9,7 @@ import { compareWithDisk } from './verify-model';
 export interface IntegrityReport {
   state: 'ok' | 'modified';
   files: FileStatus[];
-  /** FILE_MODIFIED / FILE_MISSING / FILE_UNEXPECTED per file, ROOT_DIGEST_MISMATCH. */
+  /** FILE_MODIFIED / FILE_MISSING / FILE_UNEXPECTED per file, ROOT_DIGEST_MISMATCH, MANIFEST_EMPTY. */
   problems: Problem[];
   /** Signed files whose content matches, of all signed files. */
   matched: number;
@@ -34,8 +34,12 @@ export interface IntegrityOptions {
  * every caller must say "signature not checked" beside it.
  */
 export async function checkIntegrity(bundle: ParsedBundle, options: IntegrityOptions): Promise<IntegrityReport> {
-  const manifest = parseOmsPayload(bundle.envelope.payload, options.signaturePath);
+  const manifest = parseOmsPayload(bundle.envelope.payload, options.signaturePath, { allowEmpty: true });
   const out: { files: FileStatus[]; problems: Problem[]; notes: string[] } = { files: [], problems: [], notes: [] };
+  if (manifest.resources.length === 0) {
+    // As verifyModel says it: an empty list (model_signing's shard mode over empty files) vouches for nothing.
+    out.problems.push({ code: 'MANIFEST_EMPTY', message: 'the signature lists no files: it vouches for no content' });
+  }
   if (manifest.rootDigest && rootDigest(manifest.resources) !== manifest.rootDigest) {
     out.problems.push({ code: 'ROOT_DIGEST_MISMATCH', message: 'the signed subject digest is not the digest of the signed resource list' });
   }
@@ -45,7 +49,7 @@ export async function checkIntegrity(bundle: ParsedBundle, options: IntegrityOpt
 
 /** An integrity report from a verification's file list (the trusted path computes the same facts). */
 export function integrityOf(files: FileStatus[], problems: Problem[]): IntegrityReport {
-  const integrityProblems = problems.filter((p) => p.code.startsWith('FILE_') || p.code === 'ROOT_DIGEST_MISMATCH');
+  const integrityProblems = problems.filter((p) => p.code.startsWith('FILE_') || p.code === 'ROOT_DIGEST_MISMATCH' || p.code === 'MANIFEST_EMPTY');
   const signed = files.filter((f) => f.status !== 'unexpected');
   const matched = signed.filter((f) => f.status === 'ok').length;
   return {
@@ -73,6 +77,7 @@ export function describeIntegrity(files: FileStatus[], problems: Problem[] = [])
   if (missing.length) parts.push(`${names(missing)} ${missing.length === 1 ? 'is' : 'are'} missing (signed)`);
   if (extra.length) parts.push(`${names(extra)} ${extra.length === 1 ? 'is' : 'are'} not covered by the signature`);
   if (problems.some((p) => p.code === 'ROOT_DIGEST_MISMATCH')) parts.push('the signed root digest does not match the signed file list');
+  if (problems.some((p) => p.code === 'MANIFEST_EMPTY')) parts.push('the signature lists no files: it vouches for no content');
   if (parts.length) return parts.join('; ');
   const signed = files.filter((f) => f.status !== 'unexpected').length;
   return signed === 1 ? '1 of 1 file matches the signed digest' : `${signed} of ${plural(signed, 'file')} match the signed digests`;

@@ -1,3 +1,4 @@
+import type { ScopeWarning } from '../model/enumerate';
 import type { BundleVersion } from '../sigstore/bundle';
 
 export type FileState = 'ok' | 'modified' | 'missing' | 'unexpected';
@@ -48,4 +49,6 @@ export interface VerificationResult {
   problems: Problem[];
   /** Notes that do not change the verdict (legacy encodings, ignored paths). */
   notes: string[];
+  /** Ignore paths given for the verification that did nothing (the CLI prints them on stderr). */
+  warnings?: ScopeWarning[];
 }

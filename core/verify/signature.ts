@@ -2,6 +2,7 @@ import { verify as cryptoVerify, type KeyObject, type X509Certificate } from 'no
 import { InputError } from '../errors';
 import { hashForKey, keyHint, publicKeyFromBytes, type TrustedKey } from '../keys/keys';
 import { parseCertificate, validateChain } from '../keys/certificates';
+import { certificateIssuerText, certificateSubject, certificateSubjectText, distinguishedNamesMatch, formatDistinguishedName, type DistinguishedName } from '../keys/distinguished-name';
 import type { ParsedBundle } from '../sigstore/bundle';
 import { legacyPreAuthEncodingV020, preAuthEncoding } from '../sigstore/dsse';
 import { verifyKeyless, type KeylessTrust } from '../sigstore/keyless';
@@ -9,7 +10,12 @@ import type { Signer } from './result';
 
 export type Trust =
   | { kind: 'key'; keys: TrustedKey[] }
-  | { kind: 'certificate'; anchors: X509Certificate[] }
+  | {
+      kind: 'certificate';
+      anchors: X509Certificate[];
+      /** When set, the signing certificate's subject must match this name (distinguished-name rule). */
+      subject?: DistinguishedName;
+    }
   | ({ kind: 'sigstore' } & KeylessTrust);
 
 export interface SignatureOutcome {
@@ -52,7 +58,7 @@ export function verifySignature(bundle: ParsedBundle, trust: Trust, file: string
     case 'key':
       return verifyWithKeys(bundle, trust.keys, file);
     case 'certificate':
-      return verifyWithCertificates(bundle, trust.anchors, file);
+      return verifyWithCertificates(bundle, trust.anchors, file, trust.subject);
     case 'sigstore':
       return verifyWithSigstore(bundle, trust, file);
   }
@@ -82,20 +88,25 @@ function verifyWithKeys(bundle: ParsedBundle, keys: TrustedKey[], file: string):
   };
 }
 
-function verifyWithCertificates(bundle: ParsedBundle, anchors: X509Certificate[], file: string): SignatureOutcome {
+function verifyWithCertificates(bundle: ParsedBundle, anchors: X509Certificate[], file: string, subject?: DistinguishedName): SignatureOutcome {
   const m = bundle.material;
   if (m.kind !== 'x509CertificateChain') {
     return { ok: false, code: 'CERT_CHAIN_MISSING', message: `the bundle carries ${m.kind === 'publicKey' ? 'a public key' : 'a keyless certificate'}, not a certificate chain` };
   }
   const certs = m.certificates.map((der, i) => parseCertificate(der, `certificate ${i + 1} of the bundle's chain`, file));
   const leaf = certs[0]!;
-  const signer: Signer = { method: 'certificate', subject: leaf.subject, issuer: leaf.issuer, serialNumber: leaf.serialNumber, keyId: keyHint(leaf.publicKey) };
+  const signer: Signer = { method: 'certificate', subject: certificateSubjectText(leaf), issuer: certificateIssuerText(leaf), serialNumber: leaf.serialNumber, keyId: keyHint(leaf.publicKey) };
   // Without a trusted timestamp the signing time is not known; like model_signing we
   // take the leaf's notBefore, so a chain verifies as of when the leaf was issued.
   const signedAt = new Date(leaf.validFrom);
   const chain = validateChain(leaf, certs.slice(1), anchors, signedAt);
   if (!chain.ok) return { ok: false, code: chain.code, message: chain.message, signer };
-  signer.trustAnchor = chain.path[chain.path.length - 1]!.subject;
+  signer.trustAnchor = certificateSubjectText(chain.path[chain.path.length - 1]!);
+  // Which certificate signed is decided before whether its bytes verify: a certificate the
+  // trust does not name is the reason, whatever the state of the signature.
+  if (subject && !distinguishedNamesMatch(certificateSubject(leaf), subject)) {
+    return { ok: false, code: 'CERT_SUBJECT_MISMATCH', message: `certificate subject "${signer.subject}" is not the required "${formatDistinguishedName(subject)}"`, signer };
+  }
   const r = dsseVerifies(bundle, leaf.publicKey);
   if (!r.ok) return { ok: false, code: 'SIGNATURE_INVALID', message: 'the signature does not verify with the signing certificate\'s key', signer };
   return { ok: true, signer, legacyEncoding: r.legacy };

@@ -2,6 +2,7 @@ import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { basename } from 'node:path';
 import { isProvenanceError } from '../errors';
 import { parseCertificate } from '../keys/certificates';
+import { certificateIssuerText, certificateSubjectText, formatDistinguishedName, parseDistinguishedName } from '../keys/distinguished-name';
 import type { ParsedBundle } from '../sigstore/bundle';
 import type { Signer } from './result';
 import { claimedKeyHint } from './signature';
@@ -11,14 +12,17 @@ const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
 const OID_FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 
 /**
- * A distinguished name in the RFC 4514 string order ("CN=…, O=…, C=…"), from Node's
- * `X509Certificate.subject`/`issuer` form (one `type=value` per line, most general first).
- * One function on purpose: the DN module of the chain work can replace it whole.
+ * A distinguished name as people read it, RFC 4514 ("CN=…, O=…, C=…"), whether it arrives in
+ * that form or in Node's `X509Certificate` form (one RDN per line, most general first).
  */
-export function formatDistinguishedName(dn: string | undefined): string {
+function dnText(dn: string | undefined): string {
   if (!dn) return '';
-  const rdns = dn.split('\n').map((l) => l.trim()).filter(Boolean);
-  return rdns.reverse().join(', ');
+  if (!dn.includes('\n')) return dn;
+  try {
+    return formatDistinguishedName(parseDistinguishedName(dn));
+  } catch {
+    return dn.split('\n').reverse().join(', ');
+  }
 }
 
 /**
@@ -33,8 +37,8 @@ export function describeSigner(s: Signer | undefined): string {
     case 'key':
       return `key ${s.keyId ? `${s.keyId.slice(0, 8)}…` : '(no key id)'}${s.keySource ? ` (${basename(s.keySource)})` : ''}`;
     case 'certificate': {
-      const subject = formatDistinguishedName(s.subject) || '(empty subject)';
-      const issuer = formatDistinguishedName(s.issuer);
+      const subject = dnText(s.subject) || '(empty subject)';
+      const issuer = dnText(s.issuer);
       return `certificate ${subject}${issuer ? ` issued by ${issuer}` : ''}`;
     }
     case 'sigstore':
@@ -66,7 +70,7 @@ export function claimedSigner(bundle: ParsedBundle, file: string): Signer {
   const der = m.kind === 'certificate' ? m.certificate : m.certificates[0]!;
   const leaf = parseCertificate(der, 'the signing certificate', file);
   if (m.kind === 'x509CertificateChain') {
-    return { method: 'certificate', subject: leaf.subject, issuer: leaf.issuer, serialNumber: leaf.serialNumber, keyId: claimedKeyHint(bundle, file) };
+    return { method: 'certificate', subject: certificateSubjectText(leaf), issuer: certificateIssuerText(leaf), serialNumber: leaf.serialNumber, keyId: claimedKeyHint(bundle, file) };
   }
   return { method: 'sigstore', ...fulcioIdentity(der) };
 }

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InputError, fsError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import type { DigestCache } from '../hash/digest-cache';
 import { nodeHashName } from '../hash/algorithms';
-import { enumerateModel, relativeInside } from '../model/enumerate';
+import { enumerateModel, type ModelListing } from '../model/enumerate';
 import { defaultSignaturePath } from '../model/signature-path';
 import { scanModel } from '../inspect/scan';
 import { parseOmsPayload, rootDigest } from '../oms/manifest';
@@ -19,7 +20,10 @@ export interface VerifyModelOptions {
   /** Default: MODEL/model.sig for a directory, MODEL.sig for a file. */
   signaturePath?: string;
   trust: Trust;
-  /** Paths to leave out in addition to the signed ignore list and the signature itself. */
+  /**
+   * Paths to leave out in addition to the signed ignore list and the signature itself:
+   * model-relative or absolute, as in ModelScope (the CLI resolves them from the cwd).
+   */
   ignorePaths?: readonly string[];
   ignoreGitPaths?: boolean;
   /** Accept files on disk that the signature does not list (they are still reported). */
@@ -62,7 +66,7 @@ export async function verifyModel(options: VerifyModelOptions): Promise<Verifica
   }
 
   // Only bytes that passed signature verification are ever parsed.
-  const manifest = parseOmsPayload(bundle.envelope.payload, sigPath);
+  const manifest = parseOmsPayload(bundle.envelope.payload, sigPath, { allowEmpty: true });
   result.predicateType = manifest.predicateType;
   result.hashType = manifest.serialization.hash_type;
   if (sig.legacyEncoding) {
@@ -70,6 +74,11 @@ export async function verifyModel(options: VerifyModelOptions): Promise<Verifica
       throw new InputError('PAYLOAD_MALFORMED', 'the v0.2.0 signature encoding is only accepted for v0.2.0 (Digests/v0.1) payloads', { file: sigPath });
     }
     result.notes.push('signed by model_signing v0.2.0 (legacy DSSE encoding and Digests/v0.1 predicate)');
+  }
+  if (manifest.resources.length === 0) {
+    // model_signing signs an empty list for a folder of only empty files in shard mode
+    // (or an empty folder); OMS §5.2.1 requires one resource. It vouches for nothing.
+    result.problems.push({ code: 'MANIFEST_EMPTY', message: 'the signature lists no files: it vouches for no content (model_signing signs an empty list for a model whose files are all empty in shard mode)' });
   }
   if (manifest.rootDigest) {
     result.subject = { name: manifest.subjectName, digest: `sha256:${manifest.rootDigest}` };
@@ -80,8 +89,7 @@ export async function verifyModel(options: VerifyModelOptions): Promise<Verifica
 
   await compareWithDisk(manifest, options, sigPath, result);
   if (options.scan) {
-    const sigInside = relativeInside(modelPath, sigPath);
-    const { problems } = await scanModel(modelPath, { ignorePaths: [...(options.ignorePaths ?? []), ...(manifest.serialization.ignore_paths ?? []), ...(sigInside ? [sigInside] : [])], allowSymlinks: manifest.serialization.allow_symlinks });
+    const { problems } = await scanModel(modelPath, { ignorePaths: options.ignorePaths, signedIgnorePaths: manifest.serialization.ignore_paths, signaturePath: sigPath, allowSymlinks: manifest.serialization.allow_symlinks });
     result.problems.push(...problems);
     result.notes.push(problems.length ? `scan: ${problems.length} dangerous finding(s)` : 'scan: no dangerous content found in the model files');
   }
@@ -90,7 +98,7 @@ export async function verifyModel(options: VerifyModelOptions): Promise<Verifica
 }
 
 /** Compares the signed resource list with the files on disk; fills `result.files` and adds FILE_* problems. */
-export async function compareWithDisk(manifest: OmsManifest, options: Omit<VerifyModelOptions, 'trust'>, sigPath: string, result: Pick<VerificationResult, 'files' | 'problems' | 'notes'>): Promise<void> {
+export async function compareWithDisk(manifest: OmsManifest, options: Omit<VerifyModelOptions, 'trust'>, sigPath: string, result: Pick<VerificationResult, 'files' | 'problems' | 'notes' | 'warnings'>): Promise<void> {
   const s = manifest.serialization;
   nodeHashName(s.hash_type, sigPath);
   for (const r of manifest.resources) {
@@ -98,11 +106,10 @@ export async function compareWithDisk(manifest: OmsManifest, options: Omit<Verif
       throw new InputError('HASH_ALGORITHM_UNSUPPORTED', `resource "${r.name}" uses ${r.algorithm}, but serialization.hash_type is ${s.hash_type}`, { file: sigPath });
     }
   }
-  const ignorePaths = [...(options.ignorePaths ?? []), ...(s.ignore_paths ?? [])];
-  const sigInside = relativeInside(options.modelPath, sigPath);
-  if (sigInside) ignorePaths.push(sigInside);
   const listing = enumerateModel(options.modelPath, {
-    ignorePaths,
+    ignorePaths: options.ignorePaths,
+    signedIgnorePaths: s.ignore_paths,
+    signaturePath: sigPath,
     // A payload that records its ignore list (model_signing ≥ 1.1, and us) is the
     // authority on what the signer left out, git paths included.
     ignoreGitPaths: s.ignore_paths ? false : (options.ignoreGitPaths ?? true),
@@ -110,6 +117,7 @@ export async function compareWithDisk(manifest: OmsManifest, options: Omit<Verif
     // Every signed file gone is a verification failure (FILE_MISSING each), not bad input.
     allowEmpty: true,
   });
+  if (listing.warnings.length > 0) result.warnings = [...(result.warnings ?? []), ...listing.warnings];
   const singleName = manifest.resources.some((r) => fileOf(r.name, s.method) === '.') ? 'dot' : 'basename';
   const actual = await computeResources(listing, {
     hashType: s.hash_type,
@@ -120,6 +128,7 @@ export async function compareWithDisk(manifest: OmsManifest, options: Omit<Verif
     onProgress: options.onProgress,
     cache: options.cache,
   });
+  if (s.method === 'shards') actual.push(...legacyEmptyShards(manifest, listing, s.hash_type));
 
   // Group by file so shard manifests report per file, like file manifests.
   const expectedByFile = groupByFile(manifest.resources, s.method);
@@ -147,6 +156,22 @@ export async function compareWithDisk(manifest: OmsManifest, options: Omit<Verif
   }
   result.files = files;
   result.problems.push(...problems);
+}
+
+/**
+ * Signatures from model-provenance before 0.2 gave an empty file one `path:0:0` shard;
+ * model_signing and OMS §6.3.2 give it none. Such a signed shard still verifies when the
+ * file is there and empty (its digest is compared like any other).
+ */
+function legacyEmptyShards(manifest: OmsManifest, listing: ModelListing, hashType: string): { name: string; algorithm: string; digest: string }[] {
+  const zero = new Set(manifest.resources.filter((r) => r.name.endsWith(':0:0')).map((r) => r.name.slice(0, -4)));
+  if (zero.size === 0) return [];
+  const empty = createHash(nodeHashName(hashType)).digest('hex');
+  return listing.files
+    .filter((f) => f.size === 0)
+    .map((f) => (listing.singleFile ? (zero.has('.') ? '.' : f.name) : f.name))
+    .filter((name) => zero.has(name))
+    .map((name) => ({ name: `${name}:0:0`, algorithm: hashType, digest: empty }));
 }
 
 function fileOf(name: string, method: string): string {

@@ -5,6 +5,7 @@ import {
   CancelledError,
   InputError,
   attest,
+  certificateSubjectText,
   claimedSigner,
   decodePayload,
   describeSigner,
@@ -337,7 +338,7 @@ export class CommandHandler {
     for (const f of candidateFiles(where)) {
       for (const ca of caCertificatesIn(f)) {
         const check = validateChain(leaf, certs.slice(1), [ca], new Date(leaf.validFrom));
-        if (check.ok) found.push({ candidate: { kind: 'anchor', file: f, subject: ca.subject.split('\n').reverse().join(', '), inWorkspace: !!root && isInside(root, f) }, root: ca.subject === ca.issuer });
+        if (check.ok) found.push({ candidate: { kind: 'anchor', file: f, subject: certificateSubjectText(ca), inWorkspace: !!root && isInside(root, f) }, root: ca.subject === ca.issuer });
       }
     }
     // Roots (self-issued) first: trusting the top of the chain is the usual choice.
@@ -362,7 +363,7 @@ export class CommandHandler {
       return { path };
     }
     if (c.kind === 'anchor') {
-      const ca = caCertificatesIn(c.file).find((x) => x.subject.split('\n').reverse().join(', ') === c.subject);
+      const ca = caCertificatesIn(c.file).find((x) => certificateSubjectText(x) === c.subject);
       if (!ca) throw new InputError('CERT_CHANGED', 'the certificate file changed since it was shown; run Trust this signer… again', { file: c.file });
       const path = join(dir, 'certificate-anchors', `${ca.fingerprint256.replace(/:/g, '').slice(0, 16).toLowerCase()}.pem`);
       writeFileAtomic(path, ca.toString(), { mode: 0o644 });

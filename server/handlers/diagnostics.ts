@@ -26,6 +26,14 @@ export function toDiagnostic(doc: TextDocument, f: Finding, ctx: ServerContext):
     source: 'model-provenance',
     message: f.message,
     data: { code: f.code, pointer: f.pointer, ...(f.data ?? {}) },
+    ...(f.related?.length
+      ? {
+          relatedInformation: f.related.map((r) => ({
+            location: { uri: doc.uri, range: { start: doc.positionAt(r.offset), end: doc.positionAt(r.offset + Math.max(1, r.length)) } },
+            message: r.message,
+          })),
+        }
+      : {}),
   };
 }
 

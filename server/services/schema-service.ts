@@ -16,6 +16,7 @@ const KNOWN: Record<string, unknown> = {
   [`${CDX}cryptography-defs.SNAPSHOT.schema.json`]: cryptoDefs,
   [SCHEMAS['ml-provenance'].$id]: SCHEMAS['ml-provenance'],
   [SCHEMAS['provenance-policy'].$id]: SCHEMAS['provenance-policy'],
+  [SCHEMAS['report-inputs'].$id]: SCHEMAS['report-inputs'],
 };
 
 /**
@@ -45,6 +46,7 @@ export function schemaFor(kind: DocumentKind | undefined, value: unknown): strin
     return `${CDX}bom-${v === '1.7' ? '1.7' : '1.6'}.schema.json`;
   }
   if (kind === 'policy') return SCHEMAS['provenance-policy'].$id;
+  if (kind === 'report-inputs') return SCHEMAS['report-inputs'].$id;
   if (kind === 'ml-attestation') return SCHEMAS['ml-provenance'].$id;
   return undefined;
 }

@@ -214,8 +214,19 @@ describe('chain of custody for a four-stage pipeline', () => {
     const merger = createPublicKey(readFileSync(join(w.dir, 'keys', 'merger.pub.pem')));
     const { keyHint } = await import('../../core');
     assert.deepEqual(await codes(w, reg, { ...w.policy, flagged: [{ keyId: keyHint(merger), reason: 'key leaked' }] }), ['FLAGGED_SIGNER']);
+    // An attestation no policy signer verifies is ignored; the gap it leaves is the failure.
     const { merger: _m, ...others } = w.policy.signers;
-    assert.deepEqual(await codes(w, reg, { ...w.policy, signers: others, stages: { ...w.policy.stages, 'adapter-merge': { signers: ['trainer'] } } }), ['UNTRUSTED_SIGNER']);
+    const untrusted = { ...w.policy, signers: others, stages: { ...w.policy.stages, 'adapter-merge': { signers: ['trainer'] } } };
+    assert.deepEqual(await codes(w, reg, untrusted), ['MISSING_LINK']);
+    const result = await verifyChain({ registry: reg, policy: compilePolicy(untrusted, join(w.dir, 'provenance-policy.json')), modelPath: w.models.quantized });
+    const merged = (await hashModel(w.models.merged)).digest;
+    assert.equal(result.ignored.length, 1);
+    assert.equal(result.ignored[0]!.code, 'UNTRUSTED_SIGNER');
+    assert.equal(result.ignored[0]!.digest, merged);
+    assert.equal(result.ignored[0]!.signer, `key ${keyHint(merger).slice(0, 16)}…`);
+    assert.match(result.problems[0]!.message, /^no trusted attestation produced base-model "merged" sha256:[0-9a-f]{64} of the quantization stage: 1 attestation\(s\) about it were ignored because they do not verify under the policy \(UNTRUSTED_SIGNER sha256:/);
+    const strict = await verifyChain({ registry: reg, policy: compilePolicy(untrusted, join(w.dir, 'provenance-policy.json')), modelPath: w.models.quantized, strict: true });
+    assert.deepEqual([...new Set(strict.problems.map((p) => p.code))].sort(), ['MISSING_LINK', 'UNTRUSTED_SIGNER']);
   });
 
   test('a third-party base model allowed by digest may start the chain', async () => {

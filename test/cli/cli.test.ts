@@ -69,7 +69,10 @@ describe('model-provenance CLI', () => {
     const { dir, m, key, pub } = setup();
     await runCli(['keygen', '--out', join(dir, 'keys', 'prod')]);
     makeModel(m, { '.git/HEAD': 'ref', 'cache/x.tmp': 'tmp' });
-    assert.equal((await runCli(['sign', 'key', m, '--private-key', key, '--ignore-paths', 'cache', '--ignore-paths', 'notes'])).code, 0);
+    // model_signing's meaning: each path is resolved against the working directory.
+    const signed = await runCli(['sign', 'key', './model', '--private-key', key, '--ignore-paths', './model/cache', '--ignore-paths', 'model/notes/'], { cwd: dir });
+    assert.equal(signed.code, 0, signed.stderr);
+    assert.equal(signed.stderr, '');
     const p = payload(join(m, 'model.sig'));
     assert.deepEqual(p.resources.map((r) => r.name), ['config.json', 'weights.bin']);
     assert.ok(p.serialization.ignore_paths?.includes('cache') && p.serialization.ignore_paths.includes('.git') && p.serialization.ignore_paths.includes('model.sig'));
@@ -79,7 +82,7 @@ describe('model-provenance CLI', () => {
     assert.match(strict.stdout, /FILE_UNEXPECTED new\.bin/);
     const lax = await runCli(['verify', 'key', m, '--public-key', pub, '--ignore-unsigned-files']);
     assert.equal(lax.code, 0, lax.stdout);
-    const byFlag = await runCli(['verify', 'key', m, '--public-key', pub, '--ignore-paths', 'new.bin']);
+    const byFlag = await runCli(['verify', 'key', '.', '--public-key', pub, '--ignore-paths', 'new.bin'], { cwd: m });
     assert.equal(byFlag.code, 0, byFlag.stdout);
     assert.equal((await runCli(['sign', 'key', m, '--private-key', key, '--no-ignore-git-paths'])).code, 0);
     assert.ok(payload(join(m, 'model.sig')).resources.some((r) => r.name === '.git/HEAD'));

@@ -11,8 +11,8 @@ import { describe, test } from 'node:test';
 import {
   analyzeDocument,
   closestName,
+  describeSigner,
   evaluateModel,
-  formatDistinguishedName,
   formatSize,
   generateKeyPair,
   generateManifest,
@@ -109,8 +109,10 @@ describe('trust over every signer kind, integrity without trust', () => {
     ]);
   });
 
-  test('distinguished names read "CN=…, O=…" (RFC 4514 order)', () => {
-    assert.equal(formatDistinguishedName('C=DE\nO=Example Corp\nCN=Release Signer'), 'CN=Release Signer, O=Example Corp, C=DE');
+  test('distinguished names read "CN=…, O=…" (RFC 4514 order), whether given in that form or in Node\'s', () => {
+    const node = { method: 'certificate' as const, subject: 'C=DE\nO=Example Corp\nCN=Release Signer', issuer: 'C=DE\nCN=Example CA' };
+    assert.equal(describeSigner(node), 'certificate CN=Release Signer, O=Example Corp, C=DE issued by CN=Example CA, C=DE');
+    assert.equal(describeSigner({ method: 'certificate', subject: 'CN=Release Signer, O=Example Corp, C=DE', issuer: 'CN=Example CA, C=DE' }), 'certificate CN=Release Signer, O=Example Corp, C=DE issued by CN=Example CA, C=DE');
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalResourceName, legacyPreAuthEncodingV020, parseStrictJson, preAuthEncoding, rootDigest } from '../../core';
 import { decodeBase64 } from '../../core/io/encoding';
-import { compareCodePoints, isIgnored } from '../../core/model/paths';
+import { comparePaths, compareResourceNames, isIgnored } from '../../core/model/paths';
 import { pythonBytesRepr } from '../../core/sigstore/dsse';
 import { normaliseArgv } from '../../cli/argv';
 
@@ -33,9 +33,31 @@ describe('resource names', () => {
       assert.throws(() => canonicalResourceName(bad), { code: 'PATH_UNSAFE' });
     });
   }
-  test('code-point order differs from UTF-16 order for astral characters', () => {
-    const names = ['\u{1F600}.bin', '\uFF5E.bin', 'a-b', 'a/b'];
-    assert.deepEqual([...names].sort(compareCodePoints), ['a-b', 'a/b', '\uFF5E.bin', '\u{1F600}.bin']);
+  test('paths sort component by component, as model_signing sorts them: a folder before a sibling name that extends it', () => {
+    const names = ['tokenizer.json', 'tokenizer/vocab.txt', 'unet-fp16.bin', 'unet/x', 'a-b', 'a/b', 'a', 'a b/c', 'a/b/c', 'a/b.c', 'a.b/c', 'ab'];
+    assert.deepEqual([...names].sort(comparePaths), ['a', 'a/b', 'a/b/c', 'a/b.c', 'a b/c', 'a-b', 'a.b/c', 'ab', 'tokenizer/vocab.txt', 'tokenizer.json', 'unet/x', 'unet-fp16.bin']);
+  });
+  test('within a component, code-point order, not UTF-16 order: an astral character sorts after U+FFFF', () => {
+    const names = ['\u{1F600}.bin', '\uFF5E.bin', '\u00e9/x', 'e/x', 'z'];
+    assert.deepEqual([...names].sort(comparePaths), ['e/x', 'z', '\u00e9/x', '\uFF5E.bin', '\u{1F600}.bin']);
+  });
+  test('shard names sort by path, then by offsets as numbers', () => {
+    const names = ['w:10:11', 'w:2:3', 'w/x:0:1', 'w.bin:0:5', 'w:0:2'];
+    assert.deepEqual([...names].sort((a, b) => compareResourceNames(a, b, 'shards')), ['w:0:2', 'w:2:3', 'w:10:11', 'w/x:0:1', 'w.bin:0:5']);
+  });
+  test('comparePaths agrees with a component-wise sort on random paths (fast-check)', () => {
+    const seg = fc.constantFrom('a', 'b', 'a.b', 'a-b', 'ab', 'a b', 'a!', 'a+b', 'a,b', 'a\t', '\u00e9', '\uFF5E', '\uE000', '\u{1F600}', '\u{10FFFF}', '_', 'A');
+    const path = fc.array(seg, { minLength: 1, maxLength: 4 }).map((p) => p.join('/'));
+    const reference = (x: string, y: string): number => {
+      const xs = x.split('/').map((c) => Buffer.from(c, 'utf8'));
+      const ys = y.split('/').map((c) => Buffer.from(c, 'utf8'));
+      for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
+        const c = Buffer.compare(xs[i]!, ys[i]!);
+        if (c !== 0) return c;
+      }
+      return xs.length - ys.length;
+    };
+    fc.assert(fc.property(path, path, (x, y) => Math.sign(comparePaths(x, y)) === Math.sign(reference(x, y))));
   });
   test('ignored paths cover everything below them, and only whole components', () => {
     const ign = new Set(['logs', 'a/b']);

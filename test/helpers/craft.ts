@@ -45,11 +45,26 @@ export function signPayloadText(text: string, privateKey: KeyObject): string {
   return serializeBundle({ material: { kind: 'publicKey', hint: keyHint(privateKey) }, envelope });
 }
 
-/** The resources a `sign key` of `files` (name -> content) would list, in code-point order. */
+/**
+ * The resources a `sign key` of `files` (name -> content) would list, in model_signing's
+ * order (path components compared one by one, each by its UTF-8 bytes), written here
+ * independently of core's comparator.
+ */
 export function resourcesFor(files: Record<string, string | Buffer>): Resource[] {
   return Object.entries(files)
     .map(([name, content]) => ({ name, algorithm: 'sha256', digest: sha256Hex(content) }))
-    .sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    .sort((a, b) => byComponents(a.name, b.name));
+}
+
+/** Component-wise path order, each component by UTF-8 bytes (Python's PurePosixPath order). */
+export function byComponents(x: string, y: string): number {
+  const xs = x.split('/');
+  const ys = y.split('/');
+  for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
+    const c = Buffer.compare(Buffer.from(xs[i]!, 'utf8'), Buffer.from(ys[i]!, 'utf8'));
+    if (c !== 0) return c;
+  }
+  return xs.length - ys.length;
 }
 
 /** Hand-written statement text pieces, so a test can splice a duplicate key anywhere. */

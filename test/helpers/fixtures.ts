@@ -75,7 +75,12 @@ export interface TestPki {
  * A root CA, an intermediate CA and a code-signing leaf made with the openssl CLI,
  * so certificate tests run on real X.509 without shipping any key material.
  */
-export function makePki(dir: string, curve: 'prime256v1' | 'secp384r1' | 'secp521r1' = 'prime256v1', leafOptions: { days?: number; keyUsage?: string; startDate?: string } = {}): TestPki {
+export function makePki(
+  dir: string,
+  curve: 'prime256v1' | 'secp384r1' | 'secp521r1' = 'prime256v1',
+  /** keyUsage / extendedKeyUsage: openssl values, or null to leave the extension out. */
+  leafOptions: { days?: number; keyUsage?: string | null; extendedKeyUsage?: string | null; startDate?: string } = {},
+): TestPki {
   mkdirSync(dir, { recursive: true });
   const o = (...args: string[]): void => {
     execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -96,7 +101,12 @@ export function makePki(dir: string, curve: 'prime256v1' | 'secp384r1' | 'secp52
   o('pkcs8', '-topk8', '-nocrypt', '-in', 'leaf.ec.key', '-out', 'leaf.key');
   o('req', '-new', '-key', 'leaf.key', '-subj', '/CN=ml-pipeline@example.com', '-out', 'leaf.csr');
   o('x509', '-req', '-in', 'leaf.csr', '-CA', 'int.pem', '-CAkey', 'int.key', '-CAcreateserial', '-days', String(leafOptions.days ?? 365), '-out', 'leaf.pem',
-    '-extfile', ext('leaf', `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,${leafOptions.keyUsage ?? 'digitalSignature'}\nextendedKeyUsage=codeSigning\n`));
+    '-extfile', ext('leaf', [
+      'basicConstraints=critical,CA:FALSE',
+      ...(leafOptions.keyUsage === null ? [] : [`keyUsage=critical,${leafOptions.keyUsage ?? 'digitalSignature'}`]),
+      ...(leafOptions.extendedKeyUsage === null ? [] : [`extendedKeyUsage=${leafOptions.extendedKeyUsage ?? 'codeSigning'}`]),
+      '',
+    ].join('\n')));
   return { dir, rootCert: join(dir, 'root.pem'), intermediateCert: join(dir, 'int.pem'), leafCert: join(dir, 'leaf.pem'), leafKey: join(dir, 'leaf.key') };
 }
 

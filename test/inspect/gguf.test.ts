@@ -133,10 +133,32 @@ describe('GGUF', () => {
     assert.deepEqual(codes(await inspectBytes(overlap)), ['GGUF_TENSOR_INVALID']);
   });
 
-  test('a chat template reaching for Python internals is flagged', async () => {
+  test('a chat template reaching for Python internals is flagged at its key, with every reason', async () => {
     const evil = "{{ cycler.__init__.__globals__.os.popen('id').read() }}";
-    const r = await inspectBytes(gguf([['tokenizer.chat_template', 'string', evil]], [], 0));
-    assert.deepEqual(codes(r), ['GGUF_CHAT_TEMPLATE_SUSPICIOUS']);
+    const bytes = gguf([['general.name', 'string', 'x'], ['tokenizer.chat_template', 'string', evil]], [], 0);
+    const r = await inspectBytes(bytes);
+    assert.deepEqual(codes(r), ['CHAT_TEMPLATE_DANGEROUS', 'CHAT_TEMPLATE_SUSPICIOUS']);
+    assert.equal(r.verdict, 'dangerous');
+    assert.equal(r.findings[0]!.offset, bytes.indexOf(Buffer.from('tokenizer.chat_template')) - 8);
+    assert.equal(r.findings[0]!.data?.key, 'tokenizer.chat_template');
+    assert.deepEqual(r.findings[0]!.data?.reasons, [
+      'the name __init__ is a Python internal',
+      'the name __globals__ is a Python internal',
+      'the attribute .popen is a Python internal',
+      'the attribute .__globals__ is a Python internal',
+      'the attribute .__init__ is a Python internal',
+    ]);
+    assert.match(r.findings[1]!.message, /uses cycler/);
+  });
+
+  test('named templates (tokenizer.chat_template.NAME) are checked too; a template over the limit is not cleared', async () => {
+    const r = await inspectBytes(gguf([['tokenizer.chat_template', 'string', TEMPLATE], ['tokenizer.chat_template.tool_use', 'string', "{{ x|attr('\\x5f\\x5fclass\\x5f\\x5f') }}"]], [], 0));
+    assert.deepEqual(r.findings.map((f) => [f.code, f.data?.key]), [['CHAT_TEMPLATE_DANGEROUS', 'tokenizer.chat_template.tool_use']]);
+    const p = join(dir, 'big.gguf');
+    writeFileSync(p, gguf([['tokenizer.chat_template', 'string', TEMPLATE]], [], 0));
+    const small = await inspectFile(p, { maxTemplateBytes: 10 });
+    assert.deepEqual(codes(small), ['INSPECTION_LIMIT']);
+    assert.equal(small.verdict, 'suspicious');
   });
 
   test('a long string value is summarised, not kept', async () => {

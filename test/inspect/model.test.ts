@@ -205,8 +205,13 @@ describe('inspectModel', () => {
     assert.equal(m.summary.dangerous, false);
   });
 
-  test('every finding code is documented in docs/model-inspection.md', async () => {
+  test('every finding code is documented in docs/model-inspection.md, with its severity and verdict', async () => {
     const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'model-inspection.md'), 'utf8');
-    for (const code of Object.keys(FINDING_CODES)) assert.ok(doc.includes(`\`${code}\``), code);
+    for (const [code, info] of Object.entries(FINDING_CODES)) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${code}\` |`));
+      assert.ok(row, code);
+      const [, , severity, verdict] = row.split('|').map((c) => c.trim());
+      assert.deepEqual([severity, verdict], [info.severity, info.verdict ?? '—'], code);
+    }
   });
 });

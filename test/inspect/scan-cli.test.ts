@@ -28,5 +28,5 @@ test('verify --scan fails a correctly signed model that carries a dangerous pick
   const inspect = await runCli(['inspect', model]);
   assert.equal(inspect.code, 1);
   assert.match(inspect.stdout, /^DANGEROUS/);
-  assert.match(inspect.stdout, /DANGER error PICKLE_DANGEROUS_GLOBAL pytorch_model\.bin@/);
+  assert.match(inspect.stdout, /DANGER error PICKLE_DANGEROUS_GLOBAL pytorch_model\.bin!\/archive\/data\.pkl@\d+: /);
 });

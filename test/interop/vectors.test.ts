@@ -157,8 +157,9 @@ describe('model-transparency vectors', { skip: HAVE_VECTORS ? false : SKIP_REASO
   });
 
   test('the CLI gives the same verdicts and exit codes', async () => {
-    const key = await runCli(['verify', 'key', join(MT, 'v1.1.0-elliptic-key'), '--signature', join(MT, 'v1.1.0-elliptic-key', 'model.sig'), '--public_key', join(KEYS, 'signing-key-pub.pem'), '--ignore_paths', 'ignore-me']);
+    const key = await runCli(['verify', 'key', join(MT, 'v1.1.0-elliptic-key'), '--signature', join(MT, 'v1.1.0-elliptic-key', 'model.sig'), '--public_key', join(KEYS, 'signing-key-pub.pem'), '--ignore_paths', join(MT, 'v1.1.0-elliptic-key', 'ignore-me')]);
     assert.equal(key.code, 0, key.stderr);
+    assert.equal(key.stderr, '');
     assert.match(key.stdout, /^VERIFIED/);
     const cert = await runCli(['verify', 'certificate', join(MT, 'v0.2.0-certificate'), '--signature', join(MT, 'v0.2.0-certificate', 'model.sig'), '--certificate-chain', join(KEYS, 'ca-cert.pem'), '--format', 'json']);
     assert.equal(cert.code, 0, cert.stderr);

@@ -41,6 +41,27 @@ describe('language server services', () => {
     assert.equal(e.source, 'model-provenance');
   });
 
+  test('a manifest with a duplicated bom-ref: the diagnostic is on the second, its related information on the first', async () => {
+    const uri = ws.uri(join(ws.root, 'duplicated.cdx.json'));
+    const bom = JSON.parse(readFileSync(ws.manifest, 'utf8'));
+    const files = bom.metadata.component.components;
+    files[1]['bom-ref'] = files[0]['bom-ref'];
+    const text = JSON.stringify(bom, null, 2);
+    client.open(uri, text);
+    const d = await client.diagnosticsFor(uri, (x) => codes(x).includes('CDX_BOM_REF_DUPLICATE'));
+    const doc = TextDocument.create(uri, 'json', 1, text);
+    const dup = d.diagnostics.find((x) => x.code === 'CDX_BOM_REF_DUPLICATE')!;
+    const ref = JSON.stringify(files[0]['bom-ref']);
+    const first = text.indexOf(ref);
+    assert.equal(doc.offsetAt(dup.range.start), text.indexOf(ref, first + 1));
+    assert.equal(doc.getText(dup.range), ref);
+    assert.equal(dup.severity, 1);
+    assert.match(String(dup.message), new RegExp(`is already used at line ${doc.positionAt(first).line + 1} `));
+    assert.equal(dup.relatedInformation?.length, 1);
+    assert.equal(dup.relatedInformation![0]!.location.uri, uri);
+    assert.equal(doc.offsetAt(dup.relatedInformation![0]!.location.range.start), first);
+  });
+
   test('a policy: an unknown key is underlined at the key; a missing key file is reported', async () => {
     const uri = ws.uri(join(ws.root, 'provenance-policy.json'));
     const text = JSON.stringify({ signers: { prod: { publicKey: 'keys/missing.pub.pem' } }, stagez: {} }, null, 2);
@@ -51,6 +72,18 @@ describe('language server services', () => {
     assert.equal(doc.getText(unknown.range), '"stagez"');
     const missing = d.diagnostics.find((x) => x.code === 'POLICY_FILE_NOT_FOUND')!;
     assert.equal(doc.getText(missing.range), '"keys/missing.pub.pem"');
+  });
+
+  test('a policy: a certificate subject that is not a distinguished name is marked at its value, with the loader\'s message', async () => {
+    const uri = ws.uri(join(ws.root, 'dn-policy.json'));
+    const text = JSON.stringify({ $schema: 'https://model-provenance.dev/schemas/provenance-policy/v1.json', signers: { ca: { certificate: { anchors: [], subject: 'Release Signer' } }, ok: { certificate: { anchors: [], subject: 'CN=Release Signer, OU=ML, O=Example Corp, C=DE' } } } }, null, 2);
+    client.open(uri, text);
+    const d = await client.diagnosticsFor(uri, (x) => codes(x).includes('DN_MALFORMED'));
+    const doc = TextDocument.create(uri, 'json', 1, text);
+    const dn = d.diagnostics.filter((x) => x.code === 'DN_MALFORMED');
+    assert.equal(dn.length, 1);
+    assert.equal(doc.getText(dn[0]!.range), '"Release Signer"');
+    assert.equal(dn[0]!.message, 'signer "ca": "Release Signer" is not a distinguished name: expected "type=value" at "Release Signer"');
   });
 
   test('hover shows the schema description (caret marker)', async () => {

@@ -78,6 +78,21 @@ describe('ML-BOM manifests', () => {
     assert.doesNotMatch(v.stdout, / error /);
   });
 
+  test('manifest init --format json: the summary as one object; --stdout prints the manifest either way', async () => {
+    const w = await threeStageWorld();
+    const out = join(w.dir, 'release.cdx.json');
+    const r = await runCli(['manifest', 'init', w.model, '--registry', join(w.dir, '.provenance'), '--output', out, '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    // No policy: the chain is read as claimed, not verified.
+    assert.deepEqual(JSON.parse(r.stdout), { output: out, files: 3, datasets: 2, ancestors: 2, attestedStages: 3, chain: { verdict: 'unverified', problems: [] } });
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).bomFormat, 'CycloneDX');
+    const printed = await runCli(['manifest', 'init', w.model, '--registry', join(w.dir, '.provenance'), '--stdout', '--format', 'json']);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.equal(JSON.parse(printed.stdout).metadata.component.name, 'release');
+    const bad = await runCli(['manifest', 'init', w.model, '--format', 'yaml']);
+    assert.equal(bad.code, 2);
+  });
+
   test('editing one model file makes validate report that file\'s digest mismatch at the right line', async () => {
     const w = await threeStageWorld();
     const out = join(w.dir, 'release.cdx.json');
@@ -223,19 +238,35 @@ describe('CycloneDX and SPDX vectors', { skip: HAVE_VECTORS ? false : SKIP_REASO
     assert.ok(types.includes('ai_AIPackage') && types.includes('dataset_DatasetPackage') && types.includes('software_File') && types.includes('SpdxDocument'));
     const rels = new Set(graph.filter((g) => g.type === 'Relationship').map((g) => g.relationshipType));
     for (const r of ['trainedOn', 'testedOn', 'ancestorOf', 'descendantOf', 'contains']) assert.ok(rels.has(r), `${r} relationship`);
+    // The model's hashes and root digest, its files' hashes, the datasets' and ancestors' digests are all written.
+    const g = graph as any[];
+    const release = g.find((x) => x.type === 'ai_AIPackage' && x.name === 'release');
+    const root = b.metadata.component.properties.find((p: any) => p.name === 'model-provenance:oms_root_digest').value;
+    assert.deepEqual(release.verifiedUsing, [{ type: 'Hash', algorithm: 'sha256', hashValue: root, comment: 'OpenSSF Model Signing root digest' }]);
+    for (const f of b.metadata.component.components) {
+      assert.deepEqual(g.find((x) => x.type === 'software_File' && x.name === f.name).verifiedUsing, [{ type: 'Hash', algorithm: 'sha256', hashValue: f.hashes[0].content }]);
+    }
+    for (const a of b.metadata.component.pedigree.ancestors) {
+      const el = g.find((x) => x.type === 'ai_AIPackage' && x.name === a.name);
+      assert.deepEqual(el.verifiedUsing, [{ type: 'Hash', algorithm: 'sha256', hashValue: a.hashes[0].content, comment: 'OpenSSF Model Signing root digest' }]);
+      assert.match(el.comment, /^base_model_relation: (quantized|finetune)$/);
+    }
+    assert.equal(release.ai_informationAboutApplication, 'Use cases: chat assistant');
+    // What has no SPDX place: the hashes of external references (the attestation bundles), inputs and outputs.
     assert.deepEqual(unmapped.map((u) => u.pointer).sort(), [
-      '/metadata/component/modelCard/considerations',
+      '/metadata/component/externalReferences/0/hashes',
+      '/metadata/component/externalReferences/1/hashes',
+      '/metadata/component/externalReferences/2/hashes',
       '/metadata/component/modelCard/modelParameters/inputs',
       '/metadata/component/modelCard/modelParameters/outputs',
     ]);
-    const release = graph.find((g) => g.type === 'ai_AIPackage' && g.name === 'release')!;
-    assert.match(JSON.stringify(release.extension), /cdx:modelCard.considerations/);
+    assert.match(JSON.stringify(release.extension), /cdx:\/metadata\/component\/modelCard\/modelParameters\/inputs/);
 
     const cdx = join(w.dir, 'r.cdx.json');
     writeFileSync(cdx, JSON.stringify(b));
     const cli = await runCli(['manifest', 'export', cdx, '--to', 'spdx3']);
     assert.equal(cli.code, 0, cli.stderr);
     assert.ok(validate(JSON.parse(cli.stdout)));
-    assert.match(cli.stderr, /3 CycloneDX field\(s\) have no SPDX 3\.0\.1 counterpart/);
+    assert.match(cli.stderr, /^note: 5 CycloneDX field\(s\) have no SPDX 3\.0\.1 counterpart/);
   });
 });

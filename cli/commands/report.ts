@@ -1,0 +1,158 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { CliContext } from '../context';
+import { collect, emit, passphrase, requireOption } from '../options';
+import { modelOrDigest } from './chain';
+
+// The report's modules (frameworks, renderers, graph layout) load inside the actions, so
+// that other commands do not pay for them at start-up.
+type Core = typeof import('../../core');
+const core = (): Promise<Core> => import('../../core');
+
+const DEFAULT_POLICY = 'provenance-policy.json';
+const DEFAULT_INPUTS = 'report-inputs.json';
+const FRAMEWORK_CHOICES = ['eu-ai-act-annex-iv', 'eu-ai-act-annex-xi', 'eu-ai-act-annex-xii', 'nist-ai-rmf'];
+
+interface ReportCliOptions {
+  framework?: string[];
+  policy?: string;
+  registry?: string;
+  digest?: string;
+  inputs?: string;
+  manifest?: string;
+  signature?: string;
+  format: 'html' | 'md' | 'json' | 'cdxa';
+  output?: string;
+  force?: boolean;
+  date?: string;
+  failUnder?: string;
+  sign?: boolean;
+  privateKey?: string;
+  password?: string;
+  passwordFile?: string;
+  checkArtifacts: boolean;
+}
+
+function defaultPolicy(given: string | undefined): string | undefined {
+  if (given) return given;
+  return existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined;
+}
+
+function percent(value: string): number {
+  const n = Number(value.replace(/%$/, ''));
+  if (!/^\d+(\.\d+)?%?$/.test(value) || n > 100) throw new Error(`--fail-under expects a percentage from 0 to 100, got "${value}"`);
+  return n;
+}
+
+export function registerReport(program: Command, ctx: CliContext): void {
+  const report = program
+    .command('report')
+    .description('regulatory report from signed evidence (EU AI Act Annex IV/XI/XII, NIST AI RMF): every fact cites a verified attestation, every other sentence a named person')
+    .argument('[model]', 'model path, or sha256:… digest (then the files are not inspected)')
+    .addOption(new Option('--framework <id>', 'framework to report on; repeatable (default: all four)').choices(FRAMEWORK_CHOICES).argParser(collect as (v: string, p: unknown) => string[]))
+    .option('--policy <file>', `trust policy the evidence is verified against (default: ./${DEFAULT_POLICY}; without one nothing verifies)`)
+    .option('--registry <spec>', 'registry: a folder or file:PATH (default: the workspace .provenance/)')
+    .option('--digest <sha256:…>', 'the model digest, when the model is not at hand')
+    .option('--inputs <file>', `what people wrote: report-inputs.json (default: ./${DEFAULT_INPUTS} if present)`)
+    .option('--manifest <file>', 'the ML-BOM (default: MODEL.cdx.json beside the model, else a signed one in the registry)')
+    .option('--signature <file>', 'the model signature (default: MODEL/model.sig, or MODEL.sig for a file)')
+    .addOption(new Option('--format <format>', 'output format').choices(['html', 'md', 'json', 'cdxa']).default('html'))
+    .option('--output <file>', 'write the report here (atomically); an existing file is replaced only if this command wrote it, or with --force')
+    .option('--force', 'replace an existing --output file even if a person wrote it')
+    .option('--date <iso>', 'the report date (YYYY-MM-DD or ISO 8601; default: SOURCE_DATE_EPOCH, else now)')
+    .option('--fail-under <percent>', 'exit 1 when any framework\'s completeness is below this percentage (for CI)')
+    .option('--sign', 'sign the report (in-toto attestation, subject = the --output file\'s digest) into the registry')
+    .option('--private-key <file>', 'signing key for --sign (PEM)')
+    .option('--password <passphrase>', 'passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)')
+    .option('--password-file <file>', 'read the passphrase from a file')
+    .option('--no-check-artifacts', 'do not re-hash inputs found on disk (file:// uris)')
+    .action(async (model: string | undefined, o: ReportCliOptions) => {
+      const c = await core();
+      const failUnder = o.failUnder === undefined ? undefined : (() => {
+        try {
+          return percent(o.failUnder!);
+        } catch (err) {
+          throw new c.InputError('USAGE', (err as Error).message);
+        }
+      })();
+      if (o.sign && !o.output) throw new c.InputError('USAGE', '--sign needs --output: the signed subject is the report file');
+      const privateKey = o.sign ? c.loadPrivateKey(requireOption(o.privateKey, '--private-key', 'to sign the report'), passphrase(o)) : undefined;
+      const target = modelOrDigest(model, o.digest);
+      if (!target.modelPath && !target.digest) throw new c.InputError('USAGE', 'report needs the model (a path) or its digest (sha256:…)');
+      const policyPath = defaultPolicy(o.policy);
+      const inputs = o.inputs ?? (existsSync(DEFAULT_INPUTS) ? DEFAULT_INPUTS : undefined);
+      // A report reads the evidence; --sign also stores the signed report.
+      const registry = c.openRegistry(o.registry, undefined, { access: o.sign ? 'write' : 'read' });
+      const r = await c.buildReport({
+        registry,
+        policy: policyPath ? c.loadPolicy(policyPath) : undefined,
+        ...target,
+        frameworks: (o.framework?.length ? o.framework : FRAMEWORK_CHOICES) as Parameters<Core['buildReport']>[0]['frameworks'],
+        inputs,
+        manifestPath: o.manifest,
+        signaturePath: o.signature,
+        date: o.date,
+        checkArtifacts: o.checkArtifacts,
+        signal: ctx.signal,
+      });
+      const text = c.renderReport(r, o.format);
+      const summary = r.frameworks.map((f) => `${f.short} ${f.completeness.score}% (${f.completeness.evidence} evidence, ${f.completeness.person} person, ${f.completeness.partial} partial, ${f.completeness.missing} missing)`).join('; ');
+      if (o.output) {
+        c.writeReport(o.output, text, { force: o.force });
+        process.stderr.write(`wrote ${o.output}: ${summary}; chain ${r.verification.chain.verdict}${policyPath ? '' : ' (no trust policy: nothing verified)'}\n`);
+        if (o.sign) {
+          const signed = await c.signReport(readFileSync(o.output), o.output, r, o.format, { kind: 'key', privateKey: privateKey! }, registry);
+          process.stderr.write(`signed ${o.output} sha256:${signed.statement.subject[0]!.digest.sha256}\n  stored  ${signed.entry.id} in ${registry.location}\n`);
+        }
+      } else emit(text);
+      const below = failUnder === undefined ? [] : r.frameworks.filter((f) => f.completeness.score < failUnder);
+      for (const f of below) process.stderr.write(`model-provenance: ${f.short} completeness ${f.completeness.score}% is below --fail-under ${failUnder}% [COMPLETENESS_BELOW_THRESHOLD]\n`);
+      ctx.exitCode = below.length ? 1 : 0;
+    });
+
+  report
+    .command('init')
+    .description(`write a ${DEFAULT_INPUTS} skeleton: an empty entry (text, author, date) for every point a person must write that has none yet; never changes an existing entry`)
+    .addOption(new Option('--framework <id>', 'framework; repeatable (default: all four)').choices(FRAMEWORK_CHOICES).argParser(collect as (v: string, p: unknown) => string[]))
+    .option('--output <file>', `the inputs file to create or extend (default: ./${DEFAULT_INPUTS})`)
+    .action(async (o: { framework?: string[]; output?: string }) => {
+      const c = await core();
+      const file = o.output ?? DEFAULT_INPUTS;
+      let existing: string | undefined;
+      if (existsSync(file)) {
+        try {
+          existing = readFileSync(file, 'utf8');
+        } catch (err) {
+          throw c.fsError(err, file, 'read the report inputs');
+        }
+      }
+      const { text, added } = c.initInputs(existing, (o.framework?.length ? o.framework : FRAMEWORK_CHOICES) as Parameters<Core['initInputs']>[1], file);
+      if (added.length === 0 && existing !== undefined) {
+        emit(`${file}: every point a person must write already has an entry; nothing changed\n`);
+        return;
+      }
+      c.writeFileAtomic(file, text);
+      emit(`${existing === undefined ? 'wrote' : 'extended'} ${file}: ${added.length} empty entr${added.length === 1 ? 'y' : 'ies'} to fill (text, author, date)\n`);
+    });
+
+  report
+    .command('verify')
+    .description('check a signed report: its digest is attested in the registry by a signer of the policy, and the evidence it names is unchanged; exit 0 verified, 1 failed')
+    .argument('<report>', 'the report file')
+    .option('--policy <file>', `trust policy naming who may sign reports (default: ./${DEFAULT_POLICY})`)
+    .option('--registry <spec>', 'registry (default: the workspace .provenance/)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (file: string, o: { policy?: string; registry?: string; format: 'text' | 'json' }) => {
+      const c = await core();
+      const policyPath = defaultPolicy(o.policy);
+      if (!policyPath) throw new c.InputError('USAGE', `report verify needs --policy (or ./${DEFAULT_POLICY}): it names the signers to trust`);
+      const check = await c.verifyReport(file, c.openRegistry(o.registry), c.loadPolicy(policyPath));
+      if (o.format === 'json') emit(`${JSON.stringify(check, null, 2)}\n`);
+      else if (check.verdict === 'verified') {
+        const p = check.predicate!;
+        emit(`VERIFIED ${file} ${check.digest}\n  signed by ${check.signer} (${check.attestation})\n  ${p.frameworks.map((f) => `${f.id} ${f.completeness}%`).join(', ')}; ${p.evidence.length} piece(s) of evidence, dated ${p.date}\n`);
+      } else emit(`FAILED ${file} ${check.digest}\n${check.problems.map((p) => `  ${p.code}: ${p.message}\n`).join('')}`);
+      ctx.exitCode = check.verdict === 'verified' ? 0 : 1;
+    });
+}

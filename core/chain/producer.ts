@@ -1,0 +1,33 @@
+/**
+ * The one rule for "which attestation produced this model", used by the chain walker and so
+ * by everything drawn from its result (lineage, manifests, reports, the editor).
+ */
+import { DESCRIPTIVE_STAGES, type MlProvenance } from '../attest/types';
+
+/**
+ * True when the attestation says its stage made the subject: not an evaluation or a
+ * release (they describe a model), and not a stage that names the subject as its own
+ * base model (it did not change it).
+ */
+export function producesSubject(p: MlProvenance): boolean {
+  if (DESCRIPTIVE_STAGES.includes(p.stage)) return false;
+  return !p.dependencies.some((d) => d.role === 'base-model' && d.digest === p.subject.digest);
+}
+
+const timeOf = (p: MlProvenance): string => p.finishedOn ?? p.startedOn ?? '';
+
+/**
+ * Splits the verified attestations about one subject into its producer (the newest that
+ * produced it; re-attestations of the same stage supersede older ones), the annotations
+ * (attestations that describe it), and the older producers it superseded.
+ */
+export function pickProducer<T extends { id: string; provenance: MlProvenance }>(attestations: T[]): { producer?: T; annotations: T[]; superseded: T[] } {
+  const producers = attestations
+    .filter((a) => producesSubject(a.provenance))
+    .sort((a, b) => timeOf(b.provenance).localeCompare(timeOf(a.provenance)) || a.id.localeCompare(b.id));
+  return {
+    producer: producers[0],
+    annotations: attestations.filter((a) => !producesSubject(a.provenance)),
+    superseded: producers.slice(1),
+  };
+}

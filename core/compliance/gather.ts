@@ -1,0 +1,291 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { mlProvenanceFromStatement } from '../attest/statement';
+import { SLSA_PROVENANCE_V1, type MlProvenance, type Stage } from '../attest/types';
+import { verifyAttestationText, verifyChain, type ChainResult } from '../chain/verify-chain';
+import { InputError, fsError, isProvenanceError } from '../errors';
+import { inspectModel } from '../inspect/inspect-model';
+import type { ModelInspection } from '../inspect/types';
+import { isObject, parseStrictJson } from '../io/json';
+import { CYCLONEDX_PREDICATE } from '../manifest/sign-manifest';
+import { validateManifest, validateManifestStatic } from '../manifest/validate-manifest';
+import { defaultSignaturePath } from '../model/signature-path';
+import { parseOmsPayload } from '../oms/manifest';
+import { OMS_PREDICATE_V1 } from '../oms/types';
+import type { Policy } from '../policy/policy';
+import type { Registry } from '../registry/registry';
+import { relativeInside } from '../model/enumerate';
+import type { VerificationResult } from '../verify/result';
+import { verifyModel } from '../verify/verify-model';
+import type { EvidenceItem } from './model';
+import { readInputs, type ReportInputs } from './inputs';
+
+/** A verified attestation on the chain, with everything it signed. */
+export interface StageRecord {
+  item: EvidenceItem;
+  provenance: MlProvenance;
+  /** producer: made the artifact; annotation: evaluation or release about it, unchanged. */
+  role: 'producer' | 'annotation';
+  /** Depth of its link from the deployed model (0 = the model itself). */
+  depth: number;
+}
+
+/** Everything the report knows, each piece with its evidence item. Built only through core's verifiers. */
+export interface Gathered {
+  model: { name: string; digest: string; path?: string };
+  chain: ChainResult;
+  policy?: Policy;
+  policyItem?: EvidenceItem;
+  stages: StageRecord[];
+  /** Attestations found about the chain's artifacts that did not verify, or that the policy does not accept. */
+  unverified: EvidenceItem[];
+  signature?: { item: EvidenceItem; result?: VerificationResult };
+  manifest?: { item: EvidenceItem; bom: Record<string, unknown>; errors: { code: string; message: string }[] };
+  inspection?: { item: EvidenceItem; result: ModelInspection };
+  inputs?: { item: EvidenceItem; doc: ReportInputs; file: string };
+}
+
+export interface GatherOptions {
+  registry: Registry;
+  policy?: Policy;
+  modelPath?: string;
+  digest?: string;
+  /** The ML-BOM; default MODEL.cdx.json beside the model when it exists, else a signed one from the registry. */
+  manifestPath?: string;
+  /** The model signature; default MODEL/model.sig (folder) or MODEL.sig (file). */
+  signaturePath?: string;
+  /** report-inputs.json, or its content already parsed. */
+  inputs?: string | { file: string; doc: ReportInputs; digest: string };
+  /** The moment the evidence is judged at (attestation age): the report date. */
+  now: Date;
+  checkArtifacts?: boolean;
+  signal?: AbortSignal;
+}
+
+const sha256 = (b: string | Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/**
+ * Gathers the evidence for a report through the existing core, never re-implementing it:
+ * the chain verified against the policy (verifyChain), each attestation's signed payload
+ * (verifyAttestationText), the model signature (verifyModel), the ML-BOM (validateManifest,
+ * and a signed copy in the registry), and the file inspection (inspectModel).
+ */
+export async function gatherEvidence(o: GatherOptions): Promise<Gathered> {
+  const chain = await verifyChain({ registry: o.registry, policy: o.policy, modelPath: o.modelPath, digest: o.digest, now: o.now, checkArtifacts: o.checkArtifacts, signal: o.signal });
+  const top = chain.links.find((l) => l.depth === 0);
+  const model = { name: top?.name ?? (o.modelPath ? basename(resolve(o.modelPath)) : 'model'), digest: chain.model.digest, ...(o.modelPath ? { path: o.modelPath } : {}) };
+  const g: Gathered = { model, chain, stages: [], unverified: [] };
+
+  if (o.policy) {
+    g.policy = o.policy;
+    const text = safeRead(o.policy.source);
+    if (text !== undefined) g.policyItem = { ref: `policy:${sha256(text)}`, kind: 'policy', digest: sha256(text), verified: true, location: basename(o.policy.source) };
+  }
+
+  // Every attestation on the chain, read again through the signature check: the payload used is the verified one.
+  const seen = new Set<string>();
+  for (const l of chain.links) {
+    for (const [id, role, signer] of [[l.attestation, 'producer', l.signer], ...l.annotations.map((a) => [a.attestation, 'annotation', a.signer])] as [string, 'producer' | 'annotation', string][]) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      // The chain walk named the signer that verified it: check the bytes again under that one
+      // signer (the payload used must be the verified one), not under every signer once more.
+      const only = o.policy?.signers.filter((s) => s.name === signer);
+      const rec = await readStage(o.registry, id, o.policy && only?.length ? { ...o.policy, signers: only } : o.policy, l.digest);
+      if ('provenance' in rec) g.stages.push({ ...rec, role, depth: l.depth });
+      else g.unverified.push(rec.item);
+    }
+  }
+  // Attestations about the chain's artifacts that are not on it: they did not verify.
+  const artifacts = new Set<string>([chain.model.digest, ...chain.links.map((l) => l.digest)]);
+  for (const l of chain.links) for (const i of l.inputs) if (i.role === 'base-model' || i.role === 'adapter') artifacts.add(i.digest);
+  for (const d of [...artifacts].sort()) {
+    for (const entry of await o.registry.findBySubject(d)) {
+      if (entry.predicateType !== SLSA_PROVENANCE_V1 || seen.has(entry.id)) continue;
+      seen.add(entry.id);
+      const rec = await readStage(o.registry, entry.id, o.policy, d, entry.stage);
+      // A verified attestation left off the chain (an older re-attestation) is not evidence for it.
+      if (!('provenance' in rec)) g.unverified.push(rec.item);
+    }
+  }
+  g.stages.sort((a, b) => b.depth - a.depth || timeOf(a).localeCompare(timeOf(b)) || a.item.ref.localeCompare(b.item.ref));
+  g.unverified.sort((a, b) => a.ref.localeCompare(b.ref));
+
+  g.signature = await signatureEvidence(o, g);
+  g.manifest = await manifestEvidence(o, g);
+  if (o.modelPath) g.inspection = await inspectionEvidence(o, g);
+  if (o.inputs) {
+    const inp = typeof o.inputs === 'string' ? readInputs(o.inputs) : o.inputs;
+    g.inputs = { file: inp.file, doc: inp.doc, item: { ref: `inputs:${inp.digest}`, kind: 'inputs', digest: inp.digest, verified: true, location: basename(inp.file) } };
+  }
+  return g;
+}
+
+function timeOf(s: StageRecord): string {
+  return s.provenance.finishedOn ?? s.provenance.startedOn ?? '';
+}
+
+function safeRead(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** One attestation by id: verified under the policy and the policy's stage rules, or the reason it is not. */
+async function readStage(registry: Registry, id: string, policy: Policy | undefined, subject: string, claimedStage?: string): Promise<{ item: EvidenceItem; provenance: MlProvenance } | { item: EvidenceItem }> {
+  const text = await registry.read(id);
+  const digest = sha256(text);
+  const base: EvidenceItem = { ref: id, kind: 'attestation', digest, subject, verified: false, ...(claimedStage ? { stage: claimedStage } : {}) };
+  if (digest !== id) return { item: { ...base, reason: `the stored bytes do not match their id: the registry entry was changed [REGISTRY_BLOB_CORRUPT]` } };
+  if (!policy) return { item: { ...base, reason: 'no trust policy was given, so no signature was checked [UNVERIFIED]' } };
+  let v: ReturnType<typeof verifyAttestationText>;
+  try {
+    v = verifyAttestationText(text, id, policy);
+  } catch (err) {
+    if (!isProvenanceError(err)) throw err;
+    return { item: { ...base, reason: `${err.message} [${err.code}]` } };
+  }
+  // The rejection names the real cause: an untrusted signer, altered bytes, a subject or identity the policy does not allow.
+  if (v.signers.length === 0) return { item: { ...base, reason: `${v.rejection?.message ?? `signed by ${v.claimed}, which no signer of the policy verifies`} [${v.rejection?.code ?? 'UNTRUSTED_SIGNER'}]` } };
+  let provenance: MlProvenance;
+  try {
+    provenance = mlProvenanceFromStatement(parseStrictJson(v.payload.toString('utf8'), id), id);
+  } catch (err) {
+    if (!isProvenanceError(err)) throw err;
+    return { item: { ...base, reason: `${err.message} [${err.code}]` } };
+  }
+  const stage: Stage = provenance.stage;
+  const allowed = policy.stageSigners[stage];
+  const signer = v.signers.find((n) => !allowed || allowed.includes(n));
+  const item: EvidenceItem = { ...base, subject: provenance.subject.digest, subjectName: provenance.subject.name, stage, time: provenance.finishedOn ?? provenance.startedOn };
+  if (!signer) return { item: { ...item, reason: `signed by ${v.signers.join(', ')}, but the policy allows only ${allowed!.join(', ')} for ${stage} [SIGNER_NOT_ALLOWED_FOR_STAGE]` } };
+  const flagged = policy.flagged.find((f) => f.keyId && f.keyId === v.signer?.keyId);
+  if (flagged) return { item: { ...item, signer, reason: `signed by a flagged key: ${flagged.reason} [FLAGGED_SIGNER]` } };
+  return { item: { ...item, signer, verified: true }, provenance };
+}
+
+/** The model signature: model.sig on disk (files compared), or an OMS signature in the registry (by digest). */
+async function signatureEvidence(o: GatherOptions, g: Gathered): Promise<Gathered['signature']> {
+  if (o.modelPath) {
+    const sigPath = o.signaturePath ?? defaultSignaturePath(o.modelPath);
+    if (!existsSync(sigPath)) return undefined;
+    const text = readFileSync(sigPath, 'utf8');
+    const digest = sha256(text);
+    const item: EvidenceItem = { ref: `model-signature:${digest}`, kind: 'model-signature', digest, subject: g.model.digest, subjectName: g.model.name, verified: false, location: displayPath(sigPath, o.modelPath) };
+    if (!o.policy) return { item: { ...item, reason: 'no trust policy was given, so the signature was not checked [UNVERIFIED]' } };
+    let names: string[] = [];
+    try {
+      names = verifyAttestationText(text, sigPath, o.policy).signers;
+    } catch (err) {
+      if (!isProvenanceError(err)) throw err;
+      return { item: { ...item, reason: `${err.message} [${err.code}]` } };
+    }
+    const signer = o.policy.signers.find((s) => names.includes(s.name));
+    if (!signer) return { item: { ...item, reason: 'the signature does not verify under any signer of the policy [UNTRUSTED_SIGNER]' } };
+    const result = await verifyModel({ modelPath: o.modelPath, signaturePath: sigPath, trust: signer.trust, signal: o.signal });
+    if (result.verdict !== 'verified') {
+      const p = result.problems[0]!;
+      return { item: { ...item, signer: signer.name, reason: `${result.problems.length} problem(s), first: ${p.file ? `${p.file}: ` : ''}${p.message} [${p.code}]` }, result };
+    }
+    return { item: { ...item, signer: signer.name, verified: true }, result };
+  }
+  for (const entry of await o.registry.findBySubject(g.model.digest)) {
+    if (entry.predicateType !== OMS_PREDICATE_V1) continue;
+    const text = await o.registry.read(entry.id);
+    const item: EvidenceItem = { ref: entry.id, kind: 'model-signature', digest: sha256(text), subject: g.model.digest, subjectName: g.model.name, verified: false };
+    if (!o.policy) return { item: { ...item, reason: 'no trust policy was given, so the signature was not checked [UNVERIFIED]' } };
+    try {
+      const v = verifyAttestationText(text, entry.id, o.policy);
+      if (v.signers.length && parseOmsPayload(v.payload, entry.id).rootDigest === g.model.digest.slice(7) && item.digest === entry.id) {
+        return { item: { ...item, signer: v.signers[0], verified: true, reason: 'signature verified; the files were not at hand to compare' } };
+      }
+    } catch (err) {
+      if (!isProvenanceError(err)) throw err;
+    }
+    return { item: { ...item, reason: 'the signature does not verify under any signer of the policy [UNTRUSTED_SIGNER]' } };
+  }
+  return undefined;
+}
+
+/** The ML-BOM: validated (schema, profile, digests on disk), and verified only when a policy signer signed exactly it. */
+async function manifestEvidence(o: GatherOptions, g: Gathered): Promise<Gathered['manifest']> {
+  const signed: { bom: Record<string, unknown>; id: string; signer: string; text: string }[] = [];
+  if (o.policy) {
+    for (const entry of await o.registry.findBySubject(g.model.digest)) {
+      if (entry.predicateType !== CYCLONEDX_PREDICATE) continue;
+      const text = await o.registry.read(entry.id);
+      try {
+        const v = verifyAttestationText(text, entry.id, o.policy);
+        const st = parseStrictJson(v.payload.toString('utf8'), entry.id);
+        if (v.signers.length && sha256(text) === entry.id && isObject(st) && isObject(st.predicate)) signed.push({ bom: st.predicate, id: entry.id, signer: v.signers[0]!, text });
+      } catch (err) {
+        if (!isProvenanceError(err)) throw err;
+      }
+    }
+  }
+  const path = o.manifestPath ?? (o.modelPath && existsSync(manifestBeside(o.modelPath)) ? manifestBeside(o.modelPath) : undefined);
+  if (!path) {
+    const s = signed.sort((a, b) => a.id.localeCompare(b.id))[0];
+    if (!s) return undefined;
+    // Signed is not valid: the signed BOM is checked like a file (schema and profile; no files to compare).
+    const v = validateManifestStatic(JSON.stringify(s.bom), s.id);
+    const errors = v.findings.filter((f) => f.severity === 'error').map((f) => ({ code: f.code, message: f.message }));
+    const item: EvidenceItem = { ref: s.id, kind: 'manifest', digest: s.id, subject: g.model.digest, signer: s.signer, verified: errors.length === 0, location: 'registry' };
+    return { bom: s.bom, errors, item: errors.length ? { ...item, reason: `${errors.length} validation error(s), first: ${errors[0]!.message} [${errors[0]!.code}]` } : item };
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw fsError(err, path, 'read the manifest');
+  }
+  const bom = parseStrictJson(text, path);
+  if (!isObject(bom) || bom.bomFormat !== 'CycloneDX') throw new InputError('CDX_NOT_A_BOM', 'not a CycloneDX BOM', { file: path });
+  const v = await validateManifest(text, path, { modelPath: o.modelPath, checkDisk: o.modelPath !== undefined, signal: o.signal });
+  const errors = v.findings.filter((f) => f.severity === 'error').map((f) => ({ code: f.code, message: f.message }));
+  const digest = sha256(text);
+  const match = signed.find((s) => JSON.stringify(s.bom) === JSON.stringify(bom));
+  const item: EvidenceItem = { ref: `manifest:${digest}`, kind: 'manifest', digest, subject: g.model.digest, verified: false, location: basename(path) };
+  if (errors.length) return { bom, errors, item: { ...item, reason: `${errors.length} validation error(s), first: ${errors[0]!.message} [${errors[0]!.code}]` } };
+  if (!match) return { bom, errors, item: { ...item, reason: 'valid, but not signed by a signer of the policy (model-provenance manifest sign) [MANIFEST_UNSIGNED]' } };
+  return { bom, errors, item: { ...item, signer: match.signer, verified: true } };
+}
+
+async function inspectionEvidence(o: GatherOptions, g: Gathered): Promise<Gathered['inspection']> {
+  const modelPath = o.modelPath!;
+  const sig = o.signaturePath ?? defaultSignaturePath(modelPath);
+  const inside = relativeInside(modelPath, sig);
+  const result = await inspectModel(modelPath, { ignorePaths: inside ? [inside] : undefined, signal: o.signal });
+  // The inspected files are the ones a trusted signature or attestation vouches for only when their digest is that one.
+  const top = g.stages.find((s) => s.role === 'producer' && s.depth === 0);
+  const vouch = g.signature?.item.verified ? g.signature.item.signer : top ? top.item.signer : undefined;
+  const digest = g.model.digest;
+  const item: EvidenceItem = {
+    ref: `inspection:${digest}`,
+    kind: 'inspection',
+    digest,
+    subject: digest,
+    subjectName: g.model.name,
+    verified: vouch !== undefined,
+    ...(vouch ? { signer: vouch } : { reason: 'no trusted signature or attestation vouches for the inspected files [UNVERIFIED]' }),
+    location: displayPath(modelPath, undefined),
+  };
+  return { item, result };
+}
+
+/** Beside the model, never inside it (a file added to the model would change its digest). */
+export function manifestBeside(modelPath: string): string {
+  const abs = resolve(modelPath);
+  return join(dirname(abs), `${basename(abs)}.cdx.json`);
+}
+
+function displayPath(path: string, modelPath: string | undefined): string {
+  if (modelPath) {
+    const inside = relativeInside(modelPath, path);
+    if (inside) return `${basename(resolve(modelPath))}/${inside}`;
+  }
+  return basename(resolve(path));
+}

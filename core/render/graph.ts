@@ -1,0 +1,211 @@
+import dagre from '@dagrejs/dagre';
+import { escapeXml } from './escape';
+
+/**
+ * The lineage graph as every face draws it (regulatory report, incident report, the
+ * editor's lineage view): nodes with a kind and a trust status, edges by role, laid out by
+ * dagre (a layered, deterministic layout) and drawn as inline SVG with no script and no
+ * external reference. Same graph in, same bytes out.
+ */
+export type GraphNodeKind = 'model' | 'base-model' | 'adapter' | 'dataset' | 'external' | 'deployment' | 'advisory' | 'evaluation' | 'other';
+
+/**
+ * verified: a trusted signature vouches for it; unverified: claimed, no trusted signature;
+ * flagged: an advisory or the policy marks it; missing: referenced, but no attestation
+ * produced it (a missing link in the chain).
+ */
+export type GraphNodeStatus = 'verified' | 'unverified' | 'flagged' | 'missing';
+
+export interface GraphNode {
+  /** Unique within the graph (a digest, or `digest#role`). */
+  id: string;
+  kind: GraphNodeKind;
+  status: GraphNodeStatus;
+  /** First line, bold: a name. */
+  label: string;
+  /** Further lines: stage, short digest, signer, time. */
+  details?: string[];
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  /** base-model, adapter, dataset, evaluation, deployed-as, affects… */
+  role: string;
+  /** Draw dashed (claimed or supporting, not a producing input). */
+  dashed?: boolean;
+}
+
+export interface LineageGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export interface PositionedNode extends GraphNode {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface PositionedEdge extends GraphEdge {
+  points: { x: number; y: number }[];
+  labelX: number;
+  labelY: number;
+}
+
+export interface GraphLayout {
+  width: number;
+  height: number;
+  nodes: PositionedNode[];
+  edges: PositionedEdge[];
+}
+
+/** Text metrics are estimated, never measured, so that the layout is the same on every machine. */
+const CHAR_W = 7.2; // 12px monospace
+const LINE_H = 16;
+const PAD_X = 10;
+const PAD_Y = 8;
+const MAX_CHARS = 44;
+const EDGE_CHAR_W = 6;
+
+const round = (n: number): number => Math.round(n * 10) / 10;
+
+/** Shortens text to `max` characters with an ellipsis, so one long name cannot stretch the drawing. */
+export function clip(text: string, max = MAX_CHARS): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function nodeLines(n: GraphNode): string[] {
+  return [clip(n.label), ...(n.details ?? []).map((d) => clip(d)), STATUS_WORD[n.status]];
+}
+
+const STATUS_WORD: Record<GraphNodeStatus, string> = {
+  verified: '✔ verified',
+  unverified: '? not verified',
+  flagged: '✘ flagged',
+  missing: '∅ missing link',
+};
+
+/**
+ * Lays the graph out top to bottom (inputs above what consumed them). Nodes and edges are
+ * sorted by id before layout, so the insertion order of the caller does not matter.
+ * Edges whose ends are not nodes are dropped.
+ */
+export function layoutGraph(graph: LineageGraph, options: { rankdir?: 'TB' | 'LR' } = {}): GraphLayout {
+  const g = new dagre.graphlib.Graph({ multigraph: true, directed: true });
+  g.setGraph({ rankdir: options.rankdir ?? 'TB', nodesep: 28, ranksep: 46, edgesep: 14, marginx: 8, marginy: 8 });
+  const nodes = [...graph.nodes].sort((a, b) => cmp(a.id, b.id));
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const n of nodes) {
+    const lines = nodeLines(n);
+    const width = Math.ceil(Math.max(...lines.map((l) => [...l].length)) * CHAR_W + 2 * PAD_X);
+    g.setNode(n.id, { width, height: lines.length * LINE_H + 2 * PAD_Y });
+  }
+  const edges = graph.edges.filter((e) => ids.has(e.from) && ids.has(e.to)).sort((a, b) => cmp(`${a.from}\u0000${a.to}\u0000${a.role}`, `${b.from}\u0000${b.to}\u0000${b.role}`));
+  edges.forEach((e, i) => g.setEdge(e.from, e.to, { width: e.role.length * EDGE_CHAR_W + 6, height: 14, labelpos: 'c' }, `e${i}`));
+  dagre.layout(g);
+  const laidNodes: PositionedNode[] = nodes.map((n) => {
+    const p = g.node(n.id) as { x: number; y: number; width: number; height: number };
+    return { ...n, x: round(p.x), y: round(p.y), width: p.width, height: p.height };
+  });
+  const laidEdges: PositionedEdge[] = edges.map((e, i) => {
+    const p = g.edge({ v: e.from, w: e.to, name: `e${i}` }) as { points: { x: number; y: number }[]; x?: number; y?: number };
+    const points = p.points.map((q) => ({ x: round(q.x), y: round(q.y) }));
+    const mid = points[Math.floor(points.length / 2)] ?? { x: 0, y: 0 };
+    return { ...e, points, labelX: round(p.x ?? mid.x), labelY: round(p.y ?? mid.y) };
+  });
+  const gg = g.graph() as { width?: number; height?: number };
+  return { width: Math.ceil(gg.width ?? 0), height: Math.ceil(gg.height ?? 0), nodes: laidNodes, edges: laidEdges };
+}
+
+const KIND_FILL: Record<GraphNodeKind, string> = {
+  model: '#ffffff',
+  'base-model': '#ffffff',
+  adapter: '#fbf7ff',
+  dataset: '#f6f8fa',
+  external: '#ffffff',
+  deployment: '#f0f7ff',
+  advisory: '#fff5f5',
+  evaluation: '#f7fff9',
+  other: '#ffffff',
+};
+
+const STATUS_STROKE: Record<GraphNodeStatus, { color: string; width: number; dash?: string }> = {
+  verified: { color: '#1a7f37', width: 1.5 },
+  unverified: { color: '#9a6700', width: 1.5, dash: '6 3' },
+  flagged: { color: '#cf222e', width: 3 },
+  missing: { color: '#57606a', width: 1.5, dash: '2 3' },
+};
+
+export interface SvgOptions {
+  /** Prefix for element ids (markers), so that several graphs can share one page. */
+  idPrefix?: string;
+  /** Accessible title of the drawing. */
+  title?: string;
+  rankdir?: 'TB' | 'LR';
+  /** Draw the legend of statuses under the graph (default true). */
+  legend?: boolean;
+}
+
+/**
+ * The graph as one `<svg>` element: no script, no external reference, no font download
+ * (generic font families only). Coordinates are rounded to 0.1 px, so the same graph always
+ * gives the same text.
+ */
+export function renderGraphSvg(graph: LineageGraph, options: SvgOptions = {}): string {
+  const layout = layoutGraph(graph, { rankdir: options.rankdir });
+  const id = (options.idPrefix ?? 'lg').replace(/[^A-Za-z0-9_-]/g, '');
+  const legendH = options.legend === false ? 0 : 30;
+  const width = Math.max(layout.width, options.legend === false ? 0 : 560);
+  const height = layout.height + legendH;
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}-title" font-family="ui-monospace, Menlo, Consolas, 'Liberation Mono', monospace" font-size="12">`,
+  );
+  out.push(`<title id="${id}-title">${escapeXml(options.title ?? 'Lineage graph')}</title>`);
+  out.push(`<defs><marker id="${id}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#57606a"/></marker></defs>`);
+  for (const e of layout.edges) {
+    const d = e.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
+    out.push(`<g class="edge" data-role="${escapeXml(e.role)}"><path d="${d}" fill="none" stroke="#57606a" stroke-width="1.2"${e.dashed ? ' stroke-dasharray="5 4"' : ''} marker-end="url(#${id}-arrow)"/>`);
+    const w = e.role.length * EDGE_CHAR_W + 6;
+    out.push(`<rect x="${round(e.labelX - w / 2)}" y="${round(e.labelY - 8)}" width="${w}" height="14" fill="#ffffff" opacity="0.9"/><text x="${e.labelX}" y="${round(e.labelY + 3)}" text-anchor="middle" font-size="10" fill="#57606a">${escapeXml(e.role)}</text></g>`);
+  }
+  for (const n of layout.nodes) {
+    const s = STATUS_STROKE[n.status];
+    const x0 = round(n.x - n.width / 2);
+    const y0 = round(n.y - n.height / 2);
+    const shape =
+      n.kind === 'dataset'
+        ? `<rect x="${x0}" y="${y0}" width="${n.width}" height="${n.height}" rx="14" ry="14"`
+        : n.kind === 'advisory'
+          ? `<rect x="${x0}" y="${y0}" width="${n.width}" height="${n.height}" rx="0" ry="0"`
+          : `<rect x="${x0}" y="${y0}" width="${n.width}" height="${n.height}" rx="4" ry="4"`;
+    out.push(`<g class="node ${n.kind} ${n.status}" data-id="${escapeXml(n.id)}" data-status="${n.status}">${shape} fill="${KIND_FILL[n.kind]}" stroke="${s.color}" stroke-width="${s.width}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
+    nodeLines(n).forEach((line, i) => {
+      const y = round(y0 + PAD_Y + LINE_H * i + 12);
+      const last = i === nodeLines(n).length - 1;
+      const attrs = i === 0 ? ' font-weight="bold"' : last ? ` fill="${s.color}" font-weight="bold"` : ' fill="#3d444d"';
+      out.push(`<text x="${round(x0 + PAD_X)}" y="${y}"${attrs}>${escapeXml(line)}</text>`);
+    });
+    out.push('</g>');
+  }
+  if (legendH) {
+    let x = 8;
+    const y = layout.height + 10;
+    out.push('<g class="legend" font-size="11">');
+    for (const st of ['verified', 'unverified', 'flagged', 'missing'] as GraphNodeStatus[]) {
+      const s = STATUS_STROKE[st];
+      out.push(`<rect x="${x}" y="${y}" width="22" height="12" rx="2" fill="#ffffff" stroke="${s.color}" stroke-width="${s.width}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${x + 28}" y="${y + 10}" fill="#3d444d">${escapeXml(STATUS_WORD[st])}</text>`);
+      x += 34 + STATUS_WORD[st].length * 6.6 + 16;
+    }
+    out.push('</g>');
+  }
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
