@@ -216,6 +216,9 @@ export function mainWalk(pre, { vsix, ws }) {
     const verified = surfaces(page, { lens: VERIFIED_PROD, problem: /verified: signed by key [0-9a-f]{8}… \(prod\.pub\.pem\), whom you trust/, status: /^Model signature · verified: key [0-9a-f]{8}… \(prod\.pub\.pem\)$/, badgeLetter: '✓', badgeTip: /^Model Provenance: verified: key [0-9a-f]{8}… \(prod\.pub\.pem\)$/ });
     let r = await untilAll(page, verified, { timeoutMs: 60_000 });
     lap(`verified on all four surfaces: ${JSON.stringify(r.said)}`);
+    // Every signed file carries the state, not only the weights (config.json is signed too).
+    const config = await untilAll(page, { config: { read: () => badge(page, 'config.json'), ok: (v) => v.letter === '✓' } }, { timeoutMs: 30_000 });
+    lap(`config.json badge: ${JSON.stringify(config.said.config)}`);
     await shot(page, 'verified-four-surfaces');
 
     const weights = join(ws.model, 'model.safetensors');
@@ -459,9 +462,10 @@ export function vectorsWalk(pre, { vsix }) {
     await clearNotifications(page);
     await setUserSettings(page, run.settingsFile, { 'modelProvenance.certificateAnchors': [], 'modelProvenance.trustedKeys': [ca] });
     await openFile(page, 'v1.1.0-certificate/model.sig');
+    // (VS Code repaints a shown-again tab's old lens titles until the server answers: wait for the answer.)
+    await page.locator('.codelens-decoration a', { hasText: 'files match, signature not checked: no trusted signer configured' }).first().waitFor({ timeout: 30_000 });
     const warning = await notification(page, /ca-cert\.pem in modelProvenance\.trustedKeys: is a CA certificate \(CN=root-ca\), not a signing key.*it belongs in modelProvenance\.certificateAnchors/, 60_000, () => shot(page, 'ca-in-trusted-keys-warning'));
     lap(`CA certificate in trustedKeys: ${warning}`);
-    await page.locator('.codelens-decoration a', { hasText: 'files match, signature not checked: no trusted signer configured' }).first().waitFor({ timeout: 30_000 });
     const entry = page.locator('.markers-panel .monaco-list-row', { hasText: 'ca-cert.pem in modelProvenance.trustedKeys is a CA certificate: it belongs in modelProvenance.certificateAnchors' }).first();
     await entry.waitFor({ timeout: 30_000 });
     lap(`Problems: ${(await entry.innerText()).replace(/\s+/g, ' ')}`);
