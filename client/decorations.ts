@@ -1,92 +1,82 @@
+import { basename, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { REQUESTS, type ModelStateView, type UnsignedView } from '../core/editor/protocol';
+import { MODEL_EXTENSIONS } from './target';
 
-export const MODEL_EXTENSIONS = /\.(safetensors|gguf|bin|pt|pth|ckpt|onnx|keras|h5|pkl|msgpack|tflite|mlmodel)$/i;
+export { MODEL_EXTENSIONS };
 
-interface Badge {
-  state: 'verified' | 'modified' | 'unsigned' | 'failed';
-  mtime: number;
-}
+/** Never asked about: tooling folders that are no model's content. */
+const SKIPPED = /\/(\.git|node_modules|\.provenance|\.vscode)(\/|$)/;
 
 /**
- * Explorer badges for model files: verified, modified or unsigned. Computed lazily, only
- * when VS Code asks for a visible file, one at a time, and cached by modification time.
+ * Explorer badges for model files and signatures. They keep no state of their own: each
+ * badge is the server's one model state, asked for when VS Code shows the file, and asked
+ * again when the server says that state changed.
  */
 export class ModelDecorations implements vscode.FileDecorationProvider {
   private readonly emitter = new vscode.EventEmitter<vscode.Uri[] | undefined>();
   readonly onDidChangeFileDecorations = this.emitter.event;
-  private readonly badges = new Map<string, Badge>();
-  private readonly queue: vscode.Uri[] = [];
-  private running = false;
+  /** Which shown files belong to which signature, to repaint exactly those on a change. */
+  private readonly shown = new Map<string, Map<string, vscode.Uri>>();
 
   constructor(private readonly client: LanguageClient) {}
 
   async provideFileDecoration(uri: vscode.Uri): Promise<vscode.FileDecoration | undefined> {
-    if (uri.scheme !== 'file' || !MODEL_EXTENSIONS.test(uri.path)) return undefined;
-    let mtime: number;
+    if (uri.scheme !== 'file' || SKIPPED.test(uri.path)) return undefined;
+    // Weights and signatures always; any other file (config.json, tokenizer files, a file
+    // someone dropped in) only as the signature lists it, so a changed or added one is marked too.
+    const known = MODEL_EXTENSIONS.test(uri.path) || /\.sig$/.test(uri.path);
+    let view: ModelStateView | UnsignedView;
     try {
-      mtime = (await vscode.workspace.fs.stat(uri)).mtime;
+      view = await this.client.sendRequest<ModelStateView | UnsignedView>(REQUESTS.modelState, { path: uri.fsPath });
     } catch {
       return undefined;
     }
-    const badge = this.badges.get(uri.toString());
-    if (badge && badge.mtime === mtime) return decoration(badge.state);
-    if (!this.queue.some((u) => u.toString() === uri.toString())) this.queue.push(uri);
-    void this.drain();
-    return undefined;
+    if ('unsigned' in view) return MODEL_EXTENSIONS.test(uri.path) ? new vscode.FileDecoration('U', 'Model Provenance: no signature found', new vscode.ThemeColor('editorWarning.foreground')) : undefined;
+    const files = this.shown.get(view.signature) ?? new Map<string, vscode.Uri>();
+    files.set(uri.toString(), uri);
+    this.shown.set(view.signature, files);
+    if (!known && !view.integrity?.files.some((f) => f.name === nameInModel(view, uri))) return undefined;
+    return decorationFor(view, uri);
   }
 
-  /** Records a result the user asked for, so the badge follows it at once. */
-  record(uri: vscode.Uri, state: Badge['state']): void {
-    void vscode.workspace.fs.stat(uri).then(
-      (st) => {
-        this.badges.set(uri.toString(), { state, mtime: st.mtime });
-        this.emitter.fire([uri]);
-      },
-      () => undefined,
-    );
+  /** The server's state for a model changed: repaint the files shown for it. */
+  changed(view: ModelStateView): void {
+    const files = this.shown.get(view.signature);
+    if (files?.size) this.emitter.fire([...files.values()]);
   }
 
   reset(): void {
-    this.badges.clear();
     this.emitter.fire(undefined);
-  }
-
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (let uri = this.queue.shift(); uri; uri = this.queue.shift()) {
-        const st = await vscode.workspace.fs.stat(uri).then((s) => s, () => undefined);
-        if (!st) continue;
-        const limit = (vscode.workspace.getConfiguration('modelProvenance').get<number>('autoVerifySizeLimitMB') ?? 512) * 1024 * 1024;
-        if (st.size > limit) continue;
-        const r = await this.client
-          .sendRequest<{ verdict: string; problems: { code: string; file?: string }[] }>('workspace/executeCommand', { command: 'modelProvenance.server.verify', arguments: [{ modelPath: uri.fsPath }] })
-          .catch(() => undefined);
-        if (!r) continue;
-        const name = uri.path.split('/').pop();
-        const codes = r.problems.map((p) => p.code);
-        const state: Badge['state'] =
-          r.verdict === 'verified' ? 'verified' : codes.includes('SIGNATURE_NOT_FOUND') ? 'unsigned' : r.problems.some((p) => p.file === name || p.code === 'FILE_MODIFIED') ? 'modified' : 'failed';
-        this.badges.set(uri.toString(), { state, mtime: st.mtime });
-        this.emitter.fire([uri]);
-      }
-    } finally {
-      this.running = false;
-    }
   }
 }
 
-function decoration(state: Badge['state']): vscode.FileDecoration {
-  switch (state) {
+/** A file's name inside its model, as the signature lists it. */
+function nameInModel(view: ModelStateView, uri: vscode.Uri): string {
+  const rel = relative(view.model, uri.fsPath);
+  return rel === '' ? basename(uri.fsPath) : rel.split(sep).join('/');
+}
+
+export function decorationFor(view: ModelStateView, uri: vscode.Uri): vscode.FileDecoration | undefined {
+  if (view.phase !== 'done' || !view.state) return undefined;
+  const tip = `Model Provenance: ${view.headline}`;
+  const red = new vscode.ThemeColor('errorForeground');
+  switch (view.state) {
     case 'verified':
-      return new vscode.FileDecoration('✓', 'Model Provenance: verified', new vscode.ThemeColor('testing.iconPassed'));
-    case 'modified':
-      return new vscode.FileDecoration('M', 'Model Provenance: modified since it was signed', new vscode.ThemeColor('errorForeground'));
-    case 'unsigned':
-      return new vscode.FileDecoration('U', 'Model Provenance: no signature found', new vscode.ThemeColor('editorWarning.foreground'));
+      return new vscode.FileDecoration('✓', tip, new vscode.ThemeColor('testing.iconPassed'));
+    case 'modified': {
+      const name = nameInModel(view, uri);
+      const own = view.integrity?.files.find((f) => f.name === name);
+      if (own && own.status !== 'ok') return new vscode.FileDecoration('M', `Model Provenance: ${name} ${own.status === 'modified' ? 'differs from the signed digest' : own.status === 'unexpected' ? 'is not covered by the signature' : own.status}`, red);
+      if (/\.sig$/.test(uri.path)) return new vscode.FileDecoration('M', tip, red);
+      return new vscode.FileDecoration('!', `Model Provenance: this file matches, but the model is ${view.headline}`, red);
+    }
+    case 'not-configured':
+      return new vscode.FileDecoration('?', `Model Provenance: ${view.integrity?.summary ?? 'files match'}; signature not checked: no trusted signer configured (signed by ${view.signer ?? 'unknown'})`, new vscode.ThemeColor('editorInfo.foreground'));
+    case 'too-large':
+      return new vscode.FileDecoration('…', `${tip}. Right-click › Verify Model to hash it now.`, new vscode.ThemeColor('editorWarning.foreground'));
     default:
-      return new vscode.FileDecoration('!', 'Model Provenance: verification failed', new vscode.ThemeColor('errorForeground'));
+      return new vscode.FileDecoration('!', tip, red);
   }
 }

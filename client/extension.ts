@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { NOTIFICATIONS, REQUESTS, type ModelStateView } from '../core/editor/protocol';
 import { registerCommands } from './commands';
 import { ModelDecorations } from './decorations';
 import { PayloadProvider, PAYLOAD_SCHEME } from './payload';
@@ -34,25 +35,92 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
   const output = vscode.window.createOutputChannel('Model Provenance');
   const decorations = new ModelDecorations(client);
   const status = new StatusItem(client);
+  const guide = new FirstRunGuide(client);
+  const problems = new TrustProblems(client);
   context.subscriptions.push(
     output,
     vscode.workspace.registerTextDocumentContentProvider(PAYLOAD_SCHEME, new PayloadProvider(client)),
     vscode.window.registerFileDecorationProvider(decorations),
     status,
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('modelProvenance')) void pushSettings(decorations, status);
+    client.onNotification(NOTIFICATIONS.modelState, (view: ModelStateView) => {
+      decorations.changed(view);
+      status.changed(view);
+      guide.changed(view);
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void pushSettings(decorations, status)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('modelProvenance')) void pushSettings(decorations, status, problems);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void pushSettings(decorations, status, problems)),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => guide.shown(editors)),
   );
-  registerCommands(context, client, output, decorations, status);
+  guide.shown(vscode.window.visibleTextEditors);
+  registerCommands(context, client, output, status);
+  void problems.check();
   return { client, activationMs: Date.now() - started };
 }
 
-async function pushSettings(decorations: ModelDecorations, status: StatusItem): Promise<void> {
+async function pushSettings(decorations: ModelDecorations, status: StatusItem, problems: TrustProblems): Promise<void> {
   if (!client) return;
   await client.sendNotification('workspace/didChangeConfiguration', { settings: effectiveSettings() });
   decorations.reset();
   void status.refresh();
+  void problems.check();
+}
+
+/**
+ * Trust settings that cannot be used (a CA certificate among the keys, a missing file, an
+ * identity without an issuer) are said once per change, with where each belongs.
+ */
+class TrustProblems {
+  private last = '';
+  constructor(private readonly lc: LanguageClient) {}
+
+  async check(): Promise<void> {
+    const s = await this.lc.sendRequest<{ trustProblems?: string[] }>(REQUESTS.status, { uri: '' }).catch(() => undefined);
+    const list = s?.trustProblems ?? [];
+    const key = list.join('\n');
+    if (key === this.last) return;
+    this.last = key;
+    if (list.length === 0) return;
+    const choice = await vscode.window.showWarningMessage(`Model Provenance: ${list[0]}${list.length > 1 ? ` (and ${list.length - 1} more trust setting problem(s))` : ''}`, 'Open Settings');
+    if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'modelProvenance.');
+  }
+}
+
+/**
+ * The first time a signature you are looking at is "files match, signature not checked", say
+ * what that means and offer to trust its signer, once per signature per session.
+ */
+class FirstRunGuide {
+  private readonly told = new Set<string>();
+
+  constructor(private readonly lc: LanguageClient) {}
+
+  /** A signature came into view: its state may have been computed before (for an explorer badge). */
+  shown(editors: readonly vscode.TextEditor[]): void {
+    for (const e of editors) {
+      const uri = e.document.uri;
+      if (uri.scheme !== 'file' || !/\.sig$/.test(uri.path) || this.told.has(uri.fsPath)) continue;
+      void this.lc.sendRequest<ModelStateView | { unsigned: true }>(REQUESTS.modelState, { path: uri.fsPath }).then(
+        (view) => {
+          if (!('unsigned' in view) && view.signature === uri.fsPath) this.changed(view);
+        },
+        () => undefined,
+      );
+    }
+  }
+
+  changed(view: ModelStateView): void {
+    if (view.phase !== 'done' || view.state !== 'not-configured' || this.told.has(view.signature)) return;
+    const visible = vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === 'file' && e.document.uri.fsPath === view.signature);
+    if (!visible) return;
+    this.told.add(view.signature);
+    void vscode.window
+      .showInformationMessage(`${view.integrity?.summary ?? 'The files match'}, but the signature was not checked: no trusted signer is configured. Signed by ${view.signer}.`, 'Trust this signer…')
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand('modelProvenance.trustSigner', vscode.Uri.file(view.signature));
+      });
+  }
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 
-/** Settings a repository must not choose for the person opening it. */
-export const TRUST_SETTINGS = ['trustedKeys', 'policy', 'registry'] as const;
+/**
+ * Settings a repository must not choose for the person opening it (package.json lists the
+ * same ones as restricted configurations; this is the client's own enforcement of them).
+ */
+export const TRUST_SETTINGS = ['trustedKeys', 'certificateAnchors', 'trustedIdentities', 'policy', 'registry'] as const;
 
 export interface EffectiveSettings {
   modelProvenance: Record<string, unknown>;
@@ -12,7 +15,7 @@ export interface EffectiveSettings {
 /**
  * The settings sent to the server. In an untrusted workspace the trust settings come
  * from the user's own settings only: a repository's .vscode/settings.json could
- * otherwise name an attacker's key and make a tampered model show as verified.
+ * otherwise name an attacker's key, CA or identity and make a tampered model show as verified.
  */
 export function effectiveSettings(): EffectiveSettings {
   const cfg = vscode.workspace.getConfiguration('modelProvenance');

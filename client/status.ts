@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { REQUESTS, type ModelStateView } from '../core/editor/protocol';
 
 interface Status {
   kind?: string;
@@ -7,8 +8,10 @@ interface Status {
   reason?: string;
   schema?: string;
   trustSource?: string;
-  trustedKeys?: number;
+  trust?: string;
   trustProblems?: string[];
+  model?: ModelStateView;
+  attestation?: { state: string; signer: string; code?: string; message?: string };
   lastVerification?: { verdict: string; summary: string; at: number };
 }
 
@@ -21,16 +24,40 @@ const LABELS: Record<string, string> = {
   'intoto-jsonl': 'Attestations (JSONL)',
 };
 
-/** Language status: which schema validates this file and why, the trust source, and the last verification. */
+const BAD = new Set(['modified', 'untrusted', 'invalid', 'error']);
+
+/**
+ * Language status: which kind and schema and why, where trust comes from and how much of it
+ * there is, and for a signature its model's one state (the same words as the lens and the
+ * Problems entry). Refreshed when the active editor, its diagnostics or its model's state change.
+ */
 export class StatusItem implements vscode.Disposable {
   private readonly item: vscode.LanguageStatusItem;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly client: LanguageClient) {
     this.item = vscode.languages.createLanguageStatusItem('modelProvenance.status', [{ language: 'json' }, { language: 'jsonc' }, { language: 'model-provenance-json' }, { language: 'jsonl' }]);
     this.item.name = 'Model Provenance';
-    this.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(() => void this.refresh()));
+    this.subscriptions.push(
+      vscode.window.onDidChangeActiveTextEditor(() => this.soon()),
+      vscode.languages.onDidChangeDiagnostics((e) => {
+        const active = vscode.window.activeTextEditor?.document.uri.toString();
+        if (active && e.uris.some((u) => u.toString() === active)) this.soon();
+      }),
+    );
     void this.refresh();
+  }
+
+  /** A model's state changed: repaint if the active document shows it. */
+  changed(view: ModelStateView): void {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    if (active?.scheme === 'file' && active.fsPath === view.signature) this.soon();
+  }
+
+  private soon(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), 50);
   }
 
   async refresh(): Promise<void> {
@@ -38,24 +65,39 @@ export class StatusItem implements vscode.Disposable {
     if (!doc) return;
     let s: Status;
     try {
-      s = await this.client.sendRequest<Status>('modelProvenance/status', { uri: doc.uri.toString() });
+      s = await this.client.sendRequest<Status>(REQUESTS.status, { uri: doc.uri.toString() });
     } catch {
       return;
     }
     if (!s.kind) {
       this.item.text = 'Not a provenance file';
-      this.item.detail = '';
+      this.item.detail = 'Model Provenance checks signatures, attestations, ML-BOMs and trust policies';
+      this.item.severity = vscode.LanguageStatusSeverity.Information;
+      this.item.command = undefined;
       return;
     }
-    const last = s.lastVerification ? ` · ${s.lastVerification.summary}` : '';
-    this.item.text = `${LABELS[s.kind] ?? s.kind}${last}`;
-    this.item.detail = `${s.schema ?? ''} — detected by ${s.by}: ${s.reason}. Trust: ${s.trustSource} (${s.trustedKeys ?? 0} key(s))`;
-    this.item.severity = s.trustProblems && s.trustProblems.length ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
-    this.item.command = { title: 'Verify', command: 'modelProvenance.verifyModel', arguments: [doc.uri.toString()] };
+    const m = s.model;
+    const state = m ? ` · ${m.headline}` : s.attestation ? ` · ${attestationLine(s.attestation)}` : s.lastVerification ? ` · ${s.lastVerification.summary}` : '';
+    this.item.text = `${LABELS[s.kind] ?? s.kind}${state}`;
+    const problems = s.trustProblems?.length ? ` ⚠ ${s.trustProblems.join(' · ')}` : '';
+    this.item.detail = `${s.schema ?? ''} — detected by ${s.by}: ${s.reason}. Trust: ${s.trustSource} (${s.trust ?? 'nothing configured'})${problems}`;
+    const bad = (m?.state && BAD.has(m.state)) || (s.attestation && BAD.has(s.attestation.state));
+    const warn = m?.state === 'not-configured' || m?.state === 'too-large' || s.attestation?.state === 'not-configured' || !!s.trustProblems?.length;
+    this.item.severity = bad ? vscode.LanguageStatusSeverity.Error : warn ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+    this.item.command = m?.canTrust && m.state === 'not-configured'
+      ? { title: 'Trust this signer…', command: 'modelProvenance.trustSigner', arguments: [doc.uri.toString()] }
+      : { title: 'Verify', command: 'modelProvenance.verifyModel', arguments: [doc.uri.toString()] };
   }
 
   dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
     this.item.dispose();
     for (const d of this.subscriptions) d.dispose();
   }
+}
+
+function attestationLine(a: NonNullable<Status['attestation']>): string {
+  if (a.state === 'verified') return `verified: ${a.signer}`;
+  if (a.state === 'not-configured') return 'signature not checked: no trusted signer configured';
+  return `NOT verified: ${a.code ?? a.state}`;
 }

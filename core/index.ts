@@ -20,9 +20,16 @@ export { signModel, signStatement, signEnvelope, type SignModelOptions, type Sig
 export { verifyModel, type VerifyModelOptions } from './verify/verify-model';
 export { defaultSignaturePath } from './model/signature-path';
 export { verifySignature, type Trust, type SignatureOutcome } from './verify/signature';
+export { describeSigner, claimedSigner, signerKindNoun } from './verify/signer';
+export { loadTrustSet, evaluateSignatureTrust, EMPTY_TRUST, type TrustSet, type TrustConfig, type TrustProblem, type TrustSetting, type TrustedAnchor, type TrustedIdentity, type TrustState, type TrustOutcome } from './verify/trust-set';
+export { checkIntegrity, integrityOf, describeIntegrity, type IntegrityReport, type IntegrityOptions } from './verify/integrity';
+export { evaluateModel, modelSize, formatSize, type ModelEvaluation, type ModelTrustState, type EvaluateModelOptions } from './verify/evaluate-model';
+export { resolveModelTarget, modelForSignature, findSignatureFor, signedFolderContaining, manifestModelPath, manifestPathFor, isInside, OPEN_A_MODEL_HINT, type ModelTarget } from './model/target';
+export { mergeManifest, type ManifestMerge } from './manifest/merge';
+export { closestName, unknownProperty } from './schema/suggest';
 export * from './verify/result';
 export { hashModel, type ModelDigest, type HashModelOptions } from './model/hash-model';
-export { renderResult, type ReportFormat } from './report/render';
+export { renderResult, renderEvaluation, type ReportFormat } from './report/render';
 export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, type SchemaError } from './schema/validator';
 export * from './attest/types';
 export { buildAttestation, parseMlProvenance, mlProvenanceFromStatement, digestHex, DEFAULT_BUILDER_ID, type AttestationParams, type DependencyInput } from './attest/statement';

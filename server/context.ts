@@ -1,10 +1,11 @@
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { DigestCache, Registry } from '../core';
+import type { DigestCache, DocumentAnalysis, Registry } from '../core';
 import type { Runtime } from './runtime';
 import type { SchemaService } from './services/schema-service';
 import type { DocumentState, LastVerification } from './services/documents-state';
-import type { TrustState } from './services/trust';
+import type { ModelStates } from './services/model-states';
+import type { LoadedTrust } from './services/trust';
 import type { Settings } from './settings';
 
 /** What every handler shares; handlers hold no state of their own beyond it. */
@@ -13,10 +14,16 @@ export interface ServerContext {
   documents: TextDocuments<TextDocument>;
   runtime: Runtime;
   settings: Settings;
-  trust: TrustState;
+  /** Keys, certificate anchors and keyless identities, loaded from the settings the client sent. */
+  trust: LoadedTrust;
   /** Where the trust settings came from (user settings only in an untrusted workspace). */
   trustSource: string;
+  /** The workspace folder, when there is one. */
+  root(): string | undefined;
   states: Map<string, DocumentState>;
+  /** The one verification state per signed model: every surface renders it. */
+  models: ModelStates;
+  /** The last "Verify" of a manifest (signatures have their model state instead). */
   lastVerification: Map<string, LastVerification>;
   schemas: SchemaService;
   /** File digests by device, inode, size and mtime: re-checks hash only what changed. */
@@ -26,6 +33,8 @@ export interface ServerContext {
   refreshAll(): void;
   /** A settings path, relative to the workspace root. */
   resolvePath(p: string): string;
+  /** The static analysis of a document now (no hashing). */
+  analyze(doc: TextDocument): DocumentAnalysis;
   /** Publishes the current findings of a document. */
   publish(doc: TextDocument): void;
 }

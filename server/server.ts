@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodeActionKind, TextDocumentSyncKind, TextDocuments, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DigestCache, isProvenanceError, openRegistry, type Registry } from '../core';
+import { DigestCache, EMPTY_TRUST, isProvenanceError, openRegistry, type Registry } from '../core';
 import type { ServerContext } from './context';
 import { CodeActionHandler } from './handlers/code-actions';
 import { COMMANDS, CodeLensHandler } from './handlers/code-lens';
@@ -13,6 +13,7 @@ import { HoverHandler } from './handlers/hover';
 import { SymbolHandler } from './handlers/symbols';
 import type { Runtime } from './runtime';
 import { SchemaService } from './services/schema-service';
+import { ModelStates } from './services/model-states';
 import { loadTrust } from './services/trust';
 import { DEFAULT_SETTINGS, normaliseSettings } from './settings';
 
@@ -30,17 +31,44 @@ export function startServer(connection: Connection, runtime: Runtime): void {
   let registryError = false;
   const resolvePath = (p: string): string => (isAbsolute(p) || !root ? p : resolve(root, p));
 
+  const cache = new DigestCache();
+  const models = new ModelStates({
+    trust: () => ctx.trust,
+    sizeLimitBytes: () => ctx.settings.autoVerifySizeLimitMB * 1024 * 1024,
+    cache,
+    now: () => runtime.now(),
+    setTimeout: (fn, ms) => runtime.setTimeout(fn, ms),
+    changed: (view) => {
+      // Every surface follows the one state: the signature's diagnostics, its lenses, the client's badges and status.
+      for (const st of ctx.states.values()) {
+        if (st.signs?.signature !== view.signature) continue;
+        const doc = documents.get(st.uri);
+        if (doc) diagnostics.publish(doc);
+      }
+      void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+      commands.notify(view);
+    },
+    progress: async (title) => {
+      const r = await connection.window.createWorkDoneProgress().catch(() => undefined);
+      if (!r) return undefined;
+      r.begin(title, 0, undefined, false);
+      return { report: (pct, msg) => r.report(pct, msg), done: () => r.done() };
+    },
+    log: (m) => connection.console.warn(m),
+  });
   const ctx: ServerContext = {
     connection,
     documents,
     runtime,
     settings: DEFAULT_SETTINGS,
-    trust: { keys: [], problems: [] },
+    trust: { set: EMPTY_TRUST, problems: [], version: 0 },
     trustSource: 'defaults',
+    root: () => root,
     states: new Map(),
+    models,
     lastVerification: new Map(),
     schemas: new SchemaService(),
-    cache: new DigestCache(),
+    cache,
     registry: () => {
       if (!registry && !registryError) {
         try {
@@ -59,6 +87,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
       for (const doc of documents.all()) diagnostics.schedule(doc, 0);
     },
     publish: (doc) => diagnostics.publish(doc),
+    analyze: (doc) => diagnostics.analyze(doc),
     resolvePath: (p) => resolvePath(p),
   };
   const applySettings = (raw: unknown): void => {
@@ -98,7 +127,10 @@ export function startServer(connection: Connection, runtime: Runtime): void {
   connection.onDidChangeConfiguration((p) => {
     applySettings(p.settings);
     ctx.refreshAll();
+    // New trust or a new size limit: every model is judged again (unchanged files come from the digest cache).
+    models.invalidateAll();
   });
+  connection.onShutdown(() => models.dispose());
 
   // One failing document must never take the server down: every handler answers.
   const guard = <A extends unknown[], R>(name: string, fn: (...a: A) => R | Promise<R>, fallback: R) => async (...a: A): Promise<R> => {

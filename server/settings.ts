@@ -5,8 +5,12 @@ export const CATEGORIES = ['syntax', 'schema', 'profile', 'digest', 'signature',
 export type Category = (typeof CATEGORIES)[number];
 
 export interface Settings {
-  /** Public keys (files or folders) that signatures are checked against. */
+  /** Public keys (files or folders) that key signatures are checked against. */
   trustedKeys: string[];
+  /** CA certificates (PEM files) that certificate-chain signatures must chain to. */
+  certificateAnchors: string[];
+  /** Sigstore keyless signers: `{ identity, issuer, trustedRoot? }`, matched exactly (validated when loaded). */
+  trustedIdentities: unknown[];
   policy?: string;
   registry?: string;
   /** Per category; unset means the finding's own severity. */
@@ -19,6 +23,8 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   trustedKeys: [],
+  certificateAnchors: [],
+  trustedIdentities: [],
   severity: {},
   codeLens: true,
   maxProblems: 200,
@@ -28,7 +34,9 @@ export const DEFAULT_SETTINGS: Settings = {
 export function normaliseSettings(raw: unknown): Settings {
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<Settings>;
   return {
-    trustedKeys: Array.isArray(r.trustedKeys) ? r.trustedKeys.filter((k): k is string => typeof k === 'string') : [],
+    trustedKeys: strings(r.trustedKeys),
+    certificateAnchors: strings(r.certificateAnchors),
+    trustedIdentities: Array.isArray(r.trustedIdentities) ? r.trustedIdentities : [],
     policy: typeof r.policy === 'string' && r.policy ? r.policy : undefined,
     registry: typeof r.registry === 'string' && r.registry ? r.registry : undefined,
     severity: typeof r.severity === 'object' && r.severity !== null ? r.severity : {},
@@ -38,13 +46,15 @@ export function normaliseSettings(raw: unknown): Settings {
   };
 }
 
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string' && k.trim() !== '') : []);
+
 /** Which setting governs a finding code. */
 export function categoryOf(code: string): Category {
   if (code.startsWith('JSON_')) return 'syntax';
   if (code.startsWith('FLAGGED_') || code === 'SIGNER_REVOKED') return 'flagged';
   if (code.startsWith('POLICY_') || code === 'DN_MALFORMED') return 'policy';
-  if (/^(MLBOM_DIGEST_MISMATCH|MLBOM_ROOT_DIGEST_MISMATCH|MLBOM_FILE_MISSING|FILE_MODIFIED|FILE_MISSING|FILE_UNEXPECTED|ROOT_DIGEST_MISMATCH)$/.test(code)) return 'digest';
-  if (/^(SIGNATURE_|KEY_|CERT_|IDENTITY_|ISSUER_|SIGSTORE_)/.test(code)) return 'signature';
+  if (/^(MLBOM_DIGEST_MISMATCH|MLBOM_ROOT_DIGEST_MISMATCH|MLBOM_FILE_MISSING|FILE_MODIFIED|FILE_MISSING|FILE_UNEXPECTED|ROOT_DIGEST_MISMATCH|MANIFEST_EMPTY|INTEGRITY_OK)$/.test(code)) return 'digest';
+  if (/^(SIGNATURE_|KEY_|CERT_|IDENTITY_|ISSUER_|SIGSTORE_|TRUST_|MODEL_VERIFIED$|MODEL_TOO_LARGE$|ANCHOR_)/.test(code)) return 'signature';
   if (/^(MISSING_LINK|STAGE_|SIGNER_|ATTESTATION_|REQUIRED_STAGE|DIGEST_MISMATCH|UNTRUSTED_SIGNER|DATASET_|BASE_MODEL_)/.test(code)) return 'chain';
   if (code.startsWith('MLBOM_')) return 'profile';
   return 'schema';

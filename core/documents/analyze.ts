@@ -11,6 +11,7 @@ import { validateManifestStatic } from '../manifest/validate-manifest';
 import { MAX_PAYLOAD_DEPTH, parseOmsPayload } from '../oms/manifest';
 import { INTOTO_PAYLOAD_TYPE } from '../oms/types';
 import { pointerToPath, validateAgainst, type SchemaName } from '../schema/validator';
+import { unknownProperty } from '../schema/suggest';
 import { parseBundle, type ParsedBundle } from '../sigstore/bundle';
 import { verifySignature } from '../verify/signature';
 import { detectKind, decodePayload, type KindDetection } from './kind';
@@ -81,8 +82,11 @@ export function analyzeDocument(fileName: string, text: string, options: Analysi
           : e.keyword === 'additionalProperties'
             ? rangeFor(doc, pointer, 'key', String(p.additionalProperty))
             : rangeFor(doc, pointer, 'value');
-      const data = e.keyword === 'required' ? { missingProperty: p.missingProperty } : e.keyword === 'enum' ? { allowedValues: p.allowedValues } : undefined;
-      findings.push({ code, severity: 'error', message: e.ruleMessage ?? e.message, pointer, ...(data ? { data } : {}), ...range });
+      const unknown = e.keyword === 'additionalProperties' ? unknownProperty(String(p.additionalProperty), e.allowedProperties ?? []) : undefined;
+      const data = e.keyword === 'required' ? { missingProperty: p.missingProperty } : e.keyword === 'enum' ? { allowedValues: p.allowedValues } : unknown?.data;
+      // "did you mean …" wins over a rule's own wording: it names the fix.
+      const message = unknown?.data.suggestion ? unknown.message : (e.ruleMessage ?? unknown?.message ?? e.message);
+      findings.push({ code, severity: 'error', message, pointer, ...(data ? { data } : {}), ...range });
     }
   };
 

@@ -1,8 +1,10 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { InputError, fsError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
+import { certificateSubjectText } from './distinguished-name';
 
 export type Curve = 'P-256' | 'P-384' | 'P-521';
 export const CURVES: readonly Curve[] = ['P-256', 'P-384', 'P-521'];
@@ -122,8 +124,48 @@ export interface TrustedKey {
   hint: string;
 }
 
-/** A public key file, or every `*.pem` / `*.pub` in a folder of trusted keys. */
-export function loadTrustedKeys(fileOrDir: string): TrustedKey[] {
+export interface LoadTrustedKeysOptions {
+  /**
+   * Called for a file of a folder that is not a usable key (a CA certificate), which is
+   * then skipped. Without it such a file fails the whole load: a CA's key is never
+   * silently taken as a signing key.
+   */
+  onSkipped?: (problem: { file: string; code: string; message: string }) => void;
+}
+
+/**
+ * A certificate file whose certificate is a CA that may not sign data (key usage without
+ * digitalSignature, or none at all): its key signs certificates, not models, so it belongs
+ * among the certificate anchors. Undefined for anything else, including a CA-flagged
+ * certificate that may also sign (the model-transparency test PKI's signing certificate is one).
+ */
+export function caCertificateIn(data: Buffer): X509Certificate | undefined {
+  const text = data.toString('latin1');
+  const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(text)?.[0];
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem ?? data);
+  } catch {
+    return undefined;
+  }
+  if (!cert.ca) return undefined;
+  let canSign = false;
+  try {
+    canSign = SigstoreX509.parse(cert.raw).extKeyUsage?.digitalSignature === true;
+  } catch {
+    canSign = false;
+  }
+  return canSign ? undefined : cert;
+}
+
+export const CA_IN_TRUSTED_KEYS = 'KEY_IS_CA_CERTIFICATE';
+
+/**
+ * A public key file, or every `*.pem` / `*.pub` in a folder of trusted keys. A leaf
+ * certificate counts as its public key; a CA certificate is refused (KEY_IS_CA_CERTIFICATE):
+ * it is a certificate anchor, checked as a chain, never a key.
+ */
+export function loadTrustedKeys(fileOrDir: string, options: LoadTrustedKeysOptions = {}): TrustedKey[] {
   let isDir: boolean;
   try {
     isDir = statSync(fileOrDir).isDirectory();
@@ -140,6 +182,7 @@ export function loadTrustedKeys(fileOrDir: string): TrustedKey[] {
     : [fileOrDir];
   if (paths.length === 0) throw new InputError('KEY_NOT_FOUND', 'the trusted keys folder holds no *.pem or *.pub file', { file: fileOrDir });
   const keys: TrustedKey[] = [];
+  let skipped = 0;
   for (const p of paths) {
     const data = readKeyFile(p);
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(data.toString('latin1'))) {
@@ -147,9 +190,17 @@ export function loadTrustedKeys(fileOrDir: string): TrustedKey[] {
       if (isDir) continue;
       throw new InputError('KEY_MALFORMED', 'is a private key; give the public key (.pub.pem) to verify', { file: p });
     }
+    const ca = caCertificateIn(data);
+    if (ca) {
+      const message = `is a CA certificate (${certificateSubjectText(ca)}), not a signing key: trust it as a certificate anchor, so that the certificates it issued are checked as a chain`;
+      if (!options.onSkipped) throw new InputError(CA_IN_TRUSTED_KEYS, message, { file: p });
+      options.onSkipped({ file: p, code: CA_IN_TRUSTED_KEYS, message });
+      skipped++;
+      continue;
+    }
     const key = publicKeyFromBytes(data, p);
     keys.push({ source: p, key, hint: keyHint(key) });
   }
-  if (keys.length === 0) throw new InputError('KEY_NOT_FOUND', 'the trusted keys folder holds no public key', { file: fileOrDir });
+  if (keys.length === 0 && skipped === 0) throw new InputError('KEY_NOT_FOUND', 'the trusted keys folder holds no public key', { file: fileOrDir });
   return keys;
 }

@@ -24,7 +24,8 @@ export function cycloneDxSchema(version: CycloneDxVersion): Record<string, unkno
 }
 
 function newAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  // verbose: an unknown key's error carries the schema it broke, for "did you mean".
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
   addFormats(ajv);
   ajv.addKeyword('meta:enum');
   // CycloneDX names model sources like hf://org/model: lenient IRI and IDN checks, as the

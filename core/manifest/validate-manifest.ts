@@ -9,6 +9,7 @@ import { parseJsonDocument, rangeFor, type JsonDocument } from '../json/document
 import { collapseAlternatives } from '../schema/collapse';
 import { describe, validateAgainst } from '../schema/validator';
 import { CYCLONEDX_VERSIONS, cycloneDxValidator, type CycloneDxVersion } from './cyclonedx-schemas';
+import { declaredProperties, unknownProperty } from '../schema/suggest';
 import { BOM_REF_PARENTS, REF_PROPERTIES, REF_SITES, parseBomLink, type RefSiteKind } from './bom-ref-sites';
 import { capFindings, type Finding } from './findings';
 import { MODEL_PATH_PROPERTY, OMS_ALLOW_SYMLINKS_PROPERTY, OMS_IGNORE_GIT_PATHS_PROPERTY, OMS_IGNORE_PATH_PROPERTY, OMS_ROOT_PROPERTY, RELATION_PROPERTY } from './properties';
@@ -100,10 +101,11 @@ function staticPass(text: string, file: string, parsed?: JsonDocument): { valida
 function schemaFindings(ctx: Context, bom: unknown, version: CycloneDxVersion, profile: Finding[]): void {
   const validate = cycloneDxValidator(version);
   if (validate(bom)) return;
-  // A profile finding that explains the same value is more specific than the schema's.
+  // A profile finding that explains the same value is more specific than the schema's. It
+  // never explains an unknown key there: a typo beside a missing property is its own problem.
   const explained = new Set(profile.map((f) => f.pointer));
   for (const e of collapseAlternatives(validate.errors ?? [])) {
-    if (explained.has(e.instancePath)) continue;
+    if (explained.has(e.instancePath) && e.keyword !== 'additionalProperties') continue;
     ctx.findings.push(schemaFinding(ctx, e));
   }
 }
@@ -115,8 +117,10 @@ function schemaFinding(ctx: Context, e: ErrorObject): Finding {
   switch (e.keyword) {
     case 'required':
       return { ...base, ...rangeFor(ctx.doc, e.instancePath, 'parent-key'), data: { missingProperty: p.missingProperty } };
-    case 'additionalProperties':
-      return { ...base, ...rangeFor(ctx.doc, e.instancePath, 'key', String(p.additionalProperty)), data: { property: p.additionalProperty } };
+    case 'additionalProperties': {
+      const unknown = unknownProperty(String(p.additionalProperty), declaredProperties(e.parentSchema));
+      return { ...base, message: unknown.message, ...rangeFor(ctx.doc, e.instancePath, 'key', String(p.additionalProperty)), data: unknown.data };
+    }
     case 'uniqueItems':
       return { ...base, ...rangeFor(ctx.doc, `${e.instancePath}/${String(p.i)}`, 'value') };
     default:

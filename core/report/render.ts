@@ -1,4 +1,8 @@
-import type { FileStatus, Signer, VerificationResult } from '../verify/result';
+import type { FileStatus, VerificationResult } from '../verify/result';
+import { describeSigner } from '../verify/signer';
+import type { ModelEvaluation } from '../verify/evaluate-model';
+
+export { describeSigner };
 
 export type ReportFormat = 'text' | 'json' | 'report';
 
@@ -10,18 +14,6 @@ export function renderResult(result: VerificationResult, format: ReportFormat): 
       return renderReport(result);
     default:
       return renderText(result);
-  }
-}
-
-export function describeSigner(s: Signer | undefined): string {
-  if (!s) return 'unknown signer';
-  switch (s.method) {
-    case 'key':
-      return `key ${s.keyId ? s.keyId.slice(0, 16) : '?'}${s.keySource ? ` (${s.keySource})` : ''}`;
-    case 'certificate':
-      return `certificate "${s.subject ?? '?'}"${s.trustAnchor ? ` chained to "${s.trustAnchor}"` : ''}`;
-    case 'sigstore':
-      return `${s.identity ?? '?'} via ${s.identityProvider ?? '?'} (Sigstore keyless)`;
   }
 }
 
@@ -91,4 +83,50 @@ function nextStep(r: VerificationResult): string {
   if (codes.has('FILE_MODIFIED') || codes.has('FILE_MISSING')) return 'the weights differ from what was signed: do not deploy; restore the files from a trusted source.';
   if (codes.has('FILE_UNEXPECTED')) return 'files were added after signing: remove them, or re-sign if they belong to the model.';
   return 'do not deploy until the problems above are resolved.';
+}
+
+/**
+ * One screen for a model evaluation (integrity and trust judged apart): what was checked,
+ * who signed, which files differ, and what to do next. A verified evaluation renders as
+ * the full verification report.
+ */
+export function renderEvaluation(e: ModelEvaluation): string {
+  if (e.state === 'verified' && e.result) return renderReport(e.result);
+  const out: string[] = [];
+  out.push(`✘ Model NOT verified — ${e.headline}`);
+  out.push('');
+  out.push(`  Model       ${e.model}`);
+  out.push(`  Signature   ${e.signature}`);
+  out.push(`  Signer      ${e.signerText}`);
+  out.push(`  Trust       ${e.trust.state}${e.trust.code ? ` (${e.trust.code})` : ''}${e.trust.message ? `: ${e.trust.message}` : ''}`);
+  if (e.integrity) {
+    const f = e.integrity.files;
+    out.push(`  Files       ${e.integrity.summary} (${count(f, 'ok')} ok, ${count(f, 'modified')} modified, ${count(f, 'missing')} missing, ${count(f, 'unexpected')} unexpected)`);
+    const bad = f.filter((x) => x.status !== 'ok');
+    if (bad.length) out.push('');
+    for (const x of bad.slice(0, MAX_LISTED)) out.push(`    ${x.status.padEnd(10)} ${x.name}`);
+    if (bad.length > MAX_LISTED) out.push(`    … and ${bad.length - MAX_LISTED} more`);
+  } else {
+    out.push('  Files       not compared');
+  }
+  out.push('');
+  out.push(`  Next: ${evaluationNext(e)}`);
+  return `${out.join('\n')}\n`;
+}
+
+function evaluationNext(e: ModelEvaluation): string {
+  switch (e.state) {
+    case 'modified':
+      return 'the files differ from what was signed: do not deploy; restore them from a trusted source.';
+    case 'not-configured':
+      return 'the files match what was signed, but nobody you trust has vouched for the signer: check who signed it, then trust that signer (Trust this signer…) or configure the key, certificate anchor or identity you expect.';
+    case 'untrusted':
+      return 'the signer is not one you trust: do not deploy; check who produced this model and which signers you trust.';
+    case 'invalid':
+      return 'the signature itself is broken or was tampered with: do not deploy; obtain a fresh signature from the producer.';
+    case 'too-large':
+      return 'run Verify to hash the model now.';
+    default:
+      return 'fix the problem above, then verify again.';
+  }
 }

@@ -7,6 +7,7 @@ import attestParamsSchema from '../../schemas/attest-params.schema.json';
 import reportInputsSchema from '../../schemas/report-inputs.schema.json';
 import complianceReportSchema from '../../schemas/compliance-report.schema.json';
 import { collapseAlternatives } from './collapse';
+import { declaredProperties } from './suggest';
 
 /** The schemas this project owns, by short name; their `$id`s are stable. */
 export const SCHEMAS = {
@@ -27,6 +28,8 @@ export interface SchemaError {
   params: Record<string, unknown>;
   /** Where in the schema the rule sits (ajv's schemaPath). */
   schemaPath: string;
+  /** For an unknown property: the names the schema declares there (for "did you mean"). */
+  allowedProperties?: string[];
   /** The finding code and message a profile rule declares (x-code / x-message beside the failing keyword). */
   ruleCode?: string;
   ruleMessage?: string;
@@ -72,6 +75,7 @@ function collapse(errors: ErrorObject[]): SchemaError[] {
     message: describe(e),
     params: e.params as Record<string, unknown>,
     schemaPath: e.schemaPath,
+    ...(e.keyword === 'additionalProperties' ? { allowedProperties: declaredProperties(e.parentSchema) } : {}),
     ...ruleOf(e.parentSchema),
   }));
 }

@@ -43,7 +43,7 @@ function dsseVerifies(bundle: ParsedBundle, key: KeyObject): { ok: boolean; lega
 }
 
 /** The key the bundle claims to be signed by, as a hint, when it says. */
-function claimedKeyHint(bundle: ParsedBundle, file: string): string | undefined {
+export function claimedKeyHint(bundle: ParsedBundle, file: string): string | undefined {
   const m = bundle.material;
   if (m.kind === 'publicKey') {
     if (m.rawBytes && m.rawBytes.length > 0) return keyHint(publicKeyFromBytes(m.rawBytes, file));

@@ -113,7 +113,8 @@ export async function verifyModel(options: VerifyModelOptions): Promise<Verifica
   return result;
 }
 
-async function compareWithDisk(manifest: OmsManifest, options: VerifyModelOptions, sigPath: string, result: VerificationResult): Promise<void> {
+/** Compares the signed resource list with the files on disk; fills `result.files` and adds FILE_* problems. */
+export async function compareWithDisk(manifest: OmsManifest, options: Omit<VerifyModelOptions, 'trust'>, sigPath: string, result: Pick<VerificationResult, 'files' | 'problems' | 'notes' | 'warnings'>): Promise<void> {
   const s = manifest.serialization;
   nodeHashName(s.hash_type, sigPath);
   for (const r of manifest.resources) {

@@ -1,27 +1,39 @@
 import type { CodeLens, CodeLensParams } from 'vscode-languageserver';
-import { nodeAt } from '../../core';
+import { nodeAt, type DocumentAnalysis, type TrustOutcome } from '../../core';
+import { SERVER_VERIFY } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
-import { ago } from '../services/documents-state';
 
 /** Client commands the lenses and fixes invoke; `serverVerify` is the server's own. */
 export const COMMANDS = {
   verify: 'modelProvenance.verifyModel',
-  serverVerify: 'modelProvenance.server.verify',
+  serverVerify: SERVER_VERIFY,
   showPayload: 'modelProvenance.showDecodedPayload',
   attest: 'modelProvenance.attestModel',
-  resign: 'modelProvenance.resignModel',
+  trustSigner: 'modelProvenance.trustSigner',
 } as const;
 
-/** Lenses: verify the model (with the last result), show a decoded payload, attest from a manifest. */
+/**
+ * Lenses: the model's state above a signature's envelope (from the one model state, so it
+ * always agrees with the diagnostics, hover, status and badges), "Trust this signer…" when
+ * nobody trusted judged it, the decoded payload, and verify/attest on a manifest.
+ */
 export class CodeLensHandler {
   constructor(private readonly ctx: ServerContext) {}
 
   onCodeLens(params: CodeLensParams): CodeLens[] {
     if (!this.ctx.settings.codeLens) return [];
     const doc = this.ctx.documents.get(params.textDocument.uri);
-    const state = this.ctx.states.get(params.textDocument.uri);
-    const detection = state?.analysis.detection;
-    if (!doc || !state || !detection) return [];
+    if (!doc) return [];
+    // Asked before the first analysis of this document came back: analyse now rather than
+    // answer nothing (a model state computed earlier would never trigger a refresh).
+    let state: { analysis: DocumentAnalysis; signs?: { signature: string }; trust?: TrustOutcome } | undefined = this.ctx.states.get(doc.uri);
+    if (!state) {
+      const analysis = this.ctx.analyze(doc);
+      const file = this.ctx.runtime.fileOf(doc.uri);
+      state = { analysis, ...(file && analysis.detection?.kind === 'model-signature' ? { signs: { signature: file } } : {}) };
+    }
+    const detection = state.analysis.detection;
+    if (!detection) return [];
     const tree = state.analysis.doc.tree;
     const at = (path: (string | number)[]): { start: { line: number; character: number }; end: { line: number; character: number } } => {
       const node = nodeAt(tree, path);
@@ -30,18 +42,26 @@ export class CodeLensHandler {
       return { start: doc.positionAt(offset), end: doc.positionAt(offset) };
     };
     const uri = doc.uri;
-    const last = this.ctx.lastVerification.get(uri);
-    const verifyTitle = last ? `${last.summary}, ${ago(this.ctx.runtime.now() - last.at)} — verify again` : 'Verify this model';
     const lenses: CodeLens[] = [];
     if (detection.kind === 'model-signature' && detection.envelope === 'bundle') {
-      lenses.push({ range: at(['dsseEnvelope']), command: { title: verifyTitle, command: COMMANDS.verify, arguments: [uri] } });
+      const range = at(['dsseEnvelope']);
+      const view = state.signs ? this.ctx.models.get(state.signs.signature) : undefined;
+      let title = 'Verify this model';
+      if (view?.phase === 'done') title = view.state === 'too-large' ? `${view.headline} — Verify` : `${view.headline} — verify again`;
+      else if (view) title = 'checking… — Verify now';
+      lenses.push({ range, command: { title, command: COMMANDS.verify, arguments: [uri] } });
+      if (view?.phase === 'done' && view.canTrust) lenses.push({ range, command: { title: 'Trust this signer…', command: COMMANDS.trustSigner, arguments: [uri] } });
+    }
+    if ((detection.kind === 'ml-attestation' || detection.kind === 'intoto') && detection.envelope === 'bundle' && state.trust && (state.trust.state === 'not-configured' || state.trust.state === 'untrusted')) {
+      lenses.push({ range: at(['verificationMaterial']), command: { title: 'Trust this signer…', command: COMMANDS.trustSigner, arguments: [uri] } });
     }
     if (detection.envelope === 'bundle' || detection.envelope === 'envelope') {
       lenses.push({ range: at(detection.envelope === 'bundle' ? ['dsseEnvelope', 'payload'] : ['payload']), command: { title: 'Show decoded payload', command: COMMANDS.showPayload, arguments: [uri] } });
     }
     if (detection.kind === 'manifest' && nodeAt(tree, ['metadata', 'component'])) {
       const range = at(['metadata', 'component']);
-      lenses.push({ range, command: { title: verifyTitle, command: COMMANDS.verify, arguments: [uri] } });
+      const last = this.ctx.lastVerification.get(uri);
+      lenses.push({ range, command: { title: last ? `${last.summary} — verify again` : 'Verify this model', command: COMMANDS.verify, arguments: [uri] } });
       lenses.push({ range, command: { title: 'Attest…', command: COMMANDS.attest, arguments: [uri] } });
     }
     return lenses;

@@ -1,64 +1,69 @@
-import { statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ResponseError, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import {
   CancelledError,
+  InputError,
   attest,
+  certificateSubjectText,
+  claimedSigner,
+  decodePayload,
+  describeSigner,
+  findSignatureFor,
   generateKeyPair,
   generateManifest,
+  isInside,
+  isObject,
+  isProvenanceError,
+  keyHint,
   loadPolicy,
   loadPrivateKey,
+  manifestPathFor,
+  mergeManifest,
+  parseBundle,
+  parseCertificate,
   parseCurve,
+  publicKeyFromBytes,
+  publicKeyPem,
+  renderEvaluation,
   renderLineage,
+  resolveModelTarget,
+  signedFolderContaining,
+  validateChain,
+  validateManifest,
   verifyChain,
   writeFileAtomic,
   writeKeyPair,
-  type Stage,
-  decodePayload,
-  defaultSignaturePath,
-  isObject,
-  isProvenanceError,
-  renderResult,
-  validateManifest,
-  verifyModel,
   type HashProgress,
+  type ModelEvaluation,
+  type Stage,
 } from '../../core';
+import {
+  NOTIFICATIONS,
+  REQUESTS,
+  type AttestRequest,
+  type AttestResult,
+  type KeygenRequest,
+  type ManifestRequest,
+  type ManifestResult,
+  type ModelStateView,
+  type RegistryArtifact,
+  type ResolvedTarget,
+  type TrustCandidate,
+  type TrustCandidates,
+  type UnsignedView,
+  type VerifyOutcome,
+} from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
 import { schemaFor } from '../services/schema-service';
-import { verificationFindings } from '../services/semantic';
-import { summarise } from './diagnostics';
+import { describeTrustProblem, trustCounts } from '../services/trust';
 import { COMMANDS } from './code-lens';
 
-export interface AttestRequest {
-  modelPath: string;
-  stage: string;
-  runId?: string;
-  baseModels?: string[];
-  datasets?: string[];
-  privateKey: string;
-  passphrase?: string;
-}
+/** Folders never searched for keys and certificates a person could trust. */
+const SKIP_DIRS = new Set(['node_modules', '.git', '.provenance', 'dist', '.venv', '__pycache__']);
+const MAX_CANDIDATE_FILES = 2000;
 
-export interface VerifyOutcome {
-  verdict: 'verified' | 'failed';
-  summary: string;
-  /** The core's one-screen report, for "Show details". */
-  report: string;
-  problems: { code: string; message: string; file?: string }[];
-  signer?: string;
-}
-
-export const REQUESTS = {
-  decodedPayload: 'modelProvenance/decodedPayload',
-  status: 'modelProvenance/status',
-  attest: 'modelProvenance/attest',
-  keygen: 'modelProvenance/keygen',
-  manifest: 'modelProvenance/generateManifest',
-  lineage: 'modelProvenance/lineage',
-  registryDigests: 'modelProvenance/registryDigests',
-} as const;
-
-/** Commands and custom requests: verify a model (with progress), decode a payload, report status. */
+/** Commands and custom requests: verify a model (with progress), status, targets, trust, generators. */
 export class CommandHandler {
   constructor(private readonly ctx: ServerContext) {}
 
@@ -71,69 +76,131 @@ export class CommandHandler {
     });
     connection.onRequest(REQUESTS.decodedPayload, (p: { uri: string }) => this.decodedPayload(p.uri));
     connection.onRequest(REQUESTS.status, (p: { uri: string }) => this.status(p.uri));
+    connection.onRequest(REQUESTS.modelState, (p: { path: string }): unknown => this.ctx.models.forPath(p.path) satisfies ModelStateView | UnsignedView);
+    connection.onRequest(REQUESTS.resolveTarget, (p: { path: string }): unknown => this.resolveTarget(p.path));
+    connection.onRequest(REQUESTS.trustCandidates, (p: { uri: string }) => this.wrap(async () => this.trustCandidates(p.uri)));
+    connection.onRequest(REQUESTS.pinTrust, (p: { candidate: TrustCandidate; dir: string }) => this.wrap(async () => this.pinTrust(p.candidate, p.dir)));
     connection.onRequest(REQUESTS.attest, (p: AttestRequest) => this.wrap(() => this.attest(p)));
-    connection.onRequest(REQUESTS.keygen, (p: { prefix: string; curve?: string; passphrase?: string }) =>
-      this.wrap(async () => {
-        const pair = generateKeyPair(parseCurve(p.curve ?? 'p256'), p.passphrase || undefined);
-        const paths = writeKeyPair(p.prefix, pair);
-        return { ...paths, keyId: pair.hint };
-      }),
-    );
-    connection.onRequest(REQUESTS.manifest, (p: { modelPath: string; outputPath?: string }) =>
-      this.wrap(async () => {
-        const outputPath = p.outputPath ?? join(dirname(p.modelPath), `${basename(p.modelPath)}.cdx.json`);
-        const policy = this.ctx.settings.policy ? loadPolicy(this.resolve(this.ctx.settings.policy)) : undefined;
-        const { bom } = await generateManifest({ modelPath: p.modelPath, outputPath, registry: this.ctx.registry(), policy, cache: this.ctx.cache });
-        writeFileAtomic(outputPath, `${JSON.stringify(bom, null, 2)}\n`);
-        return { outputPath };
-      }),
-    );
+    connection.onRequest(REQUESTS.keygen, (p: KeygenRequest) => this.wrap(async () => this.keygen(p)));
+    connection.onRequest(REQUESTS.manifest, (p: ManifestRequest) => this.wrap(() => this.manifest(p)));
     connection.onRequest(REQUESTS.lineage, (p: { modelPath?: string; digest?: string; format?: 'text' | 'mermaid' | 'json' }) =>
       this.wrap(async () => {
         const registry = this.ctx.registry();
-        if (!registry) throw new ResponseError(-32603, 'no registry');
+        if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
         const policy = this.ctx.settings.policy ? loadPolicy(this.resolve(this.ctx.settings.policy)) : undefined;
         const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest });
         return { verdict: result.verdict, text: renderLineage(result, p.format ?? 'text') };
       }),
     );
-    connection.onRequest(REQUESTS.registryDigests, () =>
-      this.wrap(async () => {
-        const r = this.ctx.registry();
-        return r ? (await r.list()).flatMap((e) => e.subjects.map((s) => ({ digest: s, stage: e.stage ?? e.predicateType }))) : [];
-      }),
-    );
+    connection.onRequest(REQUESTS.registryDigests, () => this.wrap(() => this.registryArtifacts()));
+  }
+
+  /** Tells the client a model's state changed; the client repaints badges and the status item. */
+  notify(view: ModelStateView): void {
+    void this.ctx.connection.sendNotification(NOTIFICATIONS.modelState, view);
   }
 
   private resolve(p: string): string {
     return this.ctx.resolvePath(p);
   }
 
-  /** Core errors reach the client as readable JSON-RPC errors, not crashes. */
+  /** Core errors reach the client as readable JSON-RPC errors with their code, never as crashes. */
   private async wrap<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (isProvenanceError(err)) throw new ResponseError(-32602, err.oneLine(), { code: err.code });
+      if (isProvenanceError(err)) throw new ResponseError(-32602, err.oneLine(), { code: err.code, ...(err.file ? { file: err.file } : {}) });
       throw err;
     }
   }
 
-  private async attest(p: AttestRequest): Promise<{ id?: string; digest: string; stage: string }> {
+  resolveTarget(path: string): ResolvedTarget {
+    const t = resolveModelTarget(path);
+    if (!t.ok) return t;
+    const manifestPath = manifestPathFor(t.modelPath);
+    return { ...t, ...(manifestPath ? { manifestPath } : {}) };
+  }
+
+  private async attest(p: AttestRequest): Promise<AttestResult> {
     const privateKey = loadPrivateKey(p.privateKey, p.passphrase || undefined);
+    const registry = this.ctx.registry();
     const a = await attest({
       modelPath: p.modelPath,
       stage: p.stage as Stage,
       trainingRunId: p.runId || undefined,
       baseModels: p.baseModels ?? [],
-      datasets: p.datasets ?? [],
+      datasets: (p.datasets ?? []).map((d) => (/^sha256:/.test(d) ? d : this.resolve(d))),
       signer: { kind: 'key', privateKey },
-      registry: this.ctx.registry(),
+      registry,
     });
-    return { id: a.id, digest: a.subject.digest, stage: a.stage };
+    return {
+      ...(a.id ? { id: a.id } : {}),
+      digest: a.subject.digest,
+      stage: a.stage,
+      subjectName: a.subject.name,
+      signer: describeSigner({ method: 'key', keyId: keyHint(privateKey), keySource: p.privateKey }),
+      ...(registry ? { registry: registry.location } : {}),
+      ...(a.entry?.location ? { location: a.entry.location } : {}),
+    };
   }
 
-  /** `arg` is a document URI, or `{ modelPath, signaturePath? }` for a model file or folder with no document open. */
+  private keygen(p: KeygenRequest): { privatePath: string; publicPath: string; keyId: string } {
+    const signed = signedFolderContaining(dirname(p.prefix));
+    if (signed) throw new InputError('WOULD_MODIFY_SIGNED_MODEL', `refusing to write keys into the signed model folder ${signed}: they would become unexpected files and fail its verification`, { file: p.prefix });
+    const pair = generateKeyPair(parseCurve(p.curve ?? 'p256'), p.passphrase || undefined);
+    const paths = writeKeyPair(p.prefix, pair);
+    return { ...paths, keyId: pair.hint };
+  }
+
+  private async manifest(p: ManifestRequest): Promise<ManifestResult> {
+    const signed = signedFolderContaining(dirname(p.outputPath));
+    if (signed && isInside(signed, p.outputPath)) {
+      throw new InputError('WOULD_MODIFY_SIGNED_MODEL', `refusing to write the manifest into the signed model folder ${signed}: it would be an unexpected file and fail verification; write it beside the folder`, { file: p.outputPath });
+    }
+    let existing: string | undefined;
+    try {
+      existing = readFileSync(p.outputPath, 'utf8');
+    } catch {
+      existing = undefined;
+    }
+    if (existing !== undefined && p.mode === 'create') throw new InputError('MANIFEST_EXISTS', 'the manifest already exists', { file: p.outputPath });
+    const policy = this.ctx.settings.policy ? loadPolicy(this.resolve(this.ctx.settings.policy)) : undefined;
+    const { bom } = await generateManifest({ modelPath: p.modelPath, outputPath: p.outputPath, registry: this.ctx.registry(), policy, cache: this.ctx.cache });
+    if (existing !== undefined && p.mode === 'merge') {
+      let current: unknown;
+      try {
+        current = JSON.parse(existing);
+      } catch {
+        throw new InputError('MANIFEST_UNREADABLE', 'the existing manifest is not valid JSON, so it cannot be merged without losing text; fix it or replace it', { file: p.outputPath });
+      }
+      const m = mergeManifest(current, bom);
+      writeFileAtomic(p.outputPath, `${JSON.stringify(m.bom, null, 2)}\n`);
+      return { outputPath: p.outputPath, merged: { updated: m.updated, added: m.added, removed: m.removed } };
+    }
+    writeFileAtomic(p.outputPath, `${JSON.stringify(bom, null, 2)}\n`);
+    return { outputPath: p.outputPath };
+  }
+
+  /** Registry artifacts with the name and stage each attestation gives, for pickers. */
+  private async registryArtifacts(): Promise<RegistryArtifact[]> {
+    const r = this.ctx.registry();
+    if (!r) return [];
+    const out = new Map<string, RegistryArtifact>();
+    for (const e of (await r.list()).slice(0, 500)) {
+      let name: string | undefined;
+      try {
+        const st = decodePayload(JSON.parse(await r.read(e.id)).dsseEnvelope);
+        const s = isObject(st) && Array.isArray(st.subject) ? st.subject[0] : undefined;
+        name = isObject(s) && typeof s.name === 'string' ? s.name : undefined;
+      } catch {
+        name = undefined;
+      }
+      for (const d of e.subjects) if (!out.has(d)) out.set(d, { digest: d, ...(e.stage ? { stage: e.stage } : {}), ...(name ? { name } : {}) });
+    }
+    return [...out.values()];
+  }
+
+  /** `arg` is a document URI, or `{ modelPath }` for a model file or folder with no document open. */
   async verify(arg: unknown, workDone: WorkDoneProgressReporter | undefined, signal: AbortSignal): Promise<VerifyOutcome> {
     const ctx = this.ctx;
     let progress: WorkDoneProgressReporter | undefined = workDone;
@@ -143,52 +210,19 @@ export class CommandHandler {
     try {
       const uri = typeof arg === 'string' ? arg : undefined;
       const state = uri ? ctx.states.get(uri) : undefined;
-      if (uri && state?.analysis.detection?.kind === 'manifest') {
-        const doc = ctx.documents.get(uri);
-        const file = ctx.runtime.fileOf(uri) ?? uri;
-        const v = await validateManifest(doc?.getText() ?? '', file, { checkDisk: true, signal, cache: ctx.cache });
-        const errors = v.findings.filter((f) => f.severity === 'error');
-        const digestProblems = errors.filter((f) => /DIGEST_MISMATCH|FILE_MISSING/.test(f.code));
-        const outcome: VerifyOutcome = {
-          verdict: errors.length === 0 && v.checkedAgainst ? 'verified' : 'failed',
-          summary: !v.checkedAgainst ? 'model not found: nothing checked' : digestProblems.length ? `${digestProblems.length} file${digestProblems.length > 1 ? 's' : ''} modified` : errors.length ? `${errors.length} problem(s)` : 'verified: every digest matches',
-          report: errors.map((f) => `${f.code}: ${f.message}`).join('\n') || `every file digest matches the model at ${v.checkedAgainst ?? '?'}`,
-          problems: errors.map((f) => ({ code: f.code, message: f.message })),
-        };
-        if (state) state.semantic = v.findings.filter((f) => /^MLBOM_(DIGEST_MISMATCH|ROOT_DIGEST_MISMATCH|FILE_MISSING|MODEL_NOT_FOUND)$/.test(f.code));
-        this.remember(uri, outcome);
-        return outcome;
+      if (uri && state?.analysis.detection?.kind === 'manifest') return await this.verifyManifest(uri, signal);
+      let path: string | undefined;
+      if (uri) path = ctx.runtime.fileOf(uri);
+      else if (isObject(arg) && typeof arg.modelPath === 'string') path = arg.modelPath;
+      if (!path) throw new ResponseError(-32602, 'verify needs a document URI or { modelPath }');
+      const target = resolveModelTarget(path);
+      if (!target.ok) return { verdict: 'failed', summary: target.message, report: `${target.message}.\n${target.hint}`, problems: [{ code: target.code, message: target.message }] };
+      const sig = target.signaturePath ?? findSignatureFor(target.modelPath)?.signaturePath;
+      if (!sig) {
+        return { verdict: 'failed', summary: `unsigned: no signature covers ${basename(target.modelPath)} (sign it with: model-provenance sign key MODEL --private-key KEY)`, report: `No signature found for ${target.modelPath} (looked for MODEL.sig, MODEL/model.sig and a model.sig in the folders above).`, problems: [{ code: 'SIGNATURE_NOT_FOUND', message: 'no signature found' }] };
       }
-      let modelPath: string;
-      let signaturePath: string | undefined;
-      if (uri) {
-        const file = ctx.runtime.fileOf(uri);
-        if (!file) throw new ResponseError(-32602, `${uri} is not a file`);
-        signaturePath = file;
-        modelPath = dirname(file);
-      } else if (isObject(arg) && typeof arg.modelPath === 'string') {
-        const found = typeof arg.signaturePath === 'string' ? { modelPath: arg.modelPath, signaturePath: arg.signaturePath } : findSignature(arg.modelPath);
-        if (!found) {
-          return { verdict: 'failed', summary: 'unsigned', report: `No signature found for ${arg.modelPath} (looked for MODEL.sig, MODEL/model.sig and model.sig beside it).`, problems: [{ code: 'SIGNATURE_NOT_FOUND', message: 'no signature found' }] };
-        }
-        ({ modelPath, signaturePath } = found);
-      } else {
-        throw new ResponseError(-32602, 'verify needs a document URI or { modelPath }');
-      }
-      if (ctx.trust.keys.length === 0) {
-        return { verdict: 'failed', summary: 'no trusted keys configured', report: `No trusted keys are configured (${ctx.trustSource}). Set modelProvenance.trustedKeys.`, problems: [{ code: 'NO_TRUSTED_KEYS', message: 'no trusted keys configured' }] };
-      }
-      const result = await verifyModel({ modelPath, signaturePath, trust: { kind: 'key', keys: ctx.trust.keys }, signal, onProgress, cache: ctx.cache });
-      const outcome: VerifyOutcome = {
-        verdict: result.verdict,
-        summary: summarise(result),
-        report: renderResult(result, 'report'),
-        problems: result.problems,
-        ...(result.signer?.keySource ? { signer: result.signer.keySource } : {}),
-      };
-      if (uri && state) state.semantic = verificationFindings(result, state.analysis);
-      this.remember(uri ?? `file-model:${modelPath}`, outcome, result);
-      return outcome;
+      const ev = await ctx.models.verifyNow(target.modelPath, sig, { signal, onProgress });
+      return outcomeOf(ev, ctx.models.get(sig));
     } catch (err) {
       if (err instanceof CancelledError) return { verdict: 'failed', summary: 'cancelled', report: 'Verification was cancelled.', problems: [{ code: 'CANCELLED', message: 'cancelled' }] };
       if (isProvenanceError(err)) return { verdict: 'failed', summary: err.code, report: err.oneLine(), problems: [{ code: err.code, message: err.message, ...(err.file ? { file: err.file } : {}) }] };
@@ -198,12 +232,25 @@ export class CommandHandler {
     }
   }
 
-  private remember(key: string, outcome: VerifyOutcome, result?: Parameters<typeof summarise>[0] & { verdict: 'verified' | 'failed' }): void {
+  private async verifyManifest(uri: string, signal: AbortSignal): Promise<VerifyOutcome> {
     const ctx = this.ctx;
-    ctx.lastVerification.set(key, { at: ctx.runtime.now(), verdict: outcome.verdict, summary: outcome.summary, ...(result ? { result: result as never } : {}) });
-    const doc = ctx.documents.get(key);
+    const doc = ctx.documents.get(uri);
+    const state = ctx.states.get(uri);
+    const file = ctx.runtime.fileOf(uri) ?? uri;
+    const v = await validateManifest(doc?.getText() ?? '', file, { checkDisk: true, signal, cache: ctx.cache });
+    const errors = v.findings.filter((f) => f.severity === 'error');
+    const digestProblems = errors.filter((f) => /DIGEST_MISMATCH|FILE_MISSING/.test(f.code));
+    const outcome: VerifyOutcome = {
+      verdict: errors.length === 0 && v.checkedAgainst ? 'verified' : 'failed',
+      summary: !v.checkedAgainst ? 'model not found: nothing checked' : digestProblems.length ? `${digestProblems.length} file${digestProblems.length > 1 ? 's' : ''} modified` : errors.length ? `${errors.length} problem(s)` : 'verified: every digest matches',
+      report: errors.map((f) => `${f.code}: ${f.message}`).join('\n') || `every file digest matches the model at ${v.checkedAgainst ?? '?'}`,
+      problems: errors.map((f) => ({ code: f.code, message: f.message })),
+    };
+    if (state) state.semantic = v.findings.filter((f) => /^MLBOM_(DIGEST_MISMATCH|ROOT_DIGEST_MISMATCH|FILE_MISSING|MODEL_NOT_FOUND)$/.test(f.code));
+    ctx.lastVerification.set(uri, { at: ctx.runtime.now(), verdict: outcome.verdict, summary: outcome.summary });
     if (doc) ctx.publish(doc);
     void ctx.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    return outcome;
   }
 
   decodedPayload(uri: string): { text: string; predicateType?: string } {
@@ -215,40 +262,186 @@ export class CommandHandler {
     return { text: `${JSON.stringify(st, null, 2)}\n`, ...(isObject(st) && typeof st.predicateType === 'string' ? { predicateType: st.predicateType } : {}) };
   }
 
+  /**
+   * The language status: which kind and schema, why, where trust comes from and how much of
+   * it there is, and (for a signature) its model's state. Detected on demand, so a document
+   * the server has not analysed yet still says what it is.
+   */
   status(uri: string): Record<string, unknown> {
     const state = this.ctx.states.get(uri);
-    const d = state?.analysis.detection;
+    const doc = this.ctx.documents.get(uri);
+    let analysis = state?.analysis;
+    if (!analysis && doc) {
+      try {
+        analysis = this.ctx.analyze(doc);
+      } catch {
+        analysis = undefined;
+      }
+    }
+    const d = analysis?.detection;
+    const file = this.ctx.runtime.fileOf(uri);
+    const signs = state?.signs ?? (d?.kind === 'model-signature' && file ? { signature: file } : undefined);
+    const model = signs ? this.ctx.models.get(signs.signature) : undefined;
     const last = this.ctx.lastVerification.get(uri);
+    const t = state?.trust;
     return {
       kind: d?.kind,
       by: d?.by,
       reason: d?.reason,
-      schema: d ? (schemaFor(d.kind, state?.analysis.doc.value) ?? (d.kind === 'model-signature' ? 'OpenSSF Model Signing v1.0 (checked in code)' : 'in-toto / Sigstore bundle (checked in code)')) : undefined,
+      schema: d ? (schemaFor(d.kind, analysis?.doc.value) ?? (d.kind === 'model-signature' ? 'OpenSSF Model Signing v1.0 (checked in code)' : 'in-toto / Sigstore bundle (checked in code)')) : undefined,
       trustSource: this.ctx.trustSource,
-      trustedKeys: this.ctx.trust.keys.length,
-      trustProblems: this.ctx.trust.problems,
-      lastVerification: last ? { verdict: last.verdict, summary: last.summary, at: last.at } : undefined,
+      trust: trustCounts(this.ctx.trust.set),
+      trustProblems: this.ctx.trust.problems.map(describeTrustProblem),
+      ...(model ? { model } : {}),
+      ...(t ? { attestation: { state: t.state, signer: describeSigner(t.signer), ...(t.code ? { code: t.code } : {}), ...(t.message ? { message: t.message } : {}) } } : {}),
+      ...(last ? { lastVerification: { verdict: last.verdict, summary: last.summary, at: last.at } } : {}),
     };
+  }
+
+  /**
+   * Who signed a bundle, exactly as it says, and the ways to trust that signer: public key
+   * files in the workspace whose fingerprint matches, CA certificates in the workspace that
+   * issued the signing certificate, or the keyless identity and issuer. The person confirms
+   * before anything is added, and it is added to their user settings only.
+   */
+  private trustCandidates(uri: string): TrustCandidates {
+    const file = this.ctx.runtime.fileOf(uri) ?? uri;
+    const text = this.ctx.documents.get(uri)?.getText() ?? readText(file);
+    const bundle = parseBundle(text, file);
+    const signer = claimedSigner(bundle, file);
+    const out: TrustCandidates = { signature: file, method: signer.method, signer: describeSigner(signer), candidates: [] };
+    const root = this.ctx.root();
+    const where = [root, dirname(file), dirname(dirname(file))].filter((d): d is string => !!d);
+    if (signer.method === 'sigstore') {
+      if (signer.identity && signer.identityProvider) out.candidates.push({ kind: 'identity', identity: signer.identity, issuer: signer.identityProvider });
+      else out.reason = 'the keyless certificate names no identity or no OIDC issuer, so there is nothing exact to trust';
+      return out;
+    }
+    if (signer.method === 'key') {
+      if (!signer.keyId) {
+        out.reason = 'the signature names no key (no key hint): add the public key you expect to modelProvenance.trustedKeys';
+        return out;
+      }
+      for (const f of candidateFiles(where)) {
+        const key = publicKeyIn(f);
+        if (key && key === signer.keyId) out.candidates.push({ kind: 'key', file: f, keyId: key, inWorkspace: !!root && isInside(root, f) });
+      }
+      if (out.candidates.length === 0) out.reason = `no public key with the fingerprint ${signer.keyId.slice(0, 8)}… was found in the workspace: ask the signer for their public key and add its file to modelProvenance.trustedKeys`;
+      return out;
+    }
+    // A certificate chain: the CA certificates at hand that issued it.
+    const m = bundle.material;
+    if (m.kind !== 'x509CertificateChain') return out;
+    const certs = m.certificates.map((c, i) => parseCertificate(c, `certificate ${i + 1}`, file));
+    const leaf = certs[0]!;
+    const found: { candidate: TrustCandidate; root: boolean }[] = [];
+    for (const f of candidateFiles(where)) {
+      for (const ca of caCertificatesIn(f)) {
+        const check = validateChain(leaf, certs.slice(1), [ca], new Date(leaf.validFrom));
+        if (check.ok) found.push({ candidate: { kind: 'anchor', file: f, subject: certificateSubjectText(ca), inWorkspace: !!root && isInside(root, f) }, root: ca.subject === ca.issuer });
+      }
+    }
+    // Roots (self-issued) first: trusting the top of the chain is the usual choice.
+    out.candidates = [...found.filter((x) => x.root), ...found.filter((x) => !x.root)].map((x) => x.candidate);
+    if (out.candidates.length === 0) out.reason = `no CA certificate in the workspace issued ${describeSigner(signer)}: add the certificate of the CA you expect to modelProvenance.certificateAnchors`;
+    return out;
+  }
+
+  /**
+   * Copies a key or CA certificate the person chose to trust into `dir` (the extension's own
+   * storage), so the user setting names a copy the repository cannot change afterwards.
+   */
+  private pinTrust(c: TrustCandidate, dir: string): { path: string } {
+    if (c.kind === 'key') {
+      const key = publicKeyFromBytes(readFileSync(c.file), c.file);
+      const hint = keyHint(key);
+      if (hint !== c.keyId) throw new InputError('KEY_CHANGED', 'the key file changed since it was shown; run Trust this signer… again', { file: c.file });
+      // trusted-keys/<fingerprint>/<the file's own name>: the lens keeps saying "(prod.pub.pem)".
+      const stem = basename(c.file).replace(/(\.pub)?\.pem$|\.pub$/i, '').replace(/[^\w.-]/g, '_') || 'key';
+      const path = join(dir, 'trusted-keys', hint.slice(0, 16), `${stem}.pub.pem`);
+      writeFileAtomic(path, publicKeyPem(key), { mode: 0o644 });
+      return { path };
+    }
+    if (c.kind === 'anchor') {
+      const ca = caCertificatesIn(c.file).find((x) => certificateSubjectText(x) === c.subject);
+      if (!ca) throw new InputError('CERT_CHANGED', 'the certificate file changed since it was shown; run Trust this signer… again', { file: c.file });
+      const path = join(dir, 'certificate-anchors', `${ca.fingerprint256.replace(/:/g, '').slice(0, 16).toLowerCase()}.pem`);
+      writeFileAtomic(path, ca.toString(), { mode: 0o644 });
+      return { path };
+    }
+    throw new InputError('USAGE', 'an identity is added to the settings as it is; nothing to copy');
   }
 }
 
-/**
- * The signature that covers a model file or folder: MODEL/model.sig or MODEL.sig; for a
- * file inside a signed folder, the folder's model.sig (the folder is then verified).
- */
-export function findSignature(modelPath: string): { modelPath: string; signaturePath: string } | undefined {
-  const isFile = (p: string): boolean => {
+/** A verify outcome from a model evaluation: the same words as the lens and status. */
+function outcomeOf(ev: ModelEvaluation, view: ModelStateView | undefined): VerifyOutcome {
+  const problems = ev.state === 'verified' ? [] : [...(ev.integrity?.problems ?? []), ...(ev.trust.state !== 'verified' && ev.trust.code ? [{ code: ev.trust.code, message: ev.trust.message ?? '' }] : [])];
+  return {
+    verdict: ev.state === 'verified' ? 'verified' : 'failed',
+    summary: ev.headline,
+    report: renderEvaluation(ev),
+    problems: problems.map((p) => ({ code: p.code, message: p.message, ...('file' in p && p.file ? { file: p.file } : {}) })),
+    signer: ev.signerText,
+    ...(view ? { state: view } : {}),
+  };
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError('FILE_NOT_FOUND', `cannot read ${basename(file)}: ${(err as Error).message}`, { file });
+  }
+}
+
+/** PEM-ish files under the given folders (bounded, skipping dependency and VCS folders). */
+function candidateFiles(roots: string[]): string[] {
+  const out = new Set<string>();
+  let seen = 0;
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 6 || seen > MAX_CANDIDATE_FILES) return;
+    let names: string[];
     try {
-      return statSync(p).isFile();
+      names = readdirSync(dir);
     } catch {
-      return false;
+      return;
+    }
+    for (const n of names) {
+      if (++seen > MAX_CANDIDATE_FILES) return;
+      const p = join(dir, n);
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) {
+        if (!SKIP_DIRS.has(n)) walk(p, depth + 1);
+      } else if (/\.(pem|pub|crt|cer)$/i.test(n) && st.size <= 64 * 1024) out.add(p);
     }
   };
-  const own = defaultSignaturePath(modelPath);
-  if (isFile(own)) return { modelPath, signaturePath: own };
-  if (isFile(modelPath)) {
-    const folderSig = join(dirname(modelPath), 'model.sig');
-    if (isFile(folderSig)) return { modelPath: dirname(modelPath), signaturePath: folderSig };
-  }
-  return undefined;
+  for (const r of roots) walk(r, 0);
+  return [...out];
 }
+
+/** The fingerprint (OMS key hint) of the public key in a file, or undefined for anything else. */
+function publicKeyIn(file: string): string | undefined {
+  try {
+    const data = readFileSync(file);
+    if (/PRIVATE KEY-----|BEGIN CERTIFICATE/.test(data.toString('latin1'))) return undefined;
+    return keyHint(publicKeyFromBytes(data, file));
+  } catch {
+    return undefined;
+  }
+}
+
+function caCertificatesIn(file: string) {
+  try {
+    const text = readFileSync(file, 'latin1');
+    const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    return pems.map((p) => parseCertificate(Buffer.from(p), 'certificate', file)).filter((c) => c.ca);
+  } catch {
+    return [];
+  }
+}
+

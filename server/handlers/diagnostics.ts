@@ -1,8 +1,9 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { CancelledError, analyzeDocument, type Finding } from '../../core';
+import { CancelledError, analyzeDocument, modelForSignature, type Finding } from '../../core';
 import { DOCS_BASE, type ServerContext } from '../context';
 import { semanticFindings } from '../services/semantic';
+import { modelStateFindings } from '../services/state-findings';
 import { categoryOf } from '../settings';
 
 const SEVERITY: Record<string, DiagnosticSeverity> = {
@@ -37,9 +38,10 @@ export function toDiagnostic(doc: TextDocument, f: Finding, ctx: ServerContext):
 }
 
 /**
- * Validates as people type: the static pass (parse, schema, profile, signature against
- * trusted keys) right away, then the pass that hashes files in the background, with
- * work-done progress, cancelled by the next edit. Stale results are dropped.
+ * Validates as people type: the static pass (parse, schema, profile) right away, then the
+ * pass that reads files or verifies signatures in the background, cancelled by the next
+ * edit; stale results are dropped. A model signature's trust and integrity come from its
+ * model's one state (ctx.models), republished whenever that state changes.
  */
 export class DiagnosticsHandler {
   private readonly pending = new Map<string, { cancel(): void }>();
@@ -61,29 +63,45 @@ export class DiagnosticsHandler {
   close(uri: string): void {
     this.pending.get(uri)?.cancel();
     this.pending.delete(uri);
-    this.ctx.states.get(uri)?.abort?.abort();
+    const state = this.ctx.states.get(uri);
+    state?.abort?.abort();
+    if (state?.signs) this.ctx.models.unpin(state.signs.signature);
     this.ctx.states.delete(uri);
     this.ctx.schemas.forget(uri);
     void this.ctx.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  /** The static analysis of the document now (the status item asks before the first run). */
+  analyze(doc: TextDocument) {
+    const file = this.ctx.runtime.fileOf(doc.uri) ?? doc.uri;
+    return analyzeDocument(file, doc.getText(), { maxFindings: this.ctx.settings.maxProblems });
   }
 
   run(doc: TextDocument): void {
     const ctx = this.ctx;
     const previous = ctx.states.get(doc.uri);
     previous?.abort?.abort();
-    const file = ctx.runtime.fileOf(doc.uri) ?? doc.uri;
     let analysis;
     try {
-      analysis = analyzeDocument(file, doc.getText(), { trustedKeys: ctx.trust.keys, maxFindings: ctx.settings.maxProblems });
+      analysis = this.analyze(doc);
     } catch (err) {
       // The server must survive anything a document contains.
       ctx.connection.console.error(`analysis of ${doc.uri} failed: ${(err as Error).message}`);
       return;
     }
     const abort = new AbortController();
-    const state = { uri: doc.uri, version: doc.version, analysis, semantic: [], abort };
+    const file = ctx.runtime.fileOf(doc.uri);
+    const signs = file && analysis.detection?.kind === 'model-signature' ? { model: modelForSignature(file), signature: file } : undefined;
+    // Pin the model state while the document shows it (once per document), and follow a rename.
+    if (previous?.signs && previous.signs.signature !== signs?.signature) ctx.models.unpin(previous.signs.signature);
+    if (signs && previous?.signs?.signature !== signs.signature) ctx.models.pin(signs.model, signs.signature);
+    const state = { uri: doc.uri, version: doc.version, analysis, semantic: [], abort, ...(signs ? { signs } : {}) };
     ctx.states.set(doc.uri, state);
+    if (signs) ctx.models.forSignature(signs.model, signs.signature);
     this.publish(doc);
+    // Lenses asked for before this first analysis came back empty; a model state computed
+    // earlier (for an explorer badge) will not change again to trigger a refresh.
+    if (!previous && analysis.detection) void ctx.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
     if (!analysis.detection) return;
     // Let the static diagnostics leave before the background pass takes the thread.
     setImmediate(() => {
@@ -97,43 +115,16 @@ export class DiagnosticsHandler {
     const file = ctx.runtime.fileOf(doc.uri);
     if (!state || !file) return;
     const kind = state.analysis.detection?.kind;
-    if (kind !== 'manifest' && kind !== 'model-signature') return;
-    let progress: Awaited<ReturnType<typeof ctx.connection.window.createWorkDoneProgress>> | undefined;
+    if (kind !== 'manifest' && kind !== 'ml-attestation' && kind !== 'intoto') return;
     try {
-      const { findings, verification } = await semanticFindings({
-        file,
-        text: doc.getText(),
-        analysis: state.analysis,
-        keys: ctx.trust.keys,
-        sizeLimitBytes: ctx.settings.autoVerifySizeLimitMB * 1024 * 1024,
-        signal: abort.signal,
-        cache: ctx.cache,
-        onProgress: (p) => {
-          if (!progress && p.bytesTotal > 64 * 1024 * 1024) {
-            void ctx.connection.window.createWorkDoneProgress().then((r) => {
-              progress = r;
-              r.begin('Hashing model files', 0, undefined, true);
-            });
-          }
-          progress?.report(Math.floor((p.bytesDone / Math.max(1, p.bytesTotal)) * 100), `${p.filesDone}/${p.filesTotal} files`);
-        },
-      });
+      const { findings, trust } = await semanticFindings({ file, analysis: state.analysis, trust: ctx.trust.set, misplaced: ctx.trust.problems, signal: abort.signal, cache: ctx.cache });
       const current = ctx.states.get(doc.uri);
       if (!current || current.version !== version || abort.signal.aborted) return;
       current.semantic = findings;
-      if (verification) {
-        ctx.lastVerification.set(doc.uri, {
-          at: ctx.runtime.now(),
-          verdict: verification.verdict,
-          summary: summarise(verification),
-          result: verification,
-        });
-      }
+      if (trust) current.trust = trust;
       this.publish(doc);
     } catch (err) {
       if (!(err instanceof CancelledError)) ctx.connection.console.error(`background check of ${doc.uri} failed: ${(err as Error).message}`);
-    } finally {
-      progress?.done();
     }
   }
 
@@ -141,22 +132,12 @@ export class DiagnosticsHandler {
     const state = this.ctx.states.get(doc.uri);
     if (!state) return;
     const findings = [...state.analysis.findings, ...state.semantic];
+    if (state.signs && state.analysis.bundle && state.analysis.findings.length === 0) {
+      const view = this.ctx.models.get(state.signs.signature);
+      const ev = view?.phase === 'done' ? this.ctx.models.evaluation(state.signs.signature) : undefined;
+      if (ev) findings.push(...modelStateFindings(ev, state.analysis, state.signs.signature, this.ctx.trust.problems));
+    }
     const diagnostics = findings.map((f) => toDiagnostic(doc, f, this.ctx)).filter((d): d is Diagnostic => d !== undefined);
     void this.ctx.connection.sendDiagnostics({ uri: doc.uri, version: state.version, diagnostics });
   }
-}
-
-export function summarise(r: { verdict: string; signer?: { keyId?: string; keySource?: string; subject?: string; identity?: string }; files: { status: string }[]; problems?: { code: string; message: string }[] }): string {
-  if (r.verdict === 'verified') {
-    const who = r.signer?.keySource?.split(/[\\/]/).pop()?.replace(/\.pub\.pem$|\.pem$/, '') ?? r.signer?.subject ?? r.signer?.identity ?? r.signer?.keyId?.slice(0, 12) ?? 'trusted key';
-    return `verified: ${who}`;
-  }
-  const modified = r.files.filter((f) => f.status === 'modified').length;
-  const missing = r.files.filter((f) => f.status === 'missing').length;
-  const extra = r.files.filter((f) => f.status === 'unexpected').length;
-  const parts = [modified && `${modified} file${modified > 1 ? 's' : ''} modified`, missing && `${missing} missing`, extra && `${extra} unexpected`].filter(Boolean);
-  if (parts.length) return parts.join(', ');
-  // No file problem: say why the signature itself was refused.
-  const p = r.problems?.[0];
-  return p ? `${p.code}: ${p.message}` : 'not verified';
 }

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { findNodeAtOffset, getNodePath, type Node } from 'jsonc-parser';
 import type { Hover, HoverParams } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { decodePayload, isObject, MODEL_PATH_PROPERTY } from '../../core';
+import { claimedSigner, decodePayload, describeSigner, isObject, MODEL_PATH_PROPERTY } from '../../core';
 import type { ServerContext } from '../context';
 import { schemaFor } from '../services/schema-service';
 
@@ -36,14 +36,43 @@ export class HoverHandler {
     if (node.parent.children?.[1] !== node) return undefined;
     const path = getNodePath(node);
     const value = String(node.value);
-    if (key === 'payload') return this.payload(value);
+    if (key === 'payload') return this.payload(doc, value);
     if (key === 'hint' && path.includes('publicKey')) return this.hint(value);
+    if (key === 'rawBytes' && path[0] === 'verificationMaterial') return this.signer(doc);
     const m = DIGEST.exec(value);
     if (m) return this.digest(doc, path, m[2]!);
     return undefined;
   }
 
-  private payload(b64: string): string {
+  /** Where this document's signature stands, in the words every other surface uses. */
+  private standing(doc: TextDocument): string {
+    const state = this.ctx.states.get(doc.uri);
+    if (state?.signs) {
+      const view = this.ctx.models.get(state.signs.signature);
+      if (!view || view.phase !== 'done') return 'checking the model against its signature…';
+      return view.headline;
+    }
+    const t = state?.trust;
+    if (!t) return state?.analysis.bundle ? 'signature not checked yet' : 'no signature around it: an unsigned statement';
+    if (t.state === 'verified') return `verified: signed by ${describeSigner(t.signer)}`;
+    if (t.state === 'not-configured') return `signature not checked: no trusted signer configured (signed by ${describeSigner(t.signer)})`;
+    return `NOT verified (${t.code}): ${t.message}`;
+  }
+
+  private signer(doc: TextDocument): string | undefined {
+    const state = this.ctx.states.get(doc.uri);
+    const bundle = state?.analysis.bundle;
+    if (!bundle) return undefined;
+    let who: string;
+    try {
+      who = describeSigner(claimedSigner(bundle, this.ctx.runtime.fileOf(doc.uri) ?? doc.uri));
+    } catch {
+      return '**Signer**: the certificate cannot be read';
+    }
+    return `**Signed by** ${who}\n\n${this.standing(doc)}`;
+  }
+
+  private payload(doc: TextDocument, b64: string): string {
     const st = decodePayload({ payload: b64 });
     if (!isObject(st)) return '**DSSE payload**: not a JSON statement (cannot be decoded)';
     const subjects = Array.isArray(st.subject) ? st.subject : [];
@@ -51,7 +80,7 @@ export class HoverHandler {
     const stage = bd && isObject(bd.externalParameters) ? bd.externalParameters.stage : undefined;
     const rd = isObject(st.predicate) && isObject(st.predicate.runDetails) ? st.predicate.runDetails : undefined;
     const resources = isObject(st.predicate) && Array.isArray(st.predicate.resources) ? st.predicate.resources.length : undefined;
-    const lines = ['**Decoded DSSE payload** (in-toto statement, not yet verified here)', '', `- predicateType: \`${text(st.predicateType)}\``];
+    const lines = [`**Decoded DSSE payload** (in-toto statement) — ${this.standing(doc)}`, '', `- predicateType: \`${text(st.predicateType)}\``];
     for (const s of subjects.slice(0, 5)) {
       if (isObject(s)) lines.push(`- subject: \`${text(s.name)}\` sha256:${isObject(s.digest) ? text(s.digest.sha256) : '?'}`);
     }
@@ -63,10 +92,11 @@ export class HoverHandler {
   }
 
   private hint(hint: string): string {
-    const match = this.ctx.trust.keys.find((k) => k.hint === hint);
+    const keys = this.ctx.trust.set.keys;
+    const match = keys.find((k) => k.hint === hint);
     if (match) return `**Key hint** matches the trusted key \`${match.source}\``;
-    const n = this.ctx.trust.keys.length;
-    return `**Key hint** \`${hint.slice(0, 16)}…\` matches none of the ${n} trusted key(s)${n === 0 ? ' (set modelProvenance.trustedKeys)' : ''}. Hints only help find a key: every trusted key is tried when verifying.`;
+    const n = keys.length;
+    return `**Key hint** \`${hint.slice(0, 16)}…\` matches none of the ${n} trusted key(s)${n === 0 ? ' (set modelProvenance.trustedKeys, or use Trust this signer…)' : ''}. Hints only help find a key: every trusted key is tried when verifying.`;
   }
 
   private async digest(doc: TextDocument, path: (string | number)[], hex: string): Promise<string> {

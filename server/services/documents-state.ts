@@ -1,4 +1,4 @@
-import type { DocumentAnalysis, Finding, VerificationResult } from '../../core';
+import type { DocumentAnalysis, Finding, TrustOutcome } from '../../core';
 
 /** What the server knows about one open document. */
 export interface DocumentState {
@@ -9,21 +9,15 @@ export interface DocumentState {
   semantic: Finding[];
   /** Cancels the background pass of an older version. */
   abort?: AbortController;
+  /** For a model signature on disk: the model it signs (its state lives in ctx.models). */
+  signs?: { model: string; signature: string };
+  /** For an attestation bundle: how its signature stands against the trust settings. */
+  trust?: TrustOutcome;
 }
 
-/** The last verification run per document, for code lenses ("verified: prod, 3 min ago"). */
+/** The last "Verify" of a manifest, for its code lens. */
 export interface LastVerification {
   at: number;
   verdict: 'verified' | 'failed';
   summary: string;
-  result?: VerificationResult;
-}
-
-export function ago(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return 'just now';
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  return h < 48 ? `${h} h ago` : `${Math.round(h / 24)} days ago`;
 }

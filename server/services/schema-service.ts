@@ -1,4 +1,4 @@
-import { getLanguageService, type JSONDocument, type LanguageService } from 'vscode-json-languageservice';
+import { getLanguageService, type JSONDocument, type JSONSchema, type LanguageService } from 'vscode-json-languageservice';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { SCHEMAS, cycloneDxSchema, type DocumentKind } from '../../core';
 import spdx from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/spdx.SNAPSHOT.schema.json';
@@ -98,6 +98,20 @@ export class SchemaService {
   /** Whether the editing service may look at this document at all (size, and nesting its recursive parser survives). */
   usable(doc: TextDocument, tooDeep: boolean): boolean {
     return !tooDeep && doc.getText().length <= SCHEMA_SERVICE_MAX_BYTES;
+  }
+
+  /**
+   * The schema of `property` in the object starting at `objectOffset`, with references
+   * resolved by the editing service (the schema must be associated with the document).
+   */
+  async propertySchema(doc: TextDocument, objectOffset: number, property: string): Promise<JSONSchema | undefined> {
+    const matches = await this.service.getMatchingSchemas(doc, this.parse(doc));
+    for (const m of matches) {
+      if (m.node.type !== 'object' || m.node.offset !== objectOffset) continue;
+      const p = typeof m.schema === 'object' ? m.schema.properties?.[property] : undefined;
+      if (p && typeof p === 'object') return p;
+    }
+    return undefined;
   }
 
   forget(uri: string): void {

@@ -1,21 +1,34 @@
-import { isProvenanceError, loadTrustedKeys, type TrustedKey } from '../../core';
+import { loadTrustSet, type TrustProblem, type TrustSet } from '../../core';
 import type { Settings } from '../settings';
 
-/** Loaded trusted keys, and the problems loading them, for the status item. */
-export interface TrustState {
-  keys: TrustedKey[];
-  problems: string[];
+/** What the person trusts now, and the entries that could not be used (for the status item and a warning). */
+export interface LoadedTrust {
+  set: TrustSet;
+  problems: TrustProblem[];
+  /** Bumps on every reload: model states computed under an older trust are stale. */
+  version: number;
 }
 
-export function loadTrust(settings: Settings, resolvePath: (p: string) => string): TrustState {
-  const keys: TrustedKey[] = [];
-  const problems: string[] = [];
-  for (const k of settings.trustedKeys) {
-    try {
-      keys.push(...loadTrustedKeys(resolvePath(k)));
-    } catch (err) {
-      problems.push(isProvenanceError(err) ? err.oneLine() : String(err));
-    }
-  }
-  return { keys, problems };
+let version = 0;
+
+export function loadTrust(settings: Settings, resolvePath: (p: string) => string): LoadedTrust {
+  const { trust, problems } = loadTrustSet(
+    { trustedKeys: settings.trustedKeys, certificateAnchors: settings.certificateAnchors, trustedIdentities: settings.trustedIdentities },
+    resolvePath,
+  );
+  return { set: trust, problems, version: ++version };
+}
+
+/** "1 key, 1 certificate anchor, 2 keyless identities". */
+export function trustCounts(set: TrustSet): string {
+  const n = (k: number, one: string, many: string): string => `${k} ${k === 1 ? one : many}`;
+  return [n(set.keys.length, 'key', 'keys'), n(set.anchors.length, 'certificate anchor', 'certificate anchors'), n(set.identities.length, 'keyless identity', 'keyless identities')].join(', ');
+}
+
+/** One line a person can act on: the entry, the setting it is in, what is wrong, and where it belongs. */
+export function describeTrustProblem(p: TrustProblem): string {
+  const where = `modelProvenance.${p.setting}`;
+  const what = p.file && p.file !== p.entry ? `${p.entry} (${p.file})` : p.entry;
+  const move = p.belongsIn ? ` — it belongs in modelProvenance.${p.belongsIn}` : '';
+  return `${what} in ${where}: ${p.message}${move} [${p.code}]`;
 }

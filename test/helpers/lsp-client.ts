@@ -11,6 +11,9 @@ import {
   DidChangeTextDocumentNotification,
   ShutdownRequest,
   ExitNotification,
+  CodeLensRequest,
+  CodeLensResolveRequest,
+  type CodeLens,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type InitializeResult,
@@ -102,6 +105,15 @@ export class LspClient {
       const t = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri}; last: ${JSON.stringify(this.diagnostics.get(uri)?.diagnostics.map((d) => d.code))}\n${this.stderr}`)), timeoutMs);
       this.waiters.push({ uri, pred, resolve: (d) => { clearTimeout(t); resolve(d); } });
     });
+  }
+
+  /**
+   * The lenses of `uri` as an editor shows them: requested, then each one sent without a
+   * command resolved (the state lenses get their title at resolve time).
+   */
+  async lenses(uri: string): Promise<CodeLens[]> {
+    const raw = (await this.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? [];
+    return Promise.all(raw.map((l) => (l.command ? l : this.connection.sendRequest(CodeLensResolveRequest.type, l))));
   }
 
   async shutdown(): Promise<void> {

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CodeActionRequest, CodeLensRequest, CompletionRequest, DocumentSymbolRequest, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { CodeActionRequest, CompletionRequest, DocumentSymbolRequest, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyzeDocument, generateManifest, validateManifestStatic } from '../../core';
+import { makeModel } from '../helpers/fixtures';
 import { LspClient, caret } from '../helpers/lsp-client';
 import { makeWorkspace, type Workspace } from '../helpers/workspace';
 
@@ -148,9 +150,9 @@ describe('language server services', () => {
     const sigUri = ws.uri(ws.sig);
     client.open(sigUri, readFileSync(ws.sig, 'utf8'));
     await client.diagnosticsFor(sigUri);
-    const l1 = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: sigUri } });
+    const l1 = await client.lenses(sigUri);
     assert.deepEqual(l1?.map((l) => l.command?.command).sort(), ['modelProvenance.showDecodedPayload', 'modelProvenance.verifyModel']);
-    const l2 = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: ws.uri(ws.manifest) } });
+    const l2 = await client.lenses(ws.uri(ws.manifest));
     assert.deepEqual(l2?.map((l) => l.command?.title).sort(), ['Attest…', 'Verify this model']);
   });
 
@@ -168,8 +170,98 @@ describe('language server services', () => {
     const doc = TextDocument.create(uri, 'json', 1, text);
     const fixed = TextDocument.applyEdits(doc, fix.edit.changes[uri]!);
     assert.equal(fixed, original.replace(/\n$/, '\n'));
+    assert.deepEqual(validateManifestStatic(fixed, ws.manifest).findings.filter((f) => f.severity === 'error').map((f) => f.code), []);
     client.change(uri, fixed);
     await client.diagnosticsFor(uri, (x) => !codes(x).includes('MLBOM_HASH_PREFIXED'));
+  });
+
+  /** Opens `text`, waits for a diagnostic with `code`, applies the quick fix whose title matches, returns the edited text. */
+  async function fix(name: string, text: string, code: string, title: RegExp): Promise<{ fixed: string; titles: string[] }> {
+    const uri = ws.uri(join(ws.root, name));
+    client.open(uri, text);
+    const d = await client.diagnosticsFor(uri, (x) => codes(x).includes(code));
+    const diag = d.diagnostics.find((x) => x.code === code)!;
+    const actions = (await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] } })) ?? [];
+    const titles = actions.map((a) => a.title);
+    const action = actions.find((a) => title.test(a.title)) as { edit?: { changes: Record<string, { range: Diagnostic['range']; newText: string }[]> } } | undefined;
+    assert.ok(action?.edit, `a fix matching ${title} for ${code}; offered: ${JSON.stringify(titles)}`);
+    return { fixed: TextDocument.applyEdits(TextDocument.create(uri, 'json', 1, text), action.edit.changes[uri]!), titles };
+  }
+  const POLICY_ID = 'https://model-provenance.dev/schemas/provenance-policy/v1.json';
+  /** The findings of the one validator's schema checks (syntax and schema codes), nothing else. */
+  const schemaCodes = (file: string, text: string): string[] => analyzeDocument(file, text).findings.map((f) => f.code).filter((c) => /^(SCHEMA_|CDX_|JSON_)/.test(c));
+
+  test('quick fix: a missing required property gets a value of its type, at the document\'s indentation, and the result is valid', async () => {
+    const signers = { prod: { publicKey: '../keys/prod.pub.pem' } };
+    const policy = { $schema: POLICY_ID, signers, stages: { 'fine-tuning': {} } };
+    const fixedPolicy = { ...policy, stages: { 'fine-tuning': { signers: [''] } } };
+    const { fixed } = await fix('fix-required-policy.json', JSON.stringify(policy, null, 2), 'SCHEMA_REQUIRED', /^Add missing property "signers"$/);
+    assert.equal(fixed, JSON.stringify(fixedPolicy, null, 2));
+    assert.deepEqual(schemaCodes('provenance-policy.json', fixed), []);
+    // Four-space documents stay four-space; a one-line document stays on one line.
+    const four = await fix('fix-required-policy-4.json', JSON.stringify(policy, null, 4), 'SCHEMA_REQUIRED', /signers/);
+    assert.equal(four.fixed, JSON.stringify(fixedPolicy, null, 4));
+    const withOne = { $schema: POLICY_ID, signers, stages: { 'fine-tuning': { note: 1 } } };
+    const flatText = JSON.stringify(withOne).replace('{"note":1}', '{"note": 1}');
+    const flat = await fix('fix-required-policy-1.json', flatText, 'SCHEMA_REQUIRED', /signers/);
+    assert.equal(flat.fixed, flatText.replace('{"note": 1}', '{"note": 1, "signers": [""]}'));
+    // No schema-valid value can be made for a map that needs one named entry: no fix rather than a new error.
+    const none = { $schema: POLICY_ID, stages: {} };
+    const uri = ws.uri(join(ws.root, 'fix-none-policy.json'));
+    client.open(uri, JSON.stringify(none, null, 2));
+    const d = await client.diagnosticsFor(uri, (x) => codes(x).includes('SCHEMA_REQUIRED'));
+    const diag = d.diagnostics.find((x) => x.code === 'SCHEMA_REQUIRED')!;
+    const offered = await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] } });
+    assert.deepEqual(offered, []);
+
+    // An array in an attestation: [] at the statement's own depth and indentation.
+    const st = JSON.parse(Buffer.from(JSON.parse(readFileSync(ws.attestation, 'utf8')).dsseEnvelope.payload, 'base64').toString());
+    const deps = st.predicate.buildDefinition.resolvedDependencies;
+    delete st.predicate.buildDefinition.resolvedDependencies;
+    const s = await fix('fix-required.intoto.json', JSON.stringify(st, null, 2), 'SCHEMA_REQUIRED', /^Add missing property "resolvedDependencies"$/);
+    st.predicate.buildDefinition.resolvedDependencies = [];
+    assert.equal(s.fixed, JSON.stringify(st, null, 2));
+    assert.deepEqual(schemaCodes('fix.intoto.json', s.fixed), []);
+    assert.ok(deps.length > 0);
+  });
+
+  test('quick fix: "Add missing property modelCard" inserts an object (not ""), valid against CycloneDX; a missing file name gets a string', async () => {
+    const model = makeModel(join(ws.root, 'bare-model'), { 'weights.bin': 'abc' });
+    const out = join(ws.root, 'bare-model.cdx.json');
+    const { bom } = await generateManifest({ modelPath: model, outputPath: out });
+    const text = JSON.stringify(bom, null, 2);
+    const { fixed } = await fix('bare-model.cdx.json', text, 'MLBOM_MODEL_CARD_MISSING', /^Add missing property "modelCard"$/);
+    const card = JSON.parse(fixed).metadata.component.modelCard;
+    assert.deepEqual(card, {});
+    assert.match(fixed, /\n {6}"modelCard": \{\}\n {4}\}/);
+    const after = validateManifestStatic(fixed, out).findings;
+    assert.deepEqual(after.filter((f) => f.code.startsWith('CDX_')).map((f) => f.code), [], 'valid against the CycloneDX schema');
+    assert.ok(!after.some((f) => f.code === 'MLBOM_MODEL_CARD_MISSING'));
+
+    const noName = JSON.parse(text);
+    delete noName.metadata.component.components[0].name;
+    const n = await fix('no-name.cdx.json', JSON.stringify(noName, null, 2), 'CDX_REQUIRED', /^Add missing property "name"$/);
+    assert.equal(JSON.parse(n.fixed).metadata.component.components[0].name, '');
+    assert.deepEqual(validateManifestStatic(n.fixed, out).findings.filter((f) => f.code.startsWith('CDX_')).map((f) => f.code), []);
+  });
+
+  test('quick fix: a misspelt key gets "did you mean" at the typo, and the rename validates', async () => {
+    const bom = JSON.parse(readFileSync(ws.manifest, 'utf8'));
+    const c = bom.metadata.component;
+    bom.metadata.component = Object.fromEntries(Object.entries(c).map(([k, v]) => [k === 'modelCard' ? 'modelCrad' : k, v]));
+    const text = JSON.stringify(bom, null, 2);
+    const uri = ws.uri(join(ws.root, 'typo.cdx.json'));
+    const { fixed, titles } = await fix('typo.cdx.json', text, 'CDX_ADDITIONAL_PROPERTIES', /^Change "modelCrad" to "modelCard"$/);
+    const d = client.diagnostics.get(uri)!.diagnostics.find((x) => x.code === 'CDX_ADDITIONAL_PROPERTIES')!;
+    assert.equal(d.message, 'unknown property "modelCrad": did you mean "modelCard"?');
+    assert.equal(TextDocument.create(uri, 'json', 1, text).getText(d.range), '"modelCrad"');
+    assert.deepEqual(titles, ['Change "modelCrad" to "modelCard"']);
+    assert.equal(fixed, JSON.stringify(JSON.parse(readFileSync(ws.manifest, 'utf8')), null, 2));
+    assert.deepEqual(validateManifestStatic(fixed, ws.manifest).findings.filter((f) => f.code.startsWith('CDX_')).map((f) => f.code), []);
+
+    const policy = JSON.stringify({ $schema: POLICY_ID, signers: { prod: { publicKey: '../keys/prod.pub.pem' } }, requiredStagez: ['fine-tuning'] }, null, 2);
+    const p = await fix('typo-policy.json', policy, 'SCHEMA_ADDITIONAL_PROPERTIES', /^Change "requiredStagez" to "requiredStages"$/);
+    assert.deepEqual(schemaCodes('provenance-policy.json', p.fixed), []);
   });
 
   test('outline: components of a manifest, subject and stage of an attestation', async () => {

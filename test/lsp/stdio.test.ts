@@ -1,9 +1,9 @@
 /** The bundled server (dist/server.js) over real LSP stdio, the way an editor runs it. */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CodeActionRequest, CodeLensRequest, CompletionRequest, ExecuteCommandRequest, HoverRequest } from 'vscode-languageserver-protocol/node';
+import { CodeActionRequest, CompletionRequest, ExecuteCommandRequest, HoverRequest } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LspClient, caret } from '../helpers/lsp-client';
 import { makeWorkspace, type Workspace } from '../helpers/workspace';
@@ -32,10 +32,14 @@ describe('bundled language server over stdio', () => {
     client.open(ws.uri(ws.manifest), readFileSync(ws.manifest, 'utf8'));
     client.open(ws.uri(ws.attestation), readFileSync(ws.attestation, 'utf8'));
     client.open(ws.uri(ws.policy), readFileSync(ws.policy, 'utf8'));
-    for (const f of [ws.sig, ws.attestation, ws.policy]) {
+    for (const f of [ws.attestation, ws.policy]) {
       const d = await client.diagnosticsFor(ws.uri(f));
       assert.deepEqual(d.diagnostics.map((x) => x.code), [], f);
     }
+    // The signature renders its model's state: verified, as an information entry naming the signer by kind.
+    const sig = await client.diagnosticsFor(ws.uri(ws.sig), (x) => x.diagnostics.length > 0);
+    assert.deepEqual(sig.diagnostics.map((x) => [x.code, x.severity]), [['MODEL_VERIFIED', 3]]);
+    assert.match(String(sig.diagnostics[0]!.message), /^verified: signed by key [0-9a-f]{8}… \(prod\.pub\.pem\), whom you trust; 2 of 2 files match the signed digests$/);
     const m = await client.diagnosticsFor(ws.uri(ws.manifest));
     assert.ok(m.diagnostics.every((x) => x.severity !== 1), JSON.stringify(m.diagnostics.map((x) => x.code)));
     // A bare statement with a stage that is not a stage.
@@ -49,18 +53,23 @@ describe('bundled language server over stdio', () => {
     assert.equal(TextDocument.create(uri, 'json', 1, text).getText(enumError.range), '"vibes"');
   });
 
-  test('a changed model file shows on its signature after the background check', async () => {
+  test('a model file changed on disk: the open signature says modified without any edit, and verified again once restored', async () => {
+    const uri = ws.uri(ws.sig);
+    await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'MODEL_VERIFIED'));
     const victim = join(ws.model, 'config.json');
     const original = readFileSync(victim, 'utf8');
+    // No didChange: the server's watcher on the model folder sees the file change.
     writeFileSync(victim, '{"architectures":["Evil"]}');
     try {
-      const uri = ws.uri(ws.sig);
-      client.change(uri, readFileSync(ws.sig, 'utf8'));
       const d = await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'FILE_MODIFIED'));
-      assert.match(String(d.diagnostics.find((y) => y.code === 'FILE_MODIFIED')!.message), /config\.json/);
+      const m = d.diagnostics.find((y) => y.code === 'FILE_MODIFIED')!;
+      assert.equal(m.message, 'config.json differs from the signed digest');
+      assert.equal(m.severity, 1);
+      assert.ok(!d.diagnostics.some((y) => y.code === 'MODEL_VERIFIED'), 'never "verified" beside "modified"');
     } finally {
       writeFileSync(victim, original);
     }
+    await client.diagnosticsFor(uri, (x) => x.diagnostics.length === 1 && x.diagnostics[0]!.code === 'MODEL_VERIFIED');
   });
 
   test('hover and completion answer', async () => {
@@ -77,21 +86,20 @@ describe('bundled language server over stdio', () => {
 
   test('code lens, then the verify command with progress notifications; the lens shows the result', async () => {
     const uri = ws.uri(ws.sig);
-    client.change(uri, readFileSync(ws.sig, 'utf8'));
-    await client.diagnosticsFor(uri, (x) => x.diagnostics.length === 0);
-    const lenses = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'MODEL_VERIFIED'));
+    const lenses = await client.lenses(uri);
     const verify = lenses?.find((l) => l.command?.command === 'modelProvenance.verifyModel');
     assert.ok(verify);
     client.progress.length = 0;
     const token = 'verify-1';
     const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'modelProvenance.server.verify', arguments: verify.command!.arguments, workDoneToken: token })) as { verdict: string; summary: string; report: string };
     assert.equal(r.verdict, 'verified');
-    assert.match(r.summary, /^verified: prod/);
+    assert.match(r.summary, /^verified: key [0-9a-f]{8}… \(prod\.pub\.pem\)$/);
     assert.match(r.report, /Model verified/);
     const kinds = client.progress.filter((p) => p.token === token).map((p) => p.value.kind);
     assert.deepEqual([kinds[0], kinds[kinds.length - 1]], ['begin', 'end']);
-    const after = await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
-    assert.match(String(after?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title), /^verified: prod, just now/);
+    const after = await client.lenses(uri);
+    assert.match(String(after?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title), /^verified: key [0-9a-f]{8}… \(prod\.pub\.pem\) — verify again$/);
   });
 
   test('verify on a binary model file (no document open) names the modified file', async () => {
@@ -101,7 +109,7 @@ describe('bundled language server over stdio', () => {
     try {
       const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'modelProvenance.server.verify', arguments: [{ modelPath: victim }] })) as { verdict: string; summary: string; problems: { code: string; file?: string }[] };
       assert.equal(r.verdict, 'failed');
-      assert.equal(r.summary, '1 file modified');
+      assert.equal(r.summary, 'modified: model.safetensors differs from the signed digest');
       assert.deepEqual(r.problems.map((p) => [p.code, p.file]), [['FILE_MODIFIED', 'model.safetensors']]);
     } finally {
       writeFileSync(victim, original);
@@ -138,6 +146,44 @@ describe('bundled language server over stdio', () => {
     } finally {
       writeFileSync(victim, original);
     }
+  });
+
+  test('commands act on the model, never write into a signed folder, never lose human text', async () => {
+    const req = <T>(method: string, params: unknown): Promise<T> => client.connection.sendRequest(method, params) as Promise<T>;
+    const code = async (p: Promise<unknown>): Promise<string | undefined> => p.then(() => undefined, (e: { data?: { code?: string } }) => e.data?.code);
+    const t = await req<{ ok: boolean; modelPath: string; signaturePath: string; manifestPath: string }>('modelProvenance/resolveTarget', { path: ws.sig });
+    assert.deepEqual([t.ok, t.modelPath, t.signaturePath, t.manifestPath], [true, ws.model, ws.sig, join(ws.root, 'models', 'classifier.cdx.json')]);
+    // Into the signed folder: refused with the reason; nothing written.
+    const inside = join(ws.model, 'classifier.cdx.json');
+    assert.equal(await code(req('modelProvenance/generateManifest', { modelPath: ws.model, outputPath: inside, mode: 'create' })), 'WOULD_MODIFY_SIGNED_MODEL');
+    assert.equal(await code(req('modelProvenance/keygen', { prefix: join(ws.model, 'k') })), 'WOULD_MODIFY_SIGNED_MODEL');
+    assert.deepEqual(readdirSync(ws.model).sort(), ['config.json', 'model.safetensors', 'model.sig']);
+    // Beside it: written; written again only when asked how.
+    const out = t.manifestPath;
+    await req('modelProvenance/generateManifest', { modelPath: ws.model, outputPath: out, mode: 'create' });
+    assert.equal(await code(req('modelProvenance/generateManifest', { modelPath: ws.model, outputPath: out, mode: 'create' })), 'MANIFEST_EXISTS');
+    const bom = JSON.parse(readFileSync(out, 'utf8'));
+    bom.metadata.component.licenses = [{ license: { id: 'Apache-2.0' } }];
+    bom.metadata.component.description = 'written by a person';
+    writeFileSync(out, JSON.stringify(bom, null, 2));
+    const merged = await req<{ merged: { updated: string[] } }>('modelProvenance/generateManifest', { modelPath: ws.model, outputPath: out, mode: 'merge' });
+    assert.deepEqual(merged.merged.updated, []);
+    const after = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(after.metadata.component.licenses, [{ license: { id: 'Apache-2.0' } }]);
+    assert.equal(after.metadata.component.description, 'written by a person');
+    assert.equal(after.version, bom.version + 1);
+    // Keys are never overwritten.
+    assert.equal(await code(req('modelProvenance/keygen', { prefix: join(ws.root, 'keys', 'prod') })), 'FILE_EXISTS');
+    // Attest: says what it attested, by whom, and where it is stored.
+    const a = await req<{ stage: string; subjectName: string; digest: string; signer: string; location: string; registry: string }>('modelProvenance/attest', { modelPath: ws.model, stage: 'evaluation', privateKey: ws.key });
+    assert.equal(a.subjectName, 'classifier');
+    assert.match(a.signer, /^key [0-9a-f]{8}… \(prod\.pem\)$/);
+    assert.ok(existsSync(a.location) && a.location.startsWith(join(ws.root, '.provenance')), a.location);
+    const known = await req<{ digest: string; name?: string; stage?: string }[]>('modelProvenance/registryDigests', {});
+    assert.ok(known.some((k) => k.digest === a.digest && k.name === 'classifier'), JSON.stringify(known));
+    // And the model still verifies.
+    const r = (await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'modelProvenance.server.verify', arguments: [{ modelPath: ws.sig }] })) as { verdict: string };
+    assert.equal(r.verdict, 'verified');
   });
 
   test('shutdown and exit', async () => {

@@ -124,7 +124,7 @@ export function runDir(prefix) {
  * `extensionTestsPath` is a module whose `run()` resolves (pass) or rejects (fail). The workbench
  * reports the exit code through `codeAutomationExit` (needs --vscode-option enable-smoke-test-driver).
  */
-export async function runExtensionTests(pre, server, { extensionDevelopmentPath, extensionTestsPath, folder, timeoutMs = 120_000, onLog = (line) => console.log(line) }) {
+export async function runExtensionTests(pre, server, { extensionDevelopmentPath, extensionTestsPath, folder, timeoutMs = 300_000, onLog = (line) => console.log(line) }) {
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = JSON.stringify([
     ['extensionDevelopmentPath', remote(extensionDevelopmentPath)],
@@ -147,7 +147,7 @@ export async function runExtensionTests(pre, server, { extensionDevelopmentPath,
     });
     await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
     page.on('pageerror', (e) => lines.push(`PAGEERROR ${e.message}`));
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`, { timeout: 120_000 });
     let timer;
     const timeout = new Promise((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
     const code = await Promise.race([exit, timeout]);

@@ -9,6 +9,10 @@ export const CLI = join(REPO, 'dist', 'cli.js');
 export const OUT = join(REPO, 'test-output', 'e2e');
 export const E2E_DIR = process.env.MP_E2E_DIR || join(homedir(), '.cache', 'model-provenance-e2e');
 export const EXTENSION_ID = 'model-provenance.model-provenance';
+/** The model-transparency vectors (read in place): ../shared beside the checkout, or MODEL_PROVENANCE_SHARED. */
+export const MT_VECTORS = join(resolve(process.env.MODEL_PROVENANCE_SHARED ?? join(REPO, '..', 'shared')), 'vectors', 'model-transparency');
+export const HAVE_MT_VECTORS = existsSync(join(MT_VECTORS, 'v1.1.0-sigstore', 'model.sig'));
+export const KEYLESS = { identity: 'stefanb@us.ibm.com', issuer: 'https://sigstore.verify.ibm.com/oauth2' };
 
 /**
  * The installed prerequisites, or `{ missing }` naming what is not there.

@@ -6,9 +6,10 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Opens the workbench on `folder` and waits for the explorer. */
 export async function openWorkbench(page, url, folder) {
-  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
-  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-  await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+  // Generous: on a loaded shared machine the first load of the workbench can take a minute.
+  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`, { timeout: 120_000 });
+  await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
+  await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 120_000 });
 }
 
 /** The explorer row of the file or folder called `name` (exactly). */
@@ -22,7 +23,15 @@ export async function revealInExplorer(page, path) {
   for (const [i, name] of parts.entries()) {
     const row = explorerRow(page, name);
     await row.waitFor({ timeout: 30_000 });
-    if (i < parts.length - 1 && (await row.getAttribute('aria-expanded')) === 'false') await row.click();
+    if (i === parts.length - 1) break;
+    // The explorer may expand the folder by itself (auto-reveal of an opened file) at any moment:
+    // click only while it is collapsed, until it stays expanded.
+    const deadline = Date.now() + 30_000;
+    while ((await row.getAttribute('aria-expanded')) !== 'true') {
+      if (Date.now() > deadline) throw new Error(`the explorer folder ${name} did not expand`);
+      await row.click();
+      await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 2_000 }).catch(() => undefined);
+    }
   }
   return explorerRow(page, parts[parts.length - 1]);
 }
@@ -75,4 +84,25 @@ export function recorder(dir, prefix) {
       return file;
     },
   };
+}
+
+/**
+ * Opens a workspace file by its relative path through Go to File (what a person types when
+ * several files share a name, as model.sig does in every model folder), and waits until the
+ * breadcrumbs show its folder.
+ */
+export async function openFile(page, path) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(path);
+  const parts = path.split('/');
+  const name = parts.pop();
+  const folder = parts.pop();
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).filter({ hasText: folder ?? name }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
+  if (folder) await page.locator('.breadcrumbs-control', { hasText: folder }).first().waitFor({ timeout: 30_000 });
+  await page.waitForSelector('.monaco-editor .view-lines', { timeout: 30_000 });
 }

@@ -1,9 +1,9 @@
 // Fresh workspaces for each run, made with the CLI the way a user makes them.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from './env.mjs';
+import { CLI, HAVE_MT_VECTORS, KEYLESS, MT_VECTORS } from './env.mjs';
 
 const cli = (cwd, ...args) => execFileSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -45,6 +45,8 @@ export function signedModel(root, rel, key, values) {
  * The workspace of the extension tests and the UI walk:
  *   keys/prod.pem, keys/prod.pub.pem             (the user's trusted key, named in user settings)
  *   models/classifier/{config.json, model.safetensors, model.sig}
+ *   models/second/{config.json, model.safetensors, model.sig}   (signed, no manifest yet; its
+ *                                                                 pre-training attestation in .provenance/)
  *   models/classifier.cdx.json                   (manifest init: a valid ML-BOM)
  *   models/broken.cdx.json                       (the same ML-BOM with "version": "one": CDX_TYPE)
  */
@@ -52,13 +54,16 @@ export function makeMainWorkspace() {
   const root = tempDir('mp-e2e-ws-');
   cli(root, 'keygen', '--out', 'keys/prod');
   const model = signedModel(root, 'models/classifier', 'keys/prod.pem');
+  const second = signedModel(root, 'models/second', 'keys/prod.pem', [5, 6, 7, 8]);
+  // One attestation in the registry (.provenance/), so pickers show a name and a stage beside a digest.
+  cli(root, 'attest', 'models/second', '--stage', 'pre-training', '--private-key', 'keys/prod.pem');
   cli(root, 'manifest', 'init', 'models/classifier');
   const manifest = join(root, 'models', 'classifier.cdx.json');
   const broken = join(root, 'models', 'broken.cdx.json');
   const text = readFileSync(manifest, 'utf8');
   if (!/\n {2}"version": 1,\n/.test(text)) throw new Error('manifest init: no "version": 1 line');
   writeFileSync(broken, text.replace(/\n {2}"version": 1,\n/, '\n  "version": "one",\n'));
-  return { root, model, manifest, broken, sig: join(model, 'model.sig'), pub: join(root, 'keys', 'prod.pub.pem') };
+  return { root, model, second, manifest, broken, sig: join(model, 'model.sig'), pub: join(root, 'keys', 'prod.pub.pem') };
 }
 
 /**
@@ -73,9 +78,31 @@ export function makeHostileWorkspace() {
   cli(root, 'keygen', '--out', 'keys/attacker');
   const model = signedModel(root, 'models/backdoored', 'keys/attacker.pem', [6, 6, 6, 6]);
   rmSync(join(root, 'keys', 'attacker.pem'));
+  const settings = { 'modelProvenance.trustedKeys': ['keys/attacker.pub.pem'] };
+  // The same repository also ships a keyless-signed and a certificate-signed model, with the
+  // identity and the CA that would make them verify (copies of the model-transparency vectors).
+  const extra = {};
+  if (HAVE_MT_VECTORS) {
+    cpSync(join(MT_VECTORS, 'v1.1.0-sigstore'), join(root, 'models', 'keyless'), { recursive: true });
+    cpSync(join(MT_VECTORS, 'v1.1.0-certificate'), join(root, 'models', 'certified'), { recursive: true });
+    cpSync(join(MT_VECTORS, 'keys', 'certificate', 'ca-cert.pem'), join(root, 'keys', 'ca-cert.pem'));
+    settings['modelProvenance.trustedIdentities'] = [KEYLESS];
+    settings['modelProvenance.certificateAnchors'] = ['keys/ca-cert.pem'];
+    extra.keylessSig = join(root, 'models', 'keyless', 'model.sig');
+    extra.certSig = join(root, 'models', 'certified', 'model.sig');
+  }
   mkdirSync(join(root, '.vscode'));
-  writeFileSync(join(root, '.vscode', 'settings.json'), `${JSON.stringify({ 'modelProvenance.trustedKeys': ['keys/attacker.pub.pem'] }, null, 2)}\n`);
-  return { root, model, sig: join(model, 'model.sig'), attackerPub: join(root, 'keys', 'attacker.pub.pem'), userPub: join(userKeys, 'me.pub.pem') };
+  writeFileSync(join(root, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+  return { root, model, sig: join(model, 'model.sig'), attackerPub: join(root, 'keys', 'attacker.pub.pem'), userPub: join(userKeys, 'me.pub.pem'), ...extra };
+}
+
+/** Flips one bit of one byte of a file (returns the original bytes, to restore). */
+export function flipByte(file, offset = 20) {
+  const original = readFileSync(file);
+  const changed = Buffer.from(original);
+  changed[offset] ^= 0x01;
+  writeFileSync(file, changed);
+  return original;
 }
 
 /** User settings (`$DATA/user/User/settings.json`): quiet, no AI, no welcome page, plus `extra`. */

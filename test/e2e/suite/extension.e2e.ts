@@ -4,12 +4,12 @@
 // runner with the CLI (test/e2e/lib/workspace.mjs): keys/prod, models/classifier (signed),
 // models/classifier.cdx.json and models/broken.cdx.json; user settings trust keys/prod.pub.pem.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, codeOf, hoverText, waitFor, workspaceRoot, type VerifyOutcome } from './helpers';
 
-const COMMANDS = ['verifyModel', 'attestModel', 'generateKeyPair', 'generateManifest', 'showLineage', 'showDecodedPayload', 'resignModel'].map((c) => `modelProvenance.${c}`);
+const COMMANDS = ['verifyModel', 'trustSigner', 'attestModel', 'generateKeyPair', 'generateManifest', 'showLineage', 'showDecodedPayload', 'resignModel'].map((c) => `modelProvenance.${c}`);
 
 describe('Model Provenance extension (packaged .vsix, real extension host)', () => {
   let root: string;
@@ -81,7 +81,7 @@ describe('Model Provenance extension (packaged .vsix, real extension host)', () 
   it('code lenses: verify and decoded payload on model.sig; verify and attest on a manifest', async () => {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(sigUri));
     const lenses = await waitFor('code lenses on model.sig', async () => {
-      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', sigUri);
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', sigUri, 10);
       return l && l.length >= 2 ? l : undefined;
     });
     const verify = lenses.find((l) => l.command?.command === 'modelProvenance.verifyModel');
@@ -91,7 +91,7 @@ describe('Model Provenance extension (packaged .vsix, real extension host)', () 
     const manifest = vscode.Uri.file(join(root, 'models', 'classifier.cdx.json'));
     await vscode.workspace.openTextDocument(manifest);
     const m = await waitFor('code lenses on the manifest', async () => {
-      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', manifest);
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', manifest, 10);
       return l && l.length >= 2 ? l : undefined;
     });
     assert.deepEqual(m.map((l) => l.command?.command).sort(), ['modelProvenance.attestModel', 'modelProvenance.verifyModel']);
@@ -102,18 +102,18 @@ describe('Model Provenance extension (packaged .vsix, real extension host)', () 
     const r = await vscode.commands.executeCommand<VerifyOutcome>('modelProvenance.verifyModel', sigUri);
     assert.ok(r, 'the command returned nothing');
     assert.equal(r.verdict, 'verified', r.report);
-    assert.equal(r.summary, 'verified: prod');
-    assert.match(r.signer ?? '', /keys[\\/]prod\.pub\.pem$/);
+    assert.match(r.summary, /^verified: key [0-9a-f]{8}… \(prod\.pub\.pem\)$/);
+    assert.match(r.signer ?? '', /^key [0-9a-f]{8}… \(prod\.pub\.pem\)$/);
     assert.deepEqual(r.problems, []);
-    // After it, the lens shows the result.
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', sigUri);
-    assert.match(String(lenses?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title), /^verified: prod, .* — verify again$/);
+    // After it, the lens shows the same state in the same words.
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', sigUri, 10);
+    assert.equal(String(lenses?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title), `${r.summary} — verify again`);
   });
 
   it('after a model file changes on disk, verify names the modified file', async () => {
     const r = await withChangedFile(join(model, 'config.json'), '{"architectures":["Backdoored"]}\n', () => vscode.commands.executeCommand<VerifyOutcome>('modelProvenance.verifyModel', sigUri));
     assert.equal(r.verdict, 'failed');
-    assert.equal(r.summary, '1 file modified');
+    assert.equal(r.summary, 'modified: config.json differs from the signed digest');
     assert.deepEqual(r.problems.map((p) => [p.code, p.file]), [['FILE_MODIFIED', 'config.json']]);
     // And once it is back, verified again (the digest cache follows the file).
     assert.equal((await vscode.commands.executeCommand<VerifyOutcome>('modelProvenance.verifyModel', sigUri)).verdict, 'verified');
@@ -123,10 +123,38 @@ describe('Model Provenance extension (packaged .vsix, real extension host)', () 
     const weights = vscode.Uri.file(join(model, 'model.safetensors'));
     const ok = await vscode.commands.executeCommand<VerifyOutcome>('modelProvenance.verifyModel', weights);
     assert.equal(ok.verdict, 'verified', ok.report);
-    assert.match(ok.signer ?? '', /prod\.pub\.pem$/);
+    assert.match(ok.signer ?? '', /\(prod\.pub\.pem\)$/);
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === weights.toString()), 'the binary file must not be opened as text');
     const bad = await withChangedFile(weights.fsPath, Buffer.alloc(64, 7), () => vscode.commands.executeCommand<VerifyOutcome>('modelProvenance.verifyModel', weights));
     assert.equal(bad.verdict, 'failed');
     assert.deepEqual(bad.problems.map((p) => [p.code, p.file]), [['FILE_MODIFIED', 'model.safetensors']]);
+  });
+
+  it('Generate Manifest with a model.sig active (as from the palette) writes MODEL.cdx.json beside the folder, and the model still verifies', async () => {
+    const second = join(root, 'models', 'second');
+    const sig = vscode.Uri.file(join(second, 'model.sig'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(sig));
+    const before = readdirSync(second).sort();
+    const r = await vscode.commands.executeCommand<{ outputPath: string }>('modelProvenance.generateManifest');
+    assert.equal(r?.outputPath, join(root, 'models', 'second.cdx.json'));
+    assert.ok(existsSync(r.outputPath));
+    assert.deepEqual(readdirSync(second).sort(), before, 'nothing written into the signed folder');
+    const v = await vscode.commands.executeCommand<VerifyOutcome>('modelProvenance.verifyModel', sig);
+    assert.equal(v.verdict, 'verified', v.report);
+  });
+
+  it('with no editor open a model command asks which model (it does not act silently); dismissing it writes nothing', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const before = readdirSync(join(root, 'models')).sort();
+    let settled = false;
+    const run = Promise.resolve(vscode.commands.executeCommand('modelProvenance.generateManifest')).finally(() => (settled = true));
+    // Escape, as often as needed until the flow has ended (the picker may take a moment to appear).
+    await waitFor('the Generate Manifest flow to end after Escape', async () => {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      await new Promise((r) => setTimeout(r, 100));
+      return settled;
+    });
+    assert.equal(await run, undefined);
+    assert.deepEqual(readdirSync(join(root, 'models')).sort(), before);
   });
 });

@@ -32,4 +32,4 @@ export function hoverText(hovers: vscode.Hover[]): string {
     .join('\n');
 }
 
-export type { VerifyOutcome } from '../../../server/handlers/commands';
+export type { VerifyOutcome } from '../../../core/editor/protocol';

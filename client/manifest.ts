@@ -1,0 +1,62 @@
+import { basename, dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { REQUESTS, type ManifestResult } from '../core/editor/protocol';
+import { errorCode, errorMessage, modelTarget } from './target';
+
+/**
+ * Generate Manifest: an ML-BOM for the model (never for the signature or manifest aimed at),
+ * written beside the model folder (MODEL.cdx.json), never into a signed folder. When the
+ * manifest exists, the person chooses: update it (every word they wrote kept, the file
+ * digests and model digest refreshed) or replace it; Escape leaves it untouched.
+ */
+export async function generateManifest(client: LanguageClient, arg: unknown): Promise<ManifestResult | undefined> {
+  const target = await modelTarget(client, arg, 'Generate Manifest');
+  if (!target) return undefined;
+  let outputPath = target.manifestPath;
+  if (!outputPath) {
+    const chosen = await vscode.window.showSaveDialog({
+      title: `Manifest for ${basename(target.modelPath)}: where? (not inside a signed model folder)`,
+      defaultUri: vscode.Uri.file(join(dirname(dirname(target.modelPath)), `${basename(target.modelPath)}.cdx.json`)),
+      filters: { 'CycloneDX ML-BOM': ['json'] },
+    });
+    if (!chosen) return undefined;
+    outputPath = chosen.fsPath;
+  }
+  const send = (mode: 'create' | 'merge' | 'replace'): Thenable<ManifestResult> =>
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Generating the manifest of ${basename(target.modelPath)}…` }, () =>
+      client.sendRequest<ManifestResult>(REQUESTS.manifest, { modelPath: target.modelPath, outputPath, mode }),
+    );
+  let r: ManifestResult;
+  try {
+    r = await send('create');
+  } catch (err) {
+    if (errorCode(err) !== 'MANIFEST_EXISTS') {
+      void vscode.window.showErrorMessage(`Manifest generation failed: ${errorMessage(err)}`);
+      return undefined;
+    }
+    const choice = await vscode.window.showWarningMessage(
+      `${basename(outputPath)} already exists.`,
+      {
+        modal: true,
+        detail: 'Update keeps everything in it (licence, model card, descriptions, your own properties) and refreshes only what the generator measures: the file list and digests, the model digest, signature and attestation references. Replace writes a fresh manifest: what you added to it is lost.',
+      },
+      'Update (keep my text)',
+      'Replace',
+    );
+    if (!choice) return undefined;
+    try {
+      r = await send(choice === 'Replace' ? 'replace' : 'merge');
+    } catch (err2) {
+      void vscode.window.showErrorMessage(`Manifest generation failed: ${errorMessage(err2)}`);
+      return undefined;
+    }
+  }
+  await vscode.window.showTextDocument(vscode.Uri.file(r.outputPath));
+  const m = r.merged;
+  const what = m
+    ? `updated ${basename(r.outputPath)}: ${m.updated.length} digest(s) refreshed, ${m.added.length} file(s) added, ${m.removed.length} removed; your text kept`
+    : `wrote ${basename(r.outputPath)} beside the model`;
+  void vscode.window.showInformationMessage(`Manifest of ${basename(target.modelPath)}: ${what}.`);
+  return r;
+}

@@ -1,0 +1,76 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { REQUESTS, type ResolvedTarget } from '../core/editor/protocol';
+
+export type Target = Extract<ResolvedTarget, { ok: true }>;
+
+export const MODEL_EXTENSIONS = /\.(safetensors|gguf|bin|pt|pth|ckpt|onnx|keras|h5|pkl|msgpack|tflite|mlmodel)$/i;
+
+const OPEN_A_MODEL = "Open a model folder's model.sig, a model file (.safetensors, .gguf, …) or its manifest (.cdx.json), or right-click a model folder in the Explorer.";
+
+/** The URI a command was aimed at: the clicked explorer item, a lens argument, or the active editor. */
+export function aimedAt(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  if (typeof arg === 'string') return vscode.Uri.parse(arg);
+  const uri = vscode.window.activeTextEditor?.document.uri;
+  if (uri?.scheme === 'model-provenance-payload') {
+    const source = new URLSearchParams(uri.query).get('source');
+    return source ? vscode.Uri.parse(source) : undefined;
+  }
+  return uri;
+}
+
+/**
+ * The model a command acts on: the server resolves the file or folder aimed at to the model
+ * (never the model.sig, manifest or attestation itself). With nothing aimed at, or something
+ * that is not a model, the person is told why and may pick one of the workspace's models.
+ * Undefined means the person cancelled or there is nothing to act on (they were told).
+ */
+export async function modelTarget(client: LanguageClient, arg: unknown, action: string): Promise<Target | undefined> {
+  const uri = aimedAt(arg);
+  let why: string;
+  if (!uri) why = 'no model is open or selected';
+  else if (uri.scheme !== 'file') why = `${uri.scheme}: documents are not models on disk`;
+  else {
+    const r = await client.sendRequest<ResolvedTarget>(REQUESTS.resolveTarget, { path: uri.fsPath });
+    if (r.ok) return r;
+    why = r.message;
+  }
+  return pickModel(client, action, why);
+}
+
+/** Offers the signed models and model files of the workspace; says why a pick is needed. */
+async function pickModel(client: LanguageClient, action: string, why: string): Promise<Target | undefined> {
+  const [sigs, files] = await Promise.all([
+    vscode.workspace.findFiles('**/model.sig', '**/{node_modules,.git,.provenance}/**', 200),
+    vscode.workspace.findFiles('**/*.{safetensors,gguf,onnx,pt,pth,ckpt,bin,h5,keras,tflite,pkl,msgpack,mlmodel}', '**/{node_modules,.git,.provenance}/**', 200),
+  ]);
+  const seen = new Set<string>();
+  const items: (vscode.QuickPickItem & { path: string })[] = [];
+  for (const u of [...sigs, ...files]) {
+    const r = await client.sendRequest<ResolvedTarget>(REQUESTS.resolveTarget, { path: u.fsPath });
+    if (!r.ok || seen.has(r.modelPath)) continue;
+    seen.add(r.modelPath);
+    items.push({ label: vscode.workspace.asRelativePath(r.modelPath), description: r.signaturePath ? 'signed' : 'unsigned', path: r.modelPath });
+  }
+  if (items.length === 0) {
+    void vscode.window.showWarningMessage(`${action}: ${why}, and this workspace has no model. ${OPEN_A_MODEL}`);
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(items, { title: `${action}: which model?`, placeHolder: `${capital(why)}. Pick a model of this workspace (Escape to cancel).` });
+  if (!pick) return undefined;
+  const r = await client.sendRequest<ResolvedTarget>(REQUESTS.resolveTarget, { path: pick.path });
+  return r.ok ? r : undefined;
+}
+
+const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** A JSON-RPC error's reason code (the server puts the core's code in `data.code`). */
+export function errorCode(err: unknown): string | undefined {
+  const data = (err as { data?: { code?: unknown } } | undefined)?.data;
+  return typeof data?.code === 'string' ? data.code : undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

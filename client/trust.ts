@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { REQUESTS, type ResolvedTarget, type TrustCandidate, type TrustCandidates } from '../core/editor/protocol';
+import { aimedAt, errorMessage } from './target';
+
+type Setting = 'trustedKeys' | 'certificateAnchors' | 'trustedIdentities';
+
+/** Appends to a USER setting (never the workspace's), from the user value alone so no workspace value is copied over. */
+export async function addToUserSetting(setting: Setting, value: unknown): Promise<void> {
+  const cfg = vscode.workspace.getConfiguration('modelProvenance');
+  const current = (cfg.inspect<unknown[]>(setting)?.globalValue ?? []).filter((v) => JSON.stringify(v) !== JSON.stringify(value));
+  await cfg.update(setting, [...current, value], vscode.ConfigurationTarget.Global);
+}
+
+/**
+ * "Trust this signer…": shows exactly who signed (as the signature says), asks, and only then
+ * adds that key, certificate anchor or keyless identity to the person's USER settings. Keys
+ * and CA certificates are copied into the extension's storage first, so the setting names a
+ * copy that the repository cannot swap later. Escape or Cancel at any step writes nothing.
+ */
+export async function trustSigner(client: LanguageClient, storage: vscode.Uri, arg: unknown): Promise<boolean> {
+  let uri = aimedAt(arg);
+  if (uri && !/\.(sig|json|jsonl)$/i.test(uri.path)) {
+    // A model file or folder: its signature.
+    const r = await client.sendRequest<ResolvedTarget>(REQUESTS.resolveTarget, { path: uri.fsPath });
+    uri = r.ok && r.signaturePath ? vscode.Uri.file(r.signaturePath) : undefined;
+  }
+  if (!uri) {
+    void vscode.window.showWarningMessage('Trust this signer: open a signature (model.sig) or a signed attestation first, or run it from the lens or quick fix on one.');
+    return false;
+  }
+  let c: TrustCandidates;
+  try {
+    c = await client.sendRequest<TrustCandidates>(REQUESTS.trustCandidates, { uri: uri.toString() });
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Trust this signer: ${errorMessage(err)}`);
+    return false;
+  }
+  if (c.candidates.length === 0) {
+    const open = await vscode.window.showWarningMessage(`Signed by ${c.signer}. Nothing to trust automatically: ${c.reason ?? 'no way to identify the signer'}.`, 'Open Settings');
+    if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'modelProvenance.');
+    return false;
+  }
+  let chosen: TrustCandidate = c.candidates[0]!;
+  if (c.candidates.length > 1) {
+    const pick = await vscode.window.showQuickPick(
+      c.candidates.map((x) => ({ label: label(x), description: x.kind === 'identity' ? '' : vscode.workspace.asRelativePath(x.file), candidate: x })),
+      { title: `Trust ${c.signer}: which file?`, placeHolder: 'These all identify the signer; the chosen one is copied to your own storage' },
+    );
+    if (!pick) return false;
+    chosen = pick.candidate;
+  }
+  const setting: Setting = chosen.kind === 'key' ? 'trustedKeys' : chosen.kind === 'anchor' ? 'certificateAnchors' : 'trustedIdentities';
+  const answer = await vscode.window.showWarningMessage(
+    `Trust ${c.signer}?`,
+    {
+      modal: true,
+      detail: [
+        exactly(chosen),
+        '',
+        `This adds it to your USER settings (modelProvenance.${setting}): every model it signs will show as verified, in every workspace.${chosen.kind !== 'identity' && chosen.inWorkspace ? ' The file is inside this workspace; a copy is kept in your own storage so the repository cannot change it later.' : ''}`,
+        ...(chosen.kind !== 'identity' && chosen.inWorkspace && !vscode.workspace.isTrusted
+          ? ['This folder is in Restricted Mode: whoever wrote it chose this file. Trusting it here trusts them everywhere.']
+          : []),
+        'Only trust a signer you know.',
+      ].join('\n'),
+    },
+    'Trust',
+  );
+  if (answer !== 'Trust') return false;
+  try {
+    if (chosen.kind === 'identity') {
+      await addToUserSetting('trustedIdentities', { identity: chosen.identity, issuer: chosen.issuer });
+    } else {
+      const pinned = await client.sendRequest<{ path: string }>(REQUESTS.pinTrust, { candidate: chosen, dir: storage.fsPath });
+      await addToUserSetting(setting, pinned.path);
+    }
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Trust this signer: ${errorMessage(err)}`);
+    return false;
+  }
+  void vscode.window.showInformationMessage(`Trusted ${c.signer} (user settings, modelProvenance.${setting}). Models it signed are checked again now.`);
+  return true;
+}
+
+function label(c: TrustCandidate): string {
+  if (c.kind === 'identity') return `keyless identity ${c.identity} via ${c.issuer}`;
+  if (c.kind === 'key') return `key ${c.keyId.slice(0, 16)}…`;
+  return `CA ${c.subject}`;
+}
+
+/** The exact thing being trusted, in full: no abbreviations in a trust decision. */
+function exactly(c: TrustCandidate): string {
+  if (c.kind === 'identity') return `Keyless (Sigstore) identity: ${c.identity}\nOIDC issuer: ${c.issuer}\nBoth must match exactly.`;
+  if (c.kind === 'key') return `Public key fingerprint (sha256 of the PEM, the OMS key hint):\n${c.keyId}\nFrom: ${c.file}`;
+  return `Certificate authority: ${c.subject}\nFrom: ${c.file}\nEvery certificate it issues will be trusted to sign models.`;
+}

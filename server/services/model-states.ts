@@ -1,0 +1,315 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  CancelledError,
+  enumerateModel,
+  evaluateModel,
+  findSignatureFor,
+  relativeInside,
+  type DigestCache,
+  type HashProgress,
+  type ModelEvaluation,
+} from '../../core';
+import type { ModelStateView, UnsignedView } from '../../core/editor/protocol';
+import type { LoadedTrust } from './trust';
+
+/** What the states need from the server. */
+export interface ModelStatesHost {
+  trust(): LoadedTrust;
+  sizeLimitBytes(): number;
+  cache: DigestCache;
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { cancel(): void };
+  /** Called after every change of a model's state (phase or result). */
+  changed(view: ModelStateView): void;
+  /** Work-done progress for long hashing; returns a reporter or nothing. */
+  progress?(title: string): Promise<{ report(pct: number, msg: string): void; done(): void } | undefined>;
+  log(message: string): void;
+}
+
+interface Entry {
+  model: string;
+  signature: string;
+  phase: ModelStateView['phase'];
+  evaluation?: ModelEvaluation;
+  at?: number;
+  /** A person asked for this model above the size limit: hash it whatever its size until a file changes. */
+  forced: boolean;
+  /** Bumps on every invalidation: a run started before it is stale. */
+  generation: number;
+  trustVersion?: number;
+  abort?: AbortController;
+  debounce?: { cancel(): void };
+  watchers: Map<string, FSWatcher>;
+  /** Resolve when the next run of this generation finishes. */
+  waiters: ((e: Entry) => void)[];
+  lastUsed: number;
+  /** Open documents that show this model (never evicted while > 0). */
+  pins: number;
+}
+
+/** A change burst (an editor saving, a copy in progress) settles before re-verifying. */
+export const DEBOUNCE_MS = 100;
+const MAX_ENTRIES = 256;
+const MAX_WATCHED_DIRS = 256;
+const MAX_CONCURRENT = 2;
+const PROGRESS_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One verification state per signed model, owned by the server: unknown → checking →
+ * done (integrity ok/modified × trust verified/untrusted/not-configured/invalid/too-large/error).
+ * Every surface (diagnostics, lens, hover, status, explorer badges) renders these states and
+ * nothing else. A file-system watcher on each model's folders invalidates a state the moment
+ * a file changes; the model is re-verified after a short debounce, off the request path,
+ * through the digest cache (only changed files are hashed again).
+ */
+export class ModelStates {
+  private readonly entries = new Map<string, Entry>();
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private readonly host: ModelStatesHost) {}
+
+  /** The state of the model a path belongs to, starting its evaluation when none is known. */
+  forPath(path: string): ModelStateView | UnsignedView {
+    const found = findSignatureFor(path);
+    if (!found) return { unsigned: true, model: resolve(path) };
+    return this.view(this.ensure(found.modelPath, found.signaturePath));
+  }
+
+  /** The state of a signature's model; `pin` keeps it (and its watcher) while a document shows it. */
+  forSignature(model: string, signature: string): ModelStateView {
+    return this.view(this.ensure(model, signature));
+  }
+
+  get(signature: string): ModelStateView | undefined {
+    const e = this.entries.get(resolve(signature));
+    return e ? this.view(e) : undefined;
+  }
+
+  /** The full evaluation behind a state, for hovers and reports. */
+  evaluation(signature: string): ModelEvaluation | undefined {
+    return this.entries.get(resolve(signature))?.evaluation;
+  }
+
+  pin(model: string, signature: string): void {
+    this.ensure(model, signature).pins++;
+  }
+
+  unpin(signature: string): void {
+    const e = this.entries.get(resolve(signature));
+    if (e && e.pins > 0) e.pins--;
+  }
+
+  /** A person asked: verify now, whatever the size, and resolve with the result. */
+  async verifyNow(model: string, signature: string, options: { signal?: AbortSignal; onProgress?: (p: HashProgress) => void } = {}): Promise<ModelEvaluation> {
+    const e = this.ensure(model, signature, false);
+    e.forced = true;
+    e.generation++;
+    e.debounce?.cancel();
+    e.debounce = undefined;
+    const r = await this.run(e, options);
+    if (!r) throw new CancelledError('verification cancelled');
+    return r;
+  }
+
+  /** Trust or settings changed: every state is recomputed (unchanged files come from the digest cache). */
+  invalidateAll(): void {
+    for (const e of this.entries.values()) this.invalidate(e, 0);
+  }
+
+  dispose(): void {
+    for (const e of this.entries.values()) this.close(e);
+    this.entries.clear();
+  }
+
+  private ensure(model: string, signature: string, evaluate = true): Entry {
+    const key = resolve(signature);
+    let e = this.entries.get(key);
+    if (!e) {
+      e = { model: resolve(model), signature: key, phase: 'unknown', forced: false, generation: 0, watchers: new Map(), waiters: [], lastUsed: this.host.now(), pins: 0 };
+      this.entries.set(key, e);
+      this.evict();
+      if (evaluate) this.invalidate(e, 0);
+    }
+    e.lastUsed = this.host.now();
+    if (evaluate && e.phase === 'done' && e.trustVersion !== this.host.trust().version) this.invalidate(e, 0);
+    return e;
+  }
+
+  private invalidate(e: Entry, delay: number): void {
+    e.generation++;
+    e.abort?.abort();
+    e.debounce?.cancel();
+    const wasChecking = e.phase === 'checking';
+    e.phase = 'checking';
+    // Stale results are not shown while the new ones are computed: a "verified" that may no longer hold is a lie.
+    if (!wasChecking) this.host.changed(this.view(e));
+    const generation = e.generation;
+    e.debounce = this.host.setTimeout(() => {
+      e.debounce = undefined;
+      if (e.generation === generation) void this.run(e, {});
+    }, delay);
+  }
+
+  /** Runs (or queues) an evaluation; resolves with it, or undefined when a newer change superseded it. */
+  private run(e: Entry, options: { signal?: AbortSignal; onProgress?: (p: HashProgress) => void }): Promise<ModelEvaluation | undefined> {
+    const generation = e.generation;
+    return new Promise((resolveRun) => {
+      const start = async (): Promise<void> => {
+        if (e.generation !== generation || !this.entries.has(e.signature)) {
+          resolveRun(undefined);
+          this.next();
+          return;
+        }
+        e.abort?.abort();
+        const abort = new AbortController();
+        e.abort = abort;
+        options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+        if (e.phase !== 'checking') {
+          e.phase = 'checking';
+          this.host.changed(this.view(e));
+        }
+        const trust = this.host.trust();
+        let reporter: { report(pct: number, msg: string): void; done(): void } | undefined;
+        let asked = false;
+        const onProgress = (p: HashProgress): void => {
+          options.onProgress?.(p);
+          if (!options.onProgress && !asked && p.bytesTotal > PROGRESS_BYTES && this.host.progress) {
+            asked = true;
+            void this.host.progress(`Verifying ${basename(e.model)}`).then((r) => (reporter = r));
+          }
+          reporter?.report(Math.floor((p.bytesDone / Math.max(1, p.bytesTotal)) * 100), `${p.filesDone}/${p.filesTotal} files`);
+        };
+        let evaluation: ModelEvaluation | undefined;
+        try {
+          evaluation = await evaluateModel({
+            modelPath: e.model,
+            signaturePath: e.signature,
+            trust: trust.set,
+            sizeLimitBytes: e.forced ? undefined : this.host.sizeLimitBytes(),
+            signal: abort.signal,
+            onProgress,
+            cache: this.host.cache,
+          });
+        } catch (err) {
+          if (!(err instanceof CancelledError)) this.host.log(`verification of ${e.model} failed: ${(err as Error).message}`);
+        } finally {
+          reporter?.done();
+        }
+        if (evaluation && e.generation === generation && !abort.signal.aborted) {
+          e.evaluation = evaluation;
+          e.at = this.host.now();
+          e.phase = 'done';
+          e.trustVersion = trust.version;
+          this.watch(e);
+          this.host.changed(this.view(e));
+          resolveRun(evaluation);
+        } else {
+          resolveRun(undefined);
+        }
+        this.next();
+      };
+      if (this.running < MAX_CONCURRENT) {
+        this.running++;
+        void start();
+      } else {
+        this.queue.push(() => void start());
+      }
+    });
+  }
+
+  private next(): void {
+    const job = this.queue.shift();
+    if (job) job();
+    else this.running--;
+  }
+
+  /** Watches every folder of the model (and the signature's), replacing the previous watchers. */
+  private watch(e: Entry): void {
+    const dirs = new Set<string>([dirname(e.signature)]);
+    let single = false;
+    try {
+      const sig = relativeInside(e.model, e.signature);
+      const listing = enumerateModel(e.model, { allowEmpty: true, allowSymlinks: true, ...(sig ? { ignorePaths: [sig] } : {}) });
+      single = listing.singleFile;
+      if (single) dirs.add(dirname(e.model));
+      else {
+        dirs.add(e.model);
+        for (const f of listing.files) {
+          if (dirs.size >= MAX_WATCHED_DIRS) break;
+          dirs.add(dirname(join(e.model, f.name)));
+        }
+      }
+    } catch {
+      dirs.add(single ? dirname(e.model) : e.model);
+    }
+    const names = single ? new Set([basename(e.model), basename(e.signature)]) : undefined;
+    for (const [dir, w] of e.watchers) {
+      if (!dirs.has(dir)) {
+        w.close();
+        e.watchers.delete(dir);
+      }
+    }
+    for (const dir of dirs) {
+      if (e.watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, { persistent: false }, (_event, file) => {
+          // Only the model's own file counts beside a single-file model; anything in a model folder does.
+          if (names && file && !names.has(String(file))) return;
+          this.onChange(e);
+        });
+        w.on('error', () => {
+          w.close();
+          e.watchers.delete(dir);
+          this.onChange(e);
+        });
+        e.watchers.set(dir, w);
+      } catch {
+        /* a folder that vanished: the next evaluation reports the missing files */
+      }
+    }
+  }
+
+  private onChange(e: Entry): void {
+    if (!this.entries.has(e.signature)) return;
+    // A file changed: an explicit verification above the size limit no longer holds for the new bytes.
+    e.forced = false;
+    this.invalidate(e, DEBOUNCE_MS);
+  }
+
+  private close(e: Entry): void {
+    e.abort?.abort();
+    e.debounce?.cancel();
+    for (const w of e.watchers.values()) w.close();
+    e.watchers.clear();
+  }
+
+  private evict(): void {
+    if (this.entries.size <= MAX_ENTRIES) return;
+    const victims = [...this.entries.values()].filter((x) => x.pins === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const v of victims.slice(0, this.entries.size - MAX_ENTRIES)) {
+      this.close(v);
+      this.entries.delete(v.signature);
+    }
+  }
+
+  view(e: Entry): ModelStateView {
+    const base = { model: e.model, signature: e.signature, phase: e.phase };
+    const ev = e.evaluation;
+    if (e.phase !== 'done' || !ev) return { ...base, headline: 'checking…' };
+    return {
+      ...base,
+      state: ev.state,
+      headline: ev.headline,
+      detail: ev.detail,
+      signer: ev.signerText,
+      ...(ev.integrity
+        ? { integrity: { state: ev.integrity.state, summary: ev.integrity.summary, matched: ev.integrity.matched, total: ev.integrity.total, files: ev.integrity.files.map((f) => ({ name: f.name, status: f.status })) } }
+        : {}),
+      trust: { state: ev.trust.state, ...(ev.trust.code ? { code: ev.trust.code } : {}), ...(ev.trust.message ? { message: ev.trust.message } : {}) },
+      ...(e.at !== undefined ? { at: e.at } : {}),
+      canTrust: ev.trust.state === 'not-configured' || ev.trust.state === 'untrusted',
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import { basename } from 'node:path';
+import { describeSigner, rangeFor, type DocumentAnalysis, type Finding, type ModelEvaluation, type TrustOutcome, type TrustProblem } from '../../core';
+
+/** Where each statement about a signature is shown in the bundle: on keys, never across the base64. */
+const AT = {
+  files: '/dsseEnvelope/payload',
+  signer: '/verificationMaterial',
+  envelope: '/dsseEnvelope',
+  signature: '/dsseEnvelope/signatures/0/sig',
+} as const;
+
+/** Codes that a "Trust this signer…" quick fix answers. */
+export const TRUSTABLE = new Set(['TRUST_NOT_CONFIGURED', 'KEY_UNTRUSTED', 'IDENTITY_MISMATCH', 'ISSUER_MISMATCH', 'CERT_CHAIN_UNTRUSTED']);
+
+/**
+ * The diagnostics of a model signature, rendered from its model's one state: integrity
+ * (information when the files match, an error per file that differs) and trust (who signed,
+ * and whether you trust them), each in its own words. Nothing while the state is being
+ * computed: a stale "verified" is worse than a moment of silence.
+ */
+export function modelStateFindings(ev: ModelEvaluation, analysis: DocumentAnalysis, signature: string, misplaced: TrustProblem[] = []): Finding[] {
+  const doc = analysis.doc;
+  const at = (pointer: string): { offset: number; length: number } => rangeFor(doc, pointer, 'key');
+  const out: Finding[] = [];
+  switch (ev.state) {
+    case 'verified':
+      out.push({ code: 'MODEL_VERIFIED', severity: 'info', message: `verified: signed by ${ev.signerText}, whom you trust; ${ev.integrity?.summary ?? 'files match'}`, pointer: AT.envelope, ...at(AT.envelope) });
+      return out;
+    case 'too-large':
+      out.push({ code: 'MODEL_TOO_LARGE', severity: 'info', message: `${ev.headline}: run Verify (the lens above) to hash it now`, pointer: AT.envelope, data: { signature }, ...at(AT.envelope) });
+      return out;
+    case 'invalid':
+    case 'error':
+      out.push({ code: ev.trust.code ?? 'SIGNATURE_INVALID', severity: 'error', message: ev.trust.message ?? ev.headline, pointer: AT.signature, ...rangeFor(doc, AT.signature, 'value') });
+      return out;
+    default:
+      break;
+  }
+  if (ev.integrity) {
+    if (ev.integrity.state === 'ok') {
+      const unchecked = ev.trust.state === 'verified' ? '' : ' (signature not checked: these are the digests the signature lists)';
+      out.push({ code: 'INTEGRITY_OK', severity: 'info', message: `${ev.integrity.summary}${unchecked}`, pointer: AT.files, ...at(AT.files) });
+    } else {
+      for (const p of ev.integrity.problems) {
+        const message =
+          p.code === 'FILE_MODIFIED' ? `${p.file} differs from the signed digest` : p.code === 'FILE_MISSING' ? `${p.file} is missing (it is signed)` : p.code === 'FILE_UNEXPECTED' ? `${p.file} is not covered by the signature` : p.message;
+        out.push({ code: p.code, severity: 'error', message, pointer: AT.files, ...(p.file ? { data: { file: p.file } } : {}), ...at(AT.files) });
+      }
+    }
+  }
+  const t = trustFinding(ev.trust, analysis, signature, misplaced);
+  if (t) out.push(t);
+  return out;
+}
+
+/** "ca.pem in modelProvenance.trustedKeys is a CA certificate: it belongs in modelProvenance.certificateAnchors". */
+function misplacedHint(trust: TrustOutcome, misplaced: TrustProblem[]): string {
+  const want = trust.signer.method === 'certificate' ? 'certificateAnchors' : trust.signer.method === 'key' ? 'trustedKeys' : undefined;
+  const p = misplaced.find((x) => x.belongsIn === want);
+  if (!p) return '';
+  return `; ${basename(p.file ?? p.entry)} in modelProvenance.${p.setting} ${p.code === 'KEY_IS_CA_CERTIFICATE' ? 'is a CA certificate' : 'is not a CA certificate'}: it belongs in modelProvenance.${p.belongsIn}`;
+}
+
+/**
+ * How a bundle's signature stands against the trust settings, as a diagnostic: none when a
+ * trusted signer verified it; information when nobody trusted judged it ("signature not
+ * checked"); an error when its signer is not trusted or its bytes do not verify.
+ */
+export function trustFinding(trust: TrustOutcome, analysis: DocumentAnalysis, signature: string, misplaced: TrustProblem[] = []): Finding | undefined {
+  if (trust.state === 'verified') return undefined;
+  const doc = analysis.doc;
+  const pointer = trust.state === 'invalid' || trust.state === 'error' ? AT.signature : AT.signer;
+  const range = trust.state === 'invalid' || trust.state === 'error' ? rangeFor(doc, pointer, 'value') : rangeFor(doc, pointer, 'key');
+  const code = trust.code ?? 'SIGNATURE_INVALID';
+  const message =
+    trust.state === 'not-configured'
+      ? `signature not checked: no trusted signer configured (signed by ${describeSigner(trust.signer)})${misplacedHint(trust, misplaced)}`
+      : (trust.message ?? 'the signature does not verify');
+  return {
+    code,
+    severity: trust.state === 'not-configured' ? 'info' : 'error',
+    message,
+    pointer,
+    data: { signature, ...(TRUSTABLE.has(code) ? { trustSigner: true } : {}) },
+    ...range,
+  };
+}
