@@ -22,6 +22,7 @@ interface DiffCliOptions extends ModelScopeFlags {
   trustedRoot?: string;
   policy?: string;
   progress?: boolean;
+  failOn: 'security' | 'never';
 }
 
 /** The trust flags, as `verify` spells them, into named trust sources. */
@@ -103,6 +104,7 @@ export function registerDiff(program: Command, ctx: CliContext): void {
       .option('--identity-provider <url>', 'Sigstore OIDC issuer (exact match)')
       .option('--trusted-root <file>', 'Sigstore trusted_root.json (default: the public-good root shipped with @sigstore/tuf)')
       .option('--policy <file>', "trust policy: attestations are verified against its signers (and model signatures too, when no key, anchor or identity is given)")
+      .addOption(new Option('--fail-on <when>', 'exit 1 on a security-relevant change (default), or never (the report still says it; bad input is still exit 2)').choices(['security', 'never']).default('security'))
       .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
       .option('--no-progress', 'never show progress'),
   ).action(async (sides: string[], o: DiffCliOptions) => {
@@ -130,6 +132,6 @@ export function registerDiff(program: Command, ctx: CliContext): void {
       c.writeFileAtomic(o.output, text);
       process.stderr.write(`wrote ${o.output}: ${report.verdict}\n`);
     } else emit(text);
-    ctx.exitCode = report.verdict === 'security-change' ? 1 : 0;
+    ctx.exitCode = report.verdict === 'security-change' && o.failOn === 'security' ? 1 : 0;
   });
 }

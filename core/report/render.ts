@@ -1,9 +1,12 @@
 import type { FileStatus, Signer, VerificationResult } from '../verify/result';
+import { verificationSarif } from './sarif';
 
-export type ReportFormat = 'text' | 'json' | 'report';
+export type ReportFormat = 'text' | 'json' | 'report' | 'sarif';
 
 export function renderResult(result: VerificationResult, format: ReportFormat): string {
   switch (format) {
+    case 'sarif':
+      return verificationSarif(result);
     case 'json':
       return `${JSON.stringify(result, null, 2)}\n`;
     case 'report':
