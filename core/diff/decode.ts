@@ -93,7 +93,31 @@ export function decodeDocument(bytes: Buffer, origin: SideOrigin, trust: DiffTru
   const side = base('attestation', kind.envelope === 'bundle' ? 'bundle' : 'envelope', decision);
   const statement = parsePayload(bundle.envelope.payload, file);
   fillStatement(side, statement, file, bundle);
+  if (side.kind === 'ml-attestation' && trust.policy && decision.state === 'verified') checkStageSigner(side, bundle, file, trust);
   return side;
+}
+
+/**
+ * Under a policy, a lifecycle attestation must be signed by a signer the policy allows for
+ * its stage (`stages.STAGE.signers`), as the chain walker requires: verified by another
+ * policy signer only, it fails with the chain's code.
+ */
+function checkStageSigner(side: DecodedSide, bundle: ParsedBundle, file: string, trust: DiffTrust): void {
+  const stage = side.attestation!.stage;
+  const allowed = trust.policy!.stageSigners[stage];
+  if (!allowed) return;
+  const candidates = trust.policy!.signers.filter((s) => allowed.includes(s.name)).map((s) => ({ name: `policy signer "${s.name}"`, trust: s.trust }));
+  const byAllowed = decideTrust(bundle, file, candidates);
+  if (byAllowed.state === 'verified') {
+    side.trust = byAllowed;
+    return;
+  }
+  side.trust = {
+    state: 'failed',
+    code: 'SIGNER_NOT_ALLOWED_FOR_STAGE',
+    message: `the ${stage} attestation is signed by ${side.trust.trustedBy}, which the policy does not allow for stage ${stage} (it allows only ${allowed.join(', ')})`,
+    ...(side.trust.signer ? { signer: { ...side.trust.signer, verified: false } } : {}),
+  };
 }
 
 function pickLine(text: string, origin: SideOrigin, file: string): string {

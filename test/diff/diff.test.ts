@@ -147,6 +147,15 @@ describe('diff: two attestations', () => {
     write(policy, JSON.stringify({ signers: { trainer: { publicKey: w.pubA } }, stages: { 'fine-tuning': { signers: ['trainer'] } } }));
     const byPolicy = report(await cli(['diff', join(w.dir, 'old.intoto.json'), join(w.dir, 'new.intoto.json'), '--policy', policy, '--format', 'json'], 0));
     assert.equal(byPolicy.comparisons[0].new.trust.trustedBy, 'policy signer "trainer"');
+    // A policy signer the policy does not allow for the stage: the chain's reason, at the top.
+    write(policy, JSON.stringify({ signers: { trainer: { publicKey: w.pubA }, vendor: { publicKey: w.pubB } }, stages: { 'fine-tuning': { signers: ['vendor'] } } }));
+    const wrongStage = report(await cli(['diff', join(w.dir, 'old.intoto.json'), join(w.dir, 'new.intoto.json'), '--policy', policy, '--format', 'json'], 1));
+    assert.deepEqual(wrongStage.comparisons[0].alerts[1], {
+      severity: 'security',
+      code: 'SIGNER_NOT_ALLOWED_FOR_STAGE',
+      side: 'new',
+      message: `the new signature (${join(w.dir, 'new.intoto.json')}) does not verify: the fine-tuning attestation is signed by policy signer "trainer", which the policy does not allow for stage fine-tuning (it allows only vendor)`,
+    });
   });
 
   test('a bare statement and one line of a JSON Lines file', async () => {
