@@ -94,8 +94,8 @@ export function buildDiffReport(comparisons: DiffComparison[], trust: DiffTrust,
  * @throws InputError for a side that cannot be read, or two sides that cannot be compared
  */
 export async function diffSides(oldSpec: string, newSpec: string, options: DiffOptions = {}): Promise<DiffReport> {
-  const old = await decodeSide(oldSpec, options);
-  const neu = await decodeSide(newSpec, options);
+  // Both sides at once: a side at a revision hashes in git and the main thread while a side on disk hashes on worker threads.
+  const [old, neu] = await Promise.all([decodeSide(oldSpec, options), decodeSide(newSpec, options)]);
   return buildDiffReport([compareSides(old, neu)], options.trust ?? NO_TRUST);
 }
 
@@ -129,7 +129,8 @@ export async function diffAgainstRevision(rev: string, paths: readonly string[],
     const repoPath = rel.split(sep).join('/');
     const oldSide = await atRevision(`${rev}:${repoPath}${line ? `#${line}` : ''}`, rev, commit, repoPath, line, { cwd, allowAbsent: true });
     const newSide = await resolveSide(p, { cwd, allowAbsent: true });
-    comparisons.push(compareSides(await decodeResolved(oldSide, options), await decodeResolved(newSide, options), p));
+    const [o, n] = await Promise.all([decodeResolved(oldSide, options), decodeResolved(newSide, options)]);
+    comparisons.push(compareSides(o, n, p));
   }
   return buildDiffReport(comparisons, options.trust ?? NO_TRUST, { rev, commit });
 }

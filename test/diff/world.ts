@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { validateAgainst } from '../../core';
 import { makeModel, runCli, tempDir, type CliRun } from '../helpers/fixtures';
 
 /** A git repository the test owns, with a fixed identity and no global config. */
@@ -45,7 +46,10 @@ export function write(path: string, content: string | Buffer): void {
   writeFileSync(path, content);
 }
 
-/** Parses the JSON report and returns it untyped, for exact assertions. */
+/** Parses the JSON report, checks it against its schema (schemas/diff-report.schema.json), and returns it untyped for exact assertions. */
 export function report(r: CliRun): any {
-  return JSON.parse(r.stdout);
+  const value = JSON.parse(r.stdout);
+  const errors = validateAgainst('diff-report', value);
+  assert.deepEqual(errors.map((e) => `${e.pointer} ${e.message}`), [], 'the JSON report matches its schema');
+  return value;
 }
