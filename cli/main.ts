@@ -16,6 +16,7 @@ import { registerInspect } from './commands/inspect';
 import { registerIncident } from './commands/incident';
 import { registerReport } from './commands/report';
 import { addRegistryTransportOptions } from './registry-options';
+import { registerDiff } from './commands/diff';
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -45,6 +46,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerInspect(program, ctx);
   registerIncident(program, ctx);
   registerReport(program, ctx);
+  registerDiff(program, ctx);
   addRegistryTransportOptions(program);
   configureAll(program);
   installFormChecks(program);

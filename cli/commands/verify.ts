@@ -50,7 +50,7 @@ declare const PACKAGE_VERSION: string;
 const VERSION = typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev';
 
 function addVerifyOptions(cmd: Command): Command {
-  return addModelScopeOptions(cmd, ['text', 'json', 'report'])
+  return addModelScopeOptions(cmd, ['text', 'json', 'report', 'sarif'])
     .option('--signature <file>', 'the signature (default: MODEL/model.sig, or MODEL.sig for a file)')
     .option('--ignore-unsigned-files', 'accept files the signature does not list (they are still reported)')
     .option('--scan', 'also inspect the model files (headers only, nothing executed): a dangerous pickle global or a disguised archive fails verification');

@@ -1,8 +1,9 @@
+import { gateResultSarif } from '../report/sarif';
 import { renderLineage } from '../chain/lineage';
 import { renderResult } from '../report/render';
 import type { GateCheckName, GateResult } from './verify-gate';
 
-export type GateFormat = 'text' | 'json' | 'report';
+export type GateFormat = 'text' | 'json' | 'report' | 'sarif';
 
 const TITLES: Record<GateCheckName, string> = { signature: 'Signature', chain: 'Chain of custody', scan: 'Scan' };
 const LABELS: Record<GateCheckName, string> = { signature: 'signature', chain: 'chain of custody', scan: 'scan' };
@@ -14,6 +15,7 @@ const PASSED: Record<GateCheckName, string> = { signature: 'verified', chain: 'v
  */
 export function renderGate(r: GateResult, format: GateFormat): string {
   if (format === 'json') return `${JSON.stringify(gateJson(r), null, 2)}\n`;
+  if (format === 'sarif') return gateResultSarif(r);
   if (r.checks.length === 1 && r.chain) return withNotes(renderLineage(r.chain, format), r.notes);
   const out: string[] = [];
   const subject = r.model.path ?? r.model.digest ?? 'model';

@@ -6,6 +6,7 @@ import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
 import attestParamsSchema from '../../schemas/attest-params.schema.json';
 import reportInputsSchema from '../../schemas/report-inputs.schema.json';
 import complianceReportSchema from '../../schemas/compliance-report.schema.json';
+import diffReportSchema from '../../schemas/diff-report.schema.json';
 import { collapseAlternatives } from './collapse';
 import { declaredProperties } from './suggest';
 
@@ -17,6 +18,7 @@ export const SCHEMAS = {
   'attest-params': attestParamsSchema,
   'report-inputs': reportInputsSchema,
   'compliance-report': complianceReportSchema,
+  'diff-report': diffReportSchema,
 } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 
