@@ -11,10 +11,11 @@ export type GraphNodeKind = 'model' | 'base-model' | 'adapter' | 'dataset' | 'ex
 
 /**
  * verified: a trusted signature vouches for it; unverified: claimed, no trusted signature;
- * flagged: an advisory or the policy marks it; missing: referenced, but no attestation
- * produced it (a missing link in the chain).
+ * flagged: an advisory or the policy marks it; affected: not flagged itself, but derived from
+ * (or deployed from) something flagged; missing: referenced, but no attestation produced it (a
+ * missing link in the chain).
  */
-export type GraphNodeStatus = 'verified' | 'unverified' | 'flagged' | 'missing';
+export type GraphNodeStatus = 'verified' | 'unverified' | 'flagged' | 'affected' | 'missing';
 
 export interface GraphNode {
   /** Unique within the graph (a digest, or `digest#role`). */
@@ -25,6 +26,11 @@ export interface GraphNode {
   label: string;
   /** Further lines: stage, short digest, signer, time. */
   details?: string[];
+  /**
+   * Orders the node among its rank before layout (default: `id`). A readable key (a name)
+   * gives a stable left-to-right order that follows the names, not the digests.
+   */
+  sortKey?: string;
 }
 
 export interface GraphEdge {
@@ -85,6 +91,7 @@ const STATUS_WORD: Record<GraphNodeStatus, string> = {
   verified: '✔ verified',
   unverified: '? not verified',
   flagged: '✘ flagged',
+  affected: '⚠ affected',
   missing: '∅ missing link',
 };
 
@@ -96,7 +103,7 @@ const STATUS_WORD: Record<GraphNodeStatus, string> = {
 export function layoutGraph(graph: LineageGraph, options: { rankdir?: 'TB' | 'LR' } = {}): GraphLayout {
   const g = new dagre.graphlib.Graph({ multigraph: true, directed: true });
   g.setGraph({ rankdir: options.rankdir ?? 'TB', nodesep: 28, ranksep: 46, edgesep: 14, marginx: 8, marginy: 8 });
-  const nodes = [...graph.nodes].sort((a, b) => cmp(a.id, b.id));
+  const nodes = [...graph.nodes].sort((a, b) => cmp(a.sortKey ?? a.id, b.sortKey ?? b.id) || cmp(a.id, b.id));
   const ids = new Set(nodes.map((n) => n.id));
   for (const n of nodes) {
     const lines = nodeLines(n);
@@ -136,6 +143,7 @@ const STATUS_STROKE: Record<GraphNodeStatus, { color: string; width: number; das
   verified: { color: '#1a7f37', width: 1.5 },
   unverified: { color: '#9a6700', width: 1.5, dash: '6 3' },
   flagged: { color: '#cf222e', width: 3 },
+  affected: { color: '#bc4c00', width: 2, dash: '8 3' },
   missing: { color: '#57606a', width: 1.5, dash: '2 3' },
 };
 
@@ -195,7 +203,9 @@ export function renderGraphSvg(graph: LineageGraph, options: SvgOptions = {}): s
     let x = 8;
     const y = layout.height + 10;
     out.push('<g class="legend" font-size="11">');
-    for (const st of ['verified', 'unverified', 'flagged', 'missing'] as GraphNodeStatus[]) {
+    // "affected" only where a graph has such nodes, so other drawings keep their legend.
+    const shown: GraphNodeStatus[] = ['verified', 'unverified', 'flagged', ...(layout.nodes.some((n) => n.status === 'affected') ? (['affected'] as const) : []), 'missing'];
+    for (const st of shown) {
       const s = STATUS_STROKE[st];
       out.push(`<rect x="${x}" y="${y}" width="22" height="12" rx="2" fill="#ffffff" stroke="${s.color}" stroke-width="${s.width}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${x + 28}" y="${y + 10}" fill="#3d444d">${escapeXml(STATUS_WORD[st])}</text>`);
       x += 34 + STATUS_WORD[st].length * 6.6 + 16;

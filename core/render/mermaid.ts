@@ -4,6 +4,7 @@ const CLASS: Record<GraphNodeStatus, string> = {
   verified: 'stroke:#1a7f37,stroke-width:2px',
   unverified: 'stroke:#9a6700,stroke-width:2px,stroke-dasharray:6 3',
   flagged: 'stroke:#cf222e,stroke-width:4px',
+  affected: 'stroke:#bc4c00,stroke-width:3px,stroke-dasharray:8 3',
   missing: 'stroke:#57606a,stroke-width:2px,stroke-dasharray:2 3',
 };
 
