@@ -98,7 +98,7 @@ function readOne(text: string, entry: RegistryEntry, trust: PolicySigner[] | und
     const name = `advisory ${doc ? `${doc.advisoryId} (${short(entry.id)})` : short(entry.id)}`;
     const ids = doc ? { advisoryId: doc.advisoryId } : {};
     const r = v.rejection;
-    if (r.code === 'ATTESTATION_SIGNATURE_INVALID') return { entryId: entry.id, ...ids, code: 'ADVISORY_SIGNATURE_INVALID', message: `${name} does not verify: its bytes were altered after signing (${r.message})` };
+    if (r.code === 'ATTESTATION_SIGNATURE_INVALID') return { entryId: entry.id, ...ids, code: 'ADVISORY_SIGNATURE_INVALID', message: `${name} does not verify: its bytes were altered after signing (${r.message.replace(/[:;,]? ?(but )?its bytes do not verify under it: the payload or the signature was altered after signing/, '').replace(/ \[SIGNATURE_INVALID\]$/, '')})` };
     if (r.code === 'ATTESTATION_MALFORMED') return { entryId: entry.id, ...ids, code: 'ADVISORY_INVALID', message: `${name}: ${r.message}` };
     const why = r.code === 'UNTRUSTED_SIGNER' ? '' : ` (${r.message})`;
     return { entryId: entry.id, ...ids, code: 'ADVISORY_UNTRUSTED_SIGNER', message: `${name} is signed by ${v.claimed} that the policy does not trust for advisories${why}` };
@@ -306,6 +306,21 @@ export async function loadEffectiveFlags(registry: Registry, policy: Policy): Pr
   if (policy.advisorySigners.length === 0) return resolveFlags({ advisories: [], ignored: [] }, policy);
   const trust = policy.signers.filter((s) => policy.advisorySigners.includes(s.name));
   return resolveFlags(await readAdvisories(registry, trust), policy);
+}
+
+/**
+ * The warning a gate should print when it reads no advisory although the registry holds some:
+ * without a policy, or with a policy that names no `advisorySigners`, every advisory is skipped,
+ * so a flagged model would pass silently. Counts advisory statements through the registry's
+ * predicate-type index (no bundle is read or verified). Undefined when advisories are read or
+ * there are none. For the gate (`verify`), whose owner decides where to print it.
+ */
+export async function advisoriesNotRead(registry: Registry, policy: Policy | undefined): Promise<string | undefined> {
+  if (policy && policy.advisorySigners.length > 0) return undefined;
+  const n = (await registry.findByPredicateType(OPENVEX_PREDICATE)).length;
+  if (n === 0) return undefined;
+  const why = policy ? `the policy ${policy.source} names no advisorySigners` : 'no policy was given';
+  return `${n} advisory statement(s) in ${registry.location} were not read (${why}): a flagged model or a revoked key is not refused; add "advisorySigners" to the policy`;
 }
 
 /**

@@ -231,7 +231,11 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
   if (t.kind === 'artifact') {
     seen.add(t.digest);
     queue.push({ digest: t.digest, depth: 0 });
-    if (!state && (await graph.bySubject(t.digest)).length === 0 && (await graph.consumersOf(t.digest)).length === 0) {
+    // One lookup each (the index answers from memory), for the unknown-digest check and the name.
+    const about = !state || t.name === undefined ? await graph.bySubject(t.digest) : [];
+    let consumers: EntryFacts[] | undefined;
+    const consumersOf = async (): Promise<EntryFacts[]> => (consumers ??= await graph.consumersOf(t.digest));
+    if (!state && about.length === 0 && (await consumersOf()).length === 0) {
       // A mistyped digest would otherwise read as "nothing affected": the worst answer to give.
       throw new InputError(
         'DIGEST_NOT_IN_REGISTRY',
@@ -240,8 +244,8 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
     }
     if (t.name === undefined) {
       // Its name as its producer or its consumers recorded it (never an advisory's placeholder).
-      const produced = (await graph.bySubject(t.digest)).filter((f) => f.predicateType === SLSA_PROVENANCE_V1).flatMap((f) => f.subjects).find((s) => s.digest === t.digest && s.name);
-      const consumed = produced ? undefined : (await graph.consumersOf(t.digest)).flatMap((f) => f.inputs).find((i) => i.digest === t.digest && i.name);
+      const produced = about.filter((f) => f.predicateType === SLSA_PROVENANCE_V1).flatMap((f) => f.subjects).find((s) => s.digest === t.digest && s.name);
+      const consumed = produced ? undefined : (await consumersOf()).flatMap((f) => f.inputs).find((i) => i.digest === t.digest && i.name);
       const name = produced?.name ?? consumed?.name;
       if (name) result.root.name = name;
     }

@@ -106,7 +106,8 @@ export async function buildIncidentReport(o: IncidentReportOptions): Promise<Inc
   const docs = set.advisories.filter((a) => a.advisoryId === o.advisoryId);
   if (docs.length === 0) {
     const ignored = set.ignored.find((i) => i.advisoryId === o.advisoryId);
-    throw new InputError('ADVISORY_NOT_FOUND', ignored ? `advisory ${o.advisoryId} does not count: ${ignored.message}` : `no advisory ${o.advisoryId} in ${o.registry.location}`);
+    const hint = /^(sha256|key):|^[0-9a-f]{64}$/.test(o.advisoryId) ? ` (that is a target, not an advisory id: \`incident impact ${o.advisoryId}\` gives its blast radius, \`incident ls\` lists the advisory ids)` : ' (`incident ls` lists the advisory ids)';
+    throw new InputError('ADVISORY_NOT_FOUND', ignored ? `advisory ${o.advisoryId} does not count: ${ignored.message}` : `no advisory ${o.advisoryId} in ${o.registry.location}${hint}`);
   }
   const state = advisoryState(docs)!;
   const newest = state.current;
@@ -267,6 +268,18 @@ export async function buildIncidentReport(o: IncidentReportOptions): Promise<Inc
     // then ancestors nearest first (each means retraining the stages below it).
     candidates.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'earlier-version' ? -1 : 1) || a.distance - b.distance || (b.time ?? '').localeCompare(a.time ?? '') || a.digest.localeCompare(b.digest));
     rollback.push({ model: { digest: m.digest, ...(m.name ? { name: m.name } : {}), ...(m.stage ? { stage: m.stage } : {}) }, deployed: deployedAt.get(m.digest) ?? [], candidates });
+  }
+  // A stage cannot finish before the stage that produced its base model: one of the two claimed
+  // times is false (a backdated statement is what a leaked key makes possible).
+  const producedAt = new Map<string, CustodyStage>();
+  for (const s of timeline.values()) if (s.time && !producedAt.has(s.subject.digest)) producedAt.set(s.subject.digest, s);
+  for (const s of [...timeline.values()].sort((a, b) => a.attestation.localeCompare(b.attestation))) {
+    for (const i of s.inputs.filter((x) => x.role === 'base-model' || x.role === 'adapter')) {
+      const base = producedAt.get(i.digest);
+      if (s.time && base?.time && Date.parse(s.time) < Date.parse(base.time)) {
+        notes.push(`impossible order: ${s.stage ?? 'a stage'} of "${s.subject.name ?? s.subject.digest}" claims ${s.time}, before its ${i.role} "${base.subject.name ?? i.digest}" was produced (${base.time}); one of the two claimed times is false (a backdated statement?)`);
+      }
+    }
   }
   if (!o.policy) notes.push('no policy: signers are as the statements name them and nothing was verified; rollback candidates are unchecked');
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { LocalRegistry, OPENVEX_PREDICATE, attest, buildIncidentReport, incidentGraph, loadPolicy, recordDeployment, renderIncidentReport, type ImpactResult } from '../../core';
+import { LocalRegistry, OPENVEX_PREDICATE, advisoriesNotRead, attest, buildIncidentReport, compilePolicy, incidentGraph, loadPolicy, recordDeployment, renderIncidentReport, type ImpactResult } from '../../core';
 import { runCli, tempDir } from '../helpers/fixtures';
 import { HAVE_VECTORS, SHARED } from '../helpers/shared';
 import { buildFixture, type Fixture } from './fixture';
@@ -320,5 +320,78 @@ describe('findings 8-10: the HTML report and its graph', () => {
     const html = renderIncidentReport(report, 'html');
     assert.match(html, /<text[^>]*>⚠ affected<\/text>/);
     assert.equal(renderIncidentReport(report, 'html'), html, 'deterministic');
+  });
+});
+
+describe('finding 14: the small things', () => {
+  test('registry add names the bad file; a flipped advisory says "altered" once; SIGNER_REVOKED says whose time; the tree marks the flagged input; report on a digest points to impact and ls', async () => {
+    const reg = copyRegistry();
+    const dir = tempDir('mp-responder-small-', { untilExit: true });
+    const good = join(dir, 'good.json');
+    writeFileSync(good, await new LocalRegistry(reg).read(fx.attestation.ftA1!));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}');
+    const add = await cli(['registry', 'add', good, bad, '--registry', reg]);
+    assert.equal(add.code, 2);
+    assert.match(add.stderr.trim(), new RegExp(`^model-provenance: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*\\[[A-Z_]+\\]$`));
+
+    const id = await flagShared(reg);
+    const tree = (await cli(['verify', fx.d.qA1a!, '--policy', fx.policyPath, '--registry', reg])).stdout;
+    assert.match(tree, new RegExp(`dataset: "shared" ${fx.d.shared!.slice(0, 19)}…  ✘ FLAGGED`));
+    assert.doesNotMatch(tree, /dataset: "a1" sha256:[0-9a-f]{12}…  ✘ FLAGGED/);
+
+    const key = await cli(['incident', 'flag', fx.keys.quantizer.pub, '--since', '2026-10-21', '--reason', 'quantizer key leaked', '--private-key', fx.keys.security.pem, '--registry', reg]);
+    assert.equal(key.code, 0, key.stderr);
+    const gate = JSON.parse((await cli(['verify', fx.d.qA3a!, '--policy', fx.policyPath, '--registry', reg, '--format', 'json'])).stdout);
+    const revoked = gate.problems.find((p: { code: string }) => p.code === 'SIGNER_REVOKED');
+    assert.match(revoked.message, /was signed by key [0-9a-f]{16}… at 2026-10-23T01:00:00\.000Z \(the time its signed statement claims\), on or after 2026-10-21T00:00:00\.000Z/);
+
+    const r = await cli(['incident', 'report', fx.d.shared!, '--registry', reg, '--no-workspace']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`no advisory ${fx.d.shared} in .* \\(that is a target, not an advisory id: \`incident impact ${fx.d.shared}\` gives its blast radius, \`incident ls\` lists the advisory ids\\) \\[ADVISORY_NOT_FOUND\\]`));
+    void id;
+  });
+
+  test('a flipped advisory byte is reported with "altered after signing" once', async () => {
+    const reg = copyRegistry();
+    const registry = new LocalRegistry(reg);
+    const id = await flagShared(reg);
+    const [entry] = await registry.findByPredicateType(OPENVEX_PREDICATE);
+    const bundle = JSON.parse(await registry.read(entry!.id));
+    const p: string = bundle.dsseEnvelope.payload;
+    const i = p.length >> 1;
+    bundle.dsseEnvelope.payload = p.slice(0, i) + (p[i] === 'A' ? 'B' : 'A') + p.slice(i + 1);
+    const { rmSync } = await import('node:fs');
+    rmSync(entry!.location);
+    rmSync(join(reg, 'index', fx.d.shared!.slice(7), entry!.id.slice(7)));
+    registry.reverse.forget(entry!.id);
+    await registry.put(JSON.stringify(bundle, null, 2));
+    const ls = JSON.parse((await cli(['incident', 'ls', '--registry', reg, '--policy', fx.policyPath, '--format', 'json'])).stdout);
+    const msg: string = ls.ignored[0].message;
+    assert.equal(ls.ignored[0].code, 'ADVISORY_SIGNATURE_INVALID');
+    assert.equal(msg.split('altered after signing').length - 1, 1, msg);
+    assert.match(msg, new RegExp(`^advisory ${id} \\(sha256:[0-9a-f]{12}…\\) does not verify: its bytes were altered after signing \\(signed by key [0-9a-f]{16}…, which is the key of policy signer "security"\\)$`));
+  });
+
+  test('the report points out a stage that claims to predate its base model', async () => {
+    const reg = copyRegistry();
+    const odd = `sha256:${'0d'.repeat(32)}`;
+    await attest({ subjectDigest: odd, subjectName: 'qA1c', stage: 'quantization', trainingRunId: 'run-qA1c', baseModels: [{ digest: fx.d.ftA1!, name: 'ftA1' }], datasets: [], builderId: 'https://ci.example.com/pipelines/train', finishedOn: '2026-09-20T00:00:00.000Z', signer: { kind: 'key', privateKey: fx.keys.quantizer.key }, registry: new LocalRegistry(reg) });
+    const id = await flagShared(reg);
+    const report = await buildIncidentReport({ registry: new LocalRegistry(reg), advisoryId: id, policy: loadPolicy(fx.policyPath), now: new Date('2026-11-05T00:00:00Z') });
+    assert.deepEqual(report.notes.filter((n) => n.startsWith('impossible order')), ['impossible order: quantization of "qA1c" claims 2026-09-20T00:00:00.000Z, before its base-model "ftA1" was produced (2026-10-01T00:00:00.000Z); one of the two claimed times is false (a backdated statement?)']);
+  });
+});
+
+describe('finding 2, the helper only (the gate is another change): advisories a gate does not read', () => {
+  test('counted and said without a policy or without advisorySigners; nothing when the policy reads them', async () => {
+    const reg = copyRegistry();
+    const registry = new LocalRegistry(reg);
+    assert.equal(await advisoriesNotRead(registry, undefined), undefined, 'no advisory, nothing to say');
+    await flagShared(reg);
+    assert.equal(await advisoriesNotRead(registry, loadPolicy(fx.policyPath)), undefined);
+    assert.equal(await advisoriesNotRead(registry, undefined), `1 advisory statement(s) in ${reg} were not read (no policy was given): a flagged model or a revoked key is not refused; add "advisorySigners" to the policy`);
+    const noSigners = compilePolicy({ ...JSON.parse(readFileSync(fx.policyPath, 'utf8')), advisorySigners: [] }, fx.policyPath);
+    assert.equal(await advisoriesNotRead(registry, noSigners), `1 advisory statement(s) in ${reg} were not read (the policy ${fx.policyPath} names no advisorySigners): a flagged model or a revoked key is not refused; add "advisorySigners" to the policy`);
   });
 });
