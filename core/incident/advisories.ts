@@ -506,10 +506,7 @@ async function write(registry: Registry, signer: SigningIdentity, p: WriteParams
   if (mustVerifyUnder) {
     const v = verifyAttestationText(bundle, `${p.id} (new statement)`, { signers: mustVerifyUnder });
     if (v.rejection) {
-      throw new InputError(
-        'ADVISORY_SIGNER_NOT_TRUSTED',
-        `this ${signer.kind === 'certificate' ? 'certificate' : `key ${keyHint(signer.privateKey).slice(0, 16)}…`} is not one of the policy's advisorySigners (${mustVerifyUnder.map((s) => s.name).join(', ')}): the gate would ignore a ${p.status} statement it signs and ${p.id} would stay as it is; nothing was written (sign with an advisory signer's key, or --force to write it anyway)`,
-      );
+      throw new InputError('ADVISORY_SIGNER_NOT_TRUSTED', `this ${signer.kind === 'certificate' ? 'certificate' : `key ${keyHint(signer.privateKey).slice(0, 16)}…`} is not one of the policy's advisorySigners (${mustVerifyUnder.map((s) => s.name).join(', ')}): the gate would ignore a ${p.status} statement it signs and ${p.id} would stay as it is; nothing was written (sign with an advisory signer's key, or --force to write it anyway)`);
     }
   }
   const entry = await registry.put(bundle);

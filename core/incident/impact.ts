@@ -237,10 +237,7 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
     const consumersOf = async (): Promise<EntryFacts[]> => (consumers ??= await graph.consumersOf(t.digest));
     if (!state && about.length === 0 && (await consumersOf()).length === 0) {
       // A mistyped digest would otherwise read as "nothing affected": the worst answer to give.
-      throw new InputError(
-        'DIGEST_NOT_IN_REGISTRY',
-        `${t.name ? `"${t.name}" ` : ''}${t.digest} is not in ${o.registry.location}: no attestation names it as a subject or an input and no advisory flags it (check the digest; \`incident ls\` lists the advisories)`,
-      );
+      throw new InputError('DIGEST_NOT_IN_REGISTRY', `${t.name ? `"${t.name}" ` : ''}${t.digest} is not in ${o.registry.location}: no attestation names it as a subject or an input and no advisory flags it (check the digest; \`incident ls\` lists the advisories)`);
     }
     if (t.name === undefined) {
       // Its name as its producer or its consumers recorded it (never an advisory's placeholder).
