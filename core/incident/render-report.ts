@@ -136,6 +136,7 @@ function renderMarkdown(r: IncidentReport): string {
   out.push(mdHeading(1, `Incident ${a.id}`));
   const warning = uncheckedWarning(r.radius);
   if (warning) out.push(`> **⚠ ${escapeMarkdown(warning)}**\n`);
+  out.push('**What to do**\n');
   out.push(mdList(whatToDo(r).map(escapeMarkdown)));
   out.push(
     mdList([
