@@ -258,7 +258,7 @@ export class ProvenanceTracker {
       const docs = (await readAdvisories(this.registry, trust)).advisories.filter((a) => a.advisoryId === p.advisoryId);
       const newest = docs[docs.length - 1];
       if (!newest) throw new InputError('ADVISORY_NOT_FOUND', `no advisory ${p.advisoryId}${trust ? ' signed by a trusted advisory signer' : ''} in ${this.registry.location}`);
-      return impact({ registry: this.registry, target: newest.targets[0]!, advisory: newest, since: p.since, policy, workspace: p.workspace });
+      return impact({ registry: this.registry, target: newest.targets[0]!, advisory: docs, since: p.since, policy, workspace: p.workspace });
     }
     if (!p.target) throw new InputError('USAGE', 'impact needs a target or an advisoryId');
     const target = typeof p.target === 'string' ? await resolveTarget(p.target, { issuer: p.issuer }) : p.target;

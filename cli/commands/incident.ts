@@ -14,6 +14,8 @@ import {
   loadPrivateKey,
   openRegistry,
   readAdvisories,
+  advisoryState,
+  describeStatus,
   renderImpact,
   renderIncidentReport,
   resolveFlags,
@@ -27,6 +29,7 @@ import {
   type Policy,
   type SigningIdentity,
   type WrittenAdvisory,
+  type ReadAdvisory,
 } from '../../core';
 import { collect, emit, passphrase, passwordOption, registryCreated, requireOption } from '../options';
 import { declareForms, type Given, type Needs } from '../forms';
@@ -82,6 +85,7 @@ function advisoryTrust(policy: Policy | undefined): Policy['signers'] | undefine
 }
 
 function written(list: WrittenAdvisory[], format: string, registry: string): void {
+  for (const w of list) for (const m of w.warnings) process.stderr.write(`model-provenance: warning: ${m} [DIGEST_NOT_IN_REGISTRY]\n`);
   if (format === 'json') {
     emit(`${JSON.stringify({ registry, advisories: list.map((w) => ({ id: w.advisoryId, status: w.status, target: w.target, entry: w.entry.id, location: w.entry.location })) }, null, 2)}\n`);
     return;
@@ -143,16 +147,19 @@ export function registerIncident(program: Command, ctx: CliContext): void {
   ] as const) {
     const update = addSignOptions(incident.command(name).description(what).argument('<id>', 'advisory id, e.g. MP-2026-0001'))
       .option('--reason <text>', 'why (status notes)')
-      .option('--policy <file>', "also accept the advisory when one of the policy's advisorySigners signed it (default: only this key's own)")
+      .option('--policy <file>', "also accept the advisory when one of the policy's advisorySigners signed it (default: only this key's own); refuses a key that is not an advisory signer")
+      .option('--force', 'with --policy: write the statement even though the signing key is not one of its advisorySigners (the gate will ignore it)')
       .option('--author <text>', 'the OpenVEX author')
       .option('--date <iso>', 'record this time instead of now')
       .option(...reg)
       .addOption(fmt(['text', 'json']))
-      .action(async (id: string, o: SignOptions & { reason?: string; policy?: string; author?: string; date?: string; registry?: string; format: string }) => {
+      .action(async (id: string, o: SignOptions & { reason?: string; policy?: string; force?: boolean; author?: string; date?: string; registry?: string; format: string }) => {
         const s = signer(o);
         const registry = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
         const policy = o.policy ? loadPolicy(o.policy) : undefined;
-        const list = await updateAdvisory({ registry, signer: s, id, status, reason: o.reason, trust: advisoryTrust(policy), author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}` });
+        if (policy && policy.advisorySigners.length === 0) process.stderr.write(`model-provenance: warning: ${o.policy}: the policy names no advisorySigners, so its gate reads no advisory at all (this statement included) [POLICY_NO_ADVISORY_SIGNERS]\n`);
+        const list = await updateAdvisory({ registry, signer: s, id, status, reason: o.reason, trust: advisoryTrust(policy), force: o.force, author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}` });
+        if (o.force && policy && advisoryTrust(policy)) process.stderr.write(`model-provenance: warning: written with --force: unless this key is one of the policy's advisorySigners, the gate ignores the statement\n`);
         written(list, o.format, registry.location);
       });
     declareForms(update, signForms(`incident ${name}`));
@@ -174,9 +181,22 @@ export function registerIncident(program: Command, ctx: CliContext): void {
         emit(`${JSON.stringify({ registry: registry.location, verified: trust !== undefined, advisories: set.advisories, ignored: set.ignored, inForce: [...flags.digests.values(), ...flags.keys.values(), ...flags.identities.values()].flat(), lifted: flags.lifted }, null, 2)}\n`);
         return;
       }
-      emit(`${set.advisories.length} advisory statement(s) in ${registry.location}${trust ? '' : ' (not verified: no policy with advisorySigners)'}\n`);
-      for (const a of set.advisories) emit(`  ${a.advisoryId.padEnd(14)} ${a.status.padEnd(19)} ${a.timestamp}  ${a.targets.map(targetLabel).join(', ')}${a.signers.length ? `  signed by ${a.signers.join(', ')}` : ''}\n`);
-      for (const i of set.ignored) emit(`  ignored ${i.code}: ${i.message}\n`);
+      if (!trust) emit(`!! NOT VERIFIED: ${policy ? 'the policy names no advisorySigners' : 'no policy'}; these are what the stored statements claim (give --policy with advisorySigners)\n`);
+      // One line per advisory: what is in force now, then its statements.
+      const byId = new Map<string, ReadAdvisory[]>();
+      for (const a of set.advisories) byId.set(a.advisoryId, [...(byId.get(a.advisoryId) ?? []), a]);
+      const states = [...byId.values()].map((docs) => advisoryState(docs)!);
+      const active = states.filter((st) => st.inForce).length;
+      emit(`${byId.size} advisor${byId.size === 1 ? 'y' : 'ies'} in ${registry.location}: ${active} in force (the gate refuses their targets), ${byId.size - active} lifted; ${set.advisories.length} statement(s)\n`);
+      for (const st of states.sort((a, b) => Number(b.inForce) - Number(a.inForce) || a.id.localeCompare(b.id))) {
+        const label = st.inForce ? 'IN FORCE' : st.status === 'fixed' ? 'fixed' : 'withdrawn';
+        emit(`\n${st.id.padEnd(14)} ${label.padEnd(9)} ${st.current.targets.map(targetLabel).join(', ')}${st.severity ? `  ${st.severity}` : ''}${st.reason ? `  "${st.reason}"` : ''}\n`);
+        if (!st.inForce) emit(`  ${describeStatus(st)}\n`);
+        for (const a of st.history) emit(`  ${a === st.current ? '*' : ' '} ${a.status.padEnd(19)} ${a.timestamp}${a.signers.length ? `  signed by ${a.signers.join(', ')}` : a.author ? `  by ${a.author} (unverified)` : ''}${a.reason && a.status !== 'affected' && a.status !== 'under_investigation' ? `  "${a.reason}"` : ''}\n`);
+      }
+      if (set.ignored.length > 0) emit('\nIgnored (they do not count):\n');
+      for (const i of set.ignored) emit(`  ${i.code}: ${i.message}\n`);
+      if (byId.size > 0) emit('\n* the statement in force (the newest)\n');
     });
 
   const impactCmd = incident
@@ -212,19 +232,19 @@ export function registerIncident(program: Command, ctx: CliContext): void {
           const ignored = set.ignored.find((i) => i.advisoryId === arg);
           throw new InputError('ADVISORY_NOT_FOUND', ignored ? `advisory ${arg} does not count: ${ignored.message}` : `no advisory ${arg} in ${registry.location}`);
         }
-        const flagged = [...docs].reverse().find((d) => d.status === 'affected' || d.status === 'under_investigation');
         refuseSince(newest.targets[0]!.kind);
-        result = await impact({ registry, target: newest.targets[0]!, advisory: { ...newest, reason: newest.reason ?? flagged?.reason, severity: newest.severity ?? flagged?.severity }, since: o.since, policy, workspace });
+        result = await impact({ registry, target: newest.targets[0]!, advisory: docs, since: o.since, policy, workspace });
       } else {
         const target = await resolveTarget(arg, { issuer: o.identityProvider, signal: ctx.signal });
         refuseIssuerFor(target, o.identityProvider, 'incident impact');
         refuseSince(target.kind);
         // The advisory in force about this target, if any, names the outputs (OpenVEX, OSV).
-        const flags = resolveFlags(await readAdvisories(registry, advisoryTrust(policy)));
+        const set = await readAdvisories(registry, advisoryTrust(policy));
+        const flags = resolveFlags(set);
         const key = target.kind === 'artifact' ? flags.digests.get(target.digest) : target.kind === 'key' ? flags.keys.get(target.keyId) : undefined;
         const inForce = key?.find((f) => f.source === 'advisory');
-        const advisory = inForce ? (await readAdvisories(registry, advisoryTrust(policy))).advisories.filter((a) => a.advisoryId === inForce.advisoryId && a.entryId === inForce.entryId)[0] : undefined;
-        result = await impact({ registry, target, ...(advisory ? { advisory: { ...advisory, reason: inForce!.reason } } : {}), since: o.since, policy, workspace });
+        const docs = inForce ? set.advisories.filter((a) => a.advisoryId === inForce.advisoryId) : [];
+        result = await impact({ registry, target, ...(docs.length > 0 ? { advisory: docs } : {}), since: o.since, policy, workspace });
       }
       emit(renderImpact(result, o.format, { status: o.status, now: when(o.date, true), version: VERSION }));
     });

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { InputError, LocalRegistry, OciRegistry, copyRegistry, openRegistry, parseBundle, isObject, type RemovedEntry } from '../../core';
+import { InputError, LocalRegistry, OciRegistry, copyRegistry, isProvenanceError, openRegistry, parseBundle, isObject, type RemovedEntry } from '../../core';
 import { transportOptions } from '../registry-options';
 import { emit, registryCreated } from '../options';
 import type { CliContext } from '../context';
@@ -63,7 +63,14 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
         } catch (err) {
           throw fsError(err, f, 'read the bundle');
         }
-        added.push({ file: f, ...(await r.put(text)) });
+        try {
+          added.push({ file: f, ...(await r.put(text)) });
+        } catch (err) {
+          // The registry does not know which file the text came from: name it, as every error must.
+          // (It calls the text "bundle"; another file it names, e.g. a blob it could not write, stays in the message.)
+          if (isProvenanceError(err) && err.file !== f) throw new InputError(err.code, err.file && err.file !== 'bundle' ? `${err.file}: ${err.message}` : err.message, { file: f, cause: err });
+          throw err;
+        }
       }
       if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, added }, null, 2)}\n`);
       else for (const a of added) emit(`added ${a.id} (${a.stage ?? kind(a.predicateType)}) from ${a.file} to ${r.location}\n`);

@@ -74,7 +74,9 @@ function renderTree(result: ChainResult): string {
     // Each child renders itself once it knows whether it is the last one.
     const rows: ((isLast: boolean) => void)[] = [];
     for (const dep of l.inputs.filter((x) => x.role !== 'base-model' && x.role !== 'adapter')) {
-      rows.push((isLast) => out.push(`${next}${isLast ? '└─ ' : '├─ '}${dep.role}${dep.usage ? ` (${dep.usage})` : ''}: ${dep.name ? `"${dep.name}" ` : ''}${short(dep.digest)}`));
+      // The problem is filed under the stage that used the input, and names the input's digest.
+      const flagged = result.problems.some((p) => p.code === 'FLAGGED_ARTIFACT' && (p.digest === dep.digest || (p.digest === l.digest && p.message.includes(dep.digest))));
+      rows.push((isLast) => out.push(`${next}${isLast ? '└─ ' : '├─ '}${dep.role}${dep.usage ? ` (${dep.usage})` : ''}: ${dep.name ? `"${dep.name}" ` : ''}${short(dep.digest)}${flagged ? '  ✘ FLAGGED' : ''}`));
     }
     for (const r of result.externalRoots.filter((x) => x.consumer.digest === l.digest)) {
       rows.push((isLast) => out.push(`${next}${isLast ? '└─ ' : '├─ '}${r.consumer.role}: ${r.name ? `"${r.name}" ` : ''}${short(r.digest)}  allowed by policy (no attestation)`));

@@ -268,7 +268,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
         } else {
           const revoked = f.target.kind === 'key' ? `key ${f.target.keyId.slice(0, 16)}…` : f.target.kind === 'identity' ? `identity ${f.target.identity}` : 'a flagged signer';
           const who = a.signer?.method === 'certificate' && f.target.kind === 'key' ? `${whoSigned(a)}, whose ${revoked} is revoked,` : revoked;
-          add('SIGNER_REVOKED', `the ${stage} attestation ${short(a.id)} was signed by ${who} ${signedAt ? `at ${signedAt}` : '(time unknown)'}${f.since ? `, on or after ${f.since}` : ''}, revoked by ${describeFlag(f)}`, digest, { attestation: a.id });
+          add('SIGNER_REVOKED', `the ${stage} attestation ${short(a.id)} was signed by ${who} ${signedAt ? `at ${signedAt} (the time its signed statement claims)` : '(its statement claims no time)'}${f.since ? `, on or after ${f.since}` : ''}, revoked by ${describeFlag(f)}`, digest, { attestation: a.id });
         }
       }
       checkAge(a, stage, digest);

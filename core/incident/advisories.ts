@@ -98,13 +98,90 @@ function readOne(text: string, entry: RegistryEntry, trust: PolicySigner[] | und
     const name = `advisory ${doc ? `${doc.advisoryId} (${short(entry.id)})` : short(entry.id)}`;
     const ids = doc ? { advisoryId: doc.advisoryId } : {};
     const r = v.rejection;
-    if (r.code === 'ATTESTATION_SIGNATURE_INVALID') return { entryId: entry.id, ...ids, code: 'ADVISORY_SIGNATURE_INVALID', message: `${name} does not verify: its bytes were altered after signing (${r.message})` };
+    if (r.code === 'ATTESTATION_SIGNATURE_INVALID') return { entryId: entry.id, ...ids, code: 'ADVISORY_SIGNATURE_INVALID', message: `${name} does not verify: its bytes were altered after signing (${r.message.replace(/[:;,]? ?(but )?its bytes do not verify under it: the payload or the signature was altered after signing/, '').replace(/ \[SIGNATURE_INVALID\]$/, '')})` };
     if (r.code === 'ATTESTATION_MALFORMED') return { entryId: entry.id, ...ids, code: 'ADVISORY_INVALID', message: `${name}: ${r.message}` };
     const why = r.code === 'UNTRUSTED_SIGNER' ? '' : ` (${r.message})`;
     return { entryId: entry.id, ...ids, code: 'ADVISORY_UNTRUSTED_SIGNER', message: `${name} is signed by ${v.claimed} that the policy does not trust for advisories${why}` };
   }
   if (!doc) return { entryId: entry.id, code: 'ADVISORY_INVALID', message: `advisory ${short(entry.id)}: ${invalid}` };
   return { ...doc, entryId: entry.id, signers: v?.signers ?? [], ...(v?.signer ? { signer: v.signer } : {}), verified: trust !== undefined };
+}
+
+/**
+ * Where one advisory stands, from all of its statements (the flag and every later `fixed` or
+ * `withdraw` statement): the statement in force is the newest (OpenVEX orders statements by
+ * time; at equal times a blocking status wins, failing closed, as `resolveFlags` decides).
+ */
+export interface AdvisoryState {
+  id: string;
+  /** The statement in force. */
+  current: ReadAdvisory;
+  /** The statement that raised the flag (the newest `affected`/`under_investigation` one; else the first). */
+  flag: ReadAdvisory;
+  /** Status of the statement in force. */
+  status: VexStatus;
+  /** True when that status makes the gate refuse (affected, under_investigation). */
+  inForce: boolean;
+  /** The reason the advisory was raised (the flag's `--reason`), never a later note. */
+  reason?: string;
+  /** The note of a lifting statement (`incident fixed|withdraw --reason`), when the status is fixed or not_affected. */
+  statusNote?: string;
+  severity?: Severity;
+  atlas: string[];
+  since?: string;
+  /** Time of the first statement: when the advisory was published (ISO 8601). */
+  published: string;
+  /** Time of the statement in force: when the status was set (ISO 8601). */
+  statusTime: string;
+  /** Every statement, oldest first. */
+  history: ReadAdvisory[];
+}
+
+/**
+ * The state of one advisory from its statements (any order; all with the same advisory id).
+ * Returns undefined for an empty list.
+ */
+export function advisoryState(statements: readonly ReadAdvisory[]): AdvisoryState | undefined {
+  if (statements.length === 0) return undefined;
+  const history = [...statements].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.entryId.localeCompare(b.entryId));
+  let current = history[0]!;
+  for (const d of history.slice(1)) {
+    if (d.timestamp > current.timestamp || (d.timestamp === current.timestamp && BLOCKING_STATUSES.includes(d.status))) current = d;
+  }
+  const flag = [...history].reverse().find((d) => BLOCKING_STATUSES.includes(d.status)) ?? history[0]!;
+  const inForce = BLOCKING_STATUSES.includes(current.status);
+  const reason = flag.reason ?? history.find((d) => d.reason && BLOCKING_STATUSES.includes(d.status))?.reason;
+  const severity = current.severity ?? flag.severity;
+  return {
+    id: current.advisoryId,
+    current,
+    flag,
+    status: current.status,
+    inForce,
+    ...(reason ? { reason } : {}),
+    ...(!inForce && noteOf(current) ? { statusNote: noteOf(current) } : {}),
+    ...(severity ? { severity } : {}),
+    atlas: [...new Set([...flag.atlas, ...current.atlas])],
+    ...((current.since ?? flag.since) ? { since: current.since ?? flag.since } : {}),
+    published: history[0]!.timestamp,
+    statusTime: current.timestamp,
+    history,
+  };
+}
+
+/** The note of a lifting statement, without the "Advisory ID withdrawn: " our impact_statement wraps it in. */
+function noteOf(d: ReadAdvisory): string | undefined {
+  const prefix = `Advisory ${d.advisoryId} withdrawn`;
+  if (d.status === 'not_affected' && d.reason?.startsWith(prefix)) return d.reason.slice(prefix.length).replace(/^: /, '') || undefined;
+  return d.reason;
+}
+
+/** "fixed 2026-11-20T…: note" / "withdrawn …" / "in force": how a status reads in one phrase. */
+export function describeStatus(s: Pick<AdvisoryState, 'status' | 'statusTime' | 'statusNote'>): string {
+  if (s.status === 'fixed') return `FIXED at ${s.statusTime}${s.statusNote ? `: ${s.statusNote}` : ''} (the gate no longer refuses it)`;
+  if (s.status === 'not_affected') return `WITHDRAWN at ${s.statusTime}${s.statusNote ? `: ${s.statusNote}` : ''} (the gate no longer refuses it)`;
+  if (s.status === 'under_investigation') return `IN FORCE since ${s.statusTime} (under investigation)`;
+  return `IN FORCE since ${s.statusTime}`;
 }
 
 /** One flag in force, from an advisory or from the policy's own `flagged` list. */
@@ -232,6 +309,21 @@ export async function loadEffectiveFlags(registry: Registry, policy: Policy): Pr
 }
 
 /**
+ * The warning a gate should print when it reads no advisory although the registry holds some:
+ * without a policy, or with a policy that names no `advisorySigners`, every advisory is skipped,
+ * so a flagged model would pass silently. Counts advisory statements through the registry's
+ * predicate-type index (no bundle is read or verified). Undefined when advisories are read or
+ * there are none. For the gate (`verify`), whose owner decides where to print it.
+ */
+export async function advisoriesNotRead(registry: Registry, policy: Policy | undefined): Promise<string | undefined> {
+  if (policy && policy.advisorySigners.length > 0) return undefined;
+  const n = (await registry.findByPredicateType(OPENVEX_PREDICATE)).length;
+  if (n === 0) return undefined;
+  const why = policy ? `the policy ${policy.source} names no advisorySigners` : 'no policy was given';
+  return `${n} advisory statement(s) in ${registry.location} were not read (${why}): a flagged model or a revoked key is not refused; add "advisorySigners" to the policy`;
+}
+
+/**
  * The flags that revoke what `signer` signed at `time` (ISO 8601, as the signed statement or a
  * trusted timestamp says): a flag without `since` revokes everything; with one, what was signed
  * at or after it, and anything whose time is unknown (it cannot be shown to be older).
@@ -286,6 +378,8 @@ export interface WrittenAdvisory {
   target: AdvisoryTarget;
   entry: RegistryEntry;
   bundle: string;
+  /** What the writer should be told (e.g. a flagged digest the registry has never seen). */
+  warnings: string[];
 }
 
 /**
@@ -305,7 +399,13 @@ export async function flag(o: FlagOptions): Promise<WrittenAdvisory> {
   const now = o.now ?? new Date();
   const id = o.id ?? (await nextAdvisoryId(o.registry, now));
   checkId(id);
-  return write(o.registry, o.signer, {
+  const warnings: string[] = [];
+  if (o.target.kind === 'artifact' && (await o.registry.findBySubject(o.target.digest)).length === 0 && (await o.registry.findByInput(o.target.digest)).length === 0) {
+    // Flagging ahead of the pipeline is legitimate (the gate will refuse it when it arrives),
+    // but a mistyped digest flags nothing: say so.
+    warnings.push(`${o.target.digest} is not in ${o.registry.location} (no attestation names it): the advisory is written and the gate will refuse it if it appears, but nothing recorded is affected now; check the digest`);
+  }
+  const w = await write(o.registry, o.signer, {
     id,
     target: o.target,
     status: o.status ?? 'affected',
@@ -317,6 +417,8 @@ export async function flag(o: FlagOptions): Promise<WrittenAdvisory> {
     timestamp: now.toISOString(),
     tooling: o.tooling,
   });
+  w.warnings.push(...warnings);
+  return w;
 }
 
 export interface UpdateOptions {
@@ -326,8 +428,14 @@ export interface UpdateOptions {
   /** `fixed` (incident fixed) or `not_affected` (incident withdraw): the gate stops refusing. */
   status: 'fixed' | 'not_affected' | 'affected' | 'under_investigation';
   reason?: string;
-  /** Also accept the advisory when one of these (a policy's advisory signers) signed it. */
+  /**
+   * A policy's advisory signers: also accept the advisory when one of them signed it, and
+   * refuse (`ADVISORY_SIGNER_NOT_TRUSTED`) to write a statement that none of them would
+   * verify, since the gate would ignore it and the advisory would stay as it was.
+   */
   trust?: PolicySigner[];
+  /** Write the statement even when `trust` is given and would not verify it. */
+  force?: boolean;
   author?: string;
   now?: Date;
   tooling?: string;
@@ -355,9 +463,11 @@ export async function updateAdvisory(o: UpdateOptions): Promise<WrittenAdvisory[
   const newest = docs[docs.length - 1]!;
   const now = o.now ?? new Date();
   const out: WrittenAdvisory[] = [];
+  const check = o.trust && !o.force ? o.trust : undefined;
   for (const target of newest.targets) {
     out.push(
       await write(o.registry, o.signer, {
+        ...(check ? { mustVerifyUnder: check } : {}),
         id: o.id,
         target,
         status: o.status,
@@ -385,13 +495,22 @@ interface WriteParams {
   author: string;
   timestamp: string;
   tooling?: string;
+  /** Refuse to store the statement unless it verifies under one of these signers. */
+  mustVerifyUnder?: PolicySigner[];
 }
 
 async function write(registry: Registry, signer: SigningIdentity, p: WriteParams): Promise<WrittenAdvisory> {
-  const statement = buildAdvisoryStatement({ ...p, sequence: `${p.timestamp.replace(/[^0-9TZ]/g, '')}-${randomBytes(4).toString('hex')}` });
+  const { mustVerifyUnder, ...params } = p;
+  const statement = buildAdvisoryStatement({ ...params, sequence: `${p.timestamp.replace(/[^0-9TZ]/g, '')}-${randomBytes(4).toString('hex')}` });
   const bundle = signStatement(statement, signer);
+  if (mustVerifyUnder) {
+    const v = verifyAttestationText(bundle, `${p.id} (new statement)`, { signers: mustVerifyUnder });
+    if (v.rejection) {
+      throw new InputError('ADVISORY_SIGNER_NOT_TRUSTED', `this ${signer.kind === 'certificate' ? 'certificate' : `key ${keyHint(signer.privateKey).slice(0, 16)}…`} is not one of the policy's advisorySigners (${mustVerifyUnder.map((s) => s.name).join(', ')}): the gate would ignore a ${p.status} statement it signs and ${p.id} would stay as it is; nothing was written (sign with an advisory signer's key, or --force to write it anyway)`);
+    }
+  }
   const entry = await registry.put(bundle);
-  return { advisoryId: p.id, status: p.status, target: p.target, entry, bundle };
+  return { advisoryId: p.id, status: p.status, target: p.target, entry, bundle, warnings: [] };
 }
 
 function checkId(id: string): void {

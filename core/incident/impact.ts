@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { SLSA_PROVENANCE_V1 } from '../attest/types';
 import { verifyAttestationText } from '../chain/verify-chain';
-import { isProvenanceError } from '../errors';
+import { InputError, isProvenanceError } from '../errors';
 import { isObject } from '../io/json';
 import { OMS_PREDICATE_V1 } from '../oms/types';
 import type { Policy } from '../policy/policy';
@@ -11,7 +12,7 @@ import { LocalRegistry } from '../registry/local';
 import type { Registry } from '../registry/registry';
 import { OciRegistry } from '../registry/oci/oci-registry';
 import type { DownstreamNode, ReverseView } from '../registry/reverse-index';
-import type { ReadAdvisory } from './advisories';
+import { advisoryState, type ReadAdvisory } from './advisories';
 import { SLSA_VSA_V1, parseDeployment, readDeployments, type DeploymentRecord } from './deployment';
 import { targetDigest, type AdvisoryTarget, type VexStatus } from './openvex';
 
@@ -112,6 +113,14 @@ export interface SignedByFlagged {
   time?: string;
   /** In the window (at or after `since`, or undated): revoked. */
   inWindow: boolean;
+  /**
+   * Where it was found: `registry` (an entry), or `workspace` (a signature or attestation file
+   * in the scanned workspace, e.g. a `model.sig` never stored in the registry; `attestation` is
+   * then the sha256 of the file's bytes).
+   */
+  source: 'registry' | 'workspace';
+  /** For a workspace find: the file, relative to the workspace, POSIX separators. */
+  file?: string;
 }
 
 export interface WorkspaceHit {
@@ -128,7 +137,26 @@ export interface ImpactResult {
   target: AdvisoryTarget;
   /** The root digest the blast radius starts from (the artifact, key id or identity digest). */
   root: { digest: string; name?: string };
-  advisory?: { id: string; reason?: string; severity?: string; atlas: string[]; status?: VexStatus; since?: string; verified: boolean; signers: string[] };
+  /**
+   * The advisory, as its statements stand: `status` is the statement in force (the newest),
+   * `reason` why it was raised, `statusNote` the note of a `fixed`/`withdraw` statement,
+   * `published` the first statement's time and `statusTime` the time of the one in force.
+   */
+  advisory?: {
+    id: string;
+    reason?: string;
+    severity?: string;
+    atlas: string[];
+    status: VexStatus;
+    /** Whether the gate refuses its target now (status affected or under_investigation). */
+    inForce: boolean;
+    statusNote?: string;
+    published: string;
+    statusTime: string;
+    since?: string;
+    verified: boolean;
+    signers: string[];
+  };
   since?: string;
   /** Everything downstream, ordered by depth then digest. */
   affected: ImpactNode[];
@@ -136,6 +164,8 @@ export interface ImpactResult {
   signed: SignedByFlagged[];
   deployments: DeploymentRecord[];
   workspace: WorkspaceHit[];
+  /** Whether signatures were checked (a policy was given); false: every fact is a claim. */
+  signaturesChecked: boolean;
   notes: string[];
 }
 
@@ -144,7 +174,11 @@ export interface ImpactOptions {
   target: AdvisoryTarget;
   /** For a key or identity: only what it signed at or after this time starts the radius. */
   since?: string;
-  advisory?: ReadAdvisory;
+  /**
+   * The advisory: all of its statements (the flag and any later fixed/withdraw statements; the
+   * one in force decides the status, the flag gives the reason), or one statement.
+   */
+  advisory?: ReadAdvisory | readonly ReadAdvisory[];
   /** With a policy: producing attestations and deployment records are verified under it. */
   policy?: Policy;
   /** Scan this folder for manifests, signatures and attestation files naming an affected digest. */
@@ -168,21 +202,26 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
   const graph = o.graph ?? graphOf(o.registry);
   const t = o.target;
   const notes: string[] = [];
-  const since = o.since ?? o.advisory?.since;
+  const state = o.advisory === undefined ? undefined : advisoryState(Array.isArray(o.advisory) ? o.advisory : [o.advisory as ReadAdvisory]);
+  const since = o.since ?? state?.since;
   const result: ImpactResult = {
     target: t,
     root: { digest: targetDigest(t), ...(t.kind === 'artifact' && t.name ? { name: t.name } : {}) },
-    ...(o.advisory
+    ...(state
       ? {
           advisory: {
-            id: o.advisory.advisoryId,
-            ...(o.advisory.reason ? { reason: o.advisory.reason } : {}),
-            ...(o.advisory.severity ? { severity: o.advisory.severity } : {}),
-            atlas: o.advisory.atlas,
-            status: o.advisory.status,
-            ...(o.advisory.since ? { since: o.advisory.since } : {}),
-            verified: o.advisory.verified,
-            signers: o.advisory.signers,
+            id: state.id,
+            ...(state.reason ? { reason: state.reason } : {}),
+            ...(state.severity ? { severity: state.severity } : {}),
+            atlas: state.atlas,
+            status: state.status,
+            inForce: state.inForce,
+            ...(state.statusNote ? { statusNote: state.statusNote } : {}),
+            published: state.published,
+            statusTime: state.statusTime,
+            ...(state.since ? { since: state.since } : {}),
+            verified: state.current.verified,
+            signers: state.current.signers,
           },
         }
       : {}),
@@ -191,10 +230,13 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
     signed: [],
     deployments: [],
     workspace: [],
+    signaturesChecked: o.policy !== undefined,
     notes,
   };
 
   const nodes = new Map<string, ImpactNode>();
+  /** Bundles found in the workspace, not in the registry, by id. */
+  const workspaceTexts = new Map<string, string>();
   /** Deployment record ids per affected digest, when the walk collected them. */
   const deploymentIds = new Map<string, string[]>();
   const queue: { digest: string; depth: number }[] = [];
@@ -202,26 +244,47 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
   if (t.kind === 'artifact') {
     seen.add(t.digest);
     queue.push({ digest: t.digest, depth: 0 });
+    // One lookup each (the index answers from memory), for the unknown-digest check and the name.
+    const about = !state || t.name === undefined ? await graph.bySubject(t.digest) : [];
+    let consumers: EntryFacts[] | undefined;
+    const consumersOf = async (): Promise<EntryFacts[]> => (consumers ??= await graph.consumersOf(t.digest));
+    if (!state && about.length === 0 && (await consumersOf()).length === 0) {
+      // A mistyped digest would otherwise read as "nothing affected": the worst answer to give.
+      throw new InputError('DIGEST_NOT_IN_REGISTRY', `${t.name ? `"${t.name}" ` : ''}${t.digest} is not in ${o.registry.location}: no attestation names it as a subject or an input and no advisory flags it (check the digest; \`incident ls\` lists the advisories)`);
+    }
     if (t.name === undefined) {
       // Its name as its producer or its consumers recorded it (never an advisory's placeholder).
-      const produced = (await graph.bySubject(t.digest)).filter((f) => f.predicateType === SLSA_PROVENANCE_V1).flatMap((f) => f.subjects).find((s) => s.digest === t.digest && s.name);
-      const consumed = produced ? undefined : (await graph.consumersOf(t.digest)).flatMap((f) => f.inputs).find((i) => i.digest === t.digest && i.name);
+      const produced = about.filter((f) => f.predicateType === SLSA_PROVENANCE_V1).flatMap((f) => f.subjects).find((s) => s.digest === t.digest && s.name);
+      const consumed = produced ? undefined : (await consumersOf()).flatMap((f) => f.inputs).find((i) => i.digest === t.digest && i.name);
       const name = produced?.name ?? consumed?.name;
       if (name) result.root.name = name;
     }
   } else {
     const key = t.kind === 'key' ? `key:${t.keyId}` : `identity:${identityDigest(t.identity, t.issuer).slice(7)}`;
-    const signed = (await graph.bySigner(key)).sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '') || a.id.localeCompare(b.id));
+    const signed: (EntryFacts & { file?: string; text?: string })[] = await graph.bySigner(key);
+    // Model signatures (model.sig) and attestations in the workspace that the registry does not
+    // hold: the gate refuses a revoked model signature wherever it lives, so they count too.
+    if (o.workspace) {
+      const stored = new Set(signed.map((f) => f.id));
+      for (const w of signedInWorkspace(o.workspace, key)) {
+        if (stored.has(w.id)) continue;
+        stored.add(w.id);
+        signed.push(w);
+        workspaceTexts.set(w.id, w.text);
+      }
+    }
+    signed.sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '') || a.id.localeCompare(b.id) || (a.file ?? '').localeCompare(b.file ?? ''));
     for (const f of signed) {
       const inWindow = windowed(since, f.time);
-      result.signed.push({ attestation: f.id, predicateType: f.predicateType, subjects: f.subjects, ...(f.stage ? { stage: f.stage } : {}), ...(f.time ? { time: f.time } : {}), inWindow });
+      result.signed.push({ attestation: f.id, predicateType: f.predicateType, subjects: f.subjects, ...(f.stage ? { stage: f.stage } : {}), ...(f.time ? { time: f.time } : {}), inWindow, source: f.file === undefined ? 'registry' : 'workspace', ...(f.file !== undefined ? { file: f.file } : {}) });
       if (!inWindow || !STARTS.has(f.predicateType)) continue;
       for (const s of f.subjects) {
         let n = nodes.get(s.digest);
         if (!n) {
-          n = { digest: s.digest, ...(s.name ? { name: s.name } : {}), depth: 0, via: [], attestations: [], ...factsOf(f) };
+          n = { digest: s.digest, ...(s.name ? { name: s.name } : {}), depth: 0, via: [], attestations: [], ...factsOf(f), ...(f.predicateType === OMS_PREDICATE_V1 ? { stage: f.stage ?? 'model signature' } : {}) };
           nodes.set(s.digest, n);
         }
+        else if (n.stage === 'model signature' && f.predicateType === SLSA_PROVENANCE_V1) Object.assign(n, factsOf(f)); // the stage that produced it says more
         if (!n.attestations.includes(f.id)) n.attestations.push(f.id);
         if (!seen.has(s.digest)) {
           seen.add(s.digest);
@@ -282,7 +345,7 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
       const names = new Set<string>();
       for (const id of n.attestations) {
         try {
-          for (const name of verifyAttestationText(await o.registry.read(id), id, o.policy).signers) names.add(name);
+          for (const name of verifyAttestationText(workspaceTexts.get(id) ?? (await o.registry.read(id)), id, o.policy).signers) names.add(name);
         } catch (err) {
           if (!isProvenanceError(err)) throw err;
         }
@@ -364,6 +427,46 @@ function kindOf(name: string): WorkspaceHit['kind'] | undefined {
  */
 export function scanWorkspace(root: string, hexes: Set<string>): WorkspaceHit[] {
   const hits: WorkspaceHit[] = [];
+  walkWorkspace(root, (file, kind, text) => {
+    const hit = scanText(text, hexes);
+    if (hit) hits.push({ file, kind, ...hit });
+  });
+  return hits;
+}
+
+/**
+ * Signature and attestation files under `root` (the same walk as `scanWorkspace`) whose bundle
+ * names `signer` (`key:<hex>` or `identity:<hex>`, as EntryFacts.signer), with their facts;
+ * `id` is the sha256 of the file's bytes, as a registry entry id would be. Unreadable or
+ * non-bundle files are skipped: these are claims that only widen the radius.
+ */
+export function signedInWorkspace(root: string, signer: string): (EntryFacts & { file: string; text: string })[] {
+  const out: (EntryFacts & { file: string; text: string })[] = [];
+  walkWorkspace(root, (file, kind, text) => {
+    if (kind === 'manifest') return;
+    for (const doc of jsonDocuments(text)) {
+      try {
+        const f = entryFacts(doc, `sha256:${createHash('sha256').update(doc, 'utf8').digest('hex')}`, file);
+        if (f.signer === signer) out.push({ ...f, file, text: doc });
+      } catch (err) {
+        if (!isProvenanceError(err)) throw err;
+      }
+    }
+  });
+  return out;
+}
+
+/** One JSON document, or JSON Lines (one bundle a line, as `*.intoto.jsonl` holds). */
+function jsonDocuments(text: string): string[] {
+  try {
+    JSON.parse(text);
+    return [text];
+  } catch {
+    return text.split('\n').filter((l) => l.trim().length > 0);
+  }
+}
+
+function walkWorkspace(root: string, visit: (file: string, kind: WorkspaceHit['kind'], text: string) => void): void {
   const walk = (dir: string): void => {
     let names: string[];
     try {
@@ -391,12 +494,10 @@ export function scanWorkspace(root: string, hexes: Set<string>): WorkspaceHit[] 
       } catch {
         continue;
       }
-      const hit = scanText(text, hexes);
-      if (hit) hits.push({ file: relative(root, p).split(sep).join('/'), kind, ...hit });
+      visit(relative(root, p).split(sep).join('/'), kind, text);
     }
   };
   walk(root);
-  return hits;
 }
 
 function scanText(text: string, hexes: Set<string>): { digests: string[]; line: number; column: number } | undefined {

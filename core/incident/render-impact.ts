@@ -1,5 +1,6 @@
 import { atlasTechnique } from '../data/atlas';
 import type { ImpactNode, ImpactResult } from './impact';
+import { describeStatus } from './advisories';
 import { OPENVEX_CONTEXT, ADVISORY_IRI, targetLabel, targetProduct, validateOpenVex } from './openvex';
 
 export type ImpactFormat = 'text' | 'json' | 'mermaid' | 'sarif' | 'openvex' | 'osv';
@@ -53,10 +54,25 @@ function shortSigner(s: string): string {
   return s.startsWith('key:') ? `key ${s.slice(4, 20)}…` : `identity ${s.slice(9, 25)}…`;
 }
 
+/**
+ * The warning a reader must see first when nothing was verified: without a policy every fact
+ * is what the stored statements claim (an attacker who can write to the registry can write
+ * them), and an advisory read without advisorySigners may be anyone's. Undefined when both
+ * were checked.
+ */
+export function uncheckedWarning(r: Pick<ImpactResult, 'signaturesChecked' | 'advisory'>): string | undefined {
+  if (!r.signaturesChecked) return 'SIGNATURES NOT CHECKED: no policy was given, so the advisory, the graph and the deployment records are what the stored statements claim, and anyone who can write to the registry can write them. Give --policy to verify.';
+  if (r.advisory && !r.advisory.verified) return "ADVISORY NOT VERIFIED: the policy names no advisorySigners, so this advisory's signer was not checked and anyone who can write to the registry could have written it.";
+  return undefined;
+}
+
 function renderText(r: ImpactResult): string {
   const out: string[] = [];
+  const warning = uncheckedWarning(r);
+  if (warning) out.push(`!! ${warning}`, '');
   const adv = r.advisory ? ` (advisory ${r.advisory.id}${r.advisory.severity ? `, ${r.advisory.severity}` : ''}${r.advisory.reason ? `: ${r.advisory.reason}` : ''})` : '';
   out.push(`IMPACT of ${targetLabel(r.target)}${adv}`);
+  if (r.advisory) out.push(`  status: ${describeStatus(r.advisory)}; published ${r.advisory.published}`);
   if (r.since) out.push(`  window: signed at or after ${r.since}`);
   const envs = new Set(r.deployments.map((d) => d.environment));
   out.push(`  ${r.affected.length} affected artifact(s), ${r.deployments.length} deployment record(s) in ${envs.size} environment(s), ${r.workspace.length} workspace file(s)`);
@@ -66,7 +82,10 @@ function renderText(r: ImpactResult): string {
   if (r.signed.length > 0) {
     out.push('');
     out.push(`Signed by the flagged ${r.target.kind}:`);
-    for (const s of r.signed) out.push(`  ${s.inWindow ? 'REVOKED ' : 'before  '} ${s.stage ?? kindOf(s.predicateType)}  ${s.subjects.map((x) => `${x.name ? `"${x.name}" ` : ''}${short(x.digest)}`).join(', ')}  ${s.time ?? '(undated)'}  ${short(s.attestation)}`);
+    for (const s of r.signed) {
+      const when = s.time ?? (s.predicateType.startsWith('https://model_signing/') ? '(no time: a model signature made with a key states none, so a window cannot exclude it)' : '(undated)');
+      out.push(`  ${s.inWindow ? 'REVOKED ' : 'before  '} ${s.stage ?? kindOf(s.predicateType)}  ${s.subjects.map((x) => `${x.name ? `"${x.name}" ` : ''}${short(x.digest)}`).join(', ')}  ${when}  ${s.file ? `${s.file} (workspace)` : short(s.attestation)}`);
+    }
   }
   out.push('');
   const children = new Map<string, ImpactNode[]>();
@@ -92,7 +111,7 @@ function renderText(r: ImpactResult): string {
     walk(r.root.digest, '');
   } else {
     for (const n of children.get('') ?? []) {
-      out.push(`${describeNode(n)}  SIGNED IN WINDOW${tag(n.digest)}`);
+      out.push(`${describeNode(n)}  ${n.stage === 'model signature' ? 'SIGNATURE REVOKED' : 'SIGNED IN WINDOW'}${tag(n.digest)}`);
       walk(n.digest, '');
     }
   }
@@ -108,6 +127,7 @@ function renderText(r: ImpactResult): string {
     for (const w of r.workspace) out.push(`  ${w.file}:${w.line}:${w.column}  ${w.kind}  ${w.digests.map(short).join(', ')}`);
   }
   for (const n of r.notes) out.push(`note: ${n}`);
+  if (warning) out.push('', `!! ${warning}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -189,7 +209,10 @@ export function impactSarif(r: ImpactResult, o: RenderImpactOptions = {}): Recor
  */
 export function impactOpenVex(r: ImpactResult, o: RenderImpactOptions = {}): Record<string, unknown> {
   const now = (o.now ?? new Date()).toISOString();
-  const status = o.status ?? 'under_investigation';
+  // A lifted advisory keeps its status (fixed, or not_affected when withdrawn); --status only
+  // chooses between the blocking ones.
+  const lifted = r.advisory && !r.advisory.inForce ? r.advisory : undefined;
+  const status = lifted ? lifted.status : (o.status ?? 'under_investigation');
   const name = vulnName(r);
   const origin = r.target.kind === 'artifact' ? targetProduct({ kind: 'artifact', digest: r.root.digest, ...(r.root.name ? { name: r.root.name } : {}) }) : targetProduct(r.target);
   const sub = { '@id': origin['@id'], ...(origin.hashes ? { hashes: origin.hashes } : {}) };
@@ -204,7 +227,11 @@ export function impactOpenVex(r: ImpactResult, o: RenderImpactOptions = {}): Rec
     status,
     ...(status === 'affected'
       ? { action_statement: 'Do not deploy these models; roll back to a candidate from `model-provenance incident report`.', action_statement_timestamp: now }
-      : { status_notes: `Derived from ${targetLabel(r.target)}; found by model-provenance incident impact.` }),
+      : status === 'fixed'
+        ? { status_notes: `Advisory ${name} fixed at ${lifted!.statusTime}${lifted!.statusNote ? `: ${lifted!.statusNote}` : ''}. Derived from ${targetLabel(r.target)}.` }
+        : status === 'not_affected'
+          ? { impact_statement: `Advisory ${name} withdrawn at ${lifted!.statusTime}${lifted!.statusNote ? `: ${lifted!.statusNote}` : ''}.` }
+          : { status_notes: `Derived from ${targetLabel(r.target)}; found by model-provenance incident impact.` }),
   };
   const doc = {
     '@context': OPENVEX_CONTEXT,
@@ -230,8 +257,14 @@ export function impactOpenVex(r: ImpactResult, o: RenderImpactOptions = {}): Rec
  * advisories carry their severity.
  */
 export function impactOsv(r: ImpactResult, o: RenderImpactOptions = {}): Record<string, unknown> {
-  const now = (o.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const osvTime = (iso: string): string => new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const now = osvTime((o.now ?? new Date()).toISOString());
   const name = vulnName(r);
+  const a = r.advisory;
+  // published: when the advisory was first stated; withdrawn: when the withdrawal was;
+  // modified: the export (--date), since the blast radius is recomputed each time.
+  const published = a ? osvTime(a.published) : now;
+  const modified = now;
   const atlas = (r.advisory?.atlas ?? []).map((id) => ({ id, name: atlasTechnique(id)?.name ?? id }));
   const artifact = (digest: string, n?: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     database_specific: { digest, ...(n ? { name: n } : {}), purl: targetProduct({ kind: 'artifact', digest, ...(n ? { name: n } : {}) })['@id'], ...extra },
@@ -239,13 +272,15 @@ export function impactOsv(r: ImpactResult, o: RenderImpactOptions = {}): Record<
   return {
     schema_version: '1.7.5',
     id: `x_${name}`,
-    modified: now,
-    published: now,
-    ...(r.advisory?.status === 'not_affected' ? { withdrawn: now } : {}),
-    summary: (r.advisory?.reason ?? `Artifacts derived from ${targetLabel(r.target)}`).split('\n')[0]!.slice(0, 120),
+    modified,
+    published,
+    ...(a?.status === 'not_affected' ? { withdrawn: osvTime(a.statusTime) } : {}),
+    // OSV: the rationale for a withdrawal goes into the summary.
+    summary: `${a?.status === 'not_affected' ? `Withdrawn${a.statusNote ? `: ${a.statusNote}` : ''}. ` : a?.status === 'fixed' ? 'Fixed. ' : ''}${a?.reason ?? `Artifacts derived from ${targetLabel(r.target)}`}`.split('\n')[0]!.slice(0, 120),
     details: [
       `Flagged: ${targetLabel(r.target)}${r.since ? `, signed at or after ${r.since}` : ''}.`,
-      r.advisory?.reason ? `Reason: ${r.advisory.reason}` : '',
+      a?.reason ? `Reason: ${a.reason}` : '',
+      a && !a.inForce ? `${a.status === 'fixed' ? 'Fixed' : 'Withdrawn'} at ${a.statusTime}${a.statusNote ? `: ${a.statusNote}` : ''}.` : '',
       `${r.affected.length} derived artifact(s) and ${r.deployments.length} deployment record(s) were found through signed lifecycle attestations (model-provenance incident impact).`,
     ]
       .filter(Boolean)
@@ -257,6 +292,7 @@ export function impactOsv(r: ImpactResult, o: RenderImpactOptions = {}): Record<
     database_specific: {
       source: 'model-provenance',
       advisory: name,
+      ...(a ? { status: a.status, status_time: osvTime(a.statusTime), ...(a.statusNote ? { status_note: a.statusNote } : {}) } : {}),
       ...(r.advisory?.severity ? { severity: r.advisory.severity.toUpperCase() } : {}),
       ...(atlas.length > 0 ? { atlas } : {}),
       target: r.target,

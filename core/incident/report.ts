@@ -7,7 +7,7 @@ import type { EntryFacts } from '../registry/facts';
 import { LocalRegistry } from '../registry/local';
 import { OciRegistry } from '../registry/oci/oci-registry';
 import type { Registry } from '../registry/registry';
-import { loadEffectiveFlags, readAdvisories, type EffectiveFlags, type ReadAdvisory } from './advisories';
+import { advisoryState, loadEffectiveFlags, readAdvisories, type EffectiveFlags } from './advisories';
 import type { DeploymentRecord } from './deployment';
 import { graphOf, impact, type GraphSource, type ImpactResult } from './impact';
 import { targetLabel, type AdvisoryTarget, type VexStatus } from './openvex';
@@ -34,6 +34,12 @@ export interface RollbackCandidate {
   stage?: string;
   /** `ancestor`: on the model's own chain; `earlier-version`: same name, produced earlier. */
   kind: 'ancestor' | 'earlier-version';
+  /**
+   * What a responder does with it: `rollback` (an earlier version of the same model: deploy it
+   * instead) or `retrain-from` (an ancestor: the stages below it must be redone from clean
+   * inputs before anything can be deployed).
+   */
+  action: 'rollback' | 'retrain-from';
   /** Hops up the chain (ancestors) or 0 (earlier versions). */
   distance: number;
   time?: string;
@@ -46,8 +52,15 @@ export interface IncidentReport {
   generatedAt: string;
   advisory: {
     id: string;
+    /** Status of the statement in force (the newest). */
     status: VexStatus;
+    /** Why it was raised (the flag's reason). */
     reason?: string;
+    /** The note of a fixed/withdraw statement in force. */
+    statusNote?: string;
+    /** When it was first stated, and when the statement in force was made. */
+    published: string;
+    statusTime: string;
     severity?: string;
     since?: string;
     atlas: { id: string; name: string }[];
@@ -94,16 +107,16 @@ export async function buildIncidentReport(o: IncidentReportOptions): Promise<Inc
   const docs = set.advisories.filter((a) => a.advisoryId === o.advisoryId);
   if (docs.length === 0) {
     const ignored = set.ignored.find((i) => i.advisoryId === o.advisoryId);
-    throw new InputError('ADVISORY_NOT_FOUND', ignored ? `advisory ${o.advisoryId} does not count: ${ignored.message}` : `no advisory ${o.advisoryId} in ${o.registry.location}`);
+    const hint = /^(sha256|key):|^[0-9a-f]{64}$/.test(o.advisoryId) ? ` (that is a target, not an advisory id: \`incident impact ${o.advisoryId}\` gives its blast radius, \`incident ls\` lists the advisory ids)` : ' (`incident ls` lists the advisory ids)';
+    throw new InputError('ADVISORY_NOT_FOUND', ignored ? `advisory ${o.advisoryId} does not count: ${ignored.message}` : `no advisory ${o.advisoryId} in ${o.registry.location}${hint}`);
   }
-  const newest = docs[docs.length - 1]!;
-  const flagDoc = [...docs].reverse().find((d) => d.status === 'affected' || d.status === 'under_investigation') ?? newest;
+  const state = advisoryState(docs)!;
+  const newest = state.current;
   const target = newest.targets[0]!;
   const notes: string[] = [];
   if (newest.targets.length > 1) notes.push(`the advisory names ${newest.targets.length} targets; this report follows the first`);
   const graph = graphOf(o.registry);
-  const advisoryForImpact: ReadAdvisory = { ...newest, reason: newest.reason ?? flagDoc.reason, severity: newest.severity ?? flagDoc.severity };
-  const radius = await impact({ registry: o.registry, target, advisory: advisoryForImpact, policy: o.policy, workspace: o.workspace, graph });
+  const radius = await impact({ registry: o.registry, target, advisory: docs, policy: o.policy, workspace: o.workspace, graph });
   const flags: EffectiveFlags | undefined = o.policy ? await loadEffectiveFlags(o.registry, o.policy) : undefined;
 
   const affected = new Set(radius.affected.map((n) => n.digest));
@@ -183,7 +196,17 @@ export async function buildIncidentReport(o: IncidentReportOptions): Promise<Inc
   for (const s of timeline.values()) if (s.affected) bySigner.set(s.signer, (bySigner.get(s.signer) ?? 0) + 1);
   const signers: IncidentReport['signers'] = [];
   if (target.kind !== 'artifact') {
-    signers.push({ signer: targetLabel(target), stages: radius.signed.filter((s) => s.inWindow).length, rotate: true, why: `flagged by advisory ${o.advisoryId}${newest.since ? ` since ${newest.since}` : ''}: rotate it, then re-attest the stages it signed in the window` });
+    // The flagged key is the same signer that the timeline names by its policy name (or, as a
+    // claim, by its short key id): one row, so the report never says "rotate" and "no" of it.
+    const names = flaggedSignerNames(target, o.policy);
+    for (const n of names) bySigner.delete(n);
+    const policyNames = names.filter((n) => !n.startsWith('key ') && !n.startsWith('identity '));
+    signers.push({
+      signer: policyNames.length > 0 ? `${policyNames.join(', ')} (${targetLabel(target)})` : targetLabel(target),
+      stages: radius.signed.filter((s) => s.inWindow).length,
+      rotate: true,
+      why: `flagged by advisory ${o.advisoryId}${newest.since ? ` since ${newest.since}` : ''}: rotate it, then re-attest the stages it signed in the window`,
+    });
   }
   for (const [signer, stages] of [...bySigner].sort(([a], [b]) => a.localeCompare(b))) {
     signers.push({
@@ -225,7 +248,7 @@ export async function buildIncidentReport(o: IncidentReportOptions): Promise<Inc
             }
             const prod = (await producers(i.digest))[0];
             const c = await candidateCheck(i.digest);
-            if (c.check !== 'failed') candidates.push({ digest: i.digest, ...(i.name ? { name: i.name } : prod?.subjects[0]?.name ? { name: prod.subjects[0].name } : {}), ...(prod?.stage ? { stage: prod.stage } : {}), kind: 'ancestor', distance: dist, ...(prod?.time ? { time: prod.time } : {}), ...c });
+            if (c.check !== 'failed') candidates.push({ digest: i.digest, ...(i.name ? { name: i.name } : prod?.subjects[0]?.name ? { name: prod.subjects[0].name } : {}), ...(prod?.stage ? { stage: prod.stage } : {}), kind: 'ancestor', action: 'retrain-from', distance: dist, ...(prod?.time ? { time: prod.time } : {}), ...c });
             else next.push(i.digest);
           }
         }
@@ -240,9 +263,24 @@ export async function buildIncidentReport(o: IncidentReportOptions): Promise<Inc
       seen.add(s.digest);
       const c = await candidateCheck(s.digest);
       if (c.check === 'failed') continue;
-      candidates.push({ digest: s.digest, name: m.name, ...(f.stage ? { stage: f.stage } : {}), kind: 'earlier-version', distance: 0, ...(f.time ? { time: f.time } : {}), ...c });
+      candidates.push({ digest: s.digest, name: m.name, ...(f.stage ? { stage: f.stage } : {}), kind: 'earlier-version', action: 'rollback', distance: 0, ...(f.time ? { time: f.time } : {}), ...c });
     }
+    // Ranked: an earlier version of the same model first (newest first: a drop-in rollback),
+    // then ancestors nearest first (each means retraining the stages below it).
+    candidates.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'earlier-version' ? -1 : 1) || a.distance - b.distance || (b.time ?? '').localeCompare(a.time ?? '') || a.digest.localeCompare(b.digest));
     rollback.push({ model: { digest: m.digest, ...(m.name ? { name: m.name } : {}), ...(m.stage ? { stage: m.stage } : {}) }, deployed: deployedAt.get(m.digest) ?? [], candidates });
+  }
+  // A stage cannot finish before the stage that produced its base model: one of the two claimed
+  // times is false (a backdated statement is what a leaked key makes possible).
+  const producedAt = new Map<string, CustodyStage>();
+  for (const s of timeline.values()) if (s.time && !producedAt.has(s.subject.digest)) producedAt.set(s.subject.digest, s);
+  for (const s of [...timeline.values()].sort((a, b) => a.attestation.localeCompare(b.attestation))) {
+    for (const i of s.inputs.filter((x) => x.role === 'base-model' || x.role === 'adapter')) {
+      const base = producedAt.get(i.digest);
+      if (s.time && base?.time && Date.parse(s.time) < Date.parse(base.time)) {
+        notes.push(`impossible order: ${s.stage ?? 'a stage'} of "${s.subject.name ?? s.subject.digest}" claims ${s.time}, before its ${i.role} "${base.subject.name ?? i.digest}" was produced (${base.time}); one of the two claimed times is false (a backdated statement?)`);
+      }
+    }
   }
   if (!o.policy) notes.push('no policy: signers are as the statements name them and nothing was verified; rollback candidates are unchecked');
 
@@ -251,11 +289,14 @@ export async function buildIncidentReport(o: IncidentReportOptions): Promise<Inc
     generatedAt: now.toISOString(),
     advisory: {
       id: o.advisoryId,
-      status: newest.status,
-      ...(flagDoc.reason ? { reason: flagDoc.reason } : {}),
-      ...((newest.severity ?? flagDoc.severity) ? { severity: newest.severity ?? flagDoc.severity } : {}),
-      ...(newest.since ? { since: newest.since } : {}),
-      atlas: [...new Set([...flagDoc.atlas, ...newest.atlas])].map((id) => ({ id, name: atlasTechnique(id)?.name ?? '(not in ATLAS 5.6.0)' })),
+      status: state.status,
+      ...(state.reason ? { reason: state.reason } : {}),
+      ...(state.statusNote ? { statusNote: state.statusNote } : {}),
+      published: state.published,
+      statusTime: state.statusTime,
+      ...(state.severity ? { severity: state.severity } : {}),
+      ...(state.since ? { since: state.since } : {}),
+      atlas: state.atlas.map((id) => ({ id, name: atlasTechnique(id)?.name ?? '(not in ATLAS 5.6.0)' })),
       verified: newest.verified,
       history: docs.map((d) => ({ timestamp: d.timestamp, status: d.status, author: d.author, entryId: d.entryId, signers: d.signers, verified: d.verified })),
     },
@@ -264,11 +305,32 @@ export async function buildIncidentReport(o: IncidentReportOptions): Promise<Inc
     timeline: [...timeline.values()].sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '') || a.attestation.localeCompare(b.attestation)),
     signers,
     deployments: radius.deployments,
-    rollback: rollback.sort((a, b) => a.model.digest.localeCompare(b.model.digest)),
+    // Deployed models first (production before other environments), then by name.
+    rollback: rollback.sort((a, b) => deployRank(a.deployed) - deployRank(b.deployed) || (a.model.name ?? '\uffff').localeCompare(b.model.name ?? '\uffff') || a.model.digest.localeCompare(b.model.digest)),
     impact: { affected: radius.affected.length, deployments: radius.deployments.length, workspaceFiles: radius.workspace.length },
     radius,
     notes: [...notes, ...radius.notes.filter((n) => !n.startsWith('no policy'))],
   };
+}
+
+function deployRank(envs: string[]): number {
+  return envs.includes('production') || envs.includes('prod') ? 0 : envs.length > 0 ? 1 : 2;
+}
+
+/**
+ * The names a flagged key or identity goes by in the timeline: the policy signers that trust
+ * exactly that key (or that identity), and the short claimed form used without a policy.
+ */
+function flaggedSignerNames(t: AdvisoryTarget, policy: Policy | undefined): string[] {
+  const names: string[] = [];
+  if (t.kind === 'key') {
+    names.push(`key ${t.keyId.slice(0, 16)}…`);
+    for (const s of policy?.signers ?? []) if (s.trust.kind === 'key' && s.trust.keys.some((k) => k.hint === t.keyId)) names.push(s.name);
+  } else if (t.kind === 'identity') {
+    names.push(`${t.identity} (${t.issuer})`);
+    for (const s of policy?.signers ?? []) if (s.trust.kind === 'sigstore' && s.trust.identity === t.identity && s.trust.issuer === t.issuer) names.push(s.name);
+  }
+  return names;
 }
 
 /** Provenance entries by subject name (for earlier versions): folders, and OCI registries through their synced mirror. */

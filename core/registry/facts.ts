@@ -54,6 +54,7 @@ export function identityDigest(identity: string, issuer: string): string {
 const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
 const SLSA_VSA_V1 = 'https://slsa.dev/verification_summary/v1';
 const OPENVEX_V020 = 'https://openvex.dev/ns/v0.2.0';
+const OMS_PREDICATE_PREFIX = 'https://model_signing/';
 /** The extension field (a URI, as SLSA's parsing rules ask) that records a deployment. */
 export const DEPLOYMENT_EXTENSION = 'https://model-provenance.dev/deployment/v1';
 
@@ -115,6 +116,12 @@ export function entryFacts(text: string, id: string, file: string): EntryFacts {
     const run = typeof ext.trainingRunId === 'string' ? ext.trainingRunId : typeof md.invocationId === 'string' ? md.invocationId : undefined;
     if (run) facts.runId = run;
     if (isObject(rd.builder) && typeof rd.builder.id === 'string') facts.builderId = rd.builder.id;
+  } else if (st.predicateType.startsWith(OMS_PREDICATE_PREFIX)) {
+    // An OMS model signature states no time; a Sigstore one has its transparency-log time,
+    // the time the gate judges it by (a claim here, like every fact).
+    const tlog = Array.isArray(vm.tlogEntries) ? vm.tlogEntries[0] : undefined;
+    const it = isObject(tlog) ? Number(tlog.integratedTime) : Number.NaN;
+    if (Number.isFinite(it) && it > 0) facts.time = new Date(it * 1000).toISOString();
   } else if (st.predicateType === SLSA_VSA_V1) {
     if (typeof p.timeVerified === 'string') facts.time = p.timeVerified;
     if (isObject(p.verifier) && typeof p.verifier.id === 'string') facts.builderId = p.verifier.id;

@@ -12,14 +12,15 @@ export type GraphNodeKind = 'model' | 'base-model' | 'adapter' | 'dataset' | 'ex
 /**
  * verified: a trusted signature vouches for it; unverified: claimed, no trusted signature;
  * flagged: an advisory or the policy's `flagged` list marks it (and nothing else);
+ * affected: not flagged itself, but derived from (or deployed from) something flagged;
  * missing: referenced, but no attestation produced it (a missing link in the chain);
  * changed: its bytes on disk are no longer the ones attested (swapped or edited after use);
  * failed: a check about it or its attestation failed (expired, signer not allowed, denied…).
  */
-export type GraphNodeStatus = 'verified' | 'unverified' | 'flagged' | 'missing' | 'changed' | 'failed';
+export type GraphNodeStatus = 'verified' | 'unverified' | 'flagged' | 'affected' | 'missing' | 'changed' | 'failed';
 
 /** Every status, in legend order. */
-export const GRAPH_NODE_STATUSES: readonly GraphNodeStatus[] = ['verified', 'unverified', 'missing', 'changed', 'failed', 'flagged'];
+export const GRAPH_NODE_STATUSES: readonly GraphNodeStatus[] = ['verified', 'unverified', 'missing', 'changed', 'failed', 'affected', 'flagged'];
 
 export interface GraphNode {
   /** Unique within the graph (a digest, or `digest#role`). */
@@ -30,6 +31,11 @@ export interface GraphNode {
   label: string;
   /** Further lines: stage, short digest, signer, time. */
   details?: string[];
+  /**
+   * Orders the node among its rank before layout (default: `id`). A readable key (a name)
+   * gives a stable left-to-right order that follows the names, not the digests.
+   */
+  sortKey?: string;
 }
 
 export interface GraphEdge {
@@ -90,6 +96,7 @@ const STATUS_WORD: Record<GraphNodeStatus, string> = {
   verified: '✔ verified',
   unverified: '? not verified',
   flagged: '⚑ flagged',
+  affected: '⚠ affected',
   missing: '∅ missing link',
   changed: '≠ changed since attested',
   failed: '✘ check failed',
@@ -103,7 +110,7 @@ const STATUS_WORD: Record<GraphNodeStatus, string> = {
 export function layoutGraph(graph: LineageGraph, options: { rankdir?: 'TB' | 'LR'; align?: 'UL' } = {}): GraphLayout {
   const g = new dagre.graphlib.Graph({ multigraph: true, directed: true });
   g.setGraph({ rankdir: options.rankdir ?? 'TB', ...(options.align ? { align: options.align } : {}), nodesep: 28, ranksep: 46, edgesep: 14, marginx: 8, marginy: 8 });
-  const nodes = [...graph.nodes].sort((a, b) => cmp(a.id, b.id));
+  const nodes = [...graph.nodes].sort((a, b) => cmp(a.sortKey ?? a.id, b.sortKey ?? b.id) || cmp(a.id, b.id));
   const ids = new Set(nodes.map((n) => n.id));
   for (const n of nodes) {
     const lines = nodeLines(n);
@@ -161,6 +168,7 @@ const STATUS_STROKE: Record<GraphNodeStatus, { color: string; width: number; das
   verified: { color: '#1a7f37', width: 1.5 },
   unverified: { color: '#9a6700', width: 1.5, dash: '6 3' },
   flagged: { color: '#cf222e', width: 3 },
+  affected: { color: '#bc4c00', width: 2, dash: '8 3' },
   missing: { color: '#57606a', width: 1.5, dash: '2 3' },
   changed: { color: '#bc4c00', width: 3, dash: '10 3 2 3' },
   failed: { color: '#a40e26', width: 3, dash: '8 4' },

@@ -28,7 +28,7 @@ export function shortDigest(d: string): string {
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The worst of several statuses, for a node that stands for several things. */
-const RANK: Record<GraphNodeStatus, number> = { verified: 0, unverified: 1, missing: 2, failed: 3, changed: 4, flagged: 5 };
+const RANK: Record<GraphNodeStatus, number> = { verified: 0, unverified: 1, missing: 2, failed: 3, changed: 4, affected: 5, flagged: 6 };
 const worst = (a: GraphNodeStatus, b: GraphNodeStatus): GraphNodeStatus => (RANK[b] > RANK[a] ? b : a);
 
 /**
@@ -123,7 +123,7 @@ export function graphFromChain(result: ChainResult, options: ChainGraphOptions =
   const vouched = new Map<string, boolean>();
   for (const l of result.links) for (const i of dataOf.get(l.digest) ?? []) vouched.set(i.digest, (vouched.get(i.digest) ?? false) || linkOk.get(l.digest) === true);
   const dataStatus = (d: Dependency): { status: GraphNodeStatus; codes: string[] } => inputStatus(d.digest) ?? { status: flagged.has(d.digest) ? 'flagged' : vouched.get(d.digest) ? 'verified' : 'unverified', codes: [] };
-  const MARK: Record<GraphNodeStatus, string> = { verified: '✔', unverified: '?', flagged: '⚑', missing: '∅', changed: '≠', failed: '✘' };
+  const MARK: Record<GraphNodeStatus, string> = { verified: '✔', unverified: '?', flagged: '⚑', affected: '⚠', missing: '∅', changed: '≠', failed: '✘' };
   for (const l of result.links) {
     const data = dataOf.get(l.digest) ?? [];
     if (data.length > groupOver) {

@@ -4,12 +4,13 @@ const CLASS: Record<GraphNodeStatus, string> = {
   verified: 'stroke:#1a7f37,stroke-width:2px',
   unverified: 'stroke:#9a6700,stroke-width:2px,stroke-dasharray:6 3',
   flagged: 'stroke:#cf222e,stroke-width:4px',
+  affected: 'stroke:#bc4c00,stroke-width:3px,stroke-dasharray:8 3',
   missing: 'stroke:#57606a,stroke-width:2px,stroke-dasharray:2 3',
   changed: 'stroke:#bc4c00,stroke-width:4px,stroke-dasharray:10 3 2 3',
   failed: 'stroke:#a40e26,stroke-width:4px,stroke-dasharray:8 4',
 };
 
-const WORD: Record<GraphNodeStatus, string> = { verified: 'verified', unverified: 'not verified', flagged: 'flagged', missing: 'missing link', changed: 'changed since attested', failed: 'check failed' };
+const WORD: Record<GraphNodeStatus, string> = { verified: 'verified', unverified: 'not verified', flagged: 'flagged', affected: 'affected', missing: 'missing link', changed: 'changed since attested', failed: 'check failed' };
 
 /** Text inside a Mermaid label: quotes, brackets and markup characters as entity codes, one line. */
 function label(text: string): string {

@@ -354,7 +354,7 @@ describe('the incident report', () => {
         assert.equal(c.check, 'verified');
       }
     }
-    assert.deepEqual(report.rollback.find((r) => r.model.name === 'qA2b')!.candidates[0], { digest: fx.d.baseA, name: 'baseA', stage: 'pre-training', kind: 'ancestor', distance: 2, time: '2026-09-01T00:00:00.000Z', check: 'verified', problems: [] });
+    assert.deepEqual(report.rollback.find((r) => r.model.name === 'qA2b')!.candidates[0], { digest: fx.d.baseA, name: 'baseA', stage: 'pre-training', kind: 'ancestor', action: 'retrain-from', distance: 2, time: '2026-09-01T00:00:00.000Z', check: 'verified', problems: [] });
 
     // Deterministic in every format; the HTML is the shared look with the graph.
     for (const format of ['md', 'html', 'json'] as const) {
