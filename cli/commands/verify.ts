@@ -10,6 +10,7 @@ import {
   loadPrivateKey,
   loadTrustedKeys,
   openRegistry,
+  registrySpecFor,
   recordGateDeployment,
   renderGate,
   renderResult,
@@ -172,12 +173,14 @@ export function registerVerify(program: Command, ctx: CliContext): void {
     const target = modelOrDigest(model, opts.digest);
     if (!target.modelPath && !target.digest) throw new InputError('USAGE', 'verify --policy needs the model (MODEL or --model) or its digest (--digest sha256:…)');
     const policy = loadPolicy(opts.policy);
-    const record = deploymentRecord(opts, policyRef(opts.policy));
+    // The evidence is where --registry, MODEL_PROVENANCE_REGISTRY or else the policy says.
+    const registrySpec = registrySpecFor(opts.registry, policy);
+    const record = deploymentRecord({ ...opts, registry: registrySpec }, policyRef(opts.policy));
     const result = await verifyGate({
       ...target,
       signature: keysPath ? { path: opts.signature ?? opts.attestation, trust: keyTrust(keysPath, ''), ignoreUnsignedFiles: opts.ignoreUnsignedFiles } : undefined,
       // A registry that does not exist is an input error (exit 2), never an empty registry.
-      chain: { registry: openRegistry(opts.registry), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
+      chain: { registry: openRegistry(registrySpec), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
       scan: opts.scan,
       record,
       // --ignore-paths as model_signing resolves it: against the current directory.
