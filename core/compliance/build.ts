@@ -58,10 +58,11 @@ export async function buildReport(o: ReportOptions): Promise<ComplianceReport> {
   if (o.frameworks.length === 0) throw new InputError('USAGE', `name at least one framework (${FRAMEWORK_IDS.join(', ')})`);
   for (const f of o.frameworks) if (!FRAMEWORK_IDS.includes(f)) throw new InputError('USAGE', `unknown framework "${f}" (one of ${FRAMEWORK_IDS.join(', ')})`);
   const date = reportDate(o.date);
-  // A declared date (--date, SOURCE_DATE_EPOCH) is a moment, not a clock reading: evidence
-  // dated after it did not exist yet, with no allowance. Dated by the clock, the chain's
-  // allowance for clock drift between machines applies (one day).
-  const declared = o.date !== undefined || (process.env.SOURCE_DATE_EPOCH ?? '') !== '';
+  // A date a person gives (--date) is a moment, not a clock reading: evidence dated after it
+  // did not exist yet, with no allowance. SOURCE_DATE_EPOCH is a build's reproducibility stamp
+  // (often the commit time, set before the pipeline attests), so like the clock it keeps the
+  // chain's allowance for clock drift between machines (one day).
+  const declared = o.date !== undefined;
   const g = await gatherEvidence({ ...o, now: new Date(date), ...(declared ? { clockSkewMs: 0 } : {}) });
   return reportFromEvidence(g, [...new Set(o.frameworks)], date);
 }

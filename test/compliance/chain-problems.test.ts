@@ -114,6 +114,25 @@ describe('chain problems reach exactly the points they concern', () => {
     neverVerifiedChain(r);
   });
 
+  test('SOURCE_DATE_EPOCH before the evidence (a CI job stamps the commit time, then attests): the clock-drift allowance applies, as to a clock date', async () => {
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    process.env.SOURCE_DATE_EPOCH = '1791104400'; // 2026-10-04T09:00:00Z, 40 minutes before the quantization finished
+    try {
+      const future = (x: Awaited<ReturnType<typeof report>>): string[] => x.verification.chain.problems.filter((p) => p.code === 'ATTESTATION_FROM_FUTURE').map((p) => p.message);
+      const stamped = await report({ date: undefined, inputs: undefined });
+      const declared = await report({ date: '2026-10-04T09:00:00Z', inputs: undefined });
+      assert.equal(stamped.date, declared.date);
+      // 40 minutes late is within the day's allowance; a day and more is not.
+      assert.ok(future(declared).some((m) => /the quantization attestation/.test(m)));
+      assert.deepEqual(future(stamped).filter((m) => /the quantization attestation/.test(m)), []);
+      assert.ok(future(stamped).length < future(declared).length);
+      assert.ok(future(stamped).every((m) => future(declared).includes(m)));
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
+  });
+
   test('an expired attestation (the pre-training, 400-day limit): the points citing it', async () => {
     const r = await report({ date: '2027-10-25' });
     assert.deepEqual(r.verification.chain.problems.map((p) => p.code), ['ATTESTATION_EXPIRED']);
