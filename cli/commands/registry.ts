@@ -66,9 +66,10 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
         try {
           added.push({ file: f, ...(await r.put(text)) });
         } catch (err) {
-          // The registry does not know which file the text came from: name it, as every error must.
-          // (It calls the text "bundle"; another file it names, e.g. a blob it could not write, stays in the message.)
-          if (isProvenanceError(err) && err.file !== f) throw new InputError(err.code, err.file && err.file !== 'bundle' ? `${err.file}: ${err.message}` : err.message, { file: f, cause: err });
+          // The registry does not know which file the text came from and calls it "bundle": name
+          // the file. Errors about anything else (the registry itself, a blob it could not write)
+          // already name what they are about.
+          if (isProvenanceError(err) && err.file === 'bundle') throw new InputError(err.code, err.message, { file: f, cause: err });
           throw err;
         }
       }

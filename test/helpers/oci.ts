@@ -184,7 +184,6 @@ export interface RunningProxy {
  * Headers (Docker-Content-Digest included) pass unchanged.
  */
 export async function startProxy(targetPort: number, options: ProxyOptions = {}): Promise<RunningProxy> {
-  const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     const up = http.request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
       const chunks: Buffer[] = [];
@@ -224,29 +223,19 @@ export async function startProxy(targetPort: number, options: ProxyOptions = {})
     });
     req.on('end', () => up.end());
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return {
-    port,
-    host: `127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-  };
+  return listenTracked(server);
 }
 
 /** A server that accepts connections and never answers: a hung registry. */
-export async function startSilentServer(): Promise<{ port: number; host: string; close(): Promise<void> }> {
+export async function startSilentServer(): Promise<RunningProxy> {
+  return listenTracked(net.createServer((s) => s.on('error', () => undefined)));
+}
+
+/** Listens on a free loopback port, keeping every connection so close() can drop them (a closed server refuses new ones). */
+async function listenTracked(server: net.Server): Promise<RunningProxy> {
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
+  server.on('connection', (s: net.Socket) => {
     sockets.add(s);
-    s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
   });
   const port = await freePort();
