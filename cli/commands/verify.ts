@@ -4,12 +4,15 @@ import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
 import {
   InputError,
+  advisoriesNotRead,
   fsError,
+  isProvenanceError,
   loadCertificates,
   loadPolicy,
   loadPrivateKey,
   loadTrustedKeys,
   openRegistry,
+  openRegistryIfPresent,
   registrySpecFor,
   recordGateDeployment,
   renderGate,
@@ -98,12 +101,32 @@ function keysRef(path: string | undefined, trust: Trust): { uri: string; digest:
   return { uri: pathToFileURL(resolve(path ?? '.')).href, digest: sha256Of(hints.join('\n')) };
 }
 
+/**
+ * A signature-only gate reads no advisory (it has no policy naming advisorySigners). When the
+ * registry in reach holds some, say so on stderr: a flagged model or a revoked key would pass.
+ * Best effort: a registry that cannot be read is named, never a failure of the signature check.
+ */
+async function warnAdvisoriesNotRead(model: string, registrySpec: string | undefined): Promise<void> {
+  let message: string | undefined;
+  try {
+    const registry = openRegistryIfPresent(registrySpec);
+    message = registry ? await advisoriesNotRead(registry, undefined) : undefined;
+  } catch (err) {
+    message = `advisories could not be looked up in the registry (${isProvenanceError(err) ? err.message : String(err)}): a flagged model or a revoked key is not refused without --policy`;
+  }
+  if (message) advisoryWarning(model, message);
+}
+
+function advisoryWarning(model: string, message: string): void {
+  process.stderr.write(`model-provenance: warning: ${model}: ${message} [ADVISORIES_NOT_READ]\n`);
+}
+
 function recorded(env: string, entry: RegistryEntry): void {
   process.stderr.write(`recorded deployment to ${env}: ${entry.id} in ${entry.location}\n`);
 }
 
 /** Signature only, the model_signing way: the result of verifyModel, as it always printed. */
-async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliContext, cmd: Command, record?: GateRecordOptions): Promise<void> {
+async function run(model: string, opts: VerifyOptions & { registry?: string }, trust: Trust, ctx: CliContext, cmd: Command, record?: GateRecordOptions): Promise<void> {
   const result = await verifyModel({
     modelPath: model,
     signaturePath: opts.signature ?? opts.attestation,
@@ -118,8 +141,9 @@ async function run(model: string, opts: VerifyOptions, trust: Trust, ctx: CliCon
   });
   printWarnings(model, result.warnings);
   emit(renderResult(result, opts.format));
+  await warnAdvisoriesNotRead(model, opts.registry);
   ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
-  if (ctx.exitCode) reportFailure(model, 'not verified', result.problems);
+  if (ctx.exitCode) reportFailure(model, `not verified${record ? '; no deployment record written' : ''}`, result.problems);
   else if (record) {
     // The same record the gate writes; a --scan here is folded into the signature's verdict.
     const checks = [{ check: 'signature' as const, verdict: 'verified' as const }, ...(opts.scan ? [{ check: 'scan' as const, verdict: 'verified' as const }] : [])];
@@ -192,9 +216,10 @@ export function registerVerify(program: Command, ctx: CliContext): void {
     });
     if (target.modelPath) printWarnings(target.modelPath, result.warnings);
     emit(renderGate(result, opts.format));
+    if (result.advisoriesNotRead) advisoryWarning(target.modelPath ?? target.digest!, result.advisoriesNotRead);
     ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
     const failed = result.checks.filter((c) => c.verdict !== 'verified').map((c) => c.check);
-    if (ctx.exitCode) reportFailure(target.modelPath ?? target.digest!, `not verified (${failed.join(', ')} failed)`, result.problems);
+    if (ctx.exitCode) reportFailure(target.modelPath ?? target.digest!, `not verified (${failed.join(', ')} failed)${record ? '; no deployment record written' : ''}`, result.problems);
     if (result.deployment) recorded(record!.environment, result.deployment);
   });
   // Every option of verify is declared in one of these forms (test/cli/forms.test.ts keeps it so):

@@ -1,4 +1,5 @@
 import type { ChainLink, ChainResult, IgnoredAttestation } from './verify-chain';
+import { FLAGGED_NEXT } from '../incident/next-step';
 
 export type LineageFormat = 'text' | 'json' | 'mermaid' | 'report';
 
@@ -7,14 +8,14 @@ export type LineageFormat = 'text' | 'json' | 'mermaid' | 'report';
  * flowchart) or `report` (one screen a person can act on). Every format names the registry
  * and the policy used and shows the attestations and the advisories that were ignored.
  */
-export function renderLineage(result: ChainResult, format: LineageFormat): string {
+export function renderLineage(result: ChainResult, format: LineageFormat, options: { nextStep?: boolean } = {}): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(result, null, 2)}\n`;
     case 'mermaid':
       return renderMermaid(result);
     case 'report':
-      return renderChainReport(result);
+      return renderChainReport(result, options.nextStep ?? true);
     default:
       return renderTree(result);
   }
@@ -100,7 +101,7 @@ function renderTree(result: ChainResult): string {
 }
 
 /** One screen: the verdict, what was used, what is wrong, what was ignored, what to do. */
-function renderChainReport(result: ChainResult): string {
+function renderChainReport(result: ChainResult, withNext: boolean): string {
   const out: string[] = [];
   const head = { verified: '✔ Chain of custody verified', failed: '✘ Chain of custody NOT verified', unverified: '? Chain of custody not verified (no policy)' }[result.verdict];
   out.push(head, '');
@@ -116,14 +117,17 @@ function renderChainReport(result: ChainResult): string {
   }
   out.push(...ignoredSection(result, '  '));
   out.push(...ignoredAdvisorySection(result, '  '));
-  if (result.verdict === 'failed') {
-    const codes = new Set(result.problems.map((p) => p.code));
-    let next = 'do not deploy until the problems above are resolved.';
-    if (codes.has('MISSING_LINK')) next = 'a stage has no attestation from a signer you trust: do not deploy; attest it, or allow its base model by digest in the policy.';
-    else if (codes.has('DIGEST_MISMATCH')) next = 'an input changed after it was attested: do not deploy; restore it from a trusted source.';
-    out.push('', `  Next: ${next}`);
-  }
+  if (result.verdict === 'failed' && withNext) out.push('', `  Next: ${chainNextStep(result)}`);
   return `${out.join('\n')}\n`;
+}
+
+/** What to do about a chain that failed, in one sentence (the report's "Next:" line). */
+export function chainNextStep(result: ChainResult): string {
+  const codes = new Set(result.problems.map((p) => p.code));
+  if (codes.has('FLAGGED_ARTIFACT') || codes.has('SIGNER_REVOKED')) return FLAGGED_NEXT;
+  if (codes.has('MISSING_LINK')) return 'a stage has no attestation from a signer you trust: do not deploy; attest it, or allow its base model by digest in the policy.';
+  if (codes.has('DIGEST_MISMATCH')) return 'an input changed after it was attested: do not deploy; restore it from a trusted source.';
+  return 'do not deploy until the problems above are resolved.';
 }
 
 /** A Mermaid flowchart: inputs at the top, the deployed model at the bottom. */

@@ -1,6 +1,6 @@
 import { gateResultSarif } from '../report/sarif';
-import { renderLineage } from '../chain/lineage';
-import { renderResult } from '../report/render';
+import { chainNextStep, renderLineage } from '../chain/lineage';
+import { renderResult, signatureNextStep } from '../report/render';
 import type { GateCheckName, GateResult } from './verify-gate';
 
 export type GateFormat = 'text' | 'json' | 'report' | 'sarif';
@@ -32,7 +32,7 @@ export function renderGate(r: GateResult, format: GateFormat): string {
     out.push(indent(section(r, c.check, format)));
   }
   for (const n of r.notes) out.push(`note: ${n}`);
-  if (format === 'report' && r.verdict !== 'verified') out.push('', `Next: ${nextStep(r)}`);
+  if (format === 'report' && r.verdict !== 'verified') out.push('', ...nextSteps(r));
   return `${out.join('\n')}\n`;
 }
 
@@ -48,10 +48,11 @@ export function gateJson(r: GateResult): Record<string, unknown> {
 
 function section(r: GateResult, check: GateCheckName, format: GateFormat): string {
   switch (check) {
+    // Each section's own "Next:" is left out: the gate says once, at the end, what to do.
     case 'signature':
-      return renderResult(r.signature!, format === 'report' ? 'report' : 'text');
+      return renderResult(r.signature!, format === 'report' ? 'report' : 'text', { nextStep: false });
     case 'chain':
-      return renderLineage(r.chain!, format === 'report' ? 'report' : 'text');
+      return renderLineage(r.chain!, format === 'report' ? 'report' : 'text', { nextStep: false });
     case 'scan': {
       const s = r.scan!;
       const lines = [`${s.problems.length ? 'DANGEROUS' : 'OK'}: ${s.filesInspected} model file(s) inspected, ${s.problems.length} dangerous finding(s)`];
@@ -61,13 +62,14 @@ function section(r: GateResult, check: GateCheckName, format: GateFormat): strin
   }
 }
 
-function nextStep(r: GateResult): string {
+/** "Next: do not deploy", then what to do about each check that failed, most dangerous first. */
+function nextSteps(r: GateResult): string[] {
   const failed = new Set(r.checks.filter((c) => c.verdict !== 'verified').map((c) => c.check));
   const steps: string[] = [];
-  if (failed.has('scan')) steps.push('a model file can run code when loaded: do not deploy or load it; see the scan findings');
-  if (failed.has('signature')) steps.push('the signature does not vouch for these files: see the signature section');
-  if (failed.has('chain')) steps.push('the chain of custody has gaps or breaches: see the problems under the lineage');
-  return `do not deploy. ${steps.join('; ')}.`;
+  if (failed.has('scan')) steps.push(`  - scan: a model file can run code when loaded: do not load it; see the scan findings.`);
+  if (failed.has('signature') && r.signature) steps.push(`  - signature: ${signatureNextStep(r.signature)}`);
+  if (failed.has('chain') && r.chain) steps.push(`  - chain of custody: ${chainNextStep(r.chain)}`);
+  return ['Next: do not deploy.', ...steps];
 }
 
 function indent(text: string): string {

@@ -8,7 +8,7 @@ import { scanModel } from '../inspect/scan';
 import { relativeInside, type ScopeWarning } from '../model/enumerate';
 import { hashModel } from '../model/hash-model';
 import { defaultSignaturePath } from '../model/signature-path';
-import { loadEffectiveFlags, withPolicyFlags, type EffectiveFlags, type IgnoredAdvisory } from '../incident/advisories';
+import { advisoriesNotRead, loadEffectiveFlags, withPolicyFlags, type EffectiveFlags, type IgnoredAdvisory } from '../incident/advisories';
 import type { Policy } from '../policy/policy';
 import type { Registry, RegistryEntry } from '../registry/registry';
 import type { Problem, VerificationResult } from '../verify/result';
@@ -71,6 +71,12 @@ export interface GateResult {
   warnings: ScopeWarning[];
   /** Advisories that do not count (untrusted signer, altered, invalid): reported, never obeyed, never a failure. */
   ignoredAdvisories: IgnoredAdvisory[];
+  /**
+   * Set when the registry holds advisory statements that this gate did not read because the
+   * policy names no `advisorySigners`: a flagged model or a revoked key would pass. A warning,
+   * never a failure (the policy's owner decides whom to trust for advisories).
+   */
+  advisoriesNotRead?: string;
   /** The deployment record stored after the verdict passed (with `record`). */
   deployment?: RegistryEntry;
 }
@@ -104,6 +110,10 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
   // One reading of the advisories for every check.
   const flags = options.chain ? withPolicyFlags(options.chain.flags ?? (await loadEffectiveFlags(options.chain.registry, options.chain.policy)), options.chain.policy) : undefined;
   if (flags) result.ignoredAdvisories = flags.ignored;
+  if (options.chain && !options.chain.flags) {
+    const unread = await advisoriesNotRead(options.chain.registry, options.chain.policy);
+    if (unread) result.advisoriesNotRead = unread;
+  }
   const tally = (check: GateCheckName, problems: readonly (Problem & { digest?: string })[], verified: boolean): void => {
     result.checks.push({ check, verdict: verified ? 'verified' : 'failed' });
     for (const p of problems) result.problems.push({ check, ...p });

@@ -320,7 +320,8 @@ export async function advisoriesNotRead(registry: Registry, policy: Policy | und
   const n = (await registry.findByPredicateType(OPENVEX_PREDICATE)).length;
   if (n === 0) return undefined;
   const why = policy ? `the policy ${policy.source} names no advisorySigners` : 'no policy was given';
-  return `${n} advisory statement(s) in ${registry.location} were not read (${why}): a flagged model or a revoked key is not refused; add "advisorySigners" to the policy`;
+  const fix = policy ? 'name the signers you trust for advisories in its "advisorySigners"' : 'verify with --policy P, a policy that names "advisorySigners"';
+  return `${n} advisory statement(s) in ${registry.location} were not read (${why}): a flagged model or a revoked key is not refused; ${fix}`;
 }
 
 /**

@@ -2,19 +2,20 @@ import type { FileStatus, VerificationResult } from '../verify/result';
 import { describeSigner } from '../verify/signer';
 import type { ModelEvaluation } from '../verify/evaluate-model';
 import { verificationSarif } from './sarif';
+import { FLAGGED_NEXT } from '../incident/next-step';
 
 export { describeSigner };
 
 export type ReportFormat = 'text' | 'json' | 'report' | 'sarif';
 
-export function renderResult(result: VerificationResult, format: ReportFormat): string {
+export function renderResult(result: VerificationResult, format: ReportFormat, options: { nextStep?: boolean } = {}): string {
   switch (format) {
     case 'sarif':
       return verificationSarif(result);
     case 'json':
       return `${JSON.stringify(result, null, 2)}\n`;
     case 'report':
-      return renderReport(result);
+      return renderReport(result, options.nextStep ?? true);
     default:
       return renderText(result);
   }
@@ -39,7 +40,7 @@ function renderText(r: VerificationResult): string {
 const MAX_LISTED = 12;
 
 /** One screen a person can act on: what was checked, what is wrong, what to do next. */
-function renderReport(r: VerificationResult): string {
+function renderReport(r: VerificationResult, withNext = true): string {
   const out: string[] = [];
   const ok = r.verdict === 'verified';
   out.push(ok ? '✔ Model verified' : '✘ Model NOT verified');
@@ -66,15 +67,17 @@ function renderReport(r: VerificationResult): string {
     for (const p of other) out.push(`  ${p.code}: ${p.message}`);
   }
   for (const n of r.notes) out.push(`  note: ${n}`);
-  if (!ok) {
+  if (!ok && withNext) {
     out.push('');
-    out.push(`  Next: ${nextStep(r)}`);
+    out.push(`  Next: ${signatureNextStep(r)}`);
   }
   return `${out.join('\n')}\n`;
 }
 
-function nextStep(r: VerificationResult): string {
+/** What to do about a failed signature verification, in one sentence (the report's "Next:" line). */
+export function signatureNextStep(r: VerificationResult): string {
   const codes = new Set(r.problems.map((p) => p.code));
+  if (codes.has('FLAGGED_ARTIFACT') || codes.has('SIGNER_REVOKED')) return FLAGGED_NEXT;
   if (codes.has('SIGNATURE_NOT_FOUND')) return 'the model is unsigned here: do not deploy; get the signature the producer published with it (or give its path with --signature).';
   if (codes.has('SUBJECT_MISMATCH')) {
     return `this signature was made for another model (signed subject ${r.subject?.name ?? '?'}): do not deploy on it; check that the signature given is the one published with ${r.model}.`;

@@ -118,7 +118,9 @@ describe('verify: the deployment gate never fails open', () => {
     const report = await gate('--model', w.ft, '--attestation', join(w.base, 'model.sig'), '--trusted-keys', w.keys, '--format', 'report');
     assert.equal(report.code, 1);
     assert.match(report.stdout, /^✘ Deployment gate FAILED/);
-    assert.match(report.stdout, /Next: this signature was made for another model \(signed subject base\)/);
+    // One "Next:" for the whole gate, then what to do about each check that failed.
+    assert.match(report.stdout, /\nNext: do not deploy\.\n {2}- signature: this signature was made for another model \(signed subject base\)/);
+    assert.equal(report.stdout.match(/Next:/g)?.length, 1, report.stdout);
     assert.doesNotMatch(report.stdout, /restore the files/);
   });
 
@@ -292,6 +294,7 @@ describe('verify: the deployment gate never fails open', () => {
     assert.deepEqual(e.checks.map((c: { verdict: string }) => c.verdict), ['verified', 'verified', 'failed']);
     assert.equal(e.deployment, undefined);
     assert.doesNotMatch(evil.stderr, /recorded deployment/);
+    assert.match(evil.stderr, /: not verified \(scan failed\); no deployment record written: /);
     assert.deepEqual(await records(reg, e.model.digest), []);
 
     // Without --policy the gate is the signature; the record says so and names the trusted keys.
@@ -360,6 +363,22 @@ describe('verify: the deployment gate never fails open', () => {
     // Fixed: the gate passes again.
     await ok(['incident', 'fixed', adv, '--reason', 're-audited', '--private-key', join(keys, 'security.pem'), '--registry', reg]);
     assert.equal((await run()).code, 0);
+
+    // A gate that reads no advisory says so (it would pass a flagged model): a policy naming no
+    // advisorySigners, or no policy at all with a registry in reach. A warning, not a failure.
+    const flaggedAgain = await ok(['incident', 'flag', digest, '--reason', 'still bad', '--private-key', join(keys, 'security.pem'), '--registry', reg, '--format', 'json']);
+    assert.ok(JSON.parse(flaggedAgain.stdout).advisories[0].id);
+    assert.equal((await run()).code, 1, 'read under the advisory policy, it refuses');
+    const unread = await runCli(['verify', w.ft, '--trusted-keys', w.keys, '--policy', w.policy, '--registry', reg, '--format', 'json']);
+    assert.equal(unread.code, 0, unread.stdout + unread.stderr);
+    const warning = `4 advisory statement(s) in ${reg} were not read (the policy ${w.policy} names no advisorySigners): a flagged model or a revoked key is not refused; name the signers you trust for advisories in its "advisorySigners"`;
+    assert.equal(JSON.parse(unread.stdout).advisoriesNotRead, warning);
+    assert.equal(unread.stderr, `model-provenance: warning: ${w.ft}: ${warning} [ADVISORIES_NOT_READ]\n`);
+    const sigOnly = await runCli(['verify', w.ft, '--trusted-keys', w.keys], { env: { MODEL_PROVENANCE_REGISTRY: reg } });
+    assert.equal(sigOnly.code, 0, sigOnly.stdout + sigOnly.stderr);
+    assert.match(sigOnly.stderr, /^model-provenance: warning: .*: 4 advisory statement\(s\) in .* were not read \(no policy was given\): .*verify with --policy P, a policy that names "advisorySigners" \[ADVISORIES_NOT_READ\]\n$/);
+    const elsewhere = await runCli(['verify', w.ft, '--trusted-keys', w.keys], { cwd: tempDir('mp-gate-noreg-', { untilExit: true }) });
+    assert.equal(elsewhere.stderr, '', 'no registry in reach: nothing to warn about');
   });
 
   test('--progress works on every command that hashes', async () => {
