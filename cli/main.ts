@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CancelledError, isProvenanceError } from '../core/errors';
+import { sarifText, TOOL_VERSION } from '../core/report/sarif-log';
 import { normaliseArgv } from './argv';
 import type { CliContext } from './context';
 import { commandPath, installFormChecks } from './forms';
@@ -167,29 +168,24 @@ function commanderMessage(message: string): string {
 
 /** A SARIF 2.1.0 log that says the run did not happen, and why (toolExecutionNotifications). */
 function sarifFailure(f: CliFailure): string {
-  const log = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: { driver: { name: 'model-provenance', version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev', informationUri: 'https://model-provenance.dev' } },
-        invocations: [
-          {
-            executionSuccessful: false,
-            exitCode: EXIT_USAGE,
-            toolExecutionNotifications: [
-              {
-                level: 'error',
-                descriptor: { id: f.code },
-                message: { text: f.message },
-                ...(f.file ? { locations: [{ physicalLocation: { artifactLocation: { uri: f.file } } }] } : {}),
-              },
-            ],
-          },
-        ],
-        results: [],
-      },
-    ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return sarifText({
+    version: TOOL_VERSION,
+    results: [],
+    run: {
+      invocations: [
+        {
+          executionSuccessful: false,
+          exitCode: EXIT_USAGE,
+          toolExecutionNotifications: [
+            {
+              level: 'error',
+              descriptor: { id: f.code },
+              message: { text: f.message },
+              ...(f.file ? { locations: [{ physicalLocation: { artifactLocation: { uri: f.file } } }] } : {}),
+            },
+          ],
+        },
+      ],
+    },
+  });
 }

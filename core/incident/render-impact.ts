@@ -2,6 +2,7 @@ import { atlasTechnique } from '../data/atlas';
 import type { ImpactNode, ImpactResult } from './impact';
 import { describeStatus } from './advisories';
 import { OPENVEX_CONTEXT, ADVISORY_IRI, targetLabel, targetProduct, validateOpenVex } from './openvex';
+import { sarifLog } from '../report/sarif-log';
 
 export type ImpactFormat = 'text' | 'json' | 'mermaid' | 'sarif' | 'openvex' | 'osv';
 export const IMPACT_FORMATS: readonly ImpactFormat[] = ['text', 'json', 'mermaid', 'sarif', 'openvex', 'osv'];
@@ -165,42 +166,33 @@ function renderMermaid(r: ImpactResult): string {
 /** SARIF 2.1.0: one result per workspace file that names an affected digest; `now` is the invocation's `endTimeUtc`. */
 export function impactSarif(r: ImpactResult, o: RenderImpactOptions = {}): Record<string, unknown> {
   const why = r.advisory ? `advisory ${r.advisory.id}${r.advisory.reason ? `: ${r.advisory.reason}` : ''}` : `flagged ${targetLabel(r.target)}`;
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
+  return sarifLog({
+    version: o.version,
+    informationUri: 'https://model-provenance.dev/docs/incidents',
+    rules: [
       {
-        tool: {
-          driver: {
-            name: 'model-provenance',
-            ...(o.version ? { version: o.version } : {}),
-            informationUri: 'https://model-provenance.dev/docs/incidents',
-            rules: [
-              {
-                id: 'AFFECTED_DIGEST',
-                name: 'AffectedDigest',
-                shortDescription: { text: 'The file names an artifact affected by an incident' },
-                fullDescription: { text: 'A manifest, signature or attestation names the digest of a flagged artifact or of something derived from it; the model it describes must not be deployed until the incident is resolved.' },
-                helpUri: 'https://model-provenance.dev/docs/incidents#impact',
-                defaultConfiguration: { level: 'error' },
-              },
-            ],
-          },
-        },
-        results: r.workspace.map((w) => ({
-          ruleId: 'AFFECTED_DIGEST',
-          ruleIndex: 0,
-          level: 'error',
-          message: { text: `${w.file} names ${w.digests.length === 1 ? 'an affected digest' : `${w.digests.length} affected digests`} (${w.digests.join(', ')}), affected by ${why}` },
-          locations: [{ physicalLocation: { artifactLocation: { uri: w.file, uriBaseId: 'WORKSPACE' }, region: { startLine: w.line, startColumn: w.column } } }],
-          partialFingerprints: { affectedDigests: w.digests.join(',') },
-        })),
-        originalUriBaseIds: { WORKSPACE: { description: { text: 'the scanned workspace folder' } } },
-        // When the run happened (the CLI's --date, SOURCE_DATE_EPOCH or now): SARIF's place for the time.
-        invocations: [{ executionSuccessful: true, ...(o.now ? { endTimeUtc: o.now.toISOString() } : {}) }],
+        id: 'AFFECTED_DIGEST',
+        name: 'AffectedDigest',
+        shortDescription: { text: 'The file names an artifact affected by an incident' },
+        fullDescription: { text: 'A manifest, signature or attestation names the digest of a flagged artifact or of something derived from it; the model it describes must not be deployed until the incident is resolved.' },
+        helpUri: 'https://model-provenance.dev/docs/incidents#impact',
+        defaultConfiguration: { level: 'error' },
       },
     ],
-  };
+    results: r.workspace.map((w) => ({
+      ruleId: 'AFFECTED_DIGEST',
+      ruleIndex: 0,
+      level: 'error',
+      message: { text: `${w.file} names ${w.digests.length === 1 ? 'an affected digest' : `${w.digests.length} affected digests`} (${w.digests.join(', ')}), affected by ${why}` },
+      locations: [{ physicalLocation: { artifactLocation: { uri: w.file, uriBaseId: 'WORKSPACE' }, region: { startLine: w.line, startColumn: w.column } } }],
+      partialFingerprints: { affectedDigests: w.digests.join(',') },
+    })),
+    run: {
+      originalUriBaseIds: { WORKSPACE: { description: { text: 'the scanned workspace folder' } } },
+      // When the run happened (the CLI's --date, SOURCE_DATE_EPOCH or now): SARIF's place for the time.
+      invocations: [{ executionSuccessful: true, ...(o.now ? { endTimeUtc: o.now.toISOString() } : {}) }],
+    },
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { lineColumn } from '../io/json';
 import type { Finding } from './findings';
+import { sarifText, TOOL_VERSION } from '../report/sarif-log';
 
 export interface FileFindings {
   file: string;
@@ -35,51 +36,32 @@ export function renderFindingsJson(results: FileFindings[]): string {
   )}\n`;
 }
 
-declare const PACKAGE_VERSION: string;
-
 /** SARIF 2.1.0 for code-scanning upload and pull-request annotations. */
 export function renderFindingsSarif(results: FileFindings[], docsBase = 'https://model-provenance.dev/docs/findings#'): string {
   const codes = [...new Set(results.flatMap((r) => r.findings.map((f) => f.code)))].sort();
   const level = (s: Finding['severity']): string => (s === 'info' ? 'note' : s);
-  const sarif = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'model-provenance',
-            version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev',
-            informationUri: 'https://model-provenance.dev',
-            rules: codes.map((id) => ({ id, helpUri: `${docsBase}${id}` })),
-          },
-        },
-        results: results.flatMap((r) =>
-          r.findings.map((f) => {
-            const region = (offset: number, length: number): Record<string, number> => {
-              const start = lineColumn(r.text, offset);
-              const end = lineColumn(r.text, offset + length);
-              return { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column };
-            };
-            const artifactLocation = { uri: r.file.split('\\').join('/') };
-            return {
-              ruleId: f.code,
-              ruleIndex: codes.indexOf(f.code),
-              level: level(f.severity),
-              message: { text: f.message },
-              locations: [
-                {
-                  physicalLocation: { artifactLocation, region: region(f.offset, f.length) },
-                },
-              ],
-              ...(f.related?.length
-                ? { relatedLocations: f.related.map((x, id) => ({ id, message: { text: x.message }, physicalLocation: { artifactLocation, region: region(x.offset, x.length) } })) }
-                : {}),
-            };
-          }),
-        ),
-      },
-    ],
-  };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  return sarifText({
+    version: TOOL_VERSION,
+    rules: codes.map((id) => ({ id, helpUri: `${docsBase}${id}` })),
+    results: results.flatMap((r) =>
+      r.findings.map((f) => {
+        const region = (offset: number, length: number): Record<string, number> => {
+          const start = lineColumn(r.text, offset);
+          const end = lineColumn(r.text, offset + length);
+          return { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column };
+        };
+        const artifactLocation = { uri: r.file.split('\\').join('/') };
+        return {
+          ruleId: f.code,
+          ruleIndex: codes.indexOf(f.code),
+          level: level(f.severity),
+          message: { text: f.message },
+          locations: [{ physicalLocation: { artifactLocation, region: region(f.offset, f.length) } }],
+          ...(f.related?.length
+            ? { relatedLocations: f.related.map((x, id) => ({ id, message: { text: x.message }, physicalLocation: { artifactLocation, region: region(x.offset, x.length) } })) }
+            : {}),
+        };
+      }),
+    ),
+  });
 }

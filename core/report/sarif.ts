@@ -12,8 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { ChainResult } from '../chain/verify-chain';
 import type { GateResult } from '../gate/verify-gate';
 import type { Problem, VerificationResult } from '../verify/result';
-
-declare const PACKAGE_VERSION: string;
+import { sarifText, TOOL_VERSION } from './sarif-log';
 
 const DOCS = 'https://model-provenance.dev/docs/codes#';
 
@@ -38,41 +37,30 @@ function uri(path: string, cwd: string): { uri: string; uriBaseId?: string } {
  */
 export function gateSarif(findings: readonly SarifFinding[], category: string, cwd = process.cwd()): string {
   const codes = [...new Set(findings.map((f) => f.code))].sort();
-  const log = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'model-provenance',
-            version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev',
-            informationUri: 'https://model-provenance.dev',
-            rules: codes.map((id) => ({
-              id,
-              shortDescription: { text: id.toLowerCase().replace(/_/g, ' ') },
-              helpUri: `${DOCS}${id}`,
-              defaultConfiguration: { level: 'error' },
-              properties: { tags: ['security', 'supply-chain'], 'security-severity': '8.0' },
-            })),
-          },
-        },
-        automationDetails: { id: category },
-        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(`${resolve(cwd)}${sep}`).href } },
-        invocations: [{ executionSuccessful: true }],
-        results: findings.map((f) => ({
-          ruleId: f.code,
-          ruleIndex: codes.indexOf(f.code),
-          level: 'error',
-          message: { text: f.message },
-          locations: [{ physicalLocation: { artifactLocation: uri(f.path, cwd) } }],
-          // Stable across runs without reading the (possibly huge, binary) file it points at.
-          partialFingerprints: { 'modelProvenance/v1': createHash('sha256').update(`${f.code}\0${f.path}\0${f.message}`).digest('hex') },
-        })),
-      },
-    ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return sarifText({
+    version: TOOL_VERSION,
+    rules: codes.map((id) => ({
+      id,
+      shortDescription: { text: id.toLowerCase().replace(/_/g, ' ') },
+      helpUri: `${DOCS}${id}`,
+      defaultConfiguration: { level: 'error' },
+      properties: { tags: ['security', 'supply-chain'], 'security-severity': '8.0' },
+    })),
+    run: {
+      automationDetails: { id: category },
+      originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(`${resolve(cwd)}${sep}`).href } },
+      invocations: [{ executionSuccessful: true }],
+    },
+    results: findings.map((f) => ({
+      ruleId: f.code,
+      ruleIndex: codes.indexOf(f.code),
+      level: 'error',
+      message: { text: f.message },
+      locations: [{ physicalLocation: { artifactLocation: uri(f.path, cwd) } }],
+      // Stable across runs without reading the (possibly huge, binary) file it points at.
+      partialFingerprints: { 'modelProvenance/v1': createHash('sha256').update(`${f.code}\0${f.path}\0${f.message}`).digest('hex') },
+    })),
+  });
 }
 
 function joinModel(model: string, file: string | undefined, singleFile: boolean): string {
