@@ -1,0 +1,15 @@
+import mlProvenanceSchema from '../../schemas/ml-provenance.schema.json';
+import policySchema from '../../schemas/provenance-policy.schema.json';
+import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
+import reportInputsSchema from '../../schemas/report-inputs.schema.json';
+import complianceReportSchema from '../../schemas/compliance-report.schema.json';
+
+/** The schemas this project owns, by short name; their `$id`s are stable. */
+export const SCHEMAS = {
+  'ml-provenance': mlProvenanceSchema,
+  'provenance-policy': policySchema,
+  'mlbom-profile': mlbomProfileSchema,
+  'report-inputs': reportInputsSchema,
+  'compliance-report': complianceReportSchema,
+} as const;
+export type SchemaName = keyof typeof SCHEMAS;
