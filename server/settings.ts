@@ -41,7 +41,7 @@ export function normaliseSettings(raw: unknown): Settings {
 /** Which setting governs a finding code. */
 export function categoryOf(code: string): Category {
   if (code.startsWith('JSON_')) return 'syntax';
-  if (code.startsWith('FLAGGED_')) return 'flagged';
+  if (code.startsWith('FLAGGED_') || code === 'SIGNER_REVOKED') return 'flagged';
   if (code.startsWith('POLICY_') || code === 'DN_MALFORMED') return 'policy';
   if (/^(MLBOM_DIGEST_MISMATCH|MLBOM_ROOT_DIGEST_MISMATCH|MLBOM_FILE_MISSING|FILE_MODIFIED|FILE_MISSING|FILE_UNEXPECTED|ROOT_DIGEST_MISMATCH)$/.test(code)) return 'digest';
   if (/^(SIGNATURE_|KEY_|CERT_|IDENTITY_|ISSUER_|SIGSTORE_)/.test(code)) return 'signature';
