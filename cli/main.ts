@@ -1,19 +1,38 @@
 import { Command, CommanderError } from 'commander';
-import { CancelledError, isProvenanceError } from '../core';
+import { CancelledError, isProvenanceError } from '../core/errors';
 import { normaliseArgv } from './argv';
 import type { CliContext } from './context';
-import { registerHash } from './commands/hash';
-import { registerKeygen } from './commands/keygen';
-import { registerSign } from './commands/sign';
-import { registerVerify } from './commands/verify';
-import { registerValidate } from './commands/validate';
-import { registerAttest } from './commands/attest';
-import { registerLineage } from './commands/chain';
-import { registerRegistry } from './commands/registry';
-import { registerManifest } from './commands/manifest';
-import { registerInspect } from './commands/inspect';
-import { registerIncident } from './commands/incident';
-import { registerReport } from './commands/report';
+
+type Register = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Every command, in help order, loaded on demand: a process registers only the command it runs
+ * (all of them for help, suggestions and anything unknown), so it never loads another command's
+ * modules. esbuild keeps each import() below lazy in the one CJS bundle (a `__esm` init run on
+ * first call), and the command modules are where core and its dependencies come in.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  hash: async () => (await import('./commands/hash')).registerHash,
+  keygen: async () => (await import('./commands/keygen')).registerKeygen,
+  sign: async () => (await import('./commands/sign')).registerSign,
+  verify: async () => (await import('./commands/verify')).registerVerify,
+  validate: async () => (await import('./commands/validate')).registerValidate,
+  attest: async () => (await import('./commands/attest')).registerAttest,
+  lineage: async () => (await import('./commands/chain')).registerLineage,
+  registry: async () => (await import('./commands/registry')).registerRegistry,
+  manifest: async () => (await import('./commands/manifest')).registerManifest,
+  inspect: async () => (await import('./commands/inspect')).registerInspect,
+  incident: async () => (await import('./commands/incident')).registerIncident,
+  report: async () => (await import('./commands/report')).registerReport,
+};
+
+/** The commands to register for these arguments: the one named, none for --version alone, else all. */
+export function commandsFor(args: readonly string[]): string[] {
+  const first = args.find((a) => !a.startsWith('-'));
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return [first];
+  if (first === undefined && args.length > 0 && args.every((a) => a === '-V' || a === '--version')) return [];
+  return Object.keys(COMMANDS);
+}
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -31,22 +50,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `model-provenance: ${s}` : s) });
-  registerHash(program, ctx);
-  registerKeygen(program);
-  registerSign(program, ctx);
-  registerVerify(program, ctx);
-  registerValidate(program, ctx);
-  registerAttest(program, ctx);
-  registerLineage(program, ctx);
-  registerRegistry(program, ctx);
-  registerManifest(program, ctx);
-  registerInspect(program, ctx);
-  registerIncident(program, ctx);
-  registerReport(program, ctx);
+  const args = normaliseArgv(argv);
+  for (const register of await Promise.all(commandsFor(args).map((name) => COMMANDS[name]!()))) register(program, ctx);
   for (const c of program.commands) propagateExitOverride(c);
 
   try {
-    await program.parseAsync(normaliseArgv(argv), { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
     return reportError(err);

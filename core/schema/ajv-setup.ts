@@ -1,6 +1,9 @@
 import Ajv, { _, str, stringify, type CodeKeywordDefinition, type KeywordCxt } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { duplicatePair } from './unique-items';
+import { IRI_FORMAT } from './formats';
+import openVexSchema from '../data/openvex-0.2.0.schema.json';
 // Loaded from the package that ships them (not copied): esbuild inlines them where needed.
 import bom16 from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/bom-1.6.SNAPSHOT.schema.json';
 import bom17 from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/bom-1.7.SNAPSHOT.schema.json';
@@ -58,6 +61,19 @@ export function newCycloneDxAjv(strategy: 'fast' | 'plain', standalone: boolean)
     ajv.removeKeyword('uniqueItems');
     ajv.addKeyword(linearUniqueItems);
   }
+  return ajv;
+}
+
+export const OPENVEX_SCHEMA = openVexSchema;
+
+/**
+ * Ajv for the published OpenVEX 0.2.0 schema (draft 2020-12, not strict: it is not ours), with
+ * an `iri` format. Standalone code looks every format up in `core/schema/formats.ts`.
+ */
+export function newOpenVexAjv(standalone: boolean): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: false, code: { source: standalone, formats: _`require("../formats").formats` } });
+  addFormats(ajv);
+  ajv.addFormat('iri', IRI_FORMAT);
   return ajv;
 }
 
