@@ -33,7 +33,7 @@ const externalSchemaModules = {
   setup(b) {
     b.onResolve({ filter: /[\\/](generated[\\/][\w.-]+|ajv-setup)$/ }, (args) => {
       const name = args.path.split(/[\\/]/).pop();
-      if (!(name in RUNTIME)) return undefined;
+      if (!Object.hasOwn(RUNTIME, name)) return undefined;
       return { path: `./schema/${name}.js`, external: true };
     });
   },
