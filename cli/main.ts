@@ -4,29 +4,57 @@ import { sarifText, TOOL_VERSION } from '../core/report/sarif-log';
 import { normaliseArgv } from './argv';
 import type { CliContext } from './context';
 import { commandPath, installFormChecks } from './forms';
-import { registerHash } from './commands/hash';
-import { registerKeygen } from './commands/keygen';
-import { registerSign } from './commands/sign';
-import { registerVerify } from './commands/verify';
-import { registerValidate } from './commands/validate';
-import { registerAttest } from './commands/attest';
-import { registerLineage } from './commands/chain';
-import { registerRegistry } from './commands/registry';
-import { registerManifest } from './commands/manifest';
-import { registerInspect } from './commands/inspect';
-import { registerIncident } from './commands/incident';
-import { registerReport } from './commands/report';
 import { addRegistryTransportOptions } from './registry-options';
-import { registerDiff } from './commands/diff';
+
+type Register = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Every command, in help order, loaded on demand: a process registers only the command it runs
+ * (all of them for help, suggestions and anything unknown), so it never loads another command's
+ * modules. esbuild keeps each import() below lazy in the one CJS bundle (a `__esm` init run on
+ * first call), and the command modules are where core and its dependencies come in.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  hash: async () => (await import('./commands/hash')).registerHash,
+  keygen: async () => (await import('./commands/keygen')).registerKeygen,
+  sign: async () => (await import('./commands/sign')).registerSign,
+  verify: async () => (await import('./commands/verify')).registerVerify,
+  validate: async () => (await import('./commands/validate')).registerValidate,
+  attest: async () => (await import('./commands/attest')).registerAttest,
+  lineage: async () => (await import('./commands/chain')).registerLineage,
+  registry: async () => (await import('./commands/registry')).registerRegistry,
+  manifest: async () => (await import('./commands/manifest')).registerManifest,
+  inspect: async () => (await import('./commands/inspect')).registerInspect,
+  incident: async () => (await import('./commands/incident')).registerIncident,
+  report: async () => (await import('./commands/report')).registerReport,
+  diff: async () => (await import('./commands/diff')).registerDiff,
+};
+
+/** Every command name, in help order. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
+/**
+ * The commands to register for these (normalised) arguments: the one named, none for
+ * `--version` / `-V` alone, else all of them (help, `help X`, a typo that needs suggestions, no
+ * command). The program itself takes no option with a value, so the first word that is not an
+ * option is the command.
+ */
+export function commandsFor(args: readonly string[]): string[] {
+  const first = args.find((a) => !a.startsWith('-'));
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return [first];
+  if (first === undefined && args.length > 0 && args.every((a) => a === '-V' || a === '--version')) return [];
+  return Object.keys(COMMANDS);
+}
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
 
 /**
- * The whole command tree, ready to parse: every command registered, exit override and
- * the flag checks of ./forms installed. Tests walk it to keep docs and checks complete.
+ * The command tree, ready to parse: the commands named (default: every one) registered in help
+ * order, the OCI transport flags, exit override and the flag checks of ./forms installed. Tests
+ * walk the full tree to keep docs and checks complete; `main` builds only what its arguments need.
  */
-export function buildProgram(ctx: CliContext): Command {
+export async function buildProgram(ctx: CliContext, names: readonly string[] = COMMAND_NAMES): Promise<Command> {
   const program = new Command('model-provenance')
     .description('Chain of custody for ML models: sign, verify and attest, OpenSSF Model Signing compatible')
     .version(typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev')
@@ -35,19 +63,8 @@ export function buildProgram(ctx: CliContext): Command {
     .enablePositionalOptions()
     // Errors are reported once, by reportError, with a code; commander's own line is not printed.
     .configureOutput({ outputError: () => undefined });
-  registerHash(program, ctx);
-  registerKeygen(program);
-  registerSign(program, ctx);
-  registerVerify(program, ctx);
-  registerValidate(program, ctx);
-  registerAttest(program, ctx);
-  registerLineage(program, ctx);
-  registerRegistry(program, ctx);
-  registerManifest(program, ctx);
-  registerInspect(program, ctx);
-  registerIncident(program, ctx);
-  registerReport(program, ctx);
-  registerDiff(program, ctx);
+  const wanted = COMMAND_NAMES.filter((n) => names.includes(n));
+  for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program, ctx);
   addRegistryTransportOptions(program);
   configureAll(program);
   installFormChecks(program);
@@ -67,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   const ctx: CliContext = { signal: controller.signal, exitCode: 0 };
   const args = normaliseArgv(argv);
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, commandsFor(args));
   try {
     await program.parseAsync(args, { from: 'user' });
     return ctx.exitCode;

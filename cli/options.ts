@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { InputError, fsError, resolveIgnorePathsFromCwd, type ModelScope, type ScopeWarning } from '../core';
+import { InputError, fsError } from '../core/errors';
+import { resolveIgnorePathsFromCwd } from '../core/model/ignore-paths';
+import type { ModelScope, ScopeWarning } from '../core/model/enumerate';
 
 export type OutputFormat = 'text' | 'json' | 'report' | 'sarif';
 

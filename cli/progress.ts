@@ -1,4 +1,4 @@
-import type { HashProgress } from '../core';
+import type { HashProgress } from '../core/hash/hash-files';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;

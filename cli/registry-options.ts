@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { InputError, setOciDefaults } from '../core';
+import { InputError } from '../core/errors';
+import { setOciDefaults } from '../core/registry/oci/settings';
 
 export const REGISTRY_HELP = 'registry: a folder, file:PATH, or an OCI registry oci://HOST[:PORT]/REPOSITORY (bare HOST/REPOSITORY too) (default: the workspace .provenance/)';
 

@@ -31,7 +31,7 @@ export * from './verify/result';
 export { hashModel, type ModelDigest, type HashModelOptions } from './model/hash-model';
 export { renderResult, renderEvaluation, type ReportFormat } from './report/render';
 export { gateSarif, verificationSarif, chainSarif, gateResultSarif } from './report/sarif';
-export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, type SchemaError } from './schema/validator';
+export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, type SchemaError, type CompiledValidator } from './schema/validator';
 export * from './attest/types';
 export { buildAttestation, parseMlProvenance, mlProvenanceFromStatement, digestHex, DEFAULT_BUILDER_ID, type AttestationParams, type DependencyInput } from './attest/statement';
 export { attest, resolveInput, type Attestation, type AttestOptions, type InputRef } from './attest/attest';

@@ -1,6 +1,12 @@
 // Bundles the CLI (and, later, the language server and the extension) with esbuild.
 import { build } from 'esbuild';
-import { readFileSync, chmodSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, chmodSync } from 'node:fs';
+
+// JSON-schema validators are compiled here, not at start-up (ajv standalone code into
+// core/schema/generated/, not committed): see scripts/gen-validators.ts.
+execFileSync(process.execPath, ['--import', 'tsx', 'scripts/gen-validators.ts'], { stdio: 'inherit' });
+const VALIDATORS = readdirSync('core/schema/generated').filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3));
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const common = {
@@ -14,6 +20,33 @@ const common = {
   mainFields: ['module', 'main'],
   define: { PACKAGE_VERSION: JSON.stringify(pkg.version) },
 };
+
+// The generated validators (~2.4 MB of code) are files of their own, dist/schema/NAME.js, which
+// every bundle requires at run time when it first validates: one copy shared by the CLI, the
+// server and core.js, and none of it parsed by a process that validates nothing (V8 parses every
+// byte of a bundle at start-up, wrapped lazily or not). So is the ajv compiler with the CycloneDX
+// schemas (core/schema/ajv-setup.ts, ~1 MB), which only stock-ajv comparisons and the editor's
+// schema features use.
+const RUNTIME = { ...Object.fromEntries(VALIDATORS.map((n) => [n, `core/schema/generated/${n}.js`])), 'ajv-setup': 'core/schema/ajv-setup.ts' };
+const externalSchemaModules = {
+  name: 'external-schema-modules',
+  setup(b) {
+    b.onResolve({ filter: /[\\/](generated[\\/][\w.-]+|ajv-setup)$/ }, (args) => {
+      const name = args.path.split(/[\\/]/).pop();
+      if (!Object.hasOwn(RUNTIME, name)) return undefined;
+      return { path: `./schema/${name}.js`, external: true };
+    });
+  },
+};
+await build({
+  ...common,
+  entryPoints: RUNTIME,
+  outdir: 'dist/schema',
+  sourcemap: false,
+  // Generated code nobody reads: minified, it is a third smaller and parses faster.
+  minify: true,
+});
+common.plugins = [externalSchemaModules];
 
 await build({ ...common, entryPoints: ['cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
 await build({ ...common, entryPoints: ['core/index.ts'], outfile: 'dist/core.js' });

@@ -1,20 +1,13 @@
 import { Option, type Command } from 'commander';
-import {
-  InputError,
-  STAGES,
-  attest,
-  attestOptionsFromParams,
-  loadCertificates,
-  loadPrivateKey,
-  openRegistry,
-  parseFramework,
-  readAttestParams,
-  writeFileAtomic,
-  type AttestOptions,
-  type InputRef,
-  type SigningIdentity,
-  type Stage,
-} from '../../core';
+import { InputError } from '../../core/errors';
+import { STAGES, type Stage } from '../../core/attest/types';
+import { attest, type AttestOptions, type InputRef } from '../../core/attest/attest';
+import { attestOptionsFromParams, parseFramework, readAttestParams } from '../../core/attest/params';
+import { loadCertificates } from '../../core/keys/certificates';
+import { loadPrivateKey } from '../../core/keys/keys';
+import { openRegistry } from '../../core/registry/open';
+import { writeFileAtomic } from '../../core/io/atomic-write';
+import type { SigningIdentity } from '../../core/sign/sign-model';
 import { addModelScopeFlags, collect, emit, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';

@@ -1,7 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { InputError, loadPolicy, openRegistry, registrySpecFor, renderLineage, verifyChain, type ChainResult, type EffectiveFlags, type LineageFormat } from '../../core';
+import { InputError } from '../../core/errors';
+import { loadPolicy, registrySpecFor } from '../../core/policy/policy';
+import { openRegistry } from '../../core/registry/open';
+import { renderLineage, type LineageFormat } from '../../core/chain/lineage';
+import { verifyChain, type ChainResult } from '../../core/chain/verify-chain';
+import type { EffectiveFlags } from '../../core/incident/advisories';
 import { addModelScopeFlags, emit, modelScope, printWarnings, type ModelScopeFlags } from '../options';
 import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { hashModel } from '../../core';
+import { hashModel } from '../../core/model/hash-model';
 import { addModelScopeOptions, emit, modelScope, printWarnings, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';

@@ -1,36 +1,21 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import {
-  IMPACT_FORMATS,
-  INCIDENT_REPORT_FORMATS,
-  InputError,
-  SEVERITIES,
-  buildIncidentReport,
-  flag,
-  impact,
-  loadCertificates,
-  loadPolicy,
-  loadPrivateKey,
-  openRegistry,
-  readAdvisories,
-  advisoryState,
-  describeStatus,
-  renderImpact,
-  renderIncidentReport,
-  resolveFlags,
-  resolveTarget,
-  targetLabel,
-  updateAdvisory,
-  writeFileAtomic,
-  type AdvisorySeverity,
-  type ImpactFormat,
-  type IncidentReportFormat,
-  type Policy,
-  type SigningIdentity,
-  type WrittenAdvisory,
-  type ReadAdvisory,
-} from '../../core';
+import { IMPACT_FORMATS, renderImpact, type ImpactFormat } from '../../core/incident/render-impact';
+import { INCIDENT_REPORT_FORMATS, renderIncidentReport, type IncidentReportFormat } from '../../core/incident/render-report';
+import { InputError } from '../../core/errors';
+import { SEVERITIES, targetLabel } from '../../core/incident/openvex';
+import { buildIncidentReport } from '../../core/incident/report';
+import { flag, readAdvisories, advisoryState, describeStatus, resolveFlags, updateAdvisory, type WrittenAdvisory, type ReadAdvisory } from '../../core/incident/advisories';
+import { impact } from '../../core/incident/impact';
+import { loadCertificates } from '../../core/keys/certificates';
+import { loadPolicy, type Policy } from '../../core/policy/policy';
+import { loadPrivateKey } from '../../core/keys/keys';
+import { openRegistry } from '../../core/registry/open';
+import { resolveTarget } from '../../core/incident/target';
+import { writeFileAtomic } from '../../core/io/atomic-write';
+import type { AdvisorySeverity } from '../../core';
+import type { SigningIdentity } from '../../core/sign/sign-model';
 import { collect, emit, passphrase, passwordOption, registryCreated, requireOption } from '../options';
 import { declareForms, type Given, type Needs } from '../forms';
 import type { CliContext } from '../context';

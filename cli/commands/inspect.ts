@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { findingVerdict, scanModel } from '../../core';
+import { findingVerdict } from '../../core/inspect/codes';
+import { scanModel } from '../../core/inspect/scan';
 import { emit } from '../options';
 import type { CliContext } from '../context';
 import { reportFailure } from '../failure';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CURVES, generateKeyPair, parseCurve, writeKeyPair } from '../../core';
+import { CURVES, generateKeyPair, parseCurve, writeKeyPair } from '../../core/keys/keys';
 import { emit, passphrase, passwordOption } from '../options';
 
 interface KeygenOptions {

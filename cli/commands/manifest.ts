@@ -1,31 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import {
-  InputError,
-  exportSpdx3,
-  firstDuplicateBomRef,
-  isProvenanceError,
-  lineColumn,
-  parseJsonDocument,
-  rangeFor,
-  isObject,
-  loadPrivateKey,
-  parseStrictJson,
-  signManifest,
-  fsError,
-  generateManifest,
-  loadPolicy,
-  openRegistry,
-  openRegistryIfPresent,
-  registrySpecFor,
-  renderFindingsJson,
-  renderFindingsSarif,
-  renderFindingsText,
-  validateManifest,
-  writeFileAtomic,
-  type FileFindings,
-} from '../../core';
+import { InputError, isProvenanceError, fsError } from '../../core/errors';
+import type { exportSpdx3 } from '../../core/manifest/export-spdx';
+import { lineColumn, isObject, parseStrictJson } from '../../core/io/json';
+import { parseJsonDocument, rangeFor } from '../../core/json/document';
+import { renderFindingsJson, renderFindingsSarif, renderFindingsText, type FileFindings } from '../../core/manifest/render-findings';
+import { validateManifest } from '../../core/manifest/validate-manifest';
+import { writeFileAtomic } from '../../core/io/atomic-write';
 import { addModelScopeFlags, emit, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import { declareForms } from '../forms';
 import { progressReporter } from '../progress';
@@ -48,6 +30,12 @@ export function registerManifest(program: Command, ctx: CliContext): void {
     .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show progress')
     .action(async (model: string, o: ModelScopeFlags & { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean; format: 'text' | 'json'; progress?: boolean }) => {
+      // Loaded here, not at the top: `manifest validate` (a pre-commit hook) never needs them.
+      const [{ generateManifest }, { loadPolicy, registrySpecFor }, { openRegistryIfPresent }] = await Promise.all([
+        import('../../core/manifest/generate'),
+        import('../../core/policy/policy'),
+        import('../../core/registry/open'),
+      ]);
       const output = o.output ?? defaultManifestPath(model);
       const scope = modelScope(model, o);
       const policy = o.policy ? loadPolicy(o.policy) : undefined;
@@ -156,7 +144,8 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
     .addOption(new Option('--to <format>', 'target format').choices(['spdx3']).default('spdx3'))
     .option('--output <file>', 'where to write it (default: stdout)')
     .addOption(new Option('--format <format>', 'text: the SPDX document on stdout (or "wrote FILE"), the unmapped fields on stderr; json: one JSON object on stdout with the unmapped fields (and the document, without --output)').choices(['text', 'json']).default('text'))
-    .action((file: string, o: { output?: string; format: 'text' | 'json' }) => {
+    .action(async (file: string, o: { output?: string; format: 'text' | 'json' }) => {
+      const { exportSpdx3, firstDuplicateBomRef } = await import('../../core/manifest/export-spdx');
       const { text: source, bom } = readBomText(file);
       let result: ReturnType<typeof exportSpdx3>;
       try {
@@ -201,6 +190,11 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
     .option('--output <file>', 'also write the signed bundle here')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (file: string, o: { privateKey?: string; password?: string; passwordFile?: string; registry?: string; output?: string; format: string }) => {
+      const [{ loadPrivateKey }, { signManifest }, { openRegistry }] = await Promise.all([
+        import('../../core/keys/keys'),
+        import('../../core/manifest/sign-manifest'),
+        import('../../core/registry/open'),
+      ]);
       const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
       const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }));
       if (o.output) writeFileAtomic(o.output, signed.bundle);

@@ -1,11 +1,18 @@
 import { Option, type Command } from 'commander';
-import { InputError, LocalRegistry, OciRegistry, copyRegistry, isProvenanceError, openRegistry, parseBundle, isObject, type RemovedEntry } from '../../core';
+import { InputError, isProvenanceError } from '../../core/errors';
+import { LocalRegistry } from '../../core/registry/local';
+import { OciRegistry } from '../../core/registry/oci/oci-registry';
+import { copyRegistry } from '../../core/registry/copy';
+import { openRegistry } from '../../core/registry/open';
+import { parseBundle } from '../../core/sigstore/bundle';
+import { isObject } from '../../core/io/json';
+import type { RemovedEntry } from '../../core/registry/registry';
 import { transportOptions } from '../registry-options';
 import { emit, registryCreated } from '../options';
 import type { CliContext } from '../context';
 import { reportFailure } from '../failure';
 import { readFileSync } from 'node:fs';
-import { fsError } from '../../core';
+import { fsError } from '../../core/errors';
 
 export function registerRegistry(program: Command, ctx: CliContext): void {
   const registry = program.command('registry').description('the store of signatures and attestations, found by subject digest: a local folder or an OCI registry').enablePositionalOptions();

@@ -1,5 +1,8 @@
 import { Option, type Command } from 'commander';
-import { loadCertificates, loadPrivateKey, signModel, InputError, type SigningIdentity } from '../../core';
+import { loadCertificates } from '../../core/keys/certificates';
+import { loadPrivateKey } from '../../core/keys/keys';
+import { signModel, type SigningIdentity } from '../../core/sign/sign-model';
+import { InputError } from '../../core/errors';
 import { addModelScopeOptions, collect, emit, modelScope, passphrase, passwordOption, printWarnings, requireOption, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';

@@ -1,6 +1,10 @@
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { detectKind, fsError, inspectSignatureText, isObject, isProvenanceError, lineColumn, validateManifestStatic } from '../../core';
+import { detectKind } from '../../core/documents/kind';
+import { fsError, isProvenanceError } from '../../core/errors';
+import { inspectSignatureText } from '../../core/oms/inspect';
+import { isObject, lineColumn } from '../../core/io/json';
+import { validateManifestStatic } from '../../core/manifest/validate-manifest';
 import { emit } from '../options';
 import type { CliContext } from '../context';
 import { reportFailure } from '../failure';

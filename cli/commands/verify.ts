@@ -2,28 +2,20 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
-import {
-  InputError,
-  advisoriesNotRead,
-  fsError,
-  isProvenanceError,
-  loadCertificates,
-  loadPolicy,
-  loadPrivateKey,
-  loadTrustedKeys,
-  openRegistry,
-  openRegistryIfPresent,
-  registrySpecFor,
-  recordGateDeployment,
-  renderGate,
-  renderResult,
-  sha256Of,
-  verifyGate,
-  verifyModel,
-  type GateRecordOptions,
-  type RegistryEntry,
-  type Trust,
-} from '../../core';
+import { InputError, fsError, isProvenanceError } from '../../core/errors';
+import { loadCertificates } from '../../core/keys/certificates';
+import { loadPolicy, registrySpecFor } from '../../core/policy/policy';
+import { loadPrivateKey, loadTrustedKeys } from '../../core/keys/keys';
+import { openRegistry, openRegistryIfPresent } from '../../core/registry/open';
+import { advisoriesNotRead } from '../../core/incident/advisories';
+import { recordGateDeployment, type GateRecordOptions } from '../../core/gate/deployment';
+import { renderGate } from '../../core/gate/render';
+import { renderResult } from '../../core/report/render';
+import { sha256Of } from '../../core/incident/deployment';
+import { verifyGate } from '../../core/gate/verify-gate';
+import { verifyModel } from '../../core/verify/verify-model';
+import type { RegistryEntry } from '../../core/registry/registry';
+import type { Trust } from '../../core/verify/signature';
 import { addChainOptions, isDigest, modelGiven, modelOrDigest, type ChainCliOptions } from './chain';
 import { addModelScopeOptions, collect, emit, explicitOption, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeOptions } from '../options';
 import { declareForms, type Given, type Needs } from '../forms';

@@ -5,7 +5,6 @@
  * policy trusts, or a bundle that cannot be read at all. Each reason has its own code,
  * so a tampered attestation is never reported as an untrusted signer.
  */
-import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { isProvenanceError } from '../errors';
 import { parseCertificate } from '../keys/certificates';
 import { certificateSubjectText } from '../keys/distinguished-name';
@@ -14,6 +13,9 @@ import type { Policy, PolicySigner } from '../policy/policy';
 import { parseBundle, type ParsedBundle } from '../sigstore/bundle';
 import type { Signer } from '../verify/result';
 import { verifySignature, type SignatureOutcome } from '../verify/signature';
+
+// @sigstore/core is required on first use, not imported: most commands never parse a certificate.
+const sigstoreCore = (): typeof import('@sigstore/core') => require('@sigstore/core') as typeof import('@sigstore/core');
 
 /**
  * Why an attestation does not count, as a chain reason code:
@@ -49,7 +51,7 @@ export function claimedSigner(bundle: ParsedBundle, file: string): { text: strin
     if (m.kind === 'x509CertificateChain') {
       return { text: `certificate "${certificateSubjectText(parseCertificate(m.certificates[0]!, 'the signing certificate', file))}"` };
     }
-    const identity = SigstoreX509.parse(m.certificate as Buffer<ArrayBuffer>).subjectAltName;
+    const identity = sigstoreCore().X509Certificate.parse(m.certificate as Buffer<ArrayBuffer>).subjectAltName;
     return { text: `Sigstore identity "${identity ?? '(none)'}"`, identity };
   } catch {
     return { text: 'a signer whose certificate or key cannot be read' };

@@ -1,6 +1,3 @@
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
-import openVexSchema from '../data/openvex-0.2.0.schema.json';
 import { InputError } from '../errors';
 import { isObject } from '../io/json';
 import { INTOTO_STATEMENT_V1, type Statement } from '../oms/types';
@@ -162,17 +159,11 @@ export function buildAdvisoryStatement(p: AdvisoryParams): Statement {
   };
 }
 
-let validateFn: ValidateFunction | undefined;
-
 /** Validates an OpenVEX document against the published 0.2.0 schema; returns one line per error. */
 export function validateOpenVex(doc: unknown): string[] {
-  if (!validateFn) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    addFormats(ajv);
-    // RFC 3987 IRIs: ajv-formats has no `iri`; an IRI is a URI that may hold non-ASCII.
-    ajv.addFormat('iri', { type: 'string', validate: (s: string) => /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*$/.test(s) });
-    validateFn = ajv.compile(openVexSchema);
-  }
+  // Compiled at build time (core/schema/ajv-setup.ts, scripts/gen-validators.ts); required on
+  // first use, so a command that reads no advisory never loads it.
+  const validateFn = (require('../schema/generated/openvex') as typeof import('../schema/generated/openvex')).validate;
   if (validateFn(doc)) return [];
   return (validateFn.errors ?? []).map((e) => `${pointerToPath(e.instancePath)}: ${describeError(e)}`);
 }

@@ -1,8 +1,11 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { X509Certificate as SigstoreX509 } from '@sigstore/core';
+import type { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { InputError, fsError } from '../errors';
 import { certificateIssuer, certificateIssuerText, certificateSubject, certificateSubjectText, sameDistinguishedName } from './distinguished-name';
+
+// @sigstore/core is required on first use, not imported: most commands never parse a certificate.
+const sigstoreCore = (): typeof import('@sigstore/core') => require('@sigstore/core') as typeof import('@sigstore/core');
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
@@ -136,7 +139,7 @@ function validAt(cert: X509Certificate, at: Date): boolean {
 
 function sigstoreView(cert: X509Certificate): SigstoreX509 {
   try {
-    return SigstoreX509.parse(cert.raw);
+    return sigstoreCore().X509Certificate.parse(cert.raw);
   } catch (err) {
     throw new InputError('CERT_MALFORMED', `certificate "${certificateSubjectText(cert)}" has extensions that cannot be parsed`, { cause: err });
   }

@@ -15,8 +15,11 @@
  * as well as one in RFC 4514's order (CN first).
  */
 import type { X509Certificate } from 'node:crypto';
-import { ASN1Obj } from '@sigstore/core';
+import type { ASN1Obj } from '@sigstore/core';
 import { InputError } from '../errors';
+
+// @sigstore/core is required on first use, not imported: most commands never parse a certificate.
+const sigstoreCore = (): typeof import('@sigstore/core') => require('@sigstore/core') as typeof import('@sigstore/core');
 
 /** One attribute of a name: its type as a dotted OID, and its value. */
 export interface DnAttribute {
@@ -114,7 +117,7 @@ function decodeString(tag: number, bytes: Buffer): string | undefined {
 
 /** An attribute value from its whole DER encoding: the string for string types, the hex otherwise. */
 function valueFromDer(der: Buffer): Pick<DnAttribute, 'text' | 'der'> {
-  const obj = ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>);
+  const obj = sigstoreCore().ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>);
   const tag = obj.tag.toDER();
   try {
     const text = decodeString(tag, obj.value);
@@ -129,7 +132,7 @@ function valueFromDer(der: Buffer): Pick<DnAttribute, 'text' | 'der'> {
 export function distinguishedNameFromDer(der: Buffer): DistinguishedName {
   let name: ASN1Obj;
   try {
-    name = ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>);
+    name = sigstoreCore().ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>);
   } catch (err) {
     throw new InputError('CERT_MALFORMED', 'the certificate name is not valid DER', { cause: err });
   }
@@ -150,7 +153,7 @@ export function distinguishedNameFromDer(der: Buffer): DistinguishedName {
 function nameDer(cert: X509Certificate, which: 'issuer' | 'subject'): Buffer {
   let tbs: ASN1Obj;
   try {
-    tbs = ASN1Obj.parseBuffer(cert.raw as Buffer<ArrayBuffer>).subs[0]!;
+    tbs = sigstoreCore().ASN1Obj.parseBuffer(cert.raw as Buffer<ArrayBuffer>).subs[0]!;
   } catch (err) {
     throw new InputError('CERT_MALFORMED', 'the certificate is not valid DER', { cause: err });
   }

@@ -1,4 +1,4 @@
-import dagre from '@dagrejs/dagre';
+import type Dagre from '@dagrejs/dagre';
 import { escapeXml } from './escape';
 
 /**
@@ -108,6 +108,8 @@ const STATUS_WORD: Record<GraphNodeStatus, string> = {
  * Edges whose ends are not nodes are dropped.
  */
 export function layoutGraph(graph: LineageGraph, options: { rankdir?: 'TB' | 'LR'; align?: 'UL' } = {}): GraphLayout {
+  // dagre is required here, not imported: only a rendered graph needs it (start-up time).
+  const dagre = require('@dagrejs/dagre') as typeof Dagre;
   const g = new dagre.graphlib.Graph({ multigraph: true, directed: true });
   g.setGraph({ rankdir: options.rankdir ?? 'TB', ...(options.align ? { align: options.align } : {}), nodesep: 28, ranksep: 46, edgesep: 14, marginx: 8, marginy: 8 });
   const nodes = [...graph.nodes].sort((a, b) => cmp(a.sortKey ?? a.id, b.sortKey ?? b.id) || cmp(a.id, b.id));

@@ -1,26 +1,11 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import mlProvenanceSchema from '../../schemas/ml-provenance.schema.json';
-import policySchema from '../../schemas/provenance-policy.schema.json';
-import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
-import attestParamsSchema from '../../schemas/attest-params.schema.json';
-import reportInputsSchema from '../../schemas/report-inputs.schema.json';
-import complianceReportSchema from '../../schemas/compliance-report.schema.json';
-import diffReportSchema from '../../schemas/diff-report.schema.json';
+import type { ErrorObject } from 'ajv';
+import type { CompiledValidator } from './compiled';
+import { SCHEMAS, type SchemaName } from './schemas';
 import { collapseAlternatives } from './collapse';
 import { declaredProperties } from './suggest';
 
-/** The schemas this project owns, by short name; their `$id`s are stable. */
-export const SCHEMAS = {
-  'ml-provenance': mlProvenanceSchema,
-  'provenance-policy': policySchema,
-  'mlbom-profile': mlbomProfileSchema,
-  'attest-params': attestParamsSchema,
-  'report-inputs': reportInputsSchema,
-  'compliance-report': complianceReportSchema,
-  'diff-report': diffReportSchema,
-} as const;
-export type SchemaName = keyof typeof SCHEMAS;
+export { SCHEMAS, type SchemaName } from './schemas';
+export type { CompiledValidator } from './compiled';
 
 export interface SchemaError {
   /** JSON Pointer to the offending value (RFC 6901). */
@@ -37,30 +22,16 @@ export interface SchemaError {
   ruleMessage?: string;
 }
 
-let ajv: Ajv | undefined;
-const compiled = new Map<SchemaName, ValidateFunction>();
-
-function instance(): Ajv {
-  if (!ajv) {
-    // strictRequired is off because oneOf branches name properties declared beside them.
-    ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    addFormats(ajv);
-    // Editor-facing annotation (one description per enum value); no validation meaning.
-    ajv.addKeyword({ keyword: 'enumDescriptions', schemaType: 'array' });
-    // Profile rules name the finding code and message they produce.
-    ajv.addKeyword({ keyword: 'x-code', schemaType: 'string' });
-    ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
-  }
-  return ajv;
-}
-
-/** Compiled once per process: the CLI and the language server share this validator. */
-export function validator(name: SchemaName): ValidateFunction {
-  let fn = compiled.get(name);
-  if (!fn) {
-    fn = instance().compile(SCHEMAS[name]);
-    compiled.set(name, fn);
-  }
+/**
+ * The validator of one of our schemas. Compiled at build time (ajv standalone code, see
+ * scripts/gen-validators.ts), so nothing is compiled at start-up; the CLI, the language server
+ * and library users share this one. Errors carry `parentSchema` (ajv's `verbose`).
+ */
+export function validator(name: SchemaName): CompiledValidator {
+  // Required on first use, not imported: a command that validates nothing never evaluates it.
+  const compiled = require('./generated/own') as typeof import('./generated/own');
+  const fn = compiled[name];
+  if (!fn) throw new Error(`no compiled validator for schema ${String(name)} (${Object.keys(SCHEMAS).join(', ')})`);
   return fn;
 }
 

@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { bundleFromJSON } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { Verifier, toSignedEntity, toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
-import seeds from '@sigstore/tuf/seeds.json';
+import type { TrustMaterial } from '@sigstore/verify';
 import { InputError, fsError } from '../errors';
 import { parseStrictJson } from '../io/json';
 
 const PUBLIC_GOOD = 'https://tuf-repo-cdn.sigstore.dev';
+
+// sigstore-js is required on first use, not imported: only keyless verification needs it, and
+// loading it costs every other command start-up time.
+const sigstoreBundle = (): typeof import('@sigstore/bundle') => require('@sigstore/bundle') as typeof import('@sigstore/bundle');
+const sigstoreVerify = (): typeof import('@sigstore/verify') => require('@sigstore/verify') as typeof import('@sigstore/verify');
+const trustedRootOf = (json: unknown): TrustMaterial =>
+  sigstoreVerify().toTrustMaterial((require('@sigstore/protobuf-specs') as typeof import('@sigstore/protobuf-specs')).TrustedRoot.fromJSON(json));
 
 export interface KeylessTrust {
   /** Exact certificate identity (SAN: email or URI). */
@@ -32,10 +36,11 @@ let publicGood: TrustMaterial | undefined;
 /** The embedded public-good trusted root: no network, no TUF cache. */
 export function publicGoodTrustMaterial(): TrustMaterial {
   if (!publicGood) {
+    const seeds = require('@sigstore/tuf/seeds.json') as unknown;
     const targets = (seeds as Record<string, { targets: Record<string, string> }>)[PUBLIC_GOOD]?.targets;
     const b64 = targets?.['trusted_root.json'];
     if (!b64) throw new InputError('TRUSTED_ROOT_MISSING', 'the embedded Sigstore public-good trusted root is missing from @sigstore/tuf');
-    publicGood = toTrustMaterial(TrustedRoot.fromJSON(JSON.parse(Buffer.from(b64, 'base64').toString('utf8'))));
+    publicGood = trustedRootOf(JSON.parse(Buffer.from(b64, 'base64').toString('utf8')));
   }
   return publicGood;
 }
@@ -49,7 +54,7 @@ export function loadTrustMaterial(path: string): TrustMaterial {
   }
   const json = parseStrictJson(text, path);
   try {
-    return toTrustMaterial(TrustedRoot.fromJSON(json));
+    return trustedRootOf(json);
   } catch (err) {
     throw new InputError('TRUSTED_ROOT_MALFORMED', `not a Sigstore trusted root: ${(err as Error).message}`, { file: path, cause: err });
   }
@@ -64,13 +69,13 @@ export function verifyKeyless(bundleJson: unknown, trust: KeylessTrust, file: st
   const material = trust.trustedRootPath ? loadTrustMaterial(trust.trustedRootPath) : publicGoodTrustMaterial();
   let entity;
   try {
-    entity = toSignedEntity(bundleFromJSON(bundleJson));
+    entity = sigstoreVerify().toSignedEntity(sigstoreBundle().bundleFromJSON(bundleJson));
   } catch (err) {
     throw new InputError('BUNDLE_MALFORMED', `not a valid Sigstore bundle: ${(err as Error).message}`, { file, cause: err });
   }
   let signer;
   try {
-    signer = new Verifier(material).verify(entity);
+    signer = new (sigstoreVerify().Verifier)(material).verify(entity);
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'ERROR';
     return { ok: false, code: `SIGSTORE_${code.replace(/_ERROR$/, '')}`, message: `Sigstore verification failed: ${(err as Error).message}` };

@@ -22,7 +22,7 @@ interface Outcome {
 
 /** Parses argv with the real program, every action replaced by a recorder. */
 async function parse(argv: string[]): Promise<Outcome> {
-  const root = program();
+  const root = await program();
   let ran = false;
   const stub = (c: Command): void => {
     if (actionOf(c)) c.action(() => void (ran = true));
@@ -63,8 +63,8 @@ const conflictsOf = (o: Option): string[] => (o as Option & { conflictsWith: str
 
 const flagsIn = (args: string[]): string[] => args.filter((a) => a.startsWith('--'));
 
-describe('flags are honoured or refused (generated from the commander definitions)', () => {
-  const all = commands().filter((c) => c.runs);
+describe('flags are honoured or refused (generated from the commander definitions)', async () => {
+  const all = (await commands()).filter((c) => c.runs);
 
   test('every option of a command with forms is honoured by at least one form', () => {
     const orphans: string[] = [];
@@ -214,7 +214,7 @@ describe('flags are honoured or refused (generated from the commander definition
 
   test('options typed before a subcommand are refused, for every parent option and subcommand', async () => {
     let n = 0;
-    for (const parent of commands().filter((c) => c.command.commands.length > 0 && c.options.length > 0)) {
+    for (const parent of (await commands()).filter((c) => c.command.commands.length > 0 && c.options.length > 0)) {
       for (const sub of parent.command.commands.filter((s) => s.name() !== 'help')) {
         for (const o of parent.options) {
           const argv = [...parent.path, longFlag(o), ...valueFor(o), sub.name(), ...requiredArgs(sub)];

@@ -51,6 +51,39 @@ describe('hashing', () => {
     await assert.rejects(hashFiles([...files, { name: 'gone', path: join(dir, 'gone.bin'), size: 10 * MiB }]), (e: Error & { code?: string; file?: string }) => e.code === 'FILE_NOT_FOUND' && e.file === join(dir, 'gone.bin'));
   });
 
+  test('one file above the inline limit (hashed on the calling thread, in slices): same digest, progress, and the event loop keeps running', async () => {
+    const dir = tempDir();
+    const [file] = bigFiles(dir, 1, 37); // 37 MiB: not a multiple of the 4 MiB slice
+    const seen: HashProgress[] = [];
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const out = await hashFiles([file!], { onProgress: (p) => seen.push({ ...p }) }).finally(() => clearInterval(timer));
+    assert.deepEqual(out, [{ name: file!.name, digest: file!.expected, size: 37 * MiB }]);
+    assert.ok(seen.length >= 3, `progress while hashing (${seen.length} reports)`);
+    assert.deepEqual(seen[seen.length - 1], { bytesDone: 37 * MiB, bytesTotal: 37 * MiB, filesDone: 1, filesTotal: 1 });
+    assert.ok(seen.every((p, i) => i === 0 || p.bytesDone >= seen[i - 1]!.bytesDone), 'progress never goes backwards');
+    assert.ok(ticks > 0, 'timers ran while the file was hashed');
+  });
+
+  test('a byte range of one large file (a shard) is hashed exactly, and a file shorter than its range is FILE_TRUNCATED', async () => {
+    const dir = tempDir();
+    const data = Buffer.alloc(40 * MiB);
+    for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i, i);
+    const path = join(dir, 'w.bin');
+    writeFileSync(path, data);
+    const [start, end] = [3 * MiB + 17, 33 * MiB + 5];
+    const out = await hashFiles([{ name: 'w.bin:1', path, size: end - start, range: [start, end] }]);
+    assert.deepEqual(out, [{ name: 'w.bin:1', digest: createHash('sha256').update(data.subarray(start, end)).digest('hex'), size: end - start }]);
+    await assert.rejects(hashFiles([{ name: 'w.bin:2', path, size: 20 * MiB, range: [30 * MiB, 50 * MiB] }]), { code: 'FILE_TRUNCATED' });
+  });
+
+  test('an AbortSignal cancels hashing one large file with CANCELLED', async () => {
+    const dir = tempDir();
+    const [file] = bigFiles(dir, 1, 40);
+    const ac = new AbortController();
+    await assert.rejects(hashFiles([file!], { signal: ac.signal, onProgress: () => ac.abort() }), { code: 'CANCELLED' });
+  });
+
   test('hashModel gives the OMS root digest that sign writes as the subject', async () => {
     const dir = tempDir();
     const m = makeModel(join(dir, 'm'), { 'a.bin': 'a', 'b/c.bin': 'c' });

@@ -14,7 +14,8 @@ export interface CommandInfo {
   runs: boolean;
 }
 
-export function program(): Command {
+/** The full program: every command registered (as `main` does for help and unknown commands). */
+export function program(): Promise<Command> {
   return buildProgram({ signal: new AbortController().signal, exitCode: 0 });
 }
 
@@ -23,7 +24,8 @@ export function actionOf(c: Command): unknown {
 }
 
 /** Every command below the root, depth first, except commander's own `help`. */
-export function commands(root: Command = program()): CommandInfo[] {
+export async function commands(root?: Command): Promise<CommandInfo[]> {
+  root ??= await program();
   const out: CommandInfo[] = [];
   const walk = (c: Command, path: string[]): void => {
     for (const s of c.commands) {
