@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { InputError, loadPolicy, openRegistry, registrySpecFor, renderLineage, verifyChain, type ChainResult, type EffectiveFlags, type LineageFormat } from '../../core';
+import { InputError, loadPolicy, openRegistry, registryOrigin, registrySpecFor, renderLineage, verifyChain, type ChainResult, type EffectiveFlags, type LineageFormat } from '../../core';
 import { addModelScopeFlags, emit, modelScope, printWarnings, type ModelScopeFlags } from '../options';
 import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';
@@ -41,7 +41,7 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
   // A registry that does not exist is an input error (exit 2), never an empty registry.
-  const registry = openRegistry(registrySpecFor(o.registry, policy));
+  const registry = openRegistry(registrySpecFor(o.registry, policy), undefined, { origin: registryOrigin(o.registry, policy) });
   const result = await verifyChain({
     registry,
     policy,

@@ -19,6 +19,7 @@ import {
   openRegistry,
   openRegistryIfPresent,
   registrySpecFor,
+  registryOrigin,
   renderFindingsJson,
   renderFindingsSarif,
   renderFindingsText,
@@ -55,7 +56,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
         modelPath: model,
         scope,
         outputPath: output,
-        registry: openRegistryIfPresent(registrySpecFor(o.registry, policy)),
+        registry: openRegistryIfPresent(registrySpecFor(o.registry, policy), undefined, { origin: registryOrigin(o.registry, policy) }),
         policy,
         specVersion: o.specVersion,
         signal: ctx.signal,
@@ -84,7 +85,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
       emit(
         `wrote ${output}: ${summary.files} file(s), ${summary.datasets} dataset(s), ` +
           `${summary.ancestors} ancestor(s), ${summary.attestedStages} attested stage(s)` +
-          `${chain && chain.verdict !== 'verified' ? ` (chain ${chain.verdict}${chain.problems.length ? `: ${chain.problems.map((p) => p.code).join(', ')}` : ''})` : ''}\n`,
+          `${chain && chain.verdict !== 'verified' ? ` (chain ${chain.verdict}${chain.problems.length ? `: ${countCodes(chain.problems.map((p) => p.code))}` : ''})` : ''}\n`,
       );
     });
 
@@ -202,9 +203,10 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (file: string, o: { privateKey?: string; password?: string; passwordFile?: string; registry?: string; output?: string; format: string }) => {
       const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
-      const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }));
+      const store = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
+      const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, store);
       if (o.output) writeFileAtomic(o.output, signed.bundle);
-      if (o.format === 'json') emit(`${JSON.stringify({ id: signed.entry?.id, subject: signed.statement.subject[0], registry: signed.entry?.location, output: o.output }, null, 2)}\n`);
+      if (o.format === 'json') emit(`${JSON.stringify({ id: signed.entry?.id, subject: signed.statement.subject[0], registry: store.location, location: signed.entry?.location, output: o.output }, null, 2)}\n`);
       else emit(`signed manifest ${file} for ${signed.statement.subject[0]!.name} sha256:${signed.statement.subject[0]!.digest.sha256}\n  stored  ${signed.entry?.id} in ${signed.entry?.location}\n`);
       void ctx;
     });
@@ -213,4 +215,11 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
 /** Beside the model, never inside it: a file added to the model would change its digest. */
 export function defaultManifestPath(model: string): string {
   return join(dirname(model), `${basename(model)}.cdx.json`);
+}
+
+/** `FLAGGED_ARTIFACT ×52, ATTESTATION_EXPIRED`: each code once, with its count when it repeats, in order of first appearance. */
+export function countCodes(codes: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts].map(([c, n]) => (n > 1 ? `${c} ×${n}` : c)).join(', ');
 }

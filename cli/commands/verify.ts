@@ -11,6 +11,7 @@ import {
   loadTrustedKeys,
   openRegistry,
   registrySpecFor,
+  registryOrigin,
   recordGateDeployment,
   renderGate,
   renderResult,
@@ -180,7 +181,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
       ...target,
       signature: keysPath ? { path: opts.signature ?? opts.attestation, trust: keyTrust(keysPath, ''), ignoreUnsignedFiles: opts.ignoreUnsignedFiles } : undefined,
       // A registry that does not exist is an input error (exit 2), never an empty registry.
-      chain: { registry: openRegistry(registrySpec), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
+      chain: { registry: openRegistry(registrySpec, undefined, { origin: registryOrigin(opts.registry, policy) }), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
       scan: opts.scan,
       record,
       // --ignore-paths as model_signing resolves it: against the current directory.
