@@ -87,6 +87,19 @@ describe('newcomer findings on the OCI registry', () => {
     assert.equal(q4lines.filter((l) => /^[│ ]{6}└─ base-model → /.test(l)).length, 1, `q4 under the merged model (its derivation):\n${text}`);
     const edges = json.affected.reduce((n, a) => n + a.via.length, 0);
     assert.equal(text.split('\n').filter((l) => /[├└]─ /.test(l)).length, edges, `one tree line per via edge:\n${text}`);
+
+    // manifest init --policy reads the same registry, and its summary counts each problem code once.
+    const bom = join(w.dir, 'q4.cdx.json');
+    const m = await ok(['manifest', 'init', w.models.quantized, '--policy', w.policyPath, '--output', bom]);
+    const chain = /\(chain failed: ([^)]*)\)\n$/.exec(m.stdout);
+    assert.ok(chain, m.stdout);
+    const codes = chain[1]!.split(', ').map((c) => c.replace(/ ×\d+$/, ''));
+    assert.ok(codes.includes('FLAGGED_ARTIFACT'), m.stdout);
+    assert.equal(new Set(codes).size, codes.length, `each code once: ${m.stdout}`);
+    const summary = JSON.parse((await ok(['manifest', 'init', w.models.quantized, '--policy', w.policyPath, '--output', join(w.dir, 'q4b.cdx.json'), '--format', 'json'])).stdout) as { chain: { problems: string[] } };
+    const tally = new Map<string, number>();
+    for (const c of summary.chain.problems) tally.set(c, (tally.get(c) ?? 0) + 1);
+    assert.equal(chain[1], [...tally].map(([c, n]) => (n > 1 ? `${c} ×${n}` : c)).join(', '));
   });
 
   test('a registry that speaks plain HTTP on a non-loopback address: REGISTRY_PLAIN_HTTP without --insecure, works with it', async (t) => {
@@ -124,6 +137,12 @@ describe('newcomer findings on the OCI registry', () => {
     assert.equal(
       oneLine(await cli(['registry', 'copy', `oci:/${reg.host}/team/provenance`, join(w.dir, 'copy-x')])),
       `model-provenance: the SRC argument "oci:/${reg.host}/team/provenance" is not an OCI registry reference: write oci://${reg.host}/team/provenance (oci://HOST[:PORT]/REPOSITORY) [REGISTRY_SPEC_INVALID]`,
+    );
+    // A writer's folder whose parent is missing: named by the argument that gave it, not --registry.
+    const orphan = join(dir, 'no-such-parent', 'dst');
+    assert.equal(
+      oneLine(await cli(['registry', 'copy', join(w.dir, '.provenance'), orphan])),
+      `model-provenance: ${orphan}: the DST argument names a folder whose parent does not exist either; create the registry folder first if the path is right [REGISTRY_NOT_FOUND]`,
     );
     const policy = join(dir, 'url-policy.json');
     const signers = { vendor: { publicKey: `${w.key('vendor').replace(/\.pem$/, '')}.pub.pem` } };
