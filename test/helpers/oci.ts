@@ -230,7 +230,8 @@ export async function startProxy(targetPort: number, options: ProxyOptions = {})
 
 /** A server that accepts connections and never answers: a hung registry. */
 export async function startSilentServer(): Promise<RunningProxy> {
-  return listenTracked(net.createServer((s) => s.on('error', () => undefined)));
+  // It reads (and drops) what it is sent, so it hears the client let go; it never answers.
+  return listenTracked(net.createServer((s) => s.on('error', () => undefined).resume()));
 }
 
 /** Listens on a free loopback port, keeping every connection so close() can drop them (a closed server refuses new ones). */
