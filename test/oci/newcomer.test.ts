@@ -12,13 +12,14 @@
  *  - transport flags refused with a folder, attempts out of range refused, the true timeout range.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hashModel, openRegistry, ProvenanceTracker, type InputError } from '../../core';
-import { runCli, tempDir, type CliRun } from '../helpers/fixtures';
+import { CLI, runCli, tempDir, type CliRun } from '../helpers/fixtures';
 import { dockerConfig, startProxy, startRegistry, type RunningRegistry } from '../helpers/oci';
 import { makeWorld, pipelineSteps, type World } from './world';
 
@@ -240,6 +241,29 @@ describe('newcomer findings on the OCI registry', () => {
     assert.equal(Number(counts[1]) + Number(counts[4]), 6);
     assert.ok(Number(counts[4]) === done || Number(counts[4]) === done + 1, rest.stdout);
     assert.match((await ok(['registry', 'verify', '--registry', target.spec])).stdout, /^OK .*: 6 index entries for 6 subject/);
+  });
+
+  test('registry copy killed (SIGTERM) stops between entries and says how far it got', async (t) => {
+    const target = await startRegistry(join(dir, 'copy-killed'));
+    t.after(() => target.stop());
+    const src = join(w.dir, 'copy-src'); // the 6 entries of the test above
+    let child: ReturnType<typeof spawn> | undefined;
+    let stored = 0;
+    // The proxy sends the kill as the second entry's artifact manifest goes through.
+    const proxy = await startProxy(target.port, {
+      onUploadProgress: (method, path) => {
+        if (method === 'PUT' && /\/manifests\/sha256-[0-9a-f]{64}\.[a-z2-7]{52}$/.test(path) && ++stored === 2) child?.kill('SIGTERM');
+      },
+    });
+    t.after(() => proxy.close());
+    child = spawn(process.execPath, [CLI, 'registry', 'copy', src, `oci://${proxy.host}/team/provenance`], { env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child!.on('close', r));
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, new RegExp(`^model-provenance: ${esc(`oci://${proxy.host}/team/provenance`)}: registry copy cancelled \\(stored [23] of 6 entries to copy before it stopped; run it again to finish\\)\\n\\nmodel-provenance: cancelled\\n$`));
+    const rest = await ok(['registry', 'copy', src, target.spec]);
+    assert.match(rest.stdout, /^copied [34] entries from .* \([23] already there\)\n$/);
   });
 
   test('transport settings: refused with a folder, attempts out of range refused, the true timeout range, library names its options', async () => {
