@@ -134,6 +134,8 @@ export class ProvenanceTracker {
 
   constructor(options: TrackerOptions = {}) {
     this.options = options;
+    // Settings for how a registry is reached mean nothing for one already opened: refused, not dropped.
+    if (typeof options.registry === 'object' && options.oci) throw new InputError('OPTION_NOT_APPLICABLE', 'oci applies to a registry the tracker opens (a spec); this registry is already open: give its settings where it was opened');
     this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry, undefined, { access: 'write', ...(options.oci ? { oci: options.oci } : {}) });
   }
 

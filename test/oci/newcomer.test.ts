@@ -288,5 +288,6 @@ describe('newcomer findings on the OCI registry', () => {
       () => new ProvenanceTracker({ registry: folder, oci: { caFile: join(dir, 'ca.pem') } }),
       (e: InputError) => e.code === 'OPTION_NOT_APPLICABLE' && e.message === 'caFile applies only to an oci:// registry; this registry is a folder',
     );
+    assert.throws(() => new ProvenanceTracker({ registry: openRegistry(reg.spec, dir), oci: { timeoutSeconds: 5 } }), { code: 'OPTION_NOT_APPLICABLE' });
   });
 });
