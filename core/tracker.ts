@@ -8,6 +8,7 @@ import { loadPrivateKey } from './keys/keys';
 import { compilePolicy, loadPolicy, type Policy, type PolicyDocument } from './policy/policy';
 import { openRegistry } from './registry/open';
 import type { Registry } from './registry/registry';
+import type { OciRegistryOptions } from './registry/oci/oci-registry';
 import type { SigningIdentity } from './sign/sign-model';
 import { flag, readAdvisories, updateAdvisory, type WrittenAdvisory } from './incident/advisories';
 import { recordDeployment, sha256Of } from './incident/deployment';
@@ -57,8 +58,19 @@ export interface TrackerOptions {
   /** With a certificate, attestations carry the certificate chain instead of a key hint. */
   certificate?: string | X509Certificate;
   chain?: (string | X509Certificate)[];
-  /** A registry folder (`.provenance`, `file:PATH`) or an opened Registry; default: the workspace's. */
+  /**
+   * A registry: a folder (`.provenance`, `file:PATH`), an OCI registry
+   * (`oci://HOST[:PORT]/REPOSITORY`, or the bare `HOST/REPOSITORY`), or an opened Registry;
+   * default: the workspace's.
+   */
   registry?: string | Registry;
+  /**
+   * How an OCI registry is reached (docs/registry.md, "Transport"): `caFile` (PEM, trusted
+   * beside the system CAs), `timeoutSeconds` (silence bound per attempt, default 30),
+   * `attempts` (default 3), `insecure` (plain HTTP to a host that is not loopback), the cache
+   * folder. Refused (OPTION_NOT_APPLICABLE) with a folder registry, where they would be dropped.
+   */
+  oci?: OciRegistryOptions;
   builderId?: string;
 }
 
@@ -122,7 +134,9 @@ export class ProvenanceTracker {
 
   constructor(options: TrackerOptions = {}) {
     this.options = options;
-    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry, undefined, { access: 'write' });
+    // Settings for how a registry is reached mean nothing for one already opened: refused, not dropped.
+    if (typeof options.registry === 'object' && options.oci) throw new InputError('OPTION_NOT_APPLICABLE', 'oci applies to a registry the tracker opens (a spec); this registry is already open: give its settings where it was opened');
+    this.registry = typeof options.registry === 'object' ? options.registry : openRegistry(options.registry, undefined, { access: 'write', ...(options.oci ? { oci: options.oci } : {}) });
   }
 
   private signer(): SigningIdentity {

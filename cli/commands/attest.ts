@@ -138,6 +138,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
       if (!modelPath && (o.ignorePaths?.length || o.signature || o.allowSymlinks || !o.ignoreGitPaths)) {
         throw new InputError('USAGE', '--ignore-paths, --signature, --allow-symlinks and --no-ignore-git-paths describe the model on disk: give the model path, not only --subject-digest');
       }
+      const store = o.store ? openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }) : undefined;
       const options: AttestOptions = {
         ...(modelPath ? modelScope(modelPath, o, { signaturePath: o.signature }) : {}),
         modelPath,
@@ -160,15 +161,16 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         finishedOn: o.finishedOn ?? p.finishedOn,
         byproducts: p.byproducts,
         signer,
-        registry: o.store ? openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }) : undefined,
+        registry: store,
         signal: ctx.signal,
         onProgress: progressReporter(o.progress),
       };
       const a = await attest(options);
+      // `registry` is the registry (its spec), `location` where the entry sits in it (a file, or an OCI tag), as in every other JSON output.
       if (modelPath) printWarnings(modelPath, a.warnings);
       if (o.output) writeFileAtomic(o.output, a.bundle);
       if (o.format === 'json') {
-        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: a.entry?.location, output: o.output, warnings: a.warnings, statement: a.statement }, null, 2)}\n`);
+        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: store?.location, location: a.entry?.location, output: o.output, warnings: a.warnings, statement: a.statement }, null, 2)}\n`);
       } else {
         emit(`attested ${a.stage} of ${a.subject.name} ${a.subject.digest}\n`);
         if (a.entry) emit(`  stored  ${a.id} in ${a.entry.location}\n`);

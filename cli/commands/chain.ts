@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../core/errors';
-import { loadPolicy, registrySpecFor } from '../../core/policy/policy';
+import { loadPolicy, registryOrigin, registrySpecFor } from '../../core/policy/policy';
 import { openRegistry } from '../../core/registry/open';
 import { renderLineage, type LineageFormat } from '../../core/chain/lineage';
 import { verifyChain, type ChainResult } from '../../core/chain/verify-chain';
@@ -46,7 +46,7 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
   // A registry that does not exist is an input error (exit 2), never an empty registry.
-  const registry = openRegistry(registrySpecFor(o.registry, policy));
+  const registry = openRegistry(registrySpecFor(o.registry, policy), undefined, { origin: registryOrigin(o.registry, policy) });
   const result = await verifyChain({
     registry,
     policy,

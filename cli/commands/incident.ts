@@ -9,7 +9,7 @@ import { buildIncidentReport } from '../../core/incident/report';
 import { flag, readAdvisories, advisoryState, describeStatus, resolveFlags, updateAdvisory, type WrittenAdvisory, type ReadAdvisory } from '../../core/incident/advisories';
 import { impact } from '../../core/incident/impact';
 import { loadCertificates } from '../../core/keys/certificates';
-import { loadPolicy, type Policy } from '../../core/policy/policy';
+import { loadPolicy, registryOrigin, registrySpecFor, type Policy } from '../../core/policy/policy';
 import { loadPrivateKey } from '../../core/keys/keys';
 import { openRegistry } from '../../core/registry/open';
 import { resolveTarget } from '../../core/incident/target';
@@ -65,6 +65,16 @@ function policyOf(path: string | undefined): Policy | undefined {
   return p ? loadPolicy(p) : undefined;
 }
 
+/**
+ * The registry an incident command reads or writes: --registry, else MODEL_PROVENANCE_REGISTRY,
+ * else the policy's `registry` (the --policy given, else ./provenance-policy.json when present),
+ * else the workspace's. The same registry the gate (verify --policy) reads, so an advisory is
+ * written where the gate finds it and listed from where the gate reads it.
+ */
+function incidentRegistry(flagValue: string | undefined, policy: Policy | undefined, write = false) {
+  return openRegistry(registrySpecFor(flagValue, policy), undefined, { origin: registryOrigin(flagValue, policy), ...(write ? { access: 'write' as const, onCreate: registryCreated } : {}) });
+}
+
 function advisoryTrust(policy: Policy | undefined): Policy['signers'] | undefined {
   return policy && policy.advisorySigners.length > 0 ? policy.signers.filter((s) => policy.advisorySigners.includes(s.name)) : undefined;
 }
@@ -75,7 +85,8 @@ function written(list: WrittenAdvisory[], format: string, registry: string): voi
     emit(`${JSON.stringify({ registry, advisories: list.map((w) => ({ id: w.advisoryId, status: w.status, target: w.target, entry: w.entry.id, location: w.entry.location })) }, null, 2)}\n`);
     return;
   }
-  for (const w of list) emit(`${w.advisoryId} ${w.status}: ${targetLabel(w.target)}\n  stored ${w.entry.id} in ${registry}\n`);
+  // The entry's location: a file in a folder registry, the per-artifact tag in an OCI one (as attest prints it).
+  for (const w of list) emit(`${w.advisoryId} ${w.status}: ${targetLabel(w.target)}\n  stored ${w.entry.id} in ${w.entry.location}\n`);
 }
 
 const ADVISORY_ID = /^[A-Za-z][A-Za-z0-9._-]*-\d+$/;
@@ -96,7 +107,7 @@ export function registerIncident(program: Command, ctx: CliContext): void {
     .command('incident')
     .description('incident response: signed advisories (OpenVEX) the gate obeys, blast radius, incident report')
     .enablePositionalOptions();
-  const reg = ['--registry <spec>', 'registry: a folder or file:PATH (default: the workspace .provenance/)'] as const;
+  const reg = ['--registry <spec>', 'registry (default: the policy\'s "registry", else the workspace .provenance/)'] as const;
   const fmt = (choices: readonly string[]): Option => new Option('--format <format>', 'output format').choices([...choices]).default(choices[0]);
 
   const flagCmd = addSignOptions(
@@ -120,7 +131,7 @@ export function registerIncident(program: Command, ctx: CliContext): void {
       const s = signer(o);
       const target = await resolveTarget(targetArg, { issuer: o.identityProvider, signal: ctx.signal });
       refuseIssuerFor(target, o.identityProvider, 'incident flag');
-      const registry = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
+      const registry = incidentRegistry(o.registry, policyOf(undefined), true);
       const w = await flag({ registry, signer: s, target, id: o.id, reason: o.reason, severity: o.severity, atlas: o.atlas, since: o.since, status: o.status, author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}` });
       written([w], o.format, registry.location);
     });
@@ -140,8 +151,9 @@ export function registerIncident(program: Command, ctx: CliContext): void {
       .addOption(fmt(['text', 'json']))
       .action(async (id: string, o: SignOptions & { reason?: string; policy?: string; force?: boolean; author?: string; date?: string; registry?: string; format: string }) => {
         const s = signer(o);
-        const registry = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
         const policy = o.policy ? loadPolicy(o.policy) : undefined;
+        // Only an explicit --policy decides whose statements count; the default policy, like the gate's, names the registry.
+        const registry = incidentRegistry(o.registry, policy ?? policyOf(undefined), true);
         if (policy && policy.advisorySigners.length === 0) process.stderr.write(`model-provenance: warning: ${o.policy}: the policy names no advisorySigners, so its gate reads no advisory at all (this statement included) [POLICY_NO_ADVISORY_SIGNERS]\n`);
         const list = await updateAdvisory({ registry, signer: s, id, status, reason: o.reason, trust: advisoryTrust(policy), force: o.force, author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}` });
         if (o.force && policy && advisoryTrust(policy)) process.stderr.write(`model-provenance: warning: written with --force: unless this key is one of the policy's advisorySigners, the gate ignores the statement\n`);
@@ -157,8 +169,8 @@ export function registerIncident(program: Command, ctx: CliContext): void {
     .option(...reg)
     .addOption(fmt(['text', 'json']))
     .action(async (o: { policy?: string; registry?: string; format: string }) => {
-      const registry = openRegistry(o.registry);
       const policy = policyOf(o.policy);
+      const registry = incidentRegistry(o.registry, policy);
       const trust = advisoryTrust(policy);
       const set = await readAdvisories(registry, trust);
       const flags = resolveFlags(set);
@@ -198,8 +210,8 @@ export function registerIncident(program: Command, ctx: CliContext): void {
     .option(...reg)
     .addOption(fmt(IMPACT_FORMATS))
     .action(async (arg: string, o: { policy?: string; since?: string; identityProvider?: string; workspace?: string | boolean; status: 'under_investigation' | 'affected'; date?: string; registry?: string; format: ImpactFormat }) => {
-      const registry = openRegistry(o.registry);
       const policy = policyOf(o.policy);
+      const registry = incidentRegistry(o.registry, policy);
       const workspace = o.workspace === false ? undefined : typeof o.workspace === 'string' ? o.workspace : process.cwd();
       if (o.since !== undefined && Number.isNaN(Date.parse(o.since))) throw new InputError('USAGE', `--since "${o.since}" is not a date (ISO 8601, e.g. 2026-11-01 or 2026-11-01T12:00:00Z)`);
       // A window applies to what a key or identity signed; for an artifact it would be dropped.
@@ -260,9 +272,10 @@ export function registerIncident(program: Command, ctx: CliContext): void {
     .option(...reg)
     .addOption(fmt(INCIDENT_REPORT_FORMATS))
     .action(async (id: string, o: { policy?: string; workspace?: string | boolean; output?: string; force?: boolean; date?: string; registry?: string; format: IncidentReportFormat }) => {
-      const registry = openRegistry(o.registry);
+      const policy = policyOf(o.policy);
+      const registry = incidentRegistry(o.registry, policy);
       const workspace = o.workspace === false ? undefined : typeof o.workspace === 'string' ? o.workspace : process.cwd();
-      const report = await buildIncidentReport({ registry, advisoryId: id, policy: policyOf(o.policy), workspace, now: when(o.date, true) });
+      const report = await buildIncidentReport({ registry, advisoryId: id, policy, workspace, now: when(o.date, true) });
       const text = renderIncidentReport(report, o.format);
       if (o.output) {
         writeFileAtomic(o.output, text, { exclusive: !o.force });

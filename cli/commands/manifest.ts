@@ -31,7 +31,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
     .option('--no-progress', 'never show progress')
     .action(async (model: string, o: ModelScopeFlags & { output?: string; registry?: string; policy?: string; specVersion: '1.6' | '1.7'; stdout?: boolean; format: 'text' | 'json'; progress?: boolean }) => {
       // Loaded here, not at the top: `manifest validate` (a pre-commit hook) never needs them.
-      const [{ generateManifest }, { loadPolicy, registrySpecFor }, { openRegistryIfPresent }] = await Promise.all([
+      const [{ generateManifest }, { loadPolicy, registryOrigin, registrySpecFor }, { openRegistryIfPresent }] = await Promise.all([
         import('../../core/manifest/generate'),
         import('../../core/policy/policy'),
         import('../../core/registry/open'),
@@ -43,7 +43,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
         modelPath: model,
         scope,
         outputPath: output,
-        registry: openRegistryIfPresent(registrySpecFor(o.registry, policy)),
+        registry: openRegistryIfPresent(registrySpecFor(o.registry, policy), undefined, { origin: registryOrigin(o.registry, policy) }),
         policy,
         specVersion: o.specVersion,
         signal: ctx.signal,
@@ -72,7 +72,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
       emit(
         `wrote ${output}: ${summary.files} file(s), ${summary.datasets} dataset(s), ` +
           `${summary.ancestors} ancestor(s), ${summary.attestedStages} attested stage(s)` +
-          `${chain && chain.verdict !== 'verified' ? ` (chain ${chain.verdict}${chain.problems.length ? `: ${chain.problems.map((p) => p.code).join(', ')}` : ''})` : ''}\n`,
+          `${chain && chain.verdict !== 'verified' ? ` (chain ${chain.verdict}${chain.problems.length ? `: ${countCodes(chain.problems.map((p) => p.code))}` : ''})` : ''}\n`,
       );
     });
 
@@ -196,9 +196,10 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
         import('../../core/registry/open'),
       ]);
       const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
-      const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }));
+      const store = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
+      const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, store);
       if (o.output) writeFileAtomic(o.output, signed.bundle);
-      if (o.format === 'json') emit(`${JSON.stringify({ id: signed.entry?.id, subject: signed.statement.subject[0], registry: signed.entry?.location, output: o.output }, null, 2)}\n`);
+      if (o.format === 'json') emit(`${JSON.stringify({ id: signed.entry?.id, subject: signed.statement.subject[0], registry: store.location, location: signed.entry?.location, output: o.output }, null, 2)}\n`);
       else emit(`signed manifest ${file} for ${signed.statement.subject[0]!.name} sha256:${signed.statement.subject[0]!.digest.sha256}\n  stored  ${signed.entry?.id} in ${signed.entry?.location}\n`);
       void ctx;
     });
@@ -207,4 +208,11 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
 /** Beside the model, never inside it: a file added to the model would change its digest. */
 export function defaultManifestPath(model: string): string {
   return join(dirname(model), `${basename(model)}.cdx.json`);
+}
+
+/** `FLAGGED_ARTIFACT ×52, ATTESTATION_EXPIRED`: each code once, with its count when it repeats, in order of first appearance. */
+export function countCodes(codes: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts].map(([c, n]) => (n > 1 ? `${c} ×${n}` : c)).join(', ');
 }

@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
-import { InputError, isProvenanceError } from '../../core/errors';
+import { CancelledError, InputError, isProvenanceError } from '../../core/errors';
 import { LocalRegistry } from '../../core/registry/local';
 import { OciRegistry } from '../../core/registry/oci/oci-registry';
 import { copyRegistry } from '../../core/registry/copy';
-import { openRegistry } from '../../core/registry/open';
+import { openRegistry, refuseTransportForFolder } from '../../core/registry/open';
 import { parseBundle } from '../../core/sigstore/bundle';
 import { isObject } from '../../core/io/json';
 import type { RemovedEntry } from '../../core/registry/registry';
@@ -32,7 +32,8 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
       if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, entries }, null, 2)}\n`);
       else {
         emit(`${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} in ${r.location}\n`);
-        for (const e of entries) emit(`${e.id}  ${(e.stage ?? kind(e.predicateType)).padEnd(14)} ${e.subjects.join(' ')}\n`);
+        // The location last: a file in a folder, the per-artifact tag (oci://HOST/REPO:TAG) in an OCI registry, for oras and crane.
+        for (const e of entries) emit(`${e.id}  ${(e.stage ?? kind(e.predicateType)).padEnd(14)} ${e.subjects.join(' ')}  ${e.location}\n`);
       }
     });
 
@@ -169,10 +170,26 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
       .argument('<dst>', 'destination registry, in the same forms')
       .addOption(fmt()),
   ).action(async (src: string, dst: string, o: { format: string }) => {
-    const from = openRegistry(src);
-    const to = openRegistry(dst, undefined, { access: 'write', onCreate: registryCreated });
+    const from = openRegistry(src, undefined, { origin: 'the SRC argument', refuseTransportForFolder: false });
+    const to = openRegistry(dst, undefined, { access: 'write', onCreate: registryCreated, origin: 'the DST argument', refuseTransportForFolder: false });
     if (from.location === to.location) throw new InputError('USAGE', `source and destination are the same registry (${from.location})`);
-    const r = await copyRegistry(from, to);
+    // The transport flags tune whichever side is an OCI registry; with two folders they would be dropped.
+    if (!(from instanceof OciRegistry) && !(to instanceof OciRegistry)) refuseTransportForFolder(to.location);
+    // A kill (SIGTERM) or Ctrl-C stops between entries, saying how far it got; each entry is stored whole or not at all.
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    ctx.signal.addEventListener('abort', onSignal);
+    process.once('SIGTERM', onSignal);
+    let r;
+    try {
+      r = await copyRegistry(from, to, { signal: stop.signal });
+    } catch (err) {
+      if (err instanceof CancelledError) process.stderr.write(`model-provenance: ${to.location}: registry ${err.message}\n`);
+      throw err;
+    } finally {
+      process.removeListener('SIGTERM', onSignal);
+      ctx.signal.removeEventListener('abort', onSignal);
+    }
     if (o.format === 'json') emit(`${JSON.stringify({ from: from.location, to: to.location, ...r }, null, 2)}\n`);
     else emit(`copied ${r.copied} entr${r.copied === 1 ? 'y' : 'ies'} from ${from.location} to ${to.location} (${r.present} already there)\n`);
   });
@@ -188,7 +205,11 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
       const s = await r.sync();
       if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, mirror: r.mirror.location, ...s }, null, 2)}\n`);
       else {
-        emit(`synced ${r.location}: ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'} (${s.fetched} fetched, ${s.unchanged} unchanged) into ${r.mirror.location}\n`);
+        // The counts add up: entries = unchanged + added + failed (listed below).
+        const failed = s.entries - s.unchanged - s.added;
+        emit(
+          `synced ${r.location}: ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}: ${s.unchanged} unchanged, ${s.added} added (bundles: ${s.fetched} fetched, ${s.cached} from the local cache)${failed ? `, ${failed} failed` : ''}; ${s.removed} removed; into ${r.mirror.location}\n`,
+        );
         for (const p of s.problems) emit(`  ${p.code} ${p.location ?? ''}: ${p.message}\n`);
       }
       ctx.exitCode = s.problems.length === 0 ? 0 : 1;

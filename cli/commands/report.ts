@@ -110,7 +110,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       }
       const inputs = o.inputs ?? (existsSync(DEFAULT_INPUTS) ? DEFAULT_INPUTS : undefined);
       // A report reads the evidence; --sign also stores the signed report.
-      const registry = c.openRegistry(c.registrySpecFor(o.registry, policy), undefined, { access: o.sign ? 'write' : 'read' });
+      const registry = c.openRegistry(c.registrySpecFor(o.registry, policy), undefined, { access: o.sign ? 'write' : 'read', origin: c.registryOrigin(o.registry, policy) });
       const r = await c.buildReport({
         registry,
         policy,
@@ -130,7 +130,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
         process.stderr.write(`wrote ${o.output}: ${summary}; chain ${r.verification.chain.verdict}${policyPath ? '' : ' (no trust policy: nothing verified)'}\n`);
         if (o.sign) {
           const signed = await c.signReport(readFileSync(o.output), o.output, r, o.format, { kind: 'key', privateKey: privateKey! }, registry);
-          process.stderr.write(`signed ${o.output} sha256:${signed.statement.subject[0]!.digest.sha256} as ${reportSigner}\n  stored  ${signed.entry.id} in ${registry.location}\n`);
+          process.stderr.write(`signed ${o.output} sha256:${signed.statement.subject[0]!.digest.sha256} as ${reportSigner}\n  stored  ${signed.entry.id} in ${signed.entry.location}\n`);
         }
       } else emit(text);
       if (r.inputs && !r.inputs.subject) process.stderr.write(`model-provenance: warning: ${r.inputs.file} names no model ("subject"), so nothing ties its text to ${r.model.name}; report init MODEL writes one [REPORT_INPUTS_UNBOUND]\n`);
@@ -187,7 +187,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const policyPath = defaultPolicy(o.policy);
       if (!policyPath) throw new c.InputError('USAGE', `report verify needs --policy (or ./${DEFAULT_POLICY}): it names the signers to trust`);
       const policy = c.loadPolicy(policyPath);
-      const check = await c.verifyReport(file, c.openRegistry(c.registrySpecFor(o.registry, policy)), policy);
+      const check = await c.verifyReport(file, c.openRegistry(c.registrySpecFor(o.registry, policy), undefined, { origin: c.registryOrigin(o.registry, policy) }), policy);
       if (o.format === 'json') emit(`${JSON.stringify(check, null, 2)}\n`);
       else if (check.verdict === 'verified') {
         const p = check.predicate!;

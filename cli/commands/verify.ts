@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
 import { InputError, fsError, isProvenanceError } from '../../core/errors';
 import { loadCertificates } from '../../core/keys/certificates';
-import { loadPolicy, registrySpecFor } from '../../core/policy/policy';
+import { loadPolicy, registryOrigin, registrySpecFor } from '../../core/policy/policy';
 import { loadPrivateKey, loadTrustedKeys } from '../../core/keys/keys';
 import { openRegistry, openRegistryIfPresent } from '../../core/registry/open';
 import { advisoriesNotRead } from '../../core/incident/advisories';
@@ -196,7 +196,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
       ...target,
       signature: keysPath ? { path: opts.signature ?? opts.attestation, trust: keyTrust(keysPath, ''), ignoreUnsignedFiles: opts.ignoreUnsignedFiles } : undefined,
       // A registry that does not exist is an input error (exit 2), never an empty registry.
-      chain: { registry: openRegistry(registrySpec), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
+      chain: { registry: openRegistry(registrySpec, undefined, { origin: registryOrigin(opts.registry, policy) }), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
       scan: opts.scan,
       record,
       // --ignore-paths as model_signing resolves it: against the current directory.

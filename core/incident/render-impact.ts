@@ -89,19 +89,29 @@ function renderText(r: ImpactResult): string {
     }
   }
   out.push('');
+  // Every derivation edge (`via`) is drawn: a node reached along several paths (a model
+  // evaluated on the flagged dataset and also derived from a model trained on it) appears under
+  // each parent; its subtree is drawn once, at its first appearance, and later ones say so.
   const children = new Map<string, ImpactNode[]>();
+  const affected = new Set(r.affected.map((n) => n.digest));
+  const addChild = (key: string, n: ImpactNode): void => {
+    const list = children.get(key) ?? [];
+    if (!list.includes(n)) children.set(key, [...list, n]);
+  };
   for (const n of r.affected) {
-    const parent = n.via.find((v) => r.affected.some((m) => m.digest === v.from && m.depth === n.depth - 1) || v.from === r.root.digest)?.from;
-    const key = n.depth === 0 ? '' : (parent ?? '');
-    children.set(key, [...(children.get(key) ?? []), n]);
+    if (n.depth === 0) addChild('', n);
+    const parents = n.via.filter((v) => affected.has(v.from) || v.from === r.root.digest).map((v) => v.from);
+    if (parents.length === 0 && n.depth !== 0) addChild('', n);
+    for (const p of parents) addChild(p, n);
   }
   const shown = new Set<string>();
   const walk = (digest: string, prefix: string): void => {
     const kids = children.get(digest) ?? [];
     kids.forEach((k, i) => {
       const last = i === kids.length - 1;
-      const role = k.via.find((v) => v.from === digest)?.role;
-      out.push(`${prefix}${last ? '└─ ' : '├─ '}${role ? `${role} → ` : ''}${describeNode(k)}${tag(k.digest)}`);
+      const roles = [...new Set(k.via.filter((v) => v.from === digest).map((v) => v.role))];
+      const again = shown.has(k.digest) && (children.get(k.digest)?.length ?? 0) > 0;
+      out.push(`${prefix}${last ? '└─ ' : '├─ '}${roles.length ? `${roles.join(', ')} → ` : ''}${describeNode(k)}${tag(k.digest)}${again ? '  (its derivations are shown above)' : ''}`);
       if (shown.has(k.digest)) return;
       shown.add(k.digest);
       walk(k.digest, prefix + (last ? '   ' : '│  '));

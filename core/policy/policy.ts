@@ -161,3 +161,12 @@ function policyRegistry(spec: string, base: string, source: string): string {
 export function registrySpecFor(flag: string | undefined, policy: Policy | undefined): string | undefined {
   return flag ?? (process.env.MODEL_PROVENANCE_REGISTRY ? undefined : policy?.registry);
 }
+
+/**
+ * Who named the registry registrySpecFor chose, for messages (openRegistry's `origin`):
+ * `the "registry" of POLICY` when it is the policy's, else undefined (the flag, the
+ * environment or the workspace name themselves).
+ */
+export function registryOrigin(flag: string | undefined, policy: Policy | undefined): string | undefined {
+  return flag === undefined && !process.env.MODEL_PROVENANCE_REGISTRY && policy?.registry !== undefined ? `the "registry" of ${policy.source}` : undefined;
+}

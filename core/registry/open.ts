@@ -4,7 +4,7 @@ import { InputError } from '../errors';
 import { LocalRegistry } from './local';
 import { OciRegistry, type OciRegistryOptions } from './oci/oci-registry';
 import { looksLikeOciSpec, parseOciSpec, redactSpec } from './oci/reference';
-import { ociOptions } from './oci/settings';
+import { givenTransportOptions, ociOptions } from './oci/settings';
 import type { Registry } from './registry';
 
 export const DEFAULT_REGISTRY_DIR = '.provenance';
@@ -26,6 +26,17 @@ export interface OpenRegistryOptions {
   onCreate?: (location: string) => void;
   /** Transport settings for an OCI registry (timeouts, CA file, --insecure, cache folder). */
   oci?: OciRegistryOptions;
+  /**
+   * Who named the spec, for messages: `--registry` by default for a spec given, else e.g.
+   * `the "registry" of policy.json` (registryOrigin) or `the DST argument`.
+   */
+  origin?: string;
+  /**
+   * Whether transport settings (caFile, insecure, timeoutSeconds) given explicitly (options.oci
+   * or setOciDefaults, i.e. the CLI's flags) are refused for a folder registry, where they
+   * would be dropped. Default true; `registry copy` checks its two sides itself.
+   */
+  refuseTransportForFolder?: boolean;
 }
 
 /** Where a registry spec points, and whether it was named explicitly. */
@@ -39,6 +50,9 @@ export type RegistryLocation =
     }
   | { kind: 'oci'; spec: string; explicit: true; source: 'flag' | 'MODEL_PROVENANCE_REGISTRY' };
 
+/** A URL scheme at the start of a spec (`https://`, `http://`, `oci:/`…): never a folder name anyone meant. */
+const SCHEME = /^([a-z][a-z0-9+.-]*):(\/*)/i;
+
 /** What a registry spec names, before anything is opened. */
 export type RegistrySpec = { kind: 'oci'; spec: string } | { kind: 'local'; path: string };
 
@@ -47,13 +61,27 @@ export type RegistrySpec = { kind: 'oci'; spec: string } | { kind: 'local'; path
  * A bare spec is an OCI registry when its first component is a host by docker's rule (it
  * has a `.` or a `:`, or is `localhost`: `ghcr.io/team/provenance`, `localhost:5000/x`,
  * `registry.example.com`), else a folder. When a bare spec could be both, because a folder
- * of that name exists, it is refused: write `oci://` or `file:` (docs/registry.md).
+ * of that name exists, it is refused: write `oci://` or `file:` (docs/registry.md). A URL
+ * (`https://HOST/REPO`, `http://…`) or a misspelt `oci:/…` is refused, never taken as a
+ * folder path: a registry is named `oci://HOST[:PORT]/REPOSITORY`.
  *
- * @throws InputError `REGISTRY_SPEC_AMBIGUOUS`
+ * @param origin who named the spec, for messages (`--registry`, `MODEL_PROVENANCE_REGISTRY`, `the SRC argument`)
+ * @throws InputError `REGISTRY_SPEC_AMBIGUOUS`, `REGISTRY_SPEC_INVALID`
  */
-export function classifyRegistrySpec(spec: string, cwd = process.cwd()): RegistrySpec {
+export function classifyRegistrySpec(spec: string, cwd = process.cwd(), origin?: string): RegistrySpec {
   if (spec.startsWith('oci://')) return { kind: 'oci', spec };
   if (spec.startsWith('file:')) return { kind: 'local', path: resolve(cwd, spec.slice(5)) };
+  const scheme = SCHEME.exec(spec);
+  // A Windows drive (`C:\x`, `C:/x`) is a path; any other scheme is a URL or a typo of oci://.
+  if (scheme && !/^[a-z]:[\\/]/i.test(spec)) {
+    const name = scheme[1]!.toLowerCase();
+    const rest = redactSpec(spec.slice(scheme[0].length));
+    const advice = `write oci://${rest.replace(/^\/+/, '') || 'HOST[:PORT]/REPOSITORY'} (oci://HOST[:PORT]/REPOSITORY)`;
+    const why =
+      name === 'oci' ? 'is not an OCI registry reference' : name === 'http' || name === 'https' ? `is a URL, not a registry reference` : `has a scheme (${name}:) that names no registry`;
+    const insecure = name === 'http' ? '; a plain-HTTP registry on a host that is not loopback also needs --insecure (the insecure option)' : '';
+    throw new InputError('REGISTRY_SPEC_INVALID', `${origin ? `${origin} ` : ''}"${redactSpec(spec)}" ${why}: ${advice}${insecure}`);
+  }
   if (looksLikeOciSpec(spec)) {
     if (existsSync(resolve(cwd, spec))) {
       throw new InputError('REGISTRY_SPEC_AMBIGUOUS', `"${redactSpec(spec)}" names both an OCI registry and the existing folder ${resolve(cwd, spec)}; write oci://${redactSpec(spec)} or file:${redactSpec(spec)}`);
@@ -71,20 +99,20 @@ export function classifyRegistrySpec(spec: string, cwd = process.cwd()): Registr
  *
  * @throws InputError `REGISTRY_SPEC_AMBIGUOUS`
  */
-export function locateRegistry(spec?: string, cwd = process.cwd()): RegistryLocation {
+export function locateRegistry(spec?: string, cwd = process.cwd(), origin?: string): RegistryLocation {
   const env = process.env.MODEL_PROVENANCE_REGISTRY;
   const s = spec ?? (env ? env : undefined);
   if (s) {
     const source = spec ? 'flag' : 'MODEL_PROVENANCE_REGISTRY';
-    const c = classifyRegistrySpec(s, cwd);
+    const c = classifyRegistrySpec(s, cwd, spec ? (origin ?? '--registry') : 'MODEL_PROVENANCE_REGISTRY');
     return c.kind === 'oci' ? { kind: 'oci', spec: c.spec, explicit: true, source } : { kind: 'local', path: c.path, explicit: true, source };
   }
   const found = findWorkspaceRegistry(cwd);
   return found ? { kind: 'local', path: found, explicit: false, source: 'workspace' } : { kind: 'local', path: join(resolve(cwd), DEFAULT_REGISTRY_DIR), explicit: false, source: 'default' };
 }
 
-function named(loc: RegistryLocation): string {
-  return loc.source === 'flag' ? '--registry' : loc.source === 'MODEL_PROVENANCE_REGISTRY' ? 'MODEL_PROVENANCE_REGISTRY' : 'the default registry';
+function namedBy(loc: RegistryLocation, origin?: string): string {
+  return loc.source === 'flag' ? (origin ?? '--registry') : loc.source === 'MODEL_PROVENANCE_REGISTRY' ? 'MODEL_PROVENANCE_REGISTRY' : 'the default registry';
 }
 
 /**
@@ -97,9 +125,20 @@ function named(loc: RegistryLocation): string {
  *   for a malformed OCI reference
  */
 export function openRegistry(spec?: string, cwd = process.cwd(), options: OpenRegistryOptions = {}): Registry {
-  const loc = locateRegistry(spec, cwd);
+  const loc = locateRegistry(spec, cwd, options.origin);
   const access = options.access ?? 'read';
-  if (loc.kind === 'oci') return new OciRegistry(parseOciSpec(loc.spec), { ...ociOptions(options.oci), access });
+  const named = (l: RegistryLocation): string => namedBy(l, options.origin);
+  if (loc.kind === 'oci') {
+    let ref;
+    try {
+      ref = parseOciSpec(loc.spec);
+    } catch (err) {
+      if (err instanceof InputError) throw new InputError(err.code, `${named(loc)}: ${err.message}`, { cause: err });
+      throw err;
+    }
+    return new OciRegistry(ref, { ...ociOptions(options.oci), access });
+  }
+  if (options.refuseTransportForFolder !== false) refuseTransportForFolder(loc.path, options.oci);
   const stat = statSync(loc.path, { throwIfNoEntry: false });
   if (stat && !stat.isDirectory()) throw new InputError('REGISTRY_NOT_FOUND', `${named(loc)} names a file, not a registry folder`, { file: loc.path });
   const noneInReach = `no ${DEFAULT_REGISTRY_DIR}/ registry in ${resolve(cwd)} or any folder above it; give --registry or set MODEL_PROVENANCE_REGISTRY`;
@@ -122,6 +161,20 @@ export function openRegistry(spec?: string, cwd = process.cwd(), options: OpenRe
   return new LocalRegistry(loc.path, { onCreate: options.onCreate });
 }
 
+/**
+ * Refuses transport settings given explicitly (the CLI's --ca-file, --insecure,
+ * --registry-timeout, or a library caller's options) for a folder registry, where they would
+ * be dropped. Settings from the environment (MODEL_PROVENANCE_CA_FILE…) are ambient and stay
+ * quiet, as proxies' variables do.
+ *
+ * @throws InputError `OPTION_NOT_APPLICABLE` naming the first such setting as the caller names it
+ */
+export function refuseTransportForFolder(path: string, explicit?: OciRegistryOptions): void {
+  const given = givenTransportOptions(explicit);
+  if (given.length === 0) return;
+  throw new InputError('OPTION_NOT_APPLICABLE', `${given[0]} applies only to an oci:// registry; this registry is a folder`, { file: path });
+}
+
 function findWorkspaceRegistry(cwd: string): string | undefined {
   let dir = resolve(cwd);
   for (;;) {
@@ -140,8 +193,11 @@ function findWorkspaceRegistry(cwd: string): string | undefined {
  *
  * @throws InputError `REGISTRY_NOT_FOUND` for an explicit registry that does not exist
  */
-export function openRegistryIfPresent(spec?: string, cwd = process.cwd()): Registry | undefined {
-  const loc = locateRegistry(spec, cwd);
-  if (!loc.explicit && loc.source === 'default') return undefined;
-  return openRegistry(spec, cwd, { access: 'read' });
+export function openRegistryIfPresent(spec?: string, cwd = process.cwd(), options: Pick<OpenRegistryOptions, 'origin' | 'oci'> = {}): Registry | undefined {
+  const loc = locateRegistry(spec, cwd, options.origin);
+  if (!loc.explicit && loc.source === 'default') {
+    refuseTransportForFolder(loc.path, options.oci);
+    return undefined;
+  }
+  return openRegistry(spec, cwd, { ...options, access: 'read' });
 }

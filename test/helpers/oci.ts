@@ -174,6 +174,8 @@ export interface ProxyOptions {
 export interface RunningProxy {
   port: number;
   host: string;
+  /** Every connection accepted so far: when it opened and, once the client let go, how long it was held (ms). */
+  connections: { openedAt: number; heldMs?: number }[];
   /** Stops listening and drops every open connection: later connections are refused. */
   close(): Promise<void>;
 }
@@ -228,21 +230,29 @@ export async function startProxy(targetPort: number, options: ProxyOptions = {})
 
 /** A server that accepts connections and never answers: a hung registry. */
 export async function startSilentServer(): Promise<RunningProxy> {
-  return listenTracked(net.createServer((s) => s.on('error', () => undefined)));
+  // It reads (and drops) what it is sent, so it hears the client let go; it never answers.
+  return listenTracked(net.createServer((s) => s.on('error', () => undefined).resume()));
 }
 
 /** Listens on a free loopback port, keeping every connection so close() can drop them (a closed server refuses new ones). */
 async function listenTracked(server: net.Server): Promise<RunningProxy> {
   const sockets = new Set<net.Socket>();
+  const connections: RunningProxy['connections'] = [];
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    const c: RunningProxy['connections'][number] = { openedAt: Date.now() };
+    connections.push(c);
+    s.on('close', () => {
+      sockets.delete(s);
+      c.heldMs ??= Date.now() - c.openedAt;
+    });
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return {
     port,
     host: `127.0.0.1:${port}`,
+    connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -65,7 +65,12 @@ describe('registry specs', () => {
     assert.equal(t('oci://10.0.0.5:5000/x', true).plainHttp, true);
     for (const s of ['oci://127.0.0.1:5000/x', 'oci://localhost:5000/x', 'oci://[::1]:5000/x', 'oci://127.8.9.10/x']) assert.equal(t(s).plainHttp, true, s);
     assert.equal(t('oci://127.0.0.1:5000/x').baseUrl, 'https://127.0.0.1:5000', 'HTTPS is tried first even on loopback');
-    assert.throws(() => new HttpTransport(parseOciSpec('oci://h.example/x'), { timeoutSeconds: 0 }), /between 0 and 3600/);
+    assert.throws(() => new HttpTransport(parseOciSpec('oci://h.example/x'), { timeoutSeconds: 0 }), { code: 'USAGE', option: 'timeoutSeconds', message: 'the registry timeout (timeoutSeconds) must be more than 0 and at most 3600 seconds (got 0)' });
+    assert.throws(() => new HttpTransport(parseOciSpec('oci://h.example/x'), { attempts: 50 }), { code: 'USAGE', option: 'attempts', message: 'the number of attempts (attempts) must be a whole number from 1 to 10 (got 50)' });
+    // The caller's names for its settings: the CLI passes its flags.
+    assert.throws(() => new HttpTransport(parseOciSpec('oci://h.example/x'), { timeoutSeconds: 4000, optionName: (o) => (o === 'timeoutSeconds' ? '--registry-timeout' : o) }), {
+      message: 'the registry timeout (--registry-timeout) must be more than 0 and at most 3600 seconds (got 4000)',
+    });
   });
 });
 

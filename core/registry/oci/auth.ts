@@ -40,12 +40,33 @@ function normaliseKey(key: string): string {
  *   `auth` value is not base64 `user:password` (the secret is never echoed)
  */
 export function lookupCredential(ref: OciReference, env: NodeJS.ProcessEnv = process.env): Credential | undefined {
+  return findCredential(ref, env).credential;
+}
+
+/** A credential, or why there is none, in words for the one-line refusal (never a secret). */
+export interface CredentialLookup {
+  credential?: Credential;
+  /**
+   * Why none was found: `none for HOST in CONFIG`, `CONFIG does not exist`, or
+   * `docker-credential-NAME (the credsStore of CONFIG) failed with exit code 3`.
+   */
+  none?: string;
+}
+
+/**
+ * lookupCredential, saying why there is no credential when there is none. A credential helper
+ * that fails (exit code other than its "not found" answer, a signal, a timeout, not installed)
+ * is named with what happened; its output is never repeated (it may hold secrets), and the
+ * registry is then tried anonymously, as docker does for a registry that needs no login.
+ */
+export function findCredential(ref: OciReference, env: NodeJS.ProcessEnv = process.env): CredentialLookup {
   const path = dockerConfigPath(env);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { none: code === 'ENOENT' ? `${path} does not exist` : `${path} could not be read (${code ?? 'error'})` };
   }
   let config: unknown;
   try {
@@ -53,15 +74,18 @@ export function lookupCredential(ref: OciReference, env: NodeJS.ProcessEnv = pro
   } catch {
     throw new RegistryError(ref.display, 'REGISTRY_CREDENTIALS', `${path} is not valid JSON; fix or remove it`);
   }
-  if (!isObject(config)) return undefined;
+  const none = `none for ${ref.host} in ${path}`;
+  if (!isObject(config)) return { none };
   const want = normaliseKey(ref.host);
   const helpers = isObject(config.credHelpers) ? config.credHelpers : {};
   const helperName = Object.entries(helpers).find(([k]) => normaliseKey(k) === want)?.[1];
   const auths = isObject(config.auths) ? config.auths : {};
   const entry = Object.entries(auths).find(([k]) => normaliseKey(k) === want)?.[1];
+  let helperFailed: string | undefined;
   if (typeof helperName === 'string' && helperName) {
-    const c = runHelper(ref, helperName, env);
-    if (c) return c;
+    const h = runHelper(ref, helperName, env, `the credHelpers entry for ${ref.host} in ${path}`);
+    if (h.credential) return { credential: h.credential };
+    helperFailed = h.failed;
   }
   if (isObject(entry)) {
     const c: Credential = { source: path };
@@ -76,25 +100,44 @@ export function lookupCredential(ref: OciReference, env: NodeJS.ProcessEnv = pro
     if (typeof entry.password === 'string' && entry.password) c.password = entry.password;
     if (typeof entry.identitytoken === 'string' && entry.identitytoken) c.identityToken = entry.identitytoken;
     if (typeof entry.registrytoken === 'string' && entry.registrytoken) c.registryToken = entry.registrytoken;
-    if (c.username || c.identityToken || c.registryToken) return c;
+    if (c.username || c.identityToken || c.registryToken) return { credential: c };
   }
-  if (typeof config.credsStore === 'string' && config.credsStore) return runHelper(ref, config.credsStore, env);
-  return undefined;
+  if (typeof config.credsStore === 'string' && config.credsStore && !helperFailed) {
+    const h = runHelper(ref, config.credsStore, env, `the credsStore of ${path}`);
+    if (h.credential) return { credential: h.credential };
+    helperFailed = h.failed;
+  }
+  return { none: helperFailed ?? none };
 }
 
-/** The docker credential-helper protocol: the server URL on stdin, `{Username, Secret}` on stdout. */
-function runHelper(ref: OciReference, name: string, env: NodeJS.ProcessEnv): Credential | undefined {
+/**
+ * The docker credential-helper protocol: the server URL on stdin, `{Username, Secret}` on
+ * stdout; "credentials not found" (docker-credential-helpers' ErrCredentialsNotFound, exit 1)
+ * when it holds none. Anything else is a failure, described without the helper's output.
+ */
+function runHelper(ref: OciReference, name: string, env: NodeJS.ProcessEnv, whose: string): { credential?: Credential; failed?: string } {
   if (!/^[a-zA-Z0-9._-]+$/.test(name)) throw new RegistryError(ref.display, 'REGISTRY_CREDENTIALS', `credential helper name ${JSON.stringify(name)} is not a plain name`);
-  const r = spawnSync(`docker-credential-${name}`, ['get'], { input: ref.host, encoding: 'utf8', timeout: 10_000, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  if (r.error || r.status !== 0) return undefined; // no helper, or no credential stored: anonymous
+  const helper = `docker-credential-${name}`;
+  const r = spawnSync(helper, ['get'], { input: ref.host, encoding: 'utf8', timeout: 10_000, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const failed = (what: string): { failed: string } => ({ failed: `${helper} (${whose}) ${what}` });
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    return failed(code === 'ENOENT' ? 'is not installed (not on PATH)' : code === 'ETIMEDOUT' ? 'did not answer within 10 s' : `could not be run (${code ?? 'error'})`);
+  }
+  if (r.signal) return failed(`was killed by ${r.signal}`);
+  if (r.status !== 0) {
+    // The helpers' own answer for "nothing stored for this server": not a failure.
+    if (/credentials not found/i.test(r.stdout)) return { failed: `${helper} (${whose}) holds none for ${ref.host}` };
+    return failed(`failed with exit code ${r.status}`);
+  }
   try {
     const out: unknown = JSON.parse(r.stdout);
-    if (!isObject(out) || typeof out.Secret !== 'string') return undefined;
-    const source = `credential helper docker-credential-${name}`;
-    if (out.Username === '<token>') return { identityToken: out.Secret, source };
-    return { username: typeof out.Username === 'string' ? out.Username : '', password: out.Secret, source };
+    if (!isObject(out) || typeof out.Secret !== 'string') return failed('answered without a Secret');
+    const source = `credential helper ${helper}`;
+    if (out.Username === '<token>') return { credential: { identityToken: out.Secret, source } };
+    return { credential: { username: typeof out.Username === 'string' ? out.Username : '', password: out.Secret, source } };
   } catch {
-    return undefined;
+    return failed('answered with something that is not JSON');
   }
 }
 
@@ -124,6 +167,7 @@ export class Authenticator {
   private scheme: 'none' | 'basic' | 'bearer' = 'none';
   private readonly tokens = new Map<string, string>();
   private credential: Credential | undefined | null = null;
+  private none = '';
 
   constructor(
     private readonly ref: OciReference,
@@ -132,7 +176,11 @@ export class Authenticator {
   ) {}
 
   private cred(): Credential | undefined {
-    if (this.credential === null) this.credential = lookupCredential(this.ref, this.env);
+    if (this.credential === null) {
+      const found = findCredential(this.ref, this.env);
+      this.credential = found.credential;
+      this.none = found.none ?? '';
+    }
     return this.credential;
   }
 
@@ -192,7 +240,7 @@ export class Authenticator {
       throw new RegistryError(this.ref.display, 'REGISTRY_PROTOCOL', `${this.ref.host} named a token realm that is not a URL`);
     }
     if (url.protocol === 'http:' && !isLoopback(url.hostname) && !this.transport.plainHttp) {
-      throw new RegistryError(this.ref.display, 'REGISTRY_INSECURE_REFUSED', `the token realm ${url.host} is plain HTTP; refused (use --insecure only on a trusted network)`);
+      throw new RegistryError(this.ref.display, 'REGISTRY_INSECURE_REFUSED', `the token realm ${url.host} is plain HTTP; refused (${this.transport.optionName('insecure')} allows it; only on a trusted network)`, { option: 'insecure' });
     }
     const what = `token request to ${url.host} for scope ${scope}`;
     let res;
@@ -206,7 +254,7 @@ export class Authenticator {
       res = await this.transport.request({ method: 'GET', url: url.toString(), headers: basic ? { authorization: basic } : {}, what, maxBytes: 1 << 20 }, true);
     }
     if (res.status === 401 || res.status === 403) {
-      throw new RegistryError(this.ref.display, res.status === 401 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_DENIED', `the token service ${url.host} refused ${cred ? `the credentials from ${cred.source}` : 'an anonymous request'} (${res.status}) for scope ${scope}`);
+      throw new RegistryError(this.ref.display, res.status === 401 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_DENIED', `the token service ${url.host} refused ${cred ? `the credentials from ${cred.source}` : this.describe()} (${res.status}) for scope ${scope}`);
     }
     if (res.status !== 200) throw new RegistryError(this.ref.display, 'REGISTRY_PROTOCOL', `the token service ${url.host} answered ${res.status} for scope ${scope}`);
     let body: unknown;
@@ -220,10 +268,13 @@ export class Authenticator {
     return token;
   }
 
-  /** What credential was used, for messages: its source, never the secret. */
+  /**
+   * What was sent, for messages: `the credentials for HOST from SOURCE`, or `an anonymous
+   * request (WHY THERE WAS NO CREDENTIAL)`. Never the secret.
+   */
   describe(): string {
     const c = this.cred();
-    return c ? `the credentials for ${this.ref.host} from ${c.source}` : `no credentials (none for ${this.ref.host} in ${dockerConfigPath(this.env)})`;
+    return c ? `the credentials for ${this.ref.host} from ${c.source}` : `an anonymous request (no credentials: ${this.none})`;
   }
 }
 

@@ -54,12 +54,16 @@ export interface OciRegistryOptions extends ClientOptions {
 }
 
 export interface SyncResult {
-  /** Entries the registry names (per-artifact tags). */
+  /** Entries the registry names (per-artifact tags): unchanged + added + those in `problems`. */
   entries: number;
-  /** Bundles fetched by this sync. */
-  fetched: number;
   /** Entries that were already in the mirror. */
   unchanged: number;
+  /** Entries this sync put into the mirror (their bundles fetched or found in the local cache). */
+  added: number;
+  /** Bundles downloaded by this sync (one bundle may serve several entries: one per subject). */
+  fetched: number;
+  /** Bundles taken from the local read cache (this machine wrote or read them before). */
+  cached: number;
   /** Entries the mirror dropped because the registry no longer has them. */
   removed: number;
   /** Tags that name an entry whose bundle could not be stored (missing or unreadable blob). */
@@ -273,7 +277,9 @@ export class OciRegistry implements Registry {
       id = a.bundleLayer.digest;
       annotations = { ...a.annotations, ...ann };
     }
-    return { id, subjects: [subject], predicateType: annotations[ANNOTATION.predicateType] ?? 'unknown', ...(annotations[ANNOTATION.stage] ? { stage: annotations[ANNOTATION.stage] } : {}), location: `${this.location}@${d.digest}` };
+    // Ours are named by their per-artifact tag, as list() names them; another tool's artifact has no tag of ours: its manifest digest.
+    const location = ann[ANNOTATION.entry] === id ? this.entryLocation(subject, id) : `${this.location}@${d.digest}`;
+    return { id, subjects: [subject], predicateType: annotations[ANNOTATION.predicateType] ?? 'unknown', ...(annotations[ANNOTATION.stage] ? { stage: annotations[ANNOTATION.stage] } : {}), location };
   }
 
   /** The bundle of entry `id`: from the local read cache if whole, else the registry (verified). */
@@ -303,6 +309,8 @@ export class OciRegistry implements Registry {
     }
     const problems: RegistryProblem[] = [];
     let fetched = 0;
+    let cached = 0;
+    let added = 0;
     const ids = [...wanted.keys()];
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -317,9 +325,10 @@ export class OciRegistry implements Registry {
           }
           fetched++;
           text = bytes.toString('utf8'); // the mirror keeps it; read() finds it there
-        }
+        } else cached++;
         try {
           await this.mirror.put(text);
+          added += wanted.get(id)!.length;
         } catch (err) {
           if (!isProvenanceError(err) || err instanceof RegistryError) throw err;
           problems.push({ code: 'REGISTRY_BLOB_UNREADABLE', message: err.message, location: this.entryLocation(wanted.get(id)![0]!, id) });
@@ -339,7 +348,7 @@ export class OciRegistry implements Registry {
         if (!isProvenanceError(err)) throw err; // removed meanwhile by another process
       }
     }
-    return { entries: pairs.length, fetched, unchanged, removed, problems };
+    return { entries: pairs.length, unchanged, added, fetched, cached, removed, problems };
   }
 
   /** Every entry, from the mirror after a sync; locations name the per-artifact tags. */

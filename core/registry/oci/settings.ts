@@ -1,5 +1,6 @@
 import { InputError } from '../../errors';
 import type { OciRegistryOptions } from './oci-registry';
+import { attemptsProblem, timeoutProblem, type TransportOption } from './transport';
 
 let defaults: OciRegistryOptions = {};
 
@@ -17,23 +18,38 @@ export function setOciDefaults(options: OciRegistryOptions): void {
  * environment (MODEL_PROVENANCE_REGISTRY_TIMEOUT seconds, MODEL_PROVENANCE_CA_FILE,
  * MODEL_PROVENANCE_INSECURE=1, MODEL_PROVENANCE_REGISTRY_ATTEMPTS).
  *
- * @throws InputError `USAGE` for an environment value that is not a number
+ * @throws InputError `USAGE` for an environment value that is not a number or out of range
+ *   (a timeout more than 0 and at most 3600 seconds; attempts a whole number from 1 to 10),
+ *   never clamped silently
  */
 export function ociOptions(explicit: OciRegistryOptions = {}, env: NodeJS.ProcessEnv = process.env): OciRegistryOptions {
   const fromEnv: OciRegistryOptions = {};
-  const num = (name: string): number | undefined => {
+  const num = (name: string, problem: (n: number) => string | undefined): number | undefined => {
     const v = env[name];
     if (v === undefined || v === '') return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InputError('USAGE', `${name}=${JSON.stringify(v)} is not a positive number`);
+    const why = v.trim() === '' || !Number.isFinite(n) ? 'must be a number' : problem(n);
+    if (why) throw new InputError('USAGE', `${name}=${JSON.stringify(v)}: it ${why}`);
     return n;
   };
-  const timeout = num('MODEL_PROVENANCE_REGISTRY_TIMEOUT');
+  const timeout = num('MODEL_PROVENANCE_REGISTRY_TIMEOUT', timeoutProblem);
   if (timeout !== undefined) fromEnv.timeoutSeconds = timeout;
-  const attempts = num('MODEL_PROVENANCE_REGISTRY_ATTEMPTS');
-  if (attempts !== undefined) fromEnv.attempts = Math.floor(attempts);
+  const attempts = num('MODEL_PROVENANCE_REGISTRY_ATTEMPTS', attemptsProblem);
+  if (attempts !== undefined) fromEnv.attempts = attempts;
   if (env.MODEL_PROVENANCE_CA_FILE) fromEnv.caFile = env.MODEL_PROVENANCE_CA_FILE;
   if (env.MODEL_PROVENANCE_INSECURE === '1' || env.MODEL_PROVENANCE_INSECURE === 'true') fromEnv.insecure = true;
   const pick = <T>(o: OciRegistryOptions): OciRegistryOptions => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T & OciRegistryOptions;
   return { ...fromEnv, ...pick(defaults), ...pick(explicit) };
+}
+
+const TRANSPORT_SETTINGS: TransportOption[] = ['caFile', 'insecure', 'timeoutSeconds'];
+
+/**
+ * The transport settings given explicitly (`explicit`, then setOciDefaults: the CLI's flags),
+ * not from the environment, each named as the caller names it (optionName: `--ca-file` in the
+ * CLI, `caFile` in the library). Empty when none was given.
+ */
+export function givenTransportOptions(explicit: OciRegistryOptions = {}): string[] {
+  const name = explicit.optionName ?? defaults.optionName ?? ((o: TransportOption) => o);
+  return TRANSPORT_SETTINGS.filter((o) => (explicit[o] !== undefined && explicit[o] !== false) || (defaults[o] !== undefined && defaults[o] !== false)).map(name);
 }

@@ -19,8 +19,56 @@ export interface TransportOptions {
   backoffMs?: number;
   /** PEM file of extra CA certificates, trusted beside the system and Node's CAs. */
   caFile?: string;
-  /** Allow plain HTTP (and only that) to a host that is not loopback. */
+  /**
+   * Allow plain HTTP (and only that) to a host that is not loopback. It never turns off
+   * certificate checks: an HTTPS registry is always verified (unlike crane's or oras's
+   * `--insecure`, which also accept any certificate). A private CA needs `caFile`.
+   */
   insecure?: boolean;
+  /**
+   * How messages name a setting (`timeoutSeconds`, `caFile`, `insecure`, `attempts`): by
+   * default the library option's own name; the CLI maps them to its flags.
+   */
+  optionName?: (option: TransportOption) => string;
+  /**
+   * Told once per transport when a request timed out and is about to be tried again
+   * (`attempt` is the one about to start, of `attempts`): the CLI prints a one-line note, so a
+   * person facing a silent registry is not left staring at nothing for minutes.
+   */
+  onRetry?: (note: RetryNote) => void;
+}
+
+/** The settings a message may point a person to. */
+export type TransportOption = 'timeoutSeconds' | 'caFile' | 'insecure' | 'attempts';
+
+export interface RetryNote {
+  host: string;
+  /** Why the last attempt failed (its one-line message). */
+  reason: string;
+  code: string;
+  /** The attempt about to start (2 for the first retry). */
+  attempt: number;
+  attempts: number;
+  /** `HOST did not answer within 30 s; retrying (2 of 3)` */
+  message: string;
+}
+
+/** The largest number of attempts accepted (`attempts`, MODEL_PROVENANCE_REGISTRY_ATTEMPTS). */
+export const MAX_ATTEMPTS = 10;
+/** The largest timeout accepted (seconds). */
+export const MAX_TIMEOUT_SECONDS = 3600;
+
+/**
+ * Checks a timeout in seconds: more than 0, at most MAX_TIMEOUT_SECONDS. Returns the problem
+ * in words, or undefined when it is fine.
+ */
+export function timeoutProblem(seconds: number): string | undefined {
+  return Number.isFinite(seconds) && seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS ? undefined : `must be more than 0 and at most ${MAX_TIMEOUT_SECONDS} seconds`;
+}
+
+/** Checks a number of attempts: a whole number from 1 to MAX_ATTEMPTS. */
+export function attemptsProblem(attempts: number): string | undefined {
+  return Number.isInteger(attempts) && attempts >= 1 && attempts <= MAX_ATTEMPTS ? undefined : `must be a whole number from 1 to ${MAX_ATTEMPTS}`;
 }
 
 export interface HttpRequest {
@@ -81,6 +129,10 @@ export class HttpTransport {
   private readonly extraCas: string[];
   /** Node's own roots only, native and cheap: for the one request that finds out whether a loopback registry speaks TLS at all. */
   private readonly probeAgent = new https.Agent({ keepAlive: false });
+  /** How messages name a setting (TransportOptions.optionName). */
+  readonly optionName: (option: TransportOption) => string;
+  private readonly onRetry: ((note: RetryNote) => void) | undefined;
+  private retryNoted = false;
 
   constructor(
     readonly ref: OciReference,
@@ -88,10 +140,16 @@ export class HttpTransport {
   ) {
     this.probing = isLoopback(ref.hostname) || options.insecure === true;
     this.baseUrl = `https://${ref.host}`;
+    this.optionName = options.optionName ?? ((o) => o);
+    this.onRetry = options.onRetry;
     const timeout = options.timeoutSeconds ?? 30;
-    if (!(timeout > 0 && timeout <= 3600)) throw new RegistryError(ref.display, 'USAGE', `the registry timeout must be between 0 and 3600 seconds (got ${timeout})`);
+    const tp = timeoutProblem(timeout);
+    if (tp) throw new RegistryError(ref.display, 'USAGE', `the registry timeout (${this.optionName('timeoutSeconds')}) ${tp} (got ${timeout})`, { option: 'timeoutSeconds' });
     this.timeoutMs = Math.round(timeout * 1000);
-    this.attempts = Math.max(1, Math.min(10, options.attempts ?? 3));
+    const attempts = options.attempts ?? 3;
+    const ap = attemptsProblem(attempts);
+    if (ap) throw new RegistryError(ref.display, 'USAGE', `the number of attempts (${this.optionName('attempts')}) ${ap} (got ${attempts})`, { option: 'attempts' });
+    this.attempts = attempts;
     this.backoffMs = Math.max(0, options.backoffMs ?? 250);
     let extra: string[] = [];
     if (options.caFile) {
@@ -100,7 +158,7 @@ export class HttpTransport {
       } catch (err) {
         throw fsError(err, options.caFile, 'read the CA file');
       }
-      if (!extra[0]!.includes('-----BEGIN CERTIFICATE-----')) throw new RegistryError(options.caFile, 'CA_FILE_INVALID', 'the --ca-file holds no PEM certificate');
+      if (!extra[0]!.includes('-----BEGIN CERTIFICATE-----')) throw new RegistryError(options.caFile, 'CA_FILE_INVALID', `holds no PEM certificate (${this.optionName('caFile')})`, { option: 'caFile' });
     }
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     this.extraCas = extra;
@@ -152,10 +210,19 @@ export class HttpTransport {
       } catch (err) {
         if (!(err instanceof RegistryError) || !err.transient || !idempotent || attempt === this.attempts) throw withAttempts(err, attempt);
         last = err;
+        this.noteRetry(err, attempt + 1);
         await this.pause(attempt);
       }
     }
     throw withAttempts(last, this.attempts);
+  }
+
+  /** The one note per transport that a silent registry is being tried again (see TransportOptions.onRetry). */
+  private noteRetry(err: RegistryError, attempt: number): void {
+    if (!this.onRetry || this.retryNoted || err.code !== 'REGISTRY_TIMEOUT') return;
+    this.retryNoted = true;
+    const message = `${this.ref.host} did not answer within ${this.timeoutMs / 1000} s; retrying (${attempt} of ${this.attempts})`;
+    this.onRetry({ host: this.ref.host, reason: err.message, code: err.code, attempt, attempts: this.attempts, message });
   }
 
   private async pause(attempt: number, retryAfter?: string | string[]): Promise<void> {
@@ -173,7 +240,7 @@ export class HttpTransport {
         return res;
       } catch (err) {
         if (!(err instanceof RegistryError)) throw err;
-        if (notTls(err.cause)) {
+        if (notTls(err)) {
           // Not a TLS server: this loopback (or --insecure) registry speaks plain HTTP.
           this.probing = false;
           this.baseUrl = `http://${this.ref.host}`;
@@ -183,7 +250,16 @@ export class HttpTransport {
       }
     }
     if (this.baseUrl.startsWith('http:') && req.url.startsWith(`https://${this.ref.host}/`)) req = { ...req, url: `http://${req.url.slice(8)}` };
-    return this.follow1(req);
+    try {
+      return await this.follow1(req);
+    } catch (err) {
+      // HTTPS to a registry that answers the TLS ClientHello in plain HTTP: say so, and what
+      // allows it, rather than an OpenSSL protocol error (EPROTO) nobody can act on.
+      if (notTls(err) && !this.plainHttp) {
+        throw new RegistryError(this.ref.display, 'REGISTRY_PLAIN_HTTP', `${this.ref.host} speaks plain HTTP, not HTTPS: use ${this.optionName('insecure')} to allow plain HTTP to it`, { cause: (err as RegistryError).cause, option: 'insecure' });
+      }
+      throw err;
+    }
   }
 
   private async follow1(req: HttpRequest, agent?: https.Agent): Promise<HttpResponse> {
@@ -218,15 +294,40 @@ export class HttpTransport {
     return new Promise((resolve, reject) => {
       let settled = false;
       const fail = (err: RegistryError): void => {
+        clearInterval(watch);
         if (settled) return;
         settled = true;
         reject(err);
       };
       const headers: Record<string, string | number> = { 'user-agent': 'model-provenance', ...(req.headers ?? {}) };
       if (req.body !== undefined) headers['content-length'] = req.body.length;
+      // One silence bound for the whole attempt, ours rather than Node's `timeout` option:
+      // that one is armed per phase (connect/TLS, then again for the answer), which let a
+      // registry that accepts and never answers hold an attempt for twice the bound. The
+      // clock restarts only when bytes move on the socket (flushed out or read in), so a
+      // slow but moving upload or download is never cut, and a silent peer is cut after
+      // timeoutMs plus at most one poll interval, whatever phase it stalls in.
+      const poll = Math.max(10, Math.min(250, this.timeoutMs / 4));
+      let lastMoved = Date.now();
+      let moved = -1;
+      let socket: import('node:net').Socket | undefined;
+      let base = 0;
+      const watch = setInterval(() => {
+        if (socket) {
+          const now = socket.bytesRead + socket.bytesWritten - socket.writableLength - base;
+          if (now !== moved) {
+            moved = now;
+            lastMoved = Date.now();
+          }
+        }
+        if (Date.now() - lastMoved >= this.timeoutMs) {
+          r.destroy();
+          fail(new RegistryError(this.ref.display, 'REGISTRY_TIMEOUT', `${this.ref.host} did not answer ${req.what} within ${this.timeoutMs / 1000} s (${this.optionName('timeoutSeconds')})`, { transient: true, option: 'timeoutSeconds' }));
+        }
+      }, poll);
       const r = (tls ? https : http).request(
         u,
-        { method: req.method, headers, agent: tls ? (tlsAgent ?? this.tlsAgent) : this.agent, timeout: this.timeoutMs, servername: tls && !/^[\d.]+$|:/.test(u.hostname) ? u.hostname : undefined },
+        { method: req.method, headers, agent: tls ? (tlsAgent ?? this.tlsAgent) : this.agent, servername: tls && !/^[\d.]+$|:/.test(u.hostname) ? u.hostname : undefined },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -246,6 +347,7 @@ export class HttpTransport {
             chunks.push(c);
           });
           res.on('end', () => {
+            clearInterval(watch);
             if (settled) return;
             settled = true;
             resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: req.url });
@@ -254,10 +356,13 @@ export class HttpTransport {
           res.on('error', (err) => fail(this.connectionError(req, err)));
         },
       );
-      r.on('timeout', () => {
-        r.destroy();
-        fail(new RegistryError(this.ref.display, 'REGISTRY_TIMEOUT', `${this.ref.host} did not answer ${req.what} within ${this.timeoutMs / 1000} s (--registry-timeout)`, { transient: true }));
+      r.on('socket', (s) => {
+        // A reused keep-alive socket has counted earlier requests' bytes: only movement from here on counts.
+        socket = s;
+        base = s.bytesRead + s.bytesWritten - s.writableLength;
+        moved = 0;
       });
+      r.on('close', () => clearInterval(watch));
       r.on('error', (err) => fail(this.connectionError(req, err)));
       r.end(req.body);
     });
@@ -267,7 +372,7 @@ export class HttpTransport {
     const e = err as NodeJS.ErrnoException;
     const code = e?.code ?? '';
     if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|ERR_TLS|HOSTNAME|ALTNAME/i.test(code) || /certificate/i.test(e?.message ?? '')) {
-      return new RegistryError(this.ref.display, 'REGISTRY_TLS', `TLS to ${this.ref.host} failed: ${e.message} (a private CA needs --ca-file)`, { cause: err });
+      return new RegistryError(this.ref.display, 'REGISTRY_TLS', `TLS to ${this.ref.host} failed: ${e.message} (a private CA needs ${this.optionName('caFile')})`, { cause: err, option: 'caFile' });
     }
     if (code === 'ENOTFOUND') return new RegistryError(this.ref.display, 'REGISTRY_UNAVAILABLE', `${this.ref.hostname} does not resolve (DNS)`, { cause: err });
     const what =
@@ -276,13 +381,14 @@ export class HttpTransport {
   }
 }
 
-/** The answer of a plain-HTTP server to a TLS ClientHello (OpenSSL: "wrong version number"). */
-function notTls(cause: unknown): boolean {
-  const e = cause as NodeJS.ErrnoException | undefined;
+/** The answer of a plain-HTTP server to a TLS ClientHello (OpenSSL: "wrong version number"), on a connection error or its cause. */
+function notTls(err: unknown): boolean {
+  if (!(err instanceof RegistryError)) return false;
+  const e = err.cause as NodeJS.ErrnoException | undefined;
   return e?.code === 'EPROTO' || e?.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|unknown protocol/i.test(e?.message ?? '');
 }
 
 function withAttempts(err: unknown, attempts: number): unknown {
   if (!(err instanceof RegistryError) || attempts <= 1 || / after \d+ attempts$/.test(err.message)) return err;
-  return new RegistryError(err.registry, err.code, `${err.message} after ${attempts} attempts`, { cause: err.cause });
+  return new RegistryError(err.registry, err.code, `${err.message} after ${attempts} attempts`, { cause: err.cause, ...(err.option ? { option: err.option } : {}) });
 }
