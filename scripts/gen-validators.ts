@@ -36,10 +36,15 @@ for (const schema of Object.values(SCHEMAS)) own.addSchema(schema);
 for (const [name, schema] of Object.entries(SCHEMAS)) write(`own-${name}.js`, standaloneCode(own, { validate: (schema as { $id: string }).$id }));
 
 // One file per CycloneDX version: validating a 1.6 BOM does not load the 1.7 code (~1 MB each).
-const cdx = newCycloneDxAjv('fast', true);
-for (const [version, schema] of Object.entries(CYCLONEDX_BOMS)) {
-  cdx.addSchema(schema);
-  write(`cyclonedx-${version}.js`, standaloneCode(cdx, { validate: (schema as { $id: string }).$id }));
+// Two per version: cyclonedx-V-lean.js (not verbose) validates; cyclonedx-V.js (verbose, ~150 KB
+// more) runs only on a BOM with an unknown property, whose "did you mean" needs the schema the
+// error broke (core/manifest/cyclonedx-schemas.ts). The errors are otherwise the same.
+for (const [suffix, verbose] of [['', true], ['-lean', false]] as const) {
+  const cdx = newCycloneDxAjv('fast', true, verbose);
+  for (const [version, schema] of Object.entries(CYCLONEDX_BOMS)) {
+    cdx.addSchema(schema);
+    write(`cyclonedx-${version}${suffix}.js`, standaloneCode(cdx, { validate: (schema as { $id: string }).$id }));
+  }
 }
 
 // OpenVEX 0.2.0 (incident advisories and `impact --format openvex`).
