@@ -9,6 +9,11 @@
 //   --version < 100 ms; manifest validate of a small (~2 KB) ML-BOM < 150 ms; verify key of a
 //   3-file model < 200 ms; hash of one 1 GiB file <= 1.10x openssl on it; hash of a folder of
 //   4 x 256 MiB files <= 0.65x openssl over the same files in sequence.
+// The millisecond goals were set "against `node -e 0`" on a machine where node alone took 70 ms
+// (issue 10). Node's own start-up differs between machines by more than 2x, so each is judged as
+// a ratio to the baseline measured in the same run: goal / 70 ms x `node -e 0` here (100 ms ->
+// 1.43x, 150 ms -> 2.14x, 200 ms -> 2.86x). Both are printed; PASS/MISS is the scaled one
+// (docs/performance.md).
 // Env: BENCH_RUNS (5), BENCH_SINGLE_MIB (1024), BENCH_DIR_FILES (4), BENCH_DIR_FILE_MIB (256),
 // BENCH_CLI=PATH to time another build's dist/cli.js, BENCH_HASH=0 to leave the hashing cases out (a quick run of the three start-up cases).
 // Only public tools: node, process.hrtime, openssl, /proc for the load figures. The run exits 0
@@ -30,6 +35,8 @@ const DIR_FILES = envInt('BENCH_DIR_FILES', 4, 1);
 const DIR_FILE_MIB = envInt('BENCH_DIR_FILE_MIB', 256, 1);
 const HASH = process.env.BENCH_HASH !== '0';
 const NOISY_CORES = 0.15;
+/** What `node -e 0` took on the machine where the issue set the millisecond goals. */
+const ISSUE_NODE_MS = 70;
 
 if (!existsSync(cli)) {
   log(`no ${cli}: run npm run build first`);
@@ -203,10 +210,23 @@ const results = cases.map((c) => {
     medianMs: round(ms),
     runsMs: s.map((x) => round(x.ms)),
     cpuMs: round(median(s.map((x) => x.cpuMs ?? 0)), 0),
+    cpuVsBaseline: c.id === 'node' || c.id.startsWith('openssl') ? undefined : round(median(s.map((x) => x.cpuMs ?? 0)) / Math.max(1, median(samples[c.baseline ?? 'node'].map((x) => x.cpuMs ?? 0))), 2),
     otherCores: round(median(s.map((x) => x.otherCores ?? 0)), 2),
   };
   if (c.id !== 'node' && !c.id.startsWith('openssl')) r.vsBaseline = round(ms / base, 2);
-  if (c.goalMs !== undefined) Object.assign(r, { goal: `< ${c.goalMs} ms`, pass: ms < c.goalMs });
+  if (c.goalMs !== undefined) {
+    // Scaled to this machine: the issue's goal as a ratio to its node (70 ms), times node here.
+    const goalRatio = c.goalMs / ISSUE_NODE_MS;
+    const scaledMs = goalRatio * base;
+    Object.assign(r, {
+      goal: `< ${c.goalMs} ms`,
+      absolutePass: ms < c.goalMs,
+      scaledGoal: `<= ${goalRatio.toFixed(2)}x node -e 0 = ${scaledMs.toFixed(1)} ms here`,
+      scaledGoalMs: round(scaledMs),
+      goalRatio: round(goalRatio, 2),
+      pass: ms <= scaledMs,
+    });
+  }
   if (c.goalRatio !== undefined) Object.assign(r, { goal: `<= ${c.goalRatio.toFixed(2)}x openssl`, ratio: round(ms / base, 3), pass: ms / base <= c.goalRatio });
   return r;
 });
@@ -219,13 +239,18 @@ else {
   const lines = [
     `start-up benchmark: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.openssl}`,
     `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; other processes kept ${otherCores} cores busy (median)${report.noisy ? ' -- NOISY: re-run on a quiet machine' : ''}`,
-    `median of ${RUNS} whole-process runs after one warm-up, interleaved:`,
+    `median of ${RUNS} whole-process runs after one warm-up, interleaved; ms goals scaled by node -e 0 here / ${ISSUE_NODE_MS} ms (node in the issue)`,
     '',
   ];
   for (const r of results) {
     const vs = r.ratio !== undefined ? `  ${r.ratio.toFixed(3)}x openssl` : r.vsBaseline !== undefined ? `  ${r.vsBaseline.toFixed(2)}x node -e 0` : '';
-    const goal = r.goal ? `  goal ${r.goal}: ${r.pass ? 'PASS' : 'MISS'}` : '';
-    lines.push(`${r.label.padEnd(92)} ${String(r.medianMs.toFixed(1)).padStart(8)} ms  (cpu ${r.cpuMs} ms)${vs}${goal}`);
+    const goal = r.scaledGoal
+      ? `  goal ${r.goal} (${r.absolutePass ? 'met' : 'not met'} as such), scaled ${r.scaledGoal}: ${r.pass ? 'PASS' : 'MISS'}`
+      : r.goal
+        ? `  goal ${r.goal}: ${r.pass ? 'PASS' : 'MISS'}`
+        : '';
+    const cpuVs = r.cpuVsBaseline !== undefined ? ` = ${r.cpuVsBaseline.toFixed(2)}x` : '';
+    lines.push(`${r.label.padEnd(92)} ${String(r.medianMs.toFixed(1)).padStart(8)} ms  (cpu ${r.cpuMs} ms${cpuVs})${vs}${goal}`);
     lines.push(`${''.padEnd(92)} runs ${r.runsMs.join(' / ')}`);
   }
   if (failures.length) lines.push('', 'FAILURES:', ...failures);

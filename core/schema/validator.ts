@@ -1,10 +1,12 @@
 import type { ErrorObject } from 'ajv';
 import type { CompiledValidator } from './compiled';
-import { SCHEMAS, type SchemaName } from './schemas';
+import type { SchemaName } from './schemas';
 import { collapseAlternatives } from './collapse';
 import { declaredProperties } from './suggest';
 
-export { SCHEMAS, type SchemaName } from './schemas';
+// SCHEMAS (the schema objects) is exported by core/index.ts from ./schemas, not from here: a
+// module that validates needs only the compiled validators, not ~100 KB of schema objects.
+export type { SchemaName } from './schemas';
 export type { CompiledValidator } from './compiled';
 
 export interface SchemaError {
@@ -22,17 +24,34 @@ export interface SchemaError {
   ruleMessage?: string;
 }
 
+/** What each generated validator module exports. */
+type Generated = { validate: CompiledValidator };
+
+/**
+ * Each schema's validator module (`core/schema/generated/own-NAME.js`, `dist/schema/own-NAME.js`
+ * in the bundles), required on first use, not imported: a command that validates nothing never
+ * evaluates one, and `manifest validate` evaluates only the profile's. The require strings are
+ * literal so that the bundler can see and externalise them.
+ */
+const OWN: Record<SchemaName, () => Generated> = {
+  'ml-provenance': () => require('./generated/own-ml-provenance') as Generated,
+  'provenance-policy': () => require('./generated/own-provenance-policy') as Generated,
+  'mlbom-profile': () => require('./generated/own-mlbom-profile') as Generated,
+  'attest-params': () => require('./generated/own-attest-params') as Generated,
+  'report-inputs': () => require('./generated/own-report-inputs') as Generated,
+  'compliance-report': () => require('./generated/own-compliance-report') as Generated,
+  'diff-report': () => require('./generated/own-diff-report') as Generated,
+};
+
 /**
  * The validator of one of our schemas. Compiled at build time (ajv standalone code, see
  * scripts/gen-validators.ts), so nothing is compiled at start-up; the CLI, the language server
  * and library users share this one. Errors carry `parentSchema` (ajv's `verbose`).
  */
 export function validator(name: SchemaName): CompiledValidator {
-  // Required on first use, not imported: a command that validates nothing never evaluates it.
-  const compiled = require('./generated/own') as typeof import('./generated/own');
-  const fn = compiled[name];
-  if (!fn) throw new Error(`no compiled validator for schema ${String(name)} (${Object.keys(SCHEMAS).join(', ')})`);
-  return fn;
+  const load = Object.hasOwn(OWN, name) ? OWN[name] : undefined;
+  if (!load) throw new Error(`no compiled validator for schema ${String(name)} (${Object.keys(OWN).join(', ')})`);
+  return load().validate;
 }
 
 export function validateAgainst(name: SchemaName, value: unknown): SchemaError[] {

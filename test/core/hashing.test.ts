@@ -34,6 +34,20 @@ describe('hashing', () => {
     assert.ok(seen.every((p, i) => i === 0 || p.bytesDone >= seen[i - 1]!.bytesDone), 'progress never goes backwards');
   });
 
+  test('the calling thread hashes beside the workers: every thread count gives the same digests, and five files complete five times', async () => {
+    const dir = tempDir();
+    const files = bigFiles(dir, 5, 5); // 25 MiB over 5 files: above the inline limit
+    for (const concurrency of [1, 2, 3, 5]) {
+      const seen: HashProgress[] = [];
+      const out = await hashFiles(files, { onProgress: (p) => seen.push({ ...p }), concurrency });
+      assert.deepEqual(out, files.map((f) => ({ name: f.name, digest: f.expected, size: f.size })), `concurrency ${concurrency}`);
+      assert.deepEqual(seen[seen.length - 1], { bytesDone: 25 * MiB, bytesTotal: 25 * MiB, filesDone: 5, filesTotal: 5 }, `concurrency ${concurrency}`);
+      const doneCounts = seen.map((p) => p.filesDone);
+      assert.equal(seen.filter((p, i) => i > 0 && p.filesDone > seen[i - 1]!.filesDone).length + (seen[0]!.filesDone > 0 ? 1 : 0), 5, `five completions (concurrency ${concurrency})`);
+      assert.ok(doneCounts.every((n, i) => i === 0 || n >= doneCounts[i - 1]!), `files done never goes backwards (concurrency ${concurrency})`);
+    }
+  });
+
   test('an AbortSignal cancels hashing with CANCELLED', async () => {
     const dir = tempDir();
     const files = bigFiles(dir, 2, 24);
@@ -53,14 +67,14 @@ describe('hashing', () => {
 
   test('one file above the inline limit (hashed on the calling thread, in slices): same digest, progress, and the event loop keeps running', async () => {
     const dir = tempDir();
-    const [file] = bigFiles(dir, 1, 37); // 37 MiB: not a multiple of the 4 MiB slice
+    const [file] = bigFiles(dir, 1, 37.5); // not a multiple of the 1 MiB slice
     const seen: HashProgress[] = [];
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
     const out = await hashFiles([file!], { onProgress: (p) => seen.push({ ...p }) }).finally(() => clearInterval(timer));
-    assert.deepEqual(out, [{ name: file!.name, digest: file!.expected, size: 37 * MiB }]);
+    assert.deepEqual(out, [{ name: file!.name, digest: file!.expected, size: 37.5 * MiB }]);
     assert.ok(seen.length >= 3, `progress while hashing (${seen.length} reports)`);
-    assert.deepEqual(seen[seen.length - 1], { bytesDone: 37 * MiB, bytesTotal: 37 * MiB, filesDone: 1, filesTotal: 1 });
+    assert.deepEqual(seen[seen.length - 1], { bytesDone: 37.5 * MiB, bytesTotal: 37.5 * MiB, filesDone: 1, filesTotal: 1 });
     assert.ok(seen.every((p, i) => i === 0 || p.bytesDone >= seen[i - 1]!.bytesDone), 'progress never goes backwards');
     assert.ok(ticks > 0, 'timers ran while the file was hashed');
   });
