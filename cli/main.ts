@@ -170,6 +170,8 @@ export function reportError(err: unknown, format?: string, advice?: string): num
     if (process.env.MODEL_PROVENANCE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
   }
   process.stderr.write(`model-provenance: ${failure.file ? `${failure.file}: ` : ''}${failure.message} [${failure.code}]\n`);
+  // Further problems in other places of the same file: one line each, as the first.
+  if (isProvenanceError(err)) for (const a of err.also) process.stderr.write(`model-provenance: ${failure.file ? `${failure.file}: ` : ''}${a.message} [${failure.code}]\n`);
   if (format === 'json') process.stdout.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message, file: failure.file ?? null } }, null, 2)}\n`);
   else if (format === 'sarif') process.stdout.write(sarifFailure(failure));
   return EXIT_USAGE;
@@ -179,6 +181,9 @@ export function reportError(err: unknown, format?: string, advice?: string): num
 function commanderMessage(message: string): string {
   return message
     .replace(/^error: /, '')
+    // "option '--format <format>' argument 'pdf' is invalid. …" as one clean line: the value, then why.
+    .replace(/^option '(-[^ ']+)[^']*' argument '([^']*)' is invalid\. Allowed choices are (.*?)\.?$/s, '$1 "$2" is not one of: $3')
+    .replace(/^option '(-[^ ']+)[^']*' argument '([^']*)' is invalid\. (.*)$/s, '$1 "$2": $3')
     .replace(/\n\(Did you mean (.*)\?\)$/s, ' (did you mean $1?)')
     .replace(/\s*\n\s*/g, ' ');
 }

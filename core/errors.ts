@@ -8,19 +8,25 @@ export class ProvenanceError extends Error {
   readonly file: string | undefined;
   /** JSON Pointer of the offending value inside that file, for editors. */
   readonly pointer: string | undefined;
+  /**
+   * Further problems of the same kind in the same file, each in a place of its own (a
+   * second bad entry): printed one line each, never folded into "(and 1 more)".
+   */
+  readonly also: readonly { message: string; pointer?: string }[];
 
-  constructor(code: string, message: string, options: { file?: string; cause?: unknown; pointer?: string } = {}) {
+  constructor(code: string, message: string, options: { file?: string; cause?: unknown; pointer?: string; also?: { message: string; pointer?: string }[] } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.file = options.file;
     this.pointer = options.pointer;
+    this.also = options.also ?? [];
   }
 
-  /** One line, file first: what a person reads in a terminal or a CI log. */
+  /** One line per problem, file first: what a person reads in a terminal or a CI log. */
   oneLine(): string {
     const where = this.file ? `${this.file}: ` : '';
-    return `${where}${this.message} [${this.code}]`;
+    return [this.message, ...this.also.map((a) => a.message)].map((m) => `${where}${m} [${this.code}]`).join('\n');
   }
 }
 

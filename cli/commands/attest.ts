@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../core/errors';
 import { STAGES, type Stage } from '../../core/attest/types';
@@ -45,11 +46,18 @@ interface AttestCliOptions extends ModelScopeFlags {
   format: 'text' | 'json';
 }
 
-/** `NAME=sha256:…` names a digest; anything else is a digest or a path. */
+/**
+ * An input as given on the command line: `sha256:…`, a path, or either named, `NAME=sha256:…`
+ * or `NAME=PATH` (a named local dataset or model: hashed like a path, recorded with the
+ * name). A value that exists as a path as written is that path, `=` and all.
+ */
 function ref(value: string, usage?: 'training' | 'evaluation'): InputRef {
-  const m = /^([^=/]+)=(sha256:[0-9a-f]{64})$/.exec(value);
-  const base: InputRef = m ? { name: m[1]!, digest: m[2]! } : value.startsWith('sha256:') ? { digest: value } : { path: value };
-  return usage ? { ...base, usage } : base;
+  const m = /^([^=/\\]+)=(.+)$/.exec(value);
+  const named = m && !existsSync(value) ? { name: m[1]!, rest: m[2]! } : undefined;
+  const target = named?.rest ?? value;
+  const base: InputRef = target.startsWith('sha256:') ? { digest: target } : { path: target };
+  const out = named ? { ...base, name: named.name } : base;
+  return usage ? { ...out, usage } : out;
 }
 
 /** `key=value` pairs; values that parse as JSON (numbers, booleans) keep their type. */

@@ -35,6 +35,7 @@ interface ReportCliOptions {
   password?: string;
   passwordFile?: string;
   checkArtifacts: boolean;
+  allowUnattested?: boolean;
 }
 
 function defaultPolicy(given: string | undefined): string | undefined {
@@ -81,6 +82,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .addOption(passwordOption('passphrase of an encrypted key (or MODEL_PROVENANCE_PASSPHRASE)'))
     .option('--password-file <file>', 'read the passphrase from a file')
     .option('--no-check-artifacts', 'do not re-hash inputs found on disk (file:// uris)')
+    .option('--allow-unattested', 'by digest: write the report of a digest the registry knows nothing of (every point missing) instead of refusing it [DIGEST_NOT_IN_REGISTRY]')
     .action(async (model: string | undefined, o: ReportCliOptions) => {
       const c = await core();
       const failUnder = o.failUnder === undefined ? undefined : (() => {
@@ -121,13 +123,15 @@ export function registerReport(program: Command, ctx: CliContext): void {
         signaturePath: o.signature,
         date: o.date,
         checkArtifacts: o.checkArtifacts,
+        allowUnattested: o.allowUnattested,
         signal: ctx.signal,
       });
       const text = c.renderReport(r, o.format);
       const summary = r.frameworks.map((f) => `${f.short} ${f.completeness.score}% (${f.completeness.evidence} evidence, ${f.completeness.person} person, ${f.completeness.partial} partial, ${f.completeness.missing} missing)`).join('; ');
       if (o.output) {
         c.writeReport(o.output, text, { force: o.force });
-        process.stderr.write(`wrote ${o.output}: ${summary}; chain ${r.verification.chain.verdict}${policyPath ? '' : ' (no trust policy: nothing verified)'}\n`);
+        const causes = c.chainCauses(r);
+        process.stderr.write(`wrote ${o.output}: ${summary}; chain ${c.CHECK_WORDS.chain[r.verification.chain.verdict]}${causes.length ? ` (${causes.join('; ')})` : ''}\n`);
         if (o.sign) {
           const signed = await c.signReport(readFileSync(o.output), o.output, r, o.format, { kind: 'key', privateKey: privateKey! }, registry);
           process.stderr.write(`signed ${o.output} sha256:${signed.statement.subject[0]!.digest.sha256} as ${reportSigner}\n  stored  ${signed.entry.id} in ${signed.entry.location}\n`);
@@ -139,8 +143,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const unverified: string[] = [];
       if (o.requireVerified) {
         const v = r.verification;
-        if (v.chain.verdict !== 'verified') unverified.push(`the chain is ${v.chain.verdict}${v.chain.problems.length ? ` (${[...new Set(v.chain.problems.map((p) => p.code))].join(', ')})` : policy ? '' : ': no trust policy'} [CHAIN_NOT_VERIFIED]`);
-        if (v.signature.status === 'failed' || v.signature.status === 'not-checked') unverified.push(`the model signature is ${v.signature.status}${v.signature.problems.length ? ` (${v.signature.problems.map((p) => p.code).join(', ')})` : ''} [SIGNATURE_NOT_VERIFIED]`);
+        if (v.chain.verdict !== 'verified') unverified.push(`the chain is ${c.CHECK_WORDS.chain[v.chain.verdict]}${v.chain.problems.length ? ` (${c.chainCauses(r).join('; ')})` : ''} [CHAIN_NOT_VERIFIED]`);
+        if (v.signature.status === 'failed' || v.signature.status === 'not-checked') unverified.push(`the model signature is ${c.CHECK_WORDS.signature[v.signature.status]}${v.signature.problems.length ? ` (${v.signature.problems.map((p) => p.code).join(', ')})` : ''} [SIGNATURE_NOT_VERIFIED]`);
         for (const u of unverified) process.stderr.write(`model-provenance: --require-verified: ${u}\n`);
       }
       ctx.exitCode = below.length || unverified.length ? 1 : 0;

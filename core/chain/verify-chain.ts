@@ -107,6 +107,26 @@ export interface ChainResult {
   ignoredAdvisories: IgnoredAdvisory[];
   /** Ignore paths in `scope` that did nothing (outside the model, or matching nothing). */
   warnings?: ScopeWarning[];
+  /**
+   * Every input recorded with a local path (a `file://` uri or an absolute path), and what
+   * re-hashing it found at that path: `match`, `mismatch` (DIGEST_MISMATCH), `unreadable`
+   * (ARTIFACT_UNREADABLE), or `absent` (not on this machine: its bytes were not checked).
+   * Empty when `checkArtifacts` is false.
+   */
+  artifactChecks?: ArtifactCheck[];
+}
+
+/** One input's bytes re-hashed at the path its attestation recorded (see ChainResult.artifactChecks). */
+export interface ArtifactCheck {
+  /** The digest the attestation recorded. */
+  digest: string;
+  name?: string;
+  role: string;
+  /** The path that was hashed (or looked for). */
+  path: string;
+  attestation: string;
+  stage: Stage;
+  status: 'match' | 'mismatch' | 'unreadable' | 'absent';
 }
 
 export interface VerifyChainOptions {
@@ -127,6 +147,11 @@ export interface VerifyChainOptions {
    * date) passes 0.
    */
   clockSkewMs?: number;
+  /**
+   * What `now` is, for messages: evidence dated after it is "after the report date
+   * (2026-11-30)" for a report, not "in the future" (default: now is the clock).
+   */
+  nowLabel?: string;
   /** Re-hash inputs whose uri is a local file or folder, to catch swaps (default true). */
   checkArtifacts?: boolean;
   /**
@@ -324,13 +349,16 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     } else if (now.getTime() - ms > max * DAY_MS) {
       add('ATTESTATION_EXPIRED', `the ${stage} attestation ${short(a.id)} finished ${t}, more than ${max} day(s) ago`, digest, { attestation: a.id });
     } else if (ms - now.getTime() > skew) {
-      add('ATTESTATION_FROM_FUTURE', `the ${stage} attestation ${short(a.id)} claims to finish ${t}, in the future`, digest, { attestation: a.id });
+      add('ATTESTATION_FROM_FUTURE', `the ${stage} attestation ${short(a.id)} claims to finish ${t}, ${options.nowLabel ? `after ${options.nowLabel}` : 'in the future'}`, digest, { attestation: a.id });
     }
   };
 
+  const checks: ArtifactCheck[] = [];
   const checkArtifact = async (dep: Dependency, stage: Stage, digest: string, attestation: string): Promise<void> => {
     const path = localPath(dep.uri);
-    if (!path || !existsSync(path)) return;
+    if (!path) return;
+    const record = (status: ArtifactCheck['status']): void => void checks.push({ digest: dep.digest, ...(dep.name ? { name: dep.name } : {}), role: dep.role, path, attestation, stage, status });
+    if (!existsSync(path)) return record('absent');
     let actual = artifactChecks.get(path);
     if (!artifactChecks.has(path)) {
       try {
@@ -342,6 +370,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       }
       artifactChecks.set(path, actual);
     }
+    record(actual === undefined ? 'unreadable' : actual === dep.digest ? 'match' : 'mismatch');
     if (actual && actual !== dep.digest) {
       add('DIGEST_MISMATCH', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}at ${path} now has digest ${actual}, but the ${stage} stage attested ${dep.digest}: it was changed or swapped after it was used`, digest, { attestation, input: dep.digest });
     }
@@ -371,6 +400,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     ignored,
     ignoredAdvisories: flags.ignored,
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(checks.length > 0 ? { artifactChecks: checks } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export interface ReportOptions {
   /** The report date: ISO 8601 (date or date-time). Default: SOURCE_DATE_EPOCH, else now. */
   date?: string;
   checkArtifacts?: boolean;
+  /** By digest only: report on a digest the registry knows nothing of (every point missing) instead of refusing it (DIGEST_NOT_IN_REGISTRY, an InputError). */
+  allowUnattested?: boolean;
   signal?: AbortSignal;
 }
 
@@ -218,7 +220,7 @@ function verificationSummary(g: Gathered): VerificationSummary {
         },
     manifest: !g.manifest
       ? { status: 'absent', errors: [] }
-      : { status: g.manifest.errors.length ? 'invalid' : 'valid', ...(g.manifest.item.location ? { file: g.manifest.item.location } : {}), signed: g.manifest.item.verified, ...(g.manifest.item.signer ? { signer: g.manifest.item.signer } : {}), errors: g.manifest.errors },
+      : { status: g.manifest.errors.length ? 'invalid' : 'valid', ...(g.manifest.item.location ? { file: g.manifest.item.location } : {}), signed: g.manifest.item.verified, ...(g.manifest.item.signer ? { signer: g.manifest.item.signer } : {}), ...(g.manifest.changedAfterSigning ? { changedAfterSigning: g.manifest.changedAfterSigning } : {}), errors: g.manifest.errors },
     inspection: !ins
       ? { status: 'not-run' }
       : { status: dangerous.length ? 'dangerous' : 'clean', files: ins.result.files.length, formats: [...new Set(ins.result.files.map((f) => f.format))].sort(), ...(dangerous.length ? { dangerous: dangerous.map((d) => ({ code: d.f.code, message: d.f.message, ...(d.file ? { file: d.file } : {}) })) } : {}) },

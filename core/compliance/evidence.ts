@@ -351,8 +351,10 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
   },
 
   'threat-model': (g) => {
-    const items = [g.signature?.item, g.manifest?.item, g.inspection?.item, ...g.stages.map((s) => s.item)].filter((i): i is EvidenceItem => i !== undefined);
-    return { facts: items.length ? [fact('The threat model section of this report states, for the MITRE ATLAS supply-chain techniques, what this evidence says about their mitigations.', items)] : [], gaps: [], fills: 'any verified evidence (the threat model section is built from it)' };
+    // A pointer to a section of this report, not a claim of the evidence: it cites only what verified
+    // (the section itself lists what did not), so it is never turned into "Claimed by the signed evidence".
+    const items = [g.signature?.item, g.manifest?.item, g.inspection?.item, ...g.stages.map((s) => s.item)].filter((i): i is EvidenceItem => i !== undefined && i.verified);
+    return { facts: items.length ? [fact('See the Threat model section of this report: for the MITRE ATLAS supply-chain techniques, what the verified evidence cited here says about their mitigations.', items)] : [], gaps: [], fills: 'any verified evidence (the threat model section is built from it)' };
   },
 };
 

@@ -44,7 +44,7 @@ export interface Gathered {
   /** Attestations found about the chain's artifacts that did not verify, or that the policy does not accept. */
   unverified: EvidenceItem[];
   signature?: { item: EvidenceItem; result?: VerificationResult };
-  manifest?: { item: EvidenceItem; bom: Record<string, unknown>; errors: { code: string; message: string }[] };
+  manifest?: { item: EvidenceItem; bom: Record<string, unknown>; errors: { code: string; message: string }[]; changedAfterSigning?: string };
   inspection?: { item: EvidenceItem; result: ModelInspection };
   inputs?: { item: EvidenceItem; doc: ReportInputs; file: string };
   /** The chain's problems with the evidence they concern (concerns.ts), applied to the items above. */
@@ -67,6 +67,8 @@ export interface GatherOptions {
   /** How far past `now` evidence may be dated (verifyChain's clockSkewMs); 0 when the date was declared. */
   clockSkewMs?: number;
   checkArtifacts?: boolean;
+  /** Report on a digest the registry knows nothing of (every point missing) instead of refusing it with DIGEST_NOT_IN_REGISTRY. */
+  allowUnattested?: boolean;
   signal?: AbortSignal;
 }
 
@@ -79,7 +81,12 @@ const sha256 = (b: string | Buffer): string => `sha256:${createHash('sha256').up
  * and a signed copy in the registry), and the file inspection (inspectModel).
  */
 export async function gatherEvidence(o: GatherOptions): Promise<Gathered> {
-  const chain = await verifyChain({ registry: o.registry, policy: o.policy, modelPath: o.modelPath, digest: o.digest, now: o.now, ...(o.clockSkewMs !== undefined ? { clockSkewMs: o.clockSkewMs } : {}), checkArtifacts: o.checkArtifacts, signal: o.signal });
+  const chain = await verifyChain({ registry: o.registry, policy: o.policy, modelPath: o.modelPath, digest: o.digest, now: o.now, nowLabel: `the report date (${o.now.toISOString().slice(0, 10)})`, ...(o.clockSkewMs !== undefined ? { clockSkewMs: o.clockSkewMs } : {}), checkArtifacts: o.checkArtifacts, signal: o.signal });
+  // A digest nobody attested, signed or described is a typo far more often than a model: say
+  // so before anything else (before the inputs file is matched to it), as incident does.
+  if (!o.modelPath && o.digest && !o.allowUnattested && chain.links.length === 0 && chain.ignored.length === 0 && (await o.registry.findBySubject(chain.model.digest)).length === 0) {
+    throw new InputError('DIGEST_NOT_IN_REGISTRY', `${chain.model.digest} is not in ${o.registry.location}: no attestation, model signature or ML-BOM names it as a subject (check the digest, or --registry; --allow-unattested writes the report of a model with no evidence)`);
+  }
   const top = chain.links.find((l) => l.depth === 0);
   const model = { name: top?.name ?? (o.modelPath ? basename(resolve(o.modelPath)) : 'model'), digest: chain.model.digest, ...(o.modelPath ? { path: o.modelPath } : {}) };
   const g: Gathered = { model, chain, stages: [], unverified: [], concerns: [] };
@@ -109,7 +116,9 @@ export async function gatherEvidence(o: GatherOptions): Promise<Gathered> {
   for (const i of chain.ignored) {
     if (seen.has(i.id)) continue;
     seen.add(i.id);
-    g.unverified.push({ ref: i.id, kind: 'attestation', digest: i.id, subject: i.digest, verified: false, ...(i.stage ? { stage: i.stage } : {}), reason: `${i.message} [${i.code}]` });
+    // Its subject's name as the consumer named the input (the unverified statement itself is not read).
+    const name = chain.links.flatMap((l) => l.inputs).find((d) => d.digest === i.digest && d.name)?.name ?? chain.links.find((l) => l.digest === i.digest)?.name;
+    g.unverified.push({ ref: i.id, kind: 'attestation', digest: i.id, subject: i.digest, ...(name ? { subjectName: name } : {}), verified: false, ...(i.stage ? { stage: i.stage } : {}), reason: `${oneCode(i.message)} [${i.code}]` });
   }
   g.stages.sort((a, b) => b.depth - a.depth || timeOf(a).localeCompare(timeOf(b)) || a.item.ref.localeCompare(b.item.ref));
   g.unverified.sort((a, b) => a.ref.localeCompare(b.ref));
@@ -126,6 +135,14 @@ export async function gatherEvidence(o: GatherOptions): Promise<Gathered> {
     g.inputs = { file: inp.file, doc: inp.doc, item: { ref: `inputs:${inp.digest}`, kind: 'inputs', digest: inp.digest, verified: false, basis: "people's text, quoted verbatim with author and date; not signed, so never verified", location: basename(inp.file) } };
   }
   return g;
+}
+
+/**
+ * A reason names one code for one cause: the signature check's own code at the end of a
+ * message (`… altered after signing [SIGNATURE_INVALID]`) goes, the caller's code follows.
+ */
+function oneCode(message: string): string {
+  return message.replace(/\s*\[[A-Z][A-Z0-9_]*\]$/, '');
 }
 
 function timeOf(s: StageRecord): string {
@@ -166,7 +183,7 @@ async function readStage(registry: Registry, id: string, policy: Policy | undefi
     return { item: { ...base, reason: `${err.message} [${err.code}]` } };
   }
   // The rejection names the real cause: an untrusted signer, altered bytes, a subject or identity the policy does not allow.
-  if (v.signers.length === 0) return { item: { ...base, reason: `${v.rejection?.message ?? `signed by ${v.claimed}, which no signer of the policy verifies`} [${v.rejection?.code ?? 'UNTRUSTED_SIGNER'}]` } };
+  if (v.signers.length === 0) return { item: { ...base, reason: `${oneCode(v.rejection?.message ?? `signed by ${v.claimed}, which no signer of the policy verifies`)} [${v.rejection?.code ?? 'UNTRUSTED_SIGNER'}]` } };
   let provenance: MlProvenance;
   try {
     provenance = mlProvenanceFromStatement(parseStrictJson(v.payload.toString('utf8'), id), id);
@@ -269,6 +286,9 @@ async function manifestEvidence(o: GatherOptions, g: Gathered): Promise<Gathered
   const match = signed.find((s) => JSON.stringify(s.bom) === JSON.stringify(bom));
   const item: EvidenceItem = { ref: `manifest:${digest}`, kind: 'manifest', digest, subject: g.model.digest, verified: false, location: basename(path) };
   if (errors.length) return { bom, errors, item: { ...item, reason: `${errors.length} validation error(s), first: ${errors[0]!.message} [${errors[0]!.code}]` } };
+  // A BOM of this model signed by a policy signer, and this file is not it: changed after signing, not merely unsigned.
+  const before = signed.sort((a, b) => a.id.localeCompare(b.id))[0];
+  if (!match && before) return { bom, errors, changedAfterSigning: before.signer, item: { ...item, reason: `signed by ${before.signer} (${before.id.slice(0, 19)}…), then changed after signing: this file is not the ML-BOM that was signed (sign it again with model-provenance manifest sign) [SIGNATURE_INVALID]` } };
   if (!match) return { bom, errors, item: { ...item, reason: 'valid, but not signed by a signer of the policy (model-provenance manifest sign) [MANIFEST_UNSIGNED]' } };
   return { bom, errors, item: { ...item, signer: match.signer, verified: true } };
 }

@@ -14,5 +14,6 @@ export { reportInputsSchema, readInputs, checkInputs, initInputs, inputFor, type
 export { renderReportHtml, HTML_GENERATOR } from './render-html';
 export { renderReportMarkdown, MARKDOWN_MARKER } from './render-markdown';
 export { renderReportCdxa, CDXA_REPORT_PROPERTY } from './render-cdxa';
+export { chainCauses, CHECK_WORDS, manifestSigning } from './render-common';
 export { renderReport, writeReport, isGeneratedReport, REPORT_FORMATS } from './output';
 export { signReport, verifyReport, policySignerForKey, reportStatement, type ComplianceFormat, type ReportPredicate, type ReportCheck } from './sign-report';

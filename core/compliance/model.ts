@@ -155,7 +155,8 @@ export interface ChainStep {
 export interface VerificationSummary {
   chain: { verdict: 'verified' | 'failed' | 'unverified'; policy?: string; problems: { code: string; message: string; digest?: string; attestation?: string; input?: string }[] };
   signature: { status: 'verified' | 'failed' | 'absent' | 'not-checked'; signer?: string; file?: string; files?: number; problems: { code: string; message: string }[] };
-  manifest: { status: 'valid' | 'invalid' | 'absent'; file?: string; signed?: boolean; signer?: string; errors: { code: string; message: string }[] };
+  /** `changedAfterSigning`: the policy signer who signed an ML-BOM for this model whose bytes the file read no longer is. */
+  manifest: { status: 'valid' | 'invalid' | 'absent'; file?: string; signed?: boolean; signer?: string; changedAfterSigning?: string; errors: { code: string; message: string }[] };
   inspection: { status: 'clean' | 'dangerous' | 'not-run'; files?: number; formats?: string[]; dangerous?: { code: string; message: string; file?: string }[] };
 }
 

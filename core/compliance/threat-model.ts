@@ -71,15 +71,17 @@ function assess(id: string, g: Gathered): MitigationFinding {
       const bad = [...g.stages.filter((s) => !s.item.verified).map((s) => s.item), ...g.unverified];
       const total = ok.length + bad.length;
       const failed = g.chain.verdict !== 'verified';
-      if (total > 0) {
+      if (total > 0 && ok.length > 0) {
         statements.push(
           bad.length === 0 && !failed
             ? fact(`Every stage on the chain is signed and verified: ${ok.length} attestation(s) under the trust policy.`, ok.map((s) => s.item))
             : bad.length === 0
               ? fact(`${ok.length} attestation(s) verify under the trust policy.`, ok.map((s) => s.item))
-              : fact(`${ok.length} of ${total} attestation(s) verified; ${bad.length} did not (${bad.map((u) => `${u.stage ?? 'attestation'} ${short(u.ref)}: ${/\[([A-Z_]+)\]$/.exec(u.reason ?? '')?.[1] ?? 'not verified'}`).join(', ')}).`, [...ok.map((s) => s.item), ...bad]),
+              : fact(`${ok.length} of ${total} attestation(s) verify under the trust policy and pass every chain check about them.`, ok.map((s) => s.item)),
         );
       }
+      // Each one that did not, as its own line with its cause: a verified count is not a claim.
+      for (const u of bad) statements.push({ ...fact(`The ${u.stage ?? 'unknown-stage'} attestation ${short(u.ref)}${u.subjectName ? ` of "${u.subjectName}"` : ''} did not verify: ${u.reason ?? 'not verified'}`, [u]), verified: false });
       if (failed && g.policyItem) statements.push(fact(`The chain of custody failed verification against trust policy ${g.policyItem.location} (${[...new Set(g.chain.problems.map((p) => p.code))].join(', ')}).`, [g.policyItem]));
       if (g.signature) statements.push(g.signature.item.verified ? fact(`The model signature verifies under ${g.signature.item.signer}.`, [g.signature.item]) : fact(`The model signature does not verify: ${g.signature.item.reason}`, [g.signature.item]));
       else statements.push({ text: 'No model signature was found.', evidence: [], verified: false });
@@ -100,8 +102,20 @@ function assess(id: string, g: Gathered): MitigationFinding {
         const at = c.attestation ? byRef.get(c.attestation) : undefined;
         statements.push(at ? fact(`Changed after use: ${c.message}.`, [at], c.digest ? [c.digest] : []) : { text: `Changed after use: ${c.message}.`, evidence: [], verified: false });
       }
-      const checked = g.stages.some((s) => s.provenance.dependencies.some((d) => d.uri?.startsWith('file:')));
-      if (!mismatch.length && checked && stageItems.length) statements.push(fact('Inputs still on disk were re-hashed against their attested digests: no mismatch.', stageItems));
+      // Which inputs were re-hashed, and where: an input not on this machine was not checked, and says so.
+      const seen = new Set<string>();
+      const checks = (g.chain.artifactChecks ?? []).filter((c) => (seen.has(`${c.digest} ${c.path}`) ? false : (seen.add(`${c.digest} ${c.path}`), true)));
+      const cite = (list: typeof checks): EvidenceItem[] => [...new Set(list.map((c) => byRef.get(c.attestation)).filter((i): i is EvidenceItem => i !== undefined))];
+      const what = (c: (typeof checks)[number]): string => `${c.role} ${c.name ? `"${c.name}"` : short(c.digest)}`;
+      const hashed = checks.filter((c) => c.status !== 'absent');
+      const absent = checks.filter((c) => c.status === 'absent');
+      if (hashed.length) {
+        const match = hashed.filter((c) => c.status === 'match');
+        statements.push(fact(`${hashed.length} of ${checks.length} input(s) recorded with a local path re-hashed at that path; ${match.length} match their attested digests${hashed.length > match.length ? `, ${hashed.length - match.length} do not` : ''}: ${hashed.map((c) => `${what(c)} at ${c.path}`).join(', ')}.`, cite(hashed), hashed.map((c) => c.digest)));
+      }
+      if (absent.length) {
+        statements.push({ ...fact(`Not on this machine, so not re-hashed: ${absent.map((c) => `${what(c)} (recorded at ${c.path})`).join(', ')}. Their attestations say which bytes were used; those bytes were not checked here.`, cite(absent), absent.map((c) => c.digest)), verified: false });
+      }
       if (g.manifest && g.manifest.errors.some((e) => e.code === 'MLBOM_DIGEST_MISMATCH')) statements.push(fact('The ML-BOM digests do not match the files on disk.', [g.manifest.item]));
       const ok = g.signature?.item.verified === true && mismatch.length === 0;
       status = statements.length === 0 ? 'absent' : ok ? 'in-place' : 'partial';
@@ -164,5 +178,7 @@ function assess(id: string, g: Gathered): MitigationFinding {
       break;
     }
   }
+  // A mitigation with a line that is not verified is not in place: at most partial.
+  if (status === 'in-place' && statements.some((x) => !x.verified)) status = 'partial';
   return { id, name, status, statements };
 }

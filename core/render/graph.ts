@@ -50,6 +50,8 @@ export interface GraphEdge {
 export interface LineageGraph {
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** What the drawing leaves out and why (nothing beyond an unverified link is drawn), for the caption. */
+  notes?: string[];
 }
 
 export interface PositionedNode extends GraphNode {
@@ -186,6 +188,40 @@ export interface SvgOptions {
   legend?: boolean;
   /** The graph already laid out by `layoutGraph` (with this rankdir), so a caller that measured it does not lay it out twice. */
   layout?: GraphLayout;
+  /**
+   * Draw only this horizontal band of the drawing (drawing units): the nodes whose centre
+   * lies in it and the edges that cross it, with the viewBox set to the band. The legend is
+   * drawn by the band that reaches the bottom. See {@link graphBands}.
+   */
+  band?: { y: number; height: number };
+  /** Extra class on the `<svg>` element. */
+  className?: string;
+}
+
+/**
+ * Horizontal cuts of a laid-out drawing into bands at most `maxHeight` tall (drawing units),
+ * each cut in a gap between rows of nodes, so that printing the bands on successive pages
+ * never cuts a node in two. A row taller than `maxHeight` is a band of its own. One band
+ * when the drawing fits.
+ */
+export function graphBands(layout: GraphLayout, maxHeight: number): { y: number; height: number }[] {
+  const total = layout.height + 30; // with the legend
+  if (total <= maxHeight) return [{ y: 0, height: total }];
+  // Rows: the vertical extents of nodes, merged where they overlap.
+  const spans = layout.nodes.map((n) => [n.y - n.height / 2, n.y + n.height / 2] as const).sort((a, b) => a[0] - b[0]);
+  const rows: [number, number][] = [];
+  for (const [a, b] of spans) {
+    const last = rows[rows.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else rows.push([a, b]);
+  }
+  const cuts: number[] = [0];
+  for (let i = 1; i < rows.length; i++) {
+    const cut = round((rows[i - 1]![1] + rows[i]![0]) / 2);
+    // Cut before row i when the band from the last cut to the end of row i would be too tall.
+    if (rows[i]![1] - cuts[cuts.length - 1]! > maxHeight) cuts.push(cut);
+  }
+  return cuts.map((y, i) => ({ y, height: round((i + 1 < cuts.length ? cuts[i + 1]! : total) - y) }));
 }
 
 /**
@@ -194,14 +230,22 @@ export interface SvgOptions {
  * gives the same text.
  */
 export function renderGraphSvg(graph: LineageGraph, options: SvgOptions = {}): string {
-  const layout = options.layout ?? layoutGraph(graph, { rankdir: options.rankdir });
+  const full = options.layout ?? layoutGraph(graph, { rankdir: options.rankdir });
   const id = (options.idPrefix ?? 'lg').replace(/[^A-Za-z0-9_-]/g, '');
-  const legendH = options.legend === false ? 0 : 30;
-  const width = Math.max(layout.width, options.legend === false ? 0 : 560);
-  const height = layout.height + legendH;
+  const band = options.band;
+  const legendBand = !band || band.y + band.height >= full.height;
+  const legendH = options.legend === false || !legendBand ? 0 : 30;
+  const width = Math.max(full.width, options.legend === false ? 0 : 560);
+  // A band draws its nodes and every edge that crosses it; the viewBox clips the rest.
+  const inBand = (y: number): boolean => !band || (y >= band.y && y < band.y + band.height);
+  const layout: GraphLayout = band
+    ? { ...full, nodes: full.nodes.filter((n) => inBand(n.y)), edges: full.edges.filter((e) => Math.min(...e.points.map((p) => p.y)) < band.y + band.height && Math.max(...e.points.map((p) => p.y)) > band.y) }
+    : full;
+  const y0 = band ? band.y : 0;
+  const height = band ? band.height : full.height + legendH;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}-title" font-family="ui-monospace, Menlo, Consolas, 'Liberation Mono', monospace" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg"${options.className ? ` class="${escapeXml(options.className)}"` : ''} viewBox="0 ${y0} ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}-title" font-family="ui-monospace, Menlo, Consolas, 'Liberation Mono', monospace" font-size="12">`,
   );
   out.push(`<title id="${id}-title">${escapeXml(options.title ?? 'Lineage graph')}</title>`);
   out.push(`<defs><marker id="${id}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#57606a"/></marker></defs>`);
@@ -232,10 +276,10 @@ export function renderGraphSvg(graph: LineageGraph, options: SvgOptions = {}): s
   }
   if (legendH) {
     let x = 8;
-    const y = layout.height + 10;
+    const y = full.height + 10;
     out.push('<g class="legend" font-size="11">');
     // Only the statuses the drawing uses: a legend for six states on a two-node graph is noise.
-    const used = new Set(layout.nodes.map((n) => n.status));
+    const used = new Set(full.nodes.map((n) => n.status));
     for (const st of GRAPH_NODE_STATUSES.filter((x) => used.has(x))) {
       const s = STATUS_STROKE[st];
       out.push(`<rect x="${x}" y="${y}" width="22" height="12" rx="2" fill="#ffffff" stroke="${s.color}" stroke-width="${s.width}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${x + 28}" y="${y + 10}" fill="#3d444d">${escapeXml(STATUS_WORD[st])}</text>`);

@@ -89,7 +89,10 @@ footer.doc-footer { margin-top: 3rem; padding-top: .75rem; border-top: 1px solid
   section.page-break { break-before: page; page-break-before: always; }
   h2 { margin-top: 0; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  tr, .keep, figure.graph, blockquote.person { break-inside: avoid; page-break-inside: avoid; }
+  tr, .keep, blockquote.person { break-inside: avoid; page-break-inside: avoid; }
+  /* No scrollbar on paper; a drawing taller than a page may continue on the next (never a blank page before it). */
+  figure.graph { overflow: visible; break-inside: auto; }
+  figure.graph svg { break-inside: avoid; }
   nav.contents a { color: var(--ink); }
   a[href^="#"] { text-decoration: none; color: inherit; }
 }

@@ -2,8 +2,24 @@ import type { ChainProblem, ChainResult } from '../chain/verify-chain';
 import type { Dependency } from '../attest/types';
 import type { GraphEdge, GraphNode, GraphNodeKind, GraphNodeStatus, LineageGraph } from './graph';
 
-/** Gap codes that say an attestation exists but did not verify. */
-const UNVERIFIED_CODES = new Set(['UNTRUSTED_SIGNER', 'ATTESTATION_INVALID', 'REGISTRY_INDEX_MISMATCH', 'ATTESTATION_SIGNATURE_INVALID', 'CERT_SUBJECT_MISMATCH', 'IDENTITY_MISMATCH', 'ATTESTATION_MALFORMED', 'REGISTRY_DANGLING_INDEX']);
+/**
+ * Codes of ignored attestations that make the artifact's node `failed`: the attestation is
+ * there and names what the policy trusts or rules on, and a check on it failed (altered
+ * bytes, a signer the policy does not accept). The others (a blob gone, unreadable, filed
+ * under another subject) leave it `not verified`.
+ */
+const FAILED_IGNORED = new Set(['ATTESTATION_SIGNATURE_INVALID', 'UNTRUSTED_SIGNER', 'CERT_SUBJECT_MISMATCH', 'IDENTITY_MISMATCH', 'ATTESTATION_INVALID']);
+/** What each ignored attestation's code says, on the node. */
+const IGNORED_WORDS: Record<string, string> = {
+  ATTESTATION_SIGNATURE_INVALID: 'attestation altered after signing',
+  UNTRUSTED_SIGNER: 'attestation by an untrusted signer',
+  CERT_SUBJECT_MISMATCH: 'signer certificate not allowed',
+  IDENTITY_MISMATCH: 'signer identity not allowed',
+  ATTESTATION_INVALID: 'attestation not a valid statement',
+  ATTESTATION_MALFORMED: 'attestation unreadable',
+  REGISTRY_INDEX_MISMATCH: 'attestation about another artifact',
+  REGISTRY_DANGLING_INDEX: 'attestation missing from the registry',
+};
 /** An input whose bytes on disk are no longer the ones attested. */
 const CHANGED_CODES = new Set(['DIGEST_MISMATCH']);
 
@@ -72,6 +88,36 @@ export function graphFromChain(result: ChainResult, options: ChainGraphOptions =
     return { status: ps.some((p) => CHANGED_CODES.has(p.code)) ? 'changed' : 'failed', codes: [...new Set(ps.map((p) => p.code))] };
   };
   const withCodes = (details: string[], codes: string[]): string[] => (codes.length ? [...details, codes.join(', ')] : details);
+  /**
+   * Whether an input's bytes were re-hashed here: a verified attestation says which bytes
+   * were used; only a re-hash says these are they. An input recorded with a local path that
+   * is not on this machine says so, so that it is never read as checked on disk.
+   */
+  const disk = (digest: string): string[] => {
+    const st = new Set((result.artifactChecks ?? []).filter((c) => c.digest === digest).map((c) => c.status));
+    return st.has('match') ? ['bytes re-hashed here: match'] : st.has('absent') && st.size === 1 ? ['not on this machine: not re-hashed'] : [];
+  };
+
+  /**
+   * A base model, adapter or the model itself that no trusted attestation produced: why,
+   * by the codes of the attestations the walk ignored for it. One whose attestation names a
+   * signer the policy trusts but does not verify (altered after signing), or that the policy
+   * does not accept, is `failed` with that code: it is the cause of the gap, not a milder
+   * "not verified". Beyond it nothing was checked: a note says so (never a silent drop).
+   */
+  const unlinked = (digest: string, kind: GraphNodeKind, label: string): GraphNode => {
+    const asInput = inputStatus(digest);
+    const ignoredHere = result.ignored.filter((x) => x.digest === digest);
+    const ignoredCodes = [...new Set(ignoredHere.map((x) => x.code))].sort();
+    // The cause first (the ignored attestation's code), then what the walk concluded (MISSING_LINK).
+    const codes = [...new Set([...ignoredCodes, ...(byArtifact.get(digest) ?? []).map((p) => p.code)])];
+    let status: GraphNodeStatus = asInput?.status ?? (flagged.has(digest) ? 'flagged' : !checked ? 'unverified' : ignoredCodes.some((c) => FAILED_IGNORED.has(c)) ? 'failed' : ignoredCodes.length ? 'unverified' : 'missing');
+    if (flagged.has(digest)) status = worst(status, 'flagged');
+    const why = ignoredHere.length ? [...new Set(ignoredHere.map((x) => IGNORED_WORDS[x.code] ?? 'attestation not verified'))] : [checked ? 'no trusted attestation' : 'attestation not checked'];
+    if (checked || ignoredHere.length) notes.push(`Beyond ${kind === 'model' ? 'the model' : kind === 'base-model' ? 'base model' : kind} "${label}" (${shortDigest(digest)}) nothing was checked: ${ignoredHere.length ? `its attestation did not verify [${[...new Set(ignoredHere.map((x) => x.code))].join(', ')}]` : 'no trusted attestation produced it'}, so what it claims to derive from (base models, adapters, datasets) is not drawn.`);
+    return { id: digest, kind, status, label, details: withCodes([shortDigest(digest), ...why], [...new Set([...codes, ...(asInput?.codes ?? [])])]) };
+  };
+  const notes: string[] = [];
 
   // Whether each link's own attestations passed every check about them.
   const linkOk = new Map<string, boolean>();
@@ -87,8 +133,10 @@ export function graphFromChain(result: ChainResult, options: ChainGraphOptions =
     const asInput = inputStatus(l.digest);
     if (asInput) status = worst(status, asInput.status);
     linkOk.set(l.digest, checked && own.length === 0);
-    nodes.set(l.digest, { id: l.digest, kind, status, label: l.name, details: withCodes(details, [...new Set([...own, ...onArtifact].map((p) => p.code)), ...(asInput?.codes ?? [])]) });
+    nodes.set(l.digest, { id: l.digest, kind, status, label: l.name, details: withCodes([...details, ...disk(l.digest)], [...new Set([...own, ...onArtifact].map((p) => p.code)), ...(asInput?.codes ?? [])]) });
   }
+  // The model itself, when nothing trusted produced it: drawn with the cause, not left out.
+  if (!result.links.some((l) => l.depth === 0)) nodes.set(result.model.digest, unlinked(result.model.digest, 'model', 'the model'));
   for (const r of result.externalRoots) {
     if (nodes.has(r.digest)) continue;
     const asInput = inputStatus(r.digest);
@@ -101,13 +149,7 @@ export function graphFromChain(result: ChainResult, options: ChainGraphOptions =
     for (const i of l.inputs) {
       if (i.role === 'base-model' && i.digest === l.digest) continue;
       if (i.role === 'base-model' || i.role === 'adapter') {
-        if (!nodes.has(i.digest)) {
-          const codes = (byArtifact.get(i.digest) ?? []).map((p) => p.code);
-          const ignoredHere = result.ignored.some((x) => x.digest === i.digest);
-          const asInput = inputStatus(i.digest);
-          const status: GraphNodeStatus = asInput?.status ?? (flagged.has(i.digest) ? 'flagged' : codes.some((c) => UNVERIFIED_CODES.has(c)) || ignoredHere || !checked ? 'unverified' : 'missing');
-          nodes.set(i.digest, { id: i.digest, kind: i.role, status, label: i.name ?? i.role, details: withCodes([shortDigest(i.digest), status === 'missing' ? 'no trusted attestation' : status === 'unverified' ? 'attestation not verified' : 'no trusted attestation'], asInput?.codes ?? []) });
-        }
+        if (!nodes.has(i.digest)) nodes.set(i.digest, unlinked(i.digest, i.role, i.name ?? i.role));
         edges.push({ from: i.digest, to: l.digest, role: i.role, dashed: false });
       } else dataOf.set(l.digest, [...(dataOf.get(l.digest) ?? []), i]);
     }
@@ -146,11 +188,11 @@ export function graphFromChain(result: ChainResult, options: ChainGraphOptions =
     for (const i of data) {
       if (!nodes.has(i.digest)) {
         const s = dataStatus(i);
-        nodes.set(i.digest, { id: i.digest, kind: i.role === 'dataset' ? 'dataset' : 'other', status: s.status, label: i.name ?? i.role, details: withCodes([`${i.role}${i.usage ? ` (${i.usage})` : ''}`, shortDigest(i.digest)], s.codes) });
+        nodes.set(i.digest, { id: i.digest, kind: i.role === 'dataset' ? 'dataset' : 'other', status: s.status, label: i.name ?? i.role, details: withCodes([`${i.role}${i.usage ? ` (${i.usage})` : ''}`, shortDigest(i.digest), ...disk(i.digest)], s.codes) });
       }
       edges.push({ from: i.digest, to: l.digest, role: i.role === 'dataset' && i.usage ? `${i.usage} data` : i.role, dashed: true });
     }
   }
   for (const n of options.extraNodes ?? []) nodes.set(n.id, n);
-  return { nodes: [...nodes.values()], edges: [...edges, ...(options.extraEdges ?? [])] };
+  return { nodes: [...nodes.values()], edges: [...edges, ...(options.extraEdges ?? [])], ...(notes.length ? { notes } : {}) };
 }

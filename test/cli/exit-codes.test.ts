@@ -43,7 +43,7 @@ describe('exit codes and messages', () => {
       [['inspect'], 'MISSING_ARGUMENT', /missing required argument 'model'/],
       [['hash', 'a', 'b'], 'EXCESS_ARGUMENTS', /too many arguments/],
       [['hash', '.', '--format'], 'OPTION_VALUE_MISSING', /argument missing/],
-      [['hash', '.', '--format', 'xml'], 'INVALID_VALUE', /Allowed choices are text, json/],
+      [['hash', '.', '--format', 'xml'], 'INVALID_VALUE', /^model-provenance: --format "xml" is not one of: text, json \[INVALID_VALUE\]$/],
       [['verify', 'key', '.', '--public-key', 'a', '--trusted-keys', 'b'], 'OPTION_CONFLICT', /cannot be used with/],
       [['keygen', '--password', 'a', '--password-file', 'f'], 'OPTION_CONFLICT', /cannot be used with/],
       [['hash', '.', '--signature', 'a', '--signature', 'b'], 'OPTION_REPEATED', /--signature was given twice/],

@@ -84,4 +84,35 @@ describe('the HTML report in a real browser', { skip: missing ? `needs ${missing
     }
     assert.ok(pages.length >= HEADINGS.length, `${pages.length} pages`);
   });
+
+  test('print of a 31-stage chain: the heading with the drawing\'s start, no scrollbar, the drawing in bands cut between nodes (newcomer re-check 2, item 3)', () => {
+    const D = (i: number): string => `sha256:${i.toString(16).padStart(64, '0')}`;
+    const nodes = Array.from({ length: 31 }, (_, i) => ({ id: D(i + 1), kind: (i === 30 ? 'model' : 'base-model') as 'model' | 'base-model', status: 'verified' as const, label: `m${i}`, details: [`${i ? 'fine-tuning' : 'pre-training'}  ${D(i + 1).slice(0, 19)}…`, 'signed by trainer', `stage ${i} of 31`] }));
+    const edges = nodes.slice(1).map((n, i) => ({ from: nodes[i]!.id, to: n.id, role: 'base-model', dashed: false }));
+    const long: ComplianceReport = { ...report, lineage: { nodes, edges } };
+    const html = renderReport(long, 'html');
+    const bands = html.match(/<svg [^>]*class="band"/g) ?? [];
+    assert.ok(bands.length >= 3, `${bands.length} bands`);
+    const longFile = join(tempDir('mp-report-long-'), 'long.html');
+    writeFileSync(longFile, html);
+    const pdf = join(OUT, 'report-long.pdf');
+    const profile = tempDir('mp-chromium-profile-');
+    execFileSync(CHROMIUM, ['--headless', ...FLAGS, `--user-data-dir=${profile}`, '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, pathToFileURL(longFile).href], { stdio: 'pipe', timeout: 120_000, env: { ...process.env, HOME: profile } });
+    const pages = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).split('\f');
+    // The Lineage heading heads a page that also holds the start of the drawing (never a page with the heading alone).
+    const first = pages.findIndex((p) => /^\s*Lineage\s*$/m.test(p));
+    assert.ok(first > 0);
+    assert.match(pages[first]!, /\bm0\b[\s\S]*signed by trainer/);
+    // Every node whole on one page: its label, its digest and its last line together, and drawn once.
+    for (const n of nodes) {
+      const label = new RegExp(`^\\s*${n.label}\\s*$`, 'm');
+      const on = pages.map((p, i) => (label.test(p) ? i : -1)).filter((i) => i >= 0);
+      assert.equal(on.length, 1, `${n.label} on pages ${on.join(', ')}`);
+      const page = pages[on[0]!]!;
+      assert.ok(page.includes(n.id.slice(0, 19)) && page.includes(n.details[2]!), `${n.label} whole on page ${on[0]! + 1}`);
+    }
+    // The drawing is not one image the page cuts: the screen copy does not print, the bands do.
+    assert.ok(html.includes('@media print { figure.graph.banded svg.whole { display: none; }'));
+    assert.ok(html.includes('figure.graph { overflow: visible; break-inside: auto; }'));
+  });
 });

@@ -10,7 +10,7 @@
  * statuses, and never "The chain was verified" on a failed chain.
  */
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
@@ -88,6 +88,8 @@ describe('chain problems reach exactly the points they concern', () => {
     const base = await report({ inputs: undefined });
     const r = await report({ date: '2026-10-04T09:00:00Z', inputs: undefined });
     assert.deepEqual(r.verification.chain.problems.map((p) => p.code), ['ATTESTATION_FROM_FUTURE', 'ATTESTATION_FROM_FUTURE', 'ATTESTATION_FROM_FUTURE']);
+    // A report's moment is its date, not "the future" (newcomer re-check 2, item 8).
+    assert.match(r.verification.chain.problems[0]!.message, /^the \S+ attestation sha256:[0-9a-f]{12}… claims to finish \S+, after the report date \(2026-10-04\)$/);
     assert.deepEqual(changed(base, r), [
       'eu-ai-act-annex-iv 1(c): evidence -> partial',
       'eu-ai-act-annex-iv 2(a): evidence -> partial',
@@ -246,6 +248,32 @@ describe('chain problems reach exactly the points they concern', () => {
     assert.equal(m14.status, 'partial');
     assert.ok(m14.statements.some((s) => /^Changed after use: base-model "base" at .* now has digest sha256:/.test(s.text) && s.evidence.length === 1));
     neverVerifiedChain(r);
+  });
+
+  test('inputs re-hashed, and one not on this machine: counted and named, never drawn as checked on disk (newcomer re-check 2, item 5)', async () => {
+    const m14 = (r: ComplianceReport) => r.threatModel.mitigations.find((m) => m.id === 'AML.M0014')!;
+    const all = m14(full).statements.find((s) => /re-hashed at that path/.test(s.text))!;
+    assert.equal(all.text, `4 of 4 input(s) recorded with a local path re-hashed at that path; 4 match their attested digests: base-model "merged" at ${w.models.merged}, base-model "ft" at ${w.models.ft}, adapter "adapter" at ${w.models.adapter}, base-model "base" at ${w.models.base}.`);
+    assert.ok(all.verified);
+    assert.equal(full.lineage.nodes.find((n) => n.label === 'base')!.details!.includes('bytes re-hashed here: match'), true);
+    const moved = `${w.models.base}.moved`;
+    renameSync(w.models.base, moved);
+    let r: ComplianceReport;
+    try {
+      r = await report();
+    } finally {
+      renameSync(moved, w.models.base);
+    }
+    assert.equal(r.verification.chain.verdict, 'verified', 'an input not at hand is not a failed check');
+    const st = m14(r).statements;
+    assert.match(st.find((s) => s.verified && /re-hashed/.test(s.text))!.text, /^3 of 4 input\(s\) recorded with a local path re-hashed at that path; 3 match their attested digests: /);
+    const away = st.find((s) => /^Not on this machine/.test(s.text))!;
+    assert.equal(away.text, `Not on this machine, so not re-hashed: base-model "base" (recorded at ${w.models.base}). Their attestations say which bytes were used; those bytes were not checked here.`);
+    assert.equal(away.verified, false);
+    assert.equal(m14(r).status, 'partial', 'a mitigation with a line not verified is not in place');
+    const base = r.lineage.nodes.find((n) => n.label === 'base')!;
+    assert.equal(base.status, 'verified', 'its attestation verified');
+    assert.ok(base.details!.includes('not on this machine: not re-hashed'), JSON.stringify(base.details));
   });
 
   test('a deleted attestation blob: missing evidence in the report (written, REGISTRY_DANGLING_INDEX), the same cause as the chain walk', async () => {

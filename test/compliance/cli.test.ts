@@ -85,19 +85,23 @@ describe('model-provenance report (CLI)', () => {
     const r = await runCli([...base.slice(0, -4), '--inputs', bad], { cwd: w.dir });
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim().split('\n').length, 1);
-    assert.match(r.stderr, /bad-inputs\.json: eu-ai-act-annex-iv\.2\(e\)\.author \(line 1 column 132\): a text needs its author \[REPORT_INPUTS_INVALID\]/);
+    assert.match(r.stderr, /bad-inputs\.json: eu-ai-act-annex-iv\.2\(e\)\.author \(line 1 column 132\): empty; a text needs its author \[REPORT_INPUTS_INVALID\]/);
     // The real problem first, where it is: not "missing $schema (and 1 more)".
     writeFileSync(bad, `{\n  "eu-ai-act-annex-iv": {\n    "2(e)": { "text": "Reviewed.", "author": "", "date": "2026-11-20" }\n  }\n}\n`);
     const both = await runCli([...base.slice(0, -4), '--inputs', bad], { cwd: w.dir });
     assert.equal(both.code, 2);
-    assert.match(both.stderr, /bad-inputs\.json: eu-ai-act-annex-iv\.2\(e\)\.author \(line 3 column 36\): a text needs its author \(and 1 more\) \[REPORT_INPUTS_INVALID\]/);
+    // Each problem in its own place is its own line (newcomer re-check 2, item 7), the real one first.
+    assert.deepEqual(both.stderr.trimEnd().split('\n').map((l) => l.replace(bad, 'bad-inputs.json')), [
+      'model-provenance: bad-inputs.json: eu-ai-act-annex-iv.2(e).author (line 3 column 36): empty; a text needs its author [REPORT_INPUTS_INVALID]',
+      `model-provenance: bad-inputs.json: no "$schema": add "$schema": "${INPUTS_SCHEMA_ID}" as the first key (it marks the file as report inputs) [REPORT_INPUTS_INVALID]`,
+    ]);
     writeFileSync(bad, JSON.stringify({ 'eu-ai-act-annex-iv': {} }));
     const noSchema = await runCli([...base.slice(0, -4), '--inputs', bad], { cwd: w.dir });
     assert.match(noSchema.stderr, /bad-inputs\.json: no "\$schema": add "\$schema": "https:\/\/model-provenance\.dev\/schemas\/report-inputs\/v1\.json" as the first key \(it marks the file as report inputs\) \[REPORT_INPUTS_INVALID\]/);
     writeFileSync(bad, JSON.stringify({ $schema: INPUTS_SCHEMA_ID, 'eu-ai-act-annex-iv': { '10': { text: 'x', author: 'a', date: '2026-11-20' } } }));
     const unknown = await runCli([...base.slice(0, -4), '--inputs', bad], { cwd: w.dir });
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown property "10" \[REPORT_INPUTS_INVALID\]/);
+    assert.match(unknown.stderr, /bad-inputs\.json: eu-ai-act-annex-iv\.10 \(line 1 column \d+\): not a point of EU AI Act Annex IV \[REPORT_INPUTS_INVALID\]\n$/);
   });
 
   test('report init: a skeleton of every point a person must write; existing text is never changed', async () => {
@@ -170,7 +174,11 @@ describe('model-provenance report (CLI)', () => {
     assert.match(digest.stderr, /"sha256:1234" is not a model digest: it has 4 hex digit\(s\), a sha256 digest has 64 .*\[DIGEST_MALFORMED\]/);
     const pdf = await runCli([...base, '--format', 'pdf'], { cwd: w.dir });
     assert.equal(pdf.code, 2);
-    assert.match(pdf.stderr, /^model-provenance: option '--format <format>' argument 'pdf' is invalid\. no PDF writer: write --format html and print it to PDF \(a browser, or chromium --headless --print-to-pdf\); its print stylesheet gives clean A4 pages \[INVALID_VALUE\]\n$/);
+    assert.match(pdf.stderr, /^model-provenance: --format "pdf": no PDF writer: write --format html and print it to PDF \(a browser, or chromium --headless --print-to-pdf\); its print stylesheet gives clean A4 pages \[INVALID_VALUE\]\n$/);
+    // Every command's value outside its choices reads the same way: one clean line, the same code.
+    const xml = await runCli(['verify', w.models.quantized, '--format', 'xml'], { cwd: w.dir });
+    assert.equal(xml.code, 2);
+    assert.equal(xml.stderr, 'model-provenance: --format "xml" is not one of: text, json, report, sarif [INVALID_VALUE]\n');
   });
 
   test('--require-verified: exit 1 on a failed chain (the report is still written), 0 on a verified one', async () => {
@@ -182,7 +190,7 @@ describe('model-provenance report (CLI)', () => {
     assert.equal(lenient.code, 0, '--fail-under alone passes a failed chain');
     const strict = await runCli([...late, '--format', 'json', '--require-verified'], { cwd: w.dir });
     assert.equal(strict.code, 1);
-    assert.match(strict.stderr, /--require-verified: the chain is failed \(ATTESTATION_EXPIRED\) \[CHAIN_NOT_VERIFIED\]/);
+    assert.match(strict.stderr, /--require-verified: the chain is failed \(ATTESTATION_EXPIRED on the pre-training attestation of "base"\) \[CHAIN_NOT_VERIFIED\]/);
     assert.equal(JSON.parse(strict.stdout).verification.chain.verdict, 'failed');
   });
 
@@ -201,10 +209,29 @@ describe('model-provenance report (CLI)', () => {
     // The recipient, who never sees stderr, reads the binding in the report's header.
     const mineMd = await runCli([...base.slice(0, -4), '--inputs', file, '--format', 'md'], { cwd: w.dir });
     assert.match(mineMd.stdout, /\| Person inputs \| report-inputs\.json \(no entry filled yet\); written for this model \|/);
-    // The same file given for another model of the registry (the fine-tune, by digest).
-    const other = await runCli(['report', `sha256:${'0'.repeat(64)}`, '--registry', w.registryDir, '--policy', w.policyPath, '--inputs', file, '--date', '2026-11-30'], { cwd: w.dir });
+    // The same file given for another model of the registry (the fine-tune).
+    const other = await runCli(['report', w.models.ft, '--registry', w.registryDir, '--policy', w.policyPath, '--inputs', file, '--date', '2026-11-30'], { cwd: w.dir });
     assert.equal(other.code, 2);
-    assert.match(other.stderr, /report-inputs\.json: subject \(line 3 column 3\): written for "assistant-int8" sha256:[0-9a-f]{64}, not for this report's model "model" sha256:0{64}; give the model's own inputs with --inputs \[REPORT_INPUTS_OTHER_MODEL\]/);
+    assert.match(other.stderr, /report-inputs\.json: subject \(line 3 column 3\): written for "assistant-int8" sha256:[0-9a-f]{64}, not for this report's model "ft" sha256:[0-9a-f]{64}; give the model's own inputs with --inputs \[REPORT_INPUTS_OTHER_MODEL\]\n$/);
+    // report init for the fine-tune on the quantized model's file: refused the same way, the file untouched (newcomer re-check 2, item 6).
+    const textBefore = readFileSync(file, 'utf8');
+    const initOther = await runCli(['report', 'init', w.models.ft, '--output', file], { cwd: w.dir });
+    assert.equal(initOther.code, 2, initOther.stdout);
+    assert.match(initOther.stderr, /report-inputs\.json: subject \(line 3 column 3\): written for "assistant-int8" sha256:[0-9a-f]{64}, not for the model given to init "ft" sha256:[0-9a-f]{64}; each model has its own inputs file: give another with --output \[REPORT_INPUTS_OTHER_MODEL\]\n$/);
+    assert.equal(readFileSync(file, 'utf8'), textBefore);
+    // A well-formed digest nobody attested: exit 2 naming the registry, checked before the inputs file
+    // in the working directory is matched to it (newcomer re-check 2, item 2).
+    const typo = `sha256:${'ab'.repeat(32)}`;
+    const cwd = tempDir('mp-report-typo-');
+    cpSync(file, join(cwd, 'report-inputs.json'));
+    const unknown = await runCli(['report', typo, '--registry', w.registryDir, '--policy', w.policyPath, '--date', '2026-11-30'], { cwd });
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stdout, '');
+    assert.equal(unknown.stderr, `model-provenance: ${typo} is not in ${w.registryDir}: no attestation, model signature or ML-BOM names it as a subject (check the digest, or --registry; --allow-unattested writes the report of a model with no evidence) [DIGEST_NOT_IN_REGISTRY]\n`);
+    const empty = await runCli(['report', typo, '--registry', w.registryDir, '--policy', w.policyPath, '--date', '2026-11-30', '--allow-unattested', '--format', 'md', '--framework', 'eu-ai-act-annex-iv'], { cwd: w.dir });
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.match(empty.stdout, /\| File inspection \| not run: the model files were not at hand \(report by digest\) \|/);
+    assert.doesNotMatch(empty.stdout, /not-run|not-checked/);
     const unbound = await runCli([...base, '--format', 'json'], { cwd: w.dir });
     assert.equal(unbound.code, 0);
     const unboundMd = await runCli([...base, '--format', 'md'], { cwd: w.dir });

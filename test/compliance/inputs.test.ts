@@ -10,12 +10,58 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CompletionRequest, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { FRAMEWORKS, INPUTS_SCHEMA_ID, analyzeDocument, detectKind, initInputs, leafPoints, needsPerson, reportInputsSchema } from '../../core';
+import { FRAMEWORKS, INPUTS_SCHEMA_ID, analyzeDocument, checkInputs, detectKind, initInputs, leafPoints, needsPerson, reportInputsSchema } from '../../core';
 import { LspClient, caret } from '../helpers/lsp-client';
 import { REPO } from '../helpers/fixtures';
 import { makeWorkspace, type Workspace } from '../helpers/workspace';
 
 describe('report-inputs.json', () => {
+  test('init keeps a person\'s formatting byte for byte: a one-line entry stays one line, new keys take the file\'s indent (4 spaces, tabs) and line ends (newcomer re-check 2, item 4)', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const before = `{\n    "$schema": "${INPUTS_SCHEMA_ID}",\n    "eu-ai-act-annex-iv": {\n        "9": {"text": "PMS plan v2", "author": "Ops <o@a.example>", "date": "2026-11-10"}\n    }\n}\n`;
+    const { text, added } = initInputs(before, ['eu-ai-act-annex-iv'], 'report-inputs.json', { name: 'q4', digest });
+    assert.equal(added.length, 19);
+    assert.equal(
+      text.slice(0, text.indexOf('"1(b)"')),
+      `{\n    "$schema": "${INPUTS_SCHEMA_ID}",\n    "subject": {\n        "name": "q4",\n        "digest": "${digest}"\n    },\n    "eu-ai-act-annex-iv": {\n        "9": {"text": "PMS plan v2", "author": "Ops <o@a.example>", "date": "2026-11-10"},\n        "1(a)": {\n            "text": "",\n            "author": "",\n            "date": "",\n            "question": "State the intended purpose of the system and name the provider."\n        },\n        `,
+    );
+    assert.ok(text.endsWith('        }\n    }\n}\n'), JSON.stringify(text.slice(-40)));
+    // Every line of the person's file is still there, in order; only insertions (and the comma JSON needs after the entry that was last).
+    const kept = before.split('\n');
+    let i = 0;
+    for (const line of text.split('\n')) if (line === kept[i] || line === `${kept[i]},`) i++;
+    assert.equal(i, kept.length);
+    // Tabs and CRLF stay tabs and CRLF.
+    const tabs = initInputs(`{\r\n\t"$schema": "${INPUTS_SCHEMA_ID}",\r\n\t"eu-ai-act-annex-iv": {}\r\n}\r\n`, ['eu-ai-act-annex-iv']).text;
+    assert.ok(tabs.startsWith(`{\r\n\t"$schema": "${INPUTS_SCHEMA_ID}",\r\n\t"eu-ai-act-annex-iv": {\r\n\t\t"1(a)": {\r\n\t\t\t"text": "",\r\n`), JSON.stringify(tabs.slice(0, 160)));
+    assert.ok(!/[^\r]\n/.test(tabs), 'no bare LF in a CRLF file');
+  });
+
+  test('init refuses a file written for another model, naming the line (REPORT_INPUTS_OTHER_MODEL, as the report does)', () => {
+    const text = `{\n  "$schema": "${INPUTS_SCHEMA_ID}",\n  "subject": { "name": "q4", "digest": "sha256:${'ab'.repeat(32)}" }\n}\n`;
+    assert.throws(
+      () => initInputs(text, ['eu-ai-act-annex-iv'], 'report-inputs.json', { name: 'ft', digest: `sha256:${'cd'.repeat(32)}` }),
+      (e: Error & { code?: string }) => e.code === 'REPORT_INPUTS_OTHER_MODEL' && e.message === `subject (line 3 column 3): written for "q4" sha256:${'ab'.repeat(32)}, not for the model given to init "ft" sha256:${'cd'.repeat(32)}; each model has its own inputs file: give another with --output`,
+    );
+    // The same model: extended as usual.
+    assert.equal(initInputs(text, ['eu-ai-act-annex-iv'], 'report-inputs.json', { name: 'q4', digest: `sha256:${'ab'.repeat(32)}` }).added.length, 19);
+  });
+
+  test('each bad entry is its own problem, worded alike whether the author is missing or empty', () => {
+    const text = `{ "$schema": "${INPUTS_SCHEMA_ID}",\n "eu-ai-act-annex-iv": {\n  "1(a)": { "text": "x", "date": "2026-11-01" },\n  "1(b)": { "text": "x", "author": "", "date": "2026-11-01" },\n  "99": { "text": "x", "author": "a", "date": "2026-11-01" } }\n}\n`;
+    assert.throws(
+      () => checkInputs(JSON.parse(text), 'report-inputs.json', text),
+      (e: Error & { code?: string; also?: { message: string }[] }) => {
+        assert.equal(e.code, 'REPORT_INPUTS_INVALID');
+        assert.deepEqual([e.message, ...e.also!.map((a) => a.message)], [
+          'eu-ai-act-annex-iv.1(a).author (line 3 column 3): missing; a text needs its author',
+          'eu-ai-act-annex-iv.1(b).author (line 4 column 26): empty; a text needs its author',
+          'eu-ai-act-annex-iv.99 (line 5 column 3): not a point of EU AI Act Annex IV',
+        ]);
+        return true;
+      },
+    );
+  });
   test('schemas/report-inputs.schema.json is the schema generated from the framework definitions', () => {
     assert.equal(readFileSync(join(REPO, 'schemas', 'report-inputs.schema.json'), 'utf8'), `${JSON.stringify(reportInputsSchema(), null, 2)}\n`);
     const s = reportInputsSchema() as { properties: Record<string, { properties: Record<string, { title: string }> }> };

@@ -19,6 +19,7 @@ import {
   LocalRegistry,
   ProvenanceTracker,
   buildReport,
+  chainCauses,
   cycloneDxValidator,
   loadPolicy,
   parseBundle,
@@ -148,6 +149,21 @@ describe('regulatory report on the fixture pipeline', () => {
     assert.match(m['AML.M0016']!.statements[0]!.text, /1 model file\(s\) inspected \(safetensors\): no executable content/);
   });
 
+  test('an ML-BOM edited after it was signed: "signed, then changed after signing (SIGNATURE_INVALID)", not merely unsigned', async () => {
+    const edited = join(tempDir('mp-compliance-bom-'), 'edited.cdx.json');
+    const bom = JSON.parse(readFileSync(w.manifestPath, 'utf8'));
+    bom.metadata.component.version = `${bom.metadata.component.version ?? '1'}-edited`;
+    writeFileSync(edited, JSON.stringify(bom, null, 2));
+    const signer = full.verification.manifest.signer!;
+    const r = await buildReport({ registry: new LocalRegistry(w.registryDir), policy: loadPolicy(w.policyPath), modelPath: w.models.quantized, frameworks: ['eu-ai-act-annex-iv'], inputs: w.inputsPath, manifestPath: edited, date: DATE });
+    assert.equal(r.verification.manifest.signed, false);
+    assert.equal(r.verification.manifest.changedAfterSigning, signer);
+    const item = r.evidence.find((e) => e.kind === 'manifest')!;
+    assert.match(item.reason!, new RegExp(`^signed by ${signer} \\(sha256:[0-9a-f]{12}…\\), then changed after signing: this file is not the ML-BOM that was signed \\(sign it again with model-provenance manifest sign\\) \\[SIGNATURE_INVALID\\]$`));
+    assert.match(renderReport(r, 'md'), new RegExp(`\\| ML-BOM \\| valid, signed by ${signer}, then changed after signing \\(SIGNATURE_INVALID\\) \\|`));
+    assert.deepEqual(validateAgainst('compliance-report', JSON.parse(renderReport(r, 'json'))), []);
+  });
+
   test('JSON validates against schemas/compliance-report.schema.json; CDXA against CycloneDX 1.6', () => {
     const json = JSON.parse(renderReport(full, 'json'));
     assert.deepEqual(validateAgainst('compliance-report', json), []);
@@ -227,6 +243,23 @@ describe('regulatory report on the fixture pipeline', () => {
     assert.ok(!dev.facts.some((f) => f.verified && f.evidence.includes(id)));
     assert.ok(!JSON.stringify(r).includes('epochs = 1'), 'the tampered claim is never stated');
     for (let i = 0; i < r.frameworks.length; i++) assert.ok(r.frameworks[i]!.completeness.score < full.frameworks[i]!.completeness.score, r.frameworks[i]!.id);
+    // The altered attestation is the named cause (newcomer re-check 2, item 1): one code for one cause,
+    // a failed node naming it, what lies beyond it said to be unchecked, and the summary naming it first.
+    assert.equal((item.reason!.match(/\[[A-Z_]+\]/g) ?? []).join(' '), '[ATTESTATION_SIGNATURE_INVALID]');
+    assert.equal(r.chain.find((s) => s.attestation === id)!.name, 'ft');
+    const ft = r.lineage.nodes.find((n) => n.label === 'ft')!;
+    assert.equal(ft.status, 'failed');
+    assert.deepEqual(ft.details!.slice(1), ['attestation altered after signing', 'ATTESTATION_SIGNATURE_INVALID, MISSING_LINK']);
+    assert.deepEqual(r.lineage.notes, [`Beyond base model "ft" (${ft.id.slice(0, 19)}…) nothing was checked: its attestation did not verify [ATTESTATION_SIGNATURE_INVALID], so what it claims to derive from (base models, adapters, datasets) is not drawn.`]);
+    assert.deepEqual(chainCauses(r), ['ATTESTATION_SIGNATURE_INVALID on the fine-tuning attestation of base model "ft"', 'MISSING_LINK on base model "ft"']);
+    const md = renderReport(r, 'md');
+    assert.match(md, /\| Chain of custody \| failed: ATTESTATION_SIGNATURE_INVALID on the fine-tuning attestation of base model "ft"; MISSING_LINK on base model "ft" \|/);
+    assert.ok(md.includes('_Beyond base model "ft"'), 'the note is in the Markdown');
+    assert.ok(renderReport(r, 'html').includes('<strong>Cause:</strong> ATTESTATION_SIGNATURE_INVALID on the fine-tuning attestation of base model &quot;ft&quot;'), 'the first screen names the cause');
+    // ATLAS M0013: the verified count is a fact, the altered one a line of its own.
+    const m13 = r.threatModel.mitigations.find((m) => m.id === 'AML.M0013')!;
+    assert.ok(m13.statements.some((x) => x.verified && /^\d+ of \d+ attestation\(s\) verify under the trust policy/.test(x.text)));
+    assert.ok(m13.statements.some((x) => !x.verified && x.text.startsWith(`The fine-tuning attestation ${id.slice(0, 19)}… of "ft" did not verify:`)));
     // Every point resting on per-stage chain evidence loses its completeness; nothing else moves.
     assert.deepEqual(changed(full, r), [
       'eu-ai-act-annex-iv 1(c): evidence -> partial',
