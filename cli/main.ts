@@ -13,6 +13,7 @@ import { registerRegistry } from './commands/registry';
 import { registerManifest } from './commands/manifest';
 import { registerInspect } from './commands/inspect';
 import { registerReport } from './commands/report';
+import { registerDiff } from './commands/diff';
 
 declare const PACKAGE_VERSION: string;
 const EXIT_USAGE = 2;
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerManifest(program, ctx);
   registerInspect(program, ctx);
   registerReport(program, ctx);
+  registerDiff(program, ctx);
   for (const c of program.commands) propagateExitOverride(c);
 
   try {

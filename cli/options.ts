@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { InputError, fsError, resolveIgnorePathsFromCwd, type ModelScope, type ScopeWarning } from '../core';
 
-export type OutputFormat = 'text' | 'json' | 'report';
+export type OutputFormat = 'text' | 'json' | 'report' | 'sarif';
 
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 

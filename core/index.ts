@@ -30,6 +30,7 @@ export { closestName, unknownProperty } from './schema/suggest';
 export * from './verify/result';
 export { hashModel, type ModelDigest, type HashModelOptions } from './model/hash-model';
 export { renderResult, renderEvaluation, type ReportFormat } from './report/render';
+export { gateSarif, verificationSarif, chainSarif } from './report/sarif';
 export { validateAgainst, validator, pointerToPath, SCHEMAS, type SchemaName, type SchemaError } from './schema/validator';
 export * from './attest/types';
 export { buildAttestation, parseMlProvenance, mlProvenanceFromStatement, digestHex, DEFAULT_BUILDER_ID, type AttestationParams, type DependencyInput } from './attest/statement';
@@ -64,3 +65,40 @@ export { scanModel, scanProblems } from './inspect/scan';
 export { ATLAS, atlasTechnique, atlasMitigation, mitigationsFor, type AtlasData, type AtlasTechnique, type AtlasMitigation } from './data/atlas';
 export * from './render';
 export * from './compliance';
+export {
+  diffSides,
+  diffAgainstRevision,
+  decodeSide,
+  decodeResolved,
+  decodeDocument,
+  decodeModel,
+  compareSides,
+  buildDiffReport,
+  diffVerdict,
+  renderDiff,
+  renderDecodedDocument,
+  resolveSide,
+  describeIdentity,
+  DIFF_FORMATS,
+  DIFF_MARKDOWN_MARKER,
+  DIFF_SCHEMA_ID,
+  NO_TRUST,
+  type DiffOptions,
+  type DiffTrust,
+  type NamedTrust,
+  type DiffScope,
+  type DiffFormat,
+  type DiffReport,
+  type DiffComparison,
+  type DiffAlert,
+  type DiffVerdict,
+  type DecodedSide,
+  type SideOrigin,
+  type SideKind,
+  type TrustDecision,
+  type SignerIdentity,
+  type FileEntry,
+  type FilesDiff,
+  type FileChange,
+  type FieldChange,
+} from './diff';

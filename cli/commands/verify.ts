@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadCertificates, loadTrustedKeys, renderLineage, renderResult, verifyModel, type Trust } from '../../core';
+import { chainSarif, loadCertificates, loadTrustedKeys, renderLineage, renderResult, verifyModel, type Trust } from '../../core';
 import { addChainOptions, modelOrDigest, runChain, type ChainCliOptions } from './chain';
 import { addModelScopeOptions, collect, emit, modelScope, printWarnings, requireOption, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
@@ -21,7 +21,7 @@ interface VerifyOptions extends ModelScopeOptions {
 }
 
 function addVerifyOptions(cmd: Command): Command {
-  return addModelScopeOptions(cmd, ['text', 'json', 'report'])
+  return addModelScopeOptions(cmd, ['text', 'json', 'report', 'sarif'])
     .option('--signature <file>', 'the signature (default: MODEL/model.sig, or MODEL.sig for a file)')
     .option('--ignore-unsigned-files', 'accept files the signature does not list (they are still reported)')
     .option('--scan', 'also inspect the model files (headers only, nothing executed): a dangerous pickle global or a disguised archive fails verification');
@@ -65,7 +65,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
   ).action(async (positional: string | undefined, opts: VerifyOptions & ChainCliOptions) => {
     if (opts.policy) {
       const result = await runChain(modelOrDigest(positional ?? opts.model, opts.digest), opts, ctx, true);
-      emit(renderLineage(result, opts.format === 'json' ? 'json' : opts.format === 'report' ? 'report' : 'text'));
+      emit(opts.format === 'sarif' ? chainSarif(result) : renderLineage(result, opts.format === 'json' ? 'json' : opts.format === 'report' ? 'report' : 'text'));
       ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
       return;
     }

@@ -1,13 +1,16 @@
 import type { FileStatus, VerificationResult } from '../verify/result';
 import { describeSigner } from '../verify/signer';
 import type { ModelEvaluation } from '../verify/evaluate-model';
+import { verificationSarif } from './sarif';
 
 export { describeSigner };
 
-export type ReportFormat = 'text' | 'json' | 'report';
+export type ReportFormat = 'text' | 'json' | 'report' | 'sarif';
 
 export function renderResult(result: VerificationResult, format: ReportFormat): string {
   switch (format) {
+    case 'sarif':
+      return verificationSarif(result);
     case 'json':
       return `${JSON.stringify(result, null, 2)}\n`;
     case 'report':

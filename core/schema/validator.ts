@@ -5,6 +5,7 @@ import policySchema from '../../schemas/provenance-policy.schema.json';
 import mlbomProfileSchema from '../../schemas/mlbom-profile.schema.json';
 import reportInputsSchema from '../../schemas/report-inputs.schema.json';
 import complianceReportSchema from '../../schemas/compliance-report.schema.json';
+import diffReportSchema from '../../schemas/diff-report.schema.json';
 import { collapseAlternatives } from './collapse';
 import { declaredProperties } from './suggest';
 
@@ -15,6 +16,7 @@ export const SCHEMAS = {
   'mlbom-profile': mlbomProfileSchema,
   'report-inputs': reportInputsSchema,
   'compliance-report': complianceReportSchema,
+  'diff-report': diffReportSchema,
 } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 
