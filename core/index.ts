@@ -78,6 +78,9 @@ export {
   renderDiff,
   renderDecodedDocument,
   resolveSide,
+  resolveCommit,
+  sideLabel,
+  fileHistory,
   describeIdentity,
   DIFF_FORMATS,
   DIFF_MARKDOWN_MARKER,
@@ -101,4 +104,5 @@ export {
   type FilesDiff,
   type FileChange,
   type FieldChange,
+  type FileHistory,
 } from './diff';
