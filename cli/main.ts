@@ -12,6 +12,7 @@ import { registerLineage } from './commands/chain';
 import { registerRegistry } from './commands/registry';
 import { registerManifest } from './commands/manifest';
 import { registerInspect } from './commands/inspect';
+import { registerIncident } from './commands/incident';
 import { registerReport } from './commands/report';
 import { registerDiff } from './commands/diff';
 
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRegistry(program, ctx);
   registerManifest(program, ctx);
   registerInspect(program, ctx);
+  registerIncident(program, ctx);
   registerReport(program, ctx);
   registerDiff(program, ctx);
   for (const c of program.commands) propagateExitOverride(c);

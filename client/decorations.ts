@@ -6,6 +6,9 @@ import { MODEL_EXTENSIONS } from './target';
 
 export { MODEL_EXTENSIONS };
 
+/** Never asked about: tooling folders that are no model's content. */
+const SKIPPED = /\/(\.git|node_modules|\.provenance|\.vscode)(\/|$)/;
+
 /**
  * Explorer badges for model files and signatures. They keep no state of their own: each
  * badge is the server's one model state, asked for when VS Code shows the file, and asked
@@ -20,7 +23,10 @@ export class ModelDecorations implements vscode.FileDecorationProvider {
   constructor(private readonly client: LanguageClient) {}
 
   async provideFileDecoration(uri: vscode.Uri): Promise<vscode.FileDecoration | undefined> {
-    if (uri.scheme !== 'file' || !(MODEL_EXTENSIONS.test(uri.path) || /\.sig$/.test(uri.path))) return undefined;
+    if (uri.scheme !== 'file' || SKIPPED.test(uri.path)) return undefined;
+    // Weights and signatures always; any other file (config.json, tokenizer files, a file
+    // someone dropped in) only as the signature lists it, so a changed or added one is marked too.
+    const known = MODEL_EXTENSIONS.test(uri.path) || /\.sig$/.test(uri.path);
     let view: ModelStateView | UnsignedView;
     try {
       view = await this.client.sendRequest<ModelStateView | UnsignedView>(REQUESTS.modelState, { path: uri.fsPath });
@@ -31,6 +37,7 @@ export class ModelDecorations implements vscode.FileDecorationProvider {
     const files = this.shown.get(view.signature) ?? new Map<string, vscode.Uri>();
     files.set(uri.toString(), uri);
     this.shown.set(view.signature, files);
+    if (!known && !view.integrity?.files.some((f) => f.name === nameInModel(view, uri))) return undefined;
     return decorationFor(view, uri);
   }
 

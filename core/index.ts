@@ -44,7 +44,7 @@ export { verifyChain, attestationsFor, verifyAttestationText, UNCHECKED, type Ch
 export { producesSubject, pickProducer } from './chain/producer';
 export { parseDistinguishedName, formatDistinguishedName, distinguishedNameFromDer, distinguishedNamesMatch, sameDistinguishedName, certificateSubject, certificateIssuer, certificateSubjectText, certificateIssuerText, attributeTypeOid, type DistinguishedName, type DnAttribute } from './keys/distinguished-name';
 export { renderLineage, describeSources, type LineageFormat } from './chain/lineage';
-export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams, type TrackerReportParams } from './tracker';
+export { ProvenanceTracker, type TrackerOptions, type TrackerAttestParams, type TrackerVerifyParams, type TrackerReportParams, type TrackerFlagParams, type TrackerImpactParams } from './tracker';
 export { parseJsonDocument, rangeFor, nodeAt, pointerSegments, type JsonDocument, type Located } from './json/document';
 export { cycloneDxValidator, cycloneDxSchema, CYCLONEDX_VERSIONS, type CycloneDxVersion } from './manifest/cyclonedx-schemas';
 export { validateManifest, validateManifestStatic, checkManifestDisk, type ManifestValidation, type ManifestValidationOptions } from './manifest/validate-manifest';
@@ -64,6 +64,19 @@ export { inspectFile, inspectModel, factsFromInspection, INSPECT_DEFAULTS, FINDI
 export { scanModel, scanProblems } from './inspect/scan';
 export { ATLAS, atlasTechnique, atlasMitigation, mitigationsFor, type AtlasData, type AtlasTechnique, type AtlasMitigation } from './data/atlas';
 export * from './render';
+export type { EntryFacts, InputFact } from './registry/facts';
+export { entryFacts, identityDigest, DEPLOYMENT_EXTENSION } from './registry/facts';
+export { ReverseIndex, ReverseView, PACK_THRESHOLD } from './registry/reverse-index';
+export { encodePack, PackView } from './registry/pack';
+export { OPENVEX_CONTEXT, OPENVEX_PREDICATE, VEX_STATUSES, BLOCKING_STATUSES, SEVERITIES, buildAdvisoryStatement, parseAdvisory, validateOpenVex, targetDigest, targetLabel, targetProduct, type AdvisoryTarget, type AdvisoryDocument, type AdvisoryParams, type Severity as AdvisorySeverity, type VexStatus } from './incident/openvex';
+export { readAdvisories, resolveFlags, withPolicyFlags, loadEffectiveFlags, revocationsFor, signedInWindow, describeFlag, emptyFlags, flag, updateAdvisory, nextAdvisoryId, type ReadAdvisory, type IgnoredAdvisory, type AdvisorySet, type EffectiveFlag, type EffectiveFlags, type FlagOptions, type UpdateOptions, type WrittenAdvisory } from './incident/advisories';
+export { SLSA_VSA_V1, VERIFIER_ID, VERIFIED_LEVELS, buildDeploymentStatement, recordDeployment, parseDeployment, readDeployments, sha256Of, type DeploymentParams, type DeploymentRecord } from './incident/deployment';
+export { signatureFlagProblems } from './incident/gate';
+export { impact, graphOf, scanWorkspace, type ImpactOptions, type ImpactResult, type ImpactNode, type ImpactEdge, type SignedByFlagged, type WorkspaceHit, type GraphSource } from './incident/impact';
+export { renderImpact, impactSarif, impactOpenVex, impactOsv, IMPACT_FORMATS, type ImpactFormat, type RenderImpactOptions } from './incident/render-impact';
+export { buildIncidentReport, type IncidentReport, type IncidentReportOptions, type CustodyStage, type RollbackCandidate } from './incident/report';
+export { renderIncidentReport, incidentGraph, INCIDENT_REPORT_FORMATS, type IncidentReportFormat } from './incident/render-report';
+export { resolveTarget } from './incident/target';
 export * from './compliance';
 export {
   diffSides,

@@ -9,12 +9,46 @@ import { compilePolicy, loadPolicy, type Policy, type PolicyDocument } from './p
 import { openRegistry } from './registry/open';
 import type { Registry } from './registry/registry';
 import type { SigningIdentity } from './sign/sign-model';
+import { flag, readAdvisories, updateAdvisory, type WrittenAdvisory } from './incident/advisories';
+import { recordDeployment, sha256Of } from './incident/deployment';
+import { impact, type ImpactResult } from './incident/impact';
+import type { AdvisoryTarget, Severity } from './incident/openvex';
+import { buildIncidentReport, type IncidentReport } from './incident/report';
+import { resolveTarget } from './incident/target';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import type { RegistryEntry } from './registry/registry';
 import { createHash } from 'node:crypto';
 import { buildReport } from './compliance/build';
 import type { FrameworkId } from './compliance/frameworks';
 import { checkInputs, type ReportInputs } from './compliance/inputs';
 import type { ComplianceReport } from './compliance/model';
 import type { ModelScope } from './model/enumerate';
+
+export interface TrackerFlagParams {
+  /** `sha256:…`, `key:<key id>`, `identity:<identity>` (with `issuer`), a path (hashed, or a PEM key/certificate), or a target object. */
+  target: string | AdvisoryTarget;
+  issuer?: string;
+  reason: string;
+  id?: string;
+  severity?: Severity;
+  atlas?: string[];
+  since?: string;
+  status?: 'affected' | 'under_investigation';
+  now?: Date;
+}
+
+export interface TrackerImpactParams {
+  /** A target (as for flag) or an advisory id (`MP-2026-0001`). */
+  target?: string | AdvisoryTarget;
+  advisoryId?: string;
+  issuer?: string;
+  since?: string;
+  policy?: string | PolicyDocument | Policy;
+  /** Also scan this folder for manifests, signatures and attestations naming an affected digest. */
+  workspace?: string;
+}
 
 export interface TrackerOptions {
   /** A PEM private key path, or a loaded key. */
@@ -59,6 +93,8 @@ export interface TrackerVerifyParams {
   /** Fail when any attestation found for the chain does not verify (default: report and ignore it). */
   strict?: boolean;
   now?: Date;
+  /** After a verified chain, store a signed deployment record for this environment (needs signingKey). */
+  recordDeployment?: string;
 }
 
 export interface TrackerReportParams {
@@ -161,7 +197,92 @@ export class ProvenanceTracker {
       result.problems.push({ code: 'EXPECTED_ATTESTATION_MISSING', message: `the expected ${expected.stage} attestation ${expected.id} is not part of the verified chain`, digest: expected.subject.digest });
       result.verdict = 'failed';
     }
+    if (params.recordDeployment && result.verdict === 'verified') {
+      const deployment = await this.recordDeployment({ environment: params.recordDeployment, digest: result.model.digest, modelPath: params.modelPath, policy: params.policy, attestations: result.links.flatMap((l) => [l.attestation, ...l.annotations.map((a) => a.attestation)]), name: result.links.find((l) => l.depth === 0)?.name, now: params.now });
+      (result as ChainResult & { deployment?: RegistryEntry }).deployment = deployment;
+    }
     return result;
+  }
+
+  /**
+   * Stores a signed deployment record (SLSA VSA v1, see core/incident/deployment.ts) saying that
+   * the model passed the gate under `policy` for `environment`. Call it only after a verified
+   * result; `verify({ recordDeployment })` does.
+   */
+  async recordDeployment(p: { environment: string; digest: string; modelPath?: string; name?: string; policy: string | PolicyDocument | Policy; attestations?: string[]; now?: Date }): Promise<RegistryEntry> {
+    const policyRef =
+      typeof p.policy === 'string'
+        ? { uri: pathToFileURL(resolve(p.policy)).href, digest: sha256Of(readFileSync(p.policy)) }
+        : isCompiled(p.policy)
+          ? { uri: pathToFileURL(resolve(p.policy.source)).href, digest: safeFileDigest(p.policy.source) }
+          : { uri: 'urn:model-provenance:inline-policy', digest: sha256Of(JSON.stringify(p.policy)) };
+    const { entry } = await recordDeployment(this.registry, this.signer(), {
+      model: { digest: p.digest, name: p.name ?? 'model', ...(p.modelPath ? { uri: pathToFileURL(resolve(p.modelPath)).href } : {}) },
+      environment: p.environment,
+      gate: 'policy',
+      policy: policyRef,
+      inputAttestations: (p.attestations ?? []).map((digest) => ({ digest })),
+      timeVerified: (p.now ?? new Date()).toISOString(),
+      verifierVersion: VERSION,
+    });
+    return entry;
+  }
+
+  /** Signs an advisory flagging an artifact, key or identity and stores it in the registry (`incident flag`). */
+  async flag(p: TrackerFlagParams): Promise<WrittenAdvisory> {
+    const target = typeof p.target === 'string' ? await resolveTarget(p.target, { issuer: p.issuer }) : p.target;
+    return flag({ registry: this.registry, signer: this.signer(), target, id: p.id, reason: p.reason, severity: p.severity, atlas: p.atlas, since: p.since, status: p.status, now: p.now, tooling: `model-provenance ${VERSION}` });
+  }
+
+  /** A later statement: the advisory's target is fixed (`incident fixed`); the gate stops refusing it. */
+  async fixed(id: string, p: { reason?: string; policy?: string | PolicyDocument | Policy; now?: Date } = {}): Promise<WrittenAdvisory[]> {
+    return this.update(id, 'fixed', p);
+  }
+
+  /** A later statement: the advisory was wrong (`incident withdraw`, OpenVEX not_affected). */
+  async withdraw(id: string, p: { reason?: string; policy?: string | PolicyDocument | Policy; now?: Date } = {}): Promise<WrittenAdvisory[]> {
+    return this.update(id, 'not_affected', p);
+  }
+
+  private async update(id: string, status: 'fixed' | 'not_affected', p: { reason?: string; policy?: string | PolicyDocument | Policy; now?: Date }): Promise<WrittenAdvisory[]> {
+    const policy = p.policy === undefined ? undefined : this.policyOf(p.policy);
+    const trust = policy ? policy.signers.filter((s) => policy.advisorySigners.includes(s.name)) : undefined;
+    return updateAdvisory({ registry: this.registry, signer: this.signer(), id, status, reason: p.reason, trust, now: p.now, tooling: `model-provenance ${VERSION}` });
+  }
+
+  /** The blast radius of a target or an advisory (`incident impact`). */
+  async impact(p: TrackerImpactParams): Promise<ImpactResult> {
+    const policy = p.policy === undefined ? undefined : this.policyOf(p.policy);
+    if (p.advisoryId) {
+      const trust = policy && policy.advisorySigners.length > 0 ? policy.signers.filter((s) => policy.advisorySigners.includes(s.name)) : undefined;
+      const docs = (await readAdvisories(this.registry, trust)).advisories.filter((a) => a.advisoryId === p.advisoryId);
+      const newest = docs[docs.length - 1];
+      if (!newest) throw new InputError('ADVISORY_NOT_FOUND', `no advisory ${p.advisoryId}${trust ? ' signed by a trusted advisory signer' : ''} in ${this.registry.location}`);
+      return impact({ registry: this.registry, target: newest.targets[0]!, advisory: newest, since: p.since, policy, workspace: p.workspace });
+    }
+    if (!p.target) throw new InputError('USAGE', 'impact needs a target or an advisoryId');
+    const target = typeof p.target === 'string' ? await resolveTarget(p.target, { issuer: p.issuer }) : p.target;
+    return impact({ registry: this.registry, target, since: p.since, policy, workspace: p.workspace });
+  }
+
+  /** The incident report for one advisory (`incident report`); render it with renderIncidentReport. */
+  async incidentReport(p: { advisoryId: string; policy?: string | PolicyDocument | Policy; workspace?: string; now?: Date }): Promise<IncidentReport> {
+    return buildIncidentReport({ registry: this.registry, advisoryId: p.advisoryId, policy: p.policy === undefined ? undefined : this.policyOf(p.policy), workspace: p.workspace, now: p.now });
+  }
+
+  private policyOf(p: string | PolicyDocument | Policy): Policy {
+    return typeof p === 'string' ? loadPolicy(p) : isCompiled(p) ? p : compilePolicy(p, 'policy');
+  }
+}
+
+declare const PACKAGE_VERSION: string;
+const VERSION = typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev';
+
+function safeFileDigest(path: string): string {
+  try {
+    return sha256Of(readFileSync(path));
+  } catch {
+    return sha256Of(path);
   }
 }
 

@@ -115,7 +115,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         completionProvider: { triggerCharacters: ['"', ':'] },
-        codeLensProvider: { resolveProvider: true },
+        codeLensProvider: { resolveProvider: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         documentSymbolProvider: true,
         executeCommandProvider: { commands: [COMMANDS.serverVerify], workDoneProgress: true },
@@ -146,14 +146,6 @@ export function startServer(connection: Connection, runtime: Runtime): void {
   connection.onHover(guard('hover', (p) => hover.onHover(p), null));
   connection.onCompletion(guard('completion', (p) => completion.onCompletion(p), null));
   connection.onCodeLens(guard('codeLens', (p) => lenses.onCodeLens(p), []));
-  connection.onCodeLensResolve((l) => {
-    try {
-      return lenses.onCodeLensResolve(l);
-    } catch (err) {
-      connection.console.error(`codeLensResolve failed: ${(err as Error)?.message ?? String(err)}`);
-      return { ...l, command: { title: 'Verify this model', command: COMMANDS.verify, arguments: [(l.data as { uri?: string } | undefined)?.uri] } };
-    }
-  });
   connection.onCodeAction(guard('codeAction', (p) => actions.onCodeAction(p), []));
   connection.onDocumentSymbol(guard('documentSymbol', (p) => symbols.onDocumentSymbol(p), []));
   commands.register(connection);

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { InputError, loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type LineageFormat } from '../../core';
+import { InputError, loadPolicy, openRegistry, renderLineage, verifyChain, type ChainResult, type EffectiveFlags, type LineageFormat } from '../../core';
 import { addModelScopeFlags, emit, modelScope, printWarnings, type ModelScopeFlags } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
@@ -23,7 +23,8 @@ export function modelOrDigest(arg: string | undefined, digest?: string): { model
   return { ...(arg ? { modelPath: arg } : {}), ...(digest ? { digest } : {}) };
 }
 
-export async function runChain(target: { modelPath?: string; digest?: string }, o: ChainCliOptions, ctx: CliContext, requirePolicy: boolean): Promise<ChainResult> {
+/** Verifies (or, without a policy, draws) a chain from the CLI options; `flags`: the flags in force when already read (default: read from the registry). */
+export async function runChain(target: { modelPath?: string; digest?: string }, o: ChainCliOptions, ctx: CliContext, requirePolicy: boolean, flags?: EffectiveFlags): Promise<ChainResult> {
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
   if (requirePolicy && !policy) throw new Error('unreachable: verify --policy always names a policy');
@@ -37,6 +38,7 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
     policy,
     policyOrigin: o.policy ? 'given' : 'default',
     strict: o.strict === true,
+    ...(flags ? { flags } : {}),
     ...target,
     // The model is found by its digest: hash it with the scope it was signed and attested with.
     ...(target.modelPath ? { scope: modelScope(target.modelPath, { ignorePaths: o.ignorePaths, ignoreGitPaths: o.ignoreGitPaths ?? true, allowSymlinks: o.allowSymlinks }) } : {}),

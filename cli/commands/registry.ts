@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { InputError, openRegistry, parseBundle, isObject, type RemovedEntry } from '../../core';
+import { InputError, LocalRegistry, openRegistry, parseBundle, isObject, type RemovedEntry } from '../../core';
 import { emit, registryCreated } from '../options';
 import type { CliContext } from '../context';
 import { readFileSync } from 'node:fs';
@@ -94,6 +94,28 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
           const kept = x.keptFor.length > 0 ? `; kept for ${x.keptFor.length} other subject(s)` : '';
           emit(`removed ${x.id} from ${r.location}${x.blobRemoved ? '' : ' (index only)'}${kept}\n`);
         }
+      }
+    });
+
+  registry
+    .command('index')
+    .description('the reverse index (who consumed a digest, who signed what): show its state, or --rebuild it from every blob')
+    .option(reg, regHelp)
+    .option('--rebuild', 'rebuild it from scratch (a registry written by an older version, or after damage)')
+    .addOption(fmt())
+    .action(async (o: { registry?: string; rebuild?: boolean; format: string }) => {
+      // Maintenance of an existing registry, like rm and verify --repair: a missing one is an
+      // input error, not a new empty registry under a mistyped name.
+      const r = openRegistry(o.registry);
+      if (!(r instanceof LocalRegistry)) throw new InputError('UNSUPPORTED', `${r.location} keeps no local reverse index`);
+      const t0 = Date.now();
+      const built = o.rebuild ? r.rebuildIndex() : undefined;
+      const view = r.reverseView();
+      const state = { registry: r.location, entries: view.ids().size, generation: r.reverse.generation(), ...(built ? { rebuilt: built.entries, skipped: built.skipped, ms: Date.now() - t0 } : {}) };
+      if (o.format === 'json') emit(`${JSON.stringify(state, null, 2)}\n`);
+      else {
+        emit(`${built ? `rebuilt from ${built.entries} blob(s) in ${state.ms} ms; ` : ''}${state.entries} entr${state.entries === 1 ? 'y' : 'ies'} indexed in ${r.location} (pack generation ${state.generation})\n`);
+        for (const s of built?.skipped ?? []) emit(`  skipped unreadable blob ${s}\n`);
       }
     });
 

@@ -98,14 +98,15 @@ function describeTrust(s: PolicySigner): string {
 }
 
 /**
- * Verifies one attestation bundle under every signer of a policy.
+ * Verifies one attestation bundle under every signer of a policy (or any list of policy
+ * signers, e.g. its advisory signers).
  *
  * @param text the bundle JSON (Sigstore bundle v0.1–0.3 with a DSSE envelope)
  * @param file where it came from, for messages
  * @returns the signers that verify it and its verified payload; or, when none does, the
  *   rejection with its code and a message that names the claimed signer and the reason
  */
-export function verifyAttestationText(text: string, file: string, policy: Policy): AttestationTrust {
+export function verifyAttestationText(text: string, file: string, policy: Pick<Policy, 'signers'>): AttestationTrust {
   let bundle: ParsedBundle;
   try {
     bundle = parseBundle(text, file);
@@ -130,7 +131,7 @@ export function verifyAttestationText(text: string, file: string, policy: Policy
   return { signers, payload: bundle.envelope.payload, claimed: claimed.text, rejection: reject(claimed.text, failures, policy) };
 }
 
-function reject(claimed: string, failures: { s: PolicySigner; o: SignatureOutcome; kind: Kind }[], policy: Policy): { code: RejectionCode; message: string } {
+function reject(claimed: string, failures: { s: PolicySigner; o: SignatureOutcome; kind: Kind }[], policy: Pick<Policy, 'signers'>): { code: RejectionCode; message: string } {
   const first = (k: Kind): { s: PolicySigner; o: SignatureOutcome }[] => failures.filter((f) => f.kind === k);
   const bytes = first('bytes');
   if (bytes.length > 0) {

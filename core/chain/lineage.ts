@@ -5,7 +5,7 @@ export type LineageFormat = 'text' | 'json' | 'mermaid' | 'report';
 /**
  * Renders a chain result: `text` (a tree), `json` (the result as is), `mermaid` (a
  * flowchart) or `report` (one screen a person can act on). Every format names the registry
- * and the policy used and shows the attestations that were ignored.
+ * and the policy used and shows the attestations and the advisories that were ignored.
  */
 export function renderLineage(result: ChainResult, format: LineageFormat): string {
   switch (format) {
@@ -36,6 +36,12 @@ function ignoredSection(result: ChainResult, indent: string): string[] {
   // In strict mode they are problems already, listed with the others.
   if (result.ignored.length === 0 || result.strict) return [];
   return ['', `${indent}Ignored (${result.ignored.length}): attestations that do not verify under the policy, reported and not trusted:`, ...result.ignored.map((i) => `${indent}  ${ignoredLine(i)}`)];
+}
+
+/** Advisories that do not count (untrusted signer, altered, invalid): never problems, even when strict. */
+function ignoredAdvisorySection(result: ChainResult, indent: string): string[] {
+  if (result.ignoredAdvisories.length === 0) return [];
+  return ['', `${indent}Ignored advisories (reported, not obeyed):`, ...result.ignoredAdvisories.map((a) => `${indent}  ${a.code}: ${a.message}`)];
 }
 
 const short = (d: string): string => `${d.slice(0, 19)}…`;
@@ -87,6 +93,7 @@ function renderTree(result: ChainResult): string {
     for (const p of result.problems) out.push(`  ${p.code}${p.digest ? ` ${short(p.digest)}` : ''}: ${p.message}`);
   }
   out.push(...ignoredSection(result, ''));
+  out.push(...ignoredAdvisorySection(result, ''));
   return `${out.join('\n')}\n`;
 }
 
@@ -106,6 +113,7 @@ function renderChainReport(result: ChainResult): string {
     for (const p of result.problems) out.push(`  ${p.code}: ${p.message}`);
   }
   out.push(...ignoredSection(result, '  '));
+  out.push(...ignoredAdvisorySection(result, '  '));
   if (result.verdict === 'failed') {
     const codes = new Set(result.problems.map((p) => p.code));
     let next = 'do not deploy until the problems above are resolved.';
@@ -149,6 +157,11 @@ function renderMermaid(result: ChainResult): string {
     out.push(`  ig${n}["ignored: ${i.code}<br/>${short(i.id)}${i.stage ? `<br/>${esc(i.stage)}` : ''}"]`);
     out.push(`  ig${n} -.-x|ignored| ${id(i.digest, 'm')}`);
     out.push(`  style ig${n} stroke-dasharray:4 4`);
+  });
+  // Ignored advisories name no node of the chain: drawn apart, dashed, so a reader sees them.
+  result.ignoredAdvisories.forEach((a, n) => {
+    out.push(`  iga${n}["ignored advisory: ${a.code}<br/>${esc(a.advisoryId ?? short(a.entryId)).replace(/</g, '#lt;').replace(/>/g, '#gt;')}"]`);
+    out.push(`  style iga${n} stroke-dasharray:4 4`);
   });
   out.push(`  %% ${describeSources(result).replace(/\n/g, ' ')}`);
   return `${out.join('\n')}\n`;

@@ -4,10 +4,11 @@ import { InputError, isProvenanceError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { mlProvenanceFromStatement, digestHex } from '../attest/statement';
 import { SLSA_PROVENANCE_V1, type Dependency, type MlProvenance, type Stage } from '../attest/types';
+import { describeFlag, emptyFlags, loadEffectiveFlags, revocationsFor, withPolicyFlags, type EffectiveFlag, type EffectiveFlags, type IgnoredAdvisory } from '../incident/advisories';
 import { parseStrictJson } from '../io/json';
 import { hashModel } from '../model/hash-model';
 import { hasScope, type ModelScope, type ScopeWarning } from '../model/enumerate';
-import { DEFAULT_STAGE_RANK, type Flag, type Policy } from '../policy/policy';
+import { DEFAULT_STAGE_RANK, type Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import { parseBundle } from '../sigstore/bundle';
 import type { Problem, Signer } from '../verify/result';
@@ -95,6 +96,11 @@ export interface ChainResult {
   problems: ChainProblem[];
   /** Attestations that do not verify under the policy: reported, never trusted. */
   ignored: IgnoredAttestation[];
+  /**
+   * Advisories found in the registry that do not count (untrusted signer, altered, invalid):
+   * reported, never obeyed, and never a failure (not even with `strict`).
+   */
+  ignoredAdvisories: IgnoredAdvisory[];
   /** Ignore paths in `scope` that did nothing (outside the model, or matching nothing). */
   warnings?: ScopeWarning[];
 }
@@ -117,8 +123,14 @@ export interface VerifyChainOptions {
    * (default false: such attestations are reported in `ignored` and take no part).
    */
   strict?: boolean;
-  /** Flags from other sources (signed advisories, …) that apply like the policy's own `flagged`. */
-  flags?: Flag[];
+  /**
+   * The flags in force, as `loadEffectiveFlags(registry, policy)` (core/incident/advisories.ts)
+   * computes them: advisories signed by the policy's `advisorySigners`, plus the policy's own
+   * `flagged` list. Default: computed from the registry and the policy. Give them to verify
+   * many models against one reading of the advisories. The policy's `flagged` entries apply
+   * whether or not these include them.
+   */
+  flags?: EffectiveFlags;
   /** How the policy was chosen, for the result ('given' unless the caller picked up a default file). */
   policyOrigin?: 'given' | 'default';
   signal?: AbortSignal;
@@ -138,6 +150,7 @@ const OPEN_POLICY: Policy = {
   datasets: { allow: [], deny: [] },
   baseModels: { allow: [], deny: [] },
   flagged: [],
+  advisorySigners: [],
 };
 
 /**
@@ -174,9 +187,11 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     throw new Error('verifyChain needs modelPath or digest');
   }
 
-  const flags = [...policy.flagged, ...(options.flags ?? [])];
-  const flaggedDigest = new Map(flags.filter((f) => f.digest).map((f) => [f.digest!, f.reason]));
-  const flaggedKey = new Map(flags.filter((f) => f.keyId).map((f) => [f.keyId!, f.reason]));
+  const flags = withPolicyFlags(options.flags ?? (options.policy ? await loadEffectiveFlags(registry, policy) : emptyFlags()), policy);
+  const flaggedDigest = (d: string): EffectiveFlag[] => flags.digests.get(d) ?? [];
+  const artifactFlag = (f: EffectiveFlag, what: string, digest: string): void => {
+    add('FLAGGED_ARTIFACT', f.source === 'policy' ? `${what} is flagged: ${f.reason}` : `${what} is flagged by ${describeFlag(f)}`, digest);
+  };
   const visited = new Set<string>();
   const artifactChecks = new Map<string, string | undefined>();
 
@@ -201,6 +216,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
         if (found.ignored.length > 0) why.push(`${ignoredSummary(found.ignored)}`);
         add('MISSING_LINK', `no trusted attestation produced ${label}${why.length ? `: ${why.join('; ')}` : ''}`, digest);
       }
+      // The model itself may be flagged even when nothing trusted produced it.
+      if (!consumer) for (const f of flaggedDigest(digest)) artifactFlag(f, label, digest);
       return;
     }
     const p = producer.provenance;
@@ -230,10 +247,17 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       if (allowed && !a.signers.some((n) => allowed.includes(n))) {
         add('SIGNER_NOT_ALLOWED_FOR_STAGE', `the ${stage} attestation ${short(a.id)} is signed by ${whoSigned(a)} (policy signer ${a.signers.join(', ')}), which is not allowed for stage ${stage}: the policy allows only ${allowed.join(', ')}`, digest);
       }
-      const keyId = a.signer?.keyId;
-      if (keyId && flaggedKey.has(keyId)) {
-        const who = a.signer?.method === 'key' ? 'flagged key' : `${whoSigned(a)}, whose flagged key is`;
-        add('FLAGGED_SIGNER', `the ${stage} attestation is signed by ${who} ${keyId.slice(0, 16)}…: ${flaggedKey.get(keyId)}`, digest);
+      const signedAt = a.provenance.finishedOn ?? a.provenance.startedOn;
+      for (const f of revocationsFor(flags, a.signer, signedAt)) {
+        if (f.source === 'policy') {
+          const keyId = f.target.kind === 'key' ? f.target.keyId : a.signer?.keyId ?? '?';
+          const who = a.signer?.method === 'key' ? 'flagged key' : `${whoSigned(a)}, whose flagged key is`;
+          add('FLAGGED_SIGNER', `the ${stage} attestation is signed by ${who} ${keyId.slice(0, 16)}…${f.since ? ` (flagged for what it signed on or after ${f.since}; signed ${signedAt ? `at ${signedAt}` : 'at an unknown time'})` : ''}: ${f.reason}`, digest);
+        } else {
+          const revoked = f.target.kind === 'key' ? `key ${f.target.keyId.slice(0, 16)}…` : f.target.kind === 'identity' ? `identity ${f.target.identity}` : 'a flagged signer';
+          const who = a.signer?.method === 'certificate' && f.target.kind === 'key' ? `${whoSigned(a)}, whose ${revoked} is revoked,` : revoked;
+          add('SIGNER_REVOKED', `the ${stage} attestation ${short(a.id)} was signed by ${who} ${signedAt ? `at ${signedAt}` : '(time unknown)'}${f.since ? `, on or after ${f.since}` : ''}, revoked by ${describeFlag(f)}`, digest);
+        }
       }
       checkAge(a, stage, digest);
       if (a !== producer && policy.stageRank[p.stage] > policy.stageRank[stage]) {
@@ -244,7 +268,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     for (const a of annotations) {
       for (const dep of a.provenance.dependencies) {
         if (dep.digest === digest) continue;
-        if (flaggedDigest.has(dep.digest)) add('FLAGGED_ARTIFACT', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${a.provenance.stage} stage is flagged: ${flaggedDigest.get(dep.digest)}`, digest);
+        for (const f of flaggedDigest(dep.digest)) artifactFlag(f, `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${a.provenance.stage} stage`, digest);
         if (dep.role === 'dataset' && policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest);
         if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest);
       }
@@ -252,12 +276,12 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     if (consumer && policy.stageRank[p.stage] > policy.stageRank[consumer.stage]) {
       add('STAGE_OUT_OF_ORDER', `${p.stage} (${short(digest)}) feeds ${consumer.stage} (${short(consumer.digest)}), but the policy orders ${p.stage} after ${consumer.stage}`, digest);
     }
-    if (flaggedDigest.has(digest)) add('FLAGGED_ARTIFACT', `${label} is flagged: ${flaggedDigest.get(digest)}`, digest);
+    for (const f of flaggedDigest(digest)) artifactFlag(f, label, digest);
     if (p.stage !== 'pre-training' && !p.dependencies.some((d) => d.role === 'base-model')) {
       add('MISSING_LINK', `the ${p.stage} attestation ${short(producer.id)} names no base model`, digest);
     }
     for (const dep of p.dependencies) {
-      if (flaggedDigest.has(dep.digest)) add('FLAGGED_ARTIFACT', `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${p.stage} stage is flagged: ${flaggedDigest.get(dep.digest)}`, digest);
+      for (const f of flaggedDigest(dep.digest)) artifactFlag(f, `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${p.stage} stage`, digest);
       if (dep.role === 'dataset') {
         if (policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${p.stage} is denied by the policy`, digest);
         else if (policy.datasets.allow.length > 0 && !policy.datasets.allow.includes(dep.digest)) {
@@ -331,6 +355,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     externalRoots,
     problems,
     ignored,
+    ignoredAdvisories: flags.ignored,
     ...(warnings.length > 0 ? { warnings } : {}),
   };
 }

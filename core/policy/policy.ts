@@ -23,6 +23,8 @@ export interface Flag {
   digest?: string;
   keyId?: string;
   reason: string;
+  /** For a key: only what it signed at or after this time (ISO 8601) is refused. */
+  since?: string;
 }
 
 /** A trust policy with every key and certificate it names already loaded. */
@@ -36,6 +38,8 @@ export interface Policy {
   datasets: { allow: string[]; deny: string[] };
   baseModels: { allow: string[]; deny: string[] };
   flagged: Flag[];
+  /** Names from `signers` whose advisories the gate obeys (empty: advisories are not read). */
+  advisorySigners: string[];
   maxAttestationAgeDays?: number;
 }
 
@@ -63,6 +67,7 @@ export interface PolicyDocument {
   datasets?: { allow?: string[]; deny?: string[] };
   baseModels?: { allow?: string[]; deny?: string[] };
   flagged?: Flag[];
+  advisorySigners?: string[];
   maxAttestationAgeDays?: number;
 }
 
@@ -110,6 +115,9 @@ export function compilePolicy(doc: unknown, source: string): Policy {
     }
     stageSigners[stage] = rule.signers;
   }
+  for (const n of d.advisorySigners ?? []) {
+    if (!known.has(n)) throw new InputError('POLICY_INVALID', `advisorySigners names "${n}", which is not in signers`, { file: source });
+  }
   let stageRank = DEFAULT_STAGE_RANK;
   if (d.stageOrder) {
     const order = d.stageOrder;
@@ -125,6 +133,7 @@ export function compilePolicy(doc: unknown, source: string): Policy {
     datasets: { allow: d.datasets?.allow ?? [], deny: d.datasets?.deny ?? [] },
     baseModels: { allow: d.baseModels?.allow ?? [], deny: d.baseModels?.deny ?? [] },
     flagged: d.flagged ?? [],
+    advisorySigners: d.advisorySigners ?? [],
     maxAttestationAgeDays: d.maxAttestationAgeDays,
   };
 }

@@ -5,6 +5,8 @@ import { InputError, fsError, isProvenanceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { isObject } from '../io/json';
 import { summariseBundle } from './describe';
+import { entryFacts, type EntryFacts } from './facts';
+import { ReverseIndex, type ReverseView } from './reverse-index';
 import type { Registry, RegistryCheck, RegistryEntry, RegistryProblem, RegistryRepair, RemovedEntry } from './registry';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -24,16 +26,22 @@ const TEMP = /^\..*\.tmp$/;
  *
  * Removal runs the other way, blob before markers, so a remover stopped half-way leaves
  * markers without a blob: readers skip them, verify() reports them as dangling and
- * repair() finishes the removal. A writer re-checks its blob after writing its markers,
+ * repair() finishes the removal. The reverse index (reverse-index.ts: who consumed a
+ * digest, entries by predicate type) follows the blob both ways: recorded after a put's
+ * blob, forgotten after a removal's blob; verify() reports it damaged or stale and
+ * repair() rebuilds it. A writer re-checks its blob after writing its markers,
  * so a put that races a removal of the same bundle ends with the whole entry present.
  */
 export class LocalRegistry implements Registry {
   readonly location: string;
   private readonly onCreate: ((location: string) => void) | undefined;
+  /** The reverse index (consumers, signers, predicate types): see reverse-index.ts. */
+  readonly reverse: ReverseIndex;
 
   constructor(dir: string, options: { onCreate?: (location: string) => void } = {}) {
     this.location = resolve(dir);
     this.onCreate = options.onCreate;
+    this.reverse = new ReverseIndex(this.location, (hex) => this.blobPath(hex));
   }
 
   private blobPath(hex: string): string {
@@ -50,13 +58,21 @@ export class LocalRegistry implements Registry {
     const blob = this.blobPath(hex);
     const created = this.onCreate !== undefined && !existsSync(this.location);
     if (!existsSync(blob)) writeFileAtomic(blob, bundleText);
+    // Blob, then its reverse-index record, then its subject markers: an entry a reader can find
+    // by subject is always in the reverse index too, and a writer stopped early leaves an
+    // unindexed blob that verify() reports and repair() finishes.
+    this.reverse.record(entryFacts(bundleText, `sha256:${hex}`, blob));
     const marker = JSON.stringify({ id: `sha256:${hex}`, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}) });
     for (const s of summary.subjects) {
       const path = join(this.indexDir(s.slice(7)), hex);
       if (!existsSync(path)) writeFileAtomic(path, marker);
     }
-    // A removal of the same bundle may have taken the blob between our check and our markers.
-    if (!existsSync(blob)) writeFileAtomic(blob, bundleText);
+    // A removal of the same bundle may have taken the blob (and its reverse-index record)
+    // between our check and our markers: put both back, blob first.
+    if (!existsSync(blob)) {
+      writeFileAtomic(blob, bundleText);
+      this.reverse.record(entryFacts(bundleText, `sha256:${hex}`, blob));
+    }
     if (created) this.onCreate!(this.location);
     return { id: `sha256:${hex}`, subjects: summary.subjects, predicateType: summary.predicateType, stage: summary.stage, location: blob };
   }
@@ -79,6 +95,27 @@ export class LocalRegistry implements Registry {
       out.push({ id: `sha256:${name}`, subjects: [`sha256:${hex}`], predicateType: marker.predicateType, stage: marker.stage, location: this.blobPath(name) });
     }
     return out;
+  }
+
+  async findByInput(digest: string): Promise<RegistryEntry[]> {
+    return this.entriesOf(this.reverseView().consumersOf(`sha256:${checkHex(digest)}`));
+  }
+
+  async findByPredicateType(predicateType: string): Promise<RegistryEntry[]> {
+    return this.entriesOf(this.reverseView().byPredicateType(predicateType));
+  }
+
+  /** The reverse index as of now (one consistent read; cheap: one pack read plus the journal). */
+  reverseView(): ReverseView {
+    return this.reverse.load();
+  }
+
+  /** Index facts to entries, dropping any whose blob is gone (removed after the index saw it). */
+  private entriesOf(facts: EntryFacts[]): RegistryEntry[] {
+    return facts
+      .filter((f) => existsSync(this.blobPath(f.id.slice(7))))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((f) => ({ id: f.id, subjects: f.subjects.map((s) => s.digest), predicateType: f.predicateType, ...(f.stage ? { stage: f.stage } : {}), location: this.blobPath(f.id.slice(7)) }));
   }
 
   async read(id: string): Promise<string> {
@@ -115,6 +152,7 @@ export class LocalRegistry implements Registry {
     const strayTempFiles: string[] = [];
     const blobDir = join(this.location, 'blobs', 'sha256');
     const blobs = new Map<string, string[]>(); // hex -> subjects it names
+    const present = new Set<string>(); // hex of every blob file, damaged ones included
     for (const name of safeList(blobDir)) {
       const path = join(blobDir, name);
       if (TEMP.test(name)) {
@@ -126,6 +164,7 @@ export class LocalRegistry implements Registry {
         problems.push({ code: 'REGISTRY_UNKNOWN_FILE', message: 'a file that is not a registry blob (left alone: not repairable)', location: path, repairable: false });
         continue;
       }
+      present.add(m[1]!);
       const bytes = readFileSync(path);
       if (createHash('sha256').update(bytes).digest('hex') !== m[1]) {
         problems.push({ code: 'REGISTRY_BLOB_CORRUPT', message: 'content does not match its digest name (damaged or edited)', location: path, repairable: true });
@@ -164,6 +203,20 @@ export class LocalRegistry implements Registry {
     for (const [hex, names] of blobs) {
       if (names.some((s) => !indexed.has(`${s.slice(7)}/${hex}`))) unindexedBlobs.push(this.blobPath(hex));
     }
+    // The reverse index: every blob in it, nothing in it without its blob. A damaged blob is
+    // reported as such above (repair quarantines it and drops it from the index), not twice.
+    strayTempFiles.push(...this.reverse.strayTempFiles());
+    const packProblem = this.reverse.packProblem();
+    if (packProblem) problems.push({ code: 'REGISTRY_REVERSE_INDEX_DAMAGED', message: `the reverse index pack is unreadable: ${packProblem}`, location: this.reverse.dir, repairable: true });
+    if (blobs.size > 0 || existsSync(this.reverse.dir)) {
+      const ids = this.reverse.load({ pack: false, build: false }).ids();
+      for (const hex of blobs.keys()) {
+        if (!ids.has(`sha256:${hex}`) && !unindexedBlobs.includes(this.blobPath(hex))) unindexedBlobs.push(this.blobPath(hex));
+      }
+      for (const id of ids) {
+        if (!present.has(id.slice(7))) problems.push({ code: 'REGISTRY_REVERSE_INDEX_STALE', message: `the reverse index names ${id}, whose blob is not in the registry`, location: this.reverse.dir, repairable: true });
+      }
+    }
     return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles, unindexedBlobs };
   }
 
@@ -195,6 +248,9 @@ export class LocalRegistry implements Registry {
     let blobRemoved = false;
     if (kept.length === 0 && existsSync(blob)) {
       rmSync(blob, { force: true });
+      // After the blob, like the markers: a concurrent put records the entry again after it
+      // rewrites the blob, so the index never names a blob that this removal took for good.
+      this.reverse.forget(`sha256:${hex}`);
       blobRemoved = true;
     }
     // Empty subject folders stay: removing one could pull it from under a writer that just made it.
@@ -206,8 +262,10 @@ export class LocalRegistry implements Registry {
    * Repairs what verify() reports that can be repaired, then verifies again: indexes whole
    * unindexed blobs, removes temporary files, dangling markers (a removal that stopped
    * half-way, or a blob that is gone) and markers under a subject their statement does not
-   * name, and moves damaged blobs to `quarantine/` (kept for a person to inspect, never
-   * read as entries). Files that are not the registry's are left alone and still reported.
+   * name, moves damaged blobs to `quarantine/` (kept for a person to inspect, never read as
+   * entries) and drops them from the reverse index, and rebuilds a reverse index that is
+   * damaged or names blobs that are gone. Files that are not the registry's are left alone
+   * and still reported.
    */
   async repair(): Promise<RegistryCheck> {
     const before = await this.verify();
@@ -218,6 +276,8 @@ export class LocalRegistry implements Registry {
         const dest = join(this.location, 'quarantine', basename(p.location));
         mkdirSync(dirname(dest), { recursive: true });
         renameSync(p.location, dest);
+        const m = /^([0-9a-f]{64})\.json$/.exec(basename(p.location));
+        if (m) this.reverse.forget(`sha256:${m[1]}`);
         repaired.push({ code: p.code, location: p.location, action: `moved to ${dest}` });
       }
     }
@@ -230,18 +290,37 @@ export class LocalRegistry implements Registry {
         repaired.push({ code: p.code, location: p.location, action: 'index entry removed' });
       }
     }
-    // Re-putting a whole blob writes only the markers it lacks; its bytes are unchanged.
-    for (const path of middle.unindexedBlobs) {
+    // A damaged pack or an index naming blobs that are gone: rebuilt from the blobs as they are now.
+    const reverseProblems = [...new Set(middle.problems.filter((p) => p.code.startsWith('REGISTRY_REVERSE_INDEX_')).map((p) => p.code))];
+    if (reverseProblems.length > 0) {
+      const built = this.reverse.rebuild();
+      for (const code of reverseProblems) repaired.push({ code, location: this.reverse.dir, action: `rebuilt from ${built.entries} blob(s)` });
+    }
+    // Without its pack, the index looked empty above: what it still lacks is seen after the rebuild.
+    const rest = reverseProblems.length > 0 ? await this.verify() : middle;
+    // Re-putting a whole blob writes only the markers (and reverse-index record) it lacks; its bytes are unchanged.
+    for (const path of rest.unindexedBlobs) {
       if (!existsSync(path)) continue;
       await this.put(readFileSync(path, 'utf8'));
       repaired.push({ code: 'REGISTRY_UNINDEXED_BLOB', location: path, action: 'indexed' });
     }
-    for (const tmp of middle.strayTempFiles) {
+    for (const tmp of rest.strayTempFiles) {
       rmSync(tmp, { force: true });
       repaired.push({ code: 'REGISTRY_TEMP_FILE', location: tmp, action: 'removed' });
     }
     return { ...(await this.verify()), repaired };
   }
+
+  /** Builds the reverse index from every blob, from scratch (`registry index --rebuild`). */
+  rebuildIndex(): { entries: number; skipped: string[] } {
+    return this.reverse.rebuild();
+  }
+}
+
+function checkHex(digest: string): string {
+  const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest;
+  if (!HEX64.test(hex)) throw new InputError('DIGEST_MALFORMED', `"${digest}" is not a sha256 digest`);
+  return hex;
 }
 
 function readMarker(path: string): { predicateType: string; stage?: string } {

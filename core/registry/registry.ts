@@ -62,18 +62,29 @@ export interface Registry {
   readonly location: string;
   put(bundleText: string): Promise<RegistryEntry>;
   findBySubject(digest: string): Promise<RegistryEntry[]>;
+  /**
+   * The reverse query: entries whose statement names `digest` (`sha256:<hex>`) as an input
+   * (SLSA `resolvedDependencies` of any role), each with the subjects it is about. Unverified,
+   * like every lookup: it says where to look, and readers verify what they use. Answered from an
+   * index, never by scanning every entry.
+   */
+  findByInput(digest: string): Promise<RegistryEntry[]>;
+  /** Entries of one predicate type (advisories, deployment records), from the same index. */
+  findByPredicateType(predicateType: string): Promise<RegistryEntry[]>;
   read(id: string): Promise<string>;
   list(): Promise<RegistryEntry[]>;
   verify(): Promise<RegistryCheck>;
   /**
    * Repairs everything `verify()` reports that is repairable: finishes interrupted writes
-   * and removals, drops stray index entries, quarantines damaged blobs.
+   * and removals, drops stray index entries, quarantines damaged blobs, rebuilds a damaged or
+   * stale reverse index.
    */
   repair(): Promise<RegistryCheck>;
   /**
    * Removes entry `id` (`sha256:<hex>` of its bundle): every index entry and the bundle; or,
    * with `subject`, only its index entry under that subject, deleting the bundle when no
-   * other subject indexes it. Safe against concurrent readers (they see the entry or not)
+   * other subject indexes it. An entry whose bundle is deleted is gone from `findByInput` and
+   * `findByPredicateType` too. Safe against concurrent readers (they see the entry or not)
    * and writers (a concurrent put of the same bundle leaves it whole).
    *
    * @throws InputError `REGISTRY_ENTRY_NOT_FOUND` when there is nothing to remove

@@ -1,4 +1,4 @@
-import type { CodeLens, CodeLensParams, Command } from 'vscode-languageserver';
+import type { CodeLens, CodeLensParams } from 'vscode-languageserver';
 import { nodeAt, type DocumentAnalysis, type TrustOutcome } from '../../core';
 import { SERVER_VERIFY } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
@@ -12,22 +12,10 @@ export const COMMANDS = {
   trustSigner: 'modelProvenance.trustSigner',
 } as const;
 
-/** What an unresolved state lens carries: its title is read from the state at resolve time. */
-interface StateLensData {
-  uri: string;
-  lens: 'model-state' | 'manifest-state';
-}
-
 /**
  * Lenses: the model's state above a signature's envelope (from the one model state, so it
  * always agrees with the diagnostics, hover, status and badges), "Trust this signer…" when
  * nobody trusted judged it, the decoded payload, and verify/attest on a manifest.
- *
- * The lenses that state a result are sent unresolved (no command) and get their title in
- * codeLens/resolve. VS Code caches every lens title it received (per document, across reloads)
- * and paints the cache at once when a document is shown again, before asking: a title sent
- * here would come back as a stale "verified" on a model that has since changed. A lens
- * without a title is cached blank, so the only state ever painted is one read just now.
  */
 export class CodeLensHandler {
   constructor(private readonly ctx: ServerContext) {}
@@ -58,7 +46,10 @@ export class CodeLensHandler {
     if (detection.kind === 'model-signature' && detection.envelope === 'bundle') {
       const range = at(['dsseEnvelope']);
       const view = state.signs ? this.ctx.models.get(state.signs.signature) : undefined;
-      lenses.push({ range, data: { uri, lens: 'model-state' } satisfies StateLensData });
+      let title = 'Verify this model';
+      if (view?.phase === 'done') title = view.state === 'too-large' ? `${view.headline} — Verify` : `${view.headline} — verify again`;
+      else if (view) title = 'checking… — Verify now';
+      lenses.push({ range, command: { title, command: COMMANDS.verify, arguments: [uri] } });
       if (view?.phase === 'done' && view.canTrust) lenses.push({ range, command: { title: 'Trust this signer…', command: COMMANDS.trustSigner, arguments: [uri] } });
     }
     if ((detection.kind === 'ml-attestation' || detection.kind === 'intoto') && detection.envelope === 'bundle' && state.trust && (state.trust.state === 'not-configured' || state.trust.state === 'untrusted')) {
@@ -69,31 +60,10 @@ export class CodeLensHandler {
     }
     if (detection.kind === 'manifest' && nodeAt(tree, ['metadata', 'component'])) {
       const range = at(['metadata', 'component']);
-      lenses.push({ range, data: { uri, lens: 'manifest-state' } satisfies StateLensData });
+      const last = this.ctx.lastVerification.get(uri);
+      lenses.push({ range, command: { title: last ? `${last.summary} — verify again` : 'Verify this model', command: COMMANDS.verify, arguments: [uri] } });
       lenses.push({ range, command: { title: 'Attest…', command: COMMANDS.attest, arguments: [uri] } });
     }
     return lenses;
-  }
-
-  /** Gives a state lens its title from the state as it is now. Other lenses come resolved. */
-  onCodeLensResolve(lens: CodeLens): CodeLens {
-    const data = lens.data as Partial<StateLensData> | undefined;
-    if (lens.command || typeof data?.uri !== 'string') return lens;
-    return { ...lens, command: data.lens === 'manifest-state' ? this.manifestCommand(data.uri) : this.modelCommand(data.uri) };
-  }
-
-  private modelCommand(uri: string): Command {
-    const st = this.ctx.states.get(uri);
-    const file = st?.signs?.signature ?? this.ctx.runtime.fileOf(uri);
-    const view = file ? this.ctx.models.get(file) : undefined;
-    let title = 'Verify this model';
-    if (view?.phase === 'done') title = view.state === 'too-large' ? `${view.headline} — Verify` : `${view.headline} — verify again`;
-    else if (view) title = 'checking… — Verify now';
-    return { title, command: COMMANDS.verify, arguments: [uri] };
-  }
-
-  private manifestCommand(uri: string): Command {
-    const last = this.ctx.lastVerification.get(uri);
-    return { title: last ? `${last.summary} — verify again` : 'Verify this model', command: COMMANDS.verify, arguments: [uri] };
   }
 }

@@ -69,7 +69,9 @@ export class ReviewHandler {
     if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
     const policy = this.policy();
     const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest });
-    const graph = graphFromChain(result);
+    // Flagged as the reports flag (core/compliance): the policy's flagged digests and denied datasets; advisories arrive as chain problems.
+    const flagged = [...(policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? []), ...(policy?.datasets.deny ?? [])];
+    const graph = graphFromChain(result, { flagged });
     const head = result.links.find((l) => l.depth === 0);
     const name = head?.name ?? (p.modelPath ? basename(p.modelPath) : 'model');
     const title = `${name} (${shortDigest(result.model.digest)})`;

@@ -146,12 +146,14 @@ function list(dir: string): string[] {
   }
 }
 
-/** Every temporary file in the blob folder and the index folders. */
+/** Every temporary file in the blob folder, the index folders and the reverse index. */
 function tempFiles(reg: string): string[] {
   const out = list(join(reg, 'blobs', 'sha256')).filter((n) => TEMP.test(n)).map((n) => join(reg, 'blobs', 'sha256', n));
   for (const s of list(join(reg, 'index'))) {
     out.push(...list(join(reg, 'index', s)).filter((n) => TEMP.test(n)).map((n) => join(reg, 'index', s, n)));
   }
+  // The reverse index's journal and packs (docs/registry.md) are written the same way.
+  for (const d of [join(reg, 'reverse', 'journal'), join(reg, 'reverse', 'packs')]) out.push(...list(d).filter((n) => TEMP.test(n)).map((n) => join(d, n)));
   return out;
 }
 

@@ -14,7 +14,7 @@ import { createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { LocalRegistry, buildAttestation, compilePolicy, generateKeyPair, hashModel, signStatement, verifyChain, writeKeyPair } from '../../core';
+import { LocalRegistry, SLSA_PROVENANCE_V1, buildAttestation, compilePolicy, generateKeyPair, hashModel, signStatement, verifyChain, writeKeyPair } from '../../core';
 import { REPO, makeModel, runCli, tempDir } from '../helpers/fixtures';
 
 interface World {
@@ -63,6 +63,10 @@ describe('a registry that does not exist', () => {
       ['registry', 'verify'],
       ['registry', 'show', `sha256:${'a'.repeat(64)}`],
       ['registry', 'rm', `sha256:${'a'.repeat(64)}`],
+      // Maintenance of the reverse index, and the incident queries, read an existing registry.
+      ['registry', 'index', '--rebuild'],
+      ['incident', 'ls'],
+      ['incident', 'impact', `sha256:${'a'.repeat(64)}`, '--no-workspace'],
     ];
     for (const args of readers) {
       assertInputError(await runCli([...args, '--registry', missing]), missing, 'REGISTRY_NOT_FOUND', `${args.join(' ')} --registry`);
@@ -116,6 +120,12 @@ describe('a registry that does not exist', () => {
     const typo = join(w.dir, 'no', 'such', 'registry');
     assertInputError(await runCli(['attest', w.model, '--stage', 'fine-tuning', '--private-key', join(w.dir, 'keys', 'trainer.pem'), '--registry', typo]), typo, 'REGISTRY_NOT_FOUND', 'attest typo');
     assertInputError(await runCli(['registry', 'add', join(fresh, 'blobs', 'sha256', readdirSync(join(fresh, 'blobs', 'sha256'))[0]!), '--registry', typo]), typo, 'REGISTRY_NOT_FOUND', 'add typo');
+    // Advisories are written like attestations: a new explicit registry is announced, a typo refused.
+    const flagged = join(w.dir, 'advisory-registry');
+    const f = await runCli(['incident', 'flag', `sha256:${'c'.repeat(64)}`, '--reason', 'poisoned', '--private-key', join(w.dir, 'keys', 'trainer.pem'), '--registry', flagged]);
+    assert.equal(f.code, 0, f.stderr);
+    assert.equal(f.stderr, `note: created a new registry at ${flagged}\n`);
+    assertInputError(await runCli(['incident', 'flag', `sha256:${'c'.repeat(64)}`, '--reason', 'poisoned', '--private-key', join(w.dir, 'keys', 'trainer.pem'), '--registry', typo]), typo, 'REGISTRY_NOT_FOUND', 'incident flag typo');
     assert.equal(existsSync(join(w.dir, 'no')), false, 'nothing was created');
   });
 });
@@ -146,11 +156,22 @@ describe('registry rm', () => {
     const bad = await runCli(['registry', 'rm', ft.id, `sha256:${'0'.repeat(64)}`, '--registry', w.reg]);
     assertInputError(bad, w.reg, 'REGISTRY_ENTRY_NOT_FOUND', 'unknown id');
     assert.equal((await r.list()).length, 2, 'nothing removed');
+    const baseDigest = (await hashModel(w.base)).digest;
+    assert.deepEqual((await r.findByInput(baseDigest)).map((e) => e.id), [ft.id], 'the reverse index knows the fine-tune consumed the base');
+    assert.deepEqual((await r.findByPredicateType(SLSA_PROVENANCE_V1)).map((e) => e.id).sort(), [ft.id, pt.id].sort());
     const rm = await runCli(['registry', 'rm', ft.id, '--registry', w.reg]);
     assert.equal(rm.code, 0, rm.stderr);
     assert.equal(rm.stdout, `removed ${ft.id} from ${w.reg}\n`);
     assert.equal(existsSync(ft.location), false);
     assert.deepEqual((await r.list()).map((e) => e.id), [pt.id]);
+    // Removed from the reverse queries too, for this reader and a fresh one, and after a rebuild.
+    assert.deepEqual(await r.findByInput(baseDigest), []);
+    assert.deepEqual((await r.findByPredicateType(SLSA_PROVENANCE_V1)).map((e) => e.id), [pt.id]);
+    assert.deepEqual(new LocalRegistry(w.reg).reverseView().consumersOf(baseDigest), [], 'the index itself forgot it, not only the blob filter');
+    const index = await runCli(['registry', 'index', '--rebuild', '--registry', w.reg, '--format', 'json']);
+    assert.equal(index.code, 0, index.stderr);
+    assert.equal(JSON.parse(index.stdout).entries, 1);
+    assert.deepEqual(await new LocalRegistry(w.reg).findByInput(baseDigest), []);
     const check = await runCli(['registry', 'verify', '--registry', w.reg]);
     assert.equal(check.code, 0, check.stdout);
     const v = await runCli(['verify', w.model, '--policy', w.policy, '--registry', w.reg]);
@@ -176,9 +197,12 @@ describe('registry rm', () => {
     assert.ok(existsSync(entry.location));
     assert.deepEqual(await r.findBySubject(a), []);
     assert.deepEqual((await r.findBySubject(b)).map((e) => e.id), [entry.id]);
+    assert.ok((await r.findByPredicateType(SLSA_PROVENANCE_V1)).some((e) => e.id === entry.id), 'a bundle kept for another subject stays in the reverse index');
     const text = await runCli(['registry', 'rm', '--subject', b, '--registry', w.reg]);
     assert.equal(text.stdout, `removed ${entry.id} from ${w.reg}\n`);
     assert.equal(existsSync(entry.location), false);
+    assert.ok(!(await r.findByPredicateType(SLSA_PROVENANCE_V1)).some((e) => e.id === entry.id), 'gone with its blob');
+    assert.ok(!new LocalRegistry(w.reg).reverseView().ids().has(entry.id));
     assert.equal((await runCli(['registry', 'verify', '--registry', w.reg])).code, 0);
     assertInputError(await runCli(['registry', 'rm', '--subject', b, '--registry', w.reg]), w.reg, 'REGISTRY_ENTRY_NOT_FOUND', 'nothing left');
   });
@@ -257,7 +281,8 @@ describe('registry verify --repair repairs what verify reports', () => {
     const before = await runCli(['registry', 'verify', '--registry', w.reg, '--format', 'json']);
     assert.equal(before.code, 1);
     const codes = JSON.parse(before.stdout).problems.map((p: { code: string; repairable: boolean }) => `${p.code}:${p.repairable}`).sort();
-    assert.deepEqual(codes, ['REGISTRY_BLOB_CORRUPT:true', 'REGISTRY_DANGLING_INDEX:true', 'REGISTRY_DANGLING_INDEX:true']);
+    // The blob deleted by hand is still in the reverse index (the damaged one is reported once, as damaged).
+    assert.deepEqual(codes, ['REGISTRY_BLOB_CORRUPT:true', 'REGISTRY_DANGLING_INDEX:true', 'REGISTRY_DANGLING_INDEX:true', 'REGISTRY_REVERSE_INDEX_STALE:true']);
 
     const repaired = await runCli(['registry', 'verify', '--registry', w.reg, '--repair']);
     assert.equal(repaired.code, 0, repaired.stdout);
@@ -265,6 +290,8 @@ describe('registry verify --repair repairs what verify reports', () => {
     assert.match(repaired.stdout, /^OK .*: 0 index entries for 2 subject\(s\)\n/);
     assert.match(repaired.stdout, new RegExp(`repaired REGISTRY_BLOB_CORRUPT ${pt.location}: moved to ${join(w.reg, 'quarantine')}/`));
     assert.equal((repaired.stdout.match(/repaired REGISTRY_DANGLING_INDEX .*: index entry removed/g) ?? []).length, 2);
+    assert.match(repaired.stdout, new RegExp(`repaired REGISTRY_REVERSE_INDEX_STALE ${join(w.reg, 'reverse')}: rebuilt from 0 blob\\(s\\)\n`));
+    assert.deepEqual(new LocalRegistry(w.reg).reverseView().ids(), new Set(), 'neither the removed nor the quarantined entry is left in the reverse index');
     assert.ok(existsSync(join(w.reg, 'quarantine', `${pt.id.slice(7)}.json`)), 'the damaged bytes are kept for a person');
     assert.equal((await runCli(['registry', 'verify', '--registry', w.reg])).code, 0);
 

@@ -119,6 +119,7 @@ describe('lineage graph', () => {
       registry: '/r/.provenance',
       strict: false,
       ignored: [],
+      ignoredAdvisories: [],
       links: [
         { digest: D('1'), name: 'q', stage: 'quantization', attestation: D('9'), signer: 'quantizer', builderId: 'b', inputs: [{ role: 'base-model', digest: D('2'), name: 'ft' }], annotations: [{ stage: 'evaluation', attestation: D('8'), signer: 'evaluator', inputs: [] }], depth: 0 },
         { digest: D('2'), name: 'ft', stage: 'fine-tuning', attestation: D('7'), signer: 'trainer', builderId: 'b', inputs: [{ role: 'base-model', digest: D('3'), name: 'base' }, { role: 'dataset', digest: D('4'), name: 'sft', usage: 'training' }], annotations: [], depth: 1, consumer: { digest: D('1'), role: 'base-model' } },
