@@ -677,7 +677,9 @@ export function reviewWalk(pre, { vsix, ws }) {
 
     // --- Open Decoded Payload on the git side of a diff (the Source Control view's diff of model.sig).
     const before = readFileSync(ws.sig, 'utf8');
-    writeFileSync(join(ws.model, 'model.safetensors'), readFileSync(join(ws.model, 'model.safetensors')).fill(7, -4));
+    const weights = readFileSync(join(ws.model, 'model.safetensors'));
+    weights[weights.length - 1] ^= 0xff;
+    writeFileSync(join(ws.model, 'model.safetensors'), weights);
     ws.resign();
     assert.notEqual(readFileSync(ws.sig, 'utf8'), before);
     await commandSlowly(page, 'View: Show Source Control');
