@@ -27,6 +27,10 @@ export const REQUESTS = {
   compareTargets: 'modelProvenance/compareTargets',
   /** One side of Compare Signed Contents, decoded by core/diff (trust before payload). */
   decodedSide: 'modelProvenance/decodedSide',
+  /** A regulatory report of a model (core/compliance), for the preview webview. */
+  report: 'modelProvenance/report',
+  /** Writes the last previewed report of a model as HTML or Markdown (never over a file a person wrote). */
+  saveReport: 'modelProvenance/saveReport',
 } as const;
 
 export const NOTIFICATIONS = {
@@ -201,4 +205,15 @@ export interface CompareTargets {
   targets: CompareTarget[];
   /** Why there is no revision to offer (not in git, never committed). */
   reason?: string;
+}
+
+/** A regulatory report, rendered by core/compliance for the preview. */
+export interface ReportPreview {
+  /** The self-contained HTML report (its own CSP: nothing is fetched, no script). */
+  html: string;
+  title: string;
+  /** "EU AI Act Annex IV 62% (…); chain verified". */
+  summary: string;
+  /** The report-inputs.json used, when there was one. */
+  inputs?: string;
 }

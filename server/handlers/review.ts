@@ -1,10 +1,12 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ResponseError, type Connection } from 'vscode-languageserver';
 import {
+  FRAMEWORK_IDS,
   InputError,
   NO_TRUST,
+  buildReport,
   decodeDocument,
   decodePayload,
   decodeSide,
@@ -15,10 +17,13 @@ import {
   loadPolicy,
   renderDecodedDocument,
   renderGraphSvg,
+  renderReport,
   resolveCommit,
   sideLabel,
   shortDigest,
   verifyChain,
+  writeReport,
+  type ComplianceReport,
   type DiffTrust,
   type NamedTrust,
   type TrustSet,
@@ -31,6 +36,7 @@ import {
   type LineageNodeAction,
   type LineageNodeInfo,
   type LineageView,
+  type ReportPreview,
 } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
 
@@ -48,6 +54,34 @@ export class ReviewHandler {
     connection.onRequest(REQUESTS.registryPayload, (p: { id: string }) => this.wrap(() => this.registryPayload(p.id)));
     connection.onRequest(REQUESTS.compareTargets, (p: { path: string }) => this.wrap(() => this.compareTargets(p.path)));
     connection.onRequest(REQUESTS.decodedSide, (p: DecodedSideRequest) => this.wrap(() => this.decodedSide(p)));
+    connection.onRequest(REQUESTS.report, (p: { modelPath: string }) => this.wrap(() => this.report(p.modelPath)));
+    connection.onRequest(REQUESTS.saveReport, (p: { modelPath: string; format: 'html' | 'md'; path: string }) => this.wrap(async () => this.saveReport(p)));
+  }
+
+  /** The last report built per model, so that Save writes what the person saw. */
+  private readonly reports = new Map<string, ComplianceReport>();
+
+  /**
+   * A regulatory report of a model for every framework, from signed evidence (core/compliance,
+   * the CLI's `report`): the policy of the settings, the workspace's report-inputs.json when
+   * there is one. Without a policy nothing is verified, and the report says so.
+   */
+  async report(modelPath: string): Promise<ReportPreview> {
+    const registry = this.ctx.registry();
+    if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
+    const root = this.ctx.root();
+    const inputs = root && existsSync(join(root, 'report-inputs.json')) ? join(root, 'report-inputs.json') : undefined;
+    const r = await buildReport({ registry, policy: this.policy(), modelPath, frameworks: [...FRAMEWORK_IDS], ...(inputs ? { inputs } : {}) });
+    this.reports.set(modelPath, r);
+    const summary = `${r.frameworks.map((f) => `${f.short} ${f.completeness.score}%`).join(', ')}; chain ${r.verification.chain.verdict}${this.ctx.settings.policy ? '' : ' (no trust policy: nothing verified)'}`;
+    return { html: renderReport(r, 'html'), title: `Report: ${basename(modelPath)}`, summary, ...(inputs ? { inputs } : {}) };
+  }
+
+  private saveReport(p: { modelPath: string; format: 'html' | 'md'; path: string }): { path: string } {
+    const r = this.reports.get(p.modelPath);
+    if (!r) throw new InputError('REPORT_NOT_BUILT', 'generate the report first (Generate Report…)');
+    writeReport(p.path, renderReport(r, p.format));
+    return { path: p.path };
   }
 
   private async wrap<T>(fn: () => Promise<T>): Promise<T> {

@@ -682,7 +682,8 @@ export function reviewWalk(pre, { vsix, ws }) {
     writeFileSync(join(ws.model, 'model.safetensors'), weights);
     ws.resign();
     assert.notEqual(readFileSync(ws.sig, 'utf8'), before);
-    await commandSlowly(page, 'View: Show Source Control');
+    // The activity bar's Source Control item (its pending-changes badge sits on top: click the item).
+    await page.locator('.activitybar .action-item').filter({ has: page.locator('a[aria-label^="Source Control"]') }).first().click({ timeout: SLOW, force: true });
     const change = page.locator('.scm-view .monaco-list-row', { hasText: 'model.sig' }).first();
     await change.waitFor({ timeout: 90_000 });
     await change.click();
