@@ -695,7 +695,10 @@ export function reviewWalk(pre, { vsix, ws }) {
     await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"resources"' }).first().waitFor({ timeout: SLOW });
     const gitPayload = (await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"resources"' }).first().innerText()).replace(/\u00a0/g, ' ');
     assert.match(gitPayload, /"predicateType": "https:\/\/model_signing\/signature\/v1\.0"/);
-    lap(`Open Decoded Payload on the git side: ${(await page.locator('.tabs-container .tab.active').innerText()).split('\n')[0]}`);
+    // The git side's payload: the committed weights' digest, not the re-signed working tree's.
+    assert.ok(gitPayload.includes(ws.newDigest.slice(0, 24)), 'the payload of the git side lists the committed model.safetensors digest');
+    const payloadTab = await page.locator('.tabs-container .tab', { hasText: /^model\.sig@[^.]+\.payload\.json/ }).first().getAttribute('data-resource-name');
+    lap(`Open Decoded Payload on the git side of the Source Control diff: ${payloadTab}, model.safetensors ${ws.newDigest.slice(0, 12)}… as committed`);
     await shot(page, 'git-side-decoded-payload');
 
     // The Source Control view's context menu offers Compare Signed Contents… on the same resource.
