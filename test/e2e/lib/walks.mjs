@@ -70,8 +70,11 @@ async function setUserSettings(page, settingsFile, changes) {
   await page.evaluate((t) => navigator.clipboard.writeText(t), `${JSON.stringify({ ...current, ...changes }, null, 2)}\n`);
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Control+V');
+  const editor = (inModal ? modal.locator('.monaco-editor .view-lines') : page.locator('.editor-group-container.active .monaco-editor .view-lines')).first();
   await page.keyboard.press('Control+S');
-  const deadline = Date.now() + 30_000;
+  // On a loaded machine a keypress can be lost while the editor is busy: save again every 5 s until the file says so.
+  let resave = Date.now() + 5_000;
+  const deadline = Date.now() + 60_000;
   const saved = () => {
     try {
       return JSON.stringify(JSON.parse(readFileSync(settingsFile, 'utf8'))) === JSON.stringify({ ...current, ...changes });
@@ -81,6 +84,11 @@ async function setUserSettings(page, settingsFile, changes) {
   };
   while (!saved()) {
     if (Date.now() > deadline) throw new Error('the user settings were not saved');
+    if (Date.now() > resave) {
+      await editor.click();
+      await page.keyboard.press('Control+S');
+      resave = Date.now() + 5_000;
+    }
     await page.waitForTimeout(100);
   }
   if (inModal) {
