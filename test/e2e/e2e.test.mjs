@@ -98,7 +98,7 @@ describe('e2e: the packaged extension in code-server + chromium', () => {
     await hostileWalk(pre, { vsix: vsix.path, ws: makeHostileWorkspace() });
   });
 
-  test('pull-request review: Show Lineage draws the four-stage pipeline as a graph and a click opens a stage's payload; Compare Signed Contents… on a model.sig changed in the last commit shows the decoded diff; Open Decoded Payload on the git side of a diff', LONG, async () => {
+  test('pull-request review: Show Lineage draws the four-stage pipeline as a graph and a click opens the payload of a stage; Compare Signed Contents… on a model.sig changed in the last commit shows the decoded diff; Open Decoded Payload on the git side of a diff', LONG, async () => {
     const shots = await reviewWalk(pre, { vsix: vsix.path, ws: makeReviewWorkspace() });
     console.log(`  screenshots: ${shots.map((s) => s.split('/').pop()).join(', ')}`);
   });
