@@ -100,6 +100,9 @@ export {
   renderDiff,
   renderDecodedDocument,
   resolveSide,
+  resolveCommit,
+  sideLabel,
+  fileHistory,
   describeIdentity,
   DIFF_FORMATS,
   DIFF_MARKDOWN_MARKER,
@@ -123,4 +126,5 @@ export {
   type FilesDiff,
   type FileChange,
   type FieldChange,
+  type FileHistory,
 } from './diff';

@@ -10,6 +10,7 @@ import { CommandHandler } from './handlers/commands';
 import { CompletionHandler } from './handlers/completion';
 import { DiagnosticsHandler } from './handlers/diagnostics';
 import { HoverHandler } from './handlers/hover';
+import { ReviewHandler } from './handlers/review';
 import { SymbolHandler } from './handlers/symbols';
 import type { Runtime } from './runtime';
 import { SchemaService } from './services/schema-service';
@@ -150,6 +151,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
   connection.onCodeAction(guard('codeAction', (p) => actions.onCodeAction(p), []));
   connection.onDocumentSymbol(guard('documentSymbol', (p) => symbols.onDocumentSymbol(p), []));
   commands.register(connection);
+  new ReviewHandler(ctx).register(connection);
   documents.listen(connection);
   connection.listen();
 }

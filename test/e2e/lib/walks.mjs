@@ -554,3 +554,171 @@ export function hostileWalk(pre, { vsix, ws }) {
     }
   });
 }
+
+/**
+ * The frame of a webview whose document matches `ready` (VS Code nests the content in two
+ * iframes: the host frame and #active-frame). Polled on a condition, never slept.
+ */
+async function webviewFrame(page, ready, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      const ok = await f.evaluate(ready).catch(() => false);
+      if (ok) return f;
+    }
+    if (Date.now() > deadline) throw new Error('the webview did not appear');
+    await page.waitForTimeout(250);
+  }
+}
+
+/** The text of the active editor's visible lines (the one with focus, in a diff editor). */
+async function editorText(page, selector = '.editor-instance .monaco-editor') {
+  return (await page.locator(`${selector} .view-lines`).first().innerText()).replace(/\u00a0/g, ' ');
+}
+
+/**
+ * Walk 5, pull-request review (issue 14), in a git repository with two commits (the second
+ * changed one weight of models/classifier, added tokenizer.json, re-signed and re-attested):
+ * Show Lineage draws the four-stage pipeline as a graph in a webview and a click on a stage
+ * opens its attestation's decoded payload; Compare Signed Contents… on model.sig (changed in
+ * the last commit) opens the diff editor on the decoded documents with the old and new digest
+ * of the changed weight side by side; after a new uncommitted re-sign, the Source Control
+ * view's diff of model.sig has a git: side, and Open Decoded Payload works on it.
+ */
+/** Waits in the review walk: the box is shared by several engineers' test runs (load average above 20 was seen). */
+const SLOW = 120_000;
+
+/** Go to File with the generous waits of the review walk (openFile's, longer). */
+async function openSlowly(page, path) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: SLOW });
+  await input.fill(path);
+  const [folder, name] = path.split('/').slice(-2);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).filter({ hasText: folder }).first().click({ timeout: SLOW });
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: SLOW });
+  await page.locator('.breadcrumbs-control', { hasText: folder }).first().waitFor({ timeout: SLOW });
+}
+
+/** A command from the palette (F1) by its title, with the review walk's waits. */
+async function commandSlowly(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: SLOW });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: SLOW });
+  await page.keyboard.press('Enter');
+}
+
+export function reviewWalk(pre, { vsix, ws }) {
+  const settings = {
+    'modelProvenance.trustedKeys': [ws.pub],
+    'modelProvenance.policy': ws.policy,
+    'security.workspace.trust.enabled': false,
+    'git.enabled': true,
+    'git.autofetch': false,
+    'git.openRepositoryInParentFolders': 'always',
+    'diffEditor.hideUnchangedRegions.enabled': true,
+    'diffEditor.renderSideBySide': true,
+    'diffEditor.useInlineViewWhenSpaceIsLimited': false,
+  };
+  return withWorkbench(pre, { vsix, folder: ws.root, settings, trust: false, prefix: 'review' }, async (page, { lap, shot }) => {
+    // --- Show Lineage: a graph, drawn by core/render in a webview.
+    await openSlowly(page, 'models/classifier/model.sig');
+    await commandSlowly(page, 'Model Provenance: Show Lineage');
+    const frame = await webviewFrame(page, () => document.body?.dataset.ready === 'true' && document.querySelectorAll('svg g.node').length > 0, 90_000);
+    const drawn = await frame.evaluate(() => ({
+      nodes: [...document.querySelectorAll('svg g.node')].map((g) => ({ text: g.textContent.replace(/\s+/g, ' ').trim(), status: g.getAttribute('data-status'), kind: g.getAttribute('class') })),
+      edges: document.querySelectorAll('svg g.edge').length,
+      verdict: document.querySelector('.verdict')?.textContent,
+      csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'),
+      zoom: document.body.dataset.zoom,
+    }));
+    assert.equal(drawn.verdict, '✔ chain verified');
+    for (const stage of ['pre-training', 'fine-tuning', 'quantization', 'conversion']) assert.ok(drawn.nodes.some((n) => n.text.includes(stage)), `no ${stage} node: ${JSON.stringify(drawn.nodes)}`);
+    assert.equal(drawn.nodes.filter((n) => /\bdataset\b/.test(n.kind)).length, 2);
+    assert.ok(drawn.nodes.every((n) => n.status === 'verified'), JSON.stringify(drawn.nodes));
+    assert.equal(drawn.edges, 5);
+    assert.match(drawn.csp, /^default-src 'none'; img-src data:; style-src 'nonce-[^']+'; script-src 'nonce-[^']+'/);
+    lap(`lineage webview: ${drawn.nodes.length} nodes, ${drawn.edges} edges, ${drawn.verdict}, zoom ${drawn.zoom}%`);
+    await shot(page, 'lineage-graph');
+
+    // Zoom in with the toolbar, then fit again: the view answers.
+    await frame.locator('#in').click();
+    await frame.waitForFunction((z) => document.body.dataset.zoom !== z, drawn.zoom, { timeout: SLOW });
+    await frame.locator('#fit').click();
+    await frame.waitForFunction((z) => document.body.dataset.zoom === z, drawn.zoom, { timeout: SLOW });
+
+    // A click on the fine-tuning stage opens its attestation's decoded payload.
+    await frame.locator('svg g.node', { hasText: 'fine-tuning' }).first().click();
+    await page.locator('.tabs-container .tab', { hasText: /^fine-tuning-[0-9a-f]{12}\.payload\.json/ }).first().waitFor({ timeout: SLOW });
+    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"learning_rate"' }).first().waitFor({ timeout: SLOW });
+    const payload = await editorText(page);
+    assert.match(payload, /"stage": "fine-tuning"/);
+    lap('clicked the fine-tuning node: its attestation payload opened beside the graph');
+    await shot(page, 'lineage-node-opens-payload');
+    await commandSlowly(page, 'View: Close All Editors');
+
+    // --- Compare Signed Contents… on model.sig, changed in the last commit.
+    await openSlowly(page, 'models/classifier/model.sig');
+        await commandSlowly(page, 'Model Provenance: Compare Signed Contents…');
+    const pickRow = page.locator('.quick-input-list .monaco-list-row', { hasText: ws.first.slice(0, 8) }).first();
+    await pickRow.waitFor({ timeout: SLOW });
+    assert.match(await pickRow.innerText(), /re-export after the tokenizer fix/);
+    await shot(page, 'compare-pick-revision');
+    await page.keyboard.press('Enter');
+    const diff = page.locator('.monaco-diff-editor').first();
+    await diff.waitFor({ timeout: SLOW });
+    await page.locator('.tabs-container .tab.active', { hasText: '(decoded)' }).waitFor({ timeout: SLOW });
+    const original = diff.locator('.editor.original .view-lines');
+    const modified = diff.locator('.editor.modified .view-lines');
+    await original.filter({ hasText: ws.oldDigest }).waitFor({ timeout: SLOW });
+    await modified.filter({ hasText: ws.newDigest }).waitFor({ timeout: SLOW });
+    const left = await original.innerText();
+    const right = await modified.innerText();
+    assert.ok(!left.includes(ws.newDigest) && !right.includes(ws.oldDigest), 'each side shows its own digest');
+    assert.match(right, /"tokenizer\.json"/);
+    assert.ok((await diff.locator('.editor.modified .line-insert, .editor.modified .char-insert').count()) > 0, 'the diff editor marks the changes');
+    lap(`Compare Signed Contents: decoded diff, model.safetensors ${ws.oldDigest.slice(0, 12)}… ↔ ${ws.newDigest.slice(0, 12)}…, tokenizer.json added`);
+    await shot(page, 'compare-decoded-diff');
+    await commandSlowly(page, 'View: Close All Editors');
+
+    // --- Open Decoded Payload on the git side of a diff (the Source Control view's diff of model.sig).
+    const before = readFileSync(ws.sig, 'utf8');
+    const weights = readFileSync(join(ws.model, 'model.safetensors'));
+    weights[weights.length - 1] ^= 0xff;
+    writeFileSync(join(ws.model, 'model.safetensors'), weights);
+    ws.resign();
+    assert.notEqual(readFileSync(ws.sig, 'utf8'), before);
+    // The activity bar's Source Control item (its pending-changes badge sits on top: click the item).
+    await page.locator('.activitybar .action-item').filter({ has: page.locator('a[aria-label^="Source Control"]') }).first().click({ timeout: SLOW, force: true });
+    const change = page.locator('.scm-view .monaco-list-row', { hasText: 'model.sig' }).first();
+    await change.waitFor({ timeout: 90_000 });
+    await change.click();
+    const scmDiff = page.locator('.monaco-diff-editor').first();
+    await scmDiff.waitFor({ timeout: SLOW });
+    await scmDiff.locator('.editor.original .view-lines').click();
+    await commandSlowly(page, 'Model Provenance: Open Decoded Payload');
+    await page.locator('.tabs-container .tab', { hasText: /^model\.sig@[^.]+\.payload\.json/ }).first().waitFor({ timeout: SLOW });
+    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"resources"' }).first().waitFor({ timeout: SLOW });
+    const gitPayload = (await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"resources"' }).first().innerText()).replace(/\u00a0/g, ' ');
+    assert.match(gitPayload, /"predicateType": "https:\/\/model_signing\/signature\/v1\.0"/);
+    // The git side's payload: the committed weights' digest, not the re-signed working tree's.
+    assert.ok(gitPayload.includes(ws.newDigest.slice(0, 24)), 'the payload of the git side lists the committed model.safetensors digest');
+    const payloadTab = await page.locator('.tabs-container .tab', { hasText: /^model\.sig@[^.]+\.payload\.json/ }).first().getAttribute('data-resource-name');
+    lap(`Open Decoded Payload on the git side of the Source Control diff: ${payloadTab}, model.safetensors ${ws.newDigest.slice(0, 12)}… as committed`);
+    await shot(page, 'git-side-decoded-payload');
+
+    // The Source Control view's context menu offers Compare Signed Contents… on the same resource.
+    await change.click({ button: 'right' });
+    const item = page.locator('.context-view .action-item', { hasText: 'Compare Signed Contents…' }).first();
+    await item.waitFor({ timeout: SLOW });
+    await shot(page, 'scm-context-menu');
+    await item.click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'HEAD' }).first().waitFor({ timeout: SLOW });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab.active', { hasText: '(decoded)' }).waitFor({ timeout: SLOW });
+    lap('SCM context menu: Compare Signed Contents… against HEAD opened the decoded diff');
+    await shot(page, 'scm-compare-head');
+  });
+}
