@@ -67,6 +67,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     vscode.commands.registerCommand('modelProvenance.generateManifest', (arg?: unknown) => generateManifest(client, arg)),
     vscode.commands.registerCommand('modelProvenance.trustSigner', (arg?: unknown) => trustSigner(client, context.globalStorageUri, arg)),
     vscode.commands.registerCommand('modelProvenance.showLineage', (arg?: unknown) => lineage.show(arg)),
+    vscode.commands.registerCommand('modelProvenance.showImpact', (arg?: unknown) => lineage.showImpact(arg)),
     vscode.commands.registerCommand('modelProvenance.generateReport', (arg?: unknown) => generateReport(client, arg)),
     vscode.commands.registerCommand('modelProvenance.compareSignedContents', (arg?: unknown) => compareSignedContents(client, decoded, arg)),
     vscode.commands.registerCommand('modelProvenance.showDecodedPayload', async (arg?: unknown) => {

@@ -12,11 +12,14 @@ export function lineageHtml(view: LineageView): string {
   const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const data = JSON.stringify({ nodes: view.nodes.map((n) => ({ id: n.id, label: n.label, status: n.status, action: n.action?.kind })), focus: view.focus ?? null }).replace(/</g, '\\u003c');
   const problems = view.problems.length ? `<details><summary>${view.problems.length} chain problem(s)</summary><ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></details>` : '';
+  const sections = (view.sections ?? []).map((x) => `<section class="extra"><h2>${esc(x.title)}</h2>${x.lines.length ? `<ul>${x.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '<p>none</p>'}</section>`).join('');
+  const heading = esc(view.heading ?? `Lineage of ${view.title}`);
+  const verdict = esc(view.verdictText ?? VERDICT_WORDS[view.verdict]);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; form-action 'none'; base-uri 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Lineage of ${esc(view.title)}</title>
+<title>${heading}</title>
 <style nonce="${nonce}">
 html, body { height: 100%; margin: 0; padding: 0; overflow: hidden; font-family: var(--vscode-font-family, sans-serif); font-size: var(--vscode-font-size, 13px); color: var(--vscode-foreground); background: var(--vscode-editor-background); }
 body { display: flex; flex-direction: column; }
@@ -36,12 +39,14 @@ button { font: inherit; color: var(--vscode-button-secondaryForeground, inherit)
 #viewport g.node:focus { outline: none; }
 footer { padding: 4px 10px; border-top: 1px solid var(--vscode-panel-border, #8884); max-height: 30%; overflow: auto; }
 footer ul { margin: 4px 0; padding-left: 18px; }
+footer section.extra h2 { font-size: 1em; margin: 6px 0 2px; }
+footer section.extra p { margin: 2px 0; opacity: .8; }
 </style></head>
 <body data-node-count="${view.nodes.length}">
-<header><h1>Lineage of ${esc(view.title)}</h1><span class="verdict ${view.verdict}">${VERDICT_WORDS[view.verdict]}</span><span class="basis">${esc(view.basis)}</span>
+<header><h1>${heading}</h1><span class="verdict ${view.verdict}">${verdict}</span><span class="basis">${esc(view.basis)}</span>
 <span class="tools"><button id="fit" title="Fit the whole graph in view (F)">Fit</button><button id="out" title="Zoom out (-)">−</button><span id="zoom">100%</span><button id="in" title="Zoom in (+)">+</button><button id="actual" title="Actual size (0)">1:1</button><button id="reveal" title="Reveal the model folder in the Explorer">Reveal model folder</button></span></header>
 <main id="viewport">${view.svg}</main>
-<footer><span id="hint">Click a stage to open its attestation's decoded payload; a dataset or model on this disk is revealed in the Explorer. Drag to pan, wheel or +/− to zoom, F to fit.</span>${problems}</footer>
+<footer><span id="hint">Click a stage to open its attestation's decoded payload; a dataset or model on this disk is revealed in the Explorer. Drag to pan, wheel or +/− to zoom, F to fit.</span>${sections}${problems}</footer>
 <script type="application/json" id="lineage-data">${data}</script>
 <script nonce="${nonce}">${VIEW_SCRIPT}</script>
 </body></html>`;

@@ -32,6 +32,8 @@ export const REQUESTS = {
   report: 'modelProvenance/report',
   /** Writes the last previewed report of a model as HTML or Markdown (never over a file a person wrote). */
   saveReport: 'modelProvenance/saveReport',
+  /** Show Impact: the blast radius of a flagged artifact or signer, drawn like the lineage (ImpactRequest → LineageView). */
+  impact: 'modelProvenance/impact',
 } as const;
 
 export const NOTIFICATIONS = {
@@ -60,6 +62,8 @@ export interface ModelStateView {
   at?: number;
   /** "Trust this signer…" applies: nobody trusted judged it, or its signer is not trusted. */
   canTrust?: boolean;
+  /** With state `flagged`: why (the gate's codes), and the digest Show Impact starts from. */
+  flags?: { code: string; digest: string; message: string; kind: 'artifact' | 'signer' }[];
 }
 
 /** A model file or folder with no signature covering it. */
@@ -178,6 +182,18 @@ export interface LineageView {
   problems: string[];
   /** The model node's id, where the view starts when the whole graph is too small to read. */
   focus?: string;
+  /** The view's heading instead of "Lineage of …" (Show Impact: "Impact of …"). */
+  heading?: string;
+  /** The verdict badge's words instead of the chain's (Show Impact: "⚑ flagged: MP-2026-0001"). */
+  verdictText?: string;
+  /** Further lists under the graph: the advisory, rollback candidates, deployments, workspace files. */
+  sections?: { title: string; lines: string[] }[];
+}
+
+/** Show Impact of a flagged artifact (`sha256:` digest) or signer (key id / identity digest as `sha256:`). */
+export interface ImpactRequest {
+  digest: string;
+  kind?: 'artifact' | 'signer';
 }
 
 /** A side of Compare Signed Contents: a path on disk, the same path at a git revision, or text the editor read (a git: document). */

@@ -12,6 +12,8 @@ import {
   decodeSide,
   fileHistory,
   graphFromChain,
+  impactView,
+  describeStatus,
   isObject,
   isProvenanceError,
   loadPolicy,
@@ -33,6 +35,7 @@ import {
   type CompareTargets,
   type DecodedSideRequest,
   type DecodedSideResult,
+  type ImpactRequest,
   type LineageNodeAction,
   type LineageNodeInfo,
   type LineageView,
@@ -55,6 +58,7 @@ export class ReviewHandler {
     connection.onRequest(REQUESTS.compareTargets, (p: { path: string }) => this.wrap(() => this.compareTargets(p.path)));
     connection.onRequest(REQUESTS.decodedSide, (p: DecodedSideRequest) => this.wrap(() => this.decodedSide(p)));
     connection.onRequest(REQUESTS.report, (p: { modelPath: string }) => this.wrap(() => this.report(p.modelPath)));
+    connection.onRequest(REQUESTS.impact, (p: ImpactRequest) => this.wrap(() => this.impact(p)));
     connection.onRequest(REQUESTS.saveReport, (p: { modelPath: string; format: 'html' | 'md'; path: string }) => this.wrap(async () => this.saveReport(p)));
   }
 
@@ -102,9 +106,12 @@ export class ReviewHandler {
     const registry = this.ctx.registry();
     if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
     const policy = this.policy();
-    const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest });
-    // Flagged as the reports flag (core/compliance): the policy's flagged digests and denied datasets; advisories arrive as chain problems.
-    const flagged = [...(policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? []), ...(policy?.datasets.deny ?? [])];
+    // The flags in force as the gate reads them (advisories of the policy's advisorySigners, its flagged list).
+    await this.ctx.flags.refresh();
+    const index = policy ? this.ctx.flags.current() : undefined;
+    const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest, ...(index ? { flags: index.flags } : {}) });
+    // Flagged as the reports flag (core/compliance): the policy's flagged digests and denied datasets, and every digest an advisory in force flags.
+    const flagged = [...(policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? []), ...(policy?.datasets.deny ?? []), ...(index ? index.flags.digests.keys() : [])];
     const graph = graphFromChain(result, { flagged });
     const head = result.links.find((l) => l.depth === 0);
     const name = head?.name ?? (p.modelPath ? basename(p.modelPath) : 'model');
@@ -129,6 +136,68 @@ export class ReviewHandler {
       nodes,
       problems: result.problems.map((x) => `${x.code}: ${x.message}`),
       ...(head ? { focus: head.digest } : {}),
+    };
+  }
+
+  /**
+   * Show Impact: the blast radius of a flagged artifact or signer (core/incident: the
+   * responder's report when an advisory flags it, which computes the radius with `impact` as
+   * `incident impact` does; the radius alone for a policy flag), drawn with the incident
+   * report's graph; each model opens the attestation that produced it, the flagged root the
+   * attestation that consumed it first. Rollback candidates, deployments and workspace files
+   * are listed under the graph.
+   */
+  async impact(p: ImpactRequest): Promise<LineageView> {
+    const registry = this.ctx.registry();
+    if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry');
+    const policy = this.policy();
+    if (!policy) throw new InputError('POLICY_NOT_SET', 'Show Impact reads advisories as the gate does, under a trust policy: set modelProvenance.policy');
+    await this.ctx.flags.refresh();
+    const kind = p.kind ?? 'artifact';
+    const v = await impactView({ registry, policy, index: this.ctx.flags.current(), digest: p.digest, kind, ...(this.ctx.root() ? { workspace: this.ctx.root() } : {}) });
+    const r = v.radius;
+    const rootName = r.root.name ?? (v.target.kind === 'artifact' ? 'flagged artifact' : v.target.kind === 'key' ? `key ${v.target.keyId.slice(0, 16)}…` : v.target.identity);
+    const title = `${rootName} (${shortDigest(r.root.digest)})`;
+    const svg = renderGraphSvg(v.graph, { idPrefix: 'impact', title: `Impact of ${title}` });
+    // What each node opens: the attestation that produced it (the report's custody), or for the root the first stage that consumed it.
+    const producer = new Map<string, { id: string; stage: string }>();
+    for (const s of v.report?.timeline ?? []) if (!producer.has(s.subject.digest)) producer.set(s.subject.digest, { id: s.attestation, stage: s.stage ?? 'attestation' });
+    for (const n of r.affected) if (!producer.has(n.digest) && n.attestations[0]) producer.set(n.digest, { id: n.attestations[0], stage: n.stage ?? 'attestation' });
+    const entry = v.report?.entryPoints[0] ?? (r.affected.find((n) => n.depth === 1)?.via[0] ? { attestation: r.affected.find((n) => n.depth === 1)!.via[0]!.attestation, stage: r.affected.find((n) => n.depth === 1)!.via[0]!.stage } : undefined);
+    if (entry && !producer.has(r.root.digest)) producer.set(r.root.digest, { id: entry.attestation, stage: entry.stage ?? 'attestation' });
+    const nodes: LineageNodeInfo[] = v.graph.nodes.map((n) => {
+      const a = producer.get(n.id);
+      return { id: n.id, kind: n.kind, status: n.status, label: n.label, ...(a ? { action: { kind: 'attestation' as const, id: a.id, stage: a.stage } } : {}) };
+    });
+    const flag = v.flags[0]!;
+    const advisory = v.report?.advisory;
+    const sections: { title: string; lines: string[] }[] = [];
+    sections.push({
+      title: advisory ? `Advisory ${advisory.id}` : 'Flagged by the trust policy',
+      lines: advisory
+        ? [`${describeStatus(advisory)}${advisory.severity ? `, severity ${advisory.severity}` : ''}${advisory.atlas.length ? `, ATLAS ${advisory.atlas.map((a) => a.id).join(', ')}` : ''}`, `statement: ${advisory.reason ?? flag.reason}`, `signed by ${flag.signers.join(', ') || 'an advisory signer'} (the policy's advisorySigners), published ${advisory.published}`]
+        : [`${flag.reason}${flag.since ? ` (since ${flag.since})` : ''}`, 'no advisory: the rollback candidates of an incident report need one (model-provenance incident flag)'],
+    });
+    const rollback = (v.report?.rollback ?? []).flatMap((rb) => {
+      const head = `${rb.model.name ?? 'model'} ${shortDigest(rb.model.digest)}${rb.deployed.length ? ` (deployed: ${rb.deployed.join(', ')})` : ''}`;
+      if (rb.candidates.length === 0) return [`${head}: no candidate (every ancestor and earlier version derives from the flagged artifact, or none is recorded)`];
+      return rb.candidates.map((c) => `${head}: ${c.action === 'rollback' ? 'roll back to' : 'retrain from'} ${c.name ?? 'model'} ${shortDigest(c.digest)}${c.stage ? ` (${c.stage})` : ''} — ${c.check === 'verified' ? 'verified under the policy with every flag in force' : c.check === 'failed' ? `does not verify: ${c.problems.join('; ')}` : 'not checked'}`);
+    });
+    if (v.report) sections.push({ title: `Rollback candidates (${rollback.length})`, lines: rollback });
+    sections.push({ title: `Deployments of affected models (${r.deployments.length})`, lines: r.deployments.map((d) => `${d.environment}: ${d.model.name ?? 'model'} ${shortDigest(d.model.digest)} at ${d.timeVerified}`) });
+    if (r.workspace.length) sections.push({ title: `Workspace files naming an affected digest (${r.workspace.length})`, lines: r.workspace.map((w) => `${w.file}:${w.line}`) });
+    const modelCount = r.affected.length;
+    return {
+      verdict: 'failed',
+      verdictText: `⚑ flagged${advisory ? `: ${advisory.id}` : ' by the policy'} · ${modelCount} affected`,
+      heading: `Impact of ${title}`,
+      title,
+      basis: r.signaturesChecked ? `attestations verified under ${relativeTo(this.ctx.root(), policy.source)}` : 'attestations not verified (claims)',
+      svg,
+      nodes,
+      problems: [...r.notes, ...(v.report?.notes ?? [])],
+      focus: r.root.digest,
+      sections,
     };
   }
 
