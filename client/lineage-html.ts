@@ -44,9 +44,9 @@ footer section.extra p { margin: 2px 0; opacity: .8; }
 </style></head>
 <body data-node-count="${view.nodes.length}">
 <header><h1>${heading}</h1><span class="verdict ${view.verdict}">${verdict}</span><span class="basis">${esc(view.basis)}</span>
-<span class="tools"><button id="fit" title="Fit the whole graph in view (F)">Fit</button><button id="out" title="Zoom out (-)">−</button><span id="zoom">100%</span><button id="in" title="Zoom in (+)">+</button><button id="actual" title="Actual size (0)">1:1</button><button id="reveal" title="Reveal the model folder in the Explorer">Reveal model folder</button></span></header>
+<span class="tools"><button id="fit" title="Fit the whole graph in view (F)">Fit</button><button id="out" title="Zoom out (-)">−</button><span id="zoom">100%</span><button id="in" title="Zoom in (+)">+</button><button id="actual" title="Actual size (0)">1:1</button>${view.canReveal === false ? '' : '<button id="reveal" title="Reveal the model folder in the Explorer">Reveal model folder</button>'}</span></header>
 <main id="viewport">${view.svg}</main>
-<footer><span id="hint">Click a stage to open its attestation's decoded payload; a dataset or model on this disk is revealed in the Explorer. Drag to pan, wheel or +/− to zoom, F to fit.</span>${sections}${problems}</footer>
+<footer><span id="hint">${esc(view.hint ?? "Click a stage to open its attestation's decoded payload; a dataset or model on this disk is revealed in the Explorer.")} Drag to pan, wheel or +/− to zoom, F to fit.</span>${sections}${problems}</footer>
 <script type="application/json" id="lineage-data">${data}</script>
 <script nonce="${nonce}">${VIEW_SCRIPT}</script>
 </body></html>`;
@@ -151,7 +151,7 @@ const VIEW_SCRIPT = `
   document.getElementById('in').addEventListener('click', () => zoomTo(scale() * 1.25));
   document.getElementById('out').addEventListener('click', () => zoomTo(scale() / 1.25));
   document.getElementById('actual').addEventListener('click', () => zoomTo(1));
-  document.getElementById('reveal').addEventListener('click', () => vscode.postMessage({ type: 'reveal' }));
+  document.getElementById('reveal')?.addEventListener('click', () => vscode.postMessage({ type: 'reveal' }));
   let last = size();
   new ResizeObserver(() => { const s = size(); if (s.w !== last.w || s.h !== last.h) { const z = last.w / vb.w; last = s; if (fitted) fit(); else zoomTo(z); } }).observe(port);
   initial();

@@ -92,6 +92,8 @@ export {
   statementReferences,
   manifestReferences,
   signatureHits,
+  signerHits,
+  artifactHits,
   summarizeFlag,
   type DigestReference,
   type DocumentReferences,

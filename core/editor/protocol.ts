@@ -186,6 +186,10 @@ export interface LineageView {
   heading?: string;
   /** The verdict badge's words instead of the chain's (Show Impact: "⚑ flagged: MP-2026-0001"). */
   verdictText?: string;
+  /** What a click does, said under the graph (default: the lineage view's words). */
+  hint?: string;
+  /** False: no "Reveal model folder" button (Show Impact is about several models). */
+  canReveal?: boolean;
   /** Further lists under the graph: the advisory, rollback candidates, deployments, workspace files. */
   sections?: { title: string; lines: string[] }[];
 }

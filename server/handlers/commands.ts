@@ -397,7 +397,7 @@ export class CommandHandler {
 
 /** A verify outcome from a model evaluation: the same words as the lens and status. */
 function outcomeOf(ev: ModelEvaluation, view: ModelStateView | undefined): VerifyOutcome {
-  const problems = ev.state === 'verified' ? [] : [...(ev.integrity?.problems ?? []), ...(ev.trust.state !== 'verified' && ev.trust.code ? [{ code: ev.trust.code, message: ev.trust.message ?? '' }] : [])];
+  const problems = ev.state === 'verified' ? [] : [...(ev.flags ?? []).map((h) => ({ code: h.code, message: h.message })), ...(ev.integrity?.problems ?? []), ...(ev.trust.state !== 'verified' && ev.trust.code ? [{ code: ev.trust.code, message: ev.trust.message ?? '' }] : [])];
   return {
     verdict: ev.state === 'verified' ? 'verified' : 'failed',
     summary: ev.headline,

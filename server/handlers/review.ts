@@ -197,6 +197,8 @@ export class ReviewHandler {
       nodes,
       problems: [...r.notes, ...(v.report?.notes ?? [])],
       focus: r.root.digest,
+      hint: 'Click a model to open the attestation that produced it; the flagged artifact opens the stage that consumed it first.',
+      canReveal: false,
       sections,
     };
   }

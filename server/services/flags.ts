@@ -1,4 +1,4 @@
-import { SLSA_PROVENANCE_V1, advisoryEntryIds, isProvenanceError, loadFlagIndex, loadPolicy, type FlagIndex, type Policy, type Registry } from '../../core';
+import { LocalRegistry, SLSA_PROVENANCE_V1, advisoryEntryIds, isProvenanceError, loadFlagIndex, loadPolicy, type FlagIndex, type Policy, type Registry } from '../../core';
 
 /** What the flags need from the server. */
 export interface FlagsHost {
@@ -10,8 +10,10 @@ export interface FlagsHost {
   log(message: string): void;
 }
 
-/** How often the registry's advisories are looked at (one read of its index). */
+/** How often a folder registry's advisories are looked at (one read of its reverse index). */
 export const FLAGS_POLL_MS = 2_000;
+/** How often a remote (OCI) registry's are: each look may sync its tag listing over the network. */
+export const FLAGS_POLL_REMOTE_MS = 30_000;
 
 /**
  * The flags in force in the editor, read exactly as the gate reads them: only with a trust
@@ -27,6 +29,7 @@ export class FlagsService {
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  private lastProbe = 0;
   /** Bumps whenever the index changes. */
   version = 0;
   /** Why no flags are read (no policy, a policy that cannot be loaded, no registry), for hovers and docs. */
@@ -40,7 +43,11 @@ export class FlagsService {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.refresh(), FLAGS_POLL_MS);
+    this.timer = setInterval(() => {
+      const remote = !(this.host.registry() instanceof LocalRegistry);
+      if (remote && Date.now() - this.lastProbe < FLAGS_POLL_REMOTE_MS) return;
+      void this.refresh();
+    }, FLAGS_POLL_MS);
     // Never keeps a process alive on its own.
     this.timer.unref();
     void this.refresh(true);
@@ -84,7 +91,9 @@ export class FlagsService {
       else if (!registry) why = 'no attestation registry: advisories cannot be read';
       else {
         policy = loadPolicy(path);
-        const probe = `${path}\n${(await advisoryEntryIds(registry)).join(',')}\n${(await registry.findByPredicateType(SLSA_PROVENANCE_V1)).length}`;
+        this.lastProbe = Date.now();
+        // The policy's own flags and advisory signers count too: editing the policy file changes what is in force.
+        const probe = `${path}\n${JSON.stringify([policy.flagged, policy.advisorySigners])}\n${(await advisoryEntryIds(registry)).join(',')}\n${(await registry.findByPredicateType(SLSA_PROVENANCE_V1)).length}`;
         if (!force && probe === this.probe) return;
         this.probe = probe;
         next = await loadFlagIndex(registry, policy);

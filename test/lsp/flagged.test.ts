@@ -213,6 +213,7 @@ describe('flagged references and Show Impact over stdio (a real registry, real f
     for (const name of ['ft', 'quantized', 'classifier']) assert.equal(by.get(name)?.status, 'affected', `${name}: ${JSON.stringify(v.nodes)}`);
     assert.notEqual(by.get('base')?.status, 'affected');
     assert.equal(v.focus, fx.sft);
+    assert.equal(v.canReveal, false);
     assert.match(v.svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.doesNotMatch(v.svg, /<script|href=|url\((?!#)/);
     const advisory = v.sections?.find((s) => s.title.startsWith('Advisory '))!;

@@ -722,3 +722,116 @@ export function reviewWalk(pre, { vsix, ws }) {
     await shot(page, 'scm-compare-head');
   });
 }
+
+/**
+ * Walk 6, incident in the editor (issue 14 Build 3, issue 9's advisory leftover): the four-stage
+ * pipeline with a policy whose advisorySigners is the security team. With the ML-BOM open, the
+ * security team flags the sft dataset with the CLI: the dataset's references turn red (Problems,
+ * squiggle) with the gate's code, the hover shows the advisory (id, status, statement, signer);
+ * the fine-tuning attestation that consumed it is red too; the descendant classifier's model.sig
+ * is "not verified [FLAGGED_ARTIFACT]" on the lens, Problems, language status and badge; Show
+ * Impact (its lens) draws the affected models in the locked-down webview, and a click on a node
+ * opens the attestation that produced it.
+ */
+export function incidentWalk(pre, { vsix, ws }) {
+  const settings = { 'modelProvenance.trustedKeys': [ws.pub], 'modelProvenance.policy': ws.policy, 'security.workspace.trust.enabled': false };
+  return withWorkbench(pre, { vsix, folder: ws.root, settings, trust: false, prefix: 'incident' }, async (page, { lap, shot }) => {
+    await openSlowly(page, 'manifests/classifier.cdx.json');
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel').first().waitFor({ timeout: SLOW });
+    const before = await problems(page);
+    assert.ok(!before.some((r) => /FLAGGED_ARTIFACT/.test(r)), before.join(' | '));
+    await shot(page, 'bom-before-flag');
+
+    // The security team flags the dataset (a signed OpenVEX advisory in the registry), with the editor open.
+    const t0 = Date.now();
+    const out = ws.flagDataset();
+    const id = /(MP-\d{4}-\d{4})/.exec(out)?.[1];
+    assert.ok(id, out);
+    const bomRow = page.locator('.markers-panel .monaco-list-row', { hasText: `dataset sft sha256:${ws.sftHex} is flagged by advisory ${id} (high, AML.T0020): poisoned upstream: trigger phrase` }).first();
+    await bomRow.waitFor({ timeout: SLOW });
+    assert.match(await bomRow.innerText(), /FLAGGED_ARTIFACT/);
+    lap(`${id} written by the CLI: the ML-BOM's references to sft are errors (FLAGGED_ARTIFACT) ${Date.now() - t0} ms later`);
+    await shot(page, 'bom-references-red');
+
+    // The hover on the flagged hash: the advisory, its status, statement, signer and a Show Impact link.
+    // Go to the first error (F8: the flagged hash), so that its line is drawn, then point at it.
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('F8');
+    await page.keyboard.press('Escape');
+    await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ timeout: SLOW });
+    await shot(page, 'bom-flagged-hash-squiggle');
+    const hash = page.locator('.editor-instance .monaco-editor .view-line span', { hasText: ws.sftHex.slice(0, 24) }).first();
+    await hash.waitFor({ timeout: SLOW });
+    await hash.hover();
+    // The hover's own part (the diagnostic's part above it also names the advisory, in lower case).
+    await page.locator('.monaco-hover', { hasText: 'affected (in force)' }).first().waitFor({ timeout: SLOW });
+    const h = (await page.locator('.monaco-hover').allInnerTexts()).join(' ').replace(/\s+/g, ' ');
+    assert.match(h, new RegExp(`Advisory ${id} — affected`));
+    assert.match(h, /affected \(in force\) · severity high · ATLAS AML\.T0020/);
+    assert.match(h, /statement: poisoned upstream: trigger phrase/);
+    assert.match(h, /signed by security \(the policy's advisorySigners\) at \d{4}-/);
+    assert.match(h, /Show Impact of sha256:/);
+    lap(`hover: ${h.slice(0, 200)}`);
+    await shot(page, 'hover-advisory');
+    await page.keyboard.press('Escape');
+
+    // The attestation that consumed the dataset.
+    await openSlowly(page, 'attestations/fine-tuning.sigstore.json');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'fine-tuning.sigstore.json' }).first().waitFor({ timeout: SLOW });
+    await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ timeout: SLOW });
+    lap('the fine-tuning attestation: FLAGGED_ARTIFACT on its payload');
+    await shot(page, 'attestation-red');
+    await commandSlowly(page, 'View: Close All Editors');
+
+    // The descendant's model.sig: not verified, with the code, on all four surfaces.
+    await openSlowly(page, 'models/classifier/model.sig');
+    await revealInExplorer(page, 'models/classifier/model.safetensors');
+    await pinLanguageStatus(page);
+    const headline = new RegExp(`^not verified \\[FLAGGED_ARTIFACT\\]: derived from a flagged artifact \\(advisory ${id}\\)`);
+    const r = await untilAll(
+      page,
+      {
+        lens: { read: async () => (await lenses(page)).find((l) => l.endsWith('— verify again')) ?? '', ok: (v) => headline.test(v) },
+        problems: { read: async () => (await problems(page)).join(' | '), ok: (v) => /the signed model classifier sha256:[0-9a-f]{64} derives from sft sha256:[0-9a-f]{64} \(3 stages down\), flagged by advisory/.test(v) },
+        status: { read: () => pinnedStatus(page), ok: (v) => new RegExp(`^Model signature · ${headline.source.slice(1)}`).test(v) },
+        badge: { read: () => badge(page, 'model.safetensors'), ok: (v) => v.letter === '!' && /not verified \[FLAGGED_ARTIFACT\]/.test(v.tooltip) },
+      },
+      { timeoutMs: SLOW },
+    );
+    lap(`model.sig of the descendant: ${JSON.stringify(r.said)}`);
+    await shot(page, 'descendant-not-verified-four-surfaces');
+
+    // Show Impact from the lens: the blast radius in the lineage view's locked-down webview (the panel closed, for room).
+    await commandSlowly(page, 'View: Hide Panel');
+    await page.locator('.codelens-decoration a', { hasText: 'Show Impact' }).first().click({ timeout: SLOW });
+    const frame = await webviewFrame(page, () => document.body?.dataset.ready === 'true' && document.querySelectorAll('svg g.node').length > 0 && /^Impact of/.test(document.querySelector('h1')?.textContent ?? ''), 90_000);
+    const drawn = await frame.evaluate(() => ({
+      heading: document.querySelector('h1')?.textContent,
+      verdict: document.querySelector('.verdict')?.textContent,
+      nodes: [...document.querySelectorAll('svg g.node')].map((g) => ({ text: g.textContent.replace(/\s+/g, ' ').trim(), status: g.getAttribute('data-status') })),
+      sections: [...document.querySelectorAll('section.extra')].map((s) => s.textContent.replace(/\s+/g, ' ').trim()),
+      csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'),
+      reveal: !!document.getElementById('reveal'),
+    }));
+    assert.equal(drawn.reveal, false);
+    assert.match(drawn.heading, /^Impact of sft \(sha256:/);
+    assert.equal(drawn.verdict, `⚑ flagged: ${id} · 3 affected`);
+    const status = (name) => drawn.nodes.find((n) => n.text.startsWith(name) || n.text.includes(` ${name} `))?.status;
+    assert.equal(status('sft'), 'flagged', JSON.stringify(drawn.nodes));
+    for (const name of ['ft', 'quantized', 'classifier']) assert.equal(status(name), 'affected', `${name}: ${JSON.stringify(drawn.nodes)}`);
+    assert.ok(drawn.sections.some((s) => /^Rollback candidates/.test(s)), JSON.stringify(drawn.sections));
+    assert.match(drawn.csp, /^default-src 'none'; img-src data:; style-src 'nonce-[^']+'; script-src 'nonce-[^']+'/);
+    lap(`Show Impact: ${drawn.nodes.map((n) => `${n.text.split(' ')[0]}=${n.status}`).join(', ')}; ${drawn.sections.join(' / ').slice(0, 300)}`);
+    await shot(page, 'impact-graph');
+
+    // Fit the whole radius in view, then a click on the classifier opens the attestation that produced it.
+    await frame.locator('#fit').click();
+    await frame.locator('svg g.node[data-status="affected"]', { hasText: 'classifier' }).first().click();
+    await page.locator('.tabs-container .tab', { hasText: /^conversion-[0-9a-f]{12}\.payload\.json/ }).first().waitFor({ timeout: SLOW });
+    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"conversion"' }).first().waitFor({ timeout: SLOW });
+    lap('clicked the classifier node: the conversion attestation payload opened');
+    await shot(page, 'impact-node-opens-payload');
+  });
+}

@@ -183,3 +183,48 @@ export function makeReviewWorkspace() {
   const newDigest = createHash('sha256').update(readFileSync(join(model, 'model.safetensors'))).digest('hex');
   return { root, model, sig: join(model, 'model.sig'), pub: join(root, 'keys', 'prod.pub.pem'), key: join(root, key), policy: join(root, 'provenance-policy.json'), first, oldDigest, newDigest, resign: () => cli(root, 'sign', 'key', 'models/classifier', '--private-key', key) };
 }
+
+/**
+ * The incident workspace (issue 14 Build 3): the same four-stage pipeline attested with keys/prod
+ * into .provenance/ (the fine-tuning attestation also written to attestations/), the classifier
+ * signed, its ML-BOM generated with the chain (it lists both datasets), and a policy naming
+ * keys/security.pub.pem as its advisorySigners. Nothing is flagged yet: the walk flags the sft
+ * dataset with the CLI while the editor is open.
+ */
+export function makeIncidentWorkspace() {
+  const root = tempDir('mp-e2e-incident-');
+  cli(root, 'keygen', '--out', 'keys/prod');
+  cli(root, 'keygen', '--out', 'keys/security');
+  const key = 'keys/prod.pem';
+  for (const [rel, text] of [['data/pretrain/part-0.jsonl', '{"text":"a"}\n'], ['data/sft/train.jsonl', '{"prompt":"p","answer":"a"}\n']]) {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  stageModel(root, 'models/base', [1, 1, 1, 1]);
+  stageModel(root, 'models/ft', [2, 2, 2, 2]);
+  stageModel(root, 'models/quantized', [3, 3, 3, 3]);
+  const model = stageModel(root, 'models/classifier', [4, 4, 4, 4]);
+  cli(root, 'attest', 'models/base', '--stage', 'pre-training', '--private-key', key, '--dataset', 'data/pretrain', '--run-id', 'run-pt');
+  mkdirSync(join(root, 'attestations'), { recursive: true });
+  cli(root, 'attest', 'models/ft', '--stage', 'fine-tuning', '--private-key', key, '--base-model', 'models/base', '--dataset', 'data/sft', '--hyperparameter', 'learning_rate=0.0002', '--run-id', 'run-sft', '--output', 'attestations/fine-tuning.sigstore.json');
+  cli(root, 'attest', 'models/quantized', '--stage', 'quantization', '--private-key', key, '--base-model', 'models/ft');
+  cli(root, 'sign', 'key', 'models/classifier', '--private-key', key);
+  cli(root, 'attest', 'models/classifier', '--stage', 'conversion', '--private-key', key, '--base-model', 'models/quantized');
+  mkdirSync(join(root, 'manifests'), { recursive: true });
+  cli(root, 'manifest', 'init', 'models/classifier', '--output', 'manifests/classifier.cdx.json');
+  const policy = {
+    signers: { prod: { publicKey: 'keys/prod.pub.pem' }, security: { publicKey: 'keys/security.pub.pem' } },
+    stages: Object.fromEntries(['pre-training', 'fine-tuning', 'quantization', 'conversion'].map((s) => [s, { signers: ['prod'] }])),
+    advisorySigners: ['security'],
+  };
+  writeFileSync(join(root, 'provenance-policy.json'), `${JSON.stringify(policy, null, 2)}\n`);
+  return {
+    root,
+    model,
+    sig: join(model, 'model.sig'),
+    pub: join(root, 'keys', 'prod.pub.pem'),
+    policy: join(root, 'provenance-policy.json'),
+    sftHex: JSON.parse(cli(root, 'hash', 'data/sft', '--format', 'json')).digest.slice(7),
+    flagDataset: () => cli(root, 'incident', 'flag', 'data/sft', '--reason', 'poisoned upstream: trigger phrase', '--severity', 'high', '--atlas', 'AML.T0020', '--private-key', 'keys/security.pem'),
+  };
+}
