@@ -3,13 +3,19 @@ import { ExecuteCommandRequest, WorkDoneProgress, type LanguageClient } from 'vs
 import { REQUESTS, SERVER_VERIFY, type VerifyOutcome } from '../core/editor/protocol';
 import { attestModel } from './attest';
 import { generateKeyPair } from './keygen';
+import { LineagePanels } from './lineage-view';
 import { generateManifest } from './manifest';
 import { PayloadProvider } from './payload';
+import { generateReport } from './report-view';
+import { DecodedProvider, DECODED_SCHEME, compareSignedContents } from './review';
 import type { StatusItem } from './status';
 import { aimedAt, errorMessage, modelTarget } from './target';
 import { trustSigner } from './trust';
 
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel, status: StatusItem): void {
+  const lineage = new LineagePanels(client);
+  const decoded = new DecodedProvider(client);
+  context.subscriptions.push(lineage, decoded, vscode.workspace.registerTextDocumentContentProvider(DECODED_SCHEME, decoded));
   let token = 0;
   const verify = async (arg?: unknown): Promise<VerifyOutcome | undefined> => {
     const uri = aimedAt(arg);
@@ -60,20 +66,13 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     vscode.commands.registerCommand('modelProvenance.generateKeyPair', () => generateKeyPair(client)),
     vscode.commands.registerCommand('modelProvenance.generateManifest', (arg?: unknown) => generateManifest(client, arg)),
     vscode.commands.registerCommand('modelProvenance.trustSigner', (arg?: unknown) => trustSigner(client, context.globalStorageUri, arg)),
-    vscode.commands.registerCommand('modelProvenance.showLineage', async (arg?: unknown) => {
-      const target = await modelTarget(client, arg, 'Show Lineage');
-      if (!target) return;
-      try {
-        const r = await client.sendRequest<{ text: string }>(REQUESTS.lineage, { modelPath: target.modelPath, format: 'text' });
-        const doc = await vscode.workspace.openTextDocument({ content: r.text, language: 'plaintext' });
-        await vscode.window.showTextDocument(doc, { preview: true });
-      } catch (err) {
-        void vscode.window.showErrorMessage(`Show Lineage: ${errorMessage(err)}`);
-      }
-    }),
+    vscode.commands.registerCommand('modelProvenance.showLineage', (arg?: unknown) => lineage.show(arg)),
+    vscode.commands.registerCommand('modelProvenance.showImpact', (arg?: unknown) => lineage.showImpact(arg)),
+    vscode.commands.registerCommand('modelProvenance.generateReport', (arg?: unknown) => generateReport(client, arg)),
+    vscode.commands.registerCommand('modelProvenance.compareSignedContents', (arg?: unknown) => compareSignedContents(client, decoded, arg)),
     vscode.commands.registerCommand('modelProvenance.showDecodedPayload', async (arg?: unknown) => {
       const uri = aimedAt(arg);
-      if (!uri || !/\.(sig|json|jsonl)$/i.test(uri.path)) {
+      if (!uri || uri.scheme === DECODED_SCHEME || !/\.(sig|json|jsonl)$/i.test(uri.path)) {
         void vscode.window.showWarningMessage('Open Decoded Payload: open a signature (model.sig) or an attestation first; it shows the statement inside its DSSE envelope.');
         return;
       }
@@ -81,6 +80,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
         const doc = await vscode.workspace.openTextDocument(PayloadProvider.uriFor(uri));
         await vscode.languages.setTextDocumentLanguage(doc, 'json');
         await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+        return doc.uri;
       } catch (err) {
         void vscode.window.showErrorMessage(`Open Decoded Payload: ${errorMessage(err)}`);
       }

@@ -27,6 +27,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
       { scheme: PAYLOAD_SCHEME },
     ],
     initializationOptions: { settings: effectiveSettings() },
+    // The hover on a flagged reference links to Show Impact; no other command runs from a hover.
+    markdown: { isTrusted: { enabledCommands: ['modelProvenance.showImpact'] } },
     outputChannelName: 'Model Provenance Language Server',
   };
   client = new LanguageClient('modelProvenance', 'Model Provenance', serverOptions, clientOptions);

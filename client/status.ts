@@ -24,7 +24,7 @@ const LABELS: Record<string, string> = {
   'intoto-jsonl': 'Attestations (JSONL)',
 };
 
-const BAD = new Set(['modified', 'untrusted', 'invalid', 'error']);
+const BAD = new Set(['modified', 'untrusted', 'invalid', 'error', 'flagged']);
 
 /**
  * Language status: which kind and schema and why, where trust comes from and how much of it

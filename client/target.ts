@@ -8,10 +8,13 @@ export const MODEL_EXTENSIONS = /\.(safetensors|gguf|bin|pt|pth|ckpt|onnx|keras|
 
 const OPEN_A_MODEL = "Open a model folder's model.sig, a model file (.safetensors, .gguf, …) or its manifest (.cdx.json), or right-click a model folder in the Explorer.";
 
-/** The URI a command was aimed at: the clicked explorer item, a lens argument, or the active editor. */
+/** The URI a command was aimed at: the clicked explorer item or SCM resource, a lens argument, or the active editor. */
 export function aimedAt(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   if (typeof arg === 'string') return vscode.Uri.parse(arg);
+  // A Source Control resource (the SCM view's context menu passes a SourceControlResourceState).
+  const scm = (arg as { resourceUri?: unknown } | undefined)?.resourceUri;
+  if (scm instanceof vscode.Uri) return scm;
   const uri = vscode.window.activeTextEditor?.document.uri;
   if (uri?.scheme === 'model-provenance-payload') {
     const source = new URLSearchParams(uri.query).get('source');

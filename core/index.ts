@@ -82,6 +82,29 @@ export { encodePack, PackView } from './registry/pack';
 export { OPENVEX_CONTEXT, OPENVEX_PREDICATE, VEX_STATUSES, BLOCKING_STATUSES, SEVERITIES, buildAdvisoryStatement, parseAdvisory, validateOpenVex, targetDigest, targetLabel, targetProduct, type AdvisoryTarget, type AdvisoryDocument, type AdvisoryParams, type Severity as AdvisorySeverity, type VexStatus } from './incident/openvex';
 export { readAdvisories, resolveFlags, withPolicyFlags, loadEffectiveFlags, revocationsFor, signedInWindow, describeFlag, emptyFlags, flag, updateAdvisory, advisoryState, describeStatus, advisoriesNotRead, type AdvisoryState, nextAdvisoryId, type ReadAdvisory, type IgnoredAdvisory, type AdvisorySet, type EffectiveFlag, type EffectiveFlags, type FlagOptions, type UpdateOptions, type WrittenAdvisory } from './incident/advisories';
 export { SLSA_VSA_V1, VERIFIER_ID, VERIFIED_LEVELS, buildDeploymentStatement, recordDeployment, parseDeployment, readDeployments, sha256Of, type DeploymentParams, type DeploymentRecord } from './incident/deployment';
+export {
+  documentReferences,
+  documentHits,
+  ignoredHits,
+  flagFindings,
+  flagHoverLines,
+  flagSource,
+  bundleStatement,
+  statementReferences,
+  manifestReferences,
+  signatureHits,
+  signerHits,
+  artifactHits,
+  summarizeFlag,
+  type DigestReference,
+  type DocumentReferences,
+  type FlagHit,
+  type FlagSummary,
+  type IgnoredHit,
+  type SignedReferences,
+} from './incident/references';
+export { impactView, radiusGraph, type ImpactViewData, type ImpactViewOptions } from './incident/impact-view';
+export { loadFlagIndex, advisoryEntryIds, flagEvaluation, modelSignatureHits, type FlagIndex, type DerivedFlag } from './incident/flag-index';
 export { impact, graphOf, scanWorkspace, type ImpactOptions, type ImpactResult, type ImpactNode, type ImpactEdge, type SignedByFlagged, type WorkspaceHit, type GraphSource } from './incident/impact';
 export { renderImpact, impactSarif, impactOpenVex, impactOsv, uncheckedWarning, IMPACT_FORMATS, type ImpactFormat, type RenderImpactOptions } from './incident/render-impact';
 export { buildIncidentReport, type IncidentReport, type IncidentReportOptions, type CustodyStage, type RollbackCandidate } from './incident/report';
@@ -101,6 +124,9 @@ export {
   renderDiff,
   renderDecodedDocument,
   resolveSide,
+  resolveCommit,
+  sideLabel,
+  fileHistory,
   describeIdentity,
   DIFF_FORMATS,
   DIFF_MARKDOWN_MARKER,
@@ -124,4 +150,5 @@ export {
   type FilesDiff,
   type FileChange,
   type FieldChange,
+  type FileHistory,
 } from './diff';

@@ -1,9 +1,10 @@
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { DigestCache, DocumentAnalysis, Registry } from '../core';
+import type { DigestCache, DocumentAnalysis, Finding, Registry } from '../core';
 import type { Runtime } from './runtime';
 import type { SchemaService } from './services/schema-service';
 import type { DocumentState, LastVerification } from './services/documents-state';
+import type { FlagsService } from './services/flags';
 import type { ModelStates } from './services/model-states';
 import type { LoadedTrust } from './services/trust';
 import type { Settings } from './settings';
@@ -23,6 +24,8 @@ export interface ServerContext {
   states: Map<string, DocumentState>;
   /** The one verification state per signed model: every surface renders it. */
   models: ModelStates;
+  /** The flags in force (advisories under the policy, its flagged list): read as the gate reads them. */
+  flags: FlagsService;
   /** The last "Verify" of a manifest (signatures have their model state instead). */
   lastVerification: Map<string, LastVerification>;
   schemas: SchemaService;
@@ -35,6 +38,8 @@ export interface ServerContext {
   resolvePath(p: string): string;
   /** The static analysis of a document now (no hashing). */
   analyze(doc: TextDocument): DocumentAnalysis;
+  /** The flagged references of an open document (error per flagged digest or revoked signer; info per advisory not applied). */
+  flagged(uri: string): Finding[];
   /** Publishes the current findings of a document. */
   publish(doc: TextDocument): void;
 }

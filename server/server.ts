@@ -10,9 +10,11 @@ import { CommandHandler } from './handlers/commands';
 import { CompletionHandler } from './handlers/completion';
 import { DiagnosticsHandler } from './handlers/diagnostics';
 import { HoverHandler } from './handlers/hover';
+import { ReviewHandler } from './handlers/review';
 import { SymbolHandler } from './handlers/symbols';
 import type { Runtime } from './runtime';
 import { SchemaService } from './services/schema-service';
+import { FlagsService } from './services/flags';
 import { ModelStates } from './services/model-states';
 import { loadTrust } from './services/trust';
 import { DEFAULT_SETTINGS, normaliseSettings } from './settings';
@@ -32,8 +34,20 @@ export function startServer(connection: Connection, runtime: Runtime): void {
   const resolvePath = (p: string): string => (isAbsolute(p) || !root ? p : resolve(root, p));
 
   const cache = new DigestCache();
+  const flags = new FlagsService({
+    policyPath: () => (ctx.settings.policy ? resolvePath(ctx.settings.policy) : undefined),
+    registry: () => ctx.registry(),
+    changed: () => {
+      // Flagged references, the model states and the lenses all follow the new flags.
+      models.reflag();
+      for (const doc of documents.all()) diagnostics.publish(doc);
+      void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    },
+    log: (m) => connection.console.warn(m),
+  });
   const models = new ModelStates({
     trust: () => ctx.trust,
+    flags: () => flags.current(),
     sizeLimitBytes: () => ctx.settings.autoVerifySizeLimitMB * 1024 * 1024,
     cache,
     now: () => runtime.now(),
@@ -66,6 +80,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     root: () => root,
     states: new Map(),
     models,
+    flags,
     lastVerification: new Map(),
     schemas: new SchemaService(),
     cache,
@@ -87,6 +102,10 @@ export function startServer(connection: Connection, runtime: Runtime): void {
       for (const doc of documents.all()) diagnostics.schedule(doc, 0);
     },
     publish: (doc) => diagnostics.publish(doc),
+    flagged: (uri) => {
+      const st = ctx.states.get(uri);
+      return st ? diagnostics.flagged(st) : [];
+    },
     analyze: (doc) => diagnostics.analyze(doc),
     resolvePath: (p) => resolvePath(p),
   };
@@ -111,6 +130,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
     if (folder?.startsWith('file:')) root = fileURLToPath(folder);
     applySettings(params.initializationOptions?.settings ?? params.initializationOptions);
+    flags.start();
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -127,10 +147,14 @@ export function startServer(connection: Connection, runtime: Runtime): void {
   connection.onDidChangeConfiguration((p) => {
     applySettings(p.settings);
     ctx.refreshAll();
+    flags.reset();
     // New trust or a new size limit: every model is judged again (unchanged files come from the digest cache).
     models.invalidateAll();
   });
-  connection.onShutdown(() => models.dispose());
+  connection.onShutdown(() => {
+    models.dispose();
+    flags.dispose();
+  });
 
   // One failing document must never take the server down: every handler answers.
   const guard = <A extends unknown[], R>(name: string, fn: (...a: A) => R | Promise<R>, fallback: R) => async (...a: A): Promise<R> => {
@@ -150,6 +174,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
   connection.onCodeAction(guard('codeAction', (p) => actions.onCodeAction(p), []));
   connection.onDocumentSymbol(guard('documentSymbol', (p) => symbols.onDocumentSymbol(p), []));
   commands.register(connection);
+  new ReviewHandler(ctx).register(connection);
   documents.listen(connection);
   connection.listen();
 }

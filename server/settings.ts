@@ -51,7 +51,7 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((k): k is
 /** Which setting governs a finding code. */
 export function categoryOf(code: string): Category {
   if (code.startsWith('JSON_')) return 'syntax';
-  if (code.startsWith('FLAGGED_') || code === 'SIGNER_REVOKED') return 'flagged';
+  if (code.startsWith('FLAGGED_') || code.startsWith('ADVISORY_') || code === 'SIGNER_REVOKED') return 'flagged';
   if (code.startsWith('POLICY_') || code === 'DN_MALFORMED') return 'policy';
   if (/^(MLBOM_DIGEST_MISMATCH|MLBOM_ROOT_DIGEST_MISMATCH|MLBOM_FILE_MISSING|FILE_MODIFIED|FILE_MISSING|FILE_UNEXPECTED|ROOT_DIGEST_MISMATCH|MANIFEST_EMPTY|INTEGRITY_OK)$/.test(code)) return 'digest';
   if (/^(SIGNATURE_|KEY_|CERT_|IDENTITY_|ISSUER_|SIGSTORE_|TRUST_|MODEL_VERIFIED$|MODEL_TOO_LARGE$|ANCHOR_)/.test(code)) return 'signature';

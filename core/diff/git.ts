@@ -5,6 +5,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { InputError } from '../errors';
 import { nodeHashName } from '../hash/algorithms';
 
@@ -270,4 +272,44 @@ export function hashBlobs(oids: readonly string[], cwd: string, options: HashBlo
     });
     child.stdin.end(`${unique.join('\n')}\n`);
   });
+}
+
+/** Where a file on disk stands in its repository, for choosing what to compare it with. */
+export interface FileHistory {
+  /** The repository's top level and the file's path in it (POSIX). */
+  root: string;
+  path: string;
+  /** The working tree differs from HEAD at this path (or HEAD does not have it). */
+  changedSinceHead: boolean;
+  /** HEAD has the path. */
+  inHead: boolean;
+  /** The newest commit that changed the path, and its first parent (absent for a root commit). */
+  lastChange?: { commit: string; parent?: string; subject: string };
+}
+
+/**
+ * The git history of one file or folder on disk, or undefined when it is not in a work
+ * tree. `git status --porcelain` says whether the working tree differs from HEAD;
+ * `git log -1` names the newest commit that touched the path.
+ */
+export async function fileHistory(absPath: string, cwd: string): Promise<FileHistory | undefined> {
+  const root = await repositoryRoot(cwd);
+  if (!root) return undefined;
+  let real = absPath;
+  try {
+    real = realpathSync(absPath);
+  } catch {
+    /* deleted on disk: compared with what the repository had */
+  }
+  const path = relative(realpathSync(root), real).split(sep).join('/');
+  if (path === '' || path.startsWith('..')) return undefined;
+  const status = await git(['status', '--porcelain', '--untracked-files=all', '--', path], root);
+  const inHead = (await git(['cat-file', '-e', `HEAD:${path}`], root)).ok;
+  const log = await git(['log', '-1', '--format=%H%x00%P%x00%s', '--', path], root);
+  let lastChange: FileHistory['lastChange'];
+  if (log.ok && log.stdout.length > 0) {
+    const [commit, parents, subject] = log.stdout.toString('utf8').trim().split('\0');
+    if (commit) lastChange = { commit, ...(parents ? { parent: parents.split(' ')[0] } : {}), subject: subject ?? '' };
+  }
+  return { root, path, changedSinceHead: status.ok && status.stdout.toString('utf8').trim() !== '', inHead, ...(lastChange ? { lastChange } : {}) };
 }

@@ -23,7 +23,7 @@ export { decodeDocument, filesFromResources } from './decode';
 export { decodeModel, type DiffScope, type DecodeModelOptions } from './model';
 export { resolveSide, atRevision, sideLabel, type ResolvedSide, type ResolveOptions } from './source';
 export { decideTrust, claimedIdentity, describeIdentity, describeTrust, sameSigner, trustFor, NO_TRUST, type DiffTrust, type NamedTrust } from './trust';
-export { parseLfsPointer, resolveCommit, repositoryRoot, type LfsPointer } from './git';
+export { parseLfsPointer, resolveCommit, repositoryRoot, fileHistory, type LfsPointer, type FileHistory } from './git';
 export { renderDiff, renderDecodedDocument, DIFF_FORMATS, DIFF_MARKDOWN_MARKER, type DiffFormat } from './render';
 
 declare const PACKAGE_VERSION: string;

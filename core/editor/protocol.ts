@@ -3,6 +3,7 @@
  * and notification names and their shapes. Types only (and constants), so the extension can
  * import this without pulling the library into its bundle.
  */
+import type { GraphNodeStatus } from '../render/graph';
 import type { ModelTrustState } from '../verify/evaluate-model';
 import type { FileState } from '../verify/result';
 import type { TrustState } from '../verify/trust-set';
@@ -19,6 +20,20 @@ export const REQUESTS = {
   manifest: 'modelProvenance/generateManifest',
   lineage: 'modelProvenance/lineage',
   registryDigests: 'modelProvenance/registryDigests',
+  /** The lineage as a drawn graph (core/render SVG) and what each node opens. */
+  lineageGraph: 'modelProvenance/lineageGraph',
+  /** The decoded payload of a registry entry (a node of the lineage graph). */
+  registryPayload: 'modelProvenance/registryPayload',
+  /** The revisions a signed document can be compared with (git), newest first. */
+  compareTargets: 'modelProvenance/compareTargets',
+  /** One side of Compare Signed Contents, decoded by core/diff (trust before payload). */
+  decodedSide: 'modelProvenance/decodedSide',
+  /** A regulatory report of a model (core/compliance), for the preview webview. */
+  report: 'modelProvenance/report',
+  /** Writes the last previewed report of a model as HTML or Markdown (never over a file a person wrote). */
+  saveReport: 'modelProvenance/saveReport',
+  /** Show Impact: the blast radius of a flagged artifact or signer, drawn like the lineage (ImpactRequest → LineageView). */
+  impact: 'modelProvenance/impact',
 } as const;
 
 export const NOTIFICATIONS = {
@@ -47,6 +62,8 @@ export interface ModelStateView {
   at?: number;
   /** "Trust this signer…" applies: nobody trusted judged it, or its signer is not trusted. */
   canTrust?: boolean;
+  /** With state `flagged`: why (the gate's codes), and the digest Show Impact starts from. */
+  flags?: { code: string; digest: string; message: string; kind: 'artifact' | 'signer' }[];
 }
 
 /** A model file or folder with no signature covering it. */
@@ -133,4 +150,92 @@ export interface KeygenRequest {
   prefix: string;
   curve?: string;
   passphrase?: string;
+}
+
+/** What clicking a node of the lineage graph does. */
+export type LineageNodeAction =
+  | { kind: 'attestation'; /** Registry entry id (`sha256:` of the bundle). */ id: string; stage: string }
+  | { kind: 'reveal'; /** A model folder or file on disk. */ path: string };
+
+export interface LineageNodeInfo {
+  id: string;
+  kind: string;
+  /** As core/render draws it: verified, unverified, flagged, affected, missing, changed, failed. */
+  status: GraphNodeStatus;
+  label: string;
+  /** Absent: nothing to open (an input known only by its digest). */
+  action?: LineageNodeAction;
+}
+
+/** The lineage of one model, laid out and drawn by the server with core/render (the reports' code). */
+export interface LineageView {
+  /** The chain verdict: `unverified` when no policy is set (nothing was checked). */
+  verdict: 'verified' | 'failed' | 'unverified';
+  /** `classifier (sha256:ab12…)`. */
+  title: string;
+  /** What the statuses mean here: the policy checked against, or that none is set. */
+  basis: string;
+  /** One `<svg>` element: no script, no external reference. */
+  svg: string;
+  nodes: LineageNodeInfo[];
+  /** Chain problems, one line each (`CODE: message`). */
+  problems: string[];
+  /** The model node's id, where the view starts when the whole graph is too small to read. */
+  focus?: string;
+  /** The view's heading instead of "Lineage of …" (Show Impact: "Impact of …"). */
+  heading?: string;
+  /** The verdict badge's words instead of the chain's (Show Impact: "⚑ flagged: MP-2026-0001"). */
+  verdictText?: string;
+  /** What a click does, said under the graph (default: the lineage view's words). */
+  hint?: string;
+  /** False: no "Reveal model folder" button (Show Impact is about several models). */
+  canReveal?: boolean;
+  /** Further lists under the graph: the advisory, rollback candidates, deployments, workspace files. */
+  sections?: { title: string; lines: string[] }[];
+}
+
+/** Show Impact of a flagged artifact (`sha256:` digest) or signer (key id / identity digest as `sha256:`). */
+export interface ImpactRequest {
+  digest: string;
+  kind?: 'artifact' | 'signer';
+}
+
+/** A side of Compare Signed Contents: a path on disk, the same path at a git revision, or text the editor read (a git: document). */
+export type DecodedSideRequest =
+  | { path: string; rev?: string }
+  | { path: string; text: string; /** The revision the editor's document is at (`HEAD`, a sha), when it knows. */ rev?: string };
+
+export interface DecodedSideResult {
+  /** The decoded document (core/diff renderDecodedDocument): source, kind, trust decision, subject, statement. */
+  text: string;
+  /** `model.sig @ 1a2b3c4d` for titles. */
+  label: string;
+  /** The trust state of the side (`verified`, `failed`, `not-checked`, `unsigned`). */
+  trust: string;
+}
+
+/** A revision a signed document can be compared with. */
+export interface CompareTarget {
+  rev: string;
+  /** `HEAD (uncommitted changes)`, `1a2b3c4 (before "re-sign after fine-tuning")`. */
+  label: string;
+  detail?: string;
+}
+
+export interface CompareTargets {
+  /** Newest first; the first is the default. Empty outside a git repository. */
+  targets: CompareTarget[];
+  /** Why there is no revision to offer (not in git, never committed). */
+  reason?: string;
+}
+
+/** A regulatory report, rendered by core/compliance for the preview. */
+export interface ReportPreview {
+  /** The self-contained HTML report (its own CSP: nothing is fetched, no script). */
+  html: string;
+  title: string;
+  /** "EU AI Act Annex IV 62% (…); chain verified". */
+  summary: string;
+  /** The report-inputs.json used, when there was one. */
+  inputs?: string;
 }

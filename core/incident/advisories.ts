@@ -40,6 +40,8 @@ export interface IgnoredAdvisory {
   code: 'ADVISORY_UNTRUSTED_SIGNER' | 'ADVISORY_SIGNATURE_INVALID' | 'ADVISORY_INVALID';
   message: string;
   advisoryId?: string;
+  /** What the advisory claims to flag (unverified: only to say, beside a reference, that a claim about it is not applied). */
+  targets?: AdvisoryTarget[];
 }
 
 export interface AdvisorySet {
@@ -96,7 +98,7 @@ function readOne(text: string, entry: RegistryEntry, trust: PolicySigner[] | und
   if (v?.rejection) {
     // Rejected first: what an unverified payload says is only used to name it.
     const name = `advisory ${doc ? `${doc.advisoryId} (${short(entry.id)})` : short(entry.id)}`;
-    const ids = doc ? { advisoryId: doc.advisoryId } : {};
+    const ids = doc ? { advisoryId: doc.advisoryId, targets: doc.targets } : {};
     const r = v.rejection;
     if (r.code === 'ATTESTATION_SIGNATURE_INVALID') return { entryId: entry.id, ...ids, code: 'ADVISORY_SIGNATURE_INVALID', message: `${name} does not verify: its bytes were altered after signing (${r.message.replace(/[:;,]? ?(but )?its bytes do not verify under it: the payload or the signature was altered after signing/, '').replace(/ \[SIGNATURE_INVALID\]$/, '')})` };
     if (r.code === 'ATTESTATION_MALFORMED') return { entryId: entry.id, ...ids, code: 'ADVISORY_INVALID', message: `${name}: ${r.message}` };

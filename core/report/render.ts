@@ -105,6 +105,7 @@ export function renderEvaluation(e: ModelEvaluation): string {
   out.push(`  Signature   ${e.signature}`);
   out.push(`  Signer      ${e.signerText}`);
   out.push(`  Trust       ${e.trust.state}${e.trust.code ? ` (${e.trust.code})` : ''}${e.trust.message ? `: ${e.trust.message}` : ''}`);
+  for (const h of e.flags ?? []) out.push(`  ${h.code === 'FLAGGED_ARTIFACT' ? 'Flagged' : 'Revoked'}     ${h.code}: ${h.message}`);
   if (e.integrity) {
     const f = e.integrity.files;
     out.push(`  Files       ${e.integrity.summary} (${count(f, 'ok')} ok, ${count(f, 'modified')} modified, ${count(f, 'missing')} missing, ${count(f, 'unexpected')} unexpected)`);

@@ -10,12 +10,16 @@ import type { VerificationResult } from './result';
 import { describeSigner } from './signer';
 import { evaluateSignatureTrust, type TrustOutcome, type TrustSet } from './trust-set';
 import { verifyModel } from './verify-model';
+import { parseOmsPayload } from '../oms/manifest';
+import type { FlagHit, SignedReferences } from '../incident/references';
 
 /**
  * The one word every surface shows for a signed model, most serious first:
- * error > invalid > modified > untrusted > not-configured > too-large > verified.
+ * error > invalid > flagged > modified > untrusted > not-configured > too-large > verified.
+ * `flagged` is set by the flags in force (core/incident/flag-index.ts `flagEvaluation`): the
+ * model, what it derives from, or its signer is flagged by an advisory or the policy.
  */
-export type ModelTrustState = 'verified' | 'modified' | 'not-configured' | 'untrusted' | 'invalid' | 'too-large' | 'error';
+export type ModelTrustState = 'verified' | 'modified' | 'not-configured' | 'untrusted' | 'invalid' | 'too-large' | 'error' | 'flagged';
 
 export interface ModelEvaluation {
   model: string;
@@ -31,6 +35,10 @@ export interface ModelEvaluation {
   limitBytes?: number;
   /** Who signed, by kind: "key 91aaa9a2…", "certificate CN=… issued by …", "keyless identity … via …". */
   signerText: string;
+  /** What the signature says it covers (its payload; claims until a trusted signer verified it). */
+  signed?: SignedReferences;
+  /** With state `flagged`: every flagged reference, the gate's code first. */
+  flags?: FlagHit[];
   /** One line for a lens or a status item. */
   headline: string;
   /** Sentences for a hover or a notification: integrity, then trust. */
@@ -76,7 +84,7 @@ export function formatSize(bytes: number): string {
  * throws; every other failure is a state with a reason code.
  */
 export async function evaluateModel(options: EvaluateModelOptions): Promise<ModelEvaluation> {
-  const base = { model: options.modelPath, signature: options.signaturePath };
+  const base: { model: string; signature: string; signed?: SignedReferences } = { model: options.modelPath, signature: options.signaturePath };
   let bundle: ParsedBundle;
   try {
     let text: string;
@@ -97,6 +105,8 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
   const trust = evaluateSignatureTrust(bundle, options.trust, options.signaturePath);
   const signerText = describeSigner(trust.signer);
   if (trust.state === 'error') return errorState(base, trust, signerText);
+  const signed = signedReferences(bundle, options.signaturePath);
+  if (signed) base.signed = signed;
   if (trust.state === 'invalid') {
     return { ...base, state: 'invalid', trust, signerText, headline: `signature invalid: ${trust.message ?? trust.code}`, detail: `The signature does not verify (${trust.code}): ${trust.message}. The files were not compared: the digests it lists cannot be relied on.` };
   }
@@ -139,6 +149,20 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
       return { ...base, state: 'untrusted', integrity, trust, signerText, headline: `files match, signer not trusted: ${signerText}`, detail };
     default:
       return { ...base, state: 'not-configured', integrity, trust, signerText, headline: 'files match, signature not checked: no trusted signer configured', detail };
+  }
+}
+
+/** The model's root digest and signed files as the payload lists them; undefined when it does not parse. */
+function signedReferences(bundle: ParsedBundle, file: string): SignedReferences | undefined {
+  try {
+    const m = parseOmsPayload(bundle.envelope.payload, file, { allowEmpty: true });
+    const sha = (d: string): string => (d.startsWith('sha256:') ? d : `sha256:${d}`);
+    return {
+      ...(m.rootDigest ? { subject: { name: m.subjectName, digest: sha(m.rootDigest) } } : {}),
+      resources: m.resources.filter((r) => /^sha256$/i.test(r.algorithm)).map((r) => ({ name: r.name, digest: sha(r.digest) })),
+    };
+  } catch {
+    return undefined;
   }
 }
 

@@ -36,6 +36,14 @@ export class CodeActionHandler {
       } else if (typeof data.suggestion === 'string' && typeof data.property === 'string') {
         const rename = this.rename(doc, d, String(data.pointer ?? ''), data.property, data.suggestion);
         if (rename) actions.push(rename);
+      } else if (typeof data.flagged === 'string') {
+        // Not a fix (nothing here can lift a flag): the way to the blast radius.
+        actions.push({
+          title: `Show Impact of ${data.flagged.slice(0, 19)}…`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d],
+          command: { title: 'Show Impact', command: COMMANDS.showImpact, arguments: [{ digest: data.flagged, kind: data.kind ?? 'artifact' }] },
+        });
       } else if (data.trustSigner === true && typeof data.signature === 'string') {
         actions.push({
           title: 'Trust this signer…',

@@ -10,6 +10,7 @@ export const COMMANDS = {
   showPayload: 'modelProvenance.showDecodedPayload',
   attest: 'modelProvenance.attestModel',
   trustSigner: 'modelProvenance.trustSigner',
+  showImpact: 'modelProvenance.showImpact',
 } as const;
 
 /**
@@ -63,6 +64,18 @@ export class CodeLensHandler {
       const last = this.ctx.lastVerification.get(uri);
       lenses.push({ range, command: { title: last ? `${last.summary} — verify again` : 'Verify this model', command: COMMANDS.verify, arguments: [uri] } });
       lenses.push({ range, command: { title: 'Attest…', command: COMMANDS.attest, arguments: [uri] } });
+    }
+    // Each flagged reference: what flags it, and its blast radius one click away.
+    const seen = new Set<string>();
+    for (const f of this.ctx.flagged(uri)) {
+      const data = (f.data ?? {}) as { flagged?: string; kind?: string; advisories?: { advisoryId?: string }[] };
+      if (typeof data.flagged !== 'string') continue;
+      const key = `${f.offset}\n${data.flagged}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const ids = [...new Set((data.advisories ?? []).map((a) => a.advisoryId ?? 'trust policy'))].join(', ');
+      const start = doc.positionAt(f.offset);
+      lenses.push({ range: { start, end: start }, command: { title: `⚑ ${f.code} (${ids}) — Show Impact`, command: COMMANDS.showImpact, arguments: [{ digest: data.flagged, kind: data.kind ?? 'artifact' }] } });
     }
     return lenses;
   }

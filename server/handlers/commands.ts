@@ -74,7 +74,7 @@ export class CommandHandler {
       token.onCancellationRequested(() => abort.abort());
       return this.verify(params.arguments?.[0], workDone, abort.signal);
     });
-    connection.onRequest(REQUESTS.decodedPayload, (p: { uri: string }) => this.decodedPayload(p.uri));
+    connection.onRequest(REQUESTS.decodedPayload, (p: { uri: string; text?: string }) => this.decodedPayload(p.uri, p.text));
     connection.onRequest(REQUESTS.status, (p: { uri: string }) => this.status(p.uri));
     connection.onRequest(REQUESTS.modelState, (p: { path: string }): unknown => this.ctx.models.forPath(p.path) satisfies ModelStateView | UnsignedView);
     connection.onRequest(REQUESTS.resolveTarget, (p: { path: string }): unknown => this.resolveTarget(p.path));
@@ -253,13 +253,35 @@ export class CommandHandler {
     return outcome;
   }
 
-  decodedPayload(uri: string): { text: string; predicateType?: string } {
-    const state = this.ctx.states.get(uri);
-    const v = state?.analysis.doc.value;
+  /**
+   * The statement inside a document's DSSE envelope. `text` is the document as the editor
+   * read it (a `git:` side of a diff, which the server cannot read from its address);
+   * otherwise the open document's analysis, else the file on disk.
+   */
+  decodedPayload(uri: string, text?: string): { text: string; predicateType?: string } {
+    let v: unknown;
+    const source = text ?? (this.ctx.states.get(uri) ? undefined : this.diskText(uri));
+    if (source !== undefined) {
+      try {
+        v = JSON.parse(source);
+      } catch {
+        throw new ResponseError(-32602, 'this document is not JSON, so it has no DSSE payload', { code: 'JSON_MALFORMED' });
+      }
+    } else v = this.ctx.states.get(uri)?.analysis.doc.value;
     const env = isObject(v) ? (isObject(v.dsseEnvelope) ? v.dsseEnvelope : v) : undefined;
     const st = decodePayload(env);
     if (st === undefined) throw new ResponseError(-32602, 'this document has no decodable DSSE payload');
     return { text: `${JSON.stringify(st, null, 2)}\n`, ...(isObject(st) && typeof st.predicateType === 'string' ? { predicateType: st.predicateType } : {}) };
+  }
+
+  private diskText(uri: string): string | undefined {
+    const file = this.ctx.runtime.fileOf(uri);
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -375,7 +397,7 @@ export class CommandHandler {
 
 /** A verify outcome from a model evaluation: the same words as the lens and status. */
 function outcomeOf(ev: ModelEvaluation, view: ModelStateView | undefined): VerifyOutcome {
-  const problems = ev.state === 'verified' ? [] : [...(ev.integrity?.problems ?? []), ...(ev.trust.state !== 'verified' && ev.trust.code ? [{ code: ev.trust.code, message: ev.trust.message ?? '' }] : [])];
+  const problems = ev.state === 'verified' ? [] : [...(ev.flags ?? []).map((h) => ({ code: h.code, message: h.message })), ...(ev.integrity?.problems ?? []), ...(ev.trust.state !== 'verified' && ev.trust.code ? [{ code: ev.trust.code, message: ev.trust.message ?? '' }] : [])];
   return {
     verdict: ev.state === 'verified' ? 'verified' : 'failed',
     summary: ev.headline,

@@ -1,6 +1,7 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { CancelledError, analyzeDocument, modelForSignature, type Finding } from '../../core';
+import { CancelledError, analyzeDocument, bundleStatement, claimedSigner, decodePayload, documentHits, documentReferences, flagFindings, ignoredHits, modelForSignature, type Finding } from '../../core';
+import type { DocumentState } from '../services/documents-state';
 import { DOCS_BASE, type ServerContext } from '../context';
 import { semanticFindings } from '../services/semantic';
 import { modelStateFindings } from '../services/state-findings';
@@ -128,10 +129,49 @@ export class DiagnosticsHandler {
     }
   }
 
+  /**
+   * The flagged references of a document (an attestation's subject and dependencies and its
+   * signer, an ML-BOM's component hashes) under the flags in force, computed once per version
+   * and flags version; for a model signature, the flags its model state carries.
+   */
+  flagged(state: DocumentState): Finding[] {
+    if (state.signs) {
+      // A model signature's flags come with its model state, rendered as the diagnostics render them.
+      const ev = this.ctx.models.get(state.signs.signature)?.phase === 'done' ? this.ctx.models.evaluation(state.signs.signature) : undefined;
+      return ev?.flags?.length ? flagFindings(state.analysis.doc, ev.flags) : [];
+    }
+    const index = this.ctx.flags.current();
+    const version = this.ctx.flags.version;
+    if (!index) return [];
+    if (state.flagged?.flagsVersion === version) return state.flagged.findings;
+    let findings: Finding[] = [];
+    const a = state.analysis;
+    const kind = a.detection?.kind;
+    if (a.doc.value !== undefined && (kind === 'manifest' || kind === 'ml-attestation' || kind === 'intoto')) {
+      try {
+        const env = a.detection?.envelope;
+        const statement = env === 'bundle' ? bundleStatement(a.bundle) : env === 'envelope' ? decodePayload(a.doc.value) : a.doc.value;
+        const file = this.ctx.runtime.fileOf(state.uri) ?? state.uri;
+        let signer;
+        try {
+          signer = a.bundle ? { signer: claimedSigner(a.bundle, file) } : undefined;
+        } catch {
+          signer = undefined;
+        }
+        const refs = documentReferences(kind, env, a.doc.value, statement, signer);
+        findings = flagFindings(a.doc, documentHits(refs, index.flags), ignoredHits(refs.refs, index.flags));
+      } catch (err) {
+        this.ctx.connection.console.error(`flag check of ${state.uri} failed: ${(err as Error).message}`);
+      }
+    }
+    state.flagged = { flagsVersion: version, findings };
+    return findings;
+  }
+
   publish(doc: TextDocument): void {
     const state = this.ctx.states.get(doc.uri);
     if (!state) return;
-    const findings = [...state.analysis.findings, ...state.semantic];
+    const findings = [...state.analysis.findings, ...state.semantic, ...(state.signs ? [] : this.flagged(state))];
     if (state.signs && state.analysis.bundle && state.analysis.findings.length === 0) {
       const view = this.ctx.models.get(state.signs.signature);
       const ev = view?.phase === 'done' ? this.ctx.models.evaluation(state.signs.signature) : undefined;

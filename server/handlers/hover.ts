@@ -3,7 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { findNodeAtOffset, getNodePath, type Node } from 'jsonc-parser';
 import type { Hover, HoverParams } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { claimedSigner, decodePayload, describeSigner, isObject, MODEL_PATH_PROPERTY } from '../../core';
+import { claimedSigner, decodePayload, describeSigner, flagHoverLines, isObject, MODEL_PATH_PROPERTY, type FlagSummary } from '../../core';
+import { COMMANDS } from './code-lens';
 import type { ServerContext } from '../context';
 import { schemaFor } from '../services/schema-service';
 
@@ -23,11 +24,46 @@ export class HoverHandler {
     const offset = doc.offsetAt(params.position);
     const node = state.analysis.doc.tree ? findNodeAtOffset(state.analysis.doc.tree, offset, true) : undefined;
     const custom = node ? await this.custom(doc, node) : undefined;
+    // A flagged reference under the cursor: the advisory first, then what else is known.
+    const flagged = this.flagged(doc.uri, offset);
+    if (flagged) {
+      const value = custom ? `${flagged.text}\n\n---\n\n${custom}` : flagged.text;
+      return { contents: { kind: 'markdown', value }, range: { start: doc.positionAt(flagged.offset), end: doc.positionAt(flagged.offset + flagged.length) } };
+    }
     if (custom) return { contents: { kind: 'markdown', value: custom }, range: { start: doc.positionAt(node!.offset), end: doc.positionAt(node!.offset + node!.length) } };
     const schema = schemaFor(state.analysis.detection.kind, state.analysis.doc.value);
     if (!schema || !this.ctx.schemas.usable(doc, state.analysis.doc.errors.some((e) => e.code === 'JSON_TOO_DEEP'))) return null;
     this.ctx.schemas.associate(doc.uri, schema);
     return this.ctx.schemas.service.doHover(doc, params.position, this.ctx.schemas.parse(doc));
+  }
+
+  /**
+   * The flags on what the cursor is on: each flagged reference with its advisory (id, status,
+   * statement, who signed it, when) and a Show Impact link; an advisory that is not applied
+   * says why. Undefined when nothing flagged is there.
+   */
+  private flagged(uri: string, offset: number): { text: string; offset: number; length: number } | undefined {
+    const here = this.ctx.flagged(uri).filter((f) => offset >= f.offset && offset <= f.offset + Math.max(1, f.length));
+    if (here.length === 0) return undefined;
+    const sections: string[] = [];
+    const digests = new Set<string>();
+    for (const f of here) {
+      const data = (f.data ?? {}) as { flagged?: string; kind?: string; advisories?: FlagSummary[] };
+      if (typeof data.flagged !== 'string') {
+        sections.push(`**${f.code}** — ${f.message}`);
+        continue;
+      }
+      sections.push([`**⚑ ${f.code}** — ${f.message}`, ...flagHoverLines(data.advisories ?? [])].join('\n\n'));
+      if (data.kind === 'artifact' || data.kind === 'signer') digests.add(`${data.kind}\n${data.flagged}`);
+    }
+    const links = [...digests].map((k) => {
+      const [kind, digest] = k.split('\n') as [string, string];
+      const arg = encodeURIComponent(JSON.stringify([{ digest, kind }]));
+      return `[Show Impact of ${digest.slice(0, 19)}…](command:${COMMANDS.showImpact}?${arg} "The blast radius: what derives from it, deployments, rollback candidates")`;
+    });
+    if (links.length) sections.push(links.join(' · '));
+    const first = here[0]!;
+    return { text: sections.join('\n\n'), offset: first.offset, length: first.length };
   }
 
   private async custom(doc: TextDocument, node: Node): Promise<string | undefined> {

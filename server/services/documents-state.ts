@@ -13,6 +13,8 @@ export interface DocumentState {
   signs?: { model: string; signature: string };
   /** For an attestation bundle: how its signature stands against the trust settings. */
   trust?: TrustOutcome;
+  /** Flagged references of this version under the flags of `flagsVersion` (attestations, ML-BOMs). */
+  flagged?: { flagsVersion: number; findings: Finding[] };
 }
 
 /** The last "Verify" of a manifest, for its code lens. */

@@ -5,6 +5,8 @@ import {
   enumerateModel,
   evaluateModel,
   findSignatureFor,
+  flagEvaluation,
+  type FlagIndex,
   relativeInside,
   type DigestCache,
   type HashProgress,
@@ -16,6 +18,8 @@ import type { LoadedTrust } from './trust';
 /** What the states need from the server. */
 export interface ModelStatesHost {
   trust(): LoadedTrust;
+  /** The flags in force (advisories under the policy, its flagged list), applied to every state. */
+  flags?(): FlagIndex | undefined;
   sizeLimitBytes(): number;
   cache: DigestCache;
   now(): number;
@@ -87,9 +91,18 @@ export class ModelStates {
     return e ? this.view(e) : undefined;
   }
 
-  /** The full evaluation behind a state, for hovers and reports. */
+  /** The full evaluation behind a state, with the flags in force applied, for hovers and reports. */
   evaluation(signature: string): ModelEvaluation | undefined {
-    return this.entries.get(resolve(signature))?.evaluation;
+    return this.flagged(this.entries.get(resolve(signature))?.evaluation);
+  }
+
+  /** The flags in force changed: every known state is shown again with them (nothing is hashed). */
+  reflag(): void {
+    for (const e of this.entries.values()) if (e.phase === 'done') this.host.changed(this.view(e));
+  }
+
+  private flagged(ev: ModelEvaluation | undefined): ModelEvaluation | undefined {
+    return ev ? flagEvaluation(ev, this.host.flags?.()) : undefined;
   }
 
   pin(model: string, signature: string): void {
@@ -110,7 +123,7 @@ export class ModelStates {
     e.debounce = undefined;
     const r = await this.run(e, options);
     if (!r) throw new CancelledError('verification cancelled');
-    return r;
+    return this.flagged(r)!;
   }
 
   /** Trust or settings changed: every state is recomputed (unchanged files come from the digest cache). */
@@ -296,7 +309,7 @@ export class ModelStates {
 
   view(e: Entry): ModelStateView {
     const base = { model: e.model, signature: e.signature, phase: e.phase };
-    const ev = e.evaluation;
+    const ev = this.flagged(e.evaluation);
     if (e.phase !== 'done' || !ev) return { ...base, headline: 'checking…' };
     return {
       ...base,
@@ -310,6 +323,7 @@ export class ModelStates {
       trust: { state: ev.trust.state, ...(ev.trust.code ? { code: ev.trust.code } : {}), ...(ev.trust.message ? { message: ev.trust.message } : {}) },
       ...(e.at !== undefined ? { at: e.at } : {}),
       canTrust: ev.trust.state === 'not-configured' || ev.trust.state === 'untrusted',
+      ...(ev.flags?.length ? { flags: ev.flags.map((h) => ({ code: h.code, digest: h.digest, message: h.message, kind: h.role === 'signer' ? ('signer' as const) : ('artifact' as const) })) } : {}),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { describeSigner, rangeFor, type DocumentAnalysis, type Finding, type ModelEvaluation, type TrustOutcome, type TrustProblem } from '../../core';
+import { describeSigner, flagFindings, rangeFor, type DocumentAnalysis, type Finding, type ModelEvaluation, type TrustOutcome, type TrustProblem } from '../../core';
 
 /** Where each statement about a signature is shown in the bundle: on keys, never across the base64. */
 const AT = {
@@ -22,6 +22,8 @@ export function modelStateFindings(ev: ModelEvaluation, analysis: DocumentAnalys
   const doc = analysis.doc;
   const at = (pointer: string): { offset: number; length: number } => rangeFor(doc, pointer, 'key');
   const out: Finding[] = [];
+  // The flags in force first: a flagged model or a revoked signer is the gate's refusal, whatever else holds.
+  if (ev.flags?.length) out.push(...flagFindings(doc, ev.flags).map((f) => ({ ...f, data: { ...f.data, signature } })));
   switch (ev.state) {
     case 'verified':
       out.push({ code: 'MODEL_VERIFIED', severity: 'info', message: `verified: signed by ${ev.signerText}, whom you trust; ${ev.integrity?.summary ?? 'files match'}`, pointer: AT.envelope, ...at(AT.envelope) });

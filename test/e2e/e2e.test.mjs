@@ -10,8 +10,8 @@ import { buildSuite } from './build-suite.mjs';
 import { runDir, runExtensionTests, startCodeServer } from './lib/codeserver.mjs';
 import { HAVE_MT_VECTORS, MT_VECTORS, OUT, prerequisites } from './lib/env.mjs';
 import { MAX_VSIX_BYTES, packageVsix, unpackVsix } from './lib/vsix.mjs';
-import { firstRunWalk, hostileWalk, mainWalk, vectorsWalk } from './lib/walks.mjs';
-import { makeHostileWorkspace, makeMainWorkspace, tempDir, writeUserSettings } from './lib/workspace.mjs';
+import { firstRunWalk, hostileWalk, incidentWalk, mainWalk, reviewWalk, vectorsWalk } from './lib/walks.mjs';
+import { makeHostileWorkspace, makeIncidentWorkspace, makeMainWorkspace, makeReviewWorkspace, tempDir, writeUserSettings } from './lib/workspace.mjs';
 
 // Generous for a loaded shared 2-core machine (a workbench alone can take a minute to load there); every wait inside is on a condition.
 const STEP = { timeout: 360_000 };
@@ -96,5 +96,15 @@ describe('e2e: the packaged extension in code-server + chromium', () => {
 
   test('hostile repository: Restricted Mode ignores its own .vscode trustedKeys, trustedIdentities and certificateAnchors (NOT verified); once the user trusts the folder they count (so the difference is workspace trust)', STEP, async () => {
     await hostileWalk(pre, { vsix: vsix.path, ws: makeHostileWorkspace() });
+  });
+
+  test('pull-request review: Show Lineage draws the four-stage pipeline as a graph and a click opens the payload of a stage; Compare Signed Contents… on a model.sig changed in the last commit shows the decoded diff; Open Decoded Payload on the git side of a diff', LONG, async () => {
+    const shots = await reviewWalk(pre, { vsix: vsix.path, ws: makeReviewWorkspace() });
+    console.log(`  screenshots: ${shots.map((s) => s.split('/').pop()).join(', ')}`);
+  });
+
+  test('incident in the editor: the security team flags the dataset; its references turn red with the advisory in the hover, the descendant model.sig is not verified (FLAGGED_ARTIFACT) on all four surfaces, Show Impact draws the affected models', LONG, async () => {
+    const shots = await incidentWalk(pre, { vsix: vsix.path, ws: makeIncidentWorkspace() });
+    console.log(`  screenshots: ${shots.map((s) => s.split('/').pop()).join(', ')}`);
   });
 });

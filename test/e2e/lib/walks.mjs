@@ -554,3 +554,295 @@ export function hostileWalk(pre, { vsix, ws }) {
     }
   });
 }
+
+/**
+ * The frame of a webview whose document matches `ready` (VS Code nests the content in two
+ * iframes: the host frame and #active-frame). Polled on a condition, never slept.
+ */
+async function webviewFrame(page, ready, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      const ok = await f.evaluate(ready).catch(() => false);
+      if (ok) return f;
+    }
+    if (Date.now() > deadline) throw new Error('the webview did not appear');
+    await page.waitForTimeout(250);
+  }
+}
+
+/** The text of the active editor's visible lines (the one with focus, in a diff editor). */
+async function editorText(page, selector = '.editor-instance .monaco-editor') {
+  return (await page.locator(`${selector} .view-lines`).first().innerText()).replace(/\u00a0/g, ' ');
+}
+
+/**
+ * Walk 5, pull-request review (issue 14), in a git repository with two commits (the second
+ * changed one weight of models/classifier, added tokenizer.json, re-signed and re-attested):
+ * Show Lineage draws the four-stage pipeline as a graph in a webview and a click on a stage
+ * opens its attestation's decoded payload; Compare Signed Contents… on model.sig (changed in
+ * the last commit) opens the diff editor on the decoded documents with the old and new digest
+ * of the changed weight side by side; after a new uncommitted re-sign, the Source Control
+ * view's diff of model.sig has a git: side, and Open Decoded Payload works on it.
+ */
+/** Waits in the review walk: the box is shared by several engineers' test runs (load average above 20 was seen). */
+const SLOW = 120_000;
+
+/** Go to File with the generous waits of the review walk (openFile's, longer). */
+async function openSlowly(page, path) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: SLOW });
+  await input.fill(path);
+  const [folder, name] = path.split('/').slice(-2);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).filter({ hasText: folder }).first().click({ timeout: SLOW });
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: SLOW });
+  await page.locator('.breadcrumbs-control', { hasText: folder }).first().waitFor({ timeout: SLOW });
+}
+
+/** A command from the palette (F1) by its title, with the review walk's waits. */
+async function commandSlowly(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: SLOW });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: SLOW });
+  await page.keyboard.press('Enter');
+}
+
+export function reviewWalk(pre, { vsix, ws }) {
+  const settings = {
+    'modelProvenance.trustedKeys': [ws.pub],
+    'modelProvenance.policy': ws.policy,
+    'security.workspace.trust.enabled': false,
+    'git.enabled': true,
+    'git.autofetch': false,
+    'git.openRepositoryInParentFolders': 'always',
+    'diffEditor.hideUnchangedRegions.enabled': true,
+    'diffEditor.renderSideBySide': true,
+    'diffEditor.useInlineViewWhenSpaceIsLimited': false,
+  };
+  return withWorkbench(pre, { vsix, folder: ws.root, settings, trust: false, prefix: 'review' }, async (page, { lap, shot }) => {
+    // --- Show Lineage: a graph, drawn by core/render in a webview.
+    await openSlowly(page, 'models/classifier/model.sig');
+    await commandSlowly(page, 'Model Provenance: Show Lineage');
+    const frame = await webviewFrame(page, () => document.body?.dataset.ready === 'true' && document.querySelectorAll('svg g.node').length > 0, 90_000);
+    const drawn = await frame.evaluate(() => ({
+      nodes: [...document.querySelectorAll('svg g.node')].map((g) => ({ text: g.textContent.replace(/\s+/g, ' ').trim(), status: g.getAttribute('data-status'), kind: g.getAttribute('class') })),
+      edges: document.querySelectorAll('svg g.edge').length,
+      verdict: document.querySelector('.verdict')?.textContent,
+      csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'),
+      zoom: document.body.dataset.zoom,
+    }));
+    assert.equal(drawn.verdict, '✔ chain verified');
+    for (const stage of ['pre-training', 'fine-tuning', 'quantization', 'conversion']) assert.ok(drawn.nodes.some((n) => n.text.includes(stage)), `no ${stage} node: ${JSON.stringify(drawn.nodes)}`);
+    assert.equal(drawn.nodes.filter((n) => /\bdataset\b/.test(n.kind)).length, 2);
+    assert.ok(drawn.nodes.every((n) => n.status === 'verified'), JSON.stringify(drawn.nodes));
+    assert.equal(drawn.edges, 5);
+    assert.match(drawn.csp, /^default-src 'none'; img-src data:; style-src 'nonce-[^']+'; script-src 'nonce-[^']+'/);
+    lap(`lineage webview: ${drawn.nodes.length} nodes, ${drawn.edges} edges, ${drawn.verdict}, zoom ${drawn.zoom}%`);
+    await shot(page, 'lineage-graph');
+
+    // Zoom in with the toolbar, then fit again: the view answers.
+    await frame.locator('#in').click();
+    await frame.waitForFunction((z) => document.body.dataset.zoom !== z, drawn.zoom, { timeout: SLOW });
+    await frame.locator('#fit').click();
+    await frame.waitForFunction((z) => document.body.dataset.zoom === z, drawn.zoom, { timeout: SLOW });
+
+    // A click on the fine-tuning stage opens its attestation's decoded payload.
+    await frame.locator('svg g.node', { hasText: 'fine-tuning' }).first().click();
+    await page.locator('.tabs-container .tab', { hasText: /^fine-tuning-[0-9a-f]{12}\.payload\.json/ }).first().waitFor({ timeout: SLOW });
+    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"learning_rate"' }).first().waitFor({ timeout: SLOW });
+    const payload = await editorText(page);
+    assert.match(payload, /"stage": "fine-tuning"/);
+    lap('clicked the fine-tuning node: its attestation payload opened beside the graph');
+    await shot(page, 'lineage-node-opens-payload');
+    await commandSlowly(page, 'View: Close All Editors');
+
+    // --- Compare Signed Contents… on model.sig, changed in the last commit.
+    await openSlowly(page, 'models/classifier/model.sig');
+        await commandSlowly(page, 'Model Provenance: Compare Signed Contents…');
+    const pickRow = page.locator('.quick-input-list .monaco-list-row', { hasText: ws.first.slice(0, 8) }).first();
+    await pickRow.waitFor({ timeout: SLOW });
+    assert.match(await pickRow.innerText(), /re-export after the tokenizer fix/);
+    await shot(page, 'compare-pick-revision');
+    await page.keyboard.press('Enter');
+    const diff = page.locator('.monaco-diff-editor').first();
+    await diff.waitFor({ timeout: SLOW });
+    await page.locator('.tabs-container .tab.active', { hasText: '(decoded)' }).waitFor({ timeout: SLOW });
+    const original = diff.locator('.editor.original .view-lines');
+    const modified = diff.locator('.editor.modified .view-lines');
+    await original.filter({ hasText: ws.oldDigest }).waitFor({ timeout: SLOW });
+    await modified.filter({ hasText: ws.newDigest }).waitFor({ timeout: SLOW });
+    const left = await original.innerText();
+    const right = await modified.innerText();
+    assert.ok(!left.includes(ws.newDigest) && !right.includes(ws.oldDigest), 'each side shows its own digest');
+    assert.match(right, /"tokenizer\.json"/);
+    assert.ok((await diff.locator('.editor.modified .line-insert, .editor.modified .char-insert').count()) > 0, 'the diff editor marks the changes');
+    lap(`Compare Signed Contents: decoded diff, model.safetensors ${ws.oldDigest.slice(0, 12)}… ↔ ${ws.newDigest.slice(0, 12)}…, tokenizer.json added`);
+    await shot(page, 'compare-decoded-diff');
+    await commandSlowly(page, 'View: Close All Editors');
+
+    // --- Open Decoded Payload on the git side of a diff (the Source Control view's diff of model.sig).
+    const before = readFileSync(ws.sig, 'utf8');
+    const weights = readFileSync(join(ws.model, 'model.safetensors'));
+    weights[weights.length - 1] ^= 0xff;
+    writeFileSync(join(ws.model, 'model.safetensors'), weights);
+    ws.resign();
+    assert.notEqual(readFileSync(ws.sig, 'utf8'), before);
+    // The activity bar's Source Control item (its pending-changes badge sits on top: click the item).
+    await page.locator('.activitybar .action-item').filter({ has: page.locator('a[aria-label^="Source Control"]') }).first().click({ timeout: SLOW, force: true });
+    const change = page.locator('.scm-view .monaco-list-row', { hasText: 'model.sig' }).first();
+    await change.waitFor({ timeout: 90_000 });
+    await change.click();
+    const scmDiff = page.locator('.monaco-diff-editor').first();
+    await scmDiff.waitFor({ timeout: SLOW });
+    await scmDiff.locator('.editor.original .view-lines').click();
+    await commandSlowly(page, 'Model Provenance: Open Decoded Payload');
+    await page.locator('.tabs-container .tab', { hasText: /^model\.sig@[^.]+\.payload\.json/ }).first().waitFor({ timeout: SLOW });
+    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"resources"' }).first().waitFor({ timeout: SLOW });
+    const gitPayload = (await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"resources"' }).first().innerText()).replace(/\u00a0/g, ' ');
+    assert.match(gitPayload, /"predicateType": "https:\/\/model_signing\/signature\/v1\.0"/);
+    // The git side's payload: the committed weights' digest, not the re-signed working tree's.
+    assert.ok(gitPayload.includes(ws.newDigest.slice(0, 24)), 'the payload of the git side lists the committed model.safetensors digest');
+    const payloadTab = await page.locator('.tabs-container .tab', { hasText: /^model\.sig@[^.]+\.payload\.json/ }).first().getAttribute('data-resource-name');
+    lap(`Open Decoded Payload on the git side of the Source Control diff: ${payloadTab}, model.safetensors ${ws.newDigest.slice(0, 12)}… as committed`);
+    await shot(page, 'git-side-decoded-payload');
+
+    // The Source Control view's context menu offers Compare Signed Contents… on the same resource.
+    await change.click({ button: 'right' });
+    const item = page.locator('.context-view .action-item', { hasText: 'Compare Signed Contents…' }).first();
+    await item.waitFor({ timeout: SLOW });
+    await shot(page, 'scm-context-menu');
+    await item.click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'HEAD' }).first().waitFor({ timeout: SLOW });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab.active', { hasText: '(decoded)' }).waitFor({ timeout: SLOW });
+    lap('SCM context menu: Compare Signed Contents… against HEAD opened the decoded diff');
+    await shot(page, 'scm-compare-head');
+  });
+}
+
+/**
+ * Walk 6, incident in the editor (issue 14 Build 3, issue 9's advisory leftover): the four-stage
+ * pipeline with a policy whose advisorySigners is the security team. With the ML-BOM open, the
+ * security team flags the sft dataset with the CLI: the dataset's references turn red (Problems,
+ * squiggle) with the gate's code, the hover shows the advisory (id, status, statement, signer);
+ * the fine-tuning attestation that consumed it is red too; the descendant classifier's model.sig
+ * is "not verified [FLAGGED_ARTIFACT]" on the lens, Problems, language status and badge; Show
+ * Impact (its lens) draws the affected models in the locked-down webview, and a click on a node
+ * opens the attestation that produced it.
+ */
+export function incidentWalk(pre, { vsix, ws }) {
+  const settings = { 'modelProvenance.trustedKeys': [ws.pub], 'modelProvenance.policy': ws.policy, 'security.workspace.trust.enabled': false };
+  return withWorkbench(pre, { vsix, folder: ws.root, settings, trust: false, prefix: 'incident' }, async (page, { lap, shot }) => {
+    await openSlowly(page, 'manifests/classifier.cdx.json');
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel').first().waitFor({ timeout: SLOW });
+    const before = await problems(page);
+    assert.ok(!before.some((r) => /FLAGGED_ARTIFACT/.test(r)), before.join(' | '));
+    await shot(page, 'bom-before-flag');
+
+    // The security team flags the dataset (a signed OpenVEX advisory in the registry), with the editor open.
+    const t0 = Date.now();
+    const out = ws.flagDataset();
+    const id = /(MP-\d{4}-\d{4})/.exec(out)?.[1];
+    assert.ok(id, out);
+    const bomRow = page.locator('.markers-panel .monaco-list-row', { hasText: `dataset sft sha256:${ws.sftHex} is flagged by advisory ${id} (high, AML.T0020): poisoned upstream: trigger phrase` }).first();
+    await bomRow.waitFor({ timeout: SLOW });
+    assert.match(await bomRow.innerText(), /FLAGGED_ARTIFACT/);
+    lap(`${id} written by the CLI: the ML-BOM's references to sft are errors (FLAGGED_ARTIFACT) ${Date.now() - t0} ms later`);
+    await shot(page, 'bom-references-red');
+
+    // The hover on the flagged hash: the advisory, its status, statement, signer and a Show Impact link.
+    // Go to the first error (F8: the flagged hash), so that its line is drawn, then point at it.
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('F8');
+    await page.keyboard.press('Escape');
+    await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ timeout: SLOW });
+    await shot(page, 'bom-flagged-hash-squiggle');
+    const hash = page.locator('.editor-instance .monaco-editor .view-line span', { hasText: ws.sftHex.slice(0, 24) }).first();
+    await hash.waitFor({ timeout: SLOW });
+    // The hover's own part (the diagnostic's part above it also names the advisory, in lower case).
+    // Pointing at it, and (a loaded machine can lose a mouse hover) asking for it from the keyboard
+    // at the cursor F8 left on the hash, until it shows.
+    const ours = page.locator('.monaco-hover', { hasText: 'affected (in force)' }).first();
+    const deadline = Date.now() + SLOW;
+    for (let i = 0; !(await ours.isVisible().catch(() => false)); i++) {
+      if (Date.now() > deadline) throw new Error('the hover with the advisory did not show');
+      if (i % 2 === 0) await hash.hover();
+      else {
+        await page.keyboard.press('Control+K');
+        await page.keyboard.press('Control+I');
+      }
+      await ours.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    }
+    const h = (await page.locator('.monaco-hover').allInnerTexts()).join(' ').replace(/\s+/g, ' ');
+    assert.match(h, new RegExp(`Advisory ${id} — affected`));
+    assert.match(h, /affected \(in force\) · severity high · ATLAS AML\.T0020/);
+    assert.match(h, /statement: poisoned upstream: trigger phrase/);
+    assert.match(h, /signed by security \(the policy's advisorySigners\) at \d{4}-/);
+    assert.match(h, /Show Impact of sha256:/);
+    lap(`hover: ${h.slice(0, 200)}`);
+    await shot(page, 'hover-advisory');
+    await page.keyboard.press('Escape');
+
+    // The attestation that consumed the dataset.
+    await openSlowly(page, 'attestations/fine-tuning.sigstore.json');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'fine-tuning.sigstore.json' }).first().waitFor({ timeout: SLOW });
+    await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ timeout: SLOW });
+    lap('the fine-tuning attestation: FLAGGED_ARTIFACT on its payload');
+    await shot(page, 'attestation-red');
+    await commandSlowly(page, 'View: Close All Editors');
+
+    // The descendant's model.sig: not verified, with the code, on all four surfaces.
+    await openSlowly(page, 'models/classifier/model.sig');
+    await revealInExplorer(page, 'models/classifier/model.safetensors');
+    await pinLanguageStatus(page);
+    const headline = new RegExp(`^not verified \\[FLAGGED_ARTIFACT\\]: derived from a flagged artifact \\(advisory ${id}\\)`);
+    const r = await untilAll(
+      page,
+      {
+        lens: { read: async () => (await lenses(page)).find((l) => l.endsWith('— verify again')) ?? '', ok: (v) => headline.test(v) },
+        problems: { read: async () => (await problems(page)).join(' | '), ok: (v) => /the signed model classifier sha256:[0-9a-f]{64} derives from sft sha256:[0-9a-f]{64} \(3 stages down\), flagged by advisory/.test(v) },
+        status: { read: () => pinnedStatus(page), ok: (v) => new RegExp(`^Model signature · ${headline.source.slice(1)}`).test(v) },
+        badge: { read: () => badge(page, 'model.safetensors'), ok: (v) => v.letter === '!' && /not verified \[FLAGGED_ARTIFACT\]/.test(v.tooltip) },
+      },
+      { timeoutMs: SLOW },
+    );
+    lap(`model.sig of the descendant: ${JSON.stringify(r.said)}`);
+    await shot(page, 'descendant-not-verified-four-surfaces');
+
+    // Show Impact from the lens: the blast radius in the lineage view's locked-down webview (the panel closed, for room).
+    await commandSlowly(page, 'View: Hide Panel');
+    await page.locator('.codelens-decoration a', { hasText: 'Show Impact' }).first().click({ timeout: SLOW });
+    const frame = await webviewFrame(page, () => document.body?.dataset.ready === 'true' && document.querySelectorAll('svg g.node').length > 0 && /^Impact of/.test(document.querySelector('h1')?.textContent ?? ''), 90_000);
+    const drawn = await frame.evaluate(() => ({
+      heading: document.querySelector('h1')?.textContent,
+      verdict: document.querySelector('.verdict')?.textContent,
+      nodes: [...document.querySelectorAll('svg g.node')].map((g) => ({ text: g.textContent.replace(/\s+/g, ' ').trim(), status: g.getAttribute('data-status') })),
+      sections: [...document.querySelectorAll('section.extra')].map((s) => s.textContent.replace(/\s+/g, ' ').trim()),
+      csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'),
+      reveal: !!document.getElementById('reveal'),
+    }));
+    assert.equal(drawn.reveal, false);
+    assert.match(drawn.heading, /^Impact of sft \(sha256:/);
+    assert.equal(drawn.verdict, `⚑ flagged: ${id} · 3 affected`);
+    const status = (name) => drawn.nodes.find((n) => n.text.startsWith(name) || n.text.includes(` ${name} `))?.status;
+    assert.equal(status('sft'), 'flagged', JSON.stringify(drawn.nodes));
+    for (const name of ['ft', 'quantized', 'classifier']) assert.equal(status(name), 'affected', `${name}: ${JSON.stringify(drawn.nodes)}`);
+    assert.ok(drawn.sections.some((s) => /^Rollback candidates/.test(s)), JSON.stringify(drawn.sections));
+    assert.match(drawn.csp, /^default-src 'none'; img-src data:; style-src 'nonce-[^']+'; script-src 'nonce-[^']+'/);
+    lap(`Show Impact: ${drawn.nodes.map((n) => `${n.text.split(' ')[0]}=${n.status}`).join(', ')}; ${drawn.sections.join(' / ').slice(0, 300)}`);
+    await shot(page, 'impact-graph');
+
+    // Fit the whole radius in view, then a click on the classifier opens the attestation that produced it.
+    await frame.locator('#fit').click();
+    await frame.locator('svg g.node[data-status="affected"]', { hasText: 'classifier' }).first().click();
+    await page.locator('.tabs-container .tab', { hasText: /^conversion-[0-9a-f]{12}\.payload\.json/ }).first().waitFor({ timeout: SLOW });
+    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"conversion"' }).first().waitFor({ timeout: SLOW });
+    lap('clicked the classifier node: the conversion attestation payload opened');
+    await shot(page, 'impact-node-opens-payload');
+  });
+}

@@ -1,5 +1,6 @@
 // Fresh workspaces for each run, made with the CLI the way a user makes them.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,4 +126,105 @@ export function writeUserSettings(userDataDir, extra) {
     ...extra,
   };
   writeFileSync(join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+const git = (cwd, ...args) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_AUTHOR_NAME: 'Reviewer', GIT_AUTHOR_EMAIL: 'r@example.com', GIT_COMMITTER_NAME: 'Reviewer', GIT_COMMITTER_EMAIL: 'r@example.com' } }).trim();
+
+/** A folder of real safetensors weights (and a config), written as a pipeline stage would. */
+function stageModel(root, rel, values, extra = {}) {
+  const dir = join(root, rel);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify({ architectures: ['BertForSequenceClassification'], model_type: 'bert' })}\n`);
+  writeFileSync(join(dir, 'model.safetensors'), safetensors(values));
+  for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/**
+ * The review workspace (issue 14), a git repository made with the CLI:
+ *   a four-stage pipeline, each stage attested with keys/prod into .provenance/:
+ *     data/pretrain -> models/base (pre-training) -> models/ft (fine-tuning, + data/sft)
+ *     -> models/quantized (quantization) -> models/classifier (conversion, signed: model.sig)
+ *   provenance-policy.json naming keys/prod.pub.pem for the four stages;
+ *   commit 1 "first release"; then one weight of the classifier changed and tokenizer.json
+ *   added, re-signed and re-attested: commit 2 "re-export after the tokenizer fix".
+ */
+export function makeReviewWorkspace() {
+  const root = tempDir('mp-e2e-review-');
+  cli(root, 'keygen', '--out', 'keys/prod');
+  const key = 'keys/prod.pem';
+  for (const [rel, text] of [['data/pretrain/part-0.jsonl', '{"text":"a"}\n'], ['data/sft/train.jsonl', '{"prompt":"p","answer":"a"}\n']]) {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  stageModel(root, 'models/base', [1, 1, 1, 1]);
+  stageModel(root, 'models/ft', [2, 2, 2, 2]);
+  stageModel(root, 'models/quantized', [3, 3, 3, 3]);
+  const model = stageModel(root, 'models/classifier', [4, 4, 4, 4]);
+  cli(root, 'attest', 'models/base', '--stage', 'pre-training', '--private-key', key, '--dataset', 'data/pretrain', '--run-id', 'run-pt');
+  cli(root, 'attest', 'models/ft', '--stage', 'fine-tuning', '--private-key', key, '--base-model', 'models/base', '--dataset', 'data/sft', '--hyperparameter', 'learning_rate=0.0002', '--run-id', 'run-sft');
+  cli(root, 'attest', 'models/quantized', '--stage', 'quantization', '--private-key', key, '--base-model', 'models/ft');
+  cli(root, 'sign', 'key', 'models/classifier', '--private-key', key);
+  cli(root, 'attest', 'models/classifier', '--stage', 'conversion', '--private-key', key, '--base-model', 'models/quantized');
+  const policy = { signers: { prod: { publicKey: 'keys/prod.pub.pem' } }, stages: Object.fromEntries(['pre-training', 'fine-tuning', 'quantization', 'conversion'].map((s) => [s, { signers: ['prod'] }])) };
+  writeFileSync(join(root, 'provenance-policy.json'), `${JSON.stringify(policy, null, 2)}\n`);
+  git(root, 'init', '-q', '-b', 'main');
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', 'first release');
+  const first = git(root, 'rev-parse', 'HEAD');
+  const oldDigest = createHash('sha256').update(readFileSync(join(model, 'model.safetensors'))).digest('hex');
+  writeFileSync(join(model, 'model.safetensors'), safetensors([4, 4, 4, 5]));
+  writeFileSync(join(model, 'tokenizer.json'), '{"version":"1.0","model":{"type":"WordPiece"}}\n');
+  cli(root, 'sign', 'key', 'models/classifier', '--private-key', key);
+  cli(root, 'attest', 'models/classifier', '--stage', 'conversion', '--private-key', key, '--base-model', 'models/quantized');
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', 're-export after the tokenizer fix');
+  const newDigest = createHash('sha256').update(readFileSync(join(model, 'model.safetensors'))).digest('hex');
+  return { root, model, sig: join(model, 'model.sig'), pub: join(root, 'keys', 'prod.pub.pem'), key: join(root, key), policy: join(root, 'provenance-policy.json'), first, oldDigest, newDigest, resign: () => cli(root, 'sign', 'key', 'models/classifier', '--private-key', key) };
+}
+
+/**
+ * The incident workspace (issue 14 Build 3): the same four-stage pipeline attested with keys/prod
+ * into .provenance/ (the fine-tuning attestation also written to attestations/), the classifier
+ * signed, its ML-BOM generated with the chain (it lists both datasets), and a policy naming
+ * keys/security.pub.pem as its advisorySigners. Nothing is flagged yet: the walk flags the sft
+ * dataset with the CLI while the editor is open.
+ */
+export function makeIncidentWorkspace() {
+  const root = tempDir('mp-e2e-incident-');
+  cli(root, 'keygen', '--out', 'keys/prod');
+  cli(root, 'keygen', '--out', 'keys/security');
+  const key = 'keys/prod.pem';
+  for (const [rel, text] of [['data/pretrain/part-0.jsonl', '{"text":"a"}\n'], ['data/sft/train.jsonl', '{"prompt":"p","answer":"a"}\n']]) {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  stageModel(root, 'models/base', [1, 1, 1, 1]);
+  stageModel(root, 'models/ft', [2, 2, 2, 2]);
+  stageModel(root, 'models/quantized', [3, 3, 3, 3]);
+  const model = stageModel(root, 'models/classifier', [4, 4, 4, 4]);
+  cli(root, 'attest', 'models/base', '--stage', 'pre-training', '--private-key', key, '--dataset', 'data/pretrain', '--run-id', 'run-pt');
+  mkdirSync(join(root, 'attestations'), { recursive: true });
+  cli(root, 'attest', 'models/ft', '--stage', 'fine-tuning', '--private-key', key, '--base-model', 'models/base', '--dataset', 'data/sft', '--hyperparameter', 'learning_rate=0.0002', '--run-id', 'run-sft', '--output', 'attestations/fine-tuning.sigstore.json');
+  cli(root, 'attest', 'models/quantized', '--stage', 'quantization', '--private-key', key, '--base-model', 'models/ft');
+  cli(root, 'sign', 'key', 'models/classifier', '--private-key', key);
+  cli(root, 'attest', 'models/classifier', '--stage', 'conversion', '--private-key', key, '--base-model', 'models/quantized');
+  mkdirSync(join(root, 'manifests'), { recursive: true });
+  cli(root, 'manifest', 'init', 'models/classifier', '--output', 'manifests/classifier.cdx.json');
+  const policy = {
+    signers: { prod: { publicKey: 'keys/prod.pub.pem' }, security: { publicKey: 'keys/security.pub.pem' } },
+    stages: Object.fromEntries(['pre-training', 'fine-tuning', 'quantization', 'conversion'].map((s) => [s, { signers: ['prod'] }])),
+    advisorySigners: ['security'],
+  };
+  writeFileSync(join(root, 'provenance-policy.json'), `${JSON.stringify(policy, null, 2)}\n`);
+  return {
+    root,
+    model,
+    sig: join(model, 'model.sig'),
+    pub: join(root, 'keys', 'prod.pub.pem'),
+    policy: join(root, 'provenance-policy.json'),
+    sftHex: JSON.parse(cli(root, 'hash', 'data/sft', '--format', 'json')).digest.slice(7),
+    flagDataset: () => cli(root, 'incident', 'flag', 'data/sft', '--reason', 'poisoned upstream: trigger phrase', '--severity', 'high', '--atlas', 'AML.T0020', '--private-key', 'keys/security.pem'),
+  };
 }

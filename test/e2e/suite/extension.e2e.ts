@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, codeOf, hoverText, waitFor, workspaceRoot, type VerifyOutcome } from './helpers';
 
-const COMMANDS = ['verifyModel', 'trustSigner', 'attestModel', 'generateKeyPair', 'generateManifest', 'showLineage', 'showDecodedPayload', 'resignModel'].map((c) => `modelProvenance.${c}`);
+const COMMANDS = ['verifyModel', 'trustSigner', 'attestModel', 'generateKeyPair', 'generateManifest', 'showLineage', 'showDecodedPayload', 'compareSignedContents', 'resignModel'].map((c) => `modelProvenance.${c}`);
 
 describe('Model Provenance extension (packaged .vsix, real extension host)', () => {
   let root: string;

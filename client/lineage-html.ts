@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import type { LineageView } from '../core/editor/protocol';
+
+// The lineage webview's document, kept free of `vscode` so that it can be tested in Node and in
+// a real browser.
+
+const VERDICT_WORDS: Record<LineageView['verdict'], string> = { verified: '✔ chain verified', failed: '✘ chain NOT verified', unverified: '? not checked' };
+
+/** The webview document: CSP first, the server's SVG as it is, the node table as inert JSON. */
+export function lineageHtml(view: LineageView): string {
+  const nonce = randomBytes(18).toString('base64');
+  const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const data = JSON.stringify({ nodes: view.nodes.map((n) => ({ id: n.id, label: n.label, status: n.status, action: n.action?.kind })), focus: view.focus ?? null }).replace(/</g, '\\u003c');
+  const problems = view.problems.length ? `<details><summary>${view.problems.length} chain problem(s)</summary><ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></details>` : '';
+  const sections = (view.sections ?? []).map((x) => `<section class="extra"><h2>${esc(x.title)}</h2>${x.lines.length ? `<ul>${x.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '<p>none</p>'}</section>`).join('');
+  const heading = esc(view.heading ?? `Lineage of ${view.title}`);
+  const verdict = esc(view.verdictText ?? VERDICT_WORDS[view.verdict]);
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; form-action 'none'; base-uri 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${heading}</title>
+<style nonce="${nonce}">
+html, body { height: 100%; margin: 0; padding: 0; overflow: hidden; font-family: var(--vscode-font-family, sans-serif); font-size: var(--vscode-font-size, 13px); color: var(--vscode-foreground); background: var(--vscode-editor-background); }
+body { display: flex; flex-direction: column; }
+header { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; padding: 6px 10px; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
+header h1 { font-size: 1.1em; margin: 0; }
+.verdict { font-weight: bold; padding: 1px 8px; border-radius: 10px; border: 1px solid currentColor; }
+.verdict.verified { color: #1a7f37; } .verdict.failed { color: #cf222e; } .verdict.unverified { color: #9a6700; }
+.basis { opacity: .8; }
+.tools { margin-left: auto; display: flex; gap: 4px; align-items: center; }
+button { font: inherit; color: var(--vscode-button-secondaryForeground, inherit); background: var(--vscode-button-secondaryBackground, #8882); border: 1px solid var(--vscode-button-border, #8886); border-radius: 3px; padding: 2px 8px; cursor: pointer; }
+#zoom { min-width: 4em; text-align: right; font-variant-numeric: tabular-nums; }
+#viewport { flex: 1; min-height: 0; background: #ffffff; cursor: grab; touch-action: none; }
+#viewport.panning { cursor: grabbing; }
+#viewport svg { width: 100%; height: 100%; display: block; user-select: none; }
+#viewport g.node.actionable { cursor: pointer; }
+#viewport g.node.actionable:hover rect, #viewport g.node:focus rect { filter: drop-shadow(0 0 3px #0969da); }
+#viewport g.node:focus { outline: none; }
+footer { padding: 4px 10px; border-top: 1px solid var(--vscode-panel-border, #8884); max-height: 30%; overflow: auto; }
+footer ul { margin: 4px 0; padding-left: 18px; }
+footer section.extra h2 { font-size: 1em; margin: 6px 0 2px; }
+footer section.extra p { margin: 2px 0; opacity: .8; }
+</style></head>
+<body data-node-count="${view.nodes.length}">
+<header><h1>${heading}</h1><span class="verdict ${view.verdict}">${verdict}</span><span class="basis">${esc(view.basis)}</span>
+<span class="tools"><button id="fit" title="Fit the whole graph in view (F)">Fit</button><button id="out" title="Zoom out (-)">−</button><span id="zoom">100%</span><button id="in" title="Zoom in (+)">+</button><button id="actual" title="Actual size (0)">1:1</button>${view.canReveal === false ? '' : '<button id="reveal" title="Reveal the model folder in the Explorer">Reveal model folder</button>'}</span></header>
+<main id="viewport">${view.svg}</main>
+<footer><span id="hint">${esc(view.hint ?? "Click a stage to open its attestation's decoded payload; a dataset or model on this disk is revealed in the Explorer.")} Drag to pan, wheel or +/− to zoom, F to fit.</span>${sections}${problems}</footer>
+<script type="application/json" id="lineage-data">${data}</script>
+<script nonce="${nonce}">${VIEW_SCRIPT}</script>
+</body></html>`;
+}
+
+/** Pan, zoom, fit and node clicks, by rewriting the SVG's viewBox (no style attribute, nothing fetched). */
+const VIEW_SCRIPT = `
+(() => {
+  const vscode = acquireVsCodeApi();
+  const data = JSON.parse(document.getElementById('lineage-data').textContent);
+  const byId = new Map(data.nodes.map((n) => [n.id, n]));
+  const port = document.getElementById('viewport');
+  const svg = port.querySelector('svg');
+  if (!svg) return;
+  const full = svg.viewBox.baseVal;
+  const W = full.width, H = full.height;
+  svg.removeAttribute('width');
+  svg.removeAttribute('height');
+  svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+  let vb = { x: 0, y: 0, w: W, h: H };
+  // Fitted views stay fitted when the panel is resized; a zoomed one keeps its zoom.
+  let fitted = false;
+  const size = () => { const r = port.getBoundingClientRect(); return { w: Math.max(1, r.width), h: Math.max(1, r.height), left: r.left, top: r.top }; };
+  const scale = () => size().w / vb.w;
+  const apply = (fit = false) => {
+    fitted = fit;
+    svg.setAttribute('viewBox', vb.x + ' ' + vb.y + ' ' + vb.w + ' ' + vb.h);
+    const z = Math.round(scale() * 100);
+    document.getElementById('zoom').textContent = z + '%';
+    document.body.dataset.zoom = String(z);
+  };
+  const zoomTo = (z, cx, cy) => {
+    const s = size();
+    z = Math.min(4, Math.max(0.02, z));
+    const px = cx === undefined ? vb.x + vb.w / 2 : cx;
+    const py = cy === undefined ? vb.y + vb.h / 2 : cy;
+    const fx = (px - vb.x) / vb.w, fy = (py - vb.y) / vb.h;
+    vb.w = s.w / z; vb.h = s.h / z;
+    vb.x = px - fx * vb.w; vb.y = py - fy * vb.h;
+    apply();
+  };
+  const fit = () => {
+    const s = size();
+    const z = Math.min(s.w / W, s.h / H);
+    vb.w = s.w / z; vb.h = s.h / z;
+    vb.x = (W - vb.w) / 2; vb.y = (H - vb.h) / 2;
+    apply(true);
+  };
+  const centreOn = (id, z) => {
+    const g = [...svg.querySelectorAll('g.node')].find((e) => e.getAttribute('data-id') === id);
+    const r = g && g.querySelector('rect');
+    if (!r) return fit();
+    const s = size();
+    vb.w = s.w / z; vb.h = s.h / z;
+    const cx = +r.getAttribute('x') + +r.getAttribute('width') / 2;
+    const cy = +r.getAttribute('y') + +r.getAttribute('height') / 2;
+    vb.x = cx - vb.w / 2; vb.y = Math.min(cy - vb.h / 2, H - vb.h * 0.75);
+    apply();
+  };
+  const toSvg = (clientX, clientY) => { const s = size(); return { x: vb.x + ((clientX - s.left) / s.w) * vb.w, y: vb.y + ((clientY - s.top) / s.h) * vb.h }; };
+  // Readable first: the whole graph when it fits at 60% or more, else the model itself at 100%.
+  const initial = () => { const s = size(); if (Math.min(s.w / W, s.h / H) >= 0.6 || !data.focus) fit(); else centreOn(data.focus, 1); };
+  for (const g of svg.querySelectorAll('g.node')) {
+    const n = byId.get(g.getAttribute('data-id'));
+    if (!n || !n.action) continue;
+    g.classList.add('actionable');
+    g.setAttribute('tabindex', '0');
+    g.setAttribute('role', 'button');
+    g.setAttribute('aria-label', n.label + ' (' + n.status + '): ' + (n.action === 'attestation' ? 'open the attestation payload' : 'reveal in the Explorer'));
+  }
+  const open = (g) => { const id = g && g.getAttribute('data-id'); if (id && byId.get(id) && byId.get(id).action) vscode.postMessage({ type: 'open', id }); };
+  let drag = null;
+  port.addEventListener('pointerdown', (e) => { drag = { x: e.clientX, y: e.clientY, vx: vb.x, vy: vb.y, moved: false }; port.setPointerCapture(e.pointerId); });
+  port.addEventListener('pointermove', (e) => {
+    if (!drag) return;
+    const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    drag.moved = true;
+    port.classList.add('panning');
+    const z = scale();
+    vb.x = drag.vx - dx / z; vb.y = drag.vy - dy / z;
+    apply();
+  });
+  port.addEventListener('pointerup', (e) => {
+    const d = drag; drag = null;
+    port.classList.remove('panning');
+    if (d && !d.moved) {
+      const hit = document.elementFromPoint(e.clientX, e.clientY);
+      open(hit && hit.closest && hit.closest('g.node'));
+    }
+  });
+  port.addEventListener('wheel', (e) => { e.preventDefault(); const p = toSvg(e.clientX, e.clientY); zoomTo(scale() * Math.pow(1.0015, -e.deltaY), p.x, p.y); }, { passive: false });
+  svg.addEventListener('keydown', (e) => { if ((e.key === 'Enter' || e.key === ' ') && e.target.closest) { e.preventDefault(); open(e.target.closest('g.node')); } });
+  window.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === '+' || e.key === '=') zoomTo(scale() * 1.25);
+    else if (e.key === '-') zoomTo(scale() / 1.25);
+    else if (e.key === '0') zoomTo(1);
+    else if (e.key === 'f' || e.key === 'F') fit();
+  });
+  document.getElementById('fit').addEventListener('click', fit);
+  document.getElementById('in').addEventListener('click', () => zoomTo(scale() * 1.25));
+  document.getElementById('out').addEventListener('click', () => zoomTo(scale() / 1.25));
+  document.getElementById('actual').addEventListener('click', () => zoomTo(1));
+  document.getElementById('reveal')?.addEventListener('click', () => vscode.postMessage({ type: 'reveal' }));
+  let last = size();
+  new ResizeObserver(() => { const s = size(); if (s.w !== last.w || s.h !== last.h) { const z = last.w / vb.w; last = s; if (fitted) fit(); else zoomTo(z); } }).observe(port);
+  initial();
+  document.body.dataset.ready = 'true';
+})();
+`;

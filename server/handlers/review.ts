@@ -1,0 +1,308 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ResponseError, type Connection } from 'vscode-languageserver';
+import {
+  FRAMEWORK_IDS,
+  InputError,
+  NO_TRUST,
+  buildReport,
+  decodeDocument,
+  decodePayload,
+  decodeSide,
+  fileHistory,
+  graphFromChain,
+  impactView,
+  describeStatus,
+  isObject,
+  isProvenanceError,
+  loadPolicy,
+  renderDecodedDocument,
+  renderGraphSvg,
+  renderReport,
+  resolveCommit,
+  sideLabel,
+  shortDigest,
+  verifyChain,
+  writeReport,
+  type ComplianceReport,
+  type DiffTrust,
+  type NamedTrust,
+  type TrustSet,
+} from '../../core';
+import {
+  REQUESTS,
+  type CompareTargets,
+  type DecodedSideRequest,
+  type DecodedSideResult,
+  type ImpactRequest,
+  type LineageNodeAction,
+  type LineageNodeInfo,
+  type LineageView,
+  type ReportPreview,
+} from '../../core/editor/protocol';
+import type { ServerContext } from '../context';
+
+/**
+ * Review surfaces: the lineage as a graph (computed and drawn here with core/chain and
+ * core/render, the reports' own code, so the extension only shows it), the decoded payload
+ * of a registry entry, and the two sides of Compare Signed Contents (decoded by core/diff,
+ * trust decided before any payload fact is read).
+ */
+export class ReviewHandler {
+  constructor(private readonly ctx: ServerContext) {}
+
+  register(connection: Connection): void {
+    connection.onRequest(REQUESTS.lineageGraph, (p: { modelPath?: string; digest?: string }) => this.wrap(() => this.lineageGraph(p)));
+    connection.onRequest(REQUESTS.registryPayload, (p: { id: string }) => this.wrap(() => this.registryPayload(p.id)));
+    connection.onRequest(REQUESTS.compareTargets, (p: { path: string }) => this.wrap(() => this.compareTargets(p.path)));
+    connection.onRequest(REQUESTS.decodedSide, (p: DecodedSideRequest) => this.wrap(() => this.decodedSide(p)));
+    connection.onRequest(REQUESTS.report, (p: { modelPath: string }) => this.wrap(() => this.report(p.modelPath)));
+    connection.onRequest(REQUESTS.impact, (p: ImpactRequest) => this.wrap(() => this.impact(p)));
+    connection.onRequest(REQUESTS.saveReport, (p: { modelPath: string; format: 'html' | 'md'; path: string }) => this.wrap(async () => this.saveReport(p)));
+  }
+
+  /** The last report built per model, so that Save writes what the person saw. */
+  private readonly reports = new Map<string, ComplianceReport>();
+
+  /**
+   * A regulatory report of a model for every framework, from signed evidence (core/compliance,
+   * the CLI's `report`): the policy of the settings, the workspace's report-inputs.json when
+   * there is one. Without a policy nothing is verified, and the report says so.
+   */
+  async report(modelPath: string): Promise<ReportPreview> {
+    const registry = this.ctx.registry();
+    if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
+    const root = this.ctx.root();
+    const inputs = root && existsSync(join(root, 'report-inputs.json')) ? join(root, 'report-inputs.json') : undefined;
+    const r = await buildReport({ registry, policy: this.policy(), modelPath, frameworks: [...FRAMEWORK_IDS], ...(inputs ? { inputs } : {}) });
+    this.reports.set(modelPath, r);
+    const summary = `${r.frameworks.map((f) => `${f.short} ${f.completeness.score}%`).join(', ')}; chain ${r.verification.chain.verdict}${this.ctx.settings.policy ? '' : ' (no trust policy: nothing verified)'}`;
+    return { html: renderReport(r, 'html'), title: `Report: ${basename(modelPath)}`, summary, ...(inputs ? { inputs } : {}) };
+  }
+
+  private saveReport(p: { modelPath: string; format: 'html' | 'md'; path: string }): { path: string } {
+    const r = this.reports.get(p.modelPath);
+    if (!r) throw new InputError('REPORT_NOT_BUILT', 'generate the report first (Generate Report…)');
+    writeReport(p.path, renderReport(r, p.format));
+    return { path: p.path };
+  }
+
+  private async wrap<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isProvenanceError(err)) throw new ResponseError(-32602, err.oneLine(), { code: err.code, ...(err.file ? { file: err.file } : {}) });
+      throw err;
+    }
+  }
+
+  private policy() {
+    return this.ctx.settings.policy ? loadPolicy(this.ctx.resolvePath(this.ctx.settings.policy)) : undefined;
+  }
+
+  /** The chain of custody as core/render draws it for the reports, with what each node opens. */
+  async lineageGraph(p: { modelPath?: string; digest?: string }): Promise<LineageView> {
+    const registry = this.ctx.registry();
+    if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
+    const policy = this.policy();
+    // The flags in force as the gate reads them (advisories of the policy's advisorySigners, its flagged list).
+    await this.ctx.flags.refresh();
+    const index = policy ? this.ctx.flags.current() : undefined;
+    const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest, ...(index ? { flags: index.flags } : {}) });
+    // Flagged as the reports flag (core/compliance): the policy's flagged digests and denied datasets, and every digest an advisory in force flags.
+    const flagged = [...(policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? []), ...(policy?.datasets.deny ?? []), ...(index ? index.flags.digests.keys() : [])];
+    const graph = graphFromChain(result, { flagged });
+    const head = result.links.find((l) => l.depth === 0);
+    const name = head?.name ?? (p.modelPath ? basename(p.modelPath) : 'model');
+    const title = `${name} (${shortDigest(result.model.digest)})`;
+    const svg = renderGraphSvg(graph, { idPrefix: 'lineage', title: `Lineage of ${title}` });
+    const links = new Map(result.links.map((l) => [l.digest, l]));
+    const nodes: LineageNodeInfo[] = graph.nodes.map((n) => {
+      const link = links.get(n.id);
+      let action: LineageNodeAction | undefined;
+      if (link) action = { kind: 'attestation', id: link.attestation, stage: link.stage };
+      else {
+        const path = this.localPath(result.links.flatMap((l) => l.inputs).find((i) => i.digest === n.id)?.uri);
+        if (path) action = { kind: 'reveal', path };
+      }
+      return { id: n.id, kind: n.kind, status: n.status, label: n.label, ...(action ? { action } : {}) };
+    });
+    return {
+      verdict: result.verdict,
+      title,
+      basis: policy ? `checked against the policy ${relativeTo(this.ctx.root(), policy.source)}` : 'no trust policy is set (modelProvenance.policy): nothing was checked, every node is "not verified"',
+      svg,
+      nodes,
+      problems: result.problems.map((x) => `${x.code}: ${x.message}`),
+      ...(head ? { focus: head.digest } : {}),
+    };
+  }
+
+  /**
+   * Show Impact: the blast radius of a flagged artifact or signer (core/incident: the
+   * responder's report when an advisory flags it, which computes the radius with `impact` as
+   * `incident impact` does; the radius alone for a policy flag), drawn with the incident
+   * report's graph; each model opens the attestation that produced it, the flagged root the
+   * attestation that consumed it first. Rollback candidates, deployments and workspace files
+   * are listed under the graph.
+   */
+  async impact(p: ImpactRequest): Promise<LineageView> {
+    const registry = this.ctx.registry();
+    if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry');
+    const policy = this.policy();
+    if (!policy) throw new InputError('POLICY_NOT_SET', 'Show Impact reads advisories as the gate does, under a trust policy: set modelProvenance.policy');
+    await this.ctx.flags.refresh();
+    const kind = p.kind ?? 'artifact';
+    const v = await impactView({ registry, policy, index: this.ctx.flags.current(), digest: p.digest, kind, ...(this.ctx.root() ? { workspace: this.ctx.root() } : {}) });
+    const r = v.radius;
+    const rootName = r.root.name ?? (v.target.kind === 'artifact' ? 'flagged artifact' : v.target.kind === 'key' ? `key ${v.target.keyId.slice(0, 16)}…` : v.target.identity);
+    const title = `${rootName} (${shortDigest(r.root.digest)})`;
+    const svg = renderGraphSvg(v.graph, { idPrefix: 'impact', title: `Impact of ${title}` });
+    // What each node opens: the attestation that produced it (the report's custody), or for the root the first stage that consumed it.
+    const producer = new Map<string, { id: string; stage: string }>();
+    for (const s of v.report?.timeline ?? []) if (!producer.has(s.subject.digest)) producer.set(s.subject.digest, { id: s.attestation, stage: s.stage ?? 'attestation' });
+    for (const n of r.affected) if (!producer.has(n.digest) && n.attestations[0]) producer.set(n.digest, { id: n.attestations[0], stage: n.stage ?? 'attestation' });
+    const entry = v.report?.entryPoints[0] ?? (r.affected.find((n) => n.depth === 1)?.via[0] ? { attestation: r.affected.find((n) => n.depth === 1)!.via[0]!.attestation, stage: r.affected.find((n) => n.depth === 1)!.via[0]!.stage } : undefined);
+    if (entry && !producer.has(r.root.digest)) producer.set(r.root.digest, { id: entry.attestation, stage: entry.stage ?? 'attestation' });
+    const nodes: LineageNodeInfo[] = v.graph.nodes.map((n) => {
+      const a = producer.get(n.id);
+      return { id: n.id, kind: n.kind, status: n.status, label: n.label, ...(a ? { action: { kind: 'attestation' as const, id: a.id, stage: a.stage } } : {}) };
+    });
+    const flag = v.flags[0]!;
+    const advisory = v.report?.advisory;
+    const sections: { title: string; lines: string[] }[] = [];
+    sections.push({
+      title: advisory ? `Advisory ${advisory.id}` : 'Flagged by the trust policy',
+      lines: advisory
+        ? [`${describeStatus(advisory)}${advisory.severity ? `, severity ${advisory.severity}` : ''}${advisory.atlas.length ? `, ATLAS ${advisory.atlas.map((a) => a.id).join(', ')}` : ''}`, `statement: ${advisory.reason ?? flag.reason}`, `signed by ${flag.signers.join(', ') || 'an advisory signer'} (the policy's advisorySigners), published ${advisory.published}`]
+        : [`${flag.reason}${flag.since ? ` (since ${flag.since})` : ''}`, 'no advisory: the rollback candidates of an incident report need one (model-provenance incident flag)'],
+    });
+    const rollback = (v.report?.rollback ?? []).flatMap((rb) => {
+      const head = `${rb.model.name ?? 'model'} ${shortDigest(rb.model.digest)}${rb.deployed.length ? ` (deployed: ${rb.deployed.join(', ')})` : ''}`;
+      if (rb.candidates.length === 0) return [`${head}: no candidate (every ancestor and earlier version derives from the flagged artifact, or none is recorded)`];
+      return rb.candidates.map((c) => `${head}: ${c.action === 'rollback' ? 'roll back to' : 'retrain from'} ${c.name ?? 'model'} ${shortDigest(c.digest)}${c.stage ? ` (${c.stage})` : ''} — ${c.check === 'verified' ? 'verified under the policy with every flag in force' : c.check === 'failed' ? `does not verify: ${c.problems.join('; ')}` : 'not checked'}`);
+    });
+    if (v.report) sections.push({ title: `Rollback candidates (${rollback.length})`, lines: rollback });
+    sections.push({ title: `Deployments of affected models (${r.deployments.length})`, lines: r.deployments.map((d) => `${d.environment}: ${d.model.name ?? 'model'} ${shortDigest(d.model.digest)} at ${d.timeVerified}`) });
+    if (r.workspace.length) sections.push({ title: `Workspace files naming an affected digest (${r.workspace.length})`, lines: r.workspace.map((w) => `${w.file}:${w.line}`) });
+    const modelCount = r.affected.length;
+    return {
+      verdict: 'failed',
+      verdictText: `⚑ flagged${advisory ? `: ${advisory.id}` : ' by the policy'} · ${modelCount} affected`,
+      heading: `Impact of ${title}`,
+      title,
+      basis: r.signaturesChecked ? `attestations verified under ${relativeTo(this.ctx.root(), policy.source)}` : 'attestations not verified (claims)',
+      svg,
+      nodes,
+      problems: [...r.notes, ...(v.report?.notes ?? [])],
+      focus: r.root.digest,
+      hint: 'Click a model to open the attestation that produced it; the flagged artifact opens the stage that consumed it first.',
+      canReveal: false,
+      sections,
+    };
+  }
+
+  /** A `file:` URI or a path an attestation names, when it is on this disk. */
+  private localPath(uri: string | undefined): string | undefined {
+    if (!uri) return undefined;
+    let path: string | undefined;
+    try {
+      path = uri.startsWith('file:') ? fileURLToPath(uri) : isAbsolute(uri) ? uri : undefined;
+    } catch {
+      path = undefined;
+    }
+    return path && existsSync(path) ? path : undefined;
+  }
+
+  /** The decoded statement of a registry entry (a lineage node), as Open Decoded Payload shows one. */
+  async registryPayload(id: string): Promise<{ text: string }> {
+    const registry = this.ctx.registry();
+    if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry');
+    const text = await registry.read(id);
+    let bundle: unknown;
+    try {
+      bundle = JSON.parse(text);
+    } catch {
+      throw new InputError('JSON_MALFORMED', 'the registry entry is not JSON', { file: id });
+    }
+    const st = decodePayload(isObject(bundle) && isObject(bundle.dsseEnvelope) ? bundle.dsseEnvelope : bundle);
+    if (st === undefined) throw new InputError('PAYLOAD_UNDECODABLE', 'the registry entry has no decodable DSSE payload', { file: id });
+    return { text: `${JSON.stringify(st, null, 2)}\n` };
+  }
+
+  /**
+   * The revisions a signed document can be compared with: HEAD when the working tree differs
+   * from it, then the revision before the newest commit that changed it (the usual question
+   * in review: "what did the last change do?").
+   */
+  async compareTargets(path: string): Promise<CompareTargets> {
+    const h = await fileHistory(path, existsSync(path) ? dirname(path) : dirname(dirname(path)));
+    if (!h) return { targets: [], reason: `${basename(path)} is not in a git repository` };
+    const targets: CompareTargets['targets'] = [];
+    if (h.changedSinceHead && h.inHead) targets.push({ rev: 'HEAD', label: 'HEAD', detail: 'the last commit: shows your uncommitted changes' });
+    if (h.lastChange?.parent) {
+      targets.push({ rev: h.lastChange.parent, label: `${h.lastChange.parent.slice(0, 8)}`, detail: `before ${h.lastChange.commit.slice(0, 8)} "${h.lastChange.subject}", the last commit that changed ${basename(path)}` });
+    }
+    if (targets.length === 0) return { targets, reason: h.inHead ? `${basename(path)} has no earlier revision (it was added in the first commit)` : `${basename(path)} has not been committed yet` };
+    return { targets };
+  }
+
+  /** One side of Compare Signed Contents, decoded by core/diff under the editor's trust. */
+  async decodedSide(p: DecodedSideRequest): Promise<DecodedSideResult> {
+    const trust = this.diffTrust();
+    const h = await fileHistory(p.path, existsSync(p.path) ? dirname(p.path) : dirname(dirname(p.path)));
+    if ('text' in p) {
+      const commit = h && p.rev ? await resolveCommit(p.rev, h.root).catch(() => undefined) : undefined;
+      const origin = { spec: `${p.rev ?? 'editor'}:${h?.path ?? basename(p.path)}`, source: 'git' as const, path: h?.path ?? basename(p.path), ...(p.rev ? { rev: p.rev } : {}), ...(commit ? { commit } : {}), object: 'file' as const };
+      const label = commit ? sideLabel(origin) : `${origin.path} @ ${p.rev ?? 'editor'}`;
+      const side = decodeDocument(Buffer.from(p.text, 'utf8'), { ...origin, spec: label }, trust);
+      if (!side) throw new InputError('DIFF_KIND_UNKNOWN', 'is not a model signature, an attestation or an ML-BOM', { file: label });
+      return { text: renderDecodedDocument(side), label, trust: side.trust.state };
+    }
+    let spec: string;
+    let cwd: string;
+    if (p.rev) {
+      if (!h) throw new InputError('GIT_NOT_A_REPOSITORY', 'is not in a git repository', { file: p.path });
+      spec = `${p.rev}:${h.path}`;
+      cwd = h.root;
+    } else {
+      cwd = h?.root ?? dirname(p.path);
+      spec = h?.path ?? basename(p.path);
+    }
+    const side = await decodeSide(spec, { cwd, trust });
+    const label = p.rev ? side.label : `${side.label} (working tree)`;
+    return { text: renderDecodedDocument(side), label, trust: side.trust.state };
+  }
+
+  /** The editor's trust (user or workspace settings) as core/diff takes it. */
+  private diffTrust(): DiffTrust {
+    const set: TrustSet = this.ctx.trust.set;
+    const flags: NamedTrust[] = [];
+    if (set.keys.length > 0) flags.push({ name: 'modelProvenance.trustedKeys', trust: { kind: 'key', keys: set.keys } });
+    if (set.anchors.length > 0) flags.push({ name: 'modelProvenance.certificateAnchors', trust: { kind: 'certificate', anchors: set.anchors.map((a) => a.certificate) } });
+    for (const i of set.identities) flags.push({ name: `modelProvenance.trustedIdentities ${i.identity}`, trust: { kind: 'sigstore', identity: i.identity, issuer: i.issuer, ...(i.trustedRoot ? { trustedRootPath: i.trustedRoot } : {}) } });
+    let policy;
+    try {
+      policy = this.policy();
+    } catch {
+      policy = undefined;
+    }
+    if (flags.length === 0 && !policy) return NO_TRUST;
+    return { flags, ...(policy ? { policy } : {}) };
+  }
+}
+
+function relativeTo(root: string | undefined, file: string): string {
+  if (!root) return file;
+  const r = relative(realpathSafe(root), realpathSafe(file));
+  return r.startsWith('..') || isAbsolute(r) ? file : r.split(sep).join('/');
+}
+
+function realpathSafe(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
