@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, isProvenanceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -71,8 +71,12 @@ export class ReverseIndex {
   /** Records a removal (for `Registry.remove`): readers stop returning the entry. */
   forget(id: string): void {
     const hex = id.slice(7);
-    writeFileAtomic(join(this.journal, `${hex}.gone`), '', { durable: this.options.durable ?? true });
+    // The record goes before the removal mark is written, never after: a journal holding both
+    // reads as present (a put's record wins), so a packer that listed both between a removal's
+    // two steps would pack the entry as present and then delete the mark. In this order the
+    // in-between journal holds neither (it reads as the last pack) and the mark decides.
     unlinkSafe(join(this.journal, `${hex}.json`));
+    writeFileAtomic(join(this.journal, `${hex}.gone`), '', { durable: this.options.durable ?? true });
   }
 
   /**
@@ -108,12 +112,18 @@ export class ReverseIndex {
       }
       const records = new Map<string, EntryFacts>();
       const gone = new Set<string>();
+      // Which file each journal name was when read: a packer deletes only those files, never a
+      // newer one a writer put under the same name since (a put and a removal of the same
+      // bundle reuse the names `<hex>.json` and `<hex>.gone`).
+      const seen = new Map<string, number>();
       let raced = false;
       for (const name of list(this.journal)) {
         const r = RECORD.exec(name);
         if (r) {
           try {
-            const f = parseRecord(readFileSync(join(this.journal, name), 'utf8'));
+            const { text, ino } = readWithInode(join(this.journal, name));
+            seen.set(name, ino);
+            const f = parseRecord(text);
             if (f && f.id === `sha256:${r[1]}`) records.set(f.id, f);
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -122,13 +132,21 @@ export class ReverseIndex {
           continue;
         }
         const g = GONE.exec(name);
-        if (g) gone.add(`sha256:${g[1]}`);
+        if (g) {
+          const ino = inodeOf(join(this.journal, name));
+          if (ino === undefined) {
+            raced = true;
+            continue;
+          }
+          seen.set(name, ino);
+          gone.add(`sha256:${g[1]}`);
+        }
       }
       if ((raced || this.generation() !== g1) && attempt < 20) continue;
       const view = new ReverseView(pack, records, gone);
       if (options.pack !== false && records.size + gone.size >= PACK_THRESHOLD) {
         try {
-          this.writePack(g1, view, [...records.keys()], [...gone]);
+          this.writePack(g1, view, seen);
         } catch (err) {
           // A read-only registry still answers; the next writable reader packs.
           if (!isProvenanceError(err) && !(err as NodeJS.ErrnoException).code) throw err;
@@ -142,7 +160,12 @@ export class ReverseIndex {
   rebuild(): { entries: number; skipped: string[] } {
     // Journal names are listed first: their blobs were written before, so the blob scan below
     // includes them, and deleting exactly those names afterwards loses nothing.
-    const before = list(this.journal).filter((n) => RECORD.test(n) || GONE.test(n));
+    const before = new Map<string, number>();
+    for (const n of list(this.journal)) {
+      if (!RECORD.test(n) && !GONE.test(n)) continue;
+      const ino = inodeOf(join(this.journal, n));
+      if (ino !== undefined) before.set(n, ino);
+    }
     const blobDir = this.blobDir();
     const skipped: string[] = [];
     let entries = 0;
@@ -164,7 +187,7 @@ export class ReverseIndex {
     const bytes = encodePack(read());
     const g = Math.max(this.generation(), -1);
     this.publish(g + 1, bytes, true);
-    for (const n of before) unlinkSafe(join(this.journal, n));
+    this.unlinkFolded(before);
     this.collect(g + 1);
     return { entries, skipped };
   }
@@ -183,11 +206,18 @@ export class ReverseIndex {
     return join(this.packs, `pack-${String(g).padStart(12, '0')}.bin`);
   }
 
-  private writePack(g: number, view: ReverseView, recordIds: string[], goneIds: string[]): void {
+  private writePack(g: number, view: ReverseView, folded: Map<string, number>): void {
     if (!this.publish(g + 1, encodePack(view.all()), false)) return; // another reader packed first
-    for (const id of recordIds) unlinkSafe(join(this.journal, `${id.slice(7)}.json`));
-    for (const id of goneIds) unlinkSafe(join(this.journal, `${id.slice(7)}.gone`));
+    this.unlinkFolded(folded);
     this.collect(g + 1);
+  }
+
+  /** Deletes the journal files a new pack folded in, each only if it is still the file that was read. */
+  private unlinkFolded(folded: Map<string, number>): void {
+    for (const [name, ino] of folded) {
+      const path = join(this.journal, name);
+      if (inodeOf(path) === ino) unlinkSafe(path);
+    }
   }
 
   /** Links a new pack into place as generation g; false if that generation exists (lost the race). */
@@ -455,6 +485,21 @@ function list(dir: string): string[] {
     return readdirSync(dir).sort();
   } catch {
     return [];
+  }
+}
+
+/** The inode of `path`, or undefined when there is none. */
+function inodeOf(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.ino;
+}
+
+/** A file's text and the inode it was read from (one open, so the two belong together). */
+function readWithInode(path: string): { text: string; ino: number } {
+  const fd = openSync(path, 'r');
+  try {
+    return { ino: fstatSync(fd).ino, text: readFileSync(fd, 'utf8') };
+  } finally {
+    closeSync(fd);
   }
 }
 
