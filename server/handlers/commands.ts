@@ -56,6 +56,7 @@ import {
 } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
 import { schemaFor } from '../services/schema-service';
+import { categoryOf } from '../settings';
 import { describeTrustProblem, trustCounts } from '../services/trust';
 import { COMMANDS } from './code-lens';
 
@@ -175,7 +176,7 @@ export class CommandHandler {
       }
       const m = mergeManifest(current, bom);
       writeFileAtomic(p.outputPath, `${JSON.stringify(m.bom, null, 2)}\n`);
-      return { outputPath: p.outputPath, merged: { updated: m.updated, added: m.added, removed: m.removed } };
+      return { outputPath: p.outputPath, merged: { updated: m.updated, added: m.added, removed: m.removed, references: m.references } };
     }
     writeFileAtomic(p.outputPath, `${JSON.stringify(bom, null, 2)}\n`);
     return { outputPath: p.outputPath };
@@ -306,6 +307,12 @@ export class CommandHandler {
     const model = signs ? this.ctx.models.get(signs.signature) : undefined;
     const last = this.ctx.lastVerification.get(uri);
     const t = state?.trust;
+    // The worst diagnostic of the document, as Problems shows it (severity overrides applied):
+    // the status never says "verified" beside an error.
+    const findings = state ? [...state.analysis.findings, ...state.semantic, ...(state.signs ? [] : this.ctx.flagged(uri))] : [];
+    const effective = (f: { code: string; severity: string }): string => this.ctx.settings.severity[categoryOf(f.code)] ?? f.severity;
+    const worst = findings.find((f) => effective(f) === 'error');
+    const flags = this.ctx.flags;
     return {
       kind: d?.kind,
       by: d?.by,
@@ -317,6 +324,9 @@ export class CommandHandler {
       ...(model ? { model } : {}),
       ...(t ? { attestation: { state: t.state, signer: describeSigner(t.signer), ...(t.code ? { code: t.code } : {}), ...(t.message ? { message: t.message } : {}) } } : {}),
       ...(last ? { lastVerification: { verdict: last.verdict, summary: last.summary, at: last.at } } : {}),
+      ...(worst ? { worst: { code: worst.code, message: worst.message } } : {}),
+      advisories: flags.problem ? flags.problem.message : (flags.notRead ?? flags.why ?? 'read under the trust policy (its advisorySigners)'),
+      ...(flags.problem ? { policyProblem: flags.problem } : {}),
     };
   }
 

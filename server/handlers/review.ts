@@ -42,6 +42,7 @@ import {
   type ReportPreview,
 } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
+import { markAffected } from '../services/lineage-affected';
 
 /**
  * Review surfaces: the lineage as a graph (computed and drawn here with core/chain and
@@ -112,7 +113,8 @@ export class ReviewHandler {
     const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest, ...(index ? { flags: index.flags } : {}) });
     // Flagged as the reports flag (core/compliance): the policy's flagged digests and denied datasets, and every digest an advisory in force flags.
     const flagged = [...(policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? []), ...(policy?.datasets.deny ?? []), ...(index ? index.flags.digests.keys() : [])];
-    const graph = graphFromChain(result, { flagged });
+    // What is made from a flagged or failed input is drawn `affected`, never green (core/render has the status; the chain graph does not propagate it).
+    const graph = markAffected(graphFromChain(result, { flagged }));
     const head = result.links.find((l) => l.depth === 0);
     const name = head?.name ?? (p.modelPath ? basename(p.modelPath) : 'model');
     const title = `${name} (${shortDigest(result.model.digest)})`;
