@@ -27,6 +27,7 @@ const LABELS: Record<string, string> = {
   intoto: 'in-toto',
   policy: 'Trust policy',
   'intoto-jsonl': 'Attestations (JSONL)',
+  'report-inputs': 'Report inputs',
 };
 
 const BAD = new Set(['modified', 'untrusted', 'invalid', 'error', 'flagged']);

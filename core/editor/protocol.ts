@@ -262,4 +262,6 @@ export interface ReportPreview {
   summary: string;
   /** The report-inputs.json used, when there was one. */
   inputs?: string;
+  /** Entries of report-inputs.json the preview left out (invalid on their own, or the file is for another model); Save refuses while there are any. */
+  skipped?: { where: string; reason: string }[];
 }

@@ -3,6 +3,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { CancelledError, analyzeDocument, bundleStatement, claimedSigner, decodePayload, documentHits, documentReferences, flagFindings, ignoredHits, modelForSignature, rangeFor, type Finding } from '../../core';
 import type { DocumentState } from '../services/documents-state';
 import { DOCS_BASE, type ServerContext } from '../context';
+import { subjectFindings } from '../services/report-inputs';
 import { semanticFindings } from '../services/semantic';
 import { modelStateFindings, policyFinding } from '../services/state-findings';
 import { categoryOf } from '../settings';
@@ -116,6 +117,15 @@ export class DiagnosticsHandler {
     const file = ctx.runtime.fileOf(doc.uri);
     if (!state || !file) return;
     const kind = state.analysis.detection?.kind;
+    if (kind === 'report-inputs') {
+      // The subject binding, said before Generate Report refuses the file.
+      const findings = await subjectFindings(state.analysis, ctx.registry()).catch(() => []);
+      const current = ctx.states.get(doc.uri);
+      if (!current || current.version !== version || abort.signal.aborted) return;
+      current.semantic = findings;
+      this.publish(doc);
+      return;
+    }
     if (kind !== 'manifest' && kind !== 'ml-attestation' && kind !== 'intoto') return;
     try {
       const { findings, trust } = await semanticFindings({ file, analysis: state.analysis, trust: ctx.trust.set, misplaced: ctx.trust.problems, signal: abort.signal, cache: ctx.cache });
