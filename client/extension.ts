@@ -40,6 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
   const guide = new FirstRunGuide(client);
   const problems = new TrustProblems(client);
   const policyAlert = new PolicyAlert();
+  const restricted = new RestrictedNotice();
   context.subscriptions.push(
     output,
     vscode.workspace.registerTextDocumentContentProvider(PAYLOAD_SCHEME, new PayloadProvider(client)),
@@ -52,7 +53,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
       guide.changed(view);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('modelProvenance')) void pushSettings(decorations, status, problems);
+      if (e.affectsConfiguration('modelProvenance')) {
+        void pushSettings(decorations, status, problems);
+        restricted.check();
+      }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void pushSettings(decorations, status, problems)),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
@@ -64,6 +68,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
     vscode.window.onDidChangeActiveTextEditor((e) => e && refreshLenses(e.document)),
   );
   guide.shown(vscode.window.visibleTextEditors);
+  restricted.check();
   registerCommands(context, client, output, status);
   void problems.check();
   return { client, activationMs: Date.now() - started };
@@ -112,6 +117,28 @@ class TrustProblems {
  * error that opens the file (or the setting, when the file is not there): every model shows
  * "not verified" until it loads, and the person needs to know why.
  */
+/**
+ * Restricted Mode: the workspace's .vscode/settings.json may not choose whom to trust. When it
+ * tries, say so once per change (what it tried, that it was ignored, and how to use it on purpose).
+ */
+class RestrictedNotice {
+  private last = '';
+
+  check(): void {
+    if (vscode.workspace.isTrusted) return;
+    const { ignored } = effectiveSettings();
+    const key = ignored.join(', ');
+    if (key === this.last) return;
+    this.last = key;
+    if (ignored.length === 0) return;
+    void vscode.window
+      .showWarningMessage(`Model Provenance: Restricted Mode — this folder's .vscode/settings.json tried to add ${key}; they were ignored (a repository cannot choose whom you trust). Trust the folder, or add them to your user settings, to use them.`, 'Manage Workspace Trust')
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
+  }
+}
+
 class PolicyAlert {
   private last = '';
 

@@ -12,7 +12,9 @@ export function lineageHtml(view: LineageView): string {
   const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const data = JSON.stringify({ nodes: view.nodes.map((n) => ({ id: n.id, label: n.label, status: n.status, action: n.action?.kind })), focus: view.focus ?? null }).replace(/</g, '\\u003c');
   const problems = view.problems.length ? `<details><summary>${view.problems.length} chain problem(s)</summary><ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></details>` : '';
-  const sections = (view.sections ?? []).map((x) => `<section class="extra"><h2>${esc(x.title)}</h2>${x.lines.length ? `<ul>${x.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '<p>none</p>'}</section>`).join('');
+  const sections = (view.sections ?? [])
+    .map((x, i) => `<section class="extra"><h2>${esc(x.title)}</h2>${x.lines.length ? `<ul>${x.lines.map((l, j) => `<li>${x.files?.[j] ? `<a href="#" class="file" data-file="${i}-${j}" title="Open ${esc(l)}">${esc(l)}</a>` : esc(l)}</li>`).join('')}</ul>` : '<p>none</p>'}</section>`)
+    .join('');
   const heading = esc(view.heading ?? `Lineage of ${view.title}`);
   // No node: the cause (usually MISSING_LINK: no attestation covers this digest) is the page, not a collapsed footnote.
   const empty = view.nodes.length === 0;
@@ -65,6 +67,8 @@ const VIEW_SCRIPT = `
   const data = JSON.parse(document.getElementById('lineage-data').textContent);
   const byId = new Map(data.nodes.map((n) => [n.id, n]));
   const port = document.getElementById('viewport');
+  // A workspace file named under the graph opens at its line (the extension finds it by section and index).
+  for (const a of document.querySelectorAll('a.file')) a.addEventListener('click', (e) => { e.preventDefault(); const [section, index] = a.getAttribute('data-file').split('-').map(Number); vscode.postMessage({ type: 'openFile', section, index }); });
   const svg = port && port.querySelector('svg');
   const full = svg && svg.viewBox.baseVal;
   // Nothing drawn (or nothing with a size): no zoom to compute, never "Infinity%".

@@ -215,7 +215,7 @@ export interface LineageView {
   /** False: no "Reveal model folder" button (Show Impact is about several models). */
   canReveal?: boolean;
   /** Further lists under the graph: the advisory, rollback candidates, deployments, workspace files. */
-  sections?: { title: string; lines: string[] }[];
+  sections?: { title: string; lines: string[]; /** Per line, the file it names (absolute path, 1-based line and column): the line opens it. */ files?: ({ path: string; line: number; column: number } | null)[] }[];
 }
 
 /** Show Impact of a flagged artifact (`sha256:` digest) or signer (key id / identity digest as `sha256:`). */

@@ -168,6 +168,8 @@ export class ReviewHandler {
       nodes,
       problems: result.problems.map((x) => `${x.code}: ${x.message}`),
       ...(head ? { focus: head.digest } : {}),
+      // Only a model the chain knows has a folder to reveal (a dataset, or nothing attested, has not).
+      canReveal: !!head && !!p.modelPath,
     };
   }
 
@@ -210,14 +212,21 @@ export class ReviewHandler {
         ? [`${describeStatus(advisory)}${advisory.severity ? `, severity ${advisory.severity}` : ''}${advisory.atlas.length ? `, ATLAS ${advisory.atlas.map((a) => a.id).join(', ')}` : ''}`, `statement: ${advisory.reason ?? flag.reason}`, `signed by ${flag.signers.join(', ') || 'an advisory signer'} (the policy's advisorySigners), published ${advisory.published}`]
         : [`${flag.reason}${flag.since ? ` (since ${flag.since})` : ''}`, 'no advisory: the rollback candidates of an incident report need one (model-provenance incident flag)'],
     });
+    const withNone = (v.report?.rollback ?? []).filter((rb) => rb.candidates.length === 0);
     const rollback = (v.report?.rollback ?? []).flatMap((rb) => {
       const head = `${rb.model.name ?? 'model'} ${shortDigest(rb.model.digest)}${rb.deployed.length ? ` (deployed: ${rb.deployed.join(', ')})` : ''}`;
-      if (rb.candidates.length === 0) return [`${head}: no candidate (every ancestor and earlier version derives from the flagged artifact, or none is recorded)`];
+      if (rb.candidates.length === 0) return [];
       return rb.candidates.map((c) => `${head}: ${c.action === 'rollback' ? 'roll back to' : 'retrain from'} ${c.name ?? 'model'} ${shortDigest(c.digest)}${c.stage ? ` (${c.stage})` : ''} — ${c.check === 'verified' ? 'verified under the policy with every flag in force' : c.check === 'failed' ? `does not verify: ${c.problems.join('; ')}` : 'not checked'}`);
     });
-    if (v.report) sections.push({ title: `Rollback candidates (${rollback.length})`, lines: rollback });
+    // Models with no candidate are said once, together, with what is left to do: retrain from something upstream of the flag.
+    if (withNone.length > 0) {
+      const names = withNone.map((rb) => `${rb.model.name ?? 'model'} ${shortDigest(rb.model.digest)}${rb.deployed.length ? ` (deployed: ${rb.deployed.join(', ')})` : ''}`).join(', ');
+      rollback.push(`no candidate for ${names}: every ancestor and earlier version recorded is affected; retrain from a model or dataset upstream of ${rootName}, without it`);
+    }
+    if (v.report) sections.push({ title: `Rollback candidates (${rollback.length - (withNone.length > 0 ? 1 : 0)})`, lines: rollback });
     sections.push({ title: `Deployments of affected models (${r.deployments.length})`, lines: r.deployments.map((d) => `${d.environment}: ${d.model.name ?? 'model'} ${shortDigest(d.model.digest)} at ${d.timeVerified}`) });
-    if (r.workspace.length) sections.push({ title: `Workspace files naming an affected digest (${r.workspace.length})`, lines: r.workspace.map((w) => `${w.file}:${w.line}`) });
+    const ws = this.ctx.root();
+    if (r.workspace.length) sections.push({ title: `Workspace files naming an affected digest (${r.workspace.length})`, lines: r.workspace.map((w) => `${w.file}:${w.line}`), ...(ws ? { files: r.workspace.map((w) => ({ path: join(ws, ...w.file.split('/')), line: w.line, column: w.column })) } : {}) });
     const modelCount = r.affected.length;
     return {
       verdict: 'failed',
