@@ -256,6 +256,12 @@ describe('flagged references and Show Impact over stdio (a real registry, real f
     await flag({ registry: fx.registry, signer: fx.security, target: { kind: 'key', keyId }, reason: 'CI key leaked, all of it', id: 'MP-KEY-ALL' });
     const all = await client.diagnosticsFor(uri(att), (x) => x.diagnostics.some((y) => y.code === 'SIGNER_REVOKED'));
     assert.match(msg(all.diagnostics.find((y) => y.code === 'SIGNER_REVOKED')!), new RegExp(`^signed by key ${keyId.slice(0, 8)}.* at \\d{4}-\\d\\d-\\d\\dT[^,]*: advisory MP-KEY-ALL: CI key leaked, all of it$`));
+    // Show Impact of the revoked key (its lens argument): what it signed, drawn hanging from it.
+    const lens = (await client.lenses(uri(att))).find((l) => l.command?.command === 'modelProvenance.showImpact')!;
+    assert.deepEqual(lens.command!.arguments, [{ digest: `sha256:${keyId}`, kind: 'signer' }]);
+    const iv = await request<LineageView>(REQUESTS.impact, lens.command!.arguments![0]);
+    assert.match(iv.heading ?? '', /^Impact of key [0-9a-f]{16}… \(sha256:[0-9a-f]{12}…\)$/);
+    assert.equal(iv.nodes.find((n) => n.label === 'legacy')?.status, 'affected', JSON.stringify(iv.nodes));
   });
 
   test('the lineage view draws every model made from the flagged dataset as affected, never green verified', async () => {

@@ -764,9 +764,20 @@ export function incidentWalk(pre, { vsix, ws }) {
     await shot(page, 'bom-flagged-hash-squiggle');
     const hash = page.locator('.editor-instance .monaco-editor .view-line span', { hasText: ws.sftHex.slice(0, 24) }).first();
     await hash.waitFor({ timeout: SLOW });
-    await hash.hover();
     // The hover's own part (the diagnostic's part above it also names the advisory, in lower case).
-    await page.locator('.monaco-hover', { hasText: 'affected (in force)' }).first().waitFor({ timeout: SLOW });
+    // Pointing at it, and (a loaded machine can lose a mouse hover) asking for it from the keyboard
+    // at the cursor F8 left on the hash, until it shows.
+    const ours = page.locator('.monaco-hover', { hasText: 'affected (in force)' }).first();
+    const deadline = Date.now() + SLOW;
+    for (let i = 0; !(await ours.isVisible().catch(() => false)); i++) {
+      if (Date.now() > deadline) throw new Error('the hover with the advisory did not show');
+      if (i % 2 === 0) await hash.hover();
+      else {
+        await page.keyboard.press('Control+K');
+        await page.keyboard.press('Control+I');
+      }
+      await ours.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    }
     const h = (await page.locator('.monaco-hover').allInnerTexts()).join(' ').replace(/\s+/g, ' ');
     assert.match(h, new RegExp(`Advisory ${id} — affected`));
     assert.match(h, /affected \(in force\) · severity high · ATLAS AML\.T0020/);
