@@ -68,7 +68,8 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
         break;
       }
       case 'base': {
-        const known = await client.sendRequest<RegistryArtifact[]>(REQUESTS.registryDigests, {}).catch(() => [] as RegistryArtifact[]);
+        // The model's own digest is never offered as its base.
+        const known = await client.sendRequest<RegistryArtifact[]>(REQUESTS.registryDigests, { exclude: target.modelPath }).catch(() => [] as RegistryArtifact[]);
         type Item = vscode.QuickPickItem & { value?: string; action?: 'none' | 'folder' | 'digest' };
         const items: Item[] = [
           { label: '(none)', description: 'a first stage: no base model', action: 'none' },

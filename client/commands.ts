@@ -6,7 +6,7 @@ import { generateKeyPair } from './keygen';
 import { LineagePanels } from './lineage-view';
 import { generateManifest } from './manifest';
 import { PayloadProvider } from './payload';
-import { generateReport } from './report-view';
+import { generateReport, saveReport } from './report-view';
 import { DecodedProvider, DECODED_SCHEME, compareSignedContents } from './review';
 import type { StatusItem } from './status';
 import { aimedAt, errorMessage, modelTarget } from './target';
@@ -69,6 +69,8 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     vscode.commands.registerCommand('modelProvenance.showLineage', (arg?: unknown) => lineage.show(arg)),
     vscode.commands.registerCommand('modelProvenance.showImpact', (arg?: unknown) => lineage.showImpact(arg)),
     vscode.commands.registerCommand('modelProvenance.generateReport', (arg?: unknown) => generateReport(client, arg)),
+    vscode.commands.registerCommand('modelProvenance.saveReportHtml', () => saveReport(client, undefined, 'html')),
+    vscode.commands.registerCommand('modelProvenance.saveReportMarkdown', () => saveReport(client, undefined, 'md')),
     vscode.commands.registerCommand('modelProvenance.compareSignedContents', (arg?: unknown) => compareSignedContents(client, decoded, arg)),
     vscode.commands.registerCommand('modelProvenance.showDecodedPayload', async (arg?: unknown) => {
       const uri = aimedAt(arg);

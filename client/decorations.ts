@@ -68,8 +68,8 @@ export function decorationFor(view: ModelStateView, uri: vscode.Uri): vscode.Fil
     case 'modified': {
       const name = nameInModel(view, uri);
       const own = view.integrity?.files.find((f) => f.name === name);
-      if (own && own.status !== 'ok') return new vscode.FileDecoration('M', `Model Provenance: ${name} ${own.status === 'modified' ? 'differs from the signed digest' : own.status === 'unexpected' ? 'is not covered by the signature' : own.status}`, red);
-      if (/\.sig$/.test(uri.path)) return new vscode.FileDecoration('M', tip, red);
+      if (own && own.status !== 'ok') return new vscode.FileDecoration('✗', `Model Provenance: ${name} ${own.status === 'modified' ? 'differs from the signed digest' : own.status === 'unexpected' ? 'is not covered by the signature' : own.status}`, red);
+      if (/\.sig$/.test(uri.path)) return new vscode.FileDecoration('✗', tip, red);
       return new vscode.FileDecoration('!', `Model Provenance: this file matches, but the model is ${view.headline}`, red);
     }
     case 'not-configured':

@@ -12,8 +12,13 @@ export function lineageHtml(view: LineageView): string {
   const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const data = JSON.stringify({ nodes: view.nodes.map((n) => ({ id: n.id, label: n.label, status: n.status, action: n.action?.kind })), focus: view.focus ?? null }).replace(/</g, '\\u003c');
   const problems = view.problems.length ? `<details><summary>${view.problems.length} chain problem(s)</summary><ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></details>` : '';
-  const sections = (view.sections ?? []).map((x) => `<section class="extra"><h2>${esc(x.title)}</h2>${x.lines.length ? `<ul>${x.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '<p>none</p>'}</section>`).join('');
+  const sections = (view.sections ?? [])
+    .map((x, i) => `<section class="extra"><h2>${esc(x.title)}</h2>${x.lines.length ? `<ul>${x.lines.map((l, j) => `<li>${x.files?.[j] ? `<a href="#" class="file" data-file="${i}-${j}" title="Open ${esc(l)}">${esc(l)}</a>` : esc(l)}</li>`).join('')}</ul>` : '<p>none</p>'}</section>`)
+    .join('');
   const heading = esc(view.heading ?? `Lineage of ${view.title}`);
+  // No node: the cause (usually MISSING_LINK: no attestation covers this digest) is the page, not a collapsed footnote.
+  const empty = view.nodes.length === 0;
+  const emptyCause = view.problems[0] ?? 'no attestation in the registry covers this model';
   const verdict = esc(view.verdictText ?? VERDICT_WORDS[view.verdict]);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -31,6 +36,7 @@ header h1 { font-size: 1.1em; margin: 0; }
 .tools { margin-left: auto; display: flex; gap: 4px; align-items: center; }
 button { font: inherit; color: var(--vscode-button-secondaryForeground, inherit); background: var(--vscode-button-secondaryBackground, #8882); border: 1px solid var(--vscode-button-border, #8886); border-radius: 3px; padding: 2px 8px; cursor: pointer; }
 #zoom { min-width: 4em; text-align: right; font-variant-numeric: tabular-nums; }
+#empty { flex: 1; padding: 16px 24px; overflow: auto; } #empty h2 { margin-top: 0; }
 #viewport { flex: 1; min-height: 0; background: #ffffff; cursor: grab; touch-action: none; }
 #viewport.panning { cursor: grabbing; }
 #viewport svg { width: 100%; height: 100%; display: block; user-select: none; }
@@ -45,12 +51,14 @@ footer section.extra p { margin: 2px 0; opacity: .8; }
 <body data-node-count="${view.nodes.length}">
 <header><h1>${heading}</h1><span class="verdict ${view.verdict}">${verdict}</span><span class="basis">${esc(view.basis)}</span>
 <span class="tools"><button id="fit" title="Fit the whole graph in view (F)">Fit</button><button id="out" title="Zoom out (-)">−</button><span id="zoom">100%</span><button id="in" title="Zoom in (+)">+</button><button id="actual" title="Actual size (0)">1:1</button>${view.canReveal === false ? '' : '<button id="reveal" title="Reveal the model folder in the Explorer">Reveal model folder</button>'}</span></header>
-<main id="viewport">${view.svg}</main>
-<footer><span id="hint">${esc(view.hint ?? "Click a stage to open its attestation's decoded payload; a dataset or model on this disk is revealed in the Explorer.")} Drag to pan, wheel or +/− to zoom, F to fit.</span>${sections}${problems}</footer>
+${empty ? `<main id="empty" role="alert"><h2>Nothing to draw</h2>${view.problems.length ? `<ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : `<p>${esc(emptyCause)}</p>`}<p>${esc(EMPTY_HINT)}</p></main>` : `<main id="viewport">${view.svg}</main>`}
+<footer${empty ? ' hidden' : ''}><span id="hint">${esc(view.hint ?? "Click a stage to open its attestation's decoded payload; a dataset or model on this disk is revealed in the Explorer.")} Drag to pan, wheel or +/− to zoom, F to fit.</span>${sections}${problems}</footer>
 <script type="application/json" id="lineage-data">${data}</script>
 <script nonce="${nonce}">${VIEW_SCRIPT}</script>
 </body></html>`;
 }
+
+const EMPTY_HINT = 'Show Lineage draws what attestations say about a model folder (the unit that is signed and attested): pick the model folder, or attest this model first (Attest Model…).';
 
 /** Pan, zoom, fit and node clicks, by rewriting the SVG's viewBox (no style attribute, nothing fetched). */
 const VIEW_SCRIPT = `
@@ -59,9 +67,18 @@ const VIEW_SCRIPT = `
   const data = JSON.parse(document.getElementById('lineage-data').textContent);
   const byId = new Map(data.nodes.map((n) => [n.id, n]));
   const port = document.getElementById('viewport');
-  const svg = port.querySelector('svg');
-  if (!svg) return;
-  const full = svg.viewBox.baseVal;
+  // A workspace file named under the graph opens at its line (the extension finds it by section and index).
+  for (const a of document.querySelectorAll('a.file')) a.addEventListener('click', (e) => { e.preventDefault(); const [section, index] = a.getAttribute('data-file').split('-').map(Number); vscode.postMessage({ type: 'openFile', section, index }); });
+  const svg = port && port.querySelector('svg');
+  const full = svg && svg.viewBox.baseVal;
+  // Nothing drawn (or nothing with a size): no zoom to compute, never "Infinity%".
+  if (!svg || !full || !(full.width > 0) || !(full.height > 0)) {
+    for (const id of ['fit', 'out', 'in', 'actual']) { const b = document.getElementById(id); if (b) b.disabled = true; }
+    const z = document.getElementById('zoom'); if (z) z.textContent = '–';
+    document.getElementById('reveal')?.addEventListener('click', () => vscode.postMessage({ type: 'reveal' }));
+    document.body.dataset.ready = 'true';
+    return;
+  }
   const W = full.width, H = full.height;
   svg.removeAttribute('width');
   svg.removeAttribute('height');

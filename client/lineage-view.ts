@@ -65,16 +65,23 @@ export class LineagePanels {
       open = entry;
       this.panels.set(key, entry);
       panel.onDidDispose(() => this.panels.delete(key));
-      panel.webview.onDidReceiveMessage((m: { type?: string; id?: string }) => void this.onMessage(key, revealPath, entry.view, m));
+      panel.webview.onDidReceiveMessage((m: { type?: string; id?: string; section?: number; index?: number }) => void this.onMessage(key, revealPath, entry.view, m));
     }
     open.view = view;
     open.panel.webview.html = lineageHtml(view);
   }
 
   /** A click in the view: the server said what each node opens. */
-  private async onMessage(key: string, revealPath: string | undefined, view: LineageView, m: { type?: string; id?: string }): Promise<void> {
+  private async onMessage(key: string, revealPath: string | undefined, view: LineageView, m: { type?: string; id?: string; section?: number; index?: number }): Promise<void> {
     try {
       if (m.type === 'reveal' && revealPath) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(revealPath));
+      if (m.type === 'openFile' && typeof m.section === 'number' && typeof m.index === 'number') {
+        const f = (this.panels.get(key)?.view ?? view).sections?.[m.section]?.files?.[m.index];
+        if (!f) return;
+        const at = new vscode.Position(Math.max(0, f.line - 1), Math.max(0, f.column - 1));
+        await vscode.window.showTextDocument(vscode.Uri.file(f.path), { selection: new vscode.Range(at, at), viewColumn: vscode.ViewColumn.Beside, preview: true });
+        return;
+      }
       if (m.type !== 'open' || typeof m.id !== 'string') return;
       const action = (this.panels.get(key)?.view ?? view).nodes.find((n) => n.id === m.id)?.action;
       if (action?.kind === 'attestation') {

@@ -55,8 +55,22 @@ export async function generateManifest(client: LanguageClient, arg: unknown): Pr
   await vscode.window.showTextDocument(vscode.Uri.file(r.outputPath));
   const m = r.merged;
   const what = m
-    ? `updated ${basename(r.outputPath)}: ${m.updated.length} digest(s) refreshed, ${m.added.length} file(s) added, ${m.removed.length} removed; your text kept`
+    ? `updated ${basename(r.outputPath)}: ${m.updated.length} digest(s) refreshed, ${m.added.length} file(s) added, ${m.removed.length} removed${referencesLine(m.references)}; your text kept`
     : `wrote ${basename(r.outputPath)} beside the model`;
   void vscode.window.showInformationMessage(`Manifest of ${basename(target.modelPath)}: ${what}.`);
   return r;
+}
+
+/** "; 2 attestation references of the old digest removed, 1 added" (nothing when the evidence did not change). */
+export function referencesLine(refs: NonNullable<ManifestResult['merged']>['references']): string {
+  if (!refs || (refs.removed.length === 0 && refs.added.length === 0)) return '';
+  const words = (list: { type: string }[]): string => {
+    const by = new Map<string, number>();
+    for (const r of list) by.set(r.type, (by.get(r.type) ?? 0) + 1);
+    return [...by].map(([t, n]) => `${n} ${t === 'digital-signature' ? 'signature' : t} reference${n === 1 ? '' : 's'}`).join(' and ');
+  };
+  const parts: string[] = [];
+  if (refs.removed.length) parts.push(`${words(refs.removed)} of the old digest removed`);
+  if (refs.added.length) parts.push(refs.removed.length ? `${refs.added.length} added` : `${words(refs.added)} added`);
+  return `; ${parts.join(', ')}`;
 }

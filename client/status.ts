@@ -13,6 +13,11 @@ interface Status {
   model?: ModelStateView;
   attestation?: { state: string; signer: string; code?: string; message?: string };
   lastVerification?: { verdict: string; summary: string; at: number };
+  /** The document's worst diagnostic when it is an error. */
+  worst?: { code: string; message: string };
+  /** Whether advisories are read, and why not. */
+  advisories?: string;
+  policyProblem?: { code: string; file: string; message: string };
 }
 
 const LABELS: Record<string, string> = {
@@ -22,6 +27,7 @@ const LABELS: Record<string, string> = {
   intoto: 'in-toto',
   policy: 'Trust policy',
   'intoto-jsonl': 'Attestations (JSONL)',
+  'report-inputs': 'Report inputs',
 };
 
 const BAD = new Set(['modified', 'untrusted', 'invalid', 'error', 'flagged']);
@@ -77,11 +83,14 @@ export class StatusItem implements vscode.Disposable {
       return;
     }
     const m = s.model;
-    const state = m ? ` · ${m.headline}` : s.attestation ? ` · ${attestationLine(s.attestation)}` : s.lastVerification ? ` · ${s.lastVerification.summary}` : '';
+    // The worst diagnostic wins over a signature that verified: an attestation with a FLAGGED_ARTIFACT error is not "verified".
+    const worst = !m && s.worst ? ` · NOT verified: ${s.worst.code}` : '';
+    const state = m ? ` · ${m.headline}` : worst || (s.attestation ? ` · ${attestationLine(s.attestation)}` : s.lastVerification ? ` · ${s.lastVerification.summary}` : '');
     this.item.text = `${LABELS[s.kind] ?? s.kind}${state}`;
     const problems = s.trustProblems?.length ? ` ⚠ ${s.trustProblems.join(' · ')}` : '';
-    this.item.detail = `${s.schema ?? ''} — detected by ${s.by}: ${s.reason}. Trust: ${s.trustSource} (${s.trust ?? 'nothing configured'})${problems}`;
-    const bad = (m?.state && BAD.has(m.state)) || (s.attestation && BAD.has(s.attestation.state));
+    const advisories = s.advisories ? ` Advisories: ${s.advisories}.` : '';
+    this.item.detail = `${s.worst && !m ? `${s.worst.code}: ${s.worst.message}. ` : ''}${s.schema ?? ''} — detected by ${s.by}: ${s.reason}. Trust: ${s.trustSource} (${s.trust ?? 'nothing configured'})${problems}${advisories}`;
+    const bad = (m?.state && BAD.has(m.state)) || (s.attestation && BAD.has(s.attestation.state)) || !!s.worst || !!s.policyProblem;
     const warn = m?.state === 'not-configured' || m?.state === 'too-large' || s.attestation?.state === 'not-configured' || !!s.trustProblems?.length;
     this.item.severity = bad ? vscode.LanguageStatusSeverity.Error : warn ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
     this.item.command = m?.canTrust && m.state === 'not-configured'

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { REQUESTS, type ResolvedTarget } from '../core/editor/protocol';
@@ -50,8 +51,13 @@ async function pickModel(client: LanguageClient, action: string, why: string): P
   ]);
   const seen = new Set<string>();
   const items: (vscode.QuickPickItem & { path: string })[] = [];
+  const roots = new Set((vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
   for (const u of [...sigs, ...files]) {
-    const r = await client.sendRequest<ResolvedTarget>(REQUESTS.resolveTarget, { path: u.fsPath });
+    let r = await client.sendRequest<ResolvedTarget>(REQUESTS.resolveTarget, { path: u.fsPath });
+    // A weight file in a folder is a file of that model, not a model of its own: signatures and
+    // attestations cover the folder (the unit people sign and attest), so the folder is offered.
+    const folder = dirname(u.fsPath);
+    if (r.ok && !r.signaturePath && r.modelPath === u.fsPath && !roots.has(folder)) r = await client.sendRequest<ResolvedTarget>(REQUESTS.resolveTarget, { path: folder });
     if (!r.ok || seen.has(r.modelPath)) continue;
     seen.add(r.modelPath);
     items.push({ label: vscode.workspace.asRelativePath(r.modelPath), description: r.signaturePath ? 'signed' : 'unsigned', path: r.modelPath });

@@ -13,6 +13,7 @@ import { HoverHandler } from './handlers/hover';
 import { ReviewHandler } from './handlers/review';
 import { SymbolHandler } from './handlers/symbols';
 import type { Runtime } from './runtime';
+import { NOTIFICATIONS } from '../core/editor/protocol';
 import { SchemaService } from './services/schema-service';
 import { FlagsService } from './services/flags';
 import { ModelStates } from './services/model-states';
@@ -42,12 +43,16 @@ export function startServer(connection: Connection, runtime: Runtime): void {
       models.reflag();
       for (const doc of documents.all()) diagnostics.publish(doc);
       void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+      // A configured policy that cannot be loaded (or loads again): the client points at it.
+      void connection.sendNotification(NOTIFICATIONS.policyProblem, flags.problem ?? {});
     },
     log: (m) => connection.console.warn(m),
   });
   const models = new ModelStates({
     trust: () => ctx.trust,
     flags: () => flags.current(),
+    policyProblem: () => flags.problem,
+    advisoriesNotRead: () => flags.notRead,
     sizeLimitBytes: () => ctx.settings.autoVerifySizeLimitMB * 1024 * 1024,
     cache,
     now: () => runtime.now(),

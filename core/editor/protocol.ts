@@ -39,7 +39,21 @@ export const REQUESTS = {
 export const NOTIFICATIONS = {
   /** Server → client: a model's state changed (the explorer badges and the status follow). */
   modelState: 'modelProvenance/modelStateChanged',
+  /** Server → client: the configured trust policy cannot be loaded (PolicyProblem), or loads again (`{}`). */
+  policyProblem: 'modelProvenance/policyProblem',
 } as const;
+
+/**
+ * A configured trust policy (modelProvenance.policy) that cannot be loaded. It is not "no
+ * policy": every model state is not verified with this code (fail closed).
+ */
+export interface PolicyProblem {
+  code: 'POLICY_NOT_FOUND' | 'POLICY_INVALID';
+  /** The policy file, resolved. */
+  file: string;
+  /** One line naming the file and the problem. */
+  message: string;
+}
 
 /** The server's own command (work-done progress, cancellable). */
 export const SERVER_VERIFY = 'modelProvenance.server.verify';
@@ -64,6 +78,10 @@ export interface ModelStateView {
   canTrust?: boolean;
   /** With state `flagged`: why (the gate's codes), and the digest Show Impact starts from. */
   flags?: { code: string; digest: string; message: string; kind: 'artifact' | 'signer' }[];
+  /** The configured policy cannot be loaded: the state is `error`, its headline names the code (fail closed). */
+  policy?: PolicyProblem;
+  /** No advisory is read for this model (no policy, or one without advisorySigners) while the registry holds some: the CLI's ADVISORIES_NOT_READ. */
+  advisoriesNotRead?: string;
 }
 
 /** A model file or folder with no signature covering it. */
@@ -142,7 +160,13 @@ export interface ManifestRequest {
 
 export interface ManifestResult {
   outputPath: string;
-  merged?: { updated: string[]; added: string[]; removed: string[] };
+  merged?: {
+    updated: string[];
+    added: string[];
+    removed: string[];
+    /** Evidence references (attestation, digital-signature) of the old model digest removed, and of the new one added. */
+    references?: { removed: { type: string; url: string }[]; added: { type: string; url: string }[] };
+  };
 }
 
 export interface KeygenRequest {
@@ -191,7 +215,7 @@ export interface LineageView {
   /** False: no "Reveal model folder" button (Show Impact is about several models). */
   canReveal?: boolean;
   /** Further lists under the graph: the advisory, rollback candidates, deployments, workspace files. */
-  sections?: { title: string; lines: string[] }[];
+  sections?: { title: string; lines: string[]; /** Per line, the file it names (absolute path, 1-based line and column): the line opens it. */ files?: ({ path: string; line: number; column: number } | null)[] }[];
 }
 
 /** Show Impact of a flagged artifact (`sha256:` digest) or signer (key id / identity digest as `sha256:`). */
@@ -238,4 +262,6 @@ export interface ReportPreview {
   summary: string;
   /** The report-inputs.json used, when there was one. */
   inputs?: string;
+  /** Entries of report-inputs.json the preview left out (invalid on their own, or the file is for another model); Save refuses while there are any. */
+  skipped?: { where: string; reason: string }[];
 }

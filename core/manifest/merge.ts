@@ -12,23 +12,33 @@ export interface ManifestMerge {
   removed: string[];
   /** Values only the generator could know that it filled in because the manifest lacked them. */
   filled: string[];
+  /**
+   * The evidence references of the model (`attestation` and `digital-signature` external
+   * references, which the generator owns): those of the old model digest removed, those of the
+   * new one added, by type ("attestation", "digital-signature").
+   */
+  references: { removed: { type: string; url: string }[]; added: { type: string; url: string }[] };
 }
+
+/** External reference types that are evidence the generator measures from the registry and the signature, never a person's text. */
+export const EVIDENCE_REFERENCE_TYPES: ReadonlySet<string> = new Set(['attestation', 'digital-signature']);
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /**
  * Re-running the generator over a manifest a person has edited, without losing a word of
  * theirs. The generator owns the facts it measures: the file components and their digests,
- * the model's root digest and model path properties, and the metadata timestamp and tools;
- * those are refreshed. Every other value in the existing manifest is kept as written; a
+ * the model's root digest and model path properties, the evidence references (attestations,
+ * signature) and the pedigree's ancestors, and the metadata timestamp and tools; those are
+ * refreshed, and evidence of an old model digest is removed. Every other value in the existing manifest is kept as written; a
  * value the generator produced that the manifest lacks is added. The BOM `version` goes up
  * by one and the `serialNumber` stays (CycloneDX: same BOM, new version).
  */
 export function mergeManifest(existing: unknown, generated: Obj): ManifestMerge {
-  if (!isObject(existing)) return { bom: clone(generated), updated: [], added: [], removed: [], filled: ['(the whole manifest: the existing one was not a JSON object)'] };
+  if (!isObject(existing)) return { bom: clone(generated), updated: [], added: [], removed: [], filled: ['(the whole manifest: the existing one was not a JSON object)'], references: { removed: [], added: [] } };
   const out = clone(existing) as Obj;
   const gen = clone(generated);
-  const report: ManifestMerge = { bom: out, updated: [], added: [], removed: [], filled: [] };
+  const report: ManifestMerge = { bom: out, updated: [], added: [], removed: [], filled: [], references: { removed: [], added: [] } };
 
   const meta = (isObject(out.metadata) ? out.metadata : (out.metadata = {})) as Obj;
   const genMeta = (isObject(gen.metadata) ? gen.metadata : {}) as Obj;
@@ -43,8 +53,9 @@ export function mergeManifest(existing: unknown, generated: Obj): ManifestMerge 
       const model = meta.component as Obj;
       mergeFiles(model, genModel, report);
       mergeProperties(model, genModel);
-      mergeReferences(model, genModel);
-      fill(model, genModel, 'metadata.component', report, new Set(['components', 'properties', 'externalReferences']));
+      mergeReferences(model, genModel, report);
+      mergePedigree(model, genModel);
+      fill(model, genModel, 'metadata.component', report, new Set(['components', 'properties', 'externalReferences', 'pedigree']));
     }
   }
   // Datasets and other top-level components: new ones are added, the person's are kept.
@@ -103,23 +114,42 @@ function mergeProperties(model: Obj, gen: Obj): void {
   model.properties = out;
 }
 
-/** External references by type and URL: the digests of signatures and attestations are refreshed, new ones added. */
-function mergeReferences(model: Obj, gen: Obj): void {
+/**
+ * External references: the evidence (attestations and the signature, EVIDENCE_REFERENCE_TYPES)
+ * is the generator's and is replaced by what it found for the model as it is now: a reference
+ * of the old digest's attestations would vouch for bytes this manifest no longer describes.
+ * References of any other type (a paper, a website, a licence URL) are a person's and stay.
+ */
+function mergeReferences(model: Obj, gen: Obj, report: ManifestMerge): void {
   const genRefs = Array.isArray(gen.externalReferences) ? gen.externalReferences.filter(isObject) : [];
-  if (genRefs.length === 0) return;
   const current = Array.isArray(model.externalReferences) ? (model.externalReferences as unknown[]) : [];
   const key = (r: Obj): string => `${String(r.type)} ${String(r.url)}`;
-  const byKey = new Map(genRefs.map((r) => [key(r), r]));
-  const seen = new Set<string>();
-  const out = current.map((r) => {
-    if (!isObject(r)) return r;
-    const g = byKey.get(key(r));
-    if (!g) return r;
-    seen.add(key(r));
-    return g.hashes ? { ...r, hashes: g.hashes } : r;
-  });
-  for (const g of genRefs) if (!seen.has(key(g))) out.push(g);
-  model.externalReferences = out;
+  const evidence = (r: unknown): r is Obj => isObject(r) && EVIDENCE_REFERENCE_TYPES.has(String(r.type));
+  const old = new Map(current.filter(evidence).map((r) => [key(r), r]));
+  const fresh = new Set(genRefs.map(key));
+  for (const [k, r] of old) if (!fresh.has(k)) report.references.removed.push({ type: String(r.type), url: String(r.url) });
+  const out: unknown[] = current.filter((r) => !evidence(r));
+  for (const g of genRefs) {
+    const was = old.get(key(g));
+    if (!was) report.references.added.push({ type: String(g.type), url: String(g.url) });
+    // A reference that stays keeps a comment a person edited; its hashes are the generator's.
+    out.push(was ? { ...was, ...(g.hashes ? { hashes: g.hashes } : {}) } : g);
+  }
+  if (out.length > 0) model.externalReferences = out;
+  else delete model.externalReferences;
+}
+
+/** `pedigree.ancestors` is measured from the attestation chain: replaced; other pedigree fields (notes, patches) stay. */
+function mergePedigree(model: Obj, gen: Obj): void {
+  const genAncestors = isObject(gen.pedigree) ? gen.pedigree.ancestors : undefined;
+  if (!isObject(model.pedigree)) {
+    if (genAncestors !== undefined) model.pedigree = { ancestors: genAncestors };
+    return;
+  }
+  const p = model.pedigree as Obj;
+  if (genAncestors !== undefined) p.ancestors = genAncestors;
+  else delete p.ancestors;
+  if (Object.keys(p).length === 0) delete model.pedigree;
 }
 
 /** Adds what `gen` has and `target` lacks, recursively into objects; never replaces a value. */

@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ResponseError, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import {
@@ -12,6 +13,7 @@ import {
   findSignatureFor,
   generateKeyPair,
   generateManifest,
+  hashModel,
   isInside,
   isObject,
   isProvenanceError,
@@ -56,6 +58,7 @@ import {
 } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
 import { schemaFor } from '../services/schema-service';
+import { categoryOf } from '../settings';
 import { describeTrustProblem, trustCounts } from '../services/trust';
 import { COMMANDS } from './code-lens';
 
@@ -92,7 +95,7 @@ export class CommandHandler {
         return { verdict: result.verdict, text: renderLineage(result, p.format ?? 'text') };
       }),
     );
-    connection.onRequest(REQUESTS.registryDigests, () => this.wrap(() => this.registryArtifacts()));
+    connection.onRequest(REQUESTS.registryDigests, (p?: { exclude?: string }) => this.wrap(() => this.registryArtifacts(p?.exclude)));
   }
 
   /** Tells the client a model's state changed; the client repaints badges and the status item. */
@@ -148,6 +151,11 @@ export class CommandHandler {
     const signed = signedFolderContaining(dirname(p.prefix));
     if (signed) throw new InputError('WOULD_MODIFY_SIGNED_MODEL', `refusing to write keys into the signed model folder ${signed}: they would become unexpected files and fail its verification`, { file: p.prefix });
     const pair = generateKeyPair(parseCurve(p.curve ?? 'p256'), p.passphrase || undefined);
+    // A folder that holds private keys is the owner's alone: created 0700 (the keys themselves are 0600),
+    // and the default key folder tightened if an earlier version made it 0755.
+    const dir = dirname(p.prefix);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (dir === join(homedir(), '.model-provenance', 'keys')) chmodSync(dir, 0o700);
     const paths = writeKeyPair(p.prefix, pair);
     return { ...paths, keyId: pair.hint };
   }
@@ -175,16 +183,22 @@ export class CommandHandler {
       }
       const m = mergeManifest(current, bom);
       writeFileAtomic(p.outputPath, `${JSON.stringify(m.bom, null, 2)}\n`);
-      return { outputPath: p.outputPath, merged: { updated: m.updated, added: m.added, removed: m.removed } };
+      return { outputPath: p.outputPath, merged: { updated: m.updated, added: m.added, removed: m.removed, references: m.references } };
     }
     writeFileAtomic(p.outputPath, `${JSON.stringify(bom, null, 2)}\n`);
     return { outputPath: p.outputPath };
   }
 
-  /** Registry artifacts with the name and stage each attestation gives, for pickers. */
-  private async registryArtifacts(): Promise<RegistryArtifact[]> {
+  /**
+   * Registry artifacts with the name and stage each attestation gives, for pickers. `exclude`
+   * is a model path whose own digest (as its files are now, through the digest cache) is left
+   * out: a model is never offered as its own base.
+   */
+  private async registryArtifacts(exclude?: string): Promise<RegistryArtifact[]> {
     const r = this.ctx.registry();
     if (!r) return [];
+    let own: string | undefined;
+    if (exclude) own = (await hashModel(exclude, { cache: this.ctx.cache }).catch(() => undefined))?.digest;
     const out = new Map<string, RegistryArtifact>();
     for (const e of (await r.list()).slice(0, 500)) {
       let name: string | undefined;
@@ -197,6 +211,7 @@ export class CommandHandler {
       }
       for (const d of e.subjects) if (!out.has(d)) out.set(d, { digest: d, ...(e.stage ? { stage: e.stage } : {}), ...(name ? { name } : {}) });
     }
+    if (own) out.delete(own);
     return [...out.values()];
   }
 
@@ -306,6 +321,12 @@ export class CommandHandler {
     const model = signs ? this.ctx.models.get(signs.signature) : undefined;
     const last = this.ctx.lastVerification.get(uri);
     const t = state?.trust;
+    // The worst diagnostic of the document, as Problems shows it (severity overrides applied):
+    // the status never says "verified" beside an error.
+    const findings = state ? [...state.analysis.findings, ...state.semantic, ...(state.signs ? [] : this.ctx.flagged(uri))] : [];
+    const effective = (f: { code: string; severity: string }): string => this.ctx.settings.severity[categoryOf(f.code)] ?? f.severity;
+    const worst = findings.find((f) => effective(f) === 'error');
+    const flags = this.ctx.flags;
     return {
       kind: d?.kind,
       by: d?.by,
@@ -317,6 +338,9 @@ export class CommandHandler {
       ...(model ? { model } : {}),
       ...(t ? { attestation: { state: t.state, signer: describeSigner(t.signer), ...(t.code ? { code: t.code } : {}), ...(t.message ? { message: t.message } : {}) } } : {}),
       ...(last ? { lastVerification: { verdict: last.verdict, summary: last.summary, at: last.at } } : {}),
+      ...(worst ? { worst: { code: worst.code, message: worst.message } } : {}),
+      advisories: flags.problem ? flags.problem.message : (flags.notRead ?? flags.why ?? 'read under the trust policy (its advisorySigners)'),
+      ...(flags.problem ? { policyProblem: flags.problem } : {}),
     };
   }
 

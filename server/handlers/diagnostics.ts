@@ -1,10 +1,11 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { CancelledError, analyzeDocument, bundleStatement, claimedSigner, decodePayload, documentHits, documentReferences, flagFindings, ignoredHits, modelForSignature, type Finding } from '../../core';
+import { CancelledError, analyzeDocument, bundleStatement, claimedSigner, decodePayload, documentHits, documentReferences, flagFindings, ignoredHits, modelForSignature, rangeFor, type Finding } from '../../core';
 import type { DocumentState } from '../services/documents-state';
 import { DOCS_BASE, type ServerContext } from '../context';
+import { subjectFindings } from '../services/report-inputs';
 import { semanticFindings } from '../services/semantic';
-import { modelStateFindings } from '../services/state-findings';
+import { modelStateFindings, policyFinding } from '../services/state-findings';
 import { categoryOf } from '../settings';
 
 const SEVERITY: Record<string, DiagnosticSeverity> = {
@@ -116,6 +117,15 @@ export class DiagnosticsHandler {
     const file = ctx.runtime.fileOf(doc.uri);
     if (!state || !file) return;
     const kind = state.analysis.detection?.kind;
+    if (kind === 'report-inputs') {
+      // The subject binding, said before Generate Report refuses the file.
+      const findings = await subjectFindings(state.analysis, ctx.registry()).catch(() => []);
+      const current = ctx.states.get(doc.uri);
+      if (!current || current.version !== version || abort.signal.aborted) return;
+      current.semantic = findings;
+      this.publish(doc);
+      return;
+    }
     if (kind !== 'manifest' && kind !== 'ml-attestation' && kind !== 'intoto') return;
     try {
       const { findings, trust } = await semanticFindings({ file, analysis: state.analysis, trust: ctx.trust.set, misplaced: ctx.trust.problems, signal: abort.signal, cache: ctx.cache });
@@ -139,6 +149,14 @@ export class DiagnosticsHandler {
       // A model signature's flags come with its model state, rendered as the diagnostics render them.
       const ev = this.ctx.models.get(state.signs.signature)?.phase === 'done' ? this.ctx.models.evaluation(state.signs.signature) : undefined;
       return ev?.flags?.length ? flagFindings(state.analysis.doc, ev.flags) : [];
+    }
+    const kind0 = state.analysis.detection?.kind;
+    const problem = this.ctx.flags.problem;
+    // A configured policy that cannot be loaded: no flag can be checked, and the document says so (fail closed).
+    if (problem && state.analysis.doc.value !== undefined && (kind0 === 'manifest' || kind0 === 'ml-attestation' || kind0 === 'intoto')) {
+      const env = state.analysis.detection?.envelope;
+      const pointer = env === 'bundle' ? '/dsseEnvelope/payload' : env === 'envelope' ? '/payload' : kind0 === 'manifest' ? '/components' : '/subject';
+      return [policyFinding(problem, 'document', rangeFor(state.analysis.doc, pointer, 'key'), pointer)];
     }
     const index = this.ctx.flags.current();
     const version = this.ctx.flags.version;

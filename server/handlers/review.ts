@@ -42,6 +42,8 @@ import {
   type ReportPreview,
 } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
+import { markAffected } from '../services/lineage-affected';
+import { editorWording, previewInputs, type SkippedInput } from '../services/report-inputs';
 
 /**
  * Review surfaces: the lineage as a graph (computed and drawn here with core/chain and
@@ -63,7 +65,7 @@ export class ReviewHandler {
   }
 
   /** The last report built per model, so that Save writes what the person saw. */
-  private readonly reports = new Map<string, ComplianceReport>();
+  private readonly reports = new Map<string, { report: ComplianceReport; skipped: SkippedInput[] }>();
 
   /**
    * A regulatory report of a model for every framework, from signed evidence (core/compliance,
@@ -74,17 +76,46 @@ export class ReviewHandler {
     const registry = this.ctx.registry();
     if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
     const root = this.ctx.root();
-    const inputs = root && existsSync(join(root, 'report-inputs.json')) ? join(root, 'report-inputs.json') : undefined;
-    const r = await buildReport({ registry, policy: this.policy(), modelPath, frameworks: [...FRAMEWORK_IDS], ...(inputs ? { inputs } : {}) });
-    this.reports.set(modelPath, r);
-    const summary = `${r.frameworks.map((f) => `${f.short} ${f.completeness.score}%`).join(', ')}; chain ${r.verification.chain.verdict}${this.ctx.settings.policy ? '' : ' (no trust policy: nothing verified)'}`;
-    return { html: renderReport(r, 'html'), title: `Report: ${basename(modelPath)}`, summary, ...(inputs ? { inputs } : {}) };
+    const file = root && existsSync(join(root, 'report-inputs.json')) ? join(root, 'report-inputs.json') : undefined;
+    const date = new Date();
+    // The preview uses every entry that is valid on its own and lists the others (server/services/report-inputs.ts).
+    const prepared = file ? previewInputs(file, date) : undefined;
+    const skipped: SkippedInput[] = [...(prepared?.skipped ?? [])];
+    const base = { registry, policy: this.policy(), modelPath, frameworks: [...FRAMEWORK_IDS] };
+    let r: ComplianceReport;
+    let used = !!prepared;
+    try {
+      r = await buildReport({ ...base, ...(prepared ? { inputs: prepared.inputs } : {}) });
+    } catch (err) {
+      // Written for another model: the preview goes on without it and says so; the error names the editor's way out.
+      if (!(isProvenanceError(err) && err.code === 'REPORT_INPUTS_OTHER_MODEL' && prepared)) throw this.reworded(err);
+      skipped.unshift({ where: 'the whole file', reason: editorWording(err.message) });
+      used = false;
+      r = await buildReport(base);
+    }
+    this.reports.set(modelPath, { report: r, skipped });
+    const summary = `${r.frameworks.map((f) => `${f.short} ${f.completeness.score}%`).join(', ')}; chain ${r.verification.chain.verdict}${this.ctx.settings.policy ? '' : ' (no trust policy: nothing verified)'}${skipped.length ? `; ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} of report-inputs.json not used (listed at the top)` : ''}`;
+    return { html: withSkipped(renderReport(r, 'html'), skipped, file), title: `Report: ${basename(modelPath)}`, summary, ...(file && used ? { inputs: file } : {}), ...(skipped.length ? { skipped } : {}) };
+  }
+
+  /** A core error in the editor's words (no CLI flags). */
+  private reworded(err: unknown): unknown {
+    if (!isProvenanceError(err)) return err;
+    return new InputError(err.code, editorWording(err.message), { ...(err.file ? { file: err.file } : {}) });
   }
 
   private saveReport(p: { modelPath: string; format: 'html' | 'md'; path: string }): { path: string } {
-    const r = this.reports.get(p.modelPath);
-    if (!r) throw new InputError('REPORT_NOT_BUILT', 'generate the report first (Generate Report…)');
-    writeReport(p.path, renderReport(r, p.format));
+    const built = this.reports.get(p.modelPath);
+    if (!built) throw new InputError('REPORT_NOT_BUILT', 'generate the report first (Generate Report…)');
+    // A report written to disk (and perhaps signed) is strict: it uses every entry of report-inputs.json, or is not written.
+    if (built.skipped.length > 0) {
+      throw new InputError('REPORT_INPUTS_INVALID', `${built.skipped.length} entr${built.skipped.length === 1 ? 'y' : 'ies'} of report-inputs.json could not be used (${built.skipped.map((x) => x.where).join(', ')}): a saved report uses all of the file or is not written; fix them (Problems lists them), then Generate Report again`);
+    }
+    try {
+      writeReport(p.path, renderReport(built.report, p.format));
+    } catch (err) {
+      throw this.reworded(err);
+    }
     return { path: p.path };
   }
 
@@ -112,7 +143,8 @@ export class ReviewHandler {
     const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest, ...(index ? { flags: index.flags } : {}) });
     // Flagged as the reports flag (core/compliance): the policy's flagged digests and denied datasets, and every digest an advisory in force flags.
     const flagged = [...(policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? []), ...(policy?.datasets.deny ?? []), ...(index ? index.flags.digests.keys() : [])];
-    const graph = graphFromChain(result, { flagged });
+    // What is made from a flagged or failed input is drawn `affected`, never green (core/render has the status; the chain graph does not propagate it).
+    const graph = markAffected(graphFromChain(result, { flagged }));
     const head = result.links.find((l) => l.depth === 0);
     const name = head?.name ?? (p.modelPath ? basename(p.modelPath) : 'model');
     const title = `${name} (${shortDigest(result.model.digest)})`;
@@ -136,6 +168,8 @@ export class ReviewHandler {
       nodes,
       problems: result.problems.map((x) => `${x.code}: ${x.message}`),
       ...(head ? { focus: head.digest } : {}),
+      // Only a model the chain knows has a folder to reveal (a dataset, or nothing attested, has not).
+      canReveal: !!head && !!p.modelPath,
     };
   }
 
@@ -178,14 +212,21 @@ export class ReviewHandler {
         ? [`${describeStatus(advisory)}${advisory.severity ? `, severity ${advisory.severity}` : ''}${advisory.atlas.length ? `, ATLAS ${advisory.atlas.map((a) => a.id).join(', ')}` : ''}`, `statement: ${advisory.reason ?? flag.reason}`, `signed by ${flag.signers.join(', ') || 'an advisory signer'} (the policy's advisorySigners), published ${advisory.published}`]
         : [`${flag.reason}${flag.since ? ` (since ${flag.since})` : ''}`, 'no advisory: the rollback candidates of an incident report need one (model-provenance incident flag)'],
     });
+    const withNone = (v.report?.rollback ?? []).filter((rb) => rb.candidates.length === 0);
     const rollback = (v.report?.rollback ?? []).flatMap((rb) => {
       const head = `${rb.model.name ?? 'model'} ${shortDigest(rb.model.digest)}${rb.deployed.length ? ` (deployed: ${rb.deployed.join(', ')})` : ''}`;
-      if (rb.candidates.length === 0) return [`${head}: no candidate (every ancestor and earlier version derives from the flagged artifact, or none is recorded)`];
+      if (rb.candidates.length === 0) return [];
       return rb.candidates.map((c) => `${head}: ${c.action === 'rollback' ? 'roll back to' : 'retrain from'} ${c.name ?? 'model'} ${shortDigest(c.digest)}${c.stage ? ` (${c.stage})` : ''} — ${c.check === 'verified' ? 'verified under the policy with every flag in force' : c.check === 'failed' ? `does not verify: ${c.problems.join('; ')}` : 'not checked'}`);
     });
-    if (v.report) sections.push({ title: `Rollback candidates (${rollback.length})`, lines: rollback });
+    // Models with no candidate are said once, together, with what is left to do: retrain from something upstream of the flag.
+    if (withNone.length > 0) {
+      const names = withNone.map((rb) => `${rb.model.name ?? 'model'} ${shortDigest(rb.model.digest)}${rb.deployed.length ? ` (deployed: ${rb.deployed.join(', ')})` : ''}`).join(', ');
+      rollback.push(`no candidate for ${names}: every ancestor and earlier version recorded is affected; retrain from a model or dataset upstream of ${rootName}, without it`);
+    }
+    if (v.report) sections.push({ title: `Rollback candidates (${rollback.length - (withNone.length > 0 ? 1 : 0)})`, lines: rollback });
     sections.push({ title: `Deployments of affected models (${r.deployments.length})`, lines: r.deployments.map((d) => `${d.environment}: ${d.model.name ?? 'model'} ${shortDigest(d.model.digest)} at ${d.timeVerified}`) });
-    if (r.workspace.length) sections.push({ title: `Workspace files naming an affected digest (${r.workspace.length})`, lines: r.workspace.map((w) => `${w.file}:${w.line}`) });
+    const ws = this.ctx.root();
+    if (r.workspace.length) sections.push({ title: `Workspace files naming an affected digest (${r.workspace.length})`, lines: r.workspace.map((w) => `${w.file}:${w.line}`), ...(ws ? { files: r.workspace.map((w) => ({ path: join(ws, ...w.file.split('/')), line: w.line, column: w.column })) } : {}) });
     const modelCount = r.affected.length;
     return {
       verdict: 'failed',
@@ -291,6 +332,14 @@ export class ReviewHandler {
     if (flags.length === 0 && !policy) return NO_TRUST;
     return { flags, ...(policy ? { policy } : {}) };
   }
+}
+
+/** The preview with the entries it left out listed first, as plain elements (the report's CSP allows no inline style or script). */
+function withSkipped(html: string, skipped: SkippedInput[], file: string | undefined): string {
+  if (skipped.length === 0) return html;
+  const esc = (x: string): string => x.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const banner = `<aside role="alert" id="mp-preview-skipped"><p><strong>Preview: ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} of ${esc(file ? basename(file) : 'report-inputs.json')} not used.</strong> Save refuses until they are fixed.</p><ul>${skipped.map((x) => `<li><code>${esc(x.where)}</code>: ${esc(x.reason)}</li>`).join('')}</ul></aside>`;
+  return html.replace(/<body([^>]*)>/, (m) => `${m}${banner}`);
 }
 
 function relativeTo(root: string | undefined, file: string): string {

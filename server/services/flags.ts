@@ -1,4 +1,19 @@
-import { LocalRegistry, SLSA_PROVENANCE_V1, advisoryEntryIds, isProvenanceError, loadFlagIndex, loadPolicy, type FlagIndex, type Policy, type Registry } from '../../core';
+import { basename } from 'node:path';
+import { LocalRegistry, SLSA_PROVENANCE_V1, advisoriesNotRead, advisoryEntryIds, isProvenanceError, loadFlagIndex, loadPolicy, type FlagIndex, type Policy, type Registry } from '../../core';
+import type { PolicyProblem } from '../../core/editor/protocol';
+
+/**
+ * Why a configured policy cannot be used, as the editor says it. A file that is not there is
+ * POLICY_NOT_FOUND; anything else (not JSON, a misspelt key, a signer key file it names that
+ * cannot be read) is POLICY_INVALID, naming the file and the problem. Never "no policy".
+ */
+export function policyProblem(path: string, err: unknown): PolicyProblem {
+  const e = isProvenanceError(err) ? err : undefined;
+  const own = !e?.file || e.file === path;
+  if (e?.code === 'FILE_NOT_FOUND' && own) return { code: 'POLICY_NOT_FOUND', file: path, message: `the trust policy ${basename(path)} (modelProvenance.policy) does not exist: ${path}` };
+  const what = e ? (own ? `${e.message} [${e.code}]` : `${e.oneLine()}`) : String((err as Error)?.message ?? err);
+  return { code: 'POLICY_INVALID', file: path, message: `the trust policy ${basename(path)} (modelProvenance.policy) cannot be loaded: ${what}` };
+}
 
 /** What the flags need from the server. */
 export interface FlagsHost {
@@ -34,6 +49,14 @@ export class FlagsService {
   version = 0;
   /** Why no flags are read (no policy, a policy that cannot be loaded, no registry), for hovers and docs. */
   why: string | undefined = 'no trust policy is set (modelProvenance.policy): advisories are not read';
+  /**
+   * A policy is configured and cannot be loaded: fail closed. Every model state is "not
+   * verified" with this code, attestations and manifests say their flags were not checked,
+   * and the client points at the file. Undefined when the policy loads or none is set.
+   */
+  problem: PolicyProblem | undefined;
+  /** The CLI's ADVISORIES_NOT_READ warning (core `advisoriesNotRead`): advisories in the registry that nothing reads. */
+  notRead: string | undefined;
 
   constructor(private readonly host: FlagsHost) {}
 
@@ -86,15 +109,30 @@ export class FlagsService {
     let policy: Policy | undefined;
     let next: FlagIndex | undefined;
     let why: string | undefined;
-    try {
-      if (!path) why = 'no trust policy is set (modelProvenance.policy): advisories are not read';
-      else if (!registry) why = 'no attestation registry: advisories cannot be read';
-      else {
+    let problem: PolicyProblem | undefined;
+    let notRead: string | undefined;
+    // A configured policy is read first, registry or not: one that cannot be loaded is never "no policy".
+    if (path) {
+      try {
         policy = loadPolicy(path);
+      } catch (err) {
+        problem = policyProblem(path, err);
+        why = `advisories not read: ${problem.message}`;
+      }
+    }
+    try {
+      if (problem) {
+        this.probe = undefined;
+      } else if (!path) {
+        why = 'no trust policy is set (modelProvenance.policy): advisories are not read';
+        notRead = registry ? await advisoriesNotRead(registry, undefined) : undefined;
+      } else if (!registry) why = 'no attestation registry: advisories cannot be read';
+      else if (policy) {
         this.lastProbe = Date.now();
+        notRead = await advisoriesNotRead(registry, policy);
         // The policy's own flags and advisory signers count too: editing the policy file changes what is in force.
         const probe = `${path}\n${JSON.stringify([policy.flagged, policy.advisorySigners])}\n${(await advisoryEntryIds(registry)).join(',')}\n${(await registry.findByPredicateType(SLSA_PROVENANCE_V1)).length}`;
-        if (!force && probe === this.probe) return;
+        if (!force && probe === this.probe && !this.problem && notRead === this.notRead) return;
         this.probe = probe;
         next = await loadFlagIndex(registry, policy);
         if (policy.advisorySigners.length === 0) why = `the policy ${path} names no advisorySigners: only its own flagged list applies, advisories are not read`;
@@ -105,8 +143,12 @@ export class FlagsService {
       next = undefined;
       this.probe = undefined;
     }
+    if (problem && problem.message !== this.problem?.message) this.host.log(problem.message);
     this.why = why;
-    if ((next?.fingerprint ?? '') === (this.index?.fingerprint ?? '') && !!next === !!this.index) return;
+    const stateChanged = problem?.message !== this.problem?.message || notRead !== this.notRead;
+    this.problem = problem;
+    this.notRead = notRead;
+    if (!stateChanged && (next?.fingerprint ?? '') === (this.index?.fingerprint ?? '') && !!next === !!this.index) return;
     this.index = next;
     this.version++;
     this.host.changed();

@@ -12,7 +12,7 @@ import {
   type HashProgress,
   type ModelEvaluation,
 } from '../../core';
-import type { ModelStateView, UnsignedView } from '../../core/editor/protocol';
+import type { ModelStateView, PolicyProblem, UnsignedView } from '../../core/editor/protocol';
 import type { LoadedTrust } from './trust';
 
 /** What the states need from the server. */
@@ -20,6 +20,10 @@ export interface ModelStatesHost {
   trust(): LoadedTrust;
   /** The flags in force (advisories under the policy, its flagged list), applied to every state. */
   flags?(): FlagIndex | undefined;
+  /** The configured policy cannot be loaded: every state is not verified with its code. */
+  policyProblem?(): PolicyProblem | undefined;
+  /** Advisories in the registry that nothing reads (no policy, or none of its advisorySigners). */
+  advisoriesNotRead?(): string | undefined;
   sizeLimitBytes(): number;
   cache: DigestCache;
   now(): number;
@@ -50,6 +54,23 @@ interface Entry {
   lastUsed: number;
   /** Open documents that show this model (never evicted while > 0). */
   pins: number;
+}
+
+/** A model evaluation as the editor shows it: with the flags in force, and the policy problem that fails it closed. */
+export type EditorEvaluation = ModelEvaluation & { policy?: PolicyProblem; advisoriesNotRead?: string };
+
+/**
+ * A configured policy that cannot be loaded fails every model closed: its flags and
+ * advisories cannot be checked, so nothing is "verified". The state becomes `error` (the most
+ * serious word; an unreadable signature stays what it was), the headline names the code, and
+ * the integrity and trust facts are kept for the diagnostics beside it.
+ */
+export function policyFailure(ev: ModelEvaluation, problem: PolicyProblem | undefined): EditorEvaluation {
+  if (!problem) return ev;
+  const keep = ev.state === 'error' || ev.state === 'invalid';
+  const headline = `not verified [${problem.code}]: the trust policy ${basename(problem.file)} ${problem.code === 'POLICY_NOT_FOUND' ? 'does not exist' : 'cannot be loaded'}`;
+  const detail = `${problem.message}. Its flags and advisories cannot be checked, so the model is not verified whatever its files and signature say; fix the policy or clear modelProvenance.policy. ${ev.detail}`;
+  return keep ? { ...ev, policy: problem, detail } : { ...ev, state: 'error', policy: problem, headline, detail };
 }
 
 /** A change burst (an editor saving, a copy in progress) settles before re-verifying. */
@@ -92,7 +113,7 @@ export class ModelStates {
   }
 
   /** The full evaluation behind a state, with the flags in force applied, for hovers and reports. */
-  evaluation(signature: string): ModelEvaluation | undefined {
+  evaluation(signature: string): EditorEvaluation | undefined {
     return this.flagged(this.entries.get(resolve(signature))?.evaluation);
   }
 
@@ -101,8 +122,11 @@ export class ModelStates {
     for (const e of this.entries.values()) if (e.phase === 'done') this.host.changed(this.view(e));
   }
 
-  private flagged(ev: ModelEvaluation | undefined): ModelEvaluation | undefined {
-    return ev ? flagEvaluation(ev, this.host.flags?.()) : undefined;
+  private flagged(ev: ModelEvaluation | undefined): EditorEvaluation | undefined {
+    if (!ev) return undefined;
+    const out: EditorEvaluation = policyFailure(flagEvaluation(ev, this.host.flags?.()), this.host.policyProblem?.());
+    const notRead = this.host.advisoriesNotRead?.();
+    return notRead ? { ...out, advisoriesNotRead: notRead } : out;
   }
 
   pin(model: string, signature: string): void {
@@ -115,7 +139,7 @@ export class ModelStates {
   }
 
   /** A person asked: verify now, whatever the size, and resolve with the result. */
-  async verifyNow(model: string, signature: string, options: { signal?: AbortSignal; onProgress?: (p: HashProgress) => void } = {}): Promise<ModelEvaluation> {
+  async verifyNow(model: string, signature: string, options: { signal?: AbortSignal; onProgress?: (p: HashProgress) => void } = {}): Promise<EditorEvaluation> {
     const e = this.ensure(model, signature, false);
     e.forced = true;
     e.generation++;
@@ -324,6 +348,8 @@ export class ModelStates {
       ...(e.at !== undefined ? { at: e.at } : {}),
       canTrust: ev.trust.state === 'not-configured' || ev.trust.state === 'untrusted',
       ...(ev.flags?.length ? { flags: ev.flags.map((h) => ({ code: h.code, digest: h.digest, message: h.message, kind: h.role === 'signer' ? ('signer' as const) : ('artifact' as const) })) } : {}),
+      ...(ev.policy ? { policy: ev.policy } : {}),
+      ...(ev.advisoriesNotRead ? { advisoriesNotRead: ev.advisoriesNotRead } : {}),
     };
   }
 }

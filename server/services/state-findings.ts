@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
-import { describeSigner, flagFindings, rangeFor, type DocumentAnalysis, type Finding, type ModelEvaluation, type TrustOutcome, type TrustProblem } from '../../core';
+import { describeSigner, flagFindings, rangeFor, type DocumentAnalysis, type Finding, type TrustOutcome, type TrustProblem } from '../../core';
+import type { PolicyProblem } from '../../core/editor/protocol';
+import type { EditorEvaluation } from './model-states';
 
 /** Where each statement about a signature is shown in the bundle: on keys, never across the base64. */
 const AT = {
@@ -18,13 +20,19 @@ export const TRUSTABLE = new Set(['TRUST_NOT_CONFIGURED', 'KEY_UNTRUSTED', 'IDEN
  * and whether you trust them), each in its own words. Nothing while the state is being
  * computed: a stale "verified" is worse than a moment of silence.
  */
-export function modelStateFindings(ev: ModelEvaluation, analysis: DocumentAnalysis, signature: string, misplaced: TrustProblem[] = []): Finding[] {
+export function modelStateFindings(ev: EditorEvaluation, analysis: DocumentAnalysis, signature: string, misplaced: TrustProblem[] = []): Finding[] {
   const doc = analysis.doc;
   const at = (pointer: string): { offset: number; length: number } => rangeFor(doc, pointer, 'key');
   const out: Finding[] = [];
+  // A configured policy that cannot be loaded fails the model closed: said first, at the envelope.
+  if (ev.policy) out.push(policyFinding(ev.policy, 'model', at(AT.envelope), AT.envelope));
   // The flags in force first: a flagged model or a revoked signer is the gate's refusal, whatever else holds.
   if (ev.flags?.length) out.push(...flagFindings(doc, ev.flags).map((f) => ({ ...f, data: { ...f.data, signature } })));
-  switch (ev.state) {
+  // The CLI's ADVISORIES_NOT_READ: the registry holds advisories nothing reads, so a flag would not show here.
+  if (ev.advisoriesNotRead && !ev.policy) out.push({ code: 'ADVISORIES_NOT_READ', severity: 'warning', message: ev.advisoriesNotRead.replace(/add "advisorySigners" to the policy$/, 'set modelProvenance.policy to a policy with "advisorySigners"'), pointer: AT.envelope, ...at(AT.envelope) });
+  // Policy failed: not "verified", but the files and the signer are still facts worth showing.
+  const state = ev.policy && ev.state === 'error' && ev.trust.state !== 'error' ? (ev.integrity?.state === 'modified' ? 'modified' : 'checked') : ev.state;
+  switch (state) {
     case 'verified':
       out.push({ code: 'MODEL_VERIFIED', severity: 'info', message: `verified: signed by ${ev.signerText}, whom you trust; ${ev.integrity?.summary ?? 'files match'}`, pointer: AT.envelope, ...at(AT.envelope) });
       return out;
@@ -53,6 +61,16 @@ export function modelStateFindings(ev: ModelEvaluation, analysis: DocumentAnalys
   const t = trustFinding(ev.trust, analysis, signature, misplaced);
   if (t) out.push(t);
   return out;
+}
+
+/**
+ * The finding for a configured policy that cannot be loaded: an error naming the file and the
+ * problem (POLICY_NOT_FOUND / POLICY_INVALID), on a model signature ("not verified") or on an
+ * attestation or manifest ("flags not checked"). `data.policyFile` lets a client open it.
+ */
+export function policyFinding(p: PolicyProblem, what: 'model' | 'document', range: { offset: number; length: number }, pointer: string): Finding {
+  const consequence = what === 'model' ? 'not verified: its flags and advisories cannot be checked' : 'flagged digests and revoked signers are not checked here';
+  return { code: p.code, severity: 'error', message: `${p.message}; ${consequence} (fix the policy, or clear modelProvenance.policy)`, pointer, data: { policyFile: p.file }, ...range };
 }
 
 /** "ca.pem in modelProvenance.trustedKeys is a CA certificate: it belongs in modelProvenance.certificateAnchors". */

@@ -9,7 +9,9 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
+  LocalRegistry,
   analyzeDocument,
+  attest,
   closestName,
   describeSigner,
   evaluateModel,
@@ -221,6 +223,37 @@ describe('model targets, manifest placement and merging', () => {
     // The merged manifest validates with no schema error.
     const v = validateManifestStatic(JSON.stringify(m.bom), out);
     assert.deepEqual(v.findings.filter((f) => f.severity === 'error').map((f) => f.code), []);
+  });
+
+  test('updating a manifest after the weights changed replaces the evidence references of the old digest (attestations), keeping a person\'s own references', async () => {
+    const root = tempDir('mp-merge-refs-');
+    writeKeyPair(join(root, 'keys', 'prod'), generateKeyPair('P-256'));
+    const signer = { kind: 'key' as const, privateKey: createPrivateKey(readFileSync(join(root, 'keys', 'prod.pem'))) };
+    const registry = new LocalRegistry(join(root, '.provenance'));
+    const model = makeModel(join(root, 'chat'), { 'model.safetensors': 'weights v1' });
+    const out = join(root, 'chat.cdx.json');
+    await attest({ modelPath: model, stage: 'quantization', signer, registry });
+    await attest({ modelPath: model, stage: 'release', signer, registry });
+    const first = (await generateManifest({ modelPath: model, outputPath: out, registry })).bom as Record<string, any>;
+    const oldRefs = first.metadata.component.externalReferences.filter((r: { type: string }) => r.type === 'attestation');
+    assert.equal(oldRefs.length, 2);
+    // A person's own reference and text.
+    first.metadata.component.externalReferences.push({ type: 'website', url: 'https://example.com/chat', comment: 'project page' });
+    first.metadata.component.description = 'Our chat model';
+    writeFileSync(join(model, 'model.safetensors'), 'weights v2');
+    await attest({ modelPath: model, stage: 'quantization', signer, registry });
+    const second = (await generateManifest({ modelPath: model, outputPath: out, registry })).bom as Record<string, any>;
+    const m = mergeManifest(first, second);
+    const refs = (m.bom as Record<string, any>).metadata.component.externalReferences as { type: string; url: string }[];
+    const newRefs = second.metadata.component.externalReferences.filter((r: { type: string }) => r.type === 'attestation');
+    assert.equal(newRefs.length, 1);
+    assert.deepEqual(refs.filter((r) => r.type === 'attestation').map((r) => r.url), newRefs.map((r: { url: string }) => r.url));
+    for (const r of oldRefs) assert.ok(!refs.some((x) => x.url === r.url), `old reference kept: ${r.url}`);
+    assert.deepEqual(refs.filter((r) => r.type === 'website'), [{ type: 'website', url: 'https://example.com/chat', comment: 'project page' }]);
+    assert.deepEqual(m.references.removed.map((r) => r.type), ['attestation', 'attestation']);
+    assert.deepEqual(m.references.added.map((r) => r.type), ['attestation']);
+    assert.equal((m.bom as Record<string, any>).metadata.component.description, 'Our chat model');
+    assert.deepEqual(validateManifestStatic(JSON.stringify(m.bom), out).findings.filter((f) => f.severity === 'error').map((f) => f.code), []);
   });
 
   test('an unknown key is reported at the key with "did you mean", in manifests and in our own schemas', async () => {

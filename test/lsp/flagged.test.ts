@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -262,5 +262,78 @@ describe('flagged references and Show Impact over stdio (a real registry, real f
     const iv = await request<LineageView>(REQUESTS.impact, lens.command!.arguments![0]);
     assert.match(iv.heading ?? '', /^Impact of key [0-9a-f]{16}… \(sha256:[0-9a-f]{12}…\)$/);
     assert.equal(iv.nodes.find((n) => n.label === 'legacy')?.status, 'affected', JSON.stringify(iv.nodes));
+  });
+
+  test('the lineage view draws every model made from the flagged dataset as affected, never green verified', async () => {
+    const v = await request<LineageView>(REQUESTS.lineageGraph, { modelPath: fx.classifier });
+    assert.equal(v.verdict, 'failed');
+    const by = new Map(v.nodes.map((n) => [n.label, n.status]));
+    assert.equal(by.get('sft'), 'flagged');
+    for (const name of ['ft', 'quantized', 'classifier']) assert.equal(by.get(name), 'affected', `${name}: ${JSON.stringify(v.nodes)}`);
+    // The base model and its own data are upstream of the flag: as they were.
+    assert.equal(by.get('base'), 'verified');
+    assert.equal(by.get('pretrain'), 'verified');
+    // The drawing says it too (core/render's status word on the node).
+    assert.match(v.svg, /<g class="node [a-z-]+ affected" data-id="[^"]*" data-status="affected">/);
+  });
+
+  test('a configured policy that cannot be loaded fails closed on every surface (POLICY_INVALID, POLICY_NOT_FOUND), and loads again', async () => {
+    const policyPath = join(fx.root, 'provenance-policy.json');
+    const good = readFileSync(policyPath, 'utf8');
+    const sig = join(fx.classifier, 'model.sig');
+    const att = fx.ftAttestation;
+    try {
+      // A misspelt key: not "no policy", and never back to verified.
+      writeFileSync(policyPath, good.replace('"advisorySigners"', '"advisorySingers"'));
+      const v = await stateUntil(fx.classifier, (x) => x.policy?.code === 'POLICY_INVALID');
+      assert.equal(v.state, 'error');
+      assert.equal(v.headline, 'not verified [POLICY_INVALID]: the trust policy provenance-policy.json cannot be loaded');
+      assert.equal(v.policy?.file, policyPath);
+      assert.match(v.policy!.message, /^the trust policy provenance-policy\.json \(modelProvenance\.policy\) cannot be loaded: .*advisorySingers.* \[POLICY_INVALID\]$/);
+      const d = await client.diagnosticsFor(uri(sig), (x) => x.diagnostics.some((y) => y.code === 'POLICY_INVALID'));
+      const pd = d.diagnostics.find((y) => y.code === 'POLICY_INVALID')!;
+      assert.equal(pd.severity, 1);
+      assert.match(msg(pd), /advisorySingers.*; not verified: its flags and advisories cannot be checked \(fix the policy, or clear modelProvenance\.policy\)$/);
+      assert.ok(!codes(d).includes('MODEL_VERIFIED'), codes(d).join());
+      const lenses = await client.lenses(uri(sig));
+      assert.ok(lenses.some((l) => l.command?.title === 'not verified [POLICY_INVALID]: the trust policy provenance-policy.json cannot be loaded — verify again'), lenses.map((l) => l.command?.title).join(' | '));
+      // The attestation whose FLAGGED_ARTIFACT error depended on the policy says its flags are not checked.
+      const ad = await client.diagnosticsFor(uri(att), (x) => x.diagnostics.some((y) => y.code === 'POLICY_INVALID'));
+      assert.equal(ad.diagnostics.find((y) => y.code === 'POLICY_INVALID')!.severity, 1);
+      assert.match(msg(ad.diagnostics.find((y) => y.code === 'POLICY_INVALID')!), /flagged digests and revoked signers are not checked here/);
+      // The status names the problem and is an error.
+      const st = await request<{ worst?: { code: string }; policyProblem?: { code: string } }>(REQUESTS.status, { uri: uri(att) });
+      assert.equal(st.worst?.code, 'POLICY_INVALID');
+      assert.equal(st.policyProblem?.code, 'POLICY_INVALID');
+
+      // Renamed away.
+      rmSync(policyPath);
+      const nf = await stateUntil(fx.classifier, (x) => x.policy?.code === 'POLICY_NOT_FOUND');
+      assert.equal(nf.headline, 'not verified [POLICY_NOT_FOUND]: the trust policy provenance-policy.json does not exist');
+      await client.diagnosticsFor(uri(sig), (x) => x.diagnostics.some((y) => y.code === 'POLICY_NOT_FOUND'));
+    } finally {
+      writeFileSync(policyPath, good);
+    }
+    // Restored: the flags are back, the model is flagged again (not verified either way).
+    const back = await stateUntil(fx.classifier, (x) => x.state === 'flagged');
+    assert.equal(back.policy, undefined);
+  });
+
+  test('no policy configured: a verified model.sig says the registry\'s advisories are not read (the CLI\'s ADVISORIES_NOT_READ)', async () => {
+    const other = LspClient.stdio();
+    try {
+      await other.initialize(uri(fx.root), { modelProvenance: { trustedKeys: [join(fx.root, 'keys', 'prod.pub.pem')] }, trustSource: 'user settings' });
+      const sig = join(fx.classifier, 'model.sig');
+      other.open(uri(sig), readFileSync(sig, 'utf8'));
+      const d = await other.diagnosticsFor(uri(sig), (x) => x.diagnostics.some((y) => y.code === 'ADVISORIES_NOT_READ'));
+      assert.deepEqual(codes(d), ['ADVISORIES_NOT_READ', 'MODEL_VERIFIED']);
+      const w = d.diagnostics.find((y) => y.code === 'ADVISORIES_NOT_READ')!;
+      assert.equal(w.severity, 2);
+      assert.match(msg(w), /^\d+ advisory statement\(s\) in .* were not read \(no policy was given\): a flagged model or a revoked key is not refused; set modelProvenance\.policy to a policy with "advisorySigners"$/);
+      const st = await other.connection.sendRequest<{ advisories?: string }>(REQUESTS.status, { uri: uri(sig) });
+      assert.match(st.advisories ?? '', /were not read \(no policy was given\)/);
+    } finally {
+      await other.shutdown();
+    }
   });
 });

@@ -128,4 +128,31 @@ describe('the lineage webview document in a real browser', { skip: existsSync(CH
       await browser.close();
     }
   });
+
+  test('nothing to draw (a model no attestation covers): the cause is the page, the zoom is never Infinity%, no script error', async () => {
+    const cause = 'MISSING_LINK: no trusted attestation has subject sha256:6141ff54… (models/chat/model.safetensors)';
+    const view: LineageView = { verdict: 'failed', title: 'model.safetensors (sha256:6141ff5427df…)', basis: 'checked against the policy provenance-policy.json', svg: renderGraphSvg({ nodes: [], edges: [] }, { idPrefix: 'lineage', title: 'Lineage' }), nodes: [], problems: [cause] };
+    const file = join(tempDir('mp-lineage-empty-'), 'lineage.html');
+    writeFileSync(file, lineageHtml(view));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
+      await page.addInitScript({ content: 'window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m) });' });
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
+      assert.deepEqual(errors, []);
+      assert.equal(await page.locator('#empty').isVisible(), true);
+      assert.match(await page.locator('#empty').innerText(), /^Nothing to draw\nMISSING_LINK: no trusted attestation has subject sha256:6141ff54… \(models\/chat\/model\.safetensors\)\n+Show Lineage draws what attestations say about a model folder/);
+      assert.equal(await page.locator('#zoom').innerText(), '–');
+      assert.equal(await page.locator('#fit').isDisabled(), true);
+      assert.equal(await page.locator('footer').isVisible(), false, 'the cause is not hidden in a collapsed section');
+      mkdirSync(OUT, { recursive: true });
+      await page.screenshot({ path: join(OUT, 'lineage-empty.png') });
+    } finally {
+      await browser.close();
+    }
+  });
 });

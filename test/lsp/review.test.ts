@@ -202,6 +202,59 @@ describe('Generate Report…: the regulatory report for the preview webview', ()
   });
 });
 
+describe('Generate Report…: report-inputs.json in the editor', () => {
+  test('one half-written entry does not block the preview: the valid ones are used, the invalid one listed as not used; Save stays strict; a file for another model is previewed without it, in editor words; the subject binding is a diagnostic', async () => {
+    const repo = await makeRepo();
+    const client = LspClient.inMemory();
+    await client.initialize(pathToFileURL(repo.root).toString(), { modelProvenance: { policy: join(repo.root, 'provenance-policy.json') }, trustSource: 'user settings' });
+    const file = join(repo.root, 'report-inputs.json');
+    const inputs = (subject?: unknown): string =>
+      `${JSON.stringify(
+        {
+          $schema: 'https://model-provenance.dev/schemas/report-inputs/v1.json',
+          ...(subject ? { subject } : {}),
+          'eu-ai-act-annex-iv': {
+            '1(a)': { text: 'Customer-support chatbot; provider Example Corp.', author: 'Jane Doe', date: '2025-01-01' },
+            '1(b)': { text: 'half written', author: '', date: '' },
+          },
+        },
+        null,
+        2,
+      )}\n`;
+    try {
+      writeFileSync(file, inputs());
+      const r = (await client.connection.sendRequest(REQUESTS.report, { modelPath: repo.classifier })) as ReportPreview;
+      assert.equal(r.inputs, file);
+      assert.deepEqual(r.skipped?.map((x) => x.where), ['eu-ai-act-annex-iv.1(b)']);
+      assert.match(r.summary, /; 1 entry of report-inputs\.json not used \(listed at the top\)$/);
+      assert.match(r.html, /<aside role="alert" id="mp-preview-skipped"><p><strong>Preview: 1 entry of report-inputs\.json not used\.<\/strong>/);
+      // The valid entry is in the report.
+      assert.match(r.html, /Customer-support chatbot; provider Example Corp\./);
+      await assert.rejects(client.connection.sendRequest(REQUESTS.saveReport, { modelPath: repo.classifier, format: 'md', path: join(repo.root, 'r.md') }), (e: { data?: { code?: string }; message: string }) => e.data?.code === 'REPORT_INPUTS_INVALID' && /eu-ai-act-annex-iv\.1\(b\)/.test(e.message) && /a saved report uses all of the file or is not written/.test(e.message));
+
+      // Written for another model: previewed without it, and the reason names no CLI flag.
+      const other = `sha256:${'0'.repeat(64)}`;
+      writeFileSync(file, inputs({ name: 'chat-q4', digest: other }));
+      const o = (await client.connection.sendRequest(REQUESTS.report, { modelPath: repo.classifier })) as ReportPreview;
+      assert.equal(o.inputs, undefined);
+      assert.equal(o.skipped?.[0]?.where, 'the whole file');
+      assert.match(o.skipped![0]!.reason, /written for "chat-q4" sha256:0{64}, not for this report's model "classifier"/);
+      assert.doesNotMatch(JSON.stringify(o.skipped), /--inputs|--force/);
+
+      // The subject binding, as diagnostics on the open file.
+      const u = pathToFileURL(file).toString();
+      client.open(u, readFileSync(file, 'utf8'));
+      const d = await client.diagnosticsFor(u, (x) => x.diagnostics.some((y) => y.code === 'REPORT_INPUTS_SUBJECT_UNKNOWN'));
+      const unknown = d.diagnostics.find((y) => y.code === 'REPORT_INPUTS_SUBJECT_UNKNOWN')!;
+      assert.equal(unknown.severity, 2);
+      assert.match(String(unknown.message), /^subject\.digest sha256:0{64} is covered by no attestation in /);
+      assert.match(String(d.diagnostics.find((y) => y.code === 'REPORT_INPUTS_SUBJECT')!.message), /^bound to the model "chat-q4" sha256:0{12}…: Generate Report uses this file for that model only/);
+    } finally {
+      client.connection.dispose();
+    }
+  });
+});
+
 describe('Show Lineage at scale: a 50-stage chain with 20 datasets', () => {
   test('laid out and drawn by the server; the view starts on the model (the whole graph is too tall to read at fit)', async () => {
     const root = tempDir('mp-lineage-50-');

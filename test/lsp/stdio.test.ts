@@ -1,6 +1,6 @@
 /** The bundled server (dist/server.js) over real LSP stdio, the way an editor runs it. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CodeActionRequest, CompletionRequest, ExecuteCommandRequest, HoverRequest } from 'vscode-languageserver-protocol/node';
@@ -174,6 +174,11 @@ describe('bundled language server over stdio', () => {
     assert.equal(after.version, bom.version + 1);
     // Keys are never overwritten.
     assert.equal(await code(req('modelProvenance/keygen', { prefix: join(ws.root, 'keys', 'prod') })), 'FILE_EXISTS');
+    // A new key folder is the owner's alone (0700); the private key 0600.
+    const made = await req<{ privatePath: string }>('modelProvenance/keygen', { prefix: join(ws.root, 'private-keys', 'nested', 'ci') });
+    assert.equal(statSync(join(ws.root, 'private-keys', 'nested')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(ws.root, 'private-keys')).mode & 0o777, 0o700);
+    assert.equal(statSync(made.privatePath).mode & 0o777, 0o600);
     // Attest: says what it attested, by whom, and where it is stored.
     const a = await req<{ stage: string; subjectName: string; digest: string; signer: string; location: string; registry: string }>('modelProvenance/attest', { modelPath: ws.model, stage: 'evaluation', privateKey: ws.key });
     assert.equal(a.subjectName, 'classifier');

@@ -236,7 +236,7 @@ export function mainWalk(pre, { vsix, ws }) {
       lens: /^modified: model\.safetensors differs from the signed digest — verify again$/,
       problem: /model\.safetensors differs from the signed digest/,
       status: /^Model signature · modified: model\.safetensors differs from the signed digest$/,
-      badgeLetter: 'M',
+      badgeLetter: '✗',
       badgeTip: /model\.safetensors differs from the signed digest/,
     });
     r = await untilAll(page, modified, { t0, timeoutMs: 30_000 });
@@ -407,7 +407,7 @@ export function firstRunWalk(pre, { vsix, ws }) {
 
     const weights = join(ws.model, 'model.safetensors');
     const original = flipByte(weights, 40);
-    r = await untilAll(page, surfaces(page, { lens: /^modified: model\.safetensors differs from the signed digest/, problem: /model\.safetensors differs from the signed digest/, status: /· modified: model\.safetensors/, badgeLetter: 'M', badgeTip: /differs from the signed digest/ }), { timeoutMs: 30_000 });
+    r = await untilAll(page, surfaces(page, { lens: /^modified: model\.safetensors differs from the signed digest/, problem: /model\.safetensors differs from the signed digest/, status: /· modified: model\.safetensors/, badgeLetter: '✗', badgeTip: /differs from the signed digest/ }), { timeoutMs: 30_000 });
     lap(`a changed file with no trust is still reported: ${r.said.lens}`);
     await shot(page, 'changed-file-modified');
     writeFileSync(weights, original);
