@@ -315,14 +315,16 @@ export async function loadEffectiveFlags(registry: Registry, policy: Policy): Pr
  * without a policy, or with a policy that names no `advisorySigners`, every advisory is skipped,
  * so a flagged model would pass silently. Counts advisory statements through the registry's
  * predicate-type index (no bundle is read or verified). Undefined when advisories are read or
- * there are none. For the gate (`verify`), whose owner decides where to print it.
+ * there are none. For the gate (`verify`), whose owner decides where to print it; `advice.withoutPolicy`
+ * is how that face gives a policy (default: the CLI's `--policy P`).
  */
-export async function advisoriesNotRead(registry: Registry, policy: Policy | undefined): Promise<string | undefined> {
+export async function advisoriesNotRead(registry: Registry, policy: Policy | undefined, advice: { withoutPolicy?: string } = {}): Promise<string | undefined> {
   if (policy && policy.advisorySigners.length > 0) return undefined;
   const n = (await registry.findByPredicateType(OPENVEX_PREDICATE)).length;
   if (n === 0) return undefined;
   const why = policy ? `the policy ${policy.source} names no advisorySigners` : 'no policy was given';
-  const fix = policy ? 'name the signers you trust for advisories in its "advisorySigners"' : 'verify with --policy P, a policy that names "advisorySigners"';
+  // How to give a policy differs by face (the CLI's --policy, the editor's setting).
+  const fix = policy ? 'name the signers you trust for advisories in its "advisorySigners"' : (advice.withoutPolicy ?? 'verify with --policy P, a policy that names "advisorySigners"');
   return `${n} advisory statement(s) in ${registry.location} were not read (${why}): a flagged model or a revoked key is not refused; ${fix}`;
 }
 

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ResponseError, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver';
+import { answer } from './answer';
 import {
   CancelledError,
   InputError,
@@ -81,13 +82,13 @@ export class CommandHandler {
     connection.onRequest(REQUESTS.status, (p: { uri: string }) => this.status(p.uri));
     connection.onRequest(REQUESTS.modelState, (p: { path: string }): unknown => this.ctx.models.forPath(p.path) satisfies ModelStateView | UnsignedView);
     connection.onRequest(REQUESTS.resolveTarget, (p: { path: string }): unknown => this.resolveTarget(p.path));
-    connection.onRequest(REQUESTS.trustCandidates, (p: { uri: string }) => this.wrap(async () => this.trustCandidates(p.uri)));
-    connection.onRequest(REQUESTS.pinTrust, (p: { candidate: TrustCandidate; dir: string }) => this.wrap(async () => this.pinTrust(p.candidate, p.dir)));
-    connection.onRequest(REQUESTS.attest, (p: AttestRequest) => this.wrap(() => this.attest(p)));
-    connection.onRequest(REQUESTS.keygen, (p: KeygenRequest) => this.wrap(async () => this.keygen(p)));
-    connection.onRequest(REQUESTS.manifest, (p: ManifestRequest) => this.wrap(() => this.manifest(p)));
+    connection.onRequest(REQUESTS.trustCandidates, (p: { uri: string }) => answer(async () => this.trustCandidates(p.uri)));
+    connection.onRequest(REQUESTS.pinTrust, (p: { candidate: TrustCandidate; dir: string }) => answer(async () => this.pinTrust(p.candidate, p.dir)));
+    connection.onRequest(REQUESTS.attest, (p: AttestRequest) => answer(() => this.attest(p)));
+    connection.onRequest(REQUESTS.keygen, (p: KeygenRequest) => answer(async () => this.keygen(p)));
+    connection.onRequest(REQUESTS.manifest, (p: ManifestRequest) => answer(() => this.manifest(p)));
     connection.onRequest(REQUESTS.lineage, (p: { modelPath?: string; digest?: string; format?: 'text' | 'mermaid' | 'json' }) =>
-      this.wrap(async () => {
+      answer(async () => {
         const registry = this.ctx.registry();
         if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
         const policy = this.ctx.settings.policy ? loadPolicy(this.resolve(this.ctx.settings.policy)) : undefined;
@@ -95,7 +96,7 @@ export class CommandHandler {
         return { verdict: result.verdict, text: renderLineage(result, p.format ?? 'text') };
       }),
     );
-    connection.onRequest(REQUESTS.registryDigests, (p?: { exclude?: string }) => this.wrap(() => this.registryArtifacts(p?.exclude)));
+    connection.onRequest(REQUESTS.registryDigests, (p?: { exclude?: string }) => answer(() => this.registryArtifacts(p?.exclude)));
   }
 
   /** Tells the client a model's state changed; the client repaints badges and the status item. */
@@ -107,15 +108,6 @@ export class CommandHandler {
     return this.ctx.resolvePath(p);
   }
 
-  /** Core errors reach the client as readable JSON-RPC errors with their code, never as crashes. */
-  private async wrap<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isProvenanceError(err)) throw new ResponseError(-32602, err.oneLine(), { code: err.code, ...(err.file ? { file: err.file } : {}) });
-      throw err;
-    }
-  }
 
   resolveTarget(path: string): ResolvedTarget {
     const t = resolveModelTarget(path);

@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ResponseError, type Connection } from 'vscode-languageserver';
+import { answer } from './answer';
 import {
   FRAMEWORK_IDS,
   InputError,
@@ -55,13 +56,13 @@ export class ReviewHandler {
   constructor(private readonly ctx: ServerContext) {}
 
   register(connection: Connection): void {
-    connection.onRequest(REQUESTS.lineageGraph, (p: { modelPath?: string; digest?: string }) => this.wrap(() => this.lineageGraph(p)));
-    connection.onRequest(REQUESTS.registryPayload, (p: { id: string }) => this.wrap(() => this.registryPayload(p.id)));
-    connection.onRequest(REQUESTS.compareTargets, (p: { path: string }) => this.wrap(() => this.compareTargets(p.path)));
-    connection.onRequest(REQUESTS.decodedSide, (p: DecodedSideRequest) => this.wrap(() => this.decodedSide(p)));
-    connection.onRequest(REQUESTS.report, (p: { modelPath: string }) => this.wrap(() => this.report(p.modelPath)));
-    connection.onRequest(REQUESTS.impact, (p: ImpactRequest) => this.wrap(() => this.impact(p)));
-    connection.onRequest(REQUESTS.saveReport, (p: { modelPath: string; format: 'html' | 'md'; path: string }) => this.wrap(async () => this.saveReport(p)));
+    connection.onRequest(REQUESTS.lineageGraph, (p: { modelPath?: string; digest?: string }) => answer(() => this.lineageGraph(p)));
+    connection.onRequest(REQUESTS.registryPayload, (p: { id: string }) => answer(() => this.registryPayload(p.id)));
+    connection.onRequest(REQUESTS.compareTargets, (p: { path: string }) => answer(() => this.compareTargets(p.path)));
+    connection.onRequest(REQUESTS.decodedSide, (p: DecodedSideRequest) => answer(() => this.decodedSide(p)));
+    connection.onRequest(REQUESTS.report, (p: { modelPath: string }) => answer(() => this.report(p.modelPath)));
+    connection.onRequest(REQUESTS.impact, (p: ImpactRequest) => answer(() => this.impact(p)));
+    connection.onRequest(REQUESTS.saveReport, (p: { modelPath: string; format: 'html' | 'md'; path: string }) => answer(async () => this.saveReport(p)));
   }
 
   /** The last report built per model, so that Save writes what the person saw. */
@@ -119,14 +120,6 @@ export class ReviewHandler {
     return { path: p.path };
   }
 
-  private async wrap<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isProvenanceError(err)) throw new ResponseError(-32602, err.oneLine(), { code: err.code, ...(err.file ? { file: err.file } : {}) });
-      throw err;
-    }
-  }
 
   private policy() {
     return this.ctx.settings.policy ? loadPolicy(this.ctx.resolvePath(this.ctx.settings.policy)) : undefined;

@@ -125,7 +125,7 @@ export class FlagsService {
         this.probe = undefined;
       } else if (!path) {
         why = 'no trust policy is set (modelProvenance.policy): advisories are not read';
-        notRead = registry ? await advisoriesNotRead(registry, undefined) : undefined;
+        notRead = registry ? await advisoriesNotRead(registry, undefined, { withoutPolicy: 'set modelProvenance.policy to a policy with "advisorySigners"' }) : undefined;
       } else if (!registry) why = 'no attestation registry: advisories cannot be read';
       else if (policy) {
         this.lastProbe = Date.now();

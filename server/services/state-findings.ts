@@ -29,7 +29,7 @@ export function modelStateFindings(ev: EditorEvaluation, analysis: DocumentAnaly
   // The flags in force first: a flagged model or a revoked signer is the gate's refusal, whatever else holds.
   if (ev.flags?.length) out.push(...flagFindings(doc, ev.flags).map((f) => ({ ...f, data: { ...f.data, signature } })));
   // The CLI's ADVISORIES_NOT_READ: the registry holds advisories nothing reads, so a flag would not show here.
-  if (ev.advisoriesNotRead && !ev.policy) out.push({ code: 'ADVISORIES_NOT_READ', severity: 'warning', message: ev.advisoriesNotRead.replace(/add "advisorySigners" to the policy$/, 'set modelProvenance.policy to a policy with "advisorySigners"'), pointer: AT.envelope, ...at(AT.envelope) });
+  if (ev.advisoriesNotRead && !ev.policy) out.push({ code: 'ADVISORIES_NOT_READ', severity: 'warning', message: ev.advisoriesNotRead, pointer: AT.envelope, ...at(AT.envelope) });
   // Policy failed: not "verified", but the files and the signer are still facts worth showing.
   const state = ev.policy && ev.state === 'error' && ev.trust.state !== 'error' ? (ev.integrity?.state === 'modified' ? 'modified' : 'checked') : ev.state;
   switch (state) {
