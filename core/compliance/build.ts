@@ -1,7 +1,7 @@
 import { InputError } from '../errors';
 import type { Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
-import { graphFromChain } from '../render/lineage-graph';
+import { graphFromChain, markAffected } from '../render/lineage-graph';
 import { concernFact, concernGaps } from './concerns';
 import { evidenceFor } from './evidence';
 import { FRAMEWORKS, FRAMEWORK_IDS, needsEvidence, needsPerson, type FrameworkId } from './frameworks';
@@ -91,7 +91,8 @@ export function reportFromEvidence(g: Gathered, frameworks: readonly FrameworkId
     model: g.model,
     verification: verificationSummary(g),
     chain: chainSteps(g),
-    lineage: graphFromChain(g.chain, { flagged }),
+    // Nothing made from a flagged, failed or changed input is drawn green (the editor draws the same).
+    lineage: markAffected(graphFromChain(g.chain, { flagged })),
     evidence,
     frameworks: frameworkReports,
     threatModel,

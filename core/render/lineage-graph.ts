@@ -196,3 +196,42 @@ export function graphFromChain(result: ChainResult, options: ChainGraphOptions =
   for (const n of options.extraNodes ?? []) nodes.set(n.id, n);
   return { nodes: [...nodes.values()], edges: [...edges, ...(options.extraEdges ?? [])], ...(notes.length ? { notes } : {}) };
 }
+
+/**
+ * Statuses that taint what is made from them: a flagged input (an advisory or the policy says it
+ * is bad). A `changed` input (its bytes on disk differ from what was attested) or a `failed` one
+ * (its own attestation did not verify) is a gap in the evidence, not a known-bad input: what was
+ * made from it was made from the attested bytes, so it keeps its own status and the chain verdict
+ * and the failed node say what is wrong.
+ */
+const TAINTING = new Set<GraphNodeStatus>(['flagged', 'affected']);
+
+/**
+ * The lineage as the reports and the editor draw it: a node that would be drawn `verified` but is made
+ * (directly or through other stages) from a flagged input is `affected`
+ * (core/render's status for "not flagged itself, but derived from something flagged"), with a
+ * detail line naming the nearest such input. Nothing downstream of a bad input is ever green:
+ * Show Impact and the chain verdict already say so, and every picture must agree.
+ * Edges run from input to consumer (core/render `graphFromChain`). Pure; returns a new graph.
+ */
+export function markAffected(graph: LineageGraph): LineageGraph {
+  const byId = new Map(graph.nodes.map((n) => [n.id, { ...n, details: [...(n.details ?? [])] } as GraphNode]));
+  const out = new Map<string, string[]>();
+  for (const e of graph.edges) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+  const queue: { id: string; cause: GraphNode }[] = graph.nodes.filter((n) => TAINTING.has(n.status)).map((n) => ({ id: n.id, cause: byId.get(n.id)! }));
+  const seen = new Set(queue.map((q) => q.id));
+  while (queue.length > 0) {
+    const { id, cause } = queue.shift()!;
+    for (const to of out.get(id) ?? []) {
+      const n = byId.get(to);
+      if (!n || seen.has(to)) continue;
+      seen.add(to);
+      if (n.status === 'verified') {
+        n.status = 'affected';
+        n.details = [...(n.details ?? []), `derives from ${cause.label} (${cause.status})`];
+      }
+      queue.push({ id: to, cause });
+    }
+  }
+  return { ...graph, nodes: graph.nodes.map((n) => byId.get(n.id)!) };
+}

@@ -43,7 +43,7 @@ import {
   type ReportPreview,
 } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
-import { markAffected } from '../services/lineage-affected';
+import { markAffected } from '../../core/render/lineage-graph';
 import { editorWording, previewInputs, type SkippedInput } from '../services/report-inputs';
 
 /**
