@@ -167,8 +167,13 @@ export interface ProxyOptions {
   corrupt?: (method: string, path: string, body: Buffer) => Buffer | undefined;
   /** Forwards request bodies at most this many bytes per 10 ms (to open a window mid-upload). */
   throttleBytesPer10ms?: number;
-  /** Called as request-body bytes are forwarded: (path, bytes so far in this request). */
-  onUploadProgress?: (method: string, path: string, bytes: number) => void;
+  /**
+   * Called as request-body bytes are forwarded: (path, bytes so far in this request).
+   * Returning 'stop' forwards nothing more of this body, so a registry about to be killed
+   * cannot receive the rest and answer before the kill lands (a slow SIGKILL on a loaded
+   * machine let a whole upload through).
+   */
+  onUploadProgress?: (method: string, path: string, bytes: number) => void | 'stop';
 }
 
 export interface RunningProxy {
@@ -201,12 +206,17 @@ export async function startProxy(targetPort: number, options: ProxyOptions = {})
     });
     up.on('error', () => res.socket?.destroy());
     let sent = 0;
+    let stopped = false;
     const chunkSize = options.throttleBytesPer10ms;
     req.on('data', (c: Buffer) => {
+      if (stopped) return;
       if (!chunkSize) {
         up.write(c);
         sent += c.length;
-        options.onUploadProgress?.(req.method ?? '', req.url ?? '', sent);
+        if (options.onUploadProgress?.(req.method ?? '', req.url ?? '', sent) === 'stop') {
+          stopped = true;
+          req.pause();
+        }
         return;
       }
       req.pause();
@@ -217,13 +227,18 @@ export async function startProxy(targetPort: number, options: ProxyOptions = {})
         off += part.length;
         sent += part.length;
         up.write(part);
-        options.onUploadProgress?.(req.method ?? '', req.url ?? '', sent);
+        if (options.onUploadProgress?.(req.method ?? '', req.url ?? '', sent) === 'stop') {
+          stopped = true;
+          return;
+        }
         if (off < c.length) setTimeout(step, 10);
         else req.resume();
       };
       step();
     });
-    req.on('end', () => up.end());
+    req.on('end', () => {
+      if (!stopped) up.end();
+    });
   });
   return listenTracked(server);
 }

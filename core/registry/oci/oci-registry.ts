@@ -143,8 +143,8 @@ export class OciRegistry implements Registry {
           }),
       ),
     );
-    await Promise.all([this.client.pushBlob(id, bytes), subjects]);
-    await Promise.all(
+    await settledInOrder<unknown>([this.client.pushBlob(id, bytes), subjects]);
+    await settledInOrder(
       summary.subjects.map(async (subject) => {
         const subj = subjectManifest(subject);
         const art = artifactManifest({ id, size: bytes.length, subject, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}), ...(created ? { created } : {}), bundleMediaType: mediaType });
@@ -616,4 +616,18 @@ export function statementTime(text: string): string | undefined {
     /* no time */
   }
   return undefined;
+}
+
+/**
+ * Waits for every step, then throws the error of the first step in list order that failed.
+ * Promise.all would throw whichever failure settled first: when a registry dies mid-upload,
+ * a small request started after the fault runs out of retries before the upload does, and
+ * the user was told "refused the connection" instead of the cause ("the connection was
+ * dropped during PUT blob upload…"). The steps are listed cause first.
+ */
+async function settledInOrder<T>(steps: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(steps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
