@@ -160,7 +160,9 @@ export function reportError(err: unknown, format?: string, advice?: string): num
       failure = { code: PARSER_CODES[err.code] ?? 'USAGE', message: `${commanderMessage(err.message)}${advice ? `; ${advice}` : ''}` };
     }
   } else if (err instanceof CancelledError) {
-    process.stderr.write('\nmodel-provenance: cancelled\n');
+    // One line like every other failure; in a terminal it starts on a line of its own (after the "^C" echo or a progress line).
+    const what = err.message === 'operation cancelled' ? 'cancelled' : err.message;
+    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}model-provenance: ${err.file ? `${err.file}: ` : ''}${what} [CANCELLED]\n`);
     return 130;
   } else if (isProvenanceError(err)) {
     failure = { code: err.code, message: err.message, ...(err.file ? { file: err.file } : {}) };

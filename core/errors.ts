@@ -35,8 +35,8 @@ export class InputError extends ProvenanceError {}
 
 /** Hashing or verification was cancelled through an AbortSignal. */
 export class CancelledError extends ProvenanceError {
-  constructor(message = 'operation cancelled') {
-    super('CANCELLED', message);
+  constructor(message = 'operation cancelled', options: { file?: string } = {}) {
+    super('CANCELLED', message, options);
   }
 }
 

@@ -184,7 +184,8 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     try {
       r = await copyRegistry(from, to, { signal: stop.signal });
     } catch (err) {
-      if (err instanceof CancelledError) process.stderr.write(`model-provenance: ${to.location}: registry ${err.message}\n`);
+      // The registry written to, and how far the copy got, in the one line the CLI prints.
+      if (err instanceof CancelledError) throw new CancelledError(`registry ${err.message}`, { file: to.location });
       throw err;
     } finally {
       process.removeListener('SIGTERM', onSignal);

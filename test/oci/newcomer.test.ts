@@ -261,7 +261,7 @@ describe('newcomer findings on the OCI registry', () => {
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((r) => child!.on('close', r));
     assert.equal(code, 130, stderr);
-    assert.match(stderr, new RegExp(`^model-provenance: ${esc(`oci://${proxy.host}/team/provenance`)}: registry copy cancelled \\(stored [23] of 6 entries to copy before it stopped; run it again to finish\\)\\n\\nmodel-provenance: cancelled\\n$`));
+    assert.match(stderr, new RegExp(`^model-provenance: ${esc(`oci://${proxy.host}/team/provenance`)}: registry copy cancelled \\(stored [23] of 6 entries to copy before it stopped; run it again to finish\\) \\[CANCELLED\\]\\n$`));
     const rest = await ok(['registry', 'copy', src, target.spec]);
     assert.match(rest.stdout, /^copied [34] entries from .* \([23] already there\)\n$/);
   });
