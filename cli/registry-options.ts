@@ -12,12 +12,18 @@ export const TRANSPORT_FLAGS: Record<string, string> = {
   attempts: 'MODEL_PROVENANCE_REGISTRY_ATTEMPTS',
 };
 
+/** A transport setting as CLI messages name it. */
+const transportFlag = (option: string): string => TRANSPORT_FLAGS[option] ?? option;
+
 /**
  * Gives every command that takes `--registry` the OCI transport flags (`--ca-file`,
  * `--insecure`, `--registry-timeout`) and applies them before the command runs, so the
- * commands themselves keep calling openRegistry(spec) unchanged.
+ * commands themselves keep calling openRegistry(spec) unchanged. Every command, with
+ * `--registry` or not, names the transport settings by these flags in core's messages
+ * (a policy's plain-HTTP `registry` read by `diff --policy` says `--insecure` too).
  */
 export function addRegistryTransportOptions(program: Command): void {
+  setOciDefaults({ optionName: transportFlag });
   const visit = (cmd: Command): void => {
     const reg = cmd.options.find((o) => o.long === '--registry');
     if (reg) {
@@ -51,7 +57,7 @@ export function transportOptions(cmd: Command): Command {
         ...(o.caFile ? { caFile: o.caFile } : {}),
         ...(o.insecure ? { insecure: true } : {}),
         ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
-        optionName: (option) => TRANSPORT_FLAGS[option] ?? option,
+        optionName: transportFlag,
         // A person facing a silent registry hears about it once, at the first retry, not minutes later.
         onRetry: (note) => process.stderr.write(`model-provenance: note: ${note.message}\n`),
       });

@@ -1,7 +1,9 @@
-import { basename, isAbsolute, join } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { REQUESTS, type AttestResult, type RegistryArtifact } from '../core/editor/protocol';
+import { attestPlan, attestTitle, privateKeyPem, said, type AttestStep } from './flow-steps';
 import { defaultKeyFolder } from './keygen';
 import { errorCode, errorMessage, modelTarget } from './target';
 
@@ -17,7 +19,7 @@ const STAGES: { label: string; detail: string }[] = [
 ];
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
-type Step = 'stage' | 'runId' | 'base' | 'datasets' | 'key' | 'passphrase';
+type Step = AttestStep | 'passphrase';
 
 interface Answers {
   stage?: string;
@@ -31,9 +33,12 @@ interface Answers {
 
 /**
  * Attest Model…: stage, run id, base model (registry entries by name and stage beside their
- * digests), datasets, signing key, passphrase. Escape at any step ends the flow with nothing
- * written. When the attestation fails, the step at fault opens again with everything that was
- * typed kept. At the end it says what was attested, by whom, and where it was stored.
+ * digests; not asked for pre-training, the first stage), datasets, signing key (the configured
+ * one, else the private keys found in the workspace and your key folder), its passphrase when
+ * it is encrypted. The "(n/N)" of each title counts the steps that will really be shown.
+ * Escape at any step ends the flow with nothing written. When the attestation fails, the step
+ * at fault opens again with everything that was typed kept. At the end it says what was
+ * attested, by whom, and where it was stored.
  */
 export async function attestModel(client: LanguageClient, arg: unknown): Promise<AttestResult | undefined> {
   const target = await modelTarget(client, arg, 'Attest Model');
@@ -45,26 +50,30 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
   // Restricted: a repository must not pick the key that signs in your name.
   const configuredKey = (vscode.workspace.isTrusted ? cfg.get<string>('signingKey') : inspected?.globalValue) || undefined;
   if (configuredKey) a.key = configuredKey;
+  // A configured key that is not encrypted asks nothing: no key step is counted, until it fails.
+  let keyStep = !configuredKey || (await isEncrypted(configuredKey));
   let step: Step = 'stage';
   let problem: string | undefined;
-  const title = (n: number, what: string): string => `Attest ${model} (${n}/6): ${what}`;
+  const title = (at: AttestStep, what: string): string => attestTitle(model, at, attestPlan({ stage: a.stage, keyStep }), what);
   for (;;) {
     switch (step) {
       case 'stage': {
         const pick = await vscode.window.showQuickPick(
           STAGES.map((s) => ({ ...s, picked: s.label === a.stage })),
-          { title: title(1, 'stage'), placeHolder: problem ?? 'Which lifecycle stage produced this model?' },
+          { title: title('stage', 'stage'), placeHolder: problem ?? 'Which lifecycle stage produced this model?' },
         );
         if (!pick) return undefined;
         a.stage = pick.label;
+        // The first stage has no base model: not asked, and none recorded.
+        if (a.stage === 'pre-training') a.base = undefined;
         step = 'runId';
         break;
       }
       case 'runId': {
-        const v = await vscode.window.showInputBox({ title: title(2, 'run id'), prompt: 'Training or pipeline run id (optional)', value: a.runId });
+        const v = await vscode.window.showInputBox({ title: title('runId', 'run id'), prompt: 'Training or pipeline run id (optional)', value: a.runId });
         if (v === undefined) return undefined;
         a.runId = v.trim();
-        step = 'base';
+        step = a.stage === 'pre-training' ? 'datasets' : 'base';
         break;
       }
       case 'base': {
@@ -77,7 +86,7 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
           { label: '$(folder) Choose a model folder or file to hash…', action: 'folder' },
           { label: '$(edit) Enter a digest (sha256:…)…', action: 'digest' },
         ];
-        const pick = await vscode.window.showQuickPick<Item>(items, { title: title(3, 'base model'), placeHolder: problem ?? `What ${model} was made from (names and stages as the registry's attestations say)`, matchOnDescription: true, matchOnDetail: true });
+        const pick = await vscode.window.showQuickPick<Item>(items, { title: title('base', 'base model'), placeHolder: problem ?? `What ${model} was made from (names and stages as the registry's attestations say)`, matchOnDescription: true, matchOnDetail: true });
         if (!pick) return undefined;
         if (pick.action === 'none') {
           a.base = undefined;
@@ -86,7 +95,7 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
           if (!chosen?.[0]) return undefined;
           a.base = chosen[0].fsPath;
         } else if (pick.action === 'digest') {
-          const d = await vscode.window.showInputBox({ title: title(3, 'base model digest'), value: a.base && DIGEST.test(a.base) ? a.base : '', prompt: 'The base model\'s OMS root digest', validateInput: (v) => (DIGEST.test(v.trim()) ? undefined : 'sha256: followed by 64 lowercase hex digits') });
+          const d = await vscode.window.showInputBox({ title: title('base', 'base model digest'), value: a.base && DIGEST.test(a.base) ? a.base : '', prompt: 'The base model\'s OMS root digest', validateInput: (v) => (DIGEST.test(v.trim()) ? undefined : 'sha256: followed by 64 lowercase hex digits') });
           if (d === undefined) return undefined;
           a.base = d.trim();
         } else {
@@ -97,7 +106,7 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
       }
       case 'datasets': {
         const v = await vscode.window.showInputBox({
-          title: title(4, 'datasets'),
+          title: title('datasets', 'datasets'),
           prompt: problem ?? 'Dataset digests (sha256:…) or paths to hash, comma-separated (optional)',
           value: a.datasets,
           validateInput: (text) => validateDatasets(text),
@@ -109,14 +118,10 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
       }
       case 'key': {
         if (!a.key || problem) {
-          const key = await vscode.window.showOpenDialog({
-            title: title(5, problem ? `signing key — ${problem}` : 'signing key (a PEM private key)'),
-            canSelectMany: false,
-            defaultUri: vscode.Uri.file(a.key ?? defaultKeyFolder()),
-            filters: { 'PEM private key': ['pem'] },
-          });
-          if (!key?.[0]) return undefined;
-          a.key = key[0].fsPath;
+          keyStep = true;
+          const key = await chooseKey(title('key', problem ? `signing key — ${problem}` : 'signing key (a PEM private key)'), a.key, problem);
+          if (!key) return undefined;
+          a.key = key;
         }
         step = 'passphrase';
         break;
@@ -124,7 +129,9 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
       case 'passphrase': {
         const encrypted = await isEncrypted(a.key!);
         if (encrypted) {
-          const p = await vscode.window.showInputBox({ title: title(6, 'passphrase'), prompt: problem ?? `Passphrase of ${basename(a.key!)}`, password: true });
+          // Part of the key step (its number), so the count never promises a step that is not shown.
+          keyStep = true;
+          const p = await vscode.window.showInputBox({ title: title('key', `passphrase of ${basename(a.key!)}`), prompt: problem ?? `Passphrase of ${basename(a.key!)}`, password: true });
           if (p === undefined) return undefined;
           a.passphrase = p;
         } else a.passphrase = undefined;
@@ -135,7 +142,7 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
         step = result.step;
         problem = result.problem;
         if (step === 'stage') {
-          const again = await vscode.window.showErrorMessage(`Attest failed: ${result.problem}`, 'Edit and retry');
+          const again = await vscode.window.showErrorMessage(said('Attest Model', result.problem), 'Edit and retry');
           if (again !== 'Edit and retry') return undefined;
           problem = undefined;
         }
@@ -159,10 +166,13 @@ async function run(client: LanguageClient, modelPath: string, a: Answers): Promi
       }),
     );
     const where = r.location && r.registry ? `stored in the registry ${vscode.workspace.asRelativePath(r.registry)} as ${r.id ? `${r.id.slice(0, 19)}…` : vscode.workspace.asRelativePath(r.location)}` : 'NOT stored (no registry is configured or available)';
-    void vscode.window.showInformationMessage(`Attested ${r.stage} of ${r.subjectName} (${r.digest.slice(0, 19)}…), signed by ${r.signer}; ${where}.`, ...(r.location ? ['Open attestation'] : []), 'Show lineage').then(async (choice) => {
-      if (choice === 'Open attestation' && r.location) await vscode.window.showTextDocument(vscode.Uri.file(r.location), { preview: true });
-      if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));
-    });
+    if (r.inputWarnings?.length) void recordedNotSigned(client, modelPath, a, r, where);
+    else {
+      void vscode.window.showInformationMessage(`Attested ${r.stage} of ${r.subjectName} (${r.digest.slice(0, 19)}…), signed by ${r.signer}; ${where}.`, ...(r.location ? ['Open attestation'] : []), 'Show lineage').then(async (choice) => {
+        if (choice === 'Open attestation' && r.location) await vscode.window.showTextDocument(vscode.Uri.file(r.location), { preview: true });
+        if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));
+      });
+    }
     return { result: r };
   } catch (err) {
     const code = errorCode(err) ?? '';
@@ -190,10 +200,74 @@ async function validateDatasets(text: string): Promise<string | undefined> {
 }
 
 async function isEncrypted(key: string): Promise<boolean> {
+  return (await pemKind(vscode.Uri.file(key))) === 'encrypted';
+}
+
+async function pemKind(uri: vscode.Uri): Promise<'encrypted' | 'plain' | undefined> {
   try {
-    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(key));
-    return /ENCRYPTED/.test(Buffer.from(bytes).toString('latin1'));
+    return privateKeyPem(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('latin1'));
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+const exists = (path: string): Thenable<boolean> => vscode.workspace.fs.stat(vscode.Uri.file(path)).then(() => true, () => false);
+
+/**
+ * The signing key step: the private keys of the workspace (*.pem that hold a private key) and
+ * of your key folder, each with whether it is encrypted, then a file picker that starts where
+ * keys are (the current key's folder, the workspace's keys/ folder, your key folder, the
+ * workspace) — never in a folder that does not exist.
+ */
+async function chooseKey(title: string, current: string | undefined, problem: string | undefined): Promise<string | undefined> {
+  const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const home = defaultKeyFolder();
+  const found = [...(await vscode.workspace.findFiles('**/*.pem', '**/{node_modules,.git,.provenance}/**', 200))];
+  if (await exists(home)) found.push(...(await vscode.workspace.fs.readDirectory(vscode.Uri.file(home)).then((es) => es.filter(([n]) => n.endsWith('.pem')).map(([n]) => vscode.Uri.file(join(home, n))), () => [])));
+  type Item = vscode.QuickPickItem & { path?: string; choose?: true };
+  const items: Item[] = [];
+  for (const u of found) {
+    const kind = await pemKind(u);
+    if (!kind) continue;
+    const inHome = u.fsPath.startsWith(`${home}/`);
+    items.push({ label: `$(key) ${inHome ? `~/${u.fsPath.slice(homedir().length + 1)}` : vscode.workspace.asRelativePath(u)}`, description: `${kind === 'encrypted' ? 'encrypted' : 'not encrypted'}${inHome ? ' · your key folder' : ' · in the workspace'}${u.fsPath === current ? ' · current' : ''}`, path: u.fsPath });
+  }
+  items.push({ label: '$(folder-opened) Choose a key file…', description: 'a PEM private key anywhere', choose: true });
+  const pick = items.length > 1 ? await vscode.window.showQuickPick(items, { title, placeHolder: problem ?? 'The private key that signs the attestation (Escape cancels)', matchOnDescription: true }) : items[0];
+  if (!pick) return undefined;
+  if (pick.path) return pick.path;
+  const starts = [current ? dirname(current) : undefined, ...roots.map((r) => join(r, 'keys')), home, ...roots, homedir()].filter((x): x is string => !!x);
+  let start = homedir();
+  for (const s of starts) {
+    if (await exists(s)) {
+      start = s;
+      break;
+    }
+  }
+  const key = await vscode.window.showOpenDialog({ title, canSelectMany: false, defaultUri: vscode.Uri.file(start), filters: { 'PEM private key': ['pem'] }, openLabel: 'Sign with this key' });
+  return key?.[0]?.fsPath;
+}
+
+/**
+ * The attestation is stored, but what it records of the model or an input is not what that
+ * path's own signature names, so it will not join in a chain: said in place of the success (a
+ * modal, since the stored attestation is the one lineage will read), with the fix one click
+ * away when the signed digest of the base model is known.
+ */
+async function recordedNotSigned(client: LanguageClient, modelPath: string, a: Answers, r: AttestResult, where: string): Promise<void> {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const short = (m: string): string => (root ? m.split(`${root}/`).join('') : m);
+  const warnings = r.inputWarnings ?? [];
+  const fix = warnings.find((w) => w.code === 'INPUT_NOT_AS_SIGNED' && w.role === 'base-model' && w.signedDigest);
+  const what = warnings.some((w) => w.role === 'model') ? 'the model\'s own signature' : `its ${[...new Set(warnings.map((w) => w.role.replace('-', ' ')))].join(', ')}'s signature`;
+  const again = fix ? 'Attest Again with the Signed Base Digest' : undefined;
+  const detail = [
+    ...warnings.map((w) => `${short(w.message)}. [${w.code}]`),
+    `The attestation is ${where}; a chain reads the newest one. ${fix ? 'Attesting again with the signed digest supersedes it' : 'Attest again once this is resolved'}; to remove it: model-provenance registry rm ${r.id ?? '<id>'}.`,
+  ].join('\n\n');
+  const choice = await vscode.window.showWarningMessage(`Attested ${r.stage} of ${r.subjectName}, but what it records will not join ${what} in a chain.`, { modal: true, detail }, ...(again ? [again] : []), 'Show lineage');
+  if (choice === again && fix?.signedDigest) {
+    const next = await run(client, modelPath, { ...a, base: fix.signedDigest });
+    if ('problem' in next) void vscode.window.showErrorMessage(`Model Provenance: ${next.problem}`);
+  } else if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));
 }

@@ -9,8 +9,9 @@ import { PayloadProvider } from './payload';
 import { generateReport, saveReport } from './report-view';
 import { DecodedProvider, DECODED_SCHEME, compareSignedContents } from './review';
 import type { StatusItem } from './status';
-import { aimedAt, errorMessage, modelTarget } from './target';
+import { aimedAt, errorMessage, modelTarget, signedDocumentTarget } from './target';
 import { trustSigner } from './trust';
+import { said } from './flow-steps';
 
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel, status: StatusItem): void {
   const lineage = new LineagePanels(client);
@@ -73,18 +74,20 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     vscode.commands.registerCommand('modelProvenance.saveReportMarkdown', () => saveReport(client, undefined, 'md')),
     vscode.commands.registerCommand('modelProvenance.compareSignedContents', (arg?: unknown) => compareSignedContents(client, decoded, arg)),
     vscode.commands.registerCommand('modelProvenance.showDecodedPayload', async (arg?: unknown) => {
-      const uri = aimedAt(arg);
-      if (!uri || uri.scheme === DECODED_SCHEME || !/\.(sig|json|jsonl)$/i.test(uri.path)) {
-        void vscode.window.showWarningMessage('Open Decoded Payload: open a signature (model.sig) or an attestation first; it shows the statement inside its DSSE envelope.');
+      if (aimedAt(arg)?.scheme === DECODED_SCHEME) {
+        void vscode.window.showWarningMessage('Open Decoded Payload: this is already a decoded document; run it on the signature (model.sig) or attestation itself.');
         return;
       }
+      // With nothing open (or a model file), the person is asked which signature or attestation.
+      const uri = await signedDocumentTarget(client, arg, 'Open Decoded Payload', 'payload');
+      if (!uri) return;
       try {
         const doc = await vscode.workspace.openTextDocument(PayloadProvider.uriFor(uri));
         await vscode.languages.setTextDocumentLanguage(doc, 'json');
         await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
         return doc.uri;
       } catch (err) {
-        void vscode.window.showErrorMessage(`Open Decoded Payload: ${errorMessage(err)}`);
+        void vscode.window.showErrorMessage(said('Open Decoded Payload', errorMessage(err)));
       }
     }),
   );

@@ -73,6 +73,9 @@ export function decorationFor(view: ModelStateView, uri: vscode.Uri): vscode.Fil
       return new vscode.FileDecoration('!', `Model Provenance: this file matches, but the model is ${view.headline}`, red);
     }
     case 'not-configured':
+      // A first run (nothing configured at all) is a step not taken: '?'. With other trust configured,
+      // a signer not covered is "not trusted", as an untrusted key is: '!' in red (finding 10).
+      if (!view.trust?.nothingConfigured) return new vscode.FileDecoration('!', tip, red);
       return new vscode.FileDecoration('?', `Model Provenance: ${view.integrity?.summary ?? 'files match'}; signature not checked: no trusted signer configured (signed by ${view.signer ?? 'unknown'})`, new vscode.ThemeColor('editorInfo.foreground'));
     case 'too-large':
       return new vscode.FileDecoration('…', `${tip}. Right-click › Verify Model to hash it now.`, new vscode.ThemeColor('editorWarning.foreground'));

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CodeLensRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { CodeLensRefreshRequest, CodeLensRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { NOTIFICATIONS, REQUESTS, type ModelStateView, type PolicyProblem } from '../core/editor/protocol';
 import { registerCommands } from './commands';
 import { ModelDecorations } from './decorations';
@@ -9,6 +9,61 @@ import { effectiveSettings } from './settings';
 import { StatusItem } from './status';
 
 let client: LanguageClient | undefined;
+
+/**
+ * Makes VS Code fetch a shown document's lenses, and keeps asking until it has. Back on a tab,
+ * VS Code paints the lens titles it cached when the tab was hidden (without commands: a state
+ * that may have changed since) and schedules a fetch; but it cancels that fetch when the editor
+ * loses focus before it runs (a click in the explorer or the Problems panel right after
+ * switching tabs), and the old titles then stay until the editor is focused again: a stale
+ * "verified" for as long as the person looks elsewhere (seen in the e2e hostile walk). So after
+ * a document is shown, fire the lens change event at once and again 0.6, 1.8 and 4.2 s later,
+ * until the client's middleware has seen VS Code ask for its lenses.
+ */
+class LensRefresher implements vscode.Disposable {
+  private readonly lastFetch = new Map<string, number>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  /**
+   * VS Code asks for the lenses of `uri`. Once asked, it renders an answer: the blur only cancels
+   * a fetch still waiting for its timer, and a running one is only cancelled by the next fetch.
+   * (Asking again meanwhile would only restart VS Code's debounce timer and delay the answer.)
+   */
+  fetching(uri: vscode.Uri): void {
+    this.lastFetch.set(uri.toString(), Date.now());
+  }
+
+  /** `doc` came into view: ask for its lenses until VS Code has fetched them. */
+  shown(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== 'file') return;
+    const key = doc.uri.toString();
+    const since = Date.now();
+    const old = this.pending.get(key);
+    if (old) clearTimeout(old);
+    const attempt = (wait: number): void => {
+      refreshLenses(doc);
+      if (wait > 4_000) {
+        this.pending.delete(key);
+        return;
+      }
+      const timer = setTimeout(() => {
+        if ((this.lastFetch.get(key) ?? 0) >= since) this.pending.delete(key);
+        else attempt(wait * 2);
+      }, wait);
+      this.pending.set(key, timer);
+    };
+    // The first retry waits out VS Code's own debounce (250 ms at least): asking again before its
+    // fetch starts only restarts that timer, which delayed every lens by 250 ms.
+    attempt(600);
+  }
+
+  dispose(): void {
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
+  }
+}
+
+const lensRefresher = new LensRefresher();
 
 /** The extension: starts the language server over IPC and adds what only VS Code can do. */
 export async function activate(context: vscode.ExtensionContext): Promise<{ client: LanguageClient; activationMs: number }> {
@@ -30,9 +85,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
     // The hover on a flagged reference links to Show Impact; no other command runs from a hover.
     markdown: { isTrusted: { enabledCommands: ['modelProvenance.showImpact'] } },
     outputChannelName: 'Model Provenance Language Server',
+    middleware: {
+      // Seen here: VS Code is fetching a document's lenses (LensRefresher stops asking then).
+      provideCodeLenses: (document, token, next) => {
+        lensRefresher.fetching(document.uri);
+        return next(document, token);
+      },
+    },
   };
   client = new LanguageClient('modelProvenance', 'Model Provenance', serverOptions, clientOptions);
   await client.start();
+  // The server asks for fresh lenses when a model's state changes (a verify, a changed file).
+  // VS Code then repaints its cached titles and schedules a fetch that a blur cancels (a click
+  // in the explorer right after the verify): the old titles stayed, without commands, for as
+  // long as the person looked elsewhere (CI's hostile walk, 60 s). So a refresh is asked for
+  // until VS Code has fetched, as when a tab is shown again. (This replaces the language
+  // client's own handler, which fires each provider's change event once.)
+  const lensRefreshAsked = client.onRequest(CodeLensRefreshRequest.type, () => {
+    for (const { document } of vscode.window.visibleTextEditors) {
+      if (document.uri.scheme === 'file') lensRefresher.shown(document);
+      else refreshLenses(document, true);
+    }
+  });
 
   const output = vscode.window.createOutputChannel('Model Provenance');
   const decorations = new ModelDecorations(client);
@@ -61,11 +135,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
     vscode.workspace.onDidGrantWorkspaceTrust(() => void pushSettings(decorations, status, problems)),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
       guide.shown(editors);
-      for (const e of editors) refreshLenses(e.document);
+      for (const e of editors) lensRefresher.shown(e.document);
     }),
     // Back on a tab: VS Code paints the lens titles it cached when the tab was hidden; ask the
-    // server again at once, so the lens shows the one current state as the other surfaces do.
-    vscode.window.onDidChangeActiveTextEditor((e) => e && refreshLenses(e.document)),
+    // server again, until VS Code has fetched them, so the lens shows the one current state as
+    // the other surfaces do.
+    vscode.window.onDidChangeActiveTextEditor((e) => e && lensRefresher.shown(e.document)),
+    lensRefresher,
+    lensRefreshAsked,
   );
   guide.shown(vscode.window.visibleTextEditors);
   restricted.check();
@@ -74,9 +151,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
   return { client, activationMs: Date.now() - started };
 }
 
-/** Asks VS Code to fetch the lenses of a document again now (the language client's own change event). */
-function refreshLenses(doc: vscode.TextDocument): void {
-  if (!client || doc.uri.scheme !== 'file') return;
+/**
+ * Asks VS Code to fetch the lenses of a document again now (the language client's own change
+ * event); `anyScheme` also for the decoded payloads the extension serves.
+ */
+function refreshLenses(doc: vscode.TextDocument, anyScheme = false): void {
+  if (!client || (doc.uri.scheme !== 'file' && !anyScheme)) return;
   try {
     client.getFeature(CodeLensRequest.method)?.getProvider(doc)?.onDidChangeCodeLensEmitter.fire();
   } catch {
@@ -118,8 +198,9 @@ class TrustProblems {
  * "not verified" until it loads, and the person needs to know why.
  */
 /**
- * Restricted Mode: the workspace's .vscode/settings.json may not choose whom to trust. When it
- * tries, say so once per change (what it tried, that it was ignored, and how to use it on purpose).
+ * Restricted Mode: the workspace's .vscode/settings.json may not choose whom to trust, nor which
+ * files verification leaves out (ignorePaths). When it tries, say so once per change (what it
+ * tried, that it was ignored, and how to use it on purpose).
  */
 class RestrictedNotice {
   private last = '';
@@ -132,7 +213,7 @@ class RestrictedNotice {
     this.last = key;
     if (ignored.length === 0) return;
     void vscode.window
-      .showWarningMessage(`Model Provenance: Restricted Mode — this folder's .vscode/settings.json tried to add ${key}; they were ignored (a repository cannot choose whom you trust). Trust the folder, or add them to your user settings, to use them.`, 'Manage Workspace Trust')
+      .showWarningMessage(`Model Provenance: Restricted Mode — this folder's .vscode/settings.json tried to add ${key}; they were ignored (a repository cannot choose whom you trust, or which files verification skips). Trust the folder, or add them to your user settings, to use them.`, 'Manage Workspace Trust')
       .then((choice) => {
         if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
       });
@@ -185,7 +266,10 @@ class FirstRunGuide {
     if (!visible) return;
     this.told.add(view.signature);
     void vscode.window
-      .showInformationMessage(`${view.integrity?.summary ?? 'The files match'}, but the signature was not checked: no trusted signer is configured. Signed by ${view.signer}.`, 'Trust this signer…')
+      .showInformationMessage(
+        `${view.integrity?.summary ?? 'The files match'}, but the signature was not checked: ${view.trust?.nothingConfigured || !view.trust?.unchecked ? 'no trusted signer is configured' : view.trust.unchecked}. Signed by ${view.signer}.`,
+        'Trust this signer…',
+      )
       .then((choice) => {
         if (choice) void vscode.commands.executeCommand('modelProvenance.trustSigner', vscode.Uri.file(view.signature));
       });

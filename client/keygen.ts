@@ -1,10 +1,11 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { REQUESTS } from '../core/editor/protocol';
+import { REQUESTS, type KeyFolderCheck } from '../core/editor/protocol';
 import { addToUserSetting } from './trust';
 import { errorCode, errorMessage } from './target';
+import { said } from './flow-steps';
 
 const TOTAL = 4;
 
@@ -48,23 +49,13 @@ export async function generateKeyPair(client: LanguageClient): Promise<{ private
       if (!where) return undefined;
       if (where.path) folder = where.path;
       else {
-        const picked = await vscode.window.showOpenDialog({ title: 'Folder for the key pair', canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Use this folder' });
-        if (!picked?.[0]) return undefined;
-        folder = picked[0].fsPath;
-        const ws = insideWorkspace(folder);
-        if (ws) {
-          const ok = await vscode.window.showWarningMessage(
-            `Write the private key inside the workspace "${ws.name}"?`,
-            { modal: true, detail: `${join(folder, `${name}.pem`)} would be inside the workspace, where it can be committed, shared or read by tasks and extensions. Your key folder (${defaultKeyFolder()}) is safer.` },
-            'Write inside workspace',
-          );
-          if (ok !== 'Write inside workspace') return undefined;
-        }
+        folder = await chooseFolder(client, name);
+        if (!folder) return undefined;
       }
     }
-    const exists = await vscode.workspace.fs.stat(vscode.Uri.file(join(folder, `${name}.pem`))).then(() => true, () => false);
+    const privExists = await vscode.workspace.fs.stat(vscode.Uri.file(join(folder, `${name}.pem`))).then(() => true, () => false);
     const pubExists = await vscode.workspace.fs.stat(vscode.Uri.file(join(folder, `${name}.pub.pem`))).then(() => true, () => false);
-    if (!exists && !pubExists) break;
+    if (!privExists && !pubExists) break;
     void vscode.window.showWarningMessage(`${join(folder, `${name}.pem`)} already exists: keys are never overwritten. Choose another name.`);
   }
   const curve = await vscode.window.showQuickPick(
@@ -94,7 +85,7 @@ export async function generateKeyPair(client: LanguageClient): Promise<{ private
   try {
     r = await client.sendRequest(REQUESTS.keygen, { prefix: join(folder, name), curve: curve.value, passphrase: passphrase || undefined });
   } catch (err) {
-    void vscode.window.showErrorMessage(`Key generation failed: ${errorMessage(err)}${errorCode(err) === 'FILE_EXISTS' ? ' (keys are never overwritten)' : ''}`);
+    void vscode.window.showErrorMessage(`${said('Generate Key Pair', errorMessage(err))}${errorCode(err) === 'FILE_EXISTS' ? ' (keys are never overwritten)' : ''}`);
     return undefined;
   }
   const choice = await vscode.window.showInformationMessage(
@@ -109,4 +100,51 @@ export async function generateKeyPair(client: LanguageClient): Promise<{ private
     await vscode.workspace.getConfiguration('modelProvenance').update('signingKey', r.privatePath, vscode.ConfigurationTarget.Global);
   }
   return r;
+}
+
+const exists = (path: string): Thenable<boolean> => vscode.workspace.fs.stat(vscode.Uri.file(path)).then(() => true, () => false);
+
+/**
+ * "Choose a folder…": VS Code's folder picker, started at the workspace root (or your key
+ * folder, or home) — never at the active editor's folder, which is often a signed model. A
+ * folder that is (or is inside) a signed model folder is refused right here, with why, and
+ * the picker opens again (the name typed is kept by the caller); Escape writes nothing. A
+ * folder inside the workspace needs a confirmation.
+ */
+async function chooseFolder(client: LanguageClient, name: string): Promise<string | undefined> {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  let start = root ?? ((await exists(defaultKeyFolder())) ? defaultKeyFolder() : homedir());
+  let refused: string | undefined;
+  for (;;) {
+    const picked = await vscode.window.showOpenDialog({
+      title: refused ? `Folder for the key pair — not ${refused}` : 'Folder for the key pair',
+      defaultUri: vscode.Uri.file(start),
+      canSelectFiles: false,
+      canSelectFolders: true,
+      canSelectMany: false,
+      openLabel: 'Use this folder',
+    });
+    if (!picked?.[0]) return undefined;
+    const folder = picked[0].fsPath;
+    const check = await client.sendRequest<KeyFolderCheck>(REQUESTS.keyFolder, { path: folder });
+    if (!check.ok) {
+      const again = await vscode.window.showWarningMessage(`${said('Generate Key Pair', check.message)}. Choose another folder (nothing was written).`, { modal: true }, 'Choose another folder…');
+      if (again !== 'Choose another folder…') return undefined;
+      refused = vscode.workspace.asRelativePath(folder);
+      // Start again beside the signed folder rather than inside it.
+      start = (await exists(dirname(folder))) ? dirname(folder) : (root ?? homedir());
+      while (start !== dirname(start) && !(await client.sendRequest<KeyFolderCheck>(REQUESTS.keyFolder, { path: start })).ok) start = dirname(start);
+      continue;
+    }
+    const ws = insideWorkspace(folder);
+    if (ws) {
+      const ok = await vscode.window.showWarningMessage(
+        `Write the private key inside the workspace "${ws.name}"?`,
+        { modal: true, detail: `${join(folder, `${name}.pem`)} would be inside the workspace, where it can be committed, shared or read by tasks and extensions. Your key folder (${defaultKeyFolder()}) is safer.` },
+        'Write inside workspace',
+      );
+      if (ok !== 'Write inside workspace') return undefined;
+    }
+    return folder;
+  }
 }

@@ -6,11 +6,31 @@ import type { LineageView } from '../core/editor/protocol';
 
 const VERDICT_WORDS: Record<LineageView['verdict'], string> = { verified: '✔ chain verified', failed: '✘ chain NOT verified', unverified: '? not checked' };
 
-/** The webview document: CSP first, the server's SVG as it is, the node table as inert JSON. */
-export function lineageHtml(view: LineageView): string {
+/** `12:03:05`, local time: when a view was checked. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** What the view says while a re-check runs, by what changed (never the old verdict). */
+export function recheckingText(reason: string | undefined): string {
+  const what: Record<string, string> = { registry: 'the registry changed', model: 'the model changed', policy: 'the trust policy changed', settings: 'the settings changed', refresh: 'refresh asked' };
+  return `re-checking (${what[reason ?? ''] ?? 'something it was built from changed'})…`;
+}
+
+/** The words of the verdict badge. */
+export function verdictWords(view: LineageView): string {
+  return view.verdictText ?? VERDICT_WORDS[view.verdict];
+}
+
+/**
+ * The webview document: CSP first, the server's SVG as it is, the node table as inert JSON.
+ * `refresh`: a watched lineage view, with "checked HH:MM:SS" and a Refresh button (Show Impact has neither).
+ */
+export function lineageHtml(view: LineageView, options: { refresh?: boolean } = {}): string {
   const nonce = randomBytes(18).toString('base64');
   const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const data = JSON.stringify({ nodes: view.nodes.map((n) => ({ id: n.id, label: n.label, status: n.status, action: n.action?.kind })), focus: view.focus ?? null }).replace(/</g, '\\u003c');
+  const data = JSON.stringify({ nodes: view.nodes.map((n) => ({ id: n.id, label: n.label, status: n.status, action: n.action?.kind })), focus: view.focus ?? null, checked: view.checkedAt !== undefined ? `checked ${clockTime(view.checkedAt)}` : null }).replace(/</g, '\\u003c');
   const problems = view.problems.length ? `<details><summary>${view.problems.length} chain problem(s)</summary><ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></details>` : '';
   const sections = (view.sections ?? [])
     .map((x, i) => `<section class="extra"><h2>${esc(x.title)}</h2>${x.lines.length ? `<ul>${x.lines.map((l, j) => `<li>${x.files?.[j] ? `<a href="#" class="file" data-file="${i}-${j}" title="Open ${esc(l)}">${esc(l)}</a>` : esc(l)}</li>`).join('')}</ul>` : '<p>none</p>'}</section>`)
@@ -19,7 +39,17 @@ export function lineageHtml(view: LineageView): string {
   // No node: the cause (usually MISSING_LINK: no attestation covers this digest) is the page, not a collapsed footnote.
   const empty = view.nodes.length === 0;
   const emptyCause = view.problems[0] ?? 'no attestation in the registry covers this model';
-  const verdict = esc(view.verdictText ?? VERDICT_WORDS[view.verdict]);
+  const verdict = esc(verdictWords(view));
+  const refresh = options.refresh === true;
+  const checked = refresh && view.checkedAt !== undefined ? `<span id="checked" title="When this view was computed; it is checked again when the registry, the model, the policy or the trust settings change">checked ${clockTime(view.checkedAt)}</span>` : '';
+  // Which registry was read, or that none was found and how to set one (the editor's setting).
+  const registry = view.registry
+    ? `<p id="registry" class="${view.registry.found ? 'found' : 'missing'}">${esc(view.registry.text)}${view.registry.setting ? ` <button id="set-registry" data-setting="${esc(view.registry.setting)}" title="Open the setting ${esc(view.registry.setting)}">Set the registry…</button>` : ''}</p>`
+    : '';
+  // No policy: what was checked (the model's own signature) and what was not (the chain), on the view itself.
+  const notice = view.notice
+    ? `<aside id="notice" role="note"><strong>${esc(view.notice.title)}</strong><ul>${view.notice.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>${view.notice.setting ? `<button id="set-policy" data-setting="${esc(view.notice.setting)}" title="Open the setting ${esc(view.notice.setting)}">Set a trust policy…</button>` : ''}</aside>`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; form-action 'none'; base-uri 'none'">
@@ -31,7 +61,10 @@ body { display: flex; flex-direction: column; }
 header { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; padding: 6px 10px; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
 header h1 { font-size: 1.1em; margin: 0; }
 .verdict { font-weight: bold; padding: 1px 8px; border-radius: 10px; border: 1px solid currentColor; }
-.verdict.verified { color: #1a7f37; } .verdict.failed { color: #cf222e; } .verdict.unverified { color: #9a6700; }
+.verdict.verified { color: #1a7f37; } .verdict.failed { color: #cf222e; } .verdict.unverified { color: #9a6700; } .verdict.checking { color: var(--vscode-descriptionForeground, #6e7781); }
+#checked { opacity: .8; font-variant-numeric: tabular-nums; }
+#registry { margin: 0; padding: 4px 10px; border-bottom: 1px solid var(--vscode-panel-border, #8884); } #registry.missing { background: var(--vscode-inputValidation-warningBackground, #9a670020); }
+body.rechecking #viewport svg { opacity: .3; }
 .basis { opacity: .8; }
 .tools { margin-left: auto; display: flex; gap: 4px; align-items: center; }
 button { font: inherit; color: var(--vscode-button-secondaryForeground, inherit); background: var(--vscode-button-secondaryBackground, #8882); border: 1px solid var(--vscode-button-border, #8886); border-radius: 3px; padding: 2px 8px; cursor: pointer; }
@@ -43,16 +76,20 @@ button { font: inherit; color: var(--vscode-button-secondaryForeground, inherit)
 #viewport g.node.actionable { cursor: pointer; }
 #viewport g.node.actionable:hover rect, #viewport g.node:focus rect { filter: drop-shadow(0 0 3px #0969da); }
 #viewport g.node:focus { outline: none; }
+#notice { padding: 6px 10px; border-bottom: 1px solid var(--vscode-panel-border, #8884); background: var(--vscode-editorInfo-background, #0969da14); max-height: 35%; overflow: auto; }
+#notice ul { margin: 4px 0; padding-left: 18px; }
 footer { padding: 4px 10px; border-top: 1px solid var(--vscode-panel-border, #8884); max-height: 30%; overflow: auto; }
 footer ul { margin: 4px 0; padding-left: 18px; }
 footer section.extra h2 { font-size: 1em; margin: 6px 0 2px; }
 footer section.extra p { margin: 2px 0; opacity: .8; }
 </style></head>
 <body data-node-count="${view.nodes.length}">
-<header><h1>${heading}</h1><span class="verdict ${view.verdict}">${verdict}</span><span class="basis">${esc(view.basis)}</span>
-<span class="tools"><button id="fit" title="Fit the whole graph in view (F)">Fit</button><button id="out" title="Zoom out (-)">−</button><span id="zoom">100%</span><button id="in" title="Zoom in (+)">+</button><button id="actual" title="Actual size (0)">1:1</button>${view.canReveal === false ? '' : '<button id="reveal" title="Reveal the model folder in the Explorer">Reveal model folder</button>'}</span></header>
-${empty ? `<main id="empty" role="alert"><h2>Nothing to draw</h2>${view.problems.length ? `<ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : `<p>${esc(emptyCause)}</p>`}<p>${esc(EMPTY_HINT)}</p></main>` : `<main id="viewport">${view.svg}</main>`}
-<footer${empty ? ' hidden' : ''}><span id="hint">${esc(view.hint ?? "Click a stage to open its attestation's decoded payload; a dataset or model on this disk is revealed in the Explorer.")} Drag to pan, wheel or +/− to zoom, F to fit.</span>${sections}${problems}</footer>
+<header><h1>${heading}</h1><span id="verdict" class="verdict ${view.verdict}" data-verdict="${view.verdict}" data-text="${verdict}">${verdict}</span>${checked}<span class="basis">${esc(view.basis)}</span>
+<span class="tools">${refresh ? '<button id="refresh" title="Check the lineage again now (R)">Refresh</button>' : ''}<button id="fit" title="Fit the whole graph in view (F)">Fit</button><button id="out" title="Zoom out (-)">−</button><span id="zoom">100%</span><button id="in" title="Zoom in (+)">+</button><button id="actual" title="Actual size (0)">1:1</button>${view.canReveal === false ? '' : '<button id="reveal" title="Reveal the model folder in the Explorer">Reveal model folder</button>'}</span></header>
+${registry}
+${notice}
+${empty ? `<main id="empty" role="alert"><h2>Nothing to draw</h2>${view.registry && !view.registry.found ? `<p><strong>${esc(view.registry.text)}</strong></p>` : ''}${view.problems.length ? `<ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : `<p>${esc(emptyCause)}</p>`}<p>${esc(EMPTY_HINT)}</p></main>` : `<main id="viewport">${view.svg}</main>`}
+<footer${empty ? ' hidden' : ''}><span id="hint">${esc(view.hint ?? "Click a stage to open its attestation's decoded payload (a failed one: the attestation as stored); a dataset or model on this disk is revealed in the Explorer.")} Drag to pan, wheel or +/− to zoom, F to fit.</span>${sections}${problems}</footer>
 <script type="application/json" id="lineage-data">${data}</script>
 <script nonce="${nonce}">${VIEW_SCRIPT}</script>
 </body></html>`;
@@ -67,6 +104,31 @@ const VIEW_SCRIPT = `
   const data = JSON.parse(document.getElementById('lineage-data').textContent);
   const byId = new Map(data.nodes.map((n) => [n.id, n]));
   const port = document.getElementById('viewport');
+  document.getElementById('set-policy')?.addEventListener('click', (e) => vscode.postMessage({ type: 'setting', id: e.currentTarget.getAttribute('data-setting') }));
+  document.getElementById('set-registry')?.addEventListener('click', (e) => vscode.postMessage({ type: 'setting', id: e.currentTarget.getAttribute('data-setting') }));
+  // Freshness: the extension says when the view is being re-checked (never the old verdict), could not be, or was checked again unchanged.
+  const verdictEl = document.getElementById('verdict');
+  const checkedEl = document.getElementById('checked');
+  const setState = (m) => {
+    if (!verdictEl) return;
+    if (m.type === 'stale' || m.type === 'failed') {
+      document.body.classList.add('rechecking');
+      document.body.dataset.fresh = m.type;
+      verdictEl.className = 'verdict ' + (m.type === 'failed' ? 'failed' : 'checking');
+      verdictEl.textContent = m.type === 'failed' ? '✘ not checked: ' + m.message : '⟳ ' + m.text;
+    } else if (m.type === 'fresh') {
+      document.body.classList.remove('rechecking');
+      document.body.dataset.fresh = 'fresh';
+      verdictEl.className = 'verdict ' + verdictEl.getAttribute('data-verdict');
+      verdictEl.textContent = verdictEl.getAttribute('data-text');
+      if (checkedEl && m.checked) checkedEl.textContent = m.checked;
+    }
+  };
+  window.addEventListener('message', (e) => { if (e.data && typeof e.data.type === 'string') setState(e.data); });
+  document.getElementById('refresh')?.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
+  window.addEventListener('keydown', (e) => { if ((e.key === 'r' || e.key === 'R') && !e.ctrlKey && !e.metaKey && !e.altKey && document.getElementById('refresh')) vscode.postMessage({ type: 'refresh' }); });
+  document.body.dataset.fresh = 'fresh';
+  vscode.postMessage({ type: 'ready' });
   // A workspace file named under the graph opens at its line (the extension finds it by section and index).
   for (const a of document.querySelectorAll('a.file')) a.addEventListener('click', (e) => { e.preventDefault(); const [section, index] = a.getAttribute('data-file').split('-').map(Number); vscode.postMessage({ type: 'openFile', section, index }); });
   const svg = port && port.querySelector('svg');
@@ -132,7 +194,7 @@ const VIEW_SCRIPT = `
     g.classList.add('actionable');
     g.setAttribute('tabindex', '0');
     g.setAttribute('role', 'button');
-    g.setAttribute('aria-label', n.label + ' (' + n.status + '): ' + (n.action === 'attestation' ? 'open the attestation payload' : 'reveal in the Explorer'));
+    g.setAttribute('aria-label', n.label + ' (' + n.status + '): ' + (n.action === 'attestation' ? 'open the attestation payload' : n.action === 'stored' ? 'open the stored attestation that failed' : 'reveal in the Explorer'));
   }
   const open = (g) => { const id = g && g.getAttribute('data-id'); if (id && byId.get(id) && byId.get(id).action) vscode.postMessage({ type: 'open', id }); };
   let drag = null;

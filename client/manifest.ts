@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { REQUESTS, type ManifestResult } from '../core/editor/protocol';
 import { errorCode, errorMessage, modelTarget } from './target';
+import { said } from './flow-steps';
 
 /**
  * Generate Manifest: an ML-BOM for the model (never for the signature or manifest aimed at),
@@ -32,7 +33,7 @@ export async function generateManifest(client: LanguageClient, arg: unknown): Pr
     r = await send('create');
   } catch (err) {
     if (errorCode(err) !== 'MANIFEST_EXISTS') {
-      void vscode.window.showErrorMessage(`Manifest generation failed: ${errorMessage(err)}`);
+      void vscode.window.showErrorMessage(said('Generate Manifest', errorMessage(err)));
       return undefined;
     }
     const choice = await vscode.window.showWarningMessage(
@@ -48,7 +49,7 @@ export async function generateManifest(client: LanguageClient, arg: unknown): Pr
     try {
       r = await send(choice === 'Replace' ? 'replace' : 'merge');
     } catch (err2) {
-      void vscode.window.showErrorMessage(`Manifest generation failed: ${errorMessage(err2)}`);
+      void vscode.window.showErrorMessage(said('Generate Manifest', errorMessage(err2)));
       return undefined;
     }
   }

@@ -17,7 +17,7 @@ export class PayloadProvider implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const q = new URLSearchParams(uri.query);
     const registry = q.get('registry');
-    if (registry) return (await this.client.sendRequest<{ text: string }>(REQUESTS.registryPayload, { id: registry })).text;
+    if (registry) return (await this.client.sendRequest<{ text: string }>(REQUESTS.registryPayload, { id: registry, ...(q.get('stored') === '1' ? { stored: true } : {}) })).text;
     const source = q.get('source');
     if (!source) return '';
     const src = vscode.Uri.parse(source);
@@ -30,6 +30,11 @@ export class PayloadProvider implements vscode.TextDocumentContentProvider {
     const name = source.path.split('/').pop() ?? 'payload';
     const at = revisionOf(source);
     return vscode.Uri.from({ scheme: PAYLOAD_SCHEME, path: `/${name}${at ? `@${at}` : ''}.payload.json`, query: new URLSearchParams({ source: source.toString() }).toString() });
+  }
+
+  /** A registry entry as stored (a lineage node whose attestation failed): `fine-tuning-ab12cd34ef56.stored.json`. */
+  static uriForStored(id: string, stage: string): vscode.Uri {
+    return vscode.Uri.from({ scheme: PAYLOAD_SCHEME, path: `/${stage}-${id.replace(/^sha256:/, '').slice(0, 12)}.stored.json`, query: new URLSearchParams({ registry: id, stored: '1' }).toString() });
   }
 
   /** The payload of a registry entry: `pre-training.payload.json`. */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { REQUESTS, type ReportPreview } from '../core/editor/protocol';
 import { errorMessage, modelTarget } from './target';
+import { said } from './flow-steps';
 
 /** Open report previews: which model each shows, so Save acts on the one in front. */
 const previews = new Map<vscode.WebviewPanel, string>();
@@ -20,7 +21,7 @@ export async function generateReport(client: LanguageClient, arg?: unknown): Pro
   try {
     r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Generating the report' }, () => client.sendRequest<ReportPreview>(REQUESTS.report, { modelPath: target.modelPath }));
   } catch (err) {
-    void vscode.window.showErrorMessage(`Generate Report: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(said('Generate Report', errorMessage(err)));
     return undefined;
   }
   const panel = vscode.window.createWebviewPanel('modelProvenance.report', r.title, vscode.ViewColumn.Active, { enableScripts: false, localResourceRoots: [], enableFindWidget: true });
@@ -49,7 +50,7 @@ export async function saveReport(client: LanguageClient, modelPath: string | und
     void vscode.window.showInformationMessage(`Wrote ${vscode.workspace.asRelativePath(dest)}.`);
     return dest.fsPath;
   } catch (err) {
-    void vscode.window.showErrorMessage(`Save report: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(said('Save report', errorMessage(err)));
     return undefined;
   }
 }

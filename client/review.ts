@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { REQUESTS, type CompareTargets, type DecodedSideRequest, type DecodedSideResult } from '../core/editor/protocol';
 import { revisionOf } from './payload';
-import { aimedAt, errorMessage } from './target';
+import { errorMessage, signedDocumentTarget } from './target';
+import { said } from './flow-steps';
 
 export const DECODED_SCHEME = 'model-provenance-decoded';
 
@@ -76,11 +77,10 @@ const SIGNED = /(\.sig|\.json|\.jsonl)$/i;
  * or a file the person chooses. From the `git:` side of a diff, that side against the file on disk.
  */
 export async function compareSignedContents(client: LanguageClient, provider: DecodedProvider, arg?: unknown): Promise<CompareResult | undefined> {
-  const uri = aimedAt(arg);
-  if (!uri || !SIGNED.test(uri.path)) {
-    void vscode.window.showWarningMessage('Compare Signed Contents: open or select a model signature (model.sig), an attestation or an ML-BOM manifest first.');
-    return undefined;
-  }
+  // With nothing open (or a model file), the person is asked which document to compare.
+  const uri = await signedDocumentTarget(client, arg, 'Compare Signed Contents', 'compare');
+  if (!uri) return undefined;
+  if (!SIGNED.test(uri.path)) return undefined;
   const name = uri.path.split('/').pop() ?? 'document';
   let left: vscode.Uri;
   let right: vscode.Uri;
@@ -108,7 +108,7 @@ export async function compareSignedContents(client: LanguageClient, provider: De
   try {
     [l, r] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Decoding ${name}` }, () => Promise.all([provider.decode(left), provider.decode(right)]));
   } catch (err) {
-    void vscode.window.showErrorMessage(`Compare Signed Contents: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(said('Compare Signed Contents', errorMessage(err)));
     return undefined;
   }
   const title = `${l.label} ↔ ${r.label} (decoded)`;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { REQUESTS, type ModelStateView } from '../core/editor/protocol';
+import { statusSeverity } from './status-severity';
 
 interface Status {
   kind?: string;
@@ -11,7 +12,7 @@ interface Status {
   trust?: string;
   trustProblems?: string[];
   model?: ModelStateView;
-  attestation?: { state: string; signer: string; code?: string; message?: string };
+  attestation?: { state: string; signer: string; code?: string; message?: string; unchecked?: string; nothingConfigured?: boolean };
   lastVerification?: { verdict: string; summary: string; at: number };
   /** The document's worst diagnostic when it is an error. */
   worst?: { code: string; message: string };
@@ -29,8 +30,6 @@ const LABELS: Record<string, string> = {
   'intoto-jsonl': 'Attestations (JSONL)',
   'report-inputs': 'Report inputs',
 };
-
-const BAD = new Set(['modified', 'untrusted', 'invalid', 'error', 'flagged']);
 
 /**
  * Language status: which kind and schema and why, where trust comes from and how much of it
@@ -89,10 +88,11 @@ export class StatusItem implements vscode.Disposable {
     this.item.text = `${LABELS[s.kind] ?? s.kind}${state}`;
     const problems = s.trustProblems?.length ? ` ⚠ ${s.trustProblems.join(' · ')}` : '';
     const advisories = s.advisories ? ` Advisories: ${s.advisories}.` : '';
-    this.item.detail = `${s.worst && !m ? `${s.worst.code}: ${s.worst.message}. ` : ''}${s.schema ?? ''} — detected by ${s.by}: ${s.reason}. Trust: ${s.trustSource} (${s.trust ?? 'nothing configured'})${problems}${advisories}`;
-    const bad = (m?.state && BAD.has(m.state)) || (s.attestation && BAD.has(s.attestation.state)) || !!s.worst || !!s.policyProblem;
-    const warn = m?.state === 'not-configured' || m?.state === 'too-large' || s.attestation?.state === 'not-configured' || !!s.trustProblems?.length;
-    this.item.severity = bad ? vscode.LanguageStatusSeverity.Error : warn ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+    const ignored = m?.ignorePaths ? ` ${m.ignorePaths.text}` : '';
+    this.item.detail = `${s.worst && !m ? `${s.worst.code}: ${s.worst.message}. ` : ''}${s.schema ?? ''} — detected by ${s.by}: ${s.reason}. Trust: ${s.trustSource} (${s.trust ?? 'nothing configured'})${problems}${advisories}${ignored}`;
+    const nothingConfigured = m ? !!m.trust?.nothingConfigured : !!s.attestation?.nothingConfigured;
+    const severity = statusSeverity({ modelState: m?.state, attestationState: s.attestation?.state, worstIsError: !!s.worst, policyProblem: !!s.policyProblem, trustProblems: s.trustProblems?.length, nothingConfigured });
+    this.item.severity = severity === 'error' ? vscode.LanguageStatusSeverity.Error : severity === 'warning' ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
     this.item.command = m?.canTrust && m.state === 'not-configured'
       ? { title: 'Trust this signer…', command: 'modelProvenance.trustSigner', arguments: [doc.uri.toString()] }
       : { title: 'Verify', command: 'modelProvenance.verifyModel', arguments: [doc.uri.toString()] };
@@ -107,6 +107,6 @@ export class StatusItem implements vscode.Disposable {
 
 function attestationLine(a: NonNullable<Status['attestation']>): string {
   if (a.state === 'verified') return `verified: ${a.signer}`;
-  if (a.state === 'not-configured') return 'signature not checked: no trusted signer configured';
+  if (a.state === 'not-configured') return `signature not checked: ${a.unchecked ?? 'no trusted signer configured'}`;
   return `NOT verified: ${a.code ?? a.state}`;
 }

@@ -74,6 +74,54 @@ async function pickModel(client: LanguageClient, action: string, why: string): P
 
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** What a document command reads: a signature; or also an attestation; or also an ML-BOM (Compare Signed Contents). */
+export type SignedKind = 'signature' | 'payload' | 'compare';
+
+const SIGNED_GLOBS: Record<SignedKind, string[]> = {
+  signature: ['**/*.sig'],
+  payload: ['**/*.sig', '**/*.intoto.{json,jsonl}', '**/*.sigstore.json'],
+  compare: ['**/*.sig', '**/*.intoto.{json,jsonl}', '**/*.sigstore.json', '**/*.cdx.json', '**/bom.json'],
+};
+const SIGNED_DOC = /\.(sig|json|jsonl)$/i;
+
+/**
+ * The signed document a command reads (Open Decoded Payload, Compare Signed Contents, Trust
+ * this signer): the one aimed at; for a model file or folder, its signature; with nothing
+ * open (the README promises these commands work then, like the model commands), the
+ * workspace's signatures (and attestations, manifests) are offered by model folder.
+ * Undefined: cancelled, or nothing to offer (said, with what to open).
+ */
+export async function signedDocumentTarget(client: LanguageClient, arg: unknown, action: string, kind: SignedKind): Promise<vscode.Uri | undefined> {
+  const uri = aimedAt(arg);
+  let why = 'nothing is open or selected';
+  if (uri && SIGNED_DOC.test(uri.path)) return uri;
+  if (uri?.scheme === 'file') {
+    const r = await client.sendRequest<ResolvedTarget>(REQUESTS.resolveTarget, { path: uri.fsPath });
+    if (r.ok && r.signaturePath) return vscode.Uri.file(r.signaturePath);
+    why = `${vscode.workspace.asRelativePath(uri)} is ${r.ok ? 'a model with no signature' : 'not a signature or a model'}`;
+  } else if (uri) why = `the active ${uri.scheme}: document is not a signature`;
+  const exclude = '**/{node_modules,.git,.provenance}/**';
+  const found = (await Promise.all(SIGNED_GLOBS[kind].map((g) => vscode.workspace.findFiles(g, exclude, 200)))).flat();
+  const seen = new Set<string>();
+  const items = found
+    .filter((u) => !seen.has(u.fsPath) && !!seen.add(u.fsPath))
+    .map((u) => ({ label: vscode.workspace.asRelativePath(u), description: describeSigned(u.path), uri: u }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+  const what = kind === 'signature' ? 'a model signature (model.sig)' : kind === 'payload' ? 'a signature (model.sig) or an attestation' : 'a signature (model.sig), an attestation or an ML-BOM manifest';
+  if (items.length === 0) {
+    void vscode.window.showWarningMessage(`${action}: ${why}, and this workspace has no ${kind === 'signature' ? 'signature' : 'signature or attestation'}. Open ${what}, or sign or attest a model first.`);
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(items, { title: `${action}: which model?`, placeHolder: `${capital(why)}. Pick ${what} of this workspace (Escape to cancel).`, matchOnDescription: true });
+  return pick?.uri;
+}
+
+function describeSigned(path: string): string {
+  if (/\.sig$/i.test(path)) return 'model signature';
+  if (/\.cdx\.json$|\/bom\.json$/i.test(path)) return 'ML-BOM manifest';
+  return 'attestation';
+}
+
 /** A JSON-RPC error's reason code (the server puts the core's code in `data.code`). */
 export function errorCode(err: unknown): string | undefined {
   const data = (err as { data?: { code?: unknown } } | undefined)?.data;

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { REQUESTS, type ResolvedTarget, type TrustCandidate, type TrustCandidates } from '../core/editor/protocol';
-import { aimedAt, errorMessage } from './target';
+import { REQUESTS, type TrustCandidate, type TrustCandidates } from '../core/editor/protocol';
+import { errorMessage, signedDocumentTarget } from './target';
+import { said } from './flow-steps';
+import { pickTitle, trustedToast, trustTitle } from './trust-wording';
 
 type Setting = 'trustedKeys' | 'certificateAnchors' | 'trustedIdentities';
 
@@ -19,21 +21,14 @@ export async function addToUserSetting(setting: Setting, value: unknown): Promis
  * copy that the repository cannot swap later. Escape or Cancel at any step writes nothing.
  */
 export async function trustSigner(client: LanguageClient, storage: vscode.Uri, arg: unknown): Promise<boolean> {
-  let uri = aimedAt(arg);
-  if (uri && !/\.(sig|json|jsonl)$/i.test(uri.path)) {
-    // A model file or folder: its signature.
-    const r = await client.sendRequest<ResolvedTarget>(REQUESTS.resolveTarget, { path: uri.fsPath });
-    uri = r.ok && r.signaturePath ? vscode.Uri.file(r.signaturePath) : undefined;
-  }
-  if (!uri) {
-    void vscode.window.showWarningMessage('Trust this signer: open a signature (model.sig) or a signed attestation first, or run it from the lens or quick fix on one.');
-    return false;
-  }
+  // A model file or folder: its signature; nothing open: the workspace's signatures are offered.
+  const uri = await signedDocumentTarget(client, arg, 'Trust this signer', 'signature');
+  if (!uri) return false;
   let c: TrustCandidates;
   try {
     c = await client.sendRequest<TrustCandidates>(REQUESTS.trustCandidates, { uri: uri.toString() });
   } catch (err) {
-    void vscode.window.showErrorMessage(`Trust this signer: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(said('Trust this signer', errorMessage(err)));
     return false;
   }
   if (c.candidates.length === 0) {
@@ -45,14 +40,14 @@ export async function trustSigner(client: LanguageClient, storage: vscode.Uri, a
   if (c.candidates.length > 1) {
     const pick = await vscode.window.showQuickPick(
       c.candidates.map((x) => ({ label: label(x), description: x.kind === 'identity' ? '' : vscode.workspace.asRelativePath(x.file), candidate: x })),
-      { title: `Trust ${c.signer}: which file?`, placeHolder: 'These all identify the signer; the chosen one is copied to your own storage' },
+      { title: pickTitle(c.candidates[0]!, c.signer), placeHolder: 'These all identify the signer; the chosen one is copied to your own storage' },
     );
     if (!pick) return false;
     chosen = pick.candidate;
   }
   const setting: Setting = chosen.kind === 'key' ? 'trustedKeys' : chosen.kind === 'anchor' ? 'certificateAnchors' : 'trustedIdentities';
   const answer = await vscode.window.showWarningMessage(
-    `Trust ${c.signer}?`,
+    trustTitle(chosen, c.signer),
     {
       modal: true,
       detail: [
@@ -76,10 +71,10 @@ export async function trustSigner(client: LanguageClient, storage: vscode.Uri, a
       await addToUserSetting(setting, pinned.path);
     }
   } catch (err) {
-    void vscode.window.showErrorMessage(`Trust this signer: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(said('Trust this signer', errorMessage(err)));
     return false;
   }
-  void vscode.window.showInformationMessage(`Trusted ${c.signer} (user settings, modelProvenance.${setting}). Models it signed are checked again now.`);
+  void vscode.window.showInformationMessage(trustedToast(chosen, c.signer, setting));
   return true;
 }
 

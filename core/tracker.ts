@@ -122,6 +122,18 @@ export interface TrackerReportParams {
   date?: string;
   manifestPath?: string;
   signaturePath?: string;
+  /** By digest only: report on a digest the registry knows nothing of (every point missing) instead of refusing it (DIGEST_NOT_IN_REGISTRY). */
+  allowUnattested?: boolean;
+}
+
+/** A later statement about an advisory (`fixed`, `withdraw`). */
+export interface TrackerUpdateParams {
+  reason?: string;
+  /** Accept an advisory signed by the policy's advisorySigners, and refuse to write a statement none of them would verify. */
+  policy?: string | PolicyDocument | Policy;
+  /** Write the statement even when the policy's advisorySigners would not verify it (the gate then ignores it). */
+  force?: boolean;
+  now?: Date;
 }
 
 /**
@@ -200,6 +212,7 @@ export class ProvenanceTracker {
       date: params.date,
       manifestPath: params.manifestPath,
       signaturePath: params.signaturePath,
+      allowUnattested: params.allowUnattested,
     });
   }
 
@@ -249,19 +262,19 @@ export class ProvenanceTracker {
   }
 
   /** A later statement: the advisory's target is fixed (`incident fixed`); the gate stops refusing it. */
-  async fixed(id: string, p: { reason?: string; policy?: string | PolicyDocument | Policy; now?: Date } = {}): Promise<WrittenAdvisory[]> {
+  async fixed(id: string, p: TrackerUpdateParams = {}): Promise<WrittenAdvisory[]> {
     return this.update(id, 'fixed', p);
   }
 
   /** A later statement: the advisory was wrong (`incident withdraw`, OpenVEX not_affected). */
-  async withdraw(id: string, p: { reason?: string; policy?: string | PolicyDocument | Policy; now?: Date } = {}): Promise<WrittenAdvisory[]> {
+  async withdraw(id: string, p: TrackerUpdateParams = {}): Promise<WrittenAdvisory[]> {
     return this.update(id, 'not_affected', p);
   }
 
-  private async update(id: string, status: 'fixed' | 'not_affected', p: { reason?: string; policy?: string | PolicyDocument | Policy; now?: Date }): Promise<WrittenAdvisory[]> {
+  private async update(id: string, status: 'fixed' | 'not_affected', p: TrackerUpdateParams): Promise<WrittenAdvisory[]> {
     const policy = p.policy === undefined ? undefined : this.policyOf(p.policy);
     const trust = policy ? policy.signers.filter((s) => policy.advisorySigners.includes(s.name)) : undefined;
-    return updateAdvisory({ registry: this.registry, signer: this.signer(), id, status, reason: p.reason, trust, now: p.now, tooling: `model-provenance ${VERSION}` });
+    return updateAdvisory({ registry: this.registry, signer: this.signer(), id, status, reason: p.reason, trust, force: p.force, now: p.now, tooling: `model-provenance ${VERSION}` });
   }
 
   /** The blast radius of a target or an advisory (`incident impact`). */

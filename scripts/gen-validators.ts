@@ -7,7 +7,7 @@ import standaloneCode from 'ajv/dist/standalone';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCHEMAS } from '../core/schema/schemas';
-import { CYCLONEDX_BOMS, OPENVEX_SCHEMA, newCycloneDxAjv, newOpenVexAjv, newOwnAjv } from '../core/schema/ajv-setup';
+import { CYCLONEDX_BOMS, OPENVEX_SCHEMA, newCycloneDxAjv, newOpenVexAjv, newOwnAjv, withoutAnnotations } from '../core/schema/ajv-setup';
 
 const OUT = join(__dirname, '..', 'core', 'schema', 'generated');
 const written = new Set<string>();
@@ -42,7 +42,8 @@ for (const [name, schema] of Object.entries(SCHEMAS)) write(`own-${name}.js`, st
 for (const [suffix, verbose] of [['', true], ['-lean', false]] as const) {
   const cdx = newCycloneDxAjv('fast', true, verbose);
   for (const [version, schema] of Object.entries(CYCLONEDX_BOMS)) {
-    cdx.addSchema(schema);
+    // The lean one is compiled without the schema's prose (annotations only, same findings).
+    cdx.addSchema(verbose ? schema : withoutAnnotations(schema));
     write(`cyclonedx-${version}${suffix}.js`, standaloneCode(cdx, { validate: (schema as { $id: string }).$id }));
   }
 }

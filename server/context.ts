@@ -5,6 +5,7 @@ import type { Runtime } from './runtime';
 import type { SchemaService } from './services/schema-service';
 import type { DocumentState, LastVerification } from './services/documents-state';
 import type { FlagsService } from './services/flags';
+import type { LineageWatch } from './services/lineage-watch';
 import type { ModelStates } from './services/model-states';
 import type { LoadedTrust } from './services/trust';
 import type { Settings } from './settings';
@@ -26,6 +27,8 @@ export interface ServerContext {
   models: ModelStates;
   /** The flags in force (advisories under the policy, its flagged list): read as the gate reads them. */
   flags: FlagsService;
+  /** Open lineage views, watched on what they were built from (registry, model, policy, settings). */
+  lineage: LineageWatch;
   /** The last "Verify" of a manifest (signatures have their model state instead). */
   lastVerification: Map<string, LastVerification>;
   schemas: SchemaService;

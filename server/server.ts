@@ -16,8 +16,10 @@ import type { Runtime } from './runtime';
 import { NOTIFICATIONS } from '../core/editor/protocol';
 import { SchemaService } from './services/schema-service';
 import { FlagsService } from './services/flags';
+import { LineageWatch } from './services/lineage-watch';
 import { ModelStates } from './services/model-states';
 import { loadTrust } from './services/trust';
+import { normaliseIgnored } from '../core/editor/trust-settings';
 import { DEFAULT_SETTINGS, normaliseSettings } from './settings';
 
 declare const PACKAGE_VERSION: string;
@@ -54,6 +56,7 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     policyProblem: () => flags.problem,
     advisoriesNotRead: () => flags.notRead,
     sizeLimitBytes: () => ctx.settings.autoVerifySizeLimitMB * 1024 * 1024,
+    ignorePaths: () => ctx.settings.ignorePaths,
     cache,
     now: () => runtime.now(),
     setTimeout: (fn, ms) => runtime.setTimeout(fn, ms),
@@ -75,17 +78,24 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     },
     log: (m) => connection.console.warn(m),
   });
+  const lineage = new LineageWatch({
+    setTimeout: (fn, ms) => runtime.setTimeout(fn, ms),
+    now: () => runtime.now(),
+    notify: (c) => void connection.sendNotification(NOTIFICATIONS.lineageChanged, c),
+    log: (m) => connection.console.warn(m),
+  });
   const ctx: ServerContext = {
     connection,
     documents,
     runtime,
     settings: DEFAULT_SETTINGS,
-    trust: { set: EMPTY_TRUST, problems: [], version: 0 },
+    trust: { set: EMPTY_TRUST, problems: [], ignored: {}, version: 0 },
     trustSource: 'defaults',
     root: () => root,
     states: new Map(),
     models,
     flags,
+    lineage,
     lastVerification: new Map(),
     schemas: new SchemaService(),
     cache,
@@ -115,10 +125,10 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     resolvePath: (p) => resolvePath(p),
   };
   const applySettings = (raw: unknown): void => {
-    const r = (typeof raw === 'object' && raw !== null ? raw : {}) as { modelProvenance?: unknown; trustSource?: unknown };
+    const r = (typeof raw === 'object' && raw !== null ? raw : {}) as { modelProvenance?: unknown; trustSource?: unknown; ignoredTrust?: unknown };
     ctx.settings = normaliseSettings(r.modelProvenance ?? raw);
     ctx.trustSource = typeof r.trustSource === 'string' ? r.trustSource : 'settings';
-    ctx.trust = loadTrust(ctx.settings, resolvePath);
+    ctx.trust = loadTrust(ctx.settings, resolvePath, normaliseIgnored(r.ignoredTrust));
     registry = undefined;
     registryError = false;
   };
@@ -153,12 +163,15 @@ export function startServer(connection: Connection, runtime: Runtime): void {
     applySettings(p.settings);
     ctx.refreshAll();
     flags.reset();
-    // New trust or a new size limit: every model is judged again (unchanged files come from the digest cache).
+    // New trust, ignore paths or size limit: every model is judged again (unchanged files come from the digest cache).
     models.invalidateAll();
+    // An open lineage view was judged under the old trust, policy and registry settings.
+    lineage.changedAll('settings');
   });
   connection.onShutdown(() => {
     models.dispose();
     flags.dispose();
+    lineage.dispose();
   });
 
   // One failing document must never take the server down: every handler answers.

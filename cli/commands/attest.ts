@@ -9,7 +9,7 @@ import { loadPrivateKey } from '../../core/keys/keys';
 import { openRegistry } from '../../core/registry/open';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { SigningIdentity } from '../../core/sign/sign-model';
-import { addModelScopeFlags, collect, emit, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
+import { CLI_OPTION_NAMES, jsonWarnings, addModelScopeFlags, collect, emit, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
@@ -134,7 +134,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
       const p = o.params ? attestOptionsFromParams(readAttestParams(o.params), o.params) : {};
       const stage = o.stage ?? p.stage;
       if (!stage || !STAGES.includes(stage)) throw new InputError('USAGE', `missing or unknown --stage (one of ${STAGES.join(', ')})`);
-      const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
+      const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o), { optionNames: CLI_OPTION_NAMES });
       let signer: SigningIdentity = { kind: 'key', privateKey };
       if (o.signingCertificate) {
         const [leaf, ...rest] = loadCertificates(o.signingCertificate);
@@ -146,7 +146,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
       if (!modelPath && (o.ignorePaths?.length || o.signature || o.allowSymlinks || !o.ignoreGitPaths)) {
         throw new InputError('USAGE', '--ignore-paths, --signature, --allow-symlinks and --no-ignore-git-paths describe the model on disk: give the model path, not only --subject-digest');
       }
-      const store = o.store ? openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated }) : undefined;
+      const store = o.store ? openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated, optionNames: CLI_OPTION_NAMES }) : undefined;
       const options: AttestOptions = {
         ...(modelPath ? modelScope(modelPath, o, { signaturePath: o.signature }) : {}),
         modelPath,
@@ -172,13 +172,22 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         registry: store,
         signal: ctx.signal,
         onProgress: progressReporter(o.progress),
+        optionNames: CLI_OPTION_NAMES,
       };
       const a = await attest(options);
       // `registry` is the registry (its spec), `location` where the entry sits in it (a file, or an OCI tag), as in every other JSON output.
       if (modelPath) printWarnings(modelPath, a.warnings);
+      // An input given as a path whose own signature names another digest: it would not join in a chain.
+      for (const w of a.inputWarnings) process.stderr.write(`model-provenance: warning: ${w.message} [${w.code}]\n`);
+      if (a.inputWarnings.length > 0 && a.id && store) {
+        // Stored all the same (a warning never changes the outcome): say how to take it back once re-attested.
+        const scopeNote = o.ignorePaths?.length && a.inputWarnings.some((w) => w.role !== 'model') ? ' (--ignore-paths applies to MODEL, never to an input)' : '';
+        const again = a.inputWarnings.every((w) => w.code === 'INPUT_NOT_AS_SIGNED') ? 'if you attest the stage again with the signed digest' : 'once you attest the stage again as the warnings above say';
+        process.stderr.write(`model-provenance: warning: the attestation is stored (${a.id}) with the digests of the files on disk${scopeNote}; ${again}, remove this one: model-provenance registry rm ${a.id}${o.registry ? ` --registry ${o.registry}` : ''} [INPUT_WARNINGS_STORED]\n`);
+      }
       if (o.output) writeFileAtomic(o.output, a.bundle);
       if (o.format === 'json') {
-        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: store?.location, location: a.entry?.location, output: o.output, warnings: a.warnings, statement: a.statement }, null, 2)}\n`);
+        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: store?.location, location: a.entry?.location, output: o.output, warnings: modelPath ? jsonWarnings(modelPath, a.warnings) : a.warnings, inputWarnings: a.inputWarnings, statement: a.statement }, null, 2)}\n`);
       } else {
         emit(`attested ${a.stage} of ${a.subject.name} ${a.subject.digest}\n`);
         if (a.entry) emit(`  stored  ${a.id} in ${a.entry.location}\n`);

@@ -7,7 +7,7 @@ import { openRegistry } from '../../core/registry/open';
 import { renderLineage, type LineageFormat } from '../../core/chain/lineage';
 import { verifyChain, type ChainResult } from '../../core/chain/verify-chain';
 import type { EffectiveFlags } from '../../core/incident/advisories';
-import { addModelScopeFlags, emit, modelScope, printWarnings, type ModelScopeFlags } from '../options';
+import { CLI_OPTION_NAMES, addModelScopeFlags, emit, modelScope, printWarnings, type ModelScopeFlags } from '../options';
 import { declareForms, type Given } from '../forms';
 import { progressReporter } from '../progress';
 import { reportFailure } from '../failure';
@@ -46,7 +46,7 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
   const policyPath = o.policy ?? (existsSync(DEFAULT_POLICY) && statSync(DEFAULT_POLICY).isFile() ? join(process.cwd(), DEFAULT_POLICY) : undefined);
   const policy = policyPath ? loadPolicy(policyPath) : undefined;
   // A registry that does not exist is an input error (exit 2), never an empty registry.
-  const registry = openRegistry(registrySpecFor(o.registry, policy), undefined, { origin: registryOrigin(o.registry, policy) });
+  const registry = openRegistry(registrySpecFor(o.registry, policy), undefined, { origin: registryOrigin(o.registry, policy), optionNames: CLI_OPTION_NAMES });
   const result = await verifyChain({
     registry,
     policy,
@@ -58,6 +58,7 @@ export async function runChain(target: { modelPath?: string; digest?: string }, 
     checkArtifacts: o.checkArtifacts,
     signal: ctx.signal,
     onProgress: progressReporter(o.progress),
+    optionNames: CLI_OPTION_NAMES,
   });
   if (target.modelPath) printWarnings(target.modelPath, result.warnings);
   return result;

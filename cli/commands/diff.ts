@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
-import { addModelScopeFlags, collect, emit, type ModelScopeFlags } from '../options';
+import { CLI_OPTION_NAMES, addModelScopeFlags, collect, emit, type ModelScopeFlags } from '../options';
 import { progressReporter } from '../progress';
 
 // The diff modules (git, decoding, rendering) load inside the action.
@@ -121,6 +121,7 @@ export function registerDiff(program: Command, ctx: CliContext): void {
       signal: ctx.signal,
       onProgress: progressReporter(o.progress),
       warnings,
+      optionNames: CLI_OPTION_NAMES,
     };
     const report = o.base ? await c.diffAgainstRevision(o.base, sides, options) : await c.diffSides(sides[0]!, sides[1]!, options);
     for (const w of warnings) process.stderr.write(`model-provenance: warning: ${w.message} [${w.code}]\n`);

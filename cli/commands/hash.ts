@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { hashModel } from '../../core/model/hash-model';
-import { addModelScopeOptions, emit, modelScope, printWarnings, type ModelScopeOptions } from '../options';
+import { CLI_OPTION_NAMES, jsonWarnings, addModelScopeOptions, emit, modelScope, printWarnings, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -16,10 +16,11 @@ export function registerHash(program: Command, ctx: CliContext): void {
       ...modelScope(path, opts, { signaturePath: opts.signature }),
       signal: ctx.signal,
       onProgress: progressReporter(opts.progress),
+      optionNames: CLI_OPTION_NAMES,
     });
     printWarnings(path, d.warnings);
     if (opts.format === 'json') {
-      emit(`${JSON.stringify({ name: d.name, digest: d.digest, totalBytes: d.totalBytes, resources: d.resources, warnings: d.warnings }, null, 2)}\n`);
+      emit(`${JSON.stringify({ name: d.name, digest: d.digest, totalBytes: d.totalBytes, resources: d.resources, warnings: jsonWarnings(path, d.warnings) }, null, 2)}\n`);
     } else {
       emit(`${d.digest}  ${path}\n`);
     }

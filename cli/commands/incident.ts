@@ -16,7 +16,7 @@ import { resolveTarget } from '../../core/incident/target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { AdvisorySeverity } from '../../core';
 import type { SigningIdentity } from '../../core/sign/sign-model';
-import { collect, emit, passphrase, passwordOption, registryCreated, requireOption } from '../options';
+import { CLI_OPTION_NAMES, collect, emit, passphrase, passwordOption, registryCreated, requireOption } from '../options';
 import { declareForms, type Given, type Needs } from '../forms';
 import type { CliContext } from '../context';
 
@@ -42,7 +42,7 @@ function addSignOptions(cmd: Command): Command {
 }
 
 function signer(o: SignOptions): SigningIdentity {
-  const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key', 'advisories are signed'), passphrase(o));
+  const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key', 'advisories are signed'), passphrase(o), { optionNames: CLI_OPTION_NAMES });
   if (!o.signingCertificate) return { kind: 'key', privateKey };
   const [leaf, ...rest] = loadCertificates(o.signingCertificate);
   return { kind: 'certificate', privateKey, signingCertificate: leaf!, chain: [...rest, ...(o.certificateChain ?? []).flatMap((f) => loadCertificates(f))] };
@@ -72,7 +72,7 @@ function policyOf(path: string | undefined): Policy | undefined {
  * written where the gate finds it and listed from where the gate reads it.
  */
 function incidentRegistry(flagValue: string | undefined, policy: Policy | undefined, write = false) {
-  return openRegistry(registrySpecFor(flagValue, policy), undefined, { origin: registryOrigin(flagValue, policy), ...(write ? { access: 'write' as const, onCreate: registryCreated } : {}) });
+  return openRegistry(registrySpecFor(flagValue, policy), undefined, { origin: registryOrigin(flagValue, policy), optionNames: CLI_OPTION_NAMES, ...(write ? { access: 'write' as const, onCreate: registryCreated } : {}) });
 }
 
 function advisoryTrust(policy: Policy | undefined): Policy['signers'] | undefined {
@@ -129,10 +129,10 @@ export function registerIncident(program: Command, ctx: CliContext): void {
     .addOption(fmt(['text', 'json']))
     .action(async (targetArg: string, o: SignOptions & { reason: string; id?: string; severity?: AdvisorySeverity; atlas?: string[]; since?: string; status: 'affected' | 'under_investigation'; identityProvider?: string; author?: string; date?: string; registry?: string; format: string }) => {
       const s = signer(o);
-      const target = await resolveTarget(targetArg, { issuer: o.identityProvider, signal: ctx.signal });
+      const target = await resolveTarget(targetArg, { issuer: o.identityProvider, signal: ctx.signal, optionNames: CLI_OPTION_NAMES });
       refuseIssuerFor(target, o.identityProvider, 'incident flag');
       const registry = incidentRegistry(o.registry, policyOf(undefined), true);
-      const w = await flag({ registry, signer: s, target, id: o.id, reason: o.reason, severity: o.severity, atlas: o.atlas, since: o.since, status: o.status, author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}` });
+      const w = await flag({ registry, signer: s, target, id: o.id, reason: o.reason, severity: o.severity, atlas: o.atlas, since: o.since, status: o.status, author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}`, optionNames: CLI_OPTION_NAMES });
       written([w], o.format, registry.location);
     });
   declareForms(flagCmd, signForms('incident flag', ['--reason', 'why']));
@@ -155,7 +155,7 @@ export function registerIncident(program: Command, ctx: CliContext): void {
         // Only an explicit --policy decides whose statements count; the default policy, like the gate's, names the registry.
         const registry = incidentRegistry(o.registry, policy ?? policyOf(undefined), true);
         if (policy && policy.advisorySigners.length === 0) process.stderr.write(`model-provenance: warning: ${o.policy}: the policy names no advisorySigners, so its gate reads no advisory at all (this statement included) [POLICY_NO_ADVISORY_SIGNERS]\n`);
-        const list = await updateAdvisory({ registry, signer: s, id, status, reason: o.reason, trust: advisoryTrust(policy), force: o.force, author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}` });
+        const list = await updateAdvisory({ registry, signer: s, id, status, reason: o.reason, trust: advisoryTrust(policy), force: o.force, author: o.author, now: when(o.date), tooling: `model-provenance ${VERSION}`, optionNames: CLI_OPTION_NAMES });
         if (o.force && policy && advisoryTrust(policy)) process.stderr.write(`model-provenance: warning: written with --force: unless this key is one of the policy's advisorySigners, the gate ignores the statement\n`);
         written(list, o.format, registry.location);
       });
@@ -230,9 +230,9 @@ export function registerIncident(program: Command, ctx: CliContext): void {
           throw new InputError('ADVISORY_NOT_FOUND', ignored ? `advisory ${arg} does not count: ${ignored.message}` : `no advisory ${arg} in ${registry.location}`);
         }
         refuseSince(newest.targets[0]!.kind);
-        result = await impact({ registry, target: newest.targets[0]!, advisory: docs, since: o.since, policy, workspace });
+        result = await impact({ registry, target: newest.targets[0]!, advisory: docs, since: o.since, policy, workspace, optionNames: CLI_OPTION_NAMES });
       } else {
-        const target = await resolveTarget(arg, { issuer: o.identityProvider, signal: ctx.signal });
+        const target = await resolveTarget(arg, { issuer: o.identityProvider, signal: ctx.signal, optionNames: CLI_OPTION_NAMES });
         refuseIssuerFor(target, o.identityProvider, 'incident impact');
         refuseSince(target.kind);
         // The advisory in force about this target, if any, names the outputs (OpenVEX, OSV).
@@ -241,9 +241,9 @@ export function registerIncident(program: Command, ctx: CliContext): void {
         const key = target.kind === 'artifact' ? flags.digests.get(target.digest) : target.kind === 'key' ? flags.keys.get(target.keyId) : undefined;
         const inForce = key?.find((f) => f.source === 'advisory');
         const docs = inForce ? set.advisories.filter((a) => a.advisoryId === inForce.advisoryId) : [];
-        result = await impact({ registry, target, ...(docs.length > 0 ? { advisory: docs } : {}), since: o.since, policy, workspace });
+        result = await impact({ registry, target, ...(docs.length > 0 ? { advisory: docs } : {}), since: o.since, policy, workspace, optionNames: CLI_OPTION_NAMES });
       }
-      emit(renderImpact(result, o.format, { status: o.status, now: when(o.date, true), version: VERSION }));
+      emit(renderImpact(result, o.format, { status: o.status, now: when(o.date, true), version: VERSION, optionNames: CLI_OPTION_NAMES }));
     });
   // --status and --date shape the standard documents only; with another format they would be dropped.
   const inFormat = (formats: string[], needs: string): Needs => ({ test: (g) => formats.includes(String(g.value('format'))), needs, sample: ['--format', formats[0]!] });
@@ -276,7 +276,7 @@ export function registerIncident(program: Command, ctx: CliContext): void {
       const registry = incidentRegistry(o.registry, policy);
       const workspace = o.workspace === false ? undefined : typeof o.workspace === 'string' ? o.workspace : process.cwd();
       const report = await buildIncidentReport({ registry, advisoryId: id, policy, workspace, now: when(o.date, true) });
-      const text = renderIncidentReport(report, o.format);
+      const text = renderIncidentReport(report, o.format, { optionNames: CLI_OPTION_NAMES });
       if (o.output) {
         writeFileAtomic(o.output, text, { exclusive: !o.force });
         emit(`wrote ${o.output}\n`);

@@ -8,7 +8,7 @@ import { parseJsonDocument, rangeFor } from '../../core/json/document';
 import { renderFindingsJson, renderFindingsSarif, renderFindingsText, type FileFindings } from '../../core/manifest/render-findings';
 import { validateManifest } from '../../core/manifest/validate-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
-import { addModelScopeFlags, emit, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
+import { CLI_OPTION_NAMES, addModelScopeFlags, emit, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeFlags } from '../options';
 import { declareForms } from '../forms';
 import { progressReporter } from '../progress';
 import { reportFailure } from '../failure';
@@ -43,11 +43,12 @@ export function registerManifest(program: Command, ctx: CliContext): void {
         modelPath: model,
         scope,
         outputPath: output,
-        registry: openRegistryIfPresent(registrySpecFor(o.registry, policy), undefined, { origin: registryOrigin(o.registry, policy) }),
+        registry: openRegistryIfPresent(registrySpecFor(o.registry, policy), undefined, { origin: registryOrigin(o.registry, policy), optionNames: CLI_OPTION_NAMES }),
         policy,
         specVersion: o.specVersion,
         signal: ctx.signal,
         onProgress: progressReporter(o.progress),
+        optionNames: CLI_OPTION_NAMES,
       });
       printWarnings(model, warnings);
       const text = `${JSON.stringify(bom, null, 2)}\n`;
@@ -95,7 +96,7 @@ export function registerManifest(program: Command, ctx: CliContext): void {
         } catch (err) {
           throw fsError(err, file, 'read the manifest');
         }
-        const v = await validateManifest(text, file, { modelPath: o.model, checkDisk: o.checkDisk, maxFindings: o.maxProblems, signal: ctx.signal, onProgress: progressReporter(o.progress) });
+        const v = await validateManifest(text, file, { modelPath: o.model, checkDisk: o.checkDisk, maxFindings: o.maxProblems, signal: ctx.signal, onProgress: progressReporter(o.progress), optionNames: CLI_OPTION_NAMES });
         results.push({ file, text, findings: v.findings });
       }
       emit(o.format === 'json' ? renderFindingsJson(results) : o.format === 'sarif' ? renderFindingsSarif(results) : renderFindingsText(results));
@@ -195,8 +196,8 @@ export function registerManifestExtras(manifest: Command, ctx: CliContext): void
         import('../../core/manifest/sign-manifest'),
         import('../../core/registry/open'),
       ]);
-      const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o));
-      const store = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
+      const privateKey = loadPrivateKey(requireOption(o.privateKey, '--private-key'), passphrase(o), { optionNames: CLI_OPTION_NAMES });
+      const store = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated, optionNames: CLI_OPTION_NAMES });
       const signed = await signManifest(readBom(file), file, { kind: 'key', privateKey }, store);
       if (o.output) writeFileAtomic(o.output, signed.bundle);
       if (o.format === 'json') emit(`${JSON.stringify({ id: signed.entry?.id, subject: signed.statement.subject[0], registry: store.location, location: signed.entry?.location, output: o.output }, null, 2)}\n`);

@@ -8,11 +8,14 @@ import { parseBundle } from '../../core/sigstore/bundle';
 import { isObject } from '../../core/io/json';
 import type { RemovedEntry } from '../../core/registry/registry';
 import { transportOptions } from '../registry-options';
-import { emit, registryCreated } from '../options';
+import { CLI_OPTION_NAMES, emit, registryCreated } from '../options';
 import type { CliContext } from '../context';
 import { reportFailure } from '../failure';
 import { readFileSync } from 'node:fs';
 import { fsError } from '../../core/errors';
+
+/** Problems repair answers by moving the blob aside: the entry is gone afterwards, not fixed. */
+const QUARANTINED = new Set(['REGISTRY_BLOB_CORRUPT', 'REGISTRY_BLOB_UNREADABLE']);
 
 export function registerRegistry(program: Command, ctx: CliContext): void {
   const registry = program.command('registry').description('the store of signatures and attestations, found by subject digest: a local folder or an OCI registry').enablePositionalOptions();
@@ -27,7 +30,7 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     .option('--subject <sha256:…>', 'only entries about this digest')
     .addOption(fmt())
     .action(async (o: { registry?: string; subject?: string; format: string }) => {
-      const r = openRegistry(o.registry);
+      const r = openRegistry(o.registry, undefined, { optionNames: CLI_OPTION_NAMES });
       const entries = o.subject ? await r.findBySubject(o.subject) : await r.list();
       if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, entries }, null, 2)}\n`);
       else {
@@ -44,7 +47,7 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     .option(reg, regHelp)
     .addOption(fmt())
     .action(async (id: string, o: { registry?: string; format: string }) => {
-      const r = openRegistry(o.registry);
+      const r = openRegistry(o.registry, undefined, { optionNames: CLI_OPTION_NAMES });
       const text = await r.read(id);
       const bundle = parseBundle(text, id);
       const statement: unknown = JSON.parse(bundle.envelope.payload.toString('utf8'));
@@ -62,7 +65,7 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     .option(reg, regHelp)
     .addOption(fmt())
     .action(async (files: string[], o: { registry?: string; format: string }) => {
-      const r = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated });
+      const r = openRegistry(o.registry, undefined, { access: 'write', onCreate: registryCreated, optionNames: CLI_OPTION_NAMES });
       const added = [];
       for (const f of files) {
         let text: string;
@@ -95,7 +98,7 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     .action(async (ids: string[], o: { registry?: string; subject?: string; format: string }) => {
       if (ids.length === 0 && !o.subject) throw new InputError('USAGE', 'registry rm needs entry ids or --subject sha256:…');
       if (ids.length > 0 && o.subject) throw new InputError('USAGE', 'give entry ids or --subject, not both');
-      const r = openRegistry(o.registry);
+      const r = openRegistry(o.registry, undefined, { optionNames: CLI_OPTION_NAMES });
       const removed: RemovedEntry[] = [];
       if (o.subject) {
         const entries = await r.findBySubject(o.subject);
@@ -125,7 +128,7 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
       // Maintenance of an existing registry, like rm and verify --repair: a missing one is an
       // input error, not a new empty registry under a mistyped name.
       // An OCI registry's reverse index is its local mirror's, synced first (docs/registry.md).
-      const opened = openRegistry(o.registry);
+      const opened = openRegistry(o.registry, undefined, { optionNames: CLI_OPTION_NAMES });
       const r = opened instanceof OciRegistry ? await opened.synced() : opened;
       if (!(r instanceof LocalRegistry)) throw new InputError('UNSUPPORTED', `${r.location} keeps no local reverse index`);
       const where = opened === r ? r.location : `${opened.location} (its synced mirror ${r.location})`;
@@ -147,13 +150,14 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     .option('--repair', 'repair what verify reports: index whole blobs that lack their marker, remove temporary files and index entries that point nowhere or under the wrong subject, move damaged blobs to quarantine/')
     .addOption(fmt())
     .action(async (o: { registry?: string; format: string; repair?: boolean }) => {
-      const r = openRegistry(o.registry);
+      const r = openRegistry(o.registry, undefined, { optionNames: CLI_OPTION_NAMES });
       const check = o.repair ? await r.repair() : await r.verify();
       if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, ...check }, null, 2)}\n`);
       else {
         emit(`${check.ok ? 'OK' : 'DAMAGED'} ${r.location}: ${check.entries} index entr${check.entries === 1 ? 'y' : 'ies'} for ${check.subjects} subject(s)\n`);
         for (const x of check.repaired ?? []) emit(`  repaired ${x.code} ${x.location}: ${x.action}\n`);
-        for (const p of check.problems) emit(`  ${p.code} ${p.location ?? ''}: ${p.message}${p.repairable ? ' (--repair fixes it)' : ''}\n`);
+        for (const p of check.problems) emit(`  ${p.code} ${p.location ?? ''}: ${p.message}${p.repairable ? (QUARANTINED.has(p.code) ? ' (--repair moves it to quarantine/ as evidence; restore the signed original from a trusted copy)' : ' (--repair fixes it)') : ''}\n`);
+        if (check.quarantined?.length) emit(`  note: ${check.quarantined.length} blob(s) in quarantine/, moved there by --repair because they were altered or damaged after being stored: evidence to keep; restore the signed originals from a trusted copy and find out who changed them\n`);
         if (check.strayTempFiles.length > 0) emit(`  note: ${check.strayTempFiles.length} leftover temporary file(s) from interrupted writes (never visible to readers; --repair removes them)\n`);
         if (check.unindexedBlobs.length > 0) emit(`  note: ${check.unindexedBlobs.length} whole blob(s) from interrupted writes are not indexed yet (invisible to readers; --repair indexes them)\n`);
         if (check.unlistedReferrers?.length) emit(`  note: ${check.unlistedReferrers.length} artifact(s) missing from their referrers tag-schema index (found by this tool through their tags; --repair lists them for oras and crane)\n`);
@@ -170,8 +174,8 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
       .argument('<dst>', 'destination registry, in the same forms')
       .addOption(fmt()),
   ).action(async (src: string, dst: string, o: { format: string }) => {
-    const from = openRegistry(src, undefined, { origin: 'the SRC argument', refuseTransportForFolder: false });
-    const to = openRegistry(dst, undefined, { access: 'write', onCreate: registryCreated, origin: 'the DST argument', refuseTransportForFolder: false });
+    const from = openRegistry(src, undefined, { origin: 'the SRC argument', refuseTransportForFolder: false, optionNames: CLI_OPTION_NAMES });
+    const to = openRegistry(dst, undefined, { access: 'write', onCreate: registryCreated, origin: 'the DST argument', refuseTransportForFolder: false, optionNames: CLI_OPTION_NAMES });
     if (from.location === to.location) throw new InputError('USAGE', `source and destination are the same registry (${from.location})`);
     // The transport flags tune whichever side is an OCI registry; with two folders they would be dropped.
     if (!(from instanceof OciRegistry) && !(to instanceof OciRegistry)) refuseTransportForFolder(to.location);
@@ -201,7 +205,7 @@ export function registerRegistry(program: Command, ctx: CliContext): void {
     .option(reg, regHelp)
     .addOption(fmt())
     .action(async (o: { registry?: string; format: string }) => {
-      const r = openRegistry(o.registry);
+      const r = openRegistry(o.registry, undefined, { optionNames: CLI_OPTION_NAMES });
       if (!(r instanceof OciRegistry)) throw new InputError('USAGE', `${r.location} is a local folder; only OCI registries are synced`);
       const s = await r.sync();
       if (o.format === 'json') emit(`${JSON.stringify({ registry: r.location, mirror: r.mirror.location, ...s }, null, 2)}\n`);

@@ -2,10 +2,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliContext } from '../context';
-import { collect, emit, passphrase, passwordOption, requireOption } from '../options';
+import { CLI_OPTION_NAMES, addModelScopeFlags, collect, emit, modelScope, passphrase, passwordOption, requireOption, type ModelScopeFlags } from '../options';
 import { declareForms, type Given } from '../forms';
 import { reportFailure } from '../failure';
-import { modelOrDigest } from './chain';
+import { SCOPE_NEEDS_MODEL, modelGiven, modelOrDigest } from './chain';
 
 // The report's modules (frameworks, renderers, graph layout) load inside the actions, so
 // that other commands do not pay for them at start-up.
@@ -16,7 +16,7 @@ const DEFAULT_POLICY = 'provenance-policy.json';
 const DEFAULT_INPUTS = 'report-inputs.json';
 const FRAMEWORK_CHOICES = ['eu-ai-act-annex-iv', 'eu-ai-act-annex-xi', 'eu-ai-act-annex-xii', 'nist-ai-rmf'];
 
-interface ReportCliOptions {
+interface ReportCliOptions extends ModelScopeFlags {
   framework?: string[];
   policy?: string;
   registry?: string;
@@ -50,7 +50,7 @@ function percent(value: string): number {
 }
 
 export function registerReport(program: Command, ctx: CliContext): void {
-  const report = program
+  const report = addModelScopeFlags(program
     .command('report')
     .description('regulatory report from signed evidence (EU AI Act Annex IV/XI/XII, NIST AI RMF): every fact cites a verified attestation, every other sentence a named person')
     .argument('[model]', 'model path, or sha256:… digest (then the files are not inspected)')
@@ -60,7 +60,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .option('--digest <sha256:…>', 'the model digest, when the model is not at hand')
     .option('--inputs <file>', `what people wrote: report-inputs.json (default: ./${DEFAULT_INPUTS} if present)`)
     .option('--manifest <file>', 'the ML-BOM (default: MODEL.cdx.json beside the model, else a signed one in the registry)')
-    .option('--signature <file>', 'the model signature (default: MODEL/model.sig, or MODEL.sig for a file)')
+    .option('--signature <file>', 'the model signature (default: MODEL/model.sig, or MODEL.sig for a file)'))
     .addOption(
       new Option('--format <format>', 'output format: html, md, json or cdxa (for PDF, print the HTML: its print stylesheet gives A4 pages)')
         .default('html')
@@ -98,7 +98,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
         const parent = dirname(resolve(o.output));
         if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new c.InputError('FILE_NOT_FOUND', `the folder for --output does not exist (${parent}); create it first`, { file: o.output });
       }
-      const privateKey = o.sign ? c.loadPrivateKey(requireOption(o.privateKey, '--private-key', 'to sign the report'), passphrase(o)) : undefined;
+      const privateKey = o.sign ? c.loadPrivateKey(requireOption(o.privateKey, '--private-key', 'to sign the report'), passphrase(o), { optionNames: CLI_OPTION_NAMES }) : undefined;
       const target = modelOrDigest(model, o.digest);
       if (!target.modelPath && !target.digest) throw new c.InputError('USAGE', 'report needs the model (a path) or its digest (sha256:…)');
       const policyPath = defaultPolicy(o.policy);
@@ -112,7 +112,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       }
       const inputs = o.inputs ?? (existsSync(DEFAULT_INPUTS) ? DEFAULT_INPUTS : undefined);
       // A report reads the evidence; --sign also stores the signed report.
-      const registry = c.openRegistry(c.registrySpecFor(o.registry, policy), undefined, { access: o.sign ? 'write' : 'read', origin: c.registryOrigin(o.registry, policy) });
+      const registry = c.openRegistry(c.registrySpecFor(o.registry, policy), undefined, { access: o.sign ? 'write' : 'read', origin: c.registryOrigin(o.registry, policy), optionNames: CLI_OPTION_NAMES });
       const r = await c.buildReport({
         registry,
         policy,
@@ -121,15 +121,18 @@ export function registerReport(program: Command, ctx: CliContext): void {
         inputs,
         manifestPath: o.manifest,
         signaturePath: o.signature,
+        // The files that make up the model, as it was signed and attested: its digest is the join key.
+        ...(target.modelPath ? { scope: modelScope(target.modelPath, o) } : {}),
         date: o.date,
         checkArtifacts: o.checkArtifacts,
         allowUnattested: o.allowUnattested,
         signal: ctx.signal,
+        optionNames: CLI_OPTION_NAMES,
       });
       const text = c.renderReport(r, o.format);
       const summary = r.frameworks.map((f) => `${f.short} ${f.completeness.score}% (${f.completeness.evidence} evidence, ${f.completeness.person} person, ${f.completeness.partial} partial, ${f.completeness.missing} missing)`).join('; ');
       if (o.output) {
-        c.writeReport(o.output, text, { force: o.force });
+        c.writeReport(o.output, text, { force: o.force, optionNames: CLI_OPTION_NAMES });
         const causes = c.chainCauses(r);
         process.stderr.write(`wrote ${o.output}: ${summary}; chain ${c.CHECK_WORDS.chain[r.verification.chain.verdict]}${causes.length ? ` (${causes.join('; ')})` : ''}\n`);
         if (o.sign) {
@@ -150,17 +153,17 @@ export function registerReport(program: Command, ctx: CliContext): void {
       ctx.exitCode = below.length || unverified.length ? 1 : 0;
     });
 
-  report
+  const init = addModelScopeFlags(report
     .command('init')
     .description(`write a ${DEFAULT_INPUTS} skeleton: an empty entry (text, author, date) for every point a person must write that has none yet; never changes an existing entry`)
     .argument('[model]', 'the model the text is for (path or sha256:…): written as "subject", so that a report of another model refuses the file')
     .addOption(new Option('--framework <id>', 'framework; repeatable (default: all four)').choices(FRAMEWORK_CHOICES).argParser(collect as (v: string, p: unknown) => string[]))
-    .option('--output <file>', `the inputs file to create or extend (default: ./${DEFAULT_INPUTS})`)
-    .action(async (model: string | undefined, o: { framework?: string[]; output?: string }) => {
+    .option('--output <file>', `the inputs file to create or extend (default: ./${DEFAULT_INPUTS})`))
+    .action(async (model: string | undefined, o: ModelScopeFlags & { framework?: string[]; output?: string }) => {
       const c = await core();
       const file = o.output ?? DEFAULT_INPUTS;
       const target = modelOrDigest(model);
-      const subject = target.digest ? { digest: target.digest } : target.modelPath ? { name: basename(resolve(target.modelPath)), digest: (await c.hashModel(target.modelPath, { signal: ctx.signal })).digest } : undefined;
+      const subject = target.digest ? { digest: target.digest } : target.modelPath ? { name: basename(resolve(target.modelPath)), digest: (await c.hashModel(target.modelPath, { ...modelScope(target.modelPath, o), signal: ctx.signal, optionNames: CLI_OPTION_NAMES })).digest } : undefined;
       let existing: string | undefined;
       if (existsSync(file)) {
         try {
@@ -191,7 +194,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const policyPath = defaultPolicy(o.policy);
       if (!policyPath) throw new c.InputError('USAGE', `report verify needs --policy (or ./${DEFAULT_POLICY}): it names the signers to trust`);
       const policy = c.loadPolicy(policyPath);
-      const check = await c.verifyReport(file, c.openRegistry(c.registrySpecFor(o.registry, policy), undefined, { origin: c.registryOrigin(o.registry, policy) }), policy);
+      const check = await c.verifyReport(file, c.openRegistry(c.registrySpecFor(o.registry, policy), undefined, { origin: c.registryOrigin(o.registry, policy), optionNames: CLI_OPTION_NAMES }), policy);
       if (o.format === 'json') emit(`${JSON.stringify(check, null, 2)}\n`);
       else if (check.verdict === 'verified') {
         const p = check.predicate!;
@@ -202,12 +205,16 @@ export function registerReport(program: Command, ctx: CliContext): void {
     });
   // The signing key and the overwrite switch only act with what they serve; alone they would be dropped.
   const withSign = { test: (g: Given) => g.has('sign'), needs: '--sign', sample: ['--sign'] };
+  const needs = { privateKey: withSign, password: withSign, passwordFile: withSign, force: { test: (g: Given) => g.has('output'), needs: '--output', sample: ['--output', 'report.html'] } };
+  // A digest names no files: the model-scope flags need the model on disk.
+  const byDigest = { ignorePaths: SCOPE_NEEDS_MODEL, ignoreGitPaths: SCOPE_NEEDS_MODEL, allowSymlinks: SCOPE_NEEDS_MODEL };
   declareForms(report, [
-    {
-      name: 'report',
-      sample: [],
-      options: '*',
-      needs: { privateKey: withSign, password: withSign, passwordFile: withSign, force: { test: (g) => g.has('output'), needs: '--output', sample: ['--output', 'report.html'] } },
-    },
+    // --allow-unattested is about a digest the registry does not know; a model on disk is always reported.
+    { name: 'report', when: modelGiven, sample: ['model'], options: '*', except: { allowUnattested: 'a model on disk is reported whether or not anything attests it: the option is for a digest alone' }, needs },
+    { name: 'report sha256:…', sample: [`sha256:${'0'.repeat(64)}`], options: '*', except: byDigest, needs },
+  ]);
+  declareForms(init, [
+    { name: 'report init MODEL', when: modelGiven, sample: ['model'], options: '*' },
+    { name: 'report init sha256:…', sample: [`sha256:${'0'.repeat(64)}`], options: '*', except: byDigest },
   ]);
 }

@@ -3,7 +3,7 @@ import { loadCertificates } from '../../core/keys/certificates';
 import { loadPrivateKey } from '../../core/keys/keys';
 import { signModel, type SigningIdentity } from '../../core/sign/sign-model';
 import { InputError } from '../../core/errors';
-import { addModelScopeOptions, collect, emit, modelScope, passphrase, passwordOption, printWarnings, requireOption, type ModelScopeOptions } from '../options';
+import { CLI_OPTION_NAMES, jsonWarnings, addModelScopeOptions, collect, emit, modelScope, passphrase, passwordOption, printWarnings, requireOption, type ModelScopeOptions } from '../options';
 import { progressReporter } from '../progress';
 import type { CliContext } from '../context';
 
@@ -39,18 +39,19 @@ async function run(model: string, opts: SignOptions, signer: SigningIdentity, ct
     bundleVersion: opts.bundleVersion,
     signal: ctx.signal,
     onProgress: progressReporter(opts.progress),
+    optionNames: CLI_OPTION_NAMES,
   });
   printWarnings(model, signed.warnings);
   if (opts.format === 'json') {
     const { bundle: _b, ...rest } = signed;
-    emit(`${JSON.stringify(rest, null, 2)}\n`);
+    emit(`${JSON.stringify({ ...rest, warnings: jsonWarnings(model, rest.warnings) }, null, 2)}\n`);
   } else {
     emit(`signed ${model} (${signed.resources.length} file(s)) -> ${signed.signaturePath}\n  subject ${signed.subject.name} ${signed.subject.digest}\n  key     ${signed.keyId.slice(0, 16)}\n`);
   }
 }
 
 function keySigner(opts: SignOptions): SigningIdentity {
-  return { kind: 'key', privateKey: loadPrivateKey(requireOption(opts.privateKey, '--private-key'), passphrase(opts)) };
+  return { kind: 'key', privateKey: loadPrivateKey(requireOption(opts.privateKey, '--private-key'), passphrase(opts), { optionNames: CLI_OPTION_NAMES }) };
 }
 
 export function registerSign(program: Command, ctx: CliContext): void {
@@ -64,7 +65,7 @@ export function registerSign(program: Command, ctx: CliContext): void {
     .action((model: string, opts: SignOptions) => {
       const cert = loadCertificates(requireOption(opts.signingCertificate, '--signing-certificate'));
       const chain = (opts.certificateChain ?? []).flatMap((f) => loadCertificates(f));
-      const privateKey = loadPrivateKey(requireOption(opts.privateKey, '--private-key'), passphrase(opts));
+      const privateKey = loadPrivateKey(requireOption(opts.privateKey, '--private-key'), passphrase(opts), { optionNames: CLI_OPTION_NAMES });
       return run(model, opts, { kind: 'certificate', privateKey, signingCertificate: cert[0]!, chain: [...cert.slice(1), ...chain] }, ctx);
     });
   sign

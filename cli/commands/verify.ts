@@ -17,7 +17,7 @@ import { verifyModel } from '../../core/verify/verify-model';
 import type { RegistryEntry } from '../../core/registry/registry';
 import type { Trust } from '../../core/verify/signature';
 import { addChainOptions, isDigest, modelGiven, modelOrDigest, type ChainCliOptions } from './chain';
-import { addModelScopeOptions, collect, emit, explicitOption, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeOptions } from '../options';
+import { CLI_OPTION_NAMES, jsonWarnings, addModelScopeOptions, collect, emit, explicitOption, modelScope, passphrase, passwordOption, printWarnings, registryCreated, requireOption, type ModelScopeOptions } from '../options';
 import { declareForms, type Given, type Needs } from '../forms';
 import { progressReporter } from '../progress';
 import { reportFailure } from '../failure';
@@ -66,11 +66,11 @@ function addKeyOptions(cmd: Command): Command {
  */
 function deploymentRecord(opts: VerifyOptions & { registry?: string }, policy: { uri: string; digest: string }): GateRecordOptions | undefined {
   if (opts.recordDeployment === undefined) return undefined;
-  const privateKey = loadPrivateKey(requireOption(opts.privateKey, '--private-key', '--record-deployment signs the deployment record'), passphrase(opts));
+  const privateKey = loadPrivateKey(requireOption(opts.privateKey, '--private-key', '--record-deployment signs the deployment record'), passphrase(opts), { optionNames: CLI_OPTION_NAMES });
   return {
     environment: opts.recordDeployment,
     signer: { kind: 'key', privateKey },
-    registry: () => openRegistry(opts.registry, undefined, { access: 'write', onCreate: registryCreated }),
+    registry: () => openRegistry(opts.registry, undefined, { access: 'write', onCreate: registryCreated, optionNames: CLI_OPTION_NAMES }),
     policy,
     verifierVersion: VERSION,
   };
@@ -101,8 +101,8 @@ function keysRef(path: string | undefined, trust: Trust): { uri: string; digest:
 async function warnAdvisoriesNotRead(model: string, registrySpec: string | undefined): Promise<void> {
   let message: string | undefined;
   try {
-    const registry = openRegistryIfPresent(registrySpec);
-    message = registry ? await advisoriesNotRead(registry, undefined) : undefined;
+    const registry = openRegistryIfPresent(registrySpec, undefined, { optionNames: CLI_OPTION_NAMES });
+    message = registry ? await advisoriesNotRead(registry, undefined, { withoutPolicy: 'verify with --policy P, a policy that names "advisorySigners"' }) : undefined;
   } catch (err) {
     message = `advisories could not be looked up in the registry (${isProvenanceError(err) ? err.message : String(err)}): a flagged model or a revoked key is not refused without --policy`;
   }
@@ -130,9 +130,11 @@ async function run(model: string, opts: VerifyOptions & { registry?: string }, t
     scan: opts.scan,
     signal: ctx.signal,
     onProgress: progressReporter(opts.progress),
+    optionNames: CLI_OPTION_NAMES,
   });
   printWarnings(model, result.warnings);
-  emit(renderResult(result, opts.format));
+  if (opts.format === 'json') result.warnings = jsonWarnings(model, result.warnings);
+  emit(renderResult(result, opts.format, { optionNames: CLI_OPTION_NAMES }));
   await warnAdvisoriesNotRead(model, opts.registry);
   ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
   if (ctx.exitCode) reportFailure(model, `not verified${record ? '; no deployment record written' : ''}`, result.problems);
@@ -196,7 +198,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
       ...target,
       signature: keysPath ? { path: opts.signature ?? opts.attestation, trust: keyTrust(keysPath, ''), ignoreUnsignedFiles: opts.ignoreUnsignedFiles } : undefined,
       // A registry that does not exist is an input error (exit 2), never an empty registry.
-      chain: { registry: openRegistry(registrySpec, undefined, { origin: registryOrigin(opts.registry, policy) }), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
+      chain: { registry: openRegistry(registrySpec, undefined, { origin: registryOrigin(opts.registry, policy), optionNames: CLI_OPTION_NAMES }), policy, checkArtifacts: opts.checkArtifacts, strict: opts.strict === true },
       scan: opts.scan,
       record,
       // --ignore-paths as model_signing resolves it: against the current directory.
@@ -205,9 +207,11 @@ export function registerVerify(program: Command, ctx: CliContext): void {
       allowSymlinks: opts.allowSymlinks,
       signal: ctx.signal,
       onProgress: progressReporter(opts.progress),
+      optionNames: CLI_OPTION_NAMES,
     });
     if (target.modelPath) printWarnings(target.modelPath, result.warnings);
-    emit(renderGate(result, opts.format));
+    if (opts.format === 'json' && target.modelPath) result.warnings = jsonWarnings(target.modelPath, result.warnings);
+    emit(renderGate(result, opts.format, { optionNames: CLI_OPTION_NAMES }));
     if (result.advisoriesNotRead) advisoryWarning(target.modelPath ?? target.digest!, result.advisoriesNotRead);
     ctx.exitCode = result.verdict === 'verified' ? 0 : 1;
     const failed = result.checks.filter((c) => c.verdict !== 'verified').map((c) => c.check);

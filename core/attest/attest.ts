@@ -10,6 +10,8 @@ import { signStatement, type SigningIdentity } from '../sign/sign-model';
 import type { Statement } from '../oms/types';
 import { buildAttestation, digestHex, type AttestationParams, type DependencyInput } from './statement';
 import type { Role, Stage } from './types';
+import { checkInputSignature, type InputWarning } from './input-signature';
+import type { OptionNames } from '../option-names';
 
 /** An input given as `sha256:<hex>`, a path to hash, or a descriptor. */
 export type InputRef = string | (Partial<DependencyInput> & { path?: string });
@@ -33,6 +35,8 @@ export interface AttestOptions extends Omit<AttestationParams, 'subject' | 'depe
   registry?: Registry;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 export interface Attestation {
@@ -45,21 +49,35 @@ export interface Attestation {
   entry?: RegistryEntry;
   /** Ignore paths that did nothing (outside the model, or matching nothing). */
   warnings: ScopeWarning[];
+  /**
+   * The model (role `model`, first) and path inputs whose recorded digest is not the one their
+   * own signature names: they would not join it in a chain (checkInputSignature).
+   */
+  inputWarnings: InputWarning[];
 }
 
 /** Resolves an input reference to a digest, hashing a path (file or folder) like a model. */
-export async function resolveInput(ref: InputRef, role: Role, signal?: AbortSignal): Promise<DependencyInput & { role: Role }> {
+export async function resolveInput(ref: InputRef, role: Role, signal?: AbortSignal, optionNames?: OptionNames): Promise<DependencyInput & { role: Role }> {
+  return (await resolveCheckedInput(ref, role, signal, optionNames)).input;
+}
+
+/** resolveInput, and for a path, what its own signature says of the digest recorded (checkInputSignature). */
+async function resolveCheckedInput(ref: InputRef, role: Role, signal?: AbortSignal, optionNames?: OptionNames): Promise<{ input: DependencyInput & { role: Role }; warning?: InputWarning }> {
   const r = typeof ref === 'string' ? (/^sha256:/.test(ref) ? { digest: ref } : { path: ref }) : ref;
-  if (r.digest) return { role, digest: `sha256:${digestHex(r.digest, role)}`, ...(r.name ? { name: r.name } : {}), ...(r.uri ? { uri: r.uri } : {}), ...(r.usage ? { usage: r.usage } : {}) };
+  if (r.digest) return { input: { role, digest: `sha256:${digestHex(r.digest, role)}`, ...(r.name ? { name: r.name } : {}), ...(r.uri ? { uri: r.uri } : {}), ...(r.usage ? { usage: r.usage } : {}) } };
   if (!r.path) throw new InputError('USAGE', `a ${role} needs a digest (sha256:…) or a path`);
   if (!existsSync(r.path)) throw new InputError('FILE_NOT_FOUND', `${role} not found (give a path to hash, or sha256:<digest>)`, { file: r.path });
-  const d = await hashModel(r.path, { signal });
+  const d = await hashModel(r.path, { signal, optionNames });
+  const warning = checkInputSignature(r.path, role, d, r.name ? { name: r.name } : {});
   return {
-    role,
-    digest: d.digest,
-    name: r.name ?? basename(resolve(r.path)),
-    uri: r.uri ?? pathToFileURL(resolve(r.path)).href,
-    ...(r.usage ? { usage: r.usage } : {}),
+    input: {
+      role,
+      digest: d.digest,
+      name: r.name ?? basename(resolve(r.path)),
+      uri: r.uri ?? pathToFileURL(resolve(r.path)).href,
+      ...(r.usage ? { usage: r.usage } : {}),
+    },
+    ...(warning ? { warning } : {}),
   };
 }
 
@@ -67,11 +85,14 @@ export async function resolveInput(ref: InputRef, role: Role, signal?: AbortSign
 export async function attest(options: AttestOptions): Promise<Attestation> {
   let subject: { name: string; digest: string };
   let warnings: ScopeWarning[] = [];
+  let subjectWarning: InputWarning | undefined;
   if (options.modelPath) {
     const scope: ModelScope = { ignorePaths: options.ignorePaths, ignoreGitPaths: options.ignoreGitPaths, allowSymlinks: options.allowSymlinks, signaturePath: options.signaturePath };
-    const d = await hashModel(options.modelPath, { ...scope, signal: options.signal, onProgress: options.onProgress });
+    const d = await hashModel(options.modelPath, { ...scope, signal: options.signal, onProgress: options.onProgress, optionNames: options.optionNames });
     warnings = d.warnings;
     subject = { name: options.subjectName ?? d.name, digest: d.digest };
+    // The model's own signature, if it names another digest: the attestation would never join it.
+    subjectWarning = checkInputSignature(options.modelPath, 'model', d, options.signaturePath ? { signaturePath: options.signaturePath } : {});
     if (options.subjectDigest && `sha256:${digestHex(options.subjectDigest, 'subject digest')}` !== d.digest) {
       throw new InputError('DIGEST_MISMATCH', `the model on disk has digest ${d.digest}, not ${options.subjectDigest}`, { file: options.modelPath });
     }
@@ -82,8 +103,13 @@ export async function attest(options: AttestOptions): Promise<Attestation> {
     throw new InputError('USAGE', 'attest needs the model (a path) or its digest');
   }
   const deps: (DependencyInput & { role: Role })[] = [];
+  const inputWarnings: InputWarning[] = subjectWarning ? [subjectWarning] : [];
   const add = async (refs: InputRef[] | undefined, role: Role): Promise<void> => {
-    for (const r of refs ?? []) deps.push(await resolveInput(r, role, options.signal));
+    for (const r of refs ?? []) {
+      const { input, warning } = await resolveCheckedInput(r, role, options.signal, options.optionNames);
+      deps.push(input);
+      if (warning) inputWarnings.push(warning);
+    }
   };
   await add(options.baseModels, 'base-model');
   await add(options.adapters, 'adapter');
@@ -93,5 +119,5 @@ export async function attest(options: AttestOptions): Promise<Attestation> {
   const statement = buildAttestation({ ...options, subject, dependencies: deps });
   const bundle = signStatement(statement, options.signer);
   const entry = options.registry ? await options.registry.put(bundle) : undefined;
-  return { ...(entry ? { id: entry.id, entry } : {}), subject, stage: options.stage, statement, bundle, warnings };
+  return { ...(entry ? { id: entry.id, entry } : {}), subject, stage: options.stage, statement, bundle, warnings, inputWarnings };
 }

@@ -1,24 +1,33 @@
 import type { ChainLink, ChainResult, IgnoredAttestation } from './verify-chain';
 import { FLAGGED_NEXT } from '../incident/next-step';
+import { lineageNotes, type LineageNote } from '../render/lineage-graph';
 
 export type LineageFormat = 'text' | 'json' | 'mermaid' | 'report';
 
 /**
- * Renders a chain result: `text` (a tree), `json` (the result as is), `mermaid` (a
+ * Renders a chain result: `text` (a tree), `json` (the result, with `notes`), `mermaid` (a
  * flowchart) or `report` (one screen a person can act on). Every format names the registry
- * and the policy used and shows the attestations and the advisories that were ignored.
+ * and the policy used, shows the attestations and the advisories that were ignored, and
+ * carries the lineage graph's notes (core/render lineageNotes): where the chain stops because
+ * a link is not verified, that nothing beyond it was checked. Never a silent drop.
  */
 export function renderLineage(result: ChainResult, format: LineageFormat, options: { nextStep?: boolean } = {}): string {
+  const notes = lineageNotes(result);
   switch (format) {
     case 'json':
-      return `${JSON.stringify(result, null, 2)}\n`;
+      return `${JSON.stringify(lineageJson(result, notes), null, 2)}\n`;
     case 'mermaid':
-      return renderMermaid(result);
+      return renderMermaid(result, notes);
     case 'report':
-      return renderChainReport(result, options.nextStep ?? true);
+      return renderChainReport(result, notes, options.nextStep ?? true);
     default:
-      return renderTree(result);
+      return renderTree(result, notes);
   }
+}
+
+/** `lineage --format json`: the chain result as is, with the graph's notes (an empty list when there are none). */
+export function lineageJson(result: ChainResult, notes: readonly LineageNote[] = lineageNotes(result)): ChainResult & { notes: string[] } {
+  return { ...result, notes: notes.map((n) => n.text) };
 }
 
 /** "registry /x/.provenance; policy /x/provenance-policy.json (picked up from the working directory)". */
@@ -60,7 +69,7 @@ function describeLink(l: ChainLink): string {
 }
 
 /** The chain as a tree, deployed model first, inputs indented below what consumed them. */
-function renderTree(result: ChainResult): string {
+function renderTree(result: ChainResult, notes: readonly LineageNote[]): string {
   const out: string[] = [];
   const datasets = new Set(result.links.flatMap((l) => l.inputs.filter((i) => i.role === 'dataset').map((i) => i.digest)));
   const head = { verified: 'VERIFIED', failed: 'FAILED', unverified: 'UNVERIFIED (no policy: signatures not checked)' }[result.verdict];
@@ -90,6 +99,8 @@ function renderTree(result: ChainResult): string {
     rows.forEach((row, i) => row(i === rows.length - 1));
   };
   if (root) walk(root, '', true);
+  // What the tree leaves out beyond a link that is not verified, one line each.
+  if (notes.length > 0) out.push('', ...notes.map((n) => `note: ${n.text}`));
   if (result.problems.length > 0) {
     out.push('');
     out.push('Problems:');
@@ -101,7 +112,7 @@ function renderTree(result: ChainResult): string {
 }
 
 /** One screen: the verdict, what was used, what is wrong, what was ignored, what to do. */
-function renderChainReport(result: ChainResult, withNext: boolean): string {
+function renderChainReport(result: ChainResult, notes: readonly LineageNote[], withNext: boolean): string {
   const out: string[] = [];
   const head = { verified: '✔ Chain of custody verified', failed: '✘ Chain of custody NOT verified', unverified: '? Chain of custody not verified (no policy)' }[result.verdict];
   out.push(head, '');
@@ -115,6 +126,7 @@ function renderChainReport(result: ChainResult, withNext: boolean): string {
     out.push('');
     for (const p of result.problems) out.push(`  ${p.code}: ${p.message}`);
   }
+  if (notes.length > 0) out.push('', ...notes.map((n) => `  note: ${n.text}`));
   out.push(...ignoredSection(result, '  '));
   out.push(...ignoredAdvisorySection(result, '  '));
   if (result.verdict === 'failed' && withNext) out.push('', `  Next: ${chainNextStep(result)}`);
@@ -125,13 +137,18 @@ function renderChainReport(result: ChainResult, withNext: boolean): string {
 export function chainNextStep(result: ChainResult): string {
   const codes = new Set(result.problems.map((p) => p.code));
   if (codes.has('FLAGGED_ARTIFACT') || codes.has('SIGNER_REVOKED')) return FLAGGED_NEXT;
+  // A link whose attestation names a trusted signer but does not verify was altered: attesting
+  // the stage again would paper over the tampering, so the advice is to find out, not to re-attest.
+  const altered = result.ignored.filter((i) => i.code === 'ATTESTATION_SIGNATURE_INVALID').length;
+  if (altered > 0) return `${altered === 1 ? 'an attestation in the registry names a signer you trust but does' : `${altered} attestations in the registry name a signer you trust but do`} not verify (altered after signing): do not deploy; find out who changed the registry (registry verify) and restore the signed original from a trusted copy, rather than attesting the stage again.`;
+  if (codes.has('MISSING_LINK') && result.quarantined) return `a stage has no attestation from a signer you trust, and the registry holds ${result.quarantined} blob(s) in quarantine/ that registry verify --repair moved aside (altered after being stored): the missing attestation may be one of them. Do not deploy; restore the signed originals from a trusted copy and find out who changed them, rather than attesting again.`;
   if (codes.has('MISSING_LINK')) return 'a stage has no attestation from a signer you trust: do not deploy; attest it, or allow its base model by digest in the policy.';
   if (codes.has('DIGEST_MISMATCH')) return 'an input changed after it was attested: do not deploy; restore it from a trusted source.';
   return 'do not deploy until the problems above are resolved.';
 }
 
 /** A Mermaid flowchart: inputs at the top, the deployed model at the bottom. */
-function renderMermaid(result: ChainResult): string {
+function renderMermaid(result: ChainResult, notes: readonly LineageNote[]): string {
   const ids = new Map<string, string>();
   const id = (digest: string, prefix: string): string => {
     let v = ids.get(digest);
@@ -169,6 +186,13 @@ function renderMermaid(result: ChainResult): string {
     out.push(`  iga${n}["ignored advisory: ${a.code}<br/>${esc(a.advisoryId ?? short(a.entryId))}"]`);
     out.push(`  style iga${n} stroke-dasharray:4 4`);
   });
+  // What the drawing leaves out beyond an unverified link: a note node beside the node it is
+  // about (GitHub renders nodes; a %% comment would not be seen).
+  notes.forEach((n, i) => {
+    out.push(`  note${i}["note: ${wrap(esc(n.text).replace(/\[/g, '#91;').replace(/\]/g, '#93;'), 60).join('<br/>')}"]`);
+    if (ids.has(n.digest)) out.push(`  note${i} -.- ${ids.get(n.digest)}`);
+    out.push(`  style note${i} fill:#fff8c5,stroke:#9a6700,stroke-dasharray:4 4`);
+  });
   // The verdict and every problem are part of the picture, not only of the text output.
   if (result.verdict === 'failed') {
     const lines = result.problems.map((p) => `${p.code}${p.digest ? ` ${short(p.digest)}` : ''}: ${esc(p.message)}`);
@@ -181,4 +205,18 @@ function renderMermaid(result: ChainResult): string {
   }
   out.push(`  %% ${describeSources(result).replace(/\n/g, ' ')}`);
   return `${out.join('\n')}\n`;
+}
+
+/** Words in lines of at most `width` characters (a longer word keeps its own line): a note node stays narrow enough to read. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }

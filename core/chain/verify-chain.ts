@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError, isProvenanceError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { mlProvenanceFromStatement, digestHex } from '../attest/statement';
+import { signedDigestBeside } from '../attest/input-signature';
 import { SLSA_PROVENANCE_V1, type Dependency, type MlProvenance, type Stage } from '../attest/types';
 import { describeFlag, emptyFlags, loadEffectiveFlags, revocationsFor, withPolicyFlags, type EffectiveFlag, type EffectiveFlags, type IgnoredAdvisory } from '../incident/advisories';
 import { parseStrictJson } from '../io/json';
@@ -14,6 +15,7 @@ import { parseBundle } from '../sigstore/bundle';
 import type { Problem, Signer } from '../verify/result';
 import { claimedSigner, verifyAttestationText } from './attestation-trust';
 import { pickProducer } from './producer';
+import type { OptionNames } from '../option-names';
 
 export { verifyAttestationText, type AttestationTrust, type RejectionCode } from './attestation-trust';
 
@@ -98,6 +100,12 @@ export interface ChainResult {
   links: ChainLink[];
   externalRoots: ChainRoot[];
   problems: ChainProblem[];
+  /**
+   * With a gap in the chain: how many blobs the registry holds in quarantine (moved there by
+   * `registry verify --repair` because they were altered after being stored); a missing link
+   * may be one of them.
+   */
+  quarantined?: number;
   /** Attestations that do not verify under the policy: reported, never trusted. */
   ignored: IgnoredAttestation[];
   /**
@@ -131,6 +139,8 @@ export interface ArtifactCheck {
 
 export interface VerifyChainOptions {
   registry: Registry;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
   /** Without a policy nothing is verified: the result is 'unverified', for drawing lineage only. */
   policy?: Policy;
   /** The deployed model on disk: hashed to find its attestations. */
@@ -211,7 +221,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   let top: string;
   let warnings: ScopeWarning[] = [];
   if (options.modelPath) {
-    const hashed = await hashModel(options.modelPath, { ...options.scope, signal: options.signal, onProgress: options.onProgress });
+    const hashed = await hashModel(options.modelPath, { ...options.scope, signal: options.signal, onProgress: options.onProgress, optionNames: options.optionNames });
     top = hashed.digest;
     warnings = hashed.warnings;
     if (options.digest && `sha256:${digestHex(options.digest, 'model digest')}` !== top) {
@@ -228,6 +238,22 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   const flaggedDigest = (d: string): EffectiveFlag[] => flags.digests.get(d) ?? [];
   const artifactFlag = (f: EffectiveFlag, what: string, digest: string, about: { attestation?: string; input?: string } = {}): void => {
     add('FLAGGED_ARTIFACT', f.source === 'policy' ? `${what} is flagged: ${f.reason}` : `${what} is flagged by ${describeFlag(f)}`, digest, about);
+  };
+  /**
+   * A base model recorded by its files on disk, while its own signature (left out some of
+   * them) names the digest that is attested: what `attest` warned as INPUT_NOT_AS_SIGNED,
+   * said again where the chain breaks. Read from the folder the stage recorded, unverified,
+   * only to point at the cause; the link stays missing. Not with `checkArtifacts: false`,
+   * which keeps the walk off this machine's files.
+   */
+  const signedAndAttested = async (dep: Dependency, digest: string): Promise<string | undefined> => {
+    if (options.checkArtifacts === false) return undefined;
+    const path = localPath(dep.uri);
+    const named = path && existsSync(path) ? signedDigestBeside(path) : undefined;
+    if (!named || named === digest) return undefined;
+    const other = await attestationsFor(registry, options.policy, named).catch(() => undefined);
+    if (!other || !pickProducer(other.verified).producer) return undefined;
+    return `the folder the stage recorded for it (${path}) holds a signature naming ${named}, which has a trusted attestation: the stage recorded other files than the signed ones (files the signature leaves out, or files changed since; attest warned INPUT_NOT_AS_SIGNED or INPUT_FILES_DIFFER). Verify that ${dep.role} against its signature: only if it verifies, attest the stage again with ${named} as its ${dep.role}`;
   };
   const visited = new Set<string>();
   const artifactChecks = new Map<string, string | undefined>();
@@ -251,6 +277,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
           why.push(`it has only ${[...new Set(annotations.map((a) => a.provenance.stage))].join(' and ')} attestation(s), which describe a model but do not produce it`);
         }
         if (found.ignored.length > 0) why.push(`${ignoredSummary(found.ignored)}`);
+        const beside = consumer ? await signedAndAttested(consumer.dep, digest) : undefined;
+        if (beside) why.push(beside);
         add('MISSING_LINK', `no trusted attestation produced ${label}${why.length ? `: ${why.join('; ')}` : ''}`, digest);
       }
       // The model itself may be flagged even when nothing trusted produced it.
@@ -309,6 +337,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
         for (const f of flaggedDigest(dep.digest)) artifactFlag(f, `${dep.role} ${dep.name ? `"${dep.name}" ` : ''}${dep.digest} used by the ${a.provenance.stage} stage`, digest, about);
         if (dep.role === 'dataset' && policy.datasets.deny.includes(dep.digest)) add('DATASET_DENIED', `dataset ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest, about);
         if ((dep.role === 'base-model' || dep.role === 'adapter') && policy.baseModels.deny.includes(dep.digest)) add('BASE_MODEL_DENIED', `${dep.role} ${dep.name ?? dep.digest} used by ${a.provenance.stage} is denied by the policy`, digest, about);
+        // An evaluation set changed after the evaluation is evidence that no longer holds, as for training data.
+        if (options.checkArtifacts !== false) await checkArtifact(dep, a.provenance.stage, digest, a.id);
       }
     }
     if (consumer && policy.stageRank[p.stage] > policy.stageRank[consumer.stage]) {
@@ -362,7 +392,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     let actual = artifactChecks.get(path);
     if (!artifactChecks.has(path)) {
       try {
-        actual = (await hashModel(path, { signal: options.signal })).digest;
+        actual = (await hashModel(path, { signal: options.signal, optionNames: options.optionNames })).digest;
       } catch (err) {
         if (!isProvenanceError(err) || err.code === 'CANCELLED') throw err;
         actual = undefined;
@@ -401,6 +431,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     ignoredAdvisories: flags.ignored,
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(checks.length > 0 ? { artifactChecks: checks } : {}),
+    // A gap where repair moved an altered attestation aside must not read as "never attested".
+    ...(broken && (registry.quarantined?.().length ?? 0) > 0 ? { quarantined: registry.quarantined!().length } : {}),
   };
 }
 

@@ -1,4 +1,6 @@
 import { InputError } from '../errors';
+import type { ModelScope } from '../model/enumerate';
+import { optionName, type OptionNames } from '../option-names';
 import type { Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
 import { graphFromChain, markAffected } from '../render/lineage-graph';
@@ -19,6 +21,12 @@ export interface ReportOptions {
   policy?: Policy;
   modelPath?: string;
   digest?: string;
+  /**
+   * Which files make up the model at `modelPath` (ignore paths etc.), as it is signed and
+   * attested: its chain is found by the root digest hashed with it, its signature verified
+   * and its files inspected with it. Needs `modelPath`.
+   */
+  scope?: ModelScope;
   frameworks: readonly FrameworkId[];
   /** report-inputs.json path, or inputs already read. */
   inputs?: string | { file: string; doc: ReportInputs; digest: string; text?: string };
@@ -30,6 +38,8 @@ export interface ReportOptions {
   /** By digest only: report on a digest the registry knows nothing of (every point missing) instead of refusing it (DIGEST_NOT_IN_REGISTRY, an InputError). */
   allowUnattested?: boolean;
   signal?: AbortSignal;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 /**
@@ -37,11 +47,11 @@ export interface ReportOptions {
  * (`2026-11-20` or a full ISO 8601 time), else SOURCE_DATE_EPOCH (seconds since 1970,
  * reproducible-builds.org), else the clock. Returned as `YYYY-MM-DDTHH:MM:SSZ`.
  */
-export function reportDate(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function reportDate(explicit?: string, env: NodeJS.ProcessEnv = process.env, optionNames?: OptionNames): string {
   let ms: number;
   if (explicit !== undefined) {
     ms = /^\d{4}-\d{2}-\d{2}$/.test(explicit) ? Date.parse(`${explicit}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(explicit) ? Date.parse(explicit) : Number.NaN;
-    if (Number.isNaN(ms)) throw new InputError('USAGE', `--date "${explicit}" is not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`);
+    if (Number.isNaN(ms)) throw new InputError('USAGE', `${optionName(optionNames, 'date')} "${explicit}" is not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`);
   } else if (env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '') {
     if (!/^\d{1,12}$/.test(env.SOURCE_DATE_EPOCH)) throw new InputError('USAGE', `SOURCE_DATE_EPOCH "${env.SOURCE_DATE_EPOCH}" is not a number of seconds`);
     ms = Number(env.SOURCE_DATE_EPOCH) * 1000;
@@ -59,7 +69,7 @@ export function reportDate(explicit?: string, env: NodeJS.ProcessEnv = process.e
 export async function buildReport(o: ReportOptions): Promise<ComplianceReport> {
   if (o.frameworks.length === 0) throw new InputError('USAGE', `name at least one framework (${FRAMEWORK_IDS.join(', ')})`);
   for (const f of o.frameworks) if (!FRAMEWORK_IDS.includes(f)) throw new InputError('USAGE', `unknown framework "${f}" (one of ${FRAMEWORK_IDS.join(', ')})`);
-  const date = reportDate(o.date);
+  const date = reportDate(o.date, process.env, o.optionNames);
   // A date a person gives (--date) is a moment, not a clock reading: evidence dated after it
   // did not exist yet, with no allowance. SOURCE_DATE_EPOCH is a build's reproducibility stamp
   // (often the commit time, set before the pipeline attests), so like the clock it keeps the

@@ -1,4 +1,5 @@
 import type { Dependency } from '../attest/types';
+import { optionName } from '../option-names';
 import { isObject } from '../io/json';
 import { isDangerous } from '../inspect/codes';
 import type { EvidenceKind } from './frameworks';
@@ -338,7 +339,7 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
   },
 
   policy: (g) => {
-    if (!g.policy || !g.policyItem) return { facts: [], gaps: [], fills: 'the trust policy the chain was verified against (--policy)' };
+    if (!g.policy || !g.policyItem) return { facts: [], gaps: [], fills: `the trust policy the chain was verified against (${optionName(g.optionNames, 'policy')})` };
     const p = g.policy;
     const rules = `${p.signers.length} signer(s), required stages ${p.requiredStages.join(', ') || 'none'}, ${p.flagged.length} flagged item(s)${p.datasets.deny.length ? `, ${p.datasets.deny.length} denied dataset(s)` : ''}${p.maxAttestationAgeDays !== undefined ? `, attestations at most ${p.maxAttestationAgeDays} day(s) old` : ''}`;
     const codes = [...new Set(g.chain.problems.map((x) => x.code))];
@@ -347,7 +348,7 @@ const PROVIDERS: Record<EvidenceKind, Provider> = {
       g.chain.verdict === 'verified'
         ? `The chain was verified against trust policy ${g.policyItem.location} (${short(g.policyItem.digest)}): ${rules}.`
         : `The chain was checked against trust policy ${g.policyItem.location} (${short(g.policyItem.digest)}) and FAILED (${codes.join(', ')}): ${rules}.`;
-    return { facts: [fact(text, [g.policyItem])], gaps: [], fills: 'the trust policy the chain was verified against (--policy)' };
+    return { facts: [fact(text, [g.policyItem])], gaps: [], fills: `the trust policy the chain was verified against (${optionName(g.optionNames, 'policy')})` };
   },
 
   'threat-model': (g) => {

@@ -5,6 +5,7 @@ import { mlProvenanceFromStatement } from '../attest/statement';
 import type { MlProvenance, Stage } from '../attest/types';
 import { verifyAttestationText, verifyChain, type ChainResult } from '../chain/verify-chain';
 import { InputError, fsError, isProvenanceError } from '../errors';
+import { optionName, type OptionNames } from '../option-names';
 import { inspectModel } from '../inspect/inspect-model';
 import type { ModelInspection } from '../inspect/types';
 import { isObject, parseStrictJson } from '../io/json';
@@ -15,7 +16,7 @@ import { parseOmsPayload } from '../oms/manifest';
 import { OMS_PREDICATE_V1 } from '../oms/types';
 import type { Policy } from '../policy/policy';
 import type { Registry } from '../registry/registry';
-import { relativeInside } from '../model/enumerate';
+import { relativeInside, type ModelScope } from '../model/enumerate';
 import type { VerificationResult } from '../verify/result';
 import { verifyModel } from '../verify/verify-model';
 import type { EvidenceItem } from './model';
@@ -49,6 +50,8 @@ export interface Gathered {
   inputs?: { item: EvidenceItem; doc: ReportInputs; file: string };
   /** The chain's problems with the evidence they concern (concerns.ts), applied to the items above. */
   concerns: ChainConcern[];
+  /** How the report names the options that would fill a gap (GatherOptions.optionNames). */
+  optionNames?: OptionNames;
 }
 
 export interface GatherOptions {
@@ -56,6 +59,8 @@ export interface GatherOptions {
   policy?: Policy;
   modelPath?: string;
   digest?: string;
+  /** Which files make up the model at modelPath, as it is signed (ReportOptions.scope): used wherever the model is hashed. */
+  scope?: ModelScope;
   /** The ML-BOM; default MODEL.cdx.json beside the model when it exists, else a signed one from the registry. */
   manifestPath?: string;
   /** The model signature; default MODEL/model.sig (folder) or MODEL.sig (file). */
@@ -70,6 +75,8 @@ export interface GatherOptions {
   /** Report on a digest the registry knows nothing of (every point missing) instead of refusing it with DIGEST_NOT_IN_REGISTRY. */
   allowUnattested?: boolean;
   signal?: AbortSignal;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 const sha256 = (b: string | Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -81,20 +88,20 @@ const sha256 = (b: string | Buffer): string => `sha256:${createHash('sha256').up
  * and a signed copy in the registry), and the file inspection (inspectModel).
  */
 export async function gatherEvidence(o: GatherOptions): Promise<Gathered> {
-  const chain = await verifyChain({ registry: o.registry, policy: o.policy, modelPath: o.modelPath, digest: o.digest, now: o.now, nowLabel: `the report date (${o.now.toISOString().slice(0, 10)})`, ...(o.clockSkewMs !== undefined ? { clockSkewMs: o.clockSkewMs } : {}), checkArtifacts: o.checkArtifacts, signal: o.signal });
+  const chain = await verifyChain({ registry: o.registry, policy: o.policy, modelPath: o.modelPath, digest: o.digest, ...(o.modelPath && o.scope ? { scope: o.scope } : {}), now: o.now, nowLabel: `the report date (${o.now.toISOString().slice(0, 10)})`, ...(o.clockSkewMs !== undefined ? { clockSkewMs: o.clockSkewMs } : {}), checkArtifacts: o.checkArtifacts, signal: o.signal, optionNames: o.optionNames });
   // A digest nobody attested, signed or described is a typo far more often than a model: say
   // so before anything else (before the inputs file is matched to it), as incident does.
   if (!o.modelPath && o.digest && !o.allowUnattested && chain.links.length === 0 && chain.ignored.length === 0 && (await o.registry.findBySubject(chain.model.digest)).length === 0) {
-    throw new InputError('DIGEST_NOT_IN_REGISTRY', `${chain.model.digest} is not in ${o.registry.location}: no attestation, model signature or ML-BOM names it as a subject (check the digest, or --registry; --allow-unattested writes the report of a model with no evidence)`);
+    throw new InputError('DIGEST_NOT_IN_REGISTRY', `${chain.model.digest} is not in ${o.registry.location}: no attestation, model signature or ML-BOM names it as a subject (check the digest, or ${optionName(o.optionNames, 'registry')}; ${optionName(o.optionNames, 'allowUnattested')} writes the report of a model with no evidence)`);
   }
   const top = chain.links.find((l) => l.depth === 0);
   const model = { name: top?.name ?? (o.modelPath ? basename(resolve(o.modelPath)) : 'model'), digest: chain.model.digest, ...(o.modelPath ? { path: o.modelPath } : {}) };
-  const g: Gathered = { model, chain, stages: [], unverified: [], concerns: [] };
+  const g: Gathered = { model, chain, stages: [], unverified: [], concerns: [], ...(o.optionNames ? { optionNames: o.optionNames } : {}) };
 
   if (o.policy) {
     g.policy = o.policy;
     const text = safeRead(o.policy.source);
-    if (text !== undefined) g.policyItem = { ref: `policy:${sha256(text)}`, kind: 'policy', digest: sha256(text), verified: true, basis: "the verifier's own configuration, given with --policy", location: basename(o.policy.source) };
+    if (text !== undefined) g.policyItem = { ref: `policy:${sha256(text)}`, kind: 'policy', digest: sha256(text), verified: true, basis: `the verifier's own configuration, given with ${optionName(o.optionNames, 'policy')}`, location: basename(o.policy.source) };
   }
 
   // Every attestation on the chain, read again through the signature check: the payload used is the verified one.
@@ -130,7 +137,7 @@ export async function gatherEvidence(o: GatherOptions): Promise<Gathered> {
   if (o.inputs) {
     const inp = typeof o.inputs === 'string' ? readInputs(o.inputs) : o.inputs;
     // Text written for another model, or dated after the report, does not belong in it.
-    checkInputsFor(inp, o.now.toISOString(), g.model);
+    checkInputsFor(inp, o.now.toISOString(), g.model, o.optionNames);
     // A person's text is quoted and attributed, never verified: nothing signs it.
     g.inputs = { file: inp.file, doc: inp.doc, item: { ref: `inputs:${inp.digest}`, kind: 'inputs', digest: inp.digest, verified: false, basis: "people's text, quoted verbatim with author and date; not signed, so never verified", location: basename(inp.file) } };
   }
@@ -219,10 +226,15 @@ async function signatureEvidence(o: GatherOptions, g: Gathered): Promise<Gathere
     }
     const signer = o.policy.signers.find((s) => names.includes(s.name));
     if (!signer) return { item: { ...item, reason: 'the signature does not verify under any signer of the policy [UNTRUSTED_SIGNER]' } };
-    const result = await verifyModel({ modelPath: o.modelPath, signaturePath: sigPath, trust: signer.trust, signal: o.signal });
+    const result = await verifyModel({ modelPath: o.modelPath, signaturePath: sigPath, trust: signer.trust, ...scopeForVerify(o.scope), signal: o.signal });
     if (result.verdict !== 'verified') {
       const p = result.problems[0]!;
       return { item: { ...item, signer: signer.name, reason: `${result.problems.length} problem(s), first: ${p.file ? `${p.file}: ` : ''}${p.message} [${p.code}]` }, result };
+    }
+    // The signature vouches for its own subject: another digest than the one this report is about
+    // means the two were hashed over different files (ignore paths, git paths, symlinks).
+    if (result.subject && result.subject.digest !== g.model.digest) {
+      return { item: { ...item, signer: signer.name, reason: `the signature verifies, but it signs ${result.subject.digest} and this report is about ${g.model.digest}: they cover different files; give the model-scope options it was signed with (${optionName(o.optionNames, 'ignorePaths')}) [SUBJECT_MISMATCH]` } };
     }
     return { item: { ...item, signer: signer.name, verified: true }, result };
   }
@@ -251,16 +263,29 @@ async function manifestEvidence(o: GatherOptions, g: Gathered): Promise<Gathered
   if (o.policy) {
     for (const entry of await o.registry.findBySubject(g.model.digest)) {
       if (entry.predicateType !== CYCLONEDX_PREDICATE) continue;
+      // An ML-BOM in the registry that cannot be used is listed with why, never dropped: a
+      // tampered one must show in the report as tampered, not as "no ML-BOM".
+      const rejected = (reason: string): void => void g.unverified.push({ ref: entry.id, kind: 'manifest', digest: entry.id, subject: g.model.digest, verified: false, location: 'registry', reason });
       const text = await readEntry(o.registry, entry.id);
-      if (text === undefined) continue;
+      if (text === undefined) {
+        rejected(`the index names ML-BOM ${entry.id.slice(0, 19)}…, but the registry holds no such entry (removed, or damaged) [REGISTRY_DANGLING_INDEX]`);
+        continue;
+      }
+      if (sha256(text) !== entry.id) {
+        rejected('the stored bytes do not match their id: the registry entry was changed [REGISTRY_BLOB_CORRUPT]');
+        continue;
+      }
       try {
         const v = verifyAttestationText(text, entry.id, o.policy);
         const st = parseStrictJson(v.payload.toString('utf8'), entry.id);
-        if (v.signers.length && sha256(text) === entry.id && isObject(st) && isObject(st.predicate)) signed.push({ bom: st.predicate, id: entry.id, signer: v.signers[0]!, text });
+        if (v.signers.length && isObject(st) && isObject(st.predicate)) signed.push({ bom: st.predicate, id: entry.id, signer: v.signers[0]!, text });
+        else rejected('the signed statement holds no ML-BOM predicate [ATTESTATION_INVALID]');
       } catch (err) {
         if (!isProvenanceError(err)) throw err;
+        rejected(`${oneCode(err.message)} [${err.code}]`);
       }
     }
+    g.unverified.sort((a, b) => a.ref.localeCompare(b.ref));
   }
   const path = o.manifestPath ?? (o.modelPath && existsSync(manifestBeside(o.modelPath)) ? manifestBeside(o.modelPath) : undefined);
   if (!path) {
@@ -297,7 +322,8 @@ async function inspectionEvidence(o: GatherOptions, g: Gathered): Promise<Gather
   const modelPath = o.modelPath!;
   const sig = o.signaturePath ?? defaultSignaturePath(modelPath);
   const inside = relativeInside(modelPath, sig);
-  const result = await inspectModel(modelPath, { ignorePaths: inside ? [inside] : undefined, signal: o.signal });
+  const ignored = [...(inside ? [inside] : []), ...(o.scope?.ignorePaths ?? [])];
+  const result = await inspectModel(modelPath, { ignorePaths: ignored.length ? ignored : undefined, ...(o.scope?.ignoreGitPaths !== undefined ? { ignoreGitPaths: o.scope.ignoreGitPaths } : {}), ...(o.scope?.allowSymlinks ? { allowSymlinks: true } : {}), signal: o.signal, optionNames: o.optionNames });
   // The inspected files are the ones a trusted signature or attestation vouches for only when their digest is that one.
   const top = g.stages.find((s) => s.role === 'producer' && s.depth === 0 && s.item.verified);
   const vouch = g.signature?.item.verified ? `the model signature (verified under ${g.signature.item.signer})` : top ? `the ${top.provenance.stage} attestation (signed by ${top.item.signer})` : undefined;
@@ -314,6 +340,12 @@ async function inspectionEvidence(o: GatherOptions, g: Gathered): Promise<Gather
     location: displayPath(modelPath, undefined),
   };
   return { item, result };
+}
+
+/** The model scope as verifyModel takes it (ignore paths beyond what the signature records; git paths, symlinks). */
+function scopeForVerify(scope: ModelScope | undefined): { ignorePaths?: readonly string[]; ignoreGitPaths?: boolean; allowSymlinks?: boolean } {
+  if (!scope) return {};
+  return { ...(scope.ignorePaths?.length ? { ignorePaths: scope.ignorePaths } : {}), ...(scope.ignoreGitPaths !== undefined ? { ignoreGitPaths: scope.ignoreGitPaths } : {}), ...(scope.allowSymlinks ? { allowSymlinks: true } : {}) };
 }
 
 /** Beside the model, never inside it (a file added to the model would change its digest). */

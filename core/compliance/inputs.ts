@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { applyEdits, findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { InputError, fsError } from '../errors';
+import { optionName, type OptionNames } from '../option-names';
 import { isObject, lineColumn, parseStrictJson } from '../io/json';
 import { pointerToPath, validateAgainst } from '../schema/validator';
 import { FRAMEWORKS, FRAMEWORK_IDS, leafPoints, needsPerson, type FrameworkId } from './frameworks';
@@ -169,9 +170,9 @@ export function checkInputs(doc: unknown, file: string, text?: string): ReportIn
  * `model`: an entry dated after the report (a text cannot be written after the report that
  * quotes it), or a file written for another model (`subject`).
  */
-export function checkInputsFor(inputs: { file: string; doc: ReportInputs; text?: string }, date: string, model: { name: string; digest: string }): void {
+export function checkInputsFor(inputs: { file: string; doc: ReportInputs; text?: string }, date: string, model: { name: string; digest: string }, optionNames?: OptionNames): void {
   const { file, doc, text } = inputs;
-  if (doc.subject) checkSubject(doc.subject, model, file, text, "this report's model");
+  if (doc.subject) checkSubject(doc.subject, model, file, text, "this report's model", `give the model's own inputs with ${optionName(optionNames, 'inputs')}`);
   const limit = Date.parse(date);
   for (const id of FRAMEWORK_IDS) {
     for (const [point, e] of Object.entries(doc[id] ?? {})) {
@@ -188,7 +189,7 @@ export function checkInputsFor(inputs: { file: string; doc: ReportInputs; text?:
  * records one, else by name): REPORT_INPUTS_OTHER_MODEL with the subject's line. `report`
  * and `report init` refuse the same way.
  */
-function checkSubject(s: InputsSubject, model: { name?: string; digest?: string }, file: string, text: string | undefined, whose: string, hint = "give the model's own inputs with --inputs"): void {
+function checkSubject(s: InputsSubject, model: { name?: string; digest?: string }, file: string, text: string | undefined, whose: string, hint: string): void {
   const other = s.digest !== undefined && model.digest !== undefined ? s.digest !== model.digest : s.name !== undefined && model.name !== undefined && s.name !== model.name;
   if (!other) return;
   const them = `${model.name ? `"${model.name}" ` : ''}${model.digest ?? ''}`.trim();

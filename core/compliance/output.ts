@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors';
+import { optionName, type OptionNames } from '../option-names';
 import { writeFileAtomic } from '../io/atomic-write';
 import { REPORT_SCHEMA_ID, type ComplianceReport } from './model';
 import { CDXA_REPORT_PROPERTY, renderReportCdxa } from './render-cdxa';
@@ -49,9 +50,9 @@ export function isGeneratedReport(path: string): boolean {
  * (it carries our generator marker) or with `force`: a file a person wrote is never
  * overwritten by accident.
  */
-export function writeReport(path: string, text: string, options: { force?: boolean } = {}): void {
+export function writeReport(path: string, text: string, options: { force?: boolean; optionNames?: OptionNames } = {}): void {
   if (existsSync(path) && !options.force && !isGeneratedReport(path)) {
-    throw new InputError('OUTPUT_EXISTS', 'exists and was not written by model-provenance report; refusing to overwrite it (use --force)', { file: path });
+    throw new InputError('OUTPUT_EXISTS', `exists and was not written by model-provenance report; refusing to overwrite it (use ${optionName(options.optionNames, 'force')})`, { file: path });
   }
   writeFileAtomic(path, text);
 }

@@ -16,6 +16,7 @@ import { InputError } from '../errors';
 import { relative, resolve, sep, isAbsolute } from 'node:path';
 import { realpathSync } from 'node:fs';
 import { repositoryRoot } from './git';
+import type { OptionNames } from '../option-names';
 
 export * from './types';
 export { compareSides, filesDiff, flatten, valueChanges } from './compare';
@@ -39,6 +40,8 @@ export interface DiffOptions {
   onProgress?: (p: HashProgress) => void;
   /** Receives the ignore paths that did nothing on a model side. */
   warnings?: ScopeWarning[];
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 /** Documents larger than this are not read whole to be sniffed: such a file is a model. */
@@ -56,7 +59,7 @@ export async function decodeResolved(side: ResolvedSide, options: DiffOptions = 
     if (doc) return doc;
   }
   if (side.origin.line !== undefined) throw new InputError('USAGE', '#LINE selects a line of a JSON Lines file', { file: side.origin.spec });
-  return decodeModel(side, { trust, scope: options.scope, cwd, signal: options.signal, onProgress: options.onProgress, warnings: options.warnings });
+  return decodeModel(side, { trust, scope: options.scope, cwd, signal: options.signal, onProgress: options.onProgress, warnings: options.warnings, optionNames: options.optionNames });
 }
 
 /**

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { InputError, fsError } from '../errors';
+import { optionName, type OptionNames } from '../option-names';
 import type { HashProgress } from '../hash/hash-files';
 import { enumerateModel, type ModelListing, type ScopeWarning } from '../model/enumerate';
 import { normaliseIgnorePath } from '../model/ignore-paths';
@@ -36,6 +37,8 @@ export interface DecodeModelOptions {
   onProgress?: (p: HashProgress) => void;
   /** Ignore paths that did nothing on this side (the CLI prints them on stderr). */
   warnings?: ScopeWarning[];
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 const SIGNATURE_NAME = 'model.sig';
@@ -98,10 +101,11 @@ async function decodeDiskModel(origin: SideOrigin, o: DecodeModelOptions): Promi
     allowSymlinks: scope.allowSymlinks || signed?.allowSymlinks,
     signaturePath: sigPath,
     allowEmpty: true,
+    optionNames: o.optionNames,
   });
   o.warnings?.push(...listing.warnings);
   if (signed?.ignorePaths) {
-    const plain = enumerateModel(abs, { ignorePaths: scope.ignorePaths, ignoreGitPaths: scope.ignoreGitPaths ?? true, allowSymlinks: scope.allowSymlinks || signed.allowSymlinks, signaturePath: sigPath, allowEmpty: true });
+    const plain = enumerateModel(abs, { ignorePaths: scope.ignorePaths, ignoreGitPaths: scope.ignoreGitPaths ?? true, allowSymlinks: scope.allowSymlinks || signed.allowSymlinks, signaturePath: sigPath, allowEmpty: true, optionNames: o.optionNames });
     const kept = new Set(listing.files.map((f) => f.name));
     const excluded = plain.files.map((f) => f.name).filter((n) => !kept.has(n));
     if (excluded.length > 0) side.excluded = excluded;
@@ -237,7 +241,7 @@ async function decodeGitModel(origin: SideOrigin, o: DecodeModelOptions): Promis
       if (e.mode === '120000') {
         throw scope.allowSymlinks || signed?.allowSymlinks
           ? new InputError('GIT_SYMLINK_UNSUPPORTED', `"${e.path}" is a symbolic link at ${origin.rev}: following symlinks is supported for models on disk only`, { file: sideLabel(origin) })
-          : new InputError('SYMLINK_NOT_ALLOWED', `"${e.path}" is a symbolic link at ${origin.rev}; symlinks are refused unless --allow-symlinks is given`, { file: sideLabel(origin) });
+          : new InputError('SYMLINK_NOT_ALLOWED', `"${e.path}" is a symbolic link at ${origin.rev}; symlinks are refused unless ${optionName(o.optionNames, 'allowSymlinks')} is given`, { file: sideLabel(origin) });
       }
       entries.push({ name: e.path, oid: e.oid, size: e.size });
     }

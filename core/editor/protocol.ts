@@ -17,13 +17,17 @@ export const REQUESTS = {
   pinTrust: 'modelProvenance/pinTrust',
   attest: 'modelProvenance/attest',
   keygen: 'modelProvenance/keygen',
+  /** Whether Generate Key Pair may write into a folder (KeyFolderCheck), asked at the folder step. */
+  keyFolder: 'modelProvenance/keyFolder',
   manifest: 'modelProvenance/generateManifest',
   lineage: 'modelProvenance/lineage',
   registryDigests: 'modelProvenance/registryDigests',
   /** The lineage as a drawn graph (core/render SVG) and what each node opens. */
   lineageGraph: 'modelProvenance/lineageGraph',
-  /** The decoded payload of a registry entry (a node of the lineage graph). */
+  /** The decoded payload of a registry entry (a node of the lineage graph); `{ id, stored: true }`: the entry's bytes as stored (a failed node). */
   registryPayload: 'modelProvenance/registryPayload',
+  /** A lineage view is closed: the server stops watching what it was built from (`{ watch }`). */
+  lineageUnwatch: 'modelProvenance/lineageUnwatch',
   /** The revisions a signed document can be compared with (git), newest first. */
   compareTargets: 'modelProvenance/compareTargets',
   /** One side of Compare Signed Contents, decoded by core/diff (trust before payload). */
@@ -39,6 +43,11 @@ export const REQUESTS = {
 export const NOTIFICATIONS = {
   /** Server → client: a model's state changed (the explorer badges and the status follow). */
   modelState: 'modelProvenance/modelStateChanged',
+  /**
+   * Server → client: something a watched lineage view was built from changed (LineageChanged):
+   * `stale` at once (the verdict may no longer hold), `recheck` once the changes settled.
+   */
+  lineageChanged: 'modelProvenance/lineageChanged',
   /** Server → client: the configured trust policy cannot be loaded (PolicyProblem), or loads again (`{}`). */
   policyProblem: 'modelProvenance/policyProblem',
 } as const;
@@ -71,7 +80,15 @@ export interface ModelStateView {
   /** Who signed, by kind. */
   signer?: string;
   integrity?: { state: 'ok' | 'modified'; summary: string; matched: number; total: number; files: { name: string; status: FileState }[] };
-  trust?: { state: TrustState; code?: string; message?: string };
+  trust?: {
+    state: TrustState;
+    code?: string;
+    message?: string;
+    /** With state not-configured: what is missing ("no trusted signer configured", "no trusted identity configured for keyless signatures (…)"). */
+    unchecked?: string;
+    /** Nothing at all is configured (a first run): the one "not trusted" case shown as information, not an error. */
+    nothingConfigured?: boolean;
+  };
   /** When the state was computed (ms since the epoch). */
   at?: number;
   /** "Trust this signer…" applies: nobody trusted judged it, or its signer is not trusted. */
@@ -82,6 +99,8 @@ export interface ModelStateView {
   policy?: PolicyProblem;
   /** No advisory is read for this model (no policy, or one without advisorySigners) while the registry holds some: the CLI's ADVISORIES_NOT_READ. */
   advisoriesNotRead?: string;
+  /** modelProvenance.ignorePaths is set and this model folder was compared: what it left out (model-relative), and the sentence saying so. */
+  ignorePaths?: { applied: string[]; text: string };
 }
 
 /** A model file or folder with no signature covering it. */
@@ -142,6 +161,8 @@ export interface AttestResult {
   /** The registry folder and the stored bundle's path. */
   registry?: string;
   location?: string;
+  /** The model and inputs whose recorded digest is not the one their own signature names (core InputWarning). */
+  inputWarnings?: { code: string; role: string; message: string; signedDigest?: string }[];
 }
 
 export interface RegistryArtifact {
@@ -176,9 +197,14 @@ export interface KeygenRequest {
   passphrase?: string;
 }
 
+/** A folder keys may be written to, or why not (the same rule the keygen request enforces). */
+export type KeyFolderCheck = { ok: true } | { ok: false; code: string; message: string };
+
 /** What clicking a node of the lineage graph does. */
 export type LineageNodeAction =
   | { kind: 'attestation'; /** Registry entry id (`sha256:` of the bundle). */ id: string; stage: string }
+  /** A node whose attestation did not verify: the stored entry itself (its bytes as stored), so the altered bytes can be looked at. */
+  | { kind: 'stored'; id: string; stage: string; /** Its code (ATTESTATION_SIGNATURE_INVALID, …). */ code: string }
   | { kind: 'reveal'; /** A model folder or file on disk. */ path: string };
 
 export interface LineageNodeInfo {
@@ -216,6 +242,28 @@ export interface LineageView {
   canReveal?: boolean;
   /** Further lists under the graph: the advisory, rollback candidates, deployments, workspace files. */
   sections?: { title: string; lines: string[]; /** Per line, the file it names (absolute path, 1-based line and column): the line opens it. */ files?: ({ path: string; line: number; column: number } | null)[] }[];
+  /** Said above the graph: with no trust policy, what was and was not checked (the model's signature vs the chain) and how to set one; `setting` is the button's. */
+  notice?: { title: string; lines: string[]; setting?: string };
+  /** Which registry was read (`found`), or that none was found and how to set one (`setting`: the editor's setting). */
+  registry?: { text: string; found: boolean; setting?: string };
+  /** When the view was computed (ms since the epoch): the view says "checked 12:03:05". */
+  checkedAt?: number;
+}
+
+/** The lineage request: `watch` keys a view the server keeps watching (the registry, the model, the policy, the trust settings). */
+export interface LineageGraphRequest {
+  modelPath?: string;
+  digest?: string;
+  watch?: string;
+}
+
+/** A watched lineage view's sources changed (NOTIFICATIONS.lineageChanged). */
+export interface LineageChanged {
+  watch: string;
+  /** `stale`: mark the verdict as being re-checked now; `recheck`: the changes settled, ask again. */
+  phase: 'stale' | 'recheck';
+  /** What changed: `registry`, `model`, `policy`, `settings`. */
+  reason: string;
 }
 
 /** Show Impact of a flagged artifact (`sha256:` digest) or signer (key id / identity digest as `sha256:`). */

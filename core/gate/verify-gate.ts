@@ -4,7 +4,8 @@ import { digestHex } from '../attest/statement';
 import { InputError } from '../errors';
 import { DigestCache } from '../hash/digest-cache';
 import type { HashProgress } from '../hash/hash-files';
-import { scanModel } from '../inspect/scan';
+import { optionName, type OptionNames } from '../option-names';
+import { describeScan, scanModel } from '../inspect/scan';
 import { relativeInside, type ScopeWarning } from '../model/enumerate';
 import { hashModel } from '../model/hash-model';
 import { defaultSignaturePath } from '../model/signature-path';
@@ -51,6 +52,8 @@ export interface GateOptions {
   record?: GateRecordOptions;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 export type GateProblem = Problem & { check: GateCheckName; digest?: string };
@@ -65,7 +68,8 @@ export interface GateResult {
   problems: GateProblem[];
   signature?: VerificationResult;
   chain?: ChainResult;
-  scan?: { filesInspected: number; problems: Problem[] };
+  /** `summary`: the failing findings in words, by verdict (describeScan): suspicious is never called dangerous. */
+  scan?: { filesInspected: number; problems: Problem[]; dangerous: number; suspicious: number; summary: string };
   notes: string[];
   /** Ignore paths that did nothing (outside the model, or matching nothing), once each. */
   warnings: ScopeWarning[];
@@ -98,7 +102,7 @@ export interface GateResult {
  */
 export async function verifyGate(options: GateOptions): Promise<GateResult> {
   const { modelPath } = options;
-  if (!options.signature && !options.chain && !options.scan) throw new InputError('USAGE', 'nothing to check: give a signature trust, a policy or --scan');
+  if (!options.signature && !options.chain && !options.scan) throw new InputError('USAGE', `nothing to check: give a signature trust, a policy or ${optionName(options.optionNames, 'scan')}`);
   if ((options.signature || options.scan) && !modelPath) {
     throw new InputError('USAGE', `${options.signature ? 'the signature' : 'the scan'} is checked against the model on disk: give the model path`);
   }
@@ -136,6 +140,7 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
       signal: options.signal,
       onProgress: options.onProgress,
       cache,
+      optionNames: options.optionNames,
     });
     if (flags && (sig.verdict === 'verified' || sig.signer)) {
       const flagged = signatureFlagProblems(sig, flags);
@@ -165,6 +170,7 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
         signal: options.signal,
         onProgress: options.onProgress,
         cache,
+        optionNames: options.optionNames,
       });
       top = d.digest;
       warn(d.warnings);
@@ -183,6 +189,7 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
       digest: top,
       checkArtifacts: options.chain.checkArtifacts,
       signal: options.signal,
+      optionNames: options.optionNames,
     });
     if (modelPath) chain.model.path = modelPath;
     if (mismatch.length > 0) {
@@ -194,13 +201,14 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
     tally('chain', chain.problems, chain.verdict === 'verified');
     const signed = result.signature?.verdict === 'verified' ? result.signature.subject?.digest : undefined;
     if (signed && signed !== top) {
-      result.notes.push(`the signature's subject digest ${signed} is not the digest the chain was looked up by (${top}): they cover different files (check --ignore-paths)`);
+      result.notes.push(`the signature's subject digest ${signed} is not the digest the chain was looked up by (${top}): they cover different files (check ${optionName(options.optionNames, 'ignorePaths')})`);
     }
   }
 
   if (options.scan && modelPath) {
-    const { inspection, problems } = await scanModel(modelPath, { ignorePaths: options.ignorePaths, signaturePath: sigPath, allowSymlinks: options.allowSymlinks });
-    result.scan = { filesInspected: inspection.files.length, problems };
+    const { inspection, problems } = await scanModel(modelPath, { ignorePaths: options.ignorePaths, ignoreGitPaths: options.ignoreGitPaths, signaturePath: sigPath, allowSymlinks: options.allowSymlinks, optionNames: options.optionNames });
+    const d = describeScan(inspection);
+    result.scan = { filesInspected: inspection.files.length, problems, dangerous: d.dangerous, suspicious: d.suspicious, summary: d.text };
     tally('scan', problems, problems.length === 0);
   }
 

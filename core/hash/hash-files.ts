@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, read, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CancelledError, InputError, fsError } from '../errors';
 import { HASH_WORKER_SOURCE } from './worker-source';
 import { DigestCache } from './digest-cache';
@@ -149,9 +149,12 @@ async function hashInSlices(job: HashJob, algorithm: string, total: number, opti
 /**
  * The slice loop of `hashInSlices`: hashes one job on the calling thread. `onBytes` gets the bytes
  * hashed since its last call, about every REPORT_EVERY bytes (and the rest at the end); `stop`
- * ends the loop early (the caller has settled) with a CancelledError.
+ * ends the loop early (the caller has settled) with a CancelledError. `overlap` false reads
+ * with blocking reads instead, and lets the event loop run once per REPORT_EVERY bytes: for
+ * when every core already hashes (beside the worker threads), where a read on libuv's pool is
+ * one more thread competing for the cores, not work done in parallel.
  */
-async function sliceHash(job: HashJob, algorithm: string, signal: AbortSignal | undefined, stop: (() => boolean) | undefined, onBytes: (bytes: number) => void): Promise<HashResult> {
+async function sliceHash(job: HashJob, algorithm: string, signal: AbortSignal | undefined, stop: (() => boolean) | undefined, onBytes: (bytes: number) => void, overlap = true): Promise<HashResult> {
   const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
   let fd: number;
   try {
@@ -161,8 +164,10 @@ async function sliceHash(job: HashJob, algorithm: string, signal: AbortSignal | 
   }
   const [start, end] = job.range ?? [0, -1];
   const want = (at: number): number => (end === -1 ? CHUNK : Math.min(CHUNK, end - at));
-  let pending: Promise<number> = want(start) > 0 ? readAt(fd, bufs[0], want(start), start) : Promise.resolve(0);
+  const readInto = (buf: Buffer, at: number): Promise<number> => (want(at) <= 0 ? Promise.resolve(0) : overlap ? readAt(fd, buf, want(at), at) : Promise.resolve(readSync(fd, buf, 0, want(at), at)));
+  let pending: Promise<number> = Promise.resolve(0);
   try {
+    pending = readInto(bufs[0], start);
     const h = createHash(algorithm);
     let pos = start;
     let k = 0;
@@ -174,12 +179,13 @@ async function sliceHash(job: HashJob, algorithm: string, signal: AbortSignal | 
       const current = bufs[k]!;
       pos += n;
       k ^= 1;
-      pending = want(pos) > 0 ? readAt(fd, bufs[k]!, want(pos), pos) : Promise.resolve(0);
+      pending = readInto(bufs[k]!, pos);
       h.update(n === current.length ? current : current.subarray(0, n));
       sinceReport += n;
       if (sinceReport >= REPORT_EVERY) {
         onBytes(sinceReport);
         sinceReport = 0;
+        if (!overlap) await new Promise<void>((resolveTurn) => setImmediate(resolveTurn));
       }
     }
     if (end !== -1 && pos < end) throw shortRange(job);
@@ -207,6 +213,9 @@ function shortRange(job: HashJob): InputError {
  */
 function hashOnWorkers(jobs: readonly HashJob[], algorithm: string, total: number, options: HashOptions): Promise<HashResult[]> {
   const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), jobs.length));
+  // Required here, not imported: node:worker_threads brings node:net and the stream stack, which
+  // a command that hashes a few small files (manifest validate, verify) would load for nothing.
+  const { Worker: HashThread } = require('node:worker_threads') as typeof import('node:worker_threads');
   const abort = new SharedArrayBuffer(4);
   const abortFlag = new Int32Array(abort);
   // Largest first, so one big file does not start last and leave a core idle.
@@ -253,7 +262,7 @@ function hashOnWorkers(jobs: readonly HashJob[], algorithm: string, total: numbe
         const result = await sliceHash(next.job, algorithm, options.signal, () => settled, (bytes) => {
           bytesDone += bytes;
           if (!settled) options.onProgress?.({ bytesDone, bytesTotal: total, filesDone, filesTotal: jobs.length });
-        });
+        }, threads < availableParallelism());
         if (settled) return;
         results[next.index] = result;
         finishJob();
@@ -261,7 +270,7 @@ function hashOnWorkers(jobs: readonly HashJob[], algorithm: string, total: numbe
     };
 
     for (let i = 0; i < threads - 1; i++) {
-      const worker = new Worker(HASH_WORKER_SOURCE, {
+      const worker = new HashThread(HASH_WORKER_SOURCE, {
         eval: true,
         workerData: { abort, chunkSize: CHUNK, reportEvery: REPORT_EVERY },
         // The worker needs little heap: it holds one 1 MiB buffer.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { atlasTechnique } from '../data/atlas';
 import { InputError, isProvenanceError } from '../errors';
+import { optionName, type OptionNames } from '../option-names';
 import { parseStrictJson } from '../io/json';
 import { keyHint } from '../keys/keys';
 import type { Flag, Policy, PolicySigner } from '../policy/policy';
@@ -316,7 +317,8 @@ export async function loadEffectiveFlags(registry: Registry, policy: Policy): Pr
  * so a flagged model would pass silently. Counts advisory statements through the registry's
  * predicate-type index (no bundle is read or verified). Undefined when advisories are read or
  * there are none. For the gate (`verify`), whose owner decides where to print it; `advice.withoutPolicy`
- * is how that face gives a policy (default: the CLI's `--policy P`).
+ * is how that face gives a policy (the CLI: `verify with --policy P, …`; the editor: its setting;
+ * default: the library's policy option).
  */
 export async function advisoriesNotRead(registry: Registry, policy: Policy | undefined, advice: { withoutPolicy?: string } = {}): Promise<string | undefined> {
   if (policy && policy.advisorySigners.length > 0) return undefined;
@@ -324,7 +326,7 @@ export async function advisoriesNotRead(registry: Registry, policy: Policy | und
   if (n === 0) return undefined;
   const why = policy ? `the policy ${policy.source} names no advisorySigners` : 'no policy was given';
   // How to give a policy differs by face (the CLI's --policy, the editor's setting).
-  const fix = policy ? 'name the signers you trust for advisories in its "advisorySigners"' : (advice.withoutPolicy ?? 'verify with --policy P, a policy that names "advisorySigners"');
+  const fix = policy ? 'name the signers you trust for advisories in its "advisorySigners"' : (advice.withoutPolicy ?? `verify with a policy (${optionName(undefined, 'policy')}) that names "advisorySigners"`);
   return `${n} advisory statement(s) in ${registry.location} were not read (${why}): a flagged model or a revoked key is not refused; ${fix}`;
 }
 
@@ -375,6 +377,8 @@ export interface FlagOptions {
   author?: string;
   now?: Date;
   tooling?: string;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 export interface WrittenAdvisory {
@@ -398,8 +402,9 @@ export async function flag(o: FlagOptions): Promise<WrittenAdvisory> {
     if (!atlasTechnique(a)) throw new InputError('ATLAS_UNKNOWN', `"${a}" is not a MITRE ATLAS 5.6.0 technique id (e.g. AML.T0020 or AML.T0018.000)`);
   }
   if (o.since !== undefined) {
-    if (Number.isNaN(Date.parse(o.since))) throw new InputError('USAGE', `--since "${o.since}" is not a date (ISO 8601, e.g. 2026-11-01 or 2026-11-01T12:00:00Z)`);
-    if (o.target.kind === 'artifact') throw new InputError('USAGE', '--since applies to a key or identity (what it signed from then on); an artifact is flagged whole');
+    const since = optionName(o.optionNames, 'since');
+    if (Number.isNaN(Date.parse(o.since))) throw new InputError('USAGE', `${since} "${o.since}" is not a date (ISO 8601, e.g. 2026-11-01 or 2026-11-01T12:00:00Z)`);
+    if (o.target.kind === 'artifact') throw new InputError('USAGE', `${since} applies to a key or identity (what it signed from then on); an artifact is flagged whole`);
   }
   const now = o.now ?? new Date();
   const id = o.id ?? (await nextAdvisoryId(o.registry, now));
@@ -444,6 +449,8 @@ export interface UpdateOptions {
   author?: string;
   now?: Date;
   tooling?: string;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 /**
@@ -461,7 +468,7 @@ export async function updateAdvisory(o: UpdateOptions): Promise<WrittenAdvisory[
     throw new InputError(
       'ADVISORY_NOT_FOUND',
       seen.length > 0
-        ? `advisory ${o.id} is in the registry but not signed by this key${o.trust ? ' or a trusted advisory signer' : ' (give --policy to accept one signed by a trusted advisory signer)'}`
+        ? `advisory ${o.id} is in the registry but not signed by this key${o.trust ? ' or a trusted advisory signer' : ` (give ${optionName(o.optionNames, 'policy')} to accept one signed by a trusted advisory signer)`}`
         : `no advisory ${o.id} in ${o.registry.location}`,
     );
   }
@@ -472,7 +479,7 @@ export async function updateAdvisory(o: UpdateOptions): Promise<WrittenAdvisory[
   for (const target of newest.targets) {
     out.push(
       await write(o.registry, o.signer, {
-        ...(check ? { mustVerifyUnder: check } : {}),
+        ...(check ? { mustVerifyUnder: check, optionNames: o.optionNames } : {}),
         id: o.id,
         target,
         status: o.status,
@@ -502,16 +509,18 @@ interface WriteParams {
   tooling?: string;
   /** Refuse to store the statement unless it verifies under one of these signers. */
   mustVerifyUnder?: PolicySigner[];
+  /** How the refusal names the way past it (`force`). */
+  optionNames?: OptionNames;
 }
 
 async function write(registry: Registry, signer: SigningIdentity, p: WriteParams): Promise<WrittenAdvisory> {
-  const { mustVerifyUnder, ...params } = p;
+  const { mustVerifyUnder, optionNames, ...params } = p;
   const statement = buildAdvisoryStatement({ ...params, sequence: `${p.timestamp.replace(/[^0-9TZ]/g, '')}-${randomBytes(4).toString('hex')}` });
   const bundle = signStatement(statement, signer);
   if (mustVerifyUnder) {
     const v = verifyAttestationText(bundle, `${p.id} (new statement)`, { signers: mustVerifyUnder });
     if (v.rejection) {
-      throw new InputError('ADVISORY_SIGNER_NOT_TRUSTED', `this ${signer.kind === 'certificate' ? 'certificate' : `key ${keyHint(signer.privateKey).slice(0, 16)}…`} is not one of the policy's advisorySigners (${mustVerifyUnder.map((s) => s.name).join(', ')}): the gate would ignore a ${p.status} statement it signs and ${p.id} would stay as it is; nothing was written (sign with an advisory signer's key, or --force to write it anyway)`);
+      throw new InputError('ADVISORY_SIGNER_NOT_TRUSTED', `this ${signer.kind === 'certificate' ? 'certificate' : `key ${keyHint(signer.privateKey).slice(0, 16)}…`} is not one of the policy's advisorySigners (${mustVerifyUnder.map((s) => s.name).join(', ')}): the gate would ignore a ${p.status} statement it signs and ${p.id} would stay as it is; nothing was written (sign with an advisory signer's key, or ${optionName(optionNames, 'force')} to write it anyway)`);
     }
   }
   const entry = await registry.put(bundle);

@@ -4,14 +4,15 @@ import { join, relative, sep } from 'node:path';
 import { SLSA_PROVENANCE_V1 } from '../attest/types';
 import { verifyAttestationText } from '../chain/verify-chain';
 import { InputError, isProvenanceError } from '../errors';
+import { optionName, type OptionNames } from '../option-names';
 import { isObject } from '../io/json';
 import { OMS_PREDICATE_V1 } from '../oms/types';
 import type { Policy } from '../policy/policy';
-import { entryFacts, identityDigest, type EntryFacts } from '../registry/facts';
+import { copyStatementFacts, entryFacts, identityDigest, type EntryFacts } from '../registry/facts';
 import { LocalRegistry } from '../registry/local';
 import type { Registry } from '../registry/registry';
 import { OciRegistry } from '../registry/oci/oci-registry';
-import type { DownstreamNode, ReverseView } from '../registry/reverse-index';
+import type { Downstream, ReverseView } from '../registry/reverse-index';
 import { advisoryState, type ReadAdvisory } from './advisories';
 import { SLSA_VSA_V1, parseDeployment, readDeployments, type DeploymentRecord } from './deployment';
 import { targetDigest, type AdvisoryTarget, type VexStatus } from './openvex';
@@ -25,7 +26,7 @@ export interface GraphSource {
   /** `key:<hex>` or `identity:<hex>` (see EntryFacts.signer). */
   bySigner(signer: string): Promise<EntryFacts[]>;
   /** The whole downstream walk in one call, when the source can do it faster than hop by hop. */
-  downstream?(starts: string[], type: string, about?: string): Promise<Map<string, DownstreamNode>>;
+  downstream?(starts: string[], type: string, about?: string): Promise<Downstream>;
 }
 
 /**
@@ -184,6 +185,8 @@ export interface ImpactOptions {
   /** Scan this folder for manifests, signatures and attestation files naming an affected digest. */
   workspace?: string;
   graph?: GraphSource;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 const STARTS = new Set([SLSA_PROVENANCE_V1, OMS_PREDICATE_V1]);
@@ -237,8 +240,14 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
   const nodes = new Map<string, ImpactNode>();
   /** Bundles found in the workspace, not in the registry, by id. */
   const workspaceTexts = new Map<string, string>();
-  /** Deployment record ids per affected digest, when the walk collected them. */
+  /** Deployment record ids of the nodes in `nodes` (signed in the window), when the walk collected them. */
   const deploymentIds = new Map<string, string[]>();
+  /**
+   * The nodes the downstream walk found that `nodes` does not hold, kept as lists (a map keyed
+   * by digest costs more than the rest of a 10,000-node answer): each node, its pack digest
+   * index (-1: none) and its deployment record ids.
+   */
+  const walked: { nodes: ImpactNode[]; index: number[]; about: string[][] } = { nodes: [], index: [], about: [] };
   const queue: { digest: string; depth: number }[] = [];
   const seen = new Set<string>();
   if (t.kind === 'artifact') {
@@ -298,17 +307,24 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
   if (graph.downstream) {
     const starts = queue.map((q) => q.digest);
     const depth0 = new Set(t.kind === 'artifact' ? [] : starts);
-    for (const [digest, d] of await graph.downstream(starts, SLSA_PROVENANCE_V1, SLSA_VSA_V1)) {
-      deploymentIds.set(digest, d.about ?? []);
-      const existing = nodes.get(digest);
+    const found = await graph.downstream(starts, SLSA_PROVENANCE_V1, SLSA_VSA_V1);
+    for (let j = 0; j < found.nodes.length; j++) {
+      const d = found.nodes[j]!;
+      // Only a key or identity target has nodes before the walk (what it signed).
+      const existing = nodes.size > 0 ? nodes.get(d.digest) : undefined;
       if (existing) {
         // Signed in the window and also derived from something signed in the window.
+        deploymentIds.set(d.digest, found.about[j]!);
         existing.via.push(...d.via);
         for (const a of d.attestations) if (!existing.attestations.includes(a)) existing.attestations.push(a);
         continue;
       }
-      if (depth0.has(digest)) continue;
-      nodes.set(digest, { digest, ...(d.name !== undefined ? { name: d.name } : {}), depth: d.depth, via: d.via, attestations: d.attestations, ...d.meta });
+      if (depth0.has(d.digest)) continue;
+      // Already shaped as an ImpactNode, keys in report order (see DownstreamNode), and the
+      // walk's digests are unique: no copy and no map.
+      walked.nodes.push(d);
+      walked.index.push(found.index[j]!);
+      walked.about.push(found.about[j]!);
     }
   } else {
     for (let i = 0; i < queue.length; i++) {
@@ -333,7 +349,16 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
       }
     }
   }
-  result.affected = [...nodes.values()].sort((a, b) => a.depth - b.depth || byDigest(a, b));
+  // By depth, then digest. Nodes the pack names compare by their digest index (the pack's
+  // digests are sorted, so the order is the same), sparing 100,000 string comparisons.
+  const all = [...nodes.values(), ...walked.nodes];
+  const index = [...nodes.keys()].map(() => -1).concat(walked.index);
+  const known = [...nodes.keys()].map((d) => deploymentIds.get(d)).concat(walked.about);
+  const order = all.map((_, i) => i);
+  order.sort((a, b) => all[a]!.depth - all[b]!.depth || (index[a]! >= 0 && index[b]! >= 0 ? index[a]! - index[b]! : byDigest(all[a]!, all[b]!)));
+  result.affected = order.map((i) => all[i]!);
+  /** Deployment record ids per affected node (same order), when the walk collected them. */
+  const knownDeployments = order.map((i) => known[i]);
   const key = (v: ImpactEdge): string => `${v.from} ${v.role} ${v.attestation}`;
   for (const n of result.affected) {
     if (n.via.length > 1) n.via.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -357,8 +382,10 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
 
   // Deployments of the flagged artifact itself and of everything downstream.
   const deployed = [...(t.kind === 'artifact' ? [t.digest] : []), ...result.affected.map((n) => n.digest)];
-  for (const d of deployed) {
-    const known = deploymentIds.get(d);
+  const knownOf = [...(t.kind === 'artifact' ? [undefined] : []), ...knownDeployments];
+  for (let j = 0; j < deployed.length; j++) {
+    const d = deployed[j]!;
+    const known = knownOf[j];
     if (known && known.length === 0) continue;
     const hits = await graph.bySubjectOfType(d, SLSA_VSA_V1);
     if (hits.length === 0) continue;
@@ -386,7 +413,7 @@ export async function impact(o: ImpactOptions): Promise<ImpactResult> {
     const digests = new Set([...(t.kind === 'artifact' ? [t.digest.slice(7)] : []), ...result.affected.map((n) => n.digest.slice(7))]);
     result.workspace = scanWorkspace(o.workspace, digests);
   }
-  if (!o.policy) notes.push('no policy: the graph is what the stored statements claim; signatures were not checked (give --policy to verify them)');
+  if (!o.policy) notes.push(`no policy: the graph is what the stored statements claim; signatures were not checked (give ${optionName(o.optionNames, 'policy')} to verify them)`);
   return result;
 }
 
@@ -397,14 +424,7 @@ function windowed(since: string | undefined, time: string | undefined): boolean 
 }
 
 function factsOf(f: EntryFacts): Partial<ImpactNode> {
-  const out: Partial<ImpactNode> = {};
-  if (f.stage) out.stage = f.stage;
-  if (f.signer) out.signer = f.signer;
-  if (f.signerLabel) out.signerLabel = f.signerLabel;
-  if (f.time) out.time = f.time;
-  if (f.runId) out.runId = f.runId;
-  if (f.builderId) out.builderId = f.builderId;
-  return out;
+  return copyStatementFacts<Partial<ImpactNode>>({}, f);
 }
 
 // ------------------------------------------------------------------ workspace scan

@@ -3,6 +3,7 @@ import type { ImpactNode, ImpactResult } from './impact';
 import { describeStatus } from './advisories';
 import { OPENVEX_CONTEXT, ADVISORY_IRI, targetLabel, targetProduct, validateOpenVex } from './openvex';
 import { sarifLog } from '../report/sarif-log';
+import { optionName, type OptionNames } from '../option-names';
 
 export type ImpactFormat = 'text' | 'json' | 'mermaid' | 'sarif' | 'openvex' | 'osv';
 export const IMPACT_FORMATS: readonly ImpactFormat[] = ['text', 'json', 'mermaid', 'sarif', 'openvex', 'osv'];
@@ -14,6 +15,8 @@ export interface RenderImpactOptions {
   now?: Date;
   /** Tool version for SARIF and OpenVEX `tooling`. */
   version?: string;
+  /** How the text names options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 const short = (d: string): string => `${d.slice(0, 19)}…`;
@@ -32,7 +35,7 @@ export function renderImpact(r: ImpactResult, format: ImpactFormat, o: RenderImp
     case 'osv':
       return `${JSON.stringify(impactOsv(r, o), null, 2)}\n`;
     default:
-      return renderText(r);
+      return renderText(r, o.optionNames);
   }
 }
 
@@ -61,15 +64,15 @@ function shortSigner(s: string): string {
  * them), and an advisory read without advisorySigners may be anyone's. Undefined when both
  * were checked.
  */
-export function uncheckedWarning(r: Pick<ImpactResult, 'signaturesChecked' | 'advisory'>): string | undefined {
-  if (!r.signaturesChecked) return 'SIGNATURES NOT CHECKED: no policy was given, so the advisory, the graph and the deployment records are what the stored statements claim, and anyone who can write to the registry can write them. Give --policy to verify.';
+export function uncheckedWarning(r: Pick<ImpactResult, 'signaturesChecked' | 'advisory'>, optionNames?: OptionNames): string | undefined {
+  if (!r.signaturesChecked) return `SIGNATURES NOT CHECKED: no policy was given, so the advisory, the graph and the deployment records are what the stored statements claim, and anyone who can write to the registry can write them. Give ${optionName(optionNames, 'policy')} to verify.`;
   if (r.advisory && !r.advisory.verified) return "ADVISORY NOT VERIFIED: the policy names no advisorySigners, so this advisory's signer was not checked and anyone who can write to the registry could have written it.";
   return undefined;
 }
 
-function renderText(r: ImpactResult): string {
+function renderText(r: ImpactResult, optionNames: OptionNames | undefined): string {
   const out: string[] = [];
-  const warning = uncheckedWarning(r);
+  const warning = uncheckedWarning(r, optionNames);
   if (warning) out.push(`!! ${warning}`, '');
   const adv = r.advisory ? ` (advisory ${r.advisory.id}${r.advisory.severity ? `, ${r.advisory.severity}` : ''}${r.advisory.reason ? `: ${r.advisory.reason}` : ''})` : '';
   out.push(`IMPACT of ${targetLabel(r.target)}${adv}`);

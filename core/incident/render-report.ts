@@ -1,6 +1,7 @@
 import { badge, code, escapeMarkdown, markdownCode, html, htmlDocument, htmlTable, mdHeading, mdList, mdTable, raw, renderGraphSvg, type LineageGraph, type SafeHtml } from '../render';
 import type { CustodyStage, IncidentReport, RollbackCandidate } from './report';
 import { uncheckedWarning } from './render-impact';
+import type { OptionNames } from '../option-names';
 
 export type IncidentReportFormat = 'md' | 'html' | 'json';
 export const INCIDENT_REPORT_FORMATS: readonly IncidentReportFormat[] = ['md', 'html', 'json'];
@@ -8,10 +9,10 @@ export const INCIDENT_REPORT_FORMATS: readonly IncidentReportFormat[] = ['md', '
 const short = (d: string): string => `${d.slice(0, 19)}…`;
 
 /** Renders an incident report; the same report gives the same bytes in every format. */
-export function renderIncidentReport(r: IncidentReport, format: IncidentReportFormat): string {
+export function renderIncidentReport(r: IncidentReport, format: IncidentReportFormat, options: { optionNames?: OptionNames } = {}): string {
   if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
-  if (format === 'html') return renderHtml(r);
-  return renderMarkdown(r);
+  if (format === 'html') return renderHtml(r, options.optionNames);
+  return renderMarkdown(r, options.optionNames);
 }
 
 /**
@@ -130,11 +131,11 @@ function stageRow(s: CustodyStage): string[] {
   return [s.time ?? '(undated)', s.stage ?? '?', `${s.subject.name ?? ''} ${short(s.subject.digest)}`.trim(), `${s.signer}${s.verified ? '' : ' (not verified)'}`, s.runId ?? '', s.builderId ?? '', short(s.attestation)];
 }
 
-function renderMarkdown(r: IncidentReport): string {
+function renderMarkdown(r: IncidentReport, optionNames: OptionNames | undefined): string {
   const a = r.advisory;
   const out: string[] = [];
   out.push(mdHeading(1, `Incident ${a.id}`));
-  const warning = uncheckedWarning(r.radius);
+  const warning = uncheckedWarning(r.radius, optionNames);
   if (warning) out.push(`> **⚠ ${escapeMarkdown(warning)}**\n`);
   out.push('**What to do**\n');
   out.push(mdList(whatToDo(r).map(escapeMarkdown)));
@@ -180,7 +181,7 @@ function renderMarkdown(r: IncidentReport): string {
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
-function renderHtml(r: IncidentReport): string {
+function renderHtml(r: IncidentReport, optionNames: OptionNames | undefined): string {
   const a = r.advisory;
   const status = (v: boolean): SafeHtml => (v ? badge('verified') : badge('unverified', 'not verified'));
   const stageRows = (list: CustodyStage[]): SafeHtml =>
@@ -220,7 +221,7 @@ function renderHtml(r: IncidentReport): string {
     },
     ...(r.notes.length > 0 ? [{ id: 'notes', heading: 'Notes', body: html`<ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul>` }] : []),
   ];
-  const warning = uncheckedWarning(r.radius);
+  const warning = uncheckedWarning(r.radius, optionNames);
   const production = r.deployments.filter((d) => d.environment === 'production' || d.environment === 'prod');
   const header = html`<h1>Incident ${a.id}${a.reason ? html`: ${a.reason}` : ''}</h1>
 ${warning ? html`<div class="incident-warning" role="alert"><strong>⚠ ${warning}</strong></div>` : ''}

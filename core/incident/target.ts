@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { InputError, fsError } from '../errors';
+import { optionName, type OptionNames } from '../option-names';
 import { keyHint, publicKeyFromBytes } from '../keys/keys';
 import { hashModel } from '../model/hash-model';
 import type { AdvisoryTarget } from './openvex';
@@ -15,14 +16,14 @@ import type { AdvisoryTarget } from './openvex';
  *   file or folder) is hashed like a model.
  * Throws InputError (exit 2) naming what is wrong.
  */
-export async function resolveTarget(arg: string, options: { issuer?: string; signal?: AbortSignal } = {}): Promise<AdvisoryTarget> {
+export async function resolveTarget(arg: string, options: { issuer?: string; signal?: AbortSignal; optionNames?: OptionNames } = {}): Promise<AdvisoryTarget> {
   if (/^sha256:[0-9a-f]{64}$/.test(arg)) return { kind: 'artifact', digest: arg };
   const key = /^(?:key:)?([0-9a-f]{64})$/.exec(arg);
   if (key) return { kind: 'key', keyId: key[1]! };
   if (arg.startsWith('identity:')) {
     const identity = arg.slice(9);
     if (!identity) throw new InputError('USAGE', 'identity: needs the identity (an e-mail or URI), e.g. identity:ci@example.com');
-    if (!options.issuer) throw new InputError('USAGE', `a keyless identity needs its OIDC issuer: add --identity-provider URL (for ${identity})`);
+    if (!options.issuer) throw new InputError('USAGE', `a keyless identity needs its OIDC issuer: add ${optionName(options.optionNames, 'issuer')} (for ${identity})`);
     return { kind: 'identity', identity, issuer: options.issuer };
   }
   if (/^(sha256|key):/.test(arg)) throw new InputError('DIGEST_MALFORMED', `"${arg}" is not sha256:<64 hex> or key:<64 hex>`);
@@ -44,6 +45,6 @@ export async function resolveTarget(arg: string, options: { issuer?: string; sig
     }
     if (head.includes('-----BEGIN PUBLIC KEY-----')) return { kind: 'key', keyId: keyHint(publicKeyFromBytes(readFileSync(arg), arg)), name: basename(arg) };
   }
-  const d = await hashModel(arg, { signal: options.signal });
+  const d = await hashModel(arg, { signal: options.signal, optionNames: options.optionNames });
   return { kind: 'artifact', digest: d.digest, name: basename(resolve(arg)) };
 }

@@ -143,7 +143,7 @@ export function checkChatTemplate(source: string): TemplateFinding[] {
     return out.list;
   }
   try {
-    new AstCheck(values, out).run(program);
+    new AstCheck(values, pre.placeholders, out).run(program);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     out.add('CHAT_TEMPLATE_UNPARSEABLE', 'the template nests too deeply to be checked');
@@ -178,7 +178,10 @@ interface Literal {
  * puts a placeholder in their place, so the Jinja lexer (which knows only \x and \u) sees
  * every literal and the checks see Jinja2's value. Also collects the words in blocks.
  */
-function prelex(source: string): { source: string; literals: Literal[]; names: string[]; problems: string[]; placeholder: RegExp } {
+const RAW_OPEN = /\{%[-+]?\s*raw\s*[-+]?%\}/y;
+const RAW_CLOSE = /\{%[-+]?\s*endraw\s*[-+]?%\}/g;
+
+function prelex(source: string): { source: string; literals: Literal[]; names: string[]; problems: string[]; placeholder: RegExp; placeholders: RegExp } {
   let mark = 0xe000;
   while (source.includes(String.fromCharCode(mark)) && mark < 0xf8ff) mark++;
   const m = String.fromCharCode(mark);
@@ -207,6 +210,21 @@ function prelex(source: string): { source: string; literals: Literal[]; names: s
       const stop = end < 0 ? n : end + 2;
       emit(source.slice(i, stop));
       i = stop;
+      continue;
+    }
+    // {% raw %}…{% endraw %}: Jinja2 outputs the content as text and never evaluates it, so
+    // nothing in it is a name or a literal (and the JS lexer, which has no raw, never sees it).
+    RAW_OPEN.lastIndex = i;
+    const raw = source[i + 1] === '%' ? RAW_OPEN.exec(source) : null;
+    if (raw) {
+      RAW_CLOSE.lastIndex = i + raw[0].length;
+      const end = RAW_CLOSE.exec(source);
+      if (!end) {
+        problems.push('a {% raw %} block is not closed');
+        i = n;
+        break;
+      }
+      i = end.index + end[0].length;
       continue;
     }
     const closer = source[i + 1] === '%' ? '%}' : '}}';
@@ -251,7 +269,15 @@ function prelex(source: string): { source: string; literals: Literal[]; names: s
       i++;
     }
   }
-  return { source: parts.join(''), literals, names, problems, placeholder: new RegExp(`^${m}(\\d+)${m}$`) };
+  return {
+    source: parts.join(''),
+    literals,
+    names,
+    problems,
+    placeholder: new RegExp(`^${m}(\\d+)${m}$`),
+    // Adjacent literals ('__cla' 'ss__'): Jinja2 joins them into one, and so does the parser.
+    placeholders: new RegExp(`^(?:${m}\\d+${m})+$`),
+  };
 }
 
 /** Walks the parsed template: attribute names, subscripts, name-taking filters, str.format, free names. */
@@ -261,6 +287,7 @@ class AstCheck {
 
   constructor(
     private readonly strings: Map<string, string | undefined>,
+    private readonly joined: RegExp,
     private readonly out: Findings,
   ) {}
 
@@ -361,7 +388,13 @@ class AstCheck {
     if (n.type !== 'StringLiteral') return undefined;
     const raw = n.value as string;
     // Placeholders carry the Jinja2-decoded value; text tokens (parsed as StringLiteral) are themselves.
-    return this.strings.has(raw) ? this.strings.get(raw) : raw;
+    if (this.strings.has(raw)) return this.strings.get(raw);
+    // Adjacent literals, which Jinja2's parser (and this one) concatenate into one string.
+    if (this.joined.test(raw)) {
+      const parts = raw.match(/(.)\d+\1/gu)!.map((p) => this.strings.get(p));
+      return parts.every((p) => p !== undefined) ? parts.join('') : undefined;
+    }
+    return raw;
   }
 
   /** The constant an expression spells, when it is built only from literals and constant names. */

@@ -13,6 +13,7 @@ import { inspectTemplateFile, templateFile } from './template-files';
 import { inspectSafetensors } from './safetensors';
 import { inspectShardIndex } from './shards';
 import { FileSource, Malformed, Truncated, type ByteSource } from './source';
+import { compressedPickle, isZlibStream } from './compressed';
 import type { FileInspection, FormatDetails, InspectOptions, ModelFormat } from './types';
 
 /** The limits docs/model-inspection.md documents. */
@@ -125,7 +126,12 @@ function inspectSource(src: ByteSource, path: string, name: string, dir: string,
     // a few bytes that a pickle can also begin with.
     const walked = new FindingSink(Number.MAX_SAFE_INTEGER);
     const trial = declared || magic === 'zip' ? undefined : scanPickleStream(src, walked, limits, { mode: 'trial' });
-    if (declared || trial?.kind === 'pickle') {
+    if ((magic === 'gzip' || (magic === undefined && isZlibStream(head))) && compressedPickle(src, sink, limits, magic ?? 'zlib')) {
+      // joblib.load and pandas.read_pickle decompress gzip and zlib (joblib's default
+      // compress=True) before they unpickle: the content is what runs.
+      format = magic === 'gzip' ? 'gzip' : 'pickle';
+      if (magic === 'gzip' && CHECKPOINT_CLAIMS.has(claim)) sink.add('CONTAINER_DISGUISED', `named ${ext} but is a gzip archive posing as a checkpoint`, { offset: 0 });
+    } else if (declared || trial?.kind === 'pickle') {
       format = 'pickle';
       const poses = magic === 'safetensors' || magic === 'gguf' ? `begins like ${magic}` : SAFE_FORMAT_CLAIMS.has(claim) ? `is named ${ext}` : undefined;
       if (poses) sink.add('PICKLE_DISGUISED', `${poses} but holds a pickle; loading it with torch.load or pickle.load would run pickle code`, { offset: 0 });
@@ -174,6 +180,9 @@ function inspectSource(src: ByteSource, path: string, name: string, dir: string,
           if (CONTAINER_FORMATS.has(as)) {
             if (CHECKPOINT_CLAIMS.has(claim)) {
               sink.add('CONTAINER_DISGUISED', `named ${ext} but is a ${as} archive posing as a checkpoint`, { offset: 0 });
+            } else if (COMPRESSORS[as] && claimFromName(name.slice(0, -ext.length)) === 'pickle') {
+              // model.pkl.xz: pandas.read_pickle and joblib.load decompress it and unpickle what is inside.
+              sink.add('MODEL_UNPARSEABLE', `a pickle (${name.slice(0, -ext.length).split('/').pop()}) compressed with ${as}, which this inspector cannot decompress; pandas.read_pickle and joblib.load would decompress and unpickle it, so it could not be cleared`, { offset: 0 });
             } else sink.add('ARCHIVE_NOT_INSPECTED', `a ${as} archive; its contents were not inspected`);
           }
       }
@@ -227,3 +236,6 @@ function inspectNpy(src: ByteSource, sink: FindingSink, limits: PickleStreamLimi
   }
   return npy;
 }
+
+/** Compressions joblib.load and pandas.read_pickle undo before unpickling, and Node cannot (gzip and zlib are decompressed: compressedPickle). */
+const COMPRESSORS: Partial<Record<ModelFormat, true>> = { bzip2: true, xz: true, zstd: true };

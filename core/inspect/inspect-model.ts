@@ -11,7 +11,7 @@ import { unsafeRelativePath } from './relative-path';
 import { summarise, type ModelConfig } from './summary';
 import type { InspectOptions, ModelInspection } from './types';
 
-export interface InspectModelOptions extends InspectOptions, Pick<EnumerateOptions, 'ignorePaths' | 'signedIgnorePaths' | 'signaturePath' | 'allowSymlinks'> {
+export interface InspectModelOptions extends InspectOptions, Pick<EnumerateOptions, 'ignorePaths' | 'ignoreGitPaths' | 'signedIgnorePaths' | 'signaturePath' | 'allowSymlinks' | 'optionNames'> {
   signal?: AbortSignal;
 }
 
@@ -26,7 +26,7 @@ const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
  * whether anything fails closed.
  */
 export async function inspectModel(pathOrDir: string, options: InspectModelOptions = {}): Promise<ModelInspection> {
-  const listing = enumerateModel(pathOrDir, { allowEmpty: true, ignorePaths: options.ignorePaths, signedIgnorePaths: options.signedIgnorePaths, signaturePath: options.signaturePath, allowSymlinks: options.allowSymlinks });
+  const listing = enumerateModel(pathOrDir, { allowEmpty: true, ignorePaths: options.ignorePaths, ignoreGitPaths: options.ignoreGitPaths, signedIgnorePaths: options.signedIgnorePaths, signaturePath: options.signaturePath, allowSymlinks: options.allowSymlinks, optionNames: options.optionNames });
   const findings = new FindingSink(options.maxFindings ?? 200);
   const where = (f: ModelFile): string => (listing.singleFile ? dirname(listing.root) : dirname(join(listing.root, f.name)));
 

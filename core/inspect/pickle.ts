@@ -1,6 +1,6 @@
 import type { FindingSink } from './codes';
 import { isAllowedGlobal, isKnownDangerous } from './pickle-allowlist';
-import { Malformed, type Cursor } from './source';
+import { Malformed, Truncated, type Cursor } from './source';
 import type { PickleGlobal } from './types';
 
 export interface PickleLimits {
@@ -242,7 +242,9 @@ export class PickleScanner {
       return v.toString();
     };
     const data = (len: number | bigint, kind: 'utf8' | 'latin1' | 'bytes', at: number): Val => {
-      if (typeof len === 'bigint' ? len > BigInt(cur.remaining()) : len > cur.remaining()) throw bad(`argument of ${len} bytes runs past the end of the data`, at);
+      // The data ends before the argument does: Truncated, so a walk over a prefix (an inflated
+      // start of a ZIP member or a gzip file) knows the rest may hold it, and reads on.
+      if (typeof len === 'bigint' ? len > BigInt(cur.remaining()) : len > cur.remaining()) throw new Truncated(cur.pos, len);
       const n = Number(len);
       if (kind !== 'bytes' && n <= STR_KEEP) {
         this.spend(n, at);
@@ -418,7 +420,7 @@ export class PickleScanner {
         case 0x8a: {
           // LONG1
           const n = cur.u8();
-          if (n > cur.remaining()) throw bad(`argument of ${n} bytes runs past the end of the data`, at);
+          if (n > cur.remaining()) throw new Truncated(cur.pos, n);
           if (n <= 8) {
             const b = cur.bytes(n);
             this.spend(n, at);

@@ -1,4 +1,5 @@
 import { constants, inflateRawSync } from 'node:zlib';
+import { compressedPickle, isZlibStream } from './compressed';
 import { FindingSink } from './codes';
 import { NPY_MAGIC, readNpyHeader } from './npy';
 import type { PickleScanner } from './pickle';
@@ -161,6 +162,17 @@ function walkMember(src: ByteSource, dir: ZipDirectory, e: ZipEntry, member: str
     walk.objectArrays.push(member);
     walk.pickleMembers.push(member);
     walkStream(whole(false), 'declared', npy.dataOffset);
+    return;
+  }
+  // A gzip'd or zlib-compressed member (model.pkl.gz): its content gets the pickle trial, as a bare file's does.
+  if (magic[0] === 0x1f && magic[1] === 0x8b) {
+    const data = whole(false);
+    if (compressedPickle(data, sink, limits, 'gzip', member)) walk.pickleMembers.push(member);
+    else sink.add('ARCHIVE_NOT_INSPECTED', `${member} is a gzip archive; its contents were not inspected`, { member });
+    return;
+  }
+  if (isZlibStream(magic) && compressedPickle(whole(false), sink, limits, 'zlib', member)) {
+    walk.pickleMembers.push(member);
     return;
   }
   // Any other member gets the trial walk a bare file gets. A big deflated member is tried

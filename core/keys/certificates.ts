@@ -42,6 +42,8 @@ export interface ChainCheck {
   message?: string;
   /** Leaf first, anchor last. */
   path: X509Certificate[];
+  /** CERT_CHAIN_UNTRUSTED because no anchor issued the top of `path` (not a chain too long): callers name that top. */
+  noAnchor?: boolean;
 }
 
 const MAX_DEPTH = 10;
@@ -97,7 +99,7 @@ export function validateChain(leaf: X509Certificate, intermediates: X509Certific
     }
     const next = intermediates.find((c) => !path.some((p) => p.raw.equals(c.raw)) && issuedBy(current, c));
     if (!next) {
-      return fail('CERT_CHAIN_UNTRUSTED', `no trusted anchor issued "${certificateSubjectText(current)}" (issuer "${certificateIssuerText(current)}")`, path);
+      return { ...fail('CERT_CHAIN_UNTRUSTED', `no trusted anchor issued "${certificateSubjectText(current)}" (issuer "${certificateIssuerText(current)}")`, path), noAnchor: true };
     }
     const bad = checkIssuer(next, path.length - 1, at);
     if (bad) return fail(bad.code, bad.message, [...path, next]);

@@ -189,6 +189,10 @@ const SPECIAL = new Set([',', '+', '"', '\\', '<', '>', ';', '=', '#', ' ']);
  */
 export function parseDistinguishedName(text: string): DistinguishedName {
   if (text.trim() === '') throw malformed(text, 'it is empty');
+  // OpenSSL's one-line form (-subj, `openssl x509 -subject` without -nameopt): name the form, not "/C" as a type.
+  if (/^\s*\/[A-Za-z0-9.]+=/.test(text)) {
+    throw malformed(text, 'it is in OpenSSL\'s "/C=…/O=…/CN=…" form; write it as RFC 4514, most specific first: "CN=…, O=…, C=…" (openssl x509 -noout -subject -nameopt RFC2253 prints it so)');
+  }
   // Node's form puts one RDN on each line, in DER order; a value never holds a raw newline there.
   const nodeForm = text.includes('\n');
   const rdns: DnAttribute[][] = [];
@@ -223,16 +227,21 @@ export function parseDistinguishedName(text: string): DistinguishedName {
       const pushText = (s: string): void => {
         bytes.push(...Buffer.from(s, 'utf8'));
       };
+      // A quoted value (RFC 2253 §4, RFC 1779), as `openssl x509 -subject` prints one that
+      // holds a comma: O = "Example, Inc.". Everything between the quotes is the value.
+      const quoted = text[i] === '"';
+      if (quoted) i++;
       while (i < text.length) {
         const c = text[i]!;
-        if (c === '+' || c === '\n' || (!nodeForm && (c === ',' || c === ';'))) break;
-        if (c === ',' || c === ';') throw malformed(text, `unescaped "${c}" in a value`);
+        if (quoted && c === '"') break;
+        if (!quoted && (c === '+' || c === '\n' || (!nodeForm && (c === ',' || c === ';')))) break;
+        if (!quoted && (c === ',' || c === ';')) throw malformed(text, `unescaped "${c}" in a value`);
         if (c === '\\') {
           const hex = /^[0-9a-fA-F]{2}/.exec(text.slice(i + 1, i + 3));
           if (hex) {
             bytes.push(parseInt(hex[0], 16));
             i += 3;
-          } else if (i + 1 < text.length && SPECIAL.has(text[i + 1]!)) {
+          } else if (i + 1 < text.length && (SPECIAL.has(text[i + 1]!) || (quoted && text[i + 1] === '"'))) {
             pushText(text[i + 1]!);
             i += 2;
           } else {
@@ -241,12 +250,16 @@ export function parseDistinguishedName(text: string): DistinguishedName {
           lastSignificant = bytes.length;
           continue;
         }
-        if (c === '"' || c === '<' || c === '>') throw malformed(text, `unescaped "${c}" in a value`);
+        if (!quoted && (c === '"' || c === '<' || c === '>')) throw malformed(text, `unescaped "${c}" in a value`);
         const cp = text.codePointAt(i)!;
         const ch = String.fromCodePoint(cp);
         pushText(ch);
-        if (ch !== ' ') lastSignificant = bytes.length;
+        if (ch !== ' ' || quoted) lastSignificant = bytes.length;
         i += ch.length;
+      }
+      if (quoted) {
+        if (text[i] !== '"') throw malformed(text, 'a quoted value is not closed');
+        i++;
       }
       // Unescaped trailing spaces are not part of the value (RFC 4514 §2.4 escapes significant ones).
       const buf = Buffer.from(bytes.slice(0, lastSignificant));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { InputError, fsError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
+import { optionName, type OptionNames } from '../option-names';
 import { certificateSubjectText } from './distinguished-name';
 
 export type Curve = 'P-256' | 'P-384' | 'P-521';
@@ -77,12 +78,18 @@ function readKeyFile(path: string): Buffer {
   }
 }
 
-export function loadPrivateKey(path: string, passphrase?: string): KeyObject {
+/**
+ * A private key from a PEM or DER file, decrypted with `passphrase` when it is encrypted.
+ *
+ * @param options.optionNames how the message about a missing passphrase names it (the CLI: `--password or MODEL_PROVENANCE_PASSPHRASE`; default `the passphrase option`)
+ * @throws InputError `KEY_NOT_FOUND`, `KEY_PASSPHRASE`, `KEY_MALFORMED`
+ */
+export function loadPrivateKey(path: string, passphrase?: string, options: { optionNames?: OptionNames } = {}): KeyObject {
   const data = readKeyFile(path);
   const text = data.toString('utf8');
   const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text);
   if (encrypted && !passphrase) {
-    throw new InputError('KEY_PASSPHRASE', 'the private key is encrypted; give its passphrase (--password or MODEL_PROVENANCE_PASSPHRASE)', { file: path });
+    throw new InputError('KEY_PASSPHRASE', `the private key is encrypted; give its passphrase (${optionName(options.optionNames, 'passphrase')})`, { file: path });
   }
   let key: KeyObject;
   try {

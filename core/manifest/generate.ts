@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Dependency, Stage } from '../attest/types';
 import type { ChainLink, ChainResult } from '../chain/verify-chain';
 import { verifyChain } from '../chain/verify-chain';
@@ -30,6 +30,7 @@ import {
   STAGE_PROPERTY,
   DATASET_USAGE_PROPERTY,
 } from './properties';
+import type { OptionNames } from '../option-names';
 
 declare const PACKAGE_VERSION: string;
 
@@ -65,6 +66,8 @@ export interface GenerateManifestOptions {
   /** Fixed values for reproducible output in tests. */
   now?: Date;
   serialNumber?: string;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 export interface GeneratedManifest {
@@ -136,10 +139,10 @@ const prop = (name: string, value: string): { name: string; value: string } => (
 export async function generateManifest(options: GenerateManifestOptions): Promise<GeneratedManifest> {
   const modelPath = resolve(options.modelPath);
   const outDir = dirname(resolve(options.outputPath));
-  const digest = await hashModel(modelPath, { ...options.scope, signal: options.signal, cache: options.cache, onProgress: options.onProgress });
+  const digest = await hashModel(modelPath, { ...options.scope, signal: options.signal, cache: options.cache, onProgress: options.onProgress, optionNames: options.optionNames });
   const name = digest.name;
   const modelRef = `model:${name}`;
-  const facts = options.facts ?? { ...factsFromConfig(modelPath), ...factsFromInspection(await inspectModel(modelPath)) };
+  const facts = options.facts ?? { ...factsFromConfig(modelPath), ...factsFromInspection(await inspectModel(modelPath, { ...options.scope, signal: options.signal, optionNames: options.optionNames })) };
 
   let chain: ChainResult | undefined;
   if (options.registry) {
@@ -169,7 +172,7 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
     hashes: [{ alg: 'SHA-256', content: hex(d.digest) }],
     data: [{ type: 'dataset', name: d.name ?? hex(d.digest).slice(0, 12) }],
     properties: [prop(OMS_ROOT_PROPERTY, hex(d.digest)), ...(d.usage ? [prop(DATASET_USAGE_PROPERTY, d.usage)] : [])],
-    ...(d.uri ? { externalReferences: [{ type: 'distribution', url: d.uri }] } : {}),
+    ...(d.uri ? { externalReferences: [{ type: 'distribution', url: distributionUrl(d.uri, outDir) }] } : {}),
   }));
 
   // Every model upstream of this one, with how its consumer relates to it.
@@ -190,7 +193,7 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
           prop(OMS_ROOT_PROPERTY, hex(i.digest)),
           ...(produced ? [prop(STAGE_PROPERTY, produced.stage)] : []),
         ],
-        ...(i.uri ? { externalReferences: [{ type: 'distribution', url: i.uri }] } : {}),
+        ...(i.uri ? { externalReferences: [{ type: 'distribution', url: distributionUrl(i.uri, outDir) }] } : {}),
       });
     }
   }
@@ -226,7 +229,7 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
       const location = options.registry ? await locationOf(options.registry, a.attestation) : undefined;
       externalReferences.push({
         type: 'attestation',
-        url: location ? pathToFileURL(location).href : `urn:model-provenance:attestation:${a.attestation}`,
+        url: location ? evidenceUrl(location, outDir) : `urn:model-provenance:attestation:${a.attestation}`,
         comment: `${a.stage} attestation of ${l.name} (${l.digest})`,
         hashes: [{ alg: 'SHA-256', content: hex(a.attestation) }],
       });
@@ -236,7 +239,7 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
   if (existsSync(sig)) {
     externalReferences.push({
       type: 'digital-signature',
-      url: pathToFileURL(sig).href,
+      url: evidenceUrl(sig, outDir),
       comment: 'OpenSSF Model Signing (OMS) signature',
       hashes: [{ alg: 'SHA-256', content: createHash('sha256').update(readFileSync(sig)).digest('hex') }],
     });
@@ -268,6 +271,31 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
     dependencies: [{ ref: modelRef, dependsOn: dataComponents.map((d) => d['bom-ref']) }, ...dataComponents.map((d) => ({ ref: d['bom-ref'] }))],
   };
   return { bom, chain, warnings: digest.warnings };
+}
+
+/**
+ * Where a piece of evidence is, as an external reference's `url` (CycloneDX `iri-reference`): a
+ * registry reference (`oci://…`) as it is, and a local file as a relative reference (RFC 3986 4.2)
+ * from the folder the ML-BOM is written to, so that the BOM stays right when the folder is
+ * committed or copied and names no one's home directory.
+ */
+function evidenceUrl(location: string, bomDir: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return location;
+  return relative(bomDir, resolve(location)).split(sep).map(encodeURIComponent).join('/');
+}
+
+/**
+ * An attested input's URI as a distribution reference: `hf://`, `https://` and other URIs as the
+ * attestation has them; a local `file:` URI (what `attest` records for a local path, used by the
+ * chain to re-hash it) as a relative reference from the ML-BOM's folder, like `evidenceUrl`.
+ */
+function distributionUrl(uri: string, bomDir: string): string {
+  if (!uri.startsWith('file:')) return uri;
+  try {
+    return evidenceUrl(fileURLToPath(uri), bomDir);
+  } catch {
+    return uri; // a file: URI of another host: not ours to rewrite
+  }
 }
 
 async function locationOf(registry: Registry, id: string): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 import { isObject } from '../io/json';
-import { MODEL_PATH_PROPERTY, OMS_ROOT_PROPERTY } from './properties';
+import { MODEL_PATH_PROPERTY, OMS_ALLOW_SYMLINKS_PROPERTY, OMS_IGNORE_GIT_PATHS_PROPERTY, OMS_IGNORE_PATH_PROPERTY, OMS_ROOT_PROPERTY } from './properties';
 
 type Obj = Record<string, unknown>;
 
@@ -99,11 +99,17 @@ function mergeFiles(model: Obj, gen: Obj, report: ManifestMerge): void {
   model.components = [...files, ...others];
 }
 
-/** The measured properties are refreshed by name; every other property stays. */
+/**
+ * The measured properties are refreshed by name; the model scope the root digest was computed
+ * with (oms_ignore_path, oms_ignore_git_paths, oms_allow_symlinks) is replaced as a whole by the
+ * generator's, since validate re-hashes with it (a scope left over from before would make the new
+ * root digest fail); every other property stays.
+ */
 function mergeProperties(model: Obj, gen: Obj): void {
   const measured = new Set([OMS_ROOT_PROPERTY, MODEL_PATH_PROPERTY]);
+  const scope = new Set([OMS_IGNORE_PATH_PROPERTY, OMS_IGNORE_GIT_PATHS_PROPERTY, OMS_ALLOW_SYMLINKS_PROPERTY]);
   const genProps = Array.isArray(gen.properties) ? gen.properties.filter(isObject) : [];
-  const current = Array.isArray(model.properties) ? (model.properties as unknown[]).filter(isObject) : [];
+  const current = Array.isArray(model.properties) ? (model.properties as unknown[]).filter(isObject).filter((p) => !scope.has(String(p.name))) : [];
   const names = new Set(current.map((p) => p.name));
   const out = current.map((p) => {
     if (!measured.has(String(p.name))) return p;

@@ -13,6 +13,7 @@ import { declaredProperties, unknownProperty } from '../schema/suggest';
 import { BOM_REF_PARENTS, REF_PROPERTIES, REF_SITES, parseBomLink, type RefSiteKind } from './bom-ref-sites';
 import { capFindings, type Finding } from './findings';
 import { MODEL_PATH_PROPERTY, OMS_ALLOW_SYMLINKS_PROPERTY, OMS_IGNORE_GIT_PATHS_PROPERTY, OMS_IGNORE_PATH_PROPERTY, OMS_ROOT_PROPERTY, RELATION_PROPERTY } from './properties';
+import type { OptionNames } from '../option-names';
 
 export interface ManifestValidationOptions {
   /** The model folder or file the manifest describes; default: the manifest's model-path property. */
@@ -24,6 +25,8 @@ export interface ManifestValidationOptions {
   cache?: DigestCache;
   /** Progress of re-hashing the files on disk. */
   onProgress?: (p: HashProgress) => void;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 export interface ManifestValidation {
@@ -408,7 +411,10 @@ async function checkDisk(ctx: Context, file: string, options: ManifestValidation
         ignoreGitPaths: property(model, OMS_IGNORE_GIT_PATHS_PROPERTY) !== 'false',
         allowSymlinks: property(model, OMS_ALLOW_SYMLINKS_PROPERTY) === 'true',
       };
-      const actual = (await hashModel(root, { ...scope, signal: options.signal, cache })).digest.slice('sha256:'.length);
+      // The scope is the manifest's, not an option of validation: a symlink it did not allow is
+      // answered by the property that allows it, never by a flag this command does not take.
+      const optionNames = { ...options.optionNames, allowSymlinks: `a manifest whose ${OMS_ALLOW_SYMLINKS_PROPERTY} property is "true" (made with symlinks allowed)` };
+      const actual = (await hashModel(root, { ...scope, signal: options.signal, cache, optionNames })).digest.slice('sha256:'.length);
       if (actual !== root256.replace(/^sha256:/, '')) {
         const i = (model.properties as unknown[]).findIndex((p) => isObject(p) && p.name === OMS_ROOT_PROPERTY);
         const pointer = `${ptr}/properties/${i}/value`;

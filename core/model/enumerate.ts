@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, isAbsolute, join, resolve, sep } from 'node:path';
 import { InputError, fsError } from '../errors';
+import { optionName, type OptionNames } from '../option-names';
 import { normaliseIgnorePath, placeUnder } from './ignore-paths';
 import { DEFAULT_GIT_IGNORES, comparePaths, isIgnored } from './paths';
 
@@ -37,6 +38,8 @@ export function hasScope(s: ModelScope): boolean {
 }
 
 export interface EnumerateOptions extends ModelScope {
+  /** How messages name the options (`allowSymlinks`): the CLI passes its flags; default the library's names. */
+  optionNames?: OptionNames;
   /**
    * Ignore paths a verified signature recorded (`serialization.ignore_paths`): applied
    * like `ignorePaths`, never warned about. Entries that climb out of the model, or name
@@ -57,8 +60,8 @@ export interface ModelFile {
 
 /** Something about the model scope a person should hear about; never changes a verdict. */
 export interface ScopeWarning {
-  code: 'IGNORE_PATH_UNMATCHED' | 'IGNORE_PATH_OUTSIDE' | 'IGNORE_PATH_SINGLE_FILE';
-  /** The ignore path as it was given. */
+  code: 'IGNORE_PATH_UNMATCHED' | 'IGNORE_PATH_OUTSIDE' | 'IGNORE_PATH_SINGLE_FILE' | 'SYMLINK_DIR_NOT_FOLLOWED';
+  /** The ignore path as it was given; for SYMLINK_DIR_NOT_FOLLOWED, the link's model-relative name. */
   path: string;
   message: string;
 }
@@ -99,7 +102,7 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
   const allowSymlinks = options.allowSymlinks ?? false;
   if (st.isSymbolicLink()) {
     if (!allowSymlinks) {
-      throw new InputError('SYMLINK_NOT_ALLOWED', 'the model path is a symbolic link (pass --allow-symlinks to follow it)', {
+      throw new InputError('SYMLINK_NOT_ALLOWED', `the model path is a symbolic link (pass ${optionName(options.optionNames, 'allowSymlinks')} to follow it)`, {
         file: modelPath,
       });
     }
@@ -144,7 +147,11 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
       continue;
     }
     if (!ignores.has(placed.rel) && !exists(join(root, placed.rel))) {
-      warnings.push({ code: 'IGNORE_PATH_UNMATCHED', path: p, message: `ignore path "${p}" matches nothing in the model; it has no effect and is not recorded` });
+      // Typed as from another folder (`m/logs` from inside m): the tail that is in the model is likely what was meant.
+      const parts = placed.rel.split('/');
+      const tail = parts.map((_, i) => parts.slice(i).join('/')).slice(1).find((t) => exists(join(root, t)));
+      const hint = tail ? ` (did you mean "${tail}", which is in the model?)` : '';
+      warnings.push({ code: 'IGNORE_PATH_UNMATCHED', path: p, message: `ignore path "${p}" matches nothing in the model; it has no effect and is not recorded${hint}` });
       continue;
     }
     ignores.add(placed.rel);
@@ -153,7 +160,7 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
 
   const realRoot = realpathSync(root);
   const files: ModelFile[] = [];
-  const walk = (dirAbs: string, dirRel: string, realAncestors: Set<string>): void => {
+  const walk = (dirAbs: string, dirRel: string): void => {
     let entries: Buffer[];
     try {
       entries = readdirSync(dirAbs, { encoding: 'buffer' });
@@ -181,7 +188,7 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
       let target = abs;
       if (est.isSymbolicLink()) {
         if (!allowSymlinks) {
-          throw new InputError('SYMLINK_NOT_ALLOWED', 'is a symbolic link; symlinks are refused unless --allow-symlinks is given', {
+          throw new InputError('SYMLINK_NOT_ALLOWED', `is a symbolic link; symlinks are refused unless ${optionName(options.optionNames, 'allowSymlinks')} is given`, {
             file: displayPath(modelPath, rel),
           });
         }
@@ -197,14 +204,18 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
           });
         }
       }
-      if (est.isDirectory()) {
-        const real = realpathSync(target);
-        if (realAncestors.has(real)) {
-          throw new InputError('SYMLINK_LOOP', 'symbolic links form a cycle back to an enclosing directory', {
-            file: displayPath(modelPath, rel),
-          });
-        }
-        walk(target, rel, new Set(realAncestors).add(real));
+      if (est.isDirectory() && target !== abs) {
+        // model_signing lists the model with Path.glob('**/*'), which never descends into a
+        // linked folder, and keeps only what is_file(): a link to a folder contributes
+        // nothing, with or without --allow-symlinks. So do we (the root digest is the join
+        // key), and say so. Its target lies inside the model, so its files are hashed there.
+        warnings.push({
+          code: 'SYMLINK_DIR_NOT_FOLLOWED',
+          path: rel,
+          message: `"${rel}" is a symbolic link to a folder; not followed (as model_signing does not), so its files count only under their own path, ${target === realRoot ? 'the model root' : `"${relativeInside(realRoot, target) ?? target}"`}`,
+        });
+      } else if (est.isDirectory()) {
+        walk(target, rel);
       } else if (est.isFile()) {
         files.push({ name: rel, path: target, size: est.size });
       } else {
@@ -212,7 +223,7 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions = {}
       }
     }
   };
-  walk(root, '', new Set([realRoot]));
+  walk(root, '');
   files.sort((a, b) => comparePaths(a.name, b.name));
   if (files.length === 0 && !options.allowEmpty) {
     throw new InputError('MODEL_EMPTY', 'the model has no files to sign after exclusions', { file: modelPath });

@@ -6,6 +6,7 @@ import { computeResources } from '../oms/serialize';
 import type { Resource } from '../oms/types';
 import { enumerateModel, type ModelScope, type ScopeWarning } from './enumerate';
 import { defaultSignaturePath } from './signature-path';
+import type { OptionNames } from '../option-names';
 
 export interface ModelDigest {
   name: string;
@@ -21,6 +22,8 @@ export interface ModelDigest {
 }
 
 export interface HashModelOptions extends ModelScope {
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
   cache?: DigestCache;

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 
 /**
@@ -82,11 +82,50 @@ export interface ResolvedIgnorePaths {
  */
 export function resolveIgnorePathsFromCwd(modelPath: string, given: readonly string[], cwd = process.cwd()): ResolvedIgnorePaths & { root: string[] } {
   const out: ResolvedIgnorePaths & { root: string[] } = { paths: [], outside: [], root: [] };
+  const root = pythonResolve(modelPath, cwd);
   for (const p of given) {
-    const placed = placeUnder(resolve(cwd, modelPath), resolve(cwd, p));
+    // model_signing 1.1: `(cwd / p).resolve().relative_to(model_path.resolve())`: every
+    // symlink resolved, the last component too. So `--ignore-paths m/link` leaves out
+    // the link's target, not the link (which stays in the model, and fails without
+    // --allow-symlinks), exactly as there: the root digest is the join key.
+    const placed = classify(relative(root, pythonResolve(p, cwd)));
     if (placed.kind === 'inside') out.paths.push(placed.rel);
     else if (placed.kind === 'root') out.root.push(p);
     else out.outside.push(p);
   }
   return out;
+}
+
+/**
+ * Python's `Path.resolve()` (os.path.realpath, not strict) of `p` against `cwd`: components
+ * taken in order, each symlink resolved where it stands, so `link/..` is the link target's
+ * parent, not `.` (Node's path.resolve folds `..` first); past the first component that
+ * does not exist, the rest is applied lexically.
+ */
+export function pythonResolve(p: string, cwd: string): string {
+  const abs = isAbsolute(p) ? p : `${cwd}${sep}${p}`; // not join(): it would fold `..` before the links
+  if (sep !== '/') return physical(resolve(abs), true);
+  let current: string = sep;
+  let missing = false;
+  for (const c of abs.split(sep)) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      current = dirname(current);
+      continue;
+    }
+    current = join(current, c);
+    if (missing) continue;
+    try {
+      lstatSync(current);
+    } catch {
+      missing = true;
+      continue;
+    }
+    try {
+      current = realpathSync(current);
+    } catch {
+      missing = true; // a dangling link or a loop: kept as named, as Python does
+    }
+  }
+  return current;
 }

@@ -43,6 +43,24 @@ export interface EntryFacts {
   detail?: string;
 }
 
+/** The facts of an entry that describe the statement (not its subjects or inputs). */
+export type StatementFacts = Partial<Pick<EntryFacts, 'stage' | 'signer' | 'signerLabel' | 'time' | 'runId' | 'builderId'>>;
+
+/**
+ * Copies an entry's statement facts onto `target`, each only when present, always in this order
+ * (stage, signer, signerLabel, time, runId, builderId: the order reports print keys in).
+ * Returns `target`.
+ */
+export function copyStatementFacts<T extends StatementFacts>(target: T, f: EntryFacts): T {
+  if (f.stage) target.stage = f.stage;
+  if (f.signer) target.signer = f.signer;
+  if (f.signerLabel) target.signerLabel = f.signerLabel;
+  if (f.time) target.time = f.time;
+  if (f.runId) target.runId = f.runId;
+  if (f.builderId) target.builderId = f.builderId;
+  return target;
+}
+
 /**
  * The digest that names a keyless signer (a Sigstore identity and its OIDC issuer) wherever a
  * digest is needed: sha256 of the UTF-8 bytes of `issuer + "\n" + identity`.

@@ -28,9 +28,10 @@ const TEMP = /^\..*\.tmp$/;
  * markers without a blob: readers skip them, verify() reports them as dangling and
  * repair() finishes the removal. The reverse index (reverse-index.ts: who consumed a
  * digest, entries by predicate type) follows the blob both ways: recorded after a put's
- * blob, forgotten after a removal's blob; verify() reports it damaged or stale and
- * repair() rebuilds it. A writer re-checks its blob after writing its markers,
- * so a put that races a removal of the same bundle ends with the whole entry present.
+ * blob, forgotten after a removal's blob, each settled against the blob as it is afterwards
+ * (ReverseIndex.settle); verify() reports it damaged or stale and repair() rebuilds it. A writer
+ * re-checks its blob after writing its markers, so a put that races a removal of the same
+ * bundle ends with the whole entry present.
  */
 export class LocalRegistry implements Registry {
   readonly location: string;
@@ -60,21 +61,21 @@ export class LocalRegistry implements Registry {
     const hex = createHash('sha256').update(bundleText, 'utf8').digest('hex');
     const blob = this.blobPath(hex);
     const created = this.onCreate !== undefined && !existsSync(this.location);
-    if (!existsSync(blob)) writeFileAtomic(blob, bundleText, { durable: this.durable });
+    const facts = entryFacts(bundleText, `sha256:${hex}`, blob);
+    const marker = JSON.stringify({ id: `sha256:${hex}`, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}) });
     // Blob, then its reverse-index record, then its subject markers: an entry a reader can find
     // by subject is always in the reverse index too, and a writer stopped early leaves an
-    // unindexed blob that verify() reports and repair() finishes.
-    this.reverse.record(entryFacts(bundleText, `sha256:${hex}`, blob));
-    const marker = JSON.stringify({ id: `sha256:${hex}`, predicateType: summary.predicateType, ...(summary.stage ? { stage: summary.stage } : {}) });
-    for (const s of summary.subjects) {
-      const path = join(this.indexDir(s.slice(7)), hex);
-      if (!existsSync(path)) writeFileAtomic(path, marker, { durable: this.durable });
-    }
-    // A removal of the same bundle may have taken the blob (and its reverse-index record)
-    // between our check and our markers: put both back, blob first.
-    if (!existsSync(blob)) {
-      writeFileAtomic(blob, bundleText, { durable: this.durable });
-      this.reverse.record(entryFacts(bundleText, `sha256:${hex}`, blob));
+    // unindexed blob that verify() reports and repair() finishes. A removal of the same bundle
+    // may take the blob at any step: the put starts over until its blob outlives its markers,
+    // so a put ends with the whole entry present, and settle leaves the index as the blob is.
+    for (;;) {
+      if (!existsSync(blob)) writeFileAtomic(blob, bundleText, { durable: this.durable });
+      if (!this.reverse.settle(facts.id, facts)) continue;
+      for (const s of summary.subjects) {
+        const path = join(this.indexDir(s.slice(7)), hex);
+        if (!existsSync(path)) writeFileAtomic(path, marker, { durable: this.durable });
+      }
+      if (existsSync(blob)) break;
     }
     if (created) this.onCreate!(this.location);
     return { id: `sha256:${hex}`, subjects: summary.subjects, predicateType: summary.predicateType, stage: summary.stage, location: blob };
@@ -166,6 +167,11 @@ export class LocalRegistry implements Registry {
   }
 
   /** Re-hashes every blob, checks every marker against its blob, and lists leftovers. */
+  /** Files in `quarantine/`: blobs repair moved aside because they were altered or damaged. */
+  quarantined(): string[] {
+    return safeList(join(this.location, 'quarantine')).map((n) => join(this.location, 'quarantine', n));
+  }
+
   async verify(): Promise<RegistryCheck> {
     const problems: RegistryProblem[] = [];
     const strayTempFiles: string[] = [];
@@ -236,7 +242,9 @@ export class LocalRegistry implements Registry {
         if (!present.has(id.slice(7))) problems.push({ code: 'REGISTRY_REVERSE_INDEX_STALE', message: `the reverse index names ${id}, whose blob is not in the registry`, location: this.reverse.dir, repairable: true });
       }
     }
-    return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles, unindexedBlobs };
+    // What repair moved aside is evidence of tampering or damage: said on every check, never forgotten.
+    const quarantined = this.quarantined();
+    return { ok: problems.length === 0, entries, subjects: subjects.length, problems, strayTempFiles, unindexedBlobs, ...(quarantined.length ? { quarantined } : {}) };
   }
 
   /**
@@ -265,12 +273,15 @@ export class LocalRegistry implements Registry {
     }
     const kept = markers.filter((m) => !targeted.includes(m));
     let blobRemoved = false;
-    if (kept.length === 0 && existsSync(blob)) {
-      rmSync(blob, { force: true });
-      // After the blob, like the markers: a concurrent put records the entry again after it
-      // rewrites the blob, so the index never names a blob that this removal took for good.
-      this.reverse.forget(`sha256:${hex}`);
-      blobRemoved = true;
+    if (kept.length === 0) {
+      if (existsSync(blob)) {
+        rmSync(blob, { force: true });
+        blobRemoved = true;
+      }
+      // After the blob, like the markers. Settling (not just forgetting) because a concurrent put
+      // may write the blob back: the index then ends naming it, never naming a blob taken for
+      // good. Also finishes a removal stopped between its blob and its index.
+      this.reverse.settle(`sha256:${hex}`);
     }
     // Empty subject folders stay: removing one could pull it from under a writer that just made it.
     for (const m of targeted) rmSync(join(indexDir, m.slice(7), hex), { force: true });
@@ -292,11 +303,13 @@ export class LocalRegistry implements Registry {
     for (const p of before.problems) {
       if (!p.location) continue;
       if (p.code === 'REGISTRY_BLOB_CORRUPT' || p.code === 'REGISTRY_BLOB_UNREADABLE') {
-        const dest = join(this.location, 'quarantine', basename(p.location));
+        // Evidence is never overwritten: a blob altered again after an earlier repair gets a name of its own.
+        let dest = join(this.location, 'quarantine', basename(p.location));
+        for (let n = 1; existsSync(dest); n++) dest = join(this.location, 'quarantine', `${basename(p.location)}.${n}`);
         mkdirSync(dirname(dest), { recursive: true });
         renameSync(p.location, dest);
         const m = /^([0-9a-f]{64})\.json$/.exec(basename(p.location));
-        if (m) this.reverse.forget(`sha256:${m[1]}`);
+        if (m) this.reverse.settle(`sha256:${m[1]}`);
         repaired.push({ code: p.code, location: p.location, action: `moved to ${dest}` });
       }
     }

@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors';
+import { optionName, type OptionNames } from '../option-names';
 import { LocalRegistry } from './local';
 import { OciRegistry, type OciRegistryOptions } from './oci/oci-registry';
 import { looksLikeOciSpec, parseOciSpec, redactSpec } from './oci/reference';
-import { givenTransportOptions, ociOptions } from './oci/settings';
+import { givenTransportOptions, ociOptions, transportOptionName } from './oci/settings';
 import type { Registry } from './registry';
 
 export const DEFAULT_REGISTRY_DIR = '.provenance';
@@ -27,10 +28,13 @@ export interface OpenRegistryOptions {
   /** Transport settings for an OCI registry (timeouts, CA file, --insecure, cache folder). */
   oci?: OciRegistryOptions;
   /**
-   * Who named the spec, for messages: `--registry` by default for a spec given, else e.g.
+   * Who named the spec, for messages: for a spec given, by default how `optionNames` names the
+   * registry (the CLI: `--registry`; the library: `the registry option`), else e.g.
    * `the "registry" of policy.json` (registryOrigin) or `the DST argument`.
    */
   origin?: string;
+  /** How messages name the ways to give a registry: the CLI passes its flags; default the library's option names. */
+  optionNames?: OptionNames;
   /**
    * Whether transport settings (caFile, insecure, timeoutSeconds) given explicitly (options.oci
    * or setOciDefaults, i.e. the CLI's flags) are refused for a folder registry, where they
@@ -66,7 +70,9 @@ export type RegistrySpec = { kind: 'oci'; spec: string } | { kind: 'local'; path
  * folder path: a registry is named `oci://HOST[:PORT]/REPOSITORY`.
  *
  * @param origin who named the spec, for messages (`--registry`, `MODEL_PROVENANCE_REGISTRY`, `the SRC argument`)
- * @throws InputError `REGISTRY_SPEC_AMBIGUOUS`, `REGISTRY_SPEC_INVALID`
+ * @throws InputError `REGISTRY_SPEC_AMBIGUOUS`, `REGISTRY_SPEC_INVALID` (a plain-HTTP URL's
+ *   message names the insecure transport setting as the caller names it: TransportOptions.optionName,
+ *   which the CLI sets to its flags; the library's `oci: { insecure: true }`)
  */
 export function classifyRegistrySpec(spec: string, cwd = process.cwd(), origin?: string): RegistrySpec {
   if (spec.startsWith('oci://')) return { kind: 'oci', spec };
@@ -79,7 +85,7 @@ export function classifyRegistrySpec(spec: string, cwd = process.cwd(), origin?:
     const advice = `write oci://${rest.replace(/^\/+/, '') || 'HOST[:PORT]/REPOSITORY'} (oci://HOST[:PORT]/REPOSITORY)`;
     const why =
       name === 'oci' ? 'is not an OCI registry reference' : name === 'http' || name === 'https' ? `is a URL, not a registry reference` : `has a scheme (${name}:) that names no registry`;
-    const insecure = name === 'http' ? '; a plain-HTTP registry on a host that is not loopback also needs --insecure (the insecure option)' : '';
+    const insecure = name === 'http' ? `; a plain-HTTP registry on a host that is not loopback also needs ${transportOptionName('insecure') ?? 'oci: { insecure: true }'} (the insecure option)` : '';
     throw new InputError('REGISTRY_SPEC_INVALID', `${origin ? `${origin} ` : ''}"${redactSpec(spec)}" ${why}: ${advice}${insecure}`);
   }
   if (looksLikeOciSpec(spec)) {
@@ -99,20 +105,20 @@ export function classifyRegistrySpec(spec: string, cwd = process.cwd(), origin?:
  *
  * @throws InputError `REGISTRY_SPEC_AMBIGUOUS`
  */
-export function locateRegistry(spec?: string, cwd = process.cwd(), origin?: string): RegistryLocation {
+export function locateRegistry(spec?: string, cwd = process.cwd(), origin?: string, optionNames?: OptionNames): RegistryLocation {
   const env = process.env.MODEL_PROVENANCE_REGISTRY;
   const s = spec ?? (env ? env : undefined);
   if (s) {
     const source = spec ? 'flag' : 'MODEL_PROVENANCE_REGISTRY';
-    const c = classifyRegistrySpec(s, cwd, spec ? (origin ?? '--registry') : 'MODEL_PROVENANCE_REGISTRY');
+    const c = classifyRegistrySpec(s, cwd, spec ? (origin ?? optionName(optionNames, 'registry')) : 'MODEL_PROVENANCE_REGISTRY');
     return c.kind === 'oci' ? { kind: 'oci', spec: c.spec, explicit: true, source } : { kind: 'local', path: c.path, explicit: true, source };
   }
   const found = findWorkspaceRegistry(cwd);
   return found ? { kind: 'local', path: found, explicit: false, source: 'workspace' } : { kind: 'local', path: join(resolve(cwd), DEFAULT_REGISTRY_DIR), explicit: false, source: 'default' };
 }
 
-function namedBy(loc: RegistryLocation, origin?: string): string {
-  return loc.source === 'flag' ? (origin ?? '--registry') : loc.source === 'MODEL_PROVENANCE_REGISTRY' ? 'MODEL_PROVENANCE_REGISTRY' : 'the default registry';
+function namedBy(loc: RegistryLocation, origin: string | undefined, optionNames: OptionNames | undefined): string {
+  return loc.source === 'flag' ? (origin ?? optionName(optionNames, 'registry')) : loc.source === 'MODEL_PROVENANCE_REGISTRY' ? 'MODEL_PROVENANCE_REGISTRY' : 'the default registry';
 }
 
 /**
@@ -125,9 +131,9 @@ function namedBy(loc: RegistryLocation, origin?: string): string {
  *   for a malformed OCI reference
  */
 export function openRegistry(spec?: string, cwd = process.cwd(), options: OpenRegistryOptions = {}): Registry {
-  const loc = locateRegistry(spec, cwd, options.origin);
+  const loc = locateRegistry(spec, cwd, options.origin, options.optionNames);
   const access = options.access ?? 'read';
-  const named = (l: RegistryLocation): string => namedBy(l, options.origin);
+  const named = (l: RegistryLocation): string => namedBy(l, options.origin, options.optionNames);
   if (loc.kind === 'oci') {
     let ref;
     try {
@@ -141,7 +147,7 @@ export function openRegistry(spec?: string, cwd = process.cwd(), options: OpenRe
   if (options.refuseTransportForFolder !== false) refuseTransportForFolder(loc.path, options.oci);
   const stat = statSync(loc.path, { throwIfNoEntry: false });
   if (stat && !stat.isDirectory()) throw new InputError('REGISTRY_NOT_FOUND', `${named(loc)} names a file, not a registry folder`, { file: loc.path });
-  const noneInReach = `no ${DEFAULT_REGISTRY_DIR}/ registry in ${resolve(cwd)} or any folder above it; give --registry or set MODEL_PROVENANCE_REGISTRY`;
+  const noneInReach = `no ${DEFAULT_REGISTRY_DIR}/ registry in ${resolve(cwd)} or any folder above it; give ${optionName(options.optionNames, 'registry')} or set MODEL_PROVENANCE_REGISTRY`;
   if (stat) {
     const names = readdirSync(loc.path);
     if (names.length > 0 && !names.includes('blobs') && !names.includes('index')) {
@@ -193,8 +199,8 @@ function findWorkspaceRegistry(cwd: string): string | undefined {
  *
  * @throws InputError `REGISTRY_NOT_FOUND` for an explicit registry that does not exist
  */
-export function openRegistryIfPresent(spec?: string, cwd = process.cwd(), options: Pick<OpenRegistryOptions, 'origin' | 'oci'> = {}): Registry | undefined {
-  const loc = locateRegistry(spec, cwd, options.origin);
+export function openRegistryIfPresent(spec?: string, cwd = process.cwd(), options: Pick<OpenRegistryOptions, 'origin' | 'oci' | 'optionNames'> = {}): Registry | undefined {
+  const loc = locateRegistry(spec, cwd, options.origin, options.optionNames);
   if (!loc.explicit && loc.source === 'default') {
     refuseTransportForFolder(loc.path, options.oci);
     return undefined;

@@ -353,6 +353,45 @@ export class PackView {
     this.lookups.set(digest, i);
   }
 
+  /** How many digests the pack names (digest indexes are 0 … digestCount - 1, in digest order). */
+  get digestCount(): number {
+    return this.digestHex.length;
+  }
+
+  /**
+   * Where digest index `i`'s row of the by-input (`input`) or by-subject lists starts and ends:
+   * the entries are `rowEntry(k)` for start <= k < end. For walks that visit thousands of rows,
+   * where an array per row (`byInputIndex`) would be garbage to collect.
+   */
+  rowStart(kind: 'input' | 'subject', i: number): number {
+    return this.w[kind === 'input' ? 11 : 9]![i]!;
+  }
+
+  /** See `rowStart`. */
+  rowEnd(kind: 'input' | 'subject', i: number): number {
+    return this.w[kind === 'input' ? 11 : 9]![i + 1]!;
+  }
+
+  /** The entry at position `k` of a by-input (`input`) or by-subject row (see `rowStart`). */
+  rowEntry(kind: 'input' | 'subject', k: number): number {
+    return this.w[kind === 'input' ? 12 : 10]![k]!;
+  }
+
+  /** Entry `e`'s subjects are positions `subjectStart(e)` to `subjectStart(e + 1)` - 1 (see `subjectDigest`). */
+  subjectStart(e: number): number {
+    return this.w[5]![e]!;
+  }
+
+  /** The digest index of subject position `k`. */
+  subjectDigest(k: number): number {
+    return this.w[6]![2 * k]!;
+  }
+
+  /** The name (string index, NONE when absent) of subject position `k`. */
+  subjectName(k: number): number {
+    return this.w[6]![2 * k + 1]!;
+  }
+
   /** Entries naming digest index `i` as a subject. */
   bySubjectIndex(i: number): number[] {
     return this.csr(9, 10, i);

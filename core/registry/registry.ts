@@ -60,6 +60,12 @@ export interface RegistryCheck {
    * still find them (per-artifact tags); `repair()` adds them so other tools see them too.
    */
   unlistedReferrers?: string[];
+  /**
+   * Blobs `repair()` moved to `quarantine/` (local registries): altered or damaged after they were
+   * stored. Not entries any more, but evidence of what happened: restore the signed originals from a
+   * trusted copy (`registry copy`), and find out who changed them.
+   */
+  quarantined?: string[];
   /** What `repair()` did, in order (only on the result of repair()). */
   repaired?: RegistryRepair[];
 }
@@ -80,6 +86,8 @@ export interface Registry {
   read(id: string): Promise<string>;
   list(): Promise<RegistryEntry[]>;
   verify(): Promise<RegistryCheck>;
+  /** Blobs repair moved to quarantine (altered or damaged after being stored), where the backend keeps any. */
+  quarantined?(): string[];
   /**
    * Repairs everything `verify()` reports that is repairable: finishes interrupted writes
    * and removals, drops stray index entries, quarantines damaged blobs, rebuilds a damaged or

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { InputError, isProvenanceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { isObject } from '../io/json';
-import { entryFacts, type EntryFacts } from './facts';
+import { copyStatementFacts, entryFacts, type EntryFacts } from './facts';
 import { PackFormatError, PackView, encodePack } from './pack';
 
 const PACK = /^pack-(\d{12})\.bin$/;
@@ -30,6 +30,12 @@ export const PACK_THRESHOLD = 256;
  * other deletes nothing. Journal files are deleted only after a pack holding them is in place.
  * A reader lists the journal between two looks at the pack generation and starts over if a
  * packer moved in between, so an entry is always in the pack it read or in the journal it read.
+ *
+ * The index follows the blob, and one rule keeps the two together without locks: whoever
+ * changes the blob or the index of an entry looks at the blob again afterwards and settles
+ * (`settle`) until what it wrote agrees with what it sees. The index steps of a put and a
+ * removal are several file operations each and interleave freely; the last actor to touch an
+ * entry re-looks after every other actor's steps, so the index ends as the blob ends.
  */
 export class ReverseIndex {
   readonly dir: string;
@@ -49,8 +55,37 @@ export class ReverseIndex {
     this.packs = join(this.dir, 'packs');
   }
 
-  /** Records one stored entry (called by put, after the blob is in place). */
-  record(facts: EntryFacts): void {
+  /**
+   * Makes the index agree with the blob of entry `id` as it is now (recorded if the blob is
+   * there, removed if not), then looks at the blob again and repeats until the two agree.
+   * Called by everyone who changes a blob (put, remove, repair's quarantine) after the change.
+   * `facts`: the entry's facts when the caller has them (put); otherwise read from the blob.
+   *
+   * @returns whether the blob is there (as last seen)
+   */
+  settle(id: string, facts?: EntryFacts): boolean {
+    const blob = this.blobPath(id.slice(7));
+    for (;;) {
+      const present = existsSync(blob);
+      if (present) {
+        const f = facts ?? readFacts(blob, id);
+        if (f === 'missing') continue; // removed between the two looks: look again
+        // A damaged blob is never indexed: verify reports it as damaged and repair moves it away.
+        // Only writers of whole blobs settle, so nobody is waiting for it to change.
+        if (f === 'damaged') {
+          this.forget(id);
+          return true;
+        }
+        this.record(f);
+      } else this.forget(id);
+      // Another writer may have put the blob back or taken it meanwhile, and its index steps may
+      // have interleaved with ours: what we wrote stands only if the blob is as we saw it.
+      if (existsSync(blob) === present) return present;
+    }
+  }
+
+  /** Writes the record of a stored entry (use `settle`, which re-checks the blob afterwards). */
+  private record(facts: EntryFacts): void {
     const hex = facts.id.slice(7);
     if (!existsSync(this.dir)) {
       // The first entry of a new registry: an empty pack says "complete from the start". In a
@@ -68,7 +103,10 @@ export class ReverseIndex {
     return join(this.blobPath('0'.repeat(64)), '..');
   }
 
-  /** Records a removal (for `Registry.remove`): readers stop returning the entry. */
+  /**
+   * Writes the removal of an entry without looking at its blob. Registry code uses `settle`,
+   * which re-checks the blob afterwards; this is for tests that make the index disagree on purpose.
+   */
   forget(id: string): void {
     const hex = id.slice(7);
     // The record goes before the removal mark is written, never after: a journal holding both
@@ -115,14 +153,14 @@ export class ReverseIndex {
       // Which file each journal name was when read: a packer deletes only those files, never a
       // newer one a writer put under the same name since (a put and a removal of the same
       // bundle reuse the names `<hex>.json` and `<hex>.gone`).
-      const seen = new Map<string, number>();
+      const seen = new Map<string, FileId>();
       let raced = false;
       for (const name of list(this.journal)) {
         const r = RECORD.exec(name);
         if (r) {
           try {
-            const { text, ino } = readWithInode(join(this.journal, name));
-            seen.set(name, ino);
+            const { text, file } = readWithId(join(this.journal, name));
+            seen.set(name, file);
             const f = parseRecord(text);
             if (f && f.id === `sha256:${r[1]}`) records.set(f.id, f);
           } catch (err) {
@@ -133,12 +171,12 @@ export class ReverseIndex {
         }
         const g = GONE.exec(name);
         if (g) {
-          const ino = inodeOf(join(this.journal, name));
-          if (ino === undefined) {
+          const file = fileIdOf(join(this.journal, name));
+          if (file === undefined) {
             raced = true;
             continue;
           }
-          seen.set(name, ino);
+          seen.set(name, file);
           gone.add(`sha256:${g[1]}`);
         }
       }
@@ -160,11 +198,11 @@ export class ReverseIndex {
   rebuild(): { entries: number; skipped: string[] } {
     // Journal names are listed first: their blobs were written before, so the blob scan below
     // includes them, and deleting exactly those names afterwards loses nothing.
-    const before = new Map<string, number>();
+    const before = new Map<string, FileId>();
     for (const n of list(this.journal)) {
       if (!RECORD.test(n) && !GONE.test(n)) continue;
-      const ino = inodeOf(join(this.journal, n));
-      if (ino !== undefined) before.set(n, ino);
+      const file = fileIdOf(join(this.journal, n));
+      if (file !== undefined) before.set(n, file);
     }
     const blobDir = this.blobDir();
     const skipped: string[] = [];
@@ -206,17 +244,40 @@ export class ReverseIndex {
     return join(this.packs, `pack-${String(g).padStart(12, '0')}.bin`);
   }
 
-  private writePack(g: number, view: ReverseView, folded: Map<string, number>): void {
+  private writePack(g: number, view: ReverseView, folded: Map<string, FileId>): void {
     if (!this.publish(g + 1, encodePack(view.all()), false)) return; // another reader packed first
     this.unlinkFolded(folded);
     this.collect(g + 1);
   }
 
-  /** Deletes the journal files a new pack folded in, each only if it is still the file that was read. */
-  private unlinkFolded(folded: Map<string, number>): void {
-    for (const [name, ino] of folded) {
-      const path = join(this.journal, name);
-      if (inodeOf(path) === ino) unlinkSafe(path);
+  /**
+   * Deletes the journal files a new pack folded in, each only if it is still the file that was
+   * read, then settles every entry they named whose index no longer agrees with its blob.
+   */
+  private unlinkFolded(folded: Map<string, FileId>): void {
+    // Removal marks before records: an entry with both reads as present, and so does the pack
+    // made from them; dropping the mark first never shows a reader the entry as removed.
+    const names = [...folded.keys()].sort((a, b) => Number(RECORD.test(a)) - Number(RECORD.test(b)));
+    const hexes = new Set<string>();
+    for (const name of names) {
+      takeIfSame(join(this.journal, name), folded.get(name)!);
+      hexes.add(name.slice(0, 64));
+    }
+    // Deleting is the one index change that is not a settle, and a put or a removal of the same
+    // entry may have run between our read and our delete (a file recreated with a reused inode in
+    // the same clock tick looks unchanged; a file put back was briefly missing). So the packer
+    // follows the rule too: it looks at each blob it touched and settles those that disagree.
+    let pack: PackView | undefined;
+    const g = this.generation();
+    try {
+      pack = g >= 0 ? (this.cached?.generation === g ? this.cached.view : new PackView(readFileSync(this.packPath(g)))) : undefined;
+    } catch {
+      pack = undefined; // replaced or damaged meanwhile: settle each entry unconditionally
+    }
+    for (const hex of hexes) {
+      const id = `sha256:${hex}`;
+      const indexed = existsSync(join(this.journal, `${hex}.json`)) ? true : existsSync(join(this.journal, `${hex}.gone`)) ? false : pack ? pack.entryIndex(id) >= 0 : undefined;
+      if (indexed !== existsSync(this.blobPath(hex))) this.settle(id);
     }
   }
 
@@ -275,7 +336,12 @@ export class ReverseIndex {
   }
 }
 
-/** One artifact reached by `ReverseView.downstream`, with how it was reached. */
+/**
+ * One artifact reached by `ReverseView.downstream`, with how it was reached and what its first
+ * producing entry says about it. The keys are created in the order an impact report lists them
+ * (digest, name, depth, via, attestations, then the producer's facts), so `impact` hands these
+ * objects out as they are instead of copying 10,000 of them.
+ */
 export interface DownstreamNode {
   digest: string;
   name?: string;
@@ -284,10 +350,28 @@ export interface DownstreamNode {
   via: { from: string; role: string; attestation: string; stage?: string }[];
   /** Entries that produced it from a reached input. */
   attestations: string[];
-  /** What the first producing entry says about it. */
-  meta: Partial<Pick<EntryFacts, 'stage' | 'signer' | 'signerLabel' | 'time' | 'runId' | 'builderId'>>;
-  /** With `about`: ids of the entries of that predicate type whose subject it is (deployment records). */
-  about?: string[];
+  stage?: string;
+  signer?: string;
+  signerLabel?: string;
+  time?: string;
+  runId?: string;
+  builderId?: string;
+}
+
+/**
+ * What `ReverseView.downstream` found: three lists, one item per reached artifact each, in the
+ * order the walk reached them. Lists rather than maps keyed by digest: a blast radius has
+ * 10,000 nodes, and every string-keyed map operation on them showed in the profile.
+ */
+export interface Downstream {
+  nodes: DownstreamNode[];
+  /**
+   * Each node's digest index in the pack, or -1 when the pack does not name it. Indexes are in
+   * digest order, so two nodes with indexes sort by them as by their digests.
+   */
+  index: number[];
+  /** With `about`: the ids of the entries of that predicate type whose subject the node is (deployment records); else empty lists. */
+  about: string[][];
 }
 
 /** The index as one reader saw it: a pack plus the journal records written since. */
@@ -336,13 +420,60 @@ export class ReverseView {
   /**
    * Everything downstream of `starts` through entries of predicate `type` (any input role),
    * breadth first: each reached subject with its depth, the edges that reached it and what its
-   * producing entry says. Walks the pack by integer index, decoding only what it returns.
+   * producing entry says; with `about`, the entries of that type about each reached subject.
+   *
+   * Walks the pack by integer index and decodes only what it returns. It is the whole of a
+   * blast-radius query (10,000 nodes for a popular dataset), so it allocates nothing per step
+   * that it does not return: the queue is three parallel arrays, digests the pack names are
+   * marked seen in a byte array by index, rows are read in place rather than copied out.
    */
-  downstream(starts: string[], type: string, about?: string): Map<string, DownstreamNode> {
+  downstream(starts: string[], type: string, about?: string): Downstream {
     const pack = this.pack;
-    const nodes = new Map<string, DownstreamNode>();
-    const seen = new Set<string>(starts);
-    const queue: { digest: string; depth: number; index: number }[] = starts.map((d) => ({ digest: d, depth: 0, index: pack ? pack.digestIndex(d) : -1 }));
+    const nodes: DownstreamNode[] = [];
+    /** The pack digest index of each node (same order), -1 when the pack does not name it. */
+    const nodeIndex: number[] = [];
+    /** Per pack digest index: its node's position in `nodes` + 1, 0 for none yet. */
+    const nodeAt = pack ? new Int32Array(pack.digestCount) : undefined;
+    const nodeOther = new Map<string, number>(); // nodes the pack does not name: digest → position
+    const findNode = (digest: string, index: number): DownstreamNode | undefined => (index >= 0 ? nodes[nodeAt![index]! - 1] : nodes[nodeOther.get(digest) ?? -1]);
+    const addNode = (n: DownstreamNode, index: number): void => {
+      nodes.push(n);
+      nodeIndex.push(index);
+      if (index >= 0) nodeAt![index] = nodes.length;
+      else nodeOther.set(n.digest, nodes.length - 1);
+    };
+    /**
+     * The pack's index of a digest string, or -1. Only an exact match counts: the digest search
+     * also finds an upper-case spelling, which the walk must keep apart as the string it is.
+     */
+    const indexOf = (digest: string): number => {
+      if (!pack) return -1;
+      const i = pack.digestIndex(digest);
+      return i >= 0 && pack.digestAt(i) === digest ? i : -1;
+    };
+    const seenIndex = pack ? new Uint8Array(pack.digestCount) : undefined;
+    const seenOther = new Set<string>(); // digests only the journal names
+    /** Marks a digest seen; false if it already was. `index`: its pack digest index, or -1. */
+    const see = (digest: string, index: number): boolean => {
+      if (index >= 0) {
+        if (seenIndex![index]) return false;
+        seenIndex![index] = 1;
+        return true;
+      }
+      if (seenOther.has(digest)) return false;
+      seenOther.add(digest);
+      return true;
+    };
+    const qDigest: string[] = [];
+    const qDepth: number[] = [];
+    const qIndex: number[] = [];
+    for (const d of starts) {
+      const i = indexOf(d);
+      see(d, i);
+      qDigest.push(d);
+      qDepth.push(0);
+      qIndex.push(i);
+    }
     // Pack entries that the journal replaced or removed are skipped.
     const stale = new Set<number>();
     if (pack) {
@@ -352,67 +483,93 @@ export class ReverseView {
         if (e >= 0) stale.add(e);
       }
     }
-    const typeIndex = pack ? pack.keyIndex(type) : -1;
-    const reach = (from: string, depth: number, subject: string, index: number, name: string | undefined, roles: string[], attestation: string, stage: string | undefined, meta: () => DownstreamNode['meta']): void => {
-      let n = nodes.get(subject);
-      if (!n) {
-        const m = meta();
-        n = { digest: subject, ...(name !== undefined ? { name } : {}), depth: depth + 1, via: [], attestations: [], meta: m };
-        nodes.set(subject, n);
+    const anyStale = stale.size > 0;
+    /** Records that `from` reached `n` in each of `roles` through `attestation`, once each. */
+    const link = (n: DownstreamNode, from: string, roles: string[], attestation: string, stage: string | undefined): void => {
+      for (const role of roles) {
+        if (n.via.some((v) => v.from === from && v.role === role && v.attestation === attestation)) continue;
+        n.via.push(stage ? { from, role, attestation, stage } : { from, role, attestation });
       }
-      for (const role of roles) if (!n.via.some((v) => v.from === from && v.role === role && v.attestation === attestation)) n.via.push({ from, role, attestation, ...(stage ? { stage } : {}) });
       if (!n.attestations.includes(attestation)) n.attestations.push(attestation);
-      if (!seen.has(subject)) {
-        seen.add(subject);
-        if (pack && index >= 0) pack.remember(subject, index);
-        queue.push({ digest: subject, depth: depth + 1, index: index >= 0 ? index : pack ? pack.digestIndex(subject) : -1 });
-      }
     };
-    for (let q = 0; q < queue.length; q++) {
-      const { digest, depth, index } = queue[q]!;
+    const typeIndex = pack ? pack.keyIndex(type) : -1;
+    for (let q = 0; q < qDigest.length; q++) {
+      const digest = qDigest[q]!;
+      const depth = qDepth[q]!;
+      const index = qIndex[q]!;
       if (pack && index >= 0 && typeIndex >= 0) {
-        for (const e of pack.byInputIndex(index)) {
-          if (stale.has(e) || pack.field(e, 1) !== typeIndex) continue;
+        for (let k = pack.rowStart('input', index), end = pack.rowEnd('input', index); k < end; k++) {
+          const e = pack.rowEntry('input', k);
+          if ((anyStale && stale.has(e)) || pack.field(e, 1) !== typeIndex) continue;
           const roles = pack.inputRoles(e, index);
           const attestation = pack.idOf(e);
-          const meta = (): DownstreamNode['meta'] => {
-            const m: DownstreamNode['meta'] = {};
-            const put = (k: keyof DownstreamNode['meta'], f: number): void => {
-              const v = pack.string(pack.field(e, f));
-              if (v !== undefined) m[k] = v;
-            };
-            put('stage', 2);
-            put('signer', 3);
-            put('signerLabel', 4);
-            put('time', 5);
-            put('runId', 6);
-            put('builderId', 7);
-            return m;
-          };
           const stage = pack.string(pack.field(e, 2));
-          pack.eachSubject(e, (sd, sn) => {
-            if (sd !== index) reach(digest, depth, pack.digestAt(sd), sd, pack.string(sn), roles, attestation, stage, meta); // sd === index: an evaluation about the same artifact
-          });
+          for (let s = pack.subjectStart(e), send = pack.subjectStart(e + 1); s < send; s++) {
+            const sd = pack.subjectDigest(s);
+            if (sd === index) continue; // an evaluation about the same artifact
+            const subject = pack.digestAt(sd);
+            let n = findNode(subject, sd);
+            if (!n) {
+              const name = pack.string(pack.subjectName(s));
+              n = name !== undefined ? { digest: subject, name, depth: depth + 1, via: [], attestations: [] } : { digest: subject, depth: depth + 1, via: [], attestations: [] };
+              // What the first producing entry says (a field present but empty counts as said).
+              let v: string | undefined;
+              if (stage !== undefined) n.stage = stage;
+              if ((v = pack.string(pack.field(e, 3))) !== undefined) n.signer = v;
+              if ((v = pack.string(pack.field(e, 4))) !== undefined) n.signerLabel = v;
+              if ((v = pack.string(pack.field(e, 5))) !== undefined) n.time = v;
+              if ((v = pack.string(pack.field(e, 6))) !== undefined) n.runId = v;
+              if ((v = pack.string(pack.field(e, 7))) !== undefined) n.builderId = v;
+              addNode(n, sd);
+            }
+            link(n, digest, roles, attestation, stage);
+            if (see(subject, sd)) {
+              qDigest.push(subject);
+              qDepth.push(depth + 1);
+              qIndex.push(sd);
+            }
+          }
         }
       }
       for (const f of this.byInputJ.get(digest) ?? []) {
         if (f.predicateType !== type) continue;
         const roles = f.inputs.filter((x) => x.digest === digest).map((x) => x.role);
-        const meta = (): DownstreamNode['meta'] => ({ ...(f.stage ? { stage: f.stage } : {}), ...(f.signer ? { signer: f.signer } : {}), ...(f.signerLabel ? { signerLabel: f.signerLabel } : {}), ...(f.time ? { time: f.time } : {}), ...(f.runId ? { runId: f.runId } : {}), ...(f.builderId ? { builderId: f.builderId } : {}) });
-        for (const s of f.subjects) if (s.digest !== digest) reach(digest, depth, s.digest, -1, s.name, roles, f.id, f.stage, meta);
+        for (const s of f.subjects) {
+          if (s.digest === digest) continue;
+          const sd = indexOf(s.digest);
+          let n = findNode(s.digest, sd);
+          if (!n) {
+            n = s.name !== undefined ? { digest: s.digest, name: s.name, depth: depth + 1, via: [], attestations: [] } : { digest: s.digest, depth: depth + 1, via: [], attestations: [] };
+            copyStatementFacts(n, f);
+            addNode(n, sd);
+          }
+          link(n, digest, roles, f.id, f.stage);
+          if (see(s.digest, sd)) {
+            qDigest.push(s.digest);
+            qDepth.push(depth + 1);
+            qIndex.push(sd);
+          }
+        }
       }
     }
-    if (about) {
-      const aboutIndex = pack ? pack.keyIndex(about) : -1;
-      for (const n of nodes.values()) {
-        const ids: string[] = [];
-        const i = pack ? pack.digestIndex(n.digest) : -1;
-        if (pack && i >= 0 && aboutIndex >= 0) for (const e of pack.bySubjectIndex(i)) if (!stale.has(e) && pack.field(e, 1) === aboutIndex) ids.push(pack.idOf(e));
+    const aboutIds: string[][] = [];
+    const aboutIndex = pack && about ? pack.keyIndex(about) : -1;
+    for (let j = 0; j < nodes.length; j++) {
+      const n = nodes[j]!;
+      const i = nodeIndex[j]!;
+      const ids: string[] = [];
+      if (about) {
+        if (pack && i >= 0 && aboutIndex >= 0) {
+          for (let k = pack.rowStart('subject', i), end = pack.rowEnd('subject', i); k < end; k++) {
+            const e = pack.rowEntry('subject', k);
+            if (!(anyStale && stale.has(e)) && pack.field(e, 1) === aboutIndex) ids.push(pack.idOf(e));
+          }
+        }
         for (const f of this.bySubjectJ.get(n.digest) ?? []) if (f.predicateType === about && !ids.includes(f.id)) ids.push(f.id);
-        n.about = ids;
       }
+      aboutIds.push(ids);
     }
-    return nodes;
+    return { nodes, index: nodeIndex, about: aboutIds };
   }
 
   /** Entries whose statement names `digest` (sha256:<hex>) as an input. */
@@ -488,18 +645,77 @@ function list(dir: string): string[] {
   }
 }
 
-/** The inode of `path`, or undefined when there is none. */
-function inodeOf(path: string): number | undefined {
-  return statSync(path, { throwIfNoEntry: false })?.ino;
+/**
+ * Which file a journal name held: its inode and its modification time in nanoseconds. The inode
+ * alone is not enough, since a file deleted and written again may get the same inode back.
+ */
+interface FileId {
+  ino: bigint;
+  mtimeNs: bigint;
 }
 
-/** A file's text and the inode it was read from (one open, so the two belong together). */
-function readWithInode(path: string): { text: string; ino: number } {
+/** The identity of the file at `path`, or undefined when there is none. */
+function fileIdOf(path: string): FileId | undefined {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return st ? { ino: st.ino, mtimeNs: st.mtimeNs } : undefined;
+}
+
+/** A file's text and the identity of the file it was read from (one open, so the two belong together). */
+function readWithId(path: string): { text: string; file: FileId } {
   const fd = openSync(path, 'r');
   try {
-    return { ino: fstatSync(fd).ino, text: readFileSync(fd, 'utf8') };
+    const st = fstatSync(fd, { bigint: true });
+    return { file: { ino: st.ino, mtimeNs: st.mtimeNs }, text: readFileSync(fd, 'utf8') };
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Deletes the journal file at `path` only if it is still the file `was`. Checking and then
+ * unlinking would delete a newer file written in between, so the file is first renamed out of
+ * the way (atomic: whatever is there is ours alone), checked, and linked back if it is newer
+ * (unless a still newer one has arrived meanwhile, which then stands).
+ *
+ * @returns `taken` (deleted), `changed` (a newer file was there) or `missing` (none)
+ */
+function takeIfSame(path: string, was: FileId): 'taken' | 'changed' | 'missing' {
+  // A dot name ending in .tmp: readers skip it, and verify reports one left by a crash.
+  const aside = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.take.tmp`);
+  try {
+    renameSync(path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+  try {
+    const now = fileIdOf(aside);
+    if (now && now.ino === was.ino && now.mtimeNs === was.mtimeNs) return 'taken';
+    try {
+      linkSync(aside, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    return 'changed';
+  } finally {
+    unlinkSafe(aside);
+  }
+}
+
+/** The facts of the blob at `path`, `missing` when it is gone, `damaged` when it cannot be read as an entry. */
+function readFacts(path: string, id: string): EntryFacts | 'missing' | 'damaged' {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+  try {
+    return entryFacts(text, id, path);
+  } catch (err) {
+    if (isProvenanceError(err)) return 'damaged';
+    throw err;
   }
 }
 

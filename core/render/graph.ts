@@ -275,9 +275,11 @@ export function renderGraphSvg(graph: LineageGraph, options: SvgOptions = {}): s
     out.push('</g>');
   }
   if (legendH) {
-    let x = 8;
     const y = full.height + 10;
     out.push('<g class="legend" font-size="11">');
+    // Named as a legend, so that its swatches are not read as unlabelled nodes of the graph.
+    out.push(`<text x="8" y="${y + 10}" fill="#3d444d" font-weight="bold">Legend:</text>`);
+    let x = 62;
     // Only the statuses the drawing uses: a legend for six states on a two-node graph is noise.
     const used = new Set(full.nodes.map((n) => n.status));
     for (const st of GRAPH_NODE_STATUSES.filter((x) => used.has(x))) {

@@ -8,5 +8,5 @@ export { escapeHtml, escapeMarkdown, escapeXml, markdownCode, html, raw, htmlVal
 export { htmlDocument, htmlTable, badge, code, meter, SHARED_CSS, CONTENT_SECURITY_POLICY, type HtmlDocumentOptions, type HtmlSection } from './html';
 export { mdTable, mdHeading, mdList, mdQuote, type MdCell } from './markdown';
 export { layoutGraph, layoutToFit, renderGraphSvg, clip, GRAPH_NODE_STATUSES, type LineageGraph, type GraphNode, type GraphEdge, type GraphNodeKind, type GraphNodeStatus, type GraphLayout, type PositionedNode, type PositionedEdge, type SvgOptions } from './graph';
-export { graphFromChain, markAffected, shortDigest, DATASET_GROUP_THRESHOLD, type ChainGraphOptions } from './lineage-graph';
+export { graphFromChain, lineageNotes, markAffected, shortDigest, DATASET_GROUP_THRESHOLD, type ChainGraphOptions, type LineageNote } from './lineage-graph';
 export { graphToMermaid } from './mermaid';

@@ -32,6 +32,8 @@ export interface ChainGraphOptions {
   /** Nodes and edges another view adds: deployments, advisories, evaluations. */
   extraNodes?: GraphNode[];
   extraEdges?: GraphEdge[];
+  /** The model's name (its folder or file name), for its node when no verified attestation names it (default "the model"). */
+  modelName?: string;
   /** Draw a stage's datasets as one node when it has more than this many (default {@link DATASET_GROUP_THRESHOLD}; Infinity: never). */
   groupDatasetsOver?: number;
 }
@@ -64,6 +66,28 @@ const worst = (a: GraphNodeStatus, b: GraphNodeStatus): GraphNodeStatus => (RANK
  * problem does not concern keep their own status.
  */
 export function graphFromChain(result: ChainResult, options: ChainGraphOptions = {}): LineageGraph {
+  const { graph, gaps } = chainGraph(result, options);
+  return { ...graph, ...(gaps.length ? { notes: gaps.map((g) => g.text) } : {}) };
+}
+
+/** A node of the chain beyond which nothing was checked, and the note that says so (the graph's `notes`, in order). */
+export interface LineageNote {
+  /** The digest of the node the note is about (the node's id in graphFromChain's graph). */
+  digest: string;
+  text: string;
+}
+
+/**
+ * The notes graphFromChain puts on the graph, with the node each is about: for each base
+ * model, adapter or the model itself that no trusted attestation produced, that nothing beyond
+ * it was checked. For the outputs that draw the chain without that graph (`lineage`, the
+ * gate), so that every format says what the drawing leaves out.
+ */
+export function lineageNotes(result: ChainResult): LineageNote[] {
+  return chainGraph(result, {}).gaps;
+}
+
+function chainGraph(result: ChainResult, options: ChainGraphOptions): { graph: LineageGraph; gaps: LineageNote[] } {
   const flagged = new Set(options.flagged ?? []);
   const groupOver = options.groupDatasetsOver ?? DATASET_GROUP_THRESHOLD;
   const checked = result.verdict !== 'unverified';
@@ -114,10 +138,10 @@ export function graphFromChain(result: ChainResult, options: ChainGraphOptions =
     let status: GraphNodeStatus = asInput?.status ?? (flagged.has(digest) ? 'flagged' : !checked ? 'unverified' : ignoredCodes.some((c) => FAILED_IGNORED.has(c)) ? 'failed' : ignoredCodes.length ? 'unverified' : 'missing');
     if (flagged.has(digest)) status = worst(status, 'flagged');
     const why = ignoredHere.length ? [...new Set(ignoredHere.map((x) => IGNORED_WORDS[x.code] ?? 'attestation not verified'))] : [checked ? 'no trusted attestation' : 'attestation not checked'];
-    if (checked || ignoredHere.length) notes.push(`Beyond ${kind === 'model' ? 'the model' : kind === 'base-model' ? 'base model' : kind} "${label}" (${shortDigest(digest)}) nothing was checked: ${ignoredHere.length ? `its attestation did not verify [${[...new Set(ignoredHere.map((x) => x.code))].join(', ')}]` : 'no trusted attestation produced it'}, so what it claims to derive from (base models, adapters, datasets) is not drawn.`);
+    if (checked || ignoredHere.length) gaps.push({ digest, text: `Beyond ${kind === 'model' ? (label === 'the model' ? 'the model' : `the model "${label}"`) : `${kind === 'base-model' ? 'base model' : kind} "${label}"`} (${shortDigest(digest)}) nothing was checked: ${ignoredHere.length ? `its attestation did not verify [${[...new Set(ignoredHere.map((x) => x.code))].join(', ')}]` : 'no trusted attestation produced it'}, so what it claims to derive from (base models, adapters, datasets) is not drawn.` });
     return { id: digest, kind, status, label, details: withCodes([shortDigest(digest), ...why], [...new Set([...codes, ...(asInput?.codes ?? [])])]) };
   };
-  const notes: string[] = [];
+  const gaps: LineageNote[] = [];
 
   // Whether each link's own attestations passed every check about them.
   const linkOk = new Map<string, boolean>();
@@ -136,7 +160,7 @@ export function graphFromChain(result: ChainResult, options: ChainGraphOptions =
     nodes.set(l.digest, { id: l.digest, kind, status, label: l.name, details: withCodes([...details, ...disk(l.digest)], [...new Set([...own, ...onArtifact].map((p) => p.code)), ...(asInput?.codes ?? [])]) });
   }
   // The model itself, when nothing trusted produced it: drawn with the cause, not left out.
-  if (!result.links.some((l) => l.depth === 0)) nodes.set(result.model.digest, unlinked(result.model.digest, 'model', 'the model'));
+  if (!result.links.some((l) => l.depth === 0)) nodes.set(result.model.digest, unlinked(result.model.digest, 'model', options.modelName ?? 'the model'));
   for (const r of result.externalRoots) {
     if (nodes.has(r.digest)) continue;
     const asInput = inputStatus(r.digest);
@@ -194,7 +218,7 @@ export function graphFromChain(result: ChainResult, options: ChainGraphOptions =
     }
   }
   for (const n of options.extraNodes ?? []) nodes.set(n.id, n);
-  return { nodes: [...nodes.values()], edges: [...edges, ...(options.extraEdges ?? [])], ...(notes.length ? { notes } : {}) };
+  return { graph: { nodes: [...nodes.values()], edges: [...edges, ...(options.extraEdges ?? [])] }, gaps };
 }
 
 /**

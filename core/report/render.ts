@@ -1,6 +1,7 @@
 import type { FileStatus, VerificationResult } from '../verify/result';
 import { describeSigner } from '../verify/signer';
 import type { ModelEvaluation } from '../verify/evaluate-model';
+import { optionName, type OptionNames } from '../option-names';
 import { verificationSarif } from './sarif';
 import { FLAGGED_NEXT } from '../incident/next-step';
 
@@ -8,14 +9,19 @@ export { describeSigner };
 
 export type ReportFormat = 'text' | 'json' | 'report' | 'sarif';
 
-export function renderResult(result: VerificationResult, format: ReportFormat, options: { nextStep?: boolean } = {}): string {
+/**
+ * A signature verification result as `text`, `report`, `json` or `sarif`.
+ *
+ * @param options.optionNames how advice names options (the CLI: its flags; default the library's names)
+ */
+export function renderResult(result: VerificationResult, format: ReportFormat, options: { nextStep?: boolean; optionNames?: OptionNames } = {}): string {
   switch (format) {
     case 'sarif':
       return verificationSarif(result);
     case 'json':
       return `${JSON.stringify(result, null, 2)}\n`;
     case 'report':
-      return renderReport(result, options.nextStep ?? true);
+      return renderReport(result, options.nextStep ?? true, options.optionNames);
     default:
       return renderText(result);
   }
@@ -40,7 +46,7 @@ function renderText(r: VerificationResult): string {
 const MAX_LISTED = 12;
 
 /** One screen a person can act on: what was checked, what is wrong, what to do next. */
-function renderReport(r: VerificationResult, withNext = true): string {
+function renderReport(r: VerificationResult, withNext = true, optionNames?: OptionNames, scope?: string): string {
   const out: string[] = [];
   const ok = r.verdict === 'verified';
   out.push(ok ? '✔ Model verified' : '✘ Model NOT verified');
@@ -55,11 +61,12 @@ function renderReport(r: VerificationResult, withNext = true): string {
       `  Files       ${r.files.length} checked: ${count(r.files, 'ok')} ok, ${count(r.files, 'modified')} modified, ${count(r.files, 'missing')} missing, ${count(r.files, 'unexpected')} unexpected`,
     );
   }
+  if (scope) out.push(`  Ignored     ${scope}`);
   const bad = r.files.filter((f) => f.status !== 'ok');
   if (bad.length > 0) {
     out.push('');
     for (const f of bad.slice(0, MAX_LISTED)) out.push(`    ${f.status.padEnd(10)} ${f.name}`);
-    if (bad.length > MAX_LISTED) out.push(`    … and ${bad.length - MAX_LISTED} more (use --format json for all)`);
+    if (bad.length > MAX_LISTED) out.push(`    … and ${bad.length - MAX_LISTED} more (use ${optionName(optionNames, 'jsonFormat')} for all)`);
   }
   const other = r.problems.filter((p) => !p.code.startsWith('FILE_'));
   if (other.length > 0) {
@@ -69,16 +76,16 @@ function renderReport(r: VerificationResult, withNext = true): string {
   for (const n of r.notes) out.push(`  note: ${n}`);
   if (!ok && withNext) {
     out.push('');
-    out.push(`  Next: ${signatureNextStep(r)}`);
+    out.push(`  Next: ${signatureNextStep(r, optionNames)}`);
   }
   return `${out.join('\n')}\n`;
 }
 
 /** What to do about a failed signature verification, in one sentence (the report's "Next:" line). */
-export function signatureNextStep(r: VerificationResult): string {
+export function signatureNextStep(r: VerificationResult, optionNames?: OptionNames): string {
   const codes = new Set(r.problems.map((p) => p.code));
   if (codes.has('FLAGGED_ARTIFACT') || codes.has('SIGNER_REVOKED')) return FLAGGED_NEXT;
-  if (codes.has('SIGNATURE_NOT_FOUND')) return 'the model is unsigned here: do not deploy; get the signature the producer published with it (or give its path with --signature).';
+  if (codes.has('SIGNATURE_NOT_FOUND')) return `the model is unsigned here: do not deploy; get the signature the producer published with it (or give its path with ${optionName(optionNames, 'signature')}).`;
   if (codes.has('SUBJECT_MISMATCH')) {
     return `this signature was made for another model (signed subject ${r.subject?.name ?? '?'}): do not deploy on it; check that the signature given is the one published with ${r.model}.`;
   }
@@ -97,7 +104,7 @@ export function signatureNextStep(r: VerificationResult): string {
  * the full verification report.
  */
 export function renderEvaluation(e: ModelEvaluation): string {
-  if (e.state === 'verified' && e.result) return renderReport(e.result);
+  if (e.state === 'verified' && e.result) return renderReport(e.result, true, undefined, e.ignorePaths?.text);
   const out: string[] = [];
   out.push(`✘ Model NOT verified — ${e.headline}`);
   out.push('');
@@ -109,6 +116,7 @@ export function renderEvaluation(e: ModelEvaluation): string {
   if (e.integrity) {
     const f = e.integrity.files;
     out.push(`  Files       ${e.integrity.summary} (${count(f, 'ok')} ok, ${count(f, 'modified')} modified, ${count(f, 'missing')} missing, ${count(f, 'unexpected')} unexpected)`);
+    if (e.ignorePaths) out.push(`  Ignored     ${e.ignorePaths.text}`);
     const bad = f.filter((x) => x.status !== 'ok');
     if (bad.length) out.push('');
     for (const x of bad.slice(0, MAX_LISTED)) out.push(`    ${x.status.padEnd(10)} ${x.name}`);
@@ -123,8 +131,15 @@ export function renderEvaluation(e: ModelEvaluation): string {
 
 function evaluationNext(e: ModelEvaluation): string {
   switch (e.state) {
-    case 'modified':
+    case 'modified': {
+      const f = e.integrity?.files ?? [];
+      // Only added files: the signed ones are intact. model_signing before v1.1 does not record
+      // the paths its signer left out, so an added file may be one the signer ignored on purpose.
+      if (f.some((x) => x.status === 'unexpected') && !f.some((x) => x.status === 'modified' || x.status === 'missing')) {
+        return 'files were added after signing: do not deploy until you know what they are; remove them, or re-sign if they belong to the model. If the signer left them out on purpose (model_signing before v1.1 does not record that in the signature), leave them out the same way: modelProvenance.ignorePaths in the editor, --ignore-paths on the CLI.';
+      }
       return 'the files differ from what was signed: do not deploy; restore them from a trusted source.';
+    }
     case 'not-configured':
       return 'the files match what was signed, but nobody you trust has vouched for the signer: check who signed it, then trust that signer (Trust this signer…) or configure the key, certificate anchor or identity you expect.';
     case 'untrusted':

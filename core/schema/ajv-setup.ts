@@ -57,13 +57,42 @@ export function newCycloneDxAjv(strategy: 'fast' | 'plain', standalone: boolean,
   ajv.addFormat('idn-email', true);
   for (const [file, schema] of Object.entries(REFERENCED)) {
     // The BOM schemas $ref the SNAPSHOT file names relative to their own $id.
-    ajv.addSchema({ ...schema, $id: `http://cyclonedx.org/schema/${file}` });
+    ajv.addSchema({ ...(verbose ? schema : withoutAnnotations(schema)), $id: `http://cyclonedx.org/schema/${file}` });
   }
   if (strategy === 'fast') {
     ajv.removeKeyword('uniqueItems');
     ajv.addKeyword(linearUniqueItems);
   }
   return ajv;
+}
+
+/** JSON Schema (draft-07) keywords that hold schemas: by name, in a list, or in a map of names. */
+const SUBSCHEMA = new Set(['items', 'additionalItems', 'additionalProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else']);
+const SUBSCHEMA_LIST = new Set(['allOf', 'anyOf', 'oneOf', 'items']);
+const SUBSCHEMA_MAP = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependencies']);
+/** Annotation keywords: no validation meaning (JSON Schema draft-07 section 10, and CycloneDX's own `meta:enum`). */
+const ANNOTATIONS = new Set(['title', 'description', 'examples', '$comment', 'meta:enum', 'default']);
+
+/**
+ * A copy of a JSON schema (draft-07) without its annotations (title, description, examples,
+ * $comment, default, CycloneDX's meta:enum), at schema positions only: a property that is
+ * *named* `description` stays. It validates exactly as the original does. Ajv's standalone code
+ * embeds a schema object wherever it reads an enum from it, so the lean CycloneDX validator
+ * (errors without schemas) is built from this: the BOM schema's prose was about half of its code.
+ */
+export function withoutAnnotations<T>(schema: T): T {
+  if (Array.isArray(schema) || schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
+    if (ANNOTATIONS.has(k)) continue;
+    if (SUBSCHEMA_LIST.has(k) && Array.isArray(v)) out[k] = v.map((x) => withoutAnnotations(x));
+    else if (SUBSCHEMA.has(k)) out[k] = withoutAnnotations(v);
+    else if (SUBSCHEMA_MAP.has(k) && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      // dependencies values may be lists of names (kept as they are) or schemas.
+      out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([name, sub]) => [name, withoutAnnotations(sub)]));
+    } else out[k] = v;
+  }
+  return out as T;
 }
 
 export const OPENVEX_SCHEMA = openVexSchema;

@@ -13,6 +13,7 @@ import { INTOTO_PAYLOAD_TYPE, type Resource, type Statement } from '../oms/types
 import { serializeBundle, type BundleVersion, type VerificationMaterial } from '../sigstore/bundle';
 import { preAuthEncoding, type DsseEnvelope } from '../sigstore/dsse';
 import { defaultSignaturePath } from '../model/signature-path';
+import type { OptionNames } from '../option-names';
 
 export type SigningIdentity =
   | { kind: 'key'; privateKey: KeyObject }
@@ -29,6 +30,8 @@ export interface SignModelOptions extends ModelScope {
   bundleVersion?: BundleVersion;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 export interface SignedModel {
@@ -86,6 +89,7 @@ export async function signModel(options: SignModelOptions): Promise<SignedModel>
     signaturePath,
     ignoreGitPaths: options.ignoreGitPaths ?? true,
     allowSymlinks: options.allowSymlinks ?? false,
+    optionNames: options.optionNames,
   });
   // A name the verifier would refuse (a backslash, say) must not be signed in the first place.
   for (const f of listing.files) canonicalResourceName(f.name, join(options.modelPath, f.name));

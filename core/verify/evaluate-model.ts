@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { fsError, InputError, isProvenanceError, CancelledError } from '../errors';
 import type { DigestCache } from '../hash/digest-cache';
 import type { HashProgress } from '../hash/hash-files';
 import { enumerateModel, relativeInside } from '../model/enumerate';
+import { resolveIgnorePathsFromCwd } from '../model/ignore-paths';
 import { INTOTO_PAYLOAD_TYPE } from '../oms/types';
 import { parseBundle, type ParsedBundle } from '../sigstore/bundle';
 import { checkIntegrity, integrityOf, type IntegrityReport } from './integrity';
@@ -39,6 +41,8 @@ export interface ModelEvaluation {
   signed?: SignedReferences;
   /** With state `flagged`: every flagged reference, the gate's code first. */
   flags?: FlagHit[];
+  /** With ignore paths given for a model folder whose files were compared: which applied to it (said in the detail). */
+  ignorePaths?: IgnorePathsReport;
   /** One line for a lens or a status item. */
   headline: string;
   /** Sentences for a hover or a notification: integrity, then trust. */
@@ -54,15 +58,71 @@ export interface EvaluateModelOptions {
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
   cache?: DigestCache;
+  /**
+   * Paths to leave out beyond what the signature records (the editor's `modelProvenance.ignorePaths`),
+   * relative to the model folder, or absolute. They mean what the CLI's `--ignore-paths` means
+   * once resolved: the CLI's own resolution (`resolveIgnorePathsFromCwd`) with the model folder
+   * as the working directory. A path outside the model, or naming the model itself, is dropped;
+   * one that names nothing here is no error (one setting serves every model of a workspace).
+   * Nothing applies to a single-file model. What applied is in `ignorePaths` of the evaluation.
+   */
+  ignorePaths?: readonly string[];
+  /** How the ignore paths are named to the person (default `modelProvenance.ignorePaths`). */
+  ignorePathsSource?: string;
 }
 
-/** Bytes of a model's files (its signature left out), or Infinity when it cannot be listed. */
-export function modelSize(modelPath: string, signaturePath?: string): number {
+/** Which of the given ignore paths applied to one model, and one sentence saying so. */
+export interface IgnorePathsReport {
+  /** Where the paths came from ("modelProvenance.ignorePaths"). */
+  source: string;
+  /** Model-relative paths that left something out of this model: not compared with the signature. */
+  applied: string[];
+  /** Model-relative paths that name nothing in this model (no effect here). */
+  unmatched: string[];
+  /** Paths as given that lie outside this model, or name the model itself: dropped. */
+  dropped: string[];
+  /** "Left out by modelProvenance.ignorePaths: ignore-me (not compared with the signature)." */
+  text: string;
+}
+
+/**
+ * The given ignore paths placed in one model (the CLI's resolution, the model folder as the
+ * working directory); undefined when none are given or the model is not a folder.
+ */
+export function placeIgnorePaths(modelPath: string, given: readonly string[] | undefined): { paths: string[]; dropped: string[] } | undefined {
+  if (!given?.length) return undefined;
+  try {
+    if (!statSync(modelPath).isDirectory()) return undefined;
+  } catch {
+    return undefined;
+  }
+  const r = resolveIgnorePathsFromCwd(modelPath, given, modelPath);
+  return { paths: [...new Set(r.paths)], dropped: [...r.outside, ...r.root] };
+}
+
+/** What applied, in one sentence for a hover, a notification and the report. */
+export function ignorePathsReport(source: string, placed: { paths: string[]; dropped: string[] }, applied: readonly string[]): IgnorePathsReport {
+  const used = placed.paths.filter((p) => applied.includes(p));
+  const unmatched = placed.paths.filter((p) => !applied.includes(p));
+  const list = (xs: string[]): string => xs.map((x) => JSON.stringify(x)).join(', ');
+  const parts: string[] = [];
+  parts.push(used.length ? `Left out by ${source}: ${list(used)} (not compared with the signature)` : `Nothing in this model is left out by ${source}`);
+  if (unmatched.length) parts.push(`not in this model: ${list(unmatched)}`);
+  if (placed.dropped.length) parts.push(`outside this model (dropped): ${list(placed.dropped)}`);
+  return { source, applied: used, unmatched, dropped: placed.dropped, text: `${parts.join('; ')}.` };
+}
+
+/**
+ * Bytes of a model's files (its signature left out), or NaN when they cannot be listed (a
+ * symlink, an unreadable folder): no size is then claimed, and verification says why.
+ */
+export function modelSize(modelPath: string, signaturePath?: string, ignorePaths: readonly string[] = [], allowSymlinks = false): number {
   try {
     const sig = signaturePath ? relativeInside(modelPath, signaturePath) : undefined;
-    return enumerateModel(modelPath, { allowEmpty: true, allowSymlinks: false, ...(sig ? { ignorePaths: [sig] } : {}) }).files.reduce((s, f) => s + f.size, 0);
+    const ignored = [...(sig ? [sig] : []), ...ignorePaths];
+    return enumerateModel(modelPath, { allowEmpty: true, allowSymlinks, ...(ignored.length ? { ignorePaths: ignored } : {}) }).files.reduce((s, f) => s + f.size, 0);
   } catch {
-    return Number.POSITIVE_INFINITY;
+    return Number.NaN;
   }
 }
 
@@ -111,44 +171,54 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
     return { ...base, state: 'invalid', trust, signerText, headline: `signature invalid: ${trust.message ?? trust.code}`, detail: `The signature does not verify (${trust.code}): ${trust.message}. The files were not compared: the digests it lists cannot be relied on.` };
   }
 
+  const placed = placeIgnorePaths(options.modelPath, options.ignorePaths);
+  const ignorePaths = placed?.paths.length ? placed.paths : undefined;
   if (options.sizeLimitBytes !== undefined) {
-    const size = modelSize(options.modelPath, options.signaturePath);
+    // Measured over the files the signature covers, symlinks followed as it followed them.
+    const size = modelSize(options.modelPath, options.signaturePath, ignorePaths, signedAllowsSymlinks(bundle));
     if (size > options.sizeLimitBytes) {
       const headline = `not verified automatically: ${formatSize(size)} > ${formatSize(options.sizeLimitBytes)} limit`;
       return { ...base, state: 'too-large', trust, signerText, sizeBytes: size, limitBytes: options.sizeLimitBytes, headline, detail: `${headline} (modelProvenance.autoVerifySizeLimitMB). Signed by ${signerText}. Run Verify to hash it now.` };
     }
   }
 
+  const ignoreSource = options.ignorePathsSource ?? 'modelProvenance.ignorePaths';
+  const scopeNames = { ...EDITOR_SCOPE_NAMES, ignorePaths: ignoreSource };
   let integrity: IntegrityReport;
   let result: VerificationResult | undefined;
   try {
     if (trust.state === 'verified' && trust.trust) {
-      result = await verifyModel({ modelPath: options.modelPath, signaturePath: options.signaturePath, trust: trust.trust, signal: options.signal, onProgress: options.onProgress, cache: options.cache });
-      integrity = integrityOf(result.files, result.problems);
+      result = await verifyModel({ modelPath: options.modelPath, signaturePath: options.signaturePath, trust: trust.trust, ignorePaths, signal: options.signal, onProgress: options.onProgress, cache: options.cache, optionNames: scopeNames });
+      integrity = { ...integrityOf(result.files, result.problems), ...(result.appliedIgnorePaths ? { appliedIgnorePaths: result.appliedIgnorePaths } : {}) };
       // verifyModel re-checks the signature with the one trust that matched; a disagreement is a failure, never a pass.
       const other = result.problems.find((p) => !p.code.startsWith('FILE_') && p.code !== 'ROOT_DIGEST_MISMATCH' && p.code !== 'MANIFEST_EMPTY');
       if (other) return errorState(base, { ...trust, state: 'error', code: other.code, message: other.message }, signerText);
     } else {
-      integrity = await checkIntegrity(bundle, { modelPath: options.modelPath, signaturePath: options.signaturePath, signal: options.signal, onProgress: options.onProgress, cache: options.cache });
+      integrity = await checkIntegrity(bundle, { modelPath: options.modelPath, signaturePath: options.signaturePath, ignorePaths, signal: options.signal, onProgress: options.onProgress, cache: options.cache, optionNames: scopeNames });
     }
   } catch (err) {
     if (err instanceof CancelledError) throw err;
     if (!isProvenanceError(err)) throw err;
-    return errorState(base, { ...trust, state: 'error', code: err.code, message: err.message }, signerText);
+    // The file a problem is about (a symlink, an unreadable file) is named, relative to the model.
+    const where = err.file ? relative(options.modelPath, err.file) : '';
+    const message = where && !where.startsWith('..') && !err.message.includes(where) ? `${where.split(sep).join('/')}: ${err.message}` : err.message;
+    return errorState(base, { ...trust, state: 'error', code: err.code, message }, signerText);
   }
 
   const trustLine = trustSentence(trust, signerText);
-  const detail = `${capital(integrity.summary)}. ${trustLine}`;
+  // Said beside the files, so that nobody is surprised by a file the setting skipped.
+  const scope = placed ? { ignorePaths: ignorePathsReport(ignoreSource, placed, integrity.appliedIgnorePaths ?? []) } : {};
+  const detail = `${capital(integrity.summary)}. ${trustLine}${scope.ignorePaths ? ` ${scope.ignorePaths.text}` : ''}`;
   if (integrity.state === 'modified') {
-    return { ...base, state: 'modified', integrity, trust, ...(result ? { result } : {}), signerText, headline: `modified: ${integrity.summary}`, detail };
+    return { ...base, state: 'modified', integrity, trust, ...(result ? { result } : {}), ...scope, signerText, headline: `modified: ${integrity.summary}`, detail };
   }
   switch (trust.state) {
     case 'verified':
-      return { ...base, state: 'verified', integrity, trust, ...(result ? { result } : {}), signerText, headline: `verified: ${signerText}`, detail };
+      return { ...base, state: 'verified', integrity, trust, ...(result ? { result } : {}), ...scope, signerText, headline: `verified: ${signerText}`, detail };
     case 'untrusted':
-      return { ...base, state: 'untrusted', integrity, trust, signerText, headline: `files match, signer not trusted: ${signerText}`, detail };
+      return { ...base, state: 'untrusted', integrity, trust, ...scope, signerText, headline: `files match, signer not trusted: ${signerText}`, detail };
     default:
-      return { ...base, state: 'not-configured', integrity, trust, signerText, headline: 'files match, signature not checked: no trusted signer configured', detail };
+      return { ...base, state: 'not-configured', integrity, trust, ...scope, signerText, headline: `files match, signature not checked: ${trust.unchecked ?? 'no trusted signer configured'}`, detail };
   }
 }
 
@@ -173,9 +243,21 @@ function trustSentence(trust: TrustOutcome, signerText: string): string {
     case 'untrusted':
       return `Not trusted (${trust.code}): ${trust.message}.`;
     default:
-      return `Signature not checked: no trusted signer configured for this kind of signature. Signed by ${signerText}.`;
+      return `Signature not checked: ${trust.unchecked ?? 'no trusted signer configured'}. Signed by ${signerText}.`;
   }
 }
+
+/** Whether the signature's payload says its signer followed symlinks (false when it does not parse). */
+function signedAllowsSymlinks(bundle: ParsedBundle): boolean {
+  try {
+    return parseOmsPayload(bundle.envelope.payload, 'model.sig', { allowEmpty: true }).serialization.allow_symlinks === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The editor has no symlink setting: what follows a symlink in a model is the signature's own record. */
+const EDITOR_SCOPE_NAMES = { allowSymlinks: 'a signature made with symlinks allowed' } as const;
 
 function errorState(base: { model: string; signature: string }, trust: TrustOutcome, signerText: string | undefined): ModelEvaluation {
   const text = signerText ?? describeSigner(trust.signer);

@@ -3,7 +3,9 @@ import type { HashProgress } from '../hash/hash-files';
 import { parseOmsPayload, rootDigest } from '../oms/manifest';
 import type { ParsedBundle } from '../sigstore/bundle';
 import type { FileStatus, Problem } from './result';
+import { countOf } from './untrusted';
 import { compareWithDisk } from './verify-model';
+import type { OptionNames } from '../option-names';
 
 /** Files on disk against the digests a signature lists, whoever signed it. */
 export interface IntegrityReport {
@@ -16,6 +18,8 @@ export interface IntegrityReport {
   total: number;
   /** "3 of 3 files match the signed digests", "model.safetensors differs from the signed digest". */
   summary: string;
+  /** With ignore paths given: those that left something out (model-relative). */
+  appliedIgnorePaths?: string[];
 }
 
 export interface IntegrityOptions {
@@ -25,6 +29,8 @@ export interface IntegrityOptions {
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
   cache?: DigestCache;
+  /** How messages name the options (a symlink's advice); default the library's names. */
+  optionNames?: OptionNames;
 }
 
 /**
@@ -35,7 +41,7 @@ export interface IntegrityOptions {
  */
 export async function checkIntegrity(bundle: ParsedBundle, options: IntegrityOptions): Promise<IntegrityReport> {
   const manifest = parseOmsPayload(bundle.envelope.payload, options.signaturePath, { allowEmpty: true });
-  const out: { files: FileStatus[]; problems: Problem[]; notes: string[] } = { files: [], problems: [], notes: [] };
+  const out: { files: FileStatus[]; problems: Problem[]; notes: string[]; appliedIgnorePaths?: string[] } = { files: [], problems: [], notes: [] };
   if (manifest.resources.length === 0) {
     // As verifyModel says it: an empty list (model_signing's shard mode over empty files) vouches for nothing.
     out.problems.push({ code: 'MANIFEST_EMPTY', message: 'the signature lists no files: it vouches for no content' });
@@ -44,7 +50,7 @@ export async function checkIntegrity(bundle: ParsedBundle, options: IntegrityOpt
     out.problems.push({ code: 'ROOT_DIGEST_MISMATCH', message: 'the signed subject digest is not the digest of the signed resource list' });
   }
   await compareWithDisk(manifest, options, options.signaturePath, out);
-  return integrityOf(out.files, out.problems);
+  return { ...integrityOf(out.files, out.problems), ...(out.appliedIgnorePaths ? { appliedIgnorePaths: out.appliedIgnorePaths } : {}) };
 }
 
 /** An integrity report from a verification's file list (the trusted path computes the same facts). */
@@ -62,7 +68,6 @@ export function integrityOf(files: FileStatus[], problems: Problem[]): Integrity
   };
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** The one-line wording of an integrity result, naming the first files at fault. */
 export function describeIntegrity(files: FileStatus[], problems: Problem[] = []): string {
@@ -80,5 +85,5 @@ export function describeIntegrity(files: FileStatus[], problems: Problem[] = [])
   if (problems.some((p) => p.code === 'MANIFEST_EMPTY')) parts.push('the signature lists no files: it vouches for no content');
   if (parts.length) return parts.join('; ');
   const signed = files.filter((f) => f.status !== 'unexpected').length;
-  return signed === 1 ? '1 of 1 file matches the signed digest' : `${signed} of ${plural(signed, 'file')} match the signed digests`;
+  return signed === 1 ? '1 of 1 file matches the signed digest' : `${signed} of ${countOf(signed, 'file')} match the signed digests`;
 }

@@ -51,4 +51,6 @@ export interface VerificationResult {
   notes: string[];
   /** Ignore paths given for the verification that did nothing (the CLI prints them on stderr). */
   warnings?: ScopeWarning[];
+  /** With ignore paths given: those that left something out of the model (model-relative), as the listing applied them. */
+  appliedIgnorePaths?: string[];
 }

@@ -7,6 +7,7 @@ import type { ParsedBundle } from '../sigstore/bundle';
 import { legacyPreAuthEncodingV020, preAuthEncoding } from '../sigstore/dsse';
 import { verifyKeyless, type KeylessTrust } from '../sigstore/keyless';
 import type { Signer } from './result';
+import { anchorUntrustedMessage, identityUntrustedCode, identityUntrustedMessage, keyUntrustedMessage } from './untrusted';
 
 export type Trust =
   | { kind: 'key'; keys: TrustedKey[] }
@@ -76,7 +77,7 @@ function verifyWithKeys(bundle: ParsedBundle, keys: TrustedKey[], file: string):
     return {
       ok: false,
       code: 'KEY_UNTRUSTED',
-      message: `signed with key ${claimed.slice(0, 16)}…, which is not among the ${keys.length} trusted key(s)`,
+      message: keyUntrustedMessage(`key ${claimed.slice(0, 8)}…`, keys),
       signer: { method: 'key', keyId: claimed },
     };
   }
@@ -100,7 +101,12 @@ function verifyWithCertificates(bundle: ParsedBundle, anchors: X509Certificate[]
   // take the leaf's notBefore, so a chain verifies as of when the leaf was issued.
   const signedAt = new Date(leaf.validFrom);
   const chain = validateChain(leaf, certs.slice(1), anchors, signedAt);
-  if (!chain.ok) return { ok: false, code: chain.code, message: chain.message, signer };
+  if (!chain.ok) {
+    // No anchor issued the top of the chain: name that top, its issuer and the anchors tried (the
+    // same words in the CLI, the chain and the editor). A chain too long keeps validateChain's words.
+    const message = chain.noAnchor ? anchorUntrustedMessage(`certificate ${signer.subject} issued by ${signer.issuer}`, chain.path, anchors) : chain.message;
+    return { ok: false, code: chain.code, message, signer };
+  }
   signer.trustAnchor = certificateSubjectText(chain.path[chain.path.length - 1]!);
   // Which certificate signed is decided before whether its bytes verify: a certificate the
   // trust does not name is the reason, whatever the state of the signature.
@@ -121,5 +127,11 @@ function verifyWithSigstore(bundle: ParsedBundle, trust: KeylessTrust, file: str
   }
   const r = verifyKeyless(bundle.json, trust, file);
   const signer: Signer = { method: 'sigstore', identity: r.identity, identityProvider: r.issuer };
+  if (r.code === 'IDENTITY_MISMATCH' || r.code === 'ISSUER_MISMATCH') {
+    // Both sides named, in the words the editor uses for its list of trusted identities.
+    const wanted = [{ identity: trust.identity, issuer: trust.issuer }];
+    const actual = { identity: r.identity, issuer: r.issuer };
+    return { ok: false, code: identityUntrustedCode(actual, wanted), message: identityUntrustedMessage(actual, wanted), signer, signedAt: r.signedAt };
+  }
   return { ok: r.ok, code: r.code, message: r.message, signer, signedAt: r.signedAt };
 }

@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isProvenanceError } from '../errors';
 import { loadCertificates } from '../keys/certificates';
 import { loadTrustedKeys, type TrustedKey } from '../keys/keys';
@@ -6,6 +7,7 @@ import type { ParsedBundle } from '../sigstore/bundle';
 import type { Signer } from './result';
 import { verifySignature, type Trust } from './signature';
 import { claimedSigner, describeSigner } from './signer';
+import { identityUntrustedCode, identityUntrustedMessage } from './untrusted';
 
 /** A CA certificate trusted to issue signing certificates, and the file it came from. */
 export interface TrustedAnchor {
@@ -30,6 +32,12 @@ export interface TrustSet {
   keys: TrustedKey[];
   anchors: TrustedAnchor[];
   identities: TrustedIdentity[];
+  /**
+   * Entries written in the configuration that could not be used (a CA certificate among the keys,
+   * a missing file): the configuration is not empty even when nothing loaded, so a signature is
+   * "not checked for its kind", never "no trusted signer configured" (nothingConfigured).
+   */
+  unusable?: number;
 }
 
 export type TrustSetting = 'trustedKeys' | 'certificateAnchors' | 'trustedIdentities';
@@ -86,6 +94,10 @@ export function loadTrustSet(config: TrustConfig, resolvePath: (p: string) => st
       }
     } catch (err) {
       if (!isProvenanceError(err)) throw err;
+      if (holdsPublicKey(file)) {
+        problems.push({ setting: 'certificateAnchors', entry, file, code: 'ANCHOR_IS_KEY', message: 'is a public key, not a CA certificate: a key signature is checked against the trusted keys', belongsIn: 'trustedKeys' });
+        continue;
+      }
       problems.push({ setting: 'certificateAnchors', entry, file, code: err.code, message: err.message });
     }
   }
@@ -101,7 +113,27 @@ export function loadTrustSet(config: TrustConfig, resolvePath: (p: string) => st
     const trustedRoot = typeof r.trustedRoot === 'string' && r.trustedRoot ? resolvePath(r.trustedRoot) : undefined;
     trust.identities.push({ identity, issuer, ...(trustedRoot ? { trustedRoot } : {}) });
   }
+  if (problems.length > 0) trust.unusable = problems.length;
   return { trust, problems };
+}
+
+/** A PEM public key (or a key file that is not a certificate): what a person may put among the anchors by mistake. */
+function holdsPublicKey(file: string): boolean {
+  try {
+    return /-----BEGIN (?:EC )?PUBLIC KEY-----/.test(readFileSync(file, 'latin1'));
+  } catch {
+    return false;
+  }
+}
+
+/** Nothing at all is configured (no entry in any trust setting, not even an unusable one): a first run. */
+export function nothingConfigured(set: TrustSet): boolean {
+  return set.keys.length === 0 && set.anchors.length === 0 && set.identities.length === 0 && !set.unusable;
+}
+
+/** A trust entry that is in the wrong setting (it says where it belongs): shown as its own warning. */
+export function isMisplaced(p: TrustProblem): boolean {
+  return p.belongsIn !== undefined;
 }
 
 /** How a signature stands against a trust set, before any file is read. */
@@ -126,9 +158,15 @@ export interface TrustOutcome {
   message?: string;
   /** The single trust that verified it, to hand to verifyModel. */
   trust?: Trust;
+  /**
+   * With state `not-configured`: why nobody judged it, without the signer: "no trusted signer
+   * configured" when nothing at all is configured, else the setting this kind of signature needs
+   * ("no trusted identity configured for keyless signatures (modelProvenance.trustedIdentities)").
+   */
+  unchecked?: string;
+  /** Nothing at all is configured in any trust setting (a first run): the only case that is not "signer not trusted". */
+  nothingConfigured?: boolean;
 }
-
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /**
  * Judges a signature against everything trusted, by its kind: a key bundle against the
@@ -159,8 +197,22 @@ export function evaluateSignatureTrust(bundle: ParsedBundle, set: TrustSet, file
   }
 }
 
-function notConfigured(claimed: Signer, what: string): TrustOutcome {
-  return { state: 'not-configured', signer: claimed, code: 'TRUST_NOT_CONFIGURED', message: `signature not checked: no trusted ${what} configured (signed by ${describeSigner(claimed)})` };
+/** What a signature of each kind needs, named by its setting (the editor's settings; the CLI passes trust explicitly). */
+const NEEDS: Record<Signer['method'], string> = {
+  key: 'no trusted key configured for key signatures (modelProvenance.trustedKeys)',
+  certificate: 'no certificate anchor configured for certificate signatures (modelProvenance.certificateAnchors)',
+  sigstore: 'no trusted identity configured for keyless signatures (modelProvenance.trustedIdentities)',
+};
+
+/**
+ * "signature not checked": "no trusted signer configured" only when nothing at all is configured;
+ * when other kinds are, it names the setting this kind needs, so a person with a key configured
+ * is not told they configured nothing (issue 9, finding 5).
+ */
+function notConfigured(claimed: Signer, set: TrustSet): TrustOutcome {
+  const nothing = nothingConfigured(set);
+  const unchecked = nothing ? 'no trusted signer configured' : NEEDS[claimed.method];
+  return { state: 'not-configured', signer: claimed, code: 'TRUST_NOT_CONFIGURED', message: `signature not checked: ${unchecked} (signed by ${describeSigner(claimed)})`, unchecked, nothingConfigured: nothing };
 }
 
 function fromOutcome(r: ReturnType<typeof verifySignature>, trust: Trust, claimed: Signer): TrustOutcome {
@@ -171,24 +223,22 @@ function fromOutcome(r: ReturnType<typeof verifySignature>, trust: Trust, claime
 }
 
 function viaKeys(bundle: ParsedBundle, set: TrustSet, file: string, claimed: Signer): TrustOutcome {
-  if (set.keys.length === 0) return notConfigured(claimed, 'key is');
+  if (set.keys.length === 0) return notConfigured(claimed, set);
   const trust: Trust = { kind: 'key', keys: set.keys };
-  const r = verifySignature(bundle, trust, file);
-  const out = fromOutcome(r, trust, claimed);
-  if (out.code === 'KEY_UNTRUSTED') out.message = `signed by ${describeSigner(claimed)}, which is not among your ${plural(set.keys.length, 'trusted key')}`;
-  return out;
+  // KEY_UNTRUSTED's words (the signer and the trusted keys) come from verifySignature, as in the CLI.
+  return fromOutcome(verifySignature(bundle, trust, file), trust, claimed);
 }
 
 function viaAnchors(bundle: ParsedBundle, set: TrustSet, file: string, claimed: Signer): TrustOutcome {
   // model_signing's key verifier accepts a certificate bundle whose leaf key it trusts.
   const leafKey = claimed.keyId ? set.keys.filter((k) => k.hint === claimed.keyId) : [];
-  if (set.anchors.length === 0 && leafKey.length === 0) return notConfigured(claimed, 'certificate anchor is');
+  if (set.anchors.length === 0 && leafKey.length === 0) return notConfigured(claimed, set);
   let first: TrustOutcome | undefined;
   if (set.anchors.length > 0) {
     const trust: Trust = { kind: 'certificate', anchors: set.anchors.map((a) => a.certificate) };
     const out = fromOutcome(verifySignature(bundle, trust, file), trust, claimed);
     if (out.state === 'verified' || out.state === 'invalid') return out;
-    if (out.code === 'CERT_CHAIN_UNTRUSTED') out.message = `signed by ${describeSigner(claimed)}, which none of your ${plural(set.anchors.length, 'certificate anchor')} issued`;
+    // CERT_CHAIN_UNTRUSTED's words (the chain's top, its issuer, the anchors) come from verifySignature, as in the CLI.
     first = out;
   }
   if (leafKey.length > 0) {
@@ -201,7 +251,7 @@ function viaAnchors(bundle: ParsedBundle, set: TrustSet, file: string, claimed: 
 }
 
 function viaIdentities(bundle: ParsedBundle, set: TrustSet, file: string, claimed: Signer): TrustOutcome {
-  if (set.identities.length === 0) return notConfigured(claimed, 'keyless identity is');
+  if (set.identities.length === 0) return notConfigured(claimed, set);
   // One Sigstore verification per trusted root; the identity match is then exact, over all entries of that root.
   const byRoot = new Map<string, TrustedIdentity[]>();
   for (const id of set.identities) {
@@ -220,11 +270,13 @@ function viaIdentities(bundle: ParsedBundle, set: TrustSet, file: string, claime
         const exact: Trust = { kind: 'sigstore', identity: match.identity, issuer: match.issuer, ...(root ? { trustedRootPath: root } : {}) };
         return { state: 'verified', signer: r.signer ?? claimed, trust: exact };
       }
+      // Every trusted identity is named beside the signature's own, so a near miss shows.
+      const actual = { identity: r.signer?.identity, issuer: r.signer?.identityProvider };
       fallback ??= {
         state: 'untrusted',
         signer: r.signer ?? claimed,
-        code: sameIdentityOtherIssuer(set.identities, r.signer) ? 'ISSUER_MISMATCH' : 'IDENTITY_MISMATCH',
-        message: `signed by ${describeSigner(r.signer ?? claimed)}, which is not among your ${plural(set.identities.length, 'trusted identity', 'trusted identities')} (identity and issuer must both match exactly)`,
+        code: identityUntrustedCode(actual, set.identities),
+        message: identityUntrustedMessage(actual, set.identities),
       };
       continue;
     }
@@ -232,10 +284,6 @@ function viaIdentities(bundle: ParsedBundle, set: TrustSet, file: string, claime
     fallback = fromOutcome(r, trust, claimed);
   }
   return fallback!;
-}
-
-function sameIdentityOtherIssuer(ids: TrustedIdentity[], signer: Signer | undefined): boolean {
-  return !!signer && ids.some((i) => i.identity === signer.identity && i.issuer !== signer.identityProvider);
 }
 
 /** The hint of each trusted key, for callers that show which key a hint names. */

@@ -8,13 +8,14 @@ import { nodeHashName } from '../hash/algorithms';
 import { enumerateModel, type ModelListing } from '../model/enumerate';
 import { defaultSignaturePath } from '../model/signature-path';
 import { DEFAULT_GIT_IGNORES } from '../model/paths';
-import { scanModel } from '../inspect/scan';
+import { scanModel, describeScan } from '../inspect/scan';
 import { parseOmsPayload, rootDigest } from '../oms/manifest';
 import { computeResources } from '../oms/serialize';
 import { INTOTO_PAYLOAD_TYPE, OMS_PREDICATE_LEGACY_V01, type OmsManifest } from '../oms/types';
 import { parseBundle } from '../sigstore/bundle';
 import type { FileStatus, Problem, VerificationResult } from './result';
 import { verifySignature, type Trust } from './signature';
+import { optionName, type OptionNames } from '../option-names';
 
 export interface VerifyModelOptions {
   modelPath: string;
@@ -41,6 +42,8 @@ export interface VerifyModelOptions {
   cache?: DigestCache;
   /** Also inspect the model files (headers only): a dangerous pickle global fails verification. */
   scan?: boolean;
+  /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
+  optionNames?: OptionNames;
 }
 
 /**
@@ -105,16 +108,16 @@ export async function verifyModel(options: VerifyModelOptions): Promise<Verifica
   const otherModel = signedForAnotherModel(result, modelPath);
   if (otherModel) result.problems.unshift(otherModel);
   if (options.scan) {
-    const { problems } = await scanModel(modelPath, { ignorePaths: options.ignorePaths, signedIgnorePaths: manifest.serialization.ignore_paths, signaturePath: sigPath, allowSymlinks: manifest.serialization.allow_symlinks });
+    const { inspection, problems } = await scanModel(modelPath, { ignorePaths: options.ignorePaths, signedIgnorePaths: manifest.serialization.ignore_paths, signaturePath: sigPath, allowSymlinks: manifest.serialization.allow_symlinks, optionNames: options.optionNames });
     result.problems.push(...problems);
-    result.notes.push(problems.length ? `scan: ${problems.length} dangerous finding(s)` : 'scan: no dangerous content found in the model files');
+    result.notes.push(`scan: ${describeScan(inspection).text}`);
   }
   result.verdict = result.problems.length === 0 ? 'verified' : 'failed';
   return result;
 }
 
 /** Compares the signed resource list with the files on disk; fills `result.files` and adds FILE_* problems. */
-export async function compareWithDisk(manifest: OmsManifest, options: Omit<VerifyModelOptions, 'trust'>, sigPath: string, result: Pick<VerificationResult, 'files' | 'problems' | 'notes' | 'warnings'>): Promise<void> {
+export async function compareWithDisk(manifest: OmsManifest, options: Omit<VerifyModelOptions, 'trust'>, sigPath: string, result: Pick<VerificationResult, 'files' | 'problems' | 'notes' | 'warnings' | 'appliedIgnorePaths'>): Promise<void> {
   const s = manifest.serialization;
   nodeHashName(s.hash_type, sigPath);
   for (const r of manifest.resources) {
@@ -125,6 +128,8 @@ export async function compareWithDisk(manifest: OmsManifest, options: Omit<Verif
   // Told to include the git paths, the verifier takes them out of the signer's list too (their files are then unsigned).
   const signedIgnores = s.ignore_paths?.filter((p) => options.ignoreGitPaths !== false || !(DEFAULT_GIT_IGNORES as readonly string[]).includes(p));
   const listing = enumerateModel(options.modelPath, {
+    // A symlink the signer did not follow: the advice says the signature is why, not only the option.
+    optionNames: s.allow_symlinks === true ? options.optionNames : { ...options.optionNames, allowSymlinks: `${optionName(options.optionNames, 'allowSymlinks')} (this signature was made without following symlinks)` },
     ignorePaths: options.ignorePaths,
     signedIgnorePaths: signedIgnores,
     signaturePath: sigPath,
@@ -136,6 +141,7 @@ export async function compareWithDisk(manifest: OmsManifest, options: Omit<Verif
     allowEmpty: true,
   });
   if (listing.warnings.length > 0) result.warnings = [...(result.warnings ?? []), ...listing.warnings];
+  if (options.ignorePaths?.length) result.appliedIgnorePaths = listing.appliedIgnorePaths;
   const singleName = manifest.resources.some((r) => fileOf(r.name, s.method) === '.') ? 'dot' : 'basename';
   const actual = await computeResources(listing, {
     hashType: s.hash_type,
@@ -158,7 +164,16 @@ export async function compareWithDisk(manifest: OmsManifest, options: Omit<Verif
     const act = actualByFile.get(name);
     if (!act) {
       files.push({ name: display(name), status: 'missing', expected: single(exp) });
-      problems.push({ code: 'FILE_MISSING', message: 'signed file is missing', file: display(name) });
+      // A file signed through a linked folder (by a tool that followed it) is there, but not part of the model as listed.
+      const link = listing.warnings.find((w) => w.code === 'SYMLINK_DIR_NOT_FOLLOWED' && name.startsWith(`${w.path}/`));
+      // A signed file the caller's ignore paths left out is not compared, not gone: say which path did it.
+      const left = (options.ignorePaths ?? []).find((p) => name === p || name.startsWith(`${p.replace(/\/$/, '')}/`));
+      const message = link
+        ? `signed file is under "${link.path}", a symbolic link to a folder, which is not followed (as in model_signing); the signer followed it, so this signature cannot verify here`
+        : left !== undefined
+          ? `signed file left out by the ignore path "${left}" (${optionName(options.optionNames, 'ignorePaths')}), so it was not compared: a signed file cannot be ignored; remove it from the ignore paths`
+          : 'signed file is missing';
+      problems.push({ code: 'FILE_MISSING', message, file: display(name) });
     } else if (sameDigests(exp, act)) {
       files.push({ name: display(name), status: 'ok', expected: single(exp), actual: single(act) });
     } else {
@@ -169,7 +184,7 @@ export async function compareWithDisk(manifest: OmsManifest, options: Omit<Verif
   for (const [name, act] of actualByFile) {
     if (expectedByFile.has(name)) continue;
     files.push({ name: display(name), status: 'unexpected', actual: single(act) });
-    if (options.ignoreUnsignedFiles) result.notes.push(`unsigned file accepted (--ignore-unsigned-files): ${display(name)}`);
+    if (options.ignoreUnsignedFiles) result.notes.push(`unsigned file accepted (${optionName(options.optionNames, 'ignoreUnsignedFiles')}): ${display(name)}`);
     else problems.push({ code: 'FILE_UNEXPECTED', message: 'file is not covered by the signature', file: display(name) });
   }
   result.files = files;

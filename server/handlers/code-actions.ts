@@ -105,14 +105,14 @@ export class CodeActionHandler {
       range = { start: obj.offset + 1, end: obj.offset + obj.length - 1 };
       newText = `\n${inner}${JSON.stringify(property)}: ${reindent(JSON.stringify(value, null, unit), inner)}\n${objIndent}`;
     } else if (sameLine) {
-      const last = children[children.length - 1]!;
-      range = { start: last.offset + last.length, end: last.offset + last.length };
-      newText = `, ${JSON.stringify(property)}: ${JSON.stringify(value)}`;
+      // First in the object: right below the key the diagnostic marks (a missing property is
+      // reported on its parent's key), in view where the person clicked, never 60 lines down.
+      range = { start: first!.offset, end: first!.offset };
+      newText = `${JSON.stringify(property)}: ${JSON.stringify(value)}, `;
     } else {
-      const last = children[children.length - 1]!;
       const inner = lineIndent(first!.offset);
-      range = { start: last.offset + last.length, end: last.offset + last.length };
-      newText = `,\n${inner}${JSON.stringify(property)}: ${reindent(JSON.stringify(value, null, unit), inner)}`;
+      range = { start: first!.offset, end: first!.offset };
+      newText = `${JSON.stringify(property)}: ${reindent(JSON.stringify(value, null, unit), inner)},\n${inner}`;
     }
     const edit = { range: { start: doc.positionAt(range.start), end: doc.positionAt(range.end) }, newText };
     // Offered only when the one validator finds no new schema problem afterwards: a value the

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ResponseError, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import { answer } from './answer';
 import {
@@ -46,6 +46,7 @@ import {
   REQUESTS,
   type AttestRequest,
   type AttestResult,
+  type KeyFolderCheck,
   type KeygenRequest,
   type ManifestRequest,
   type ManifestResult,
@@ -61,6 +62,7 @@ import type { ServerContext } from '../context';
 import { schemaFor } from '../services/schema-service';
 import { categoryOf } from '../settings';
 import { describeTrustProblem, trustCounts } from '../services/trust';
+import { editorModelScope } from '../services/model-scope';
 import { COMMANDS } from './code-lens';
 
 /** Folders never searched for keys and certificates a person could trust. */
@@ -86,13 +88,15 @@ export class CommandHandler {
     connection.onRequest(REQUESTS.pinTrust, (p: { candidate: TrustCandidate; dir: string }) => answer(async () => this.pinTrust(p.candidate, p.dir)));
     connection.onRequest(REQUESTS.attest, (p: AttestRequest) => answer(() => this.attest(p)));
     connection.onRequest(REQUESTS.keygen, (p: KeygenRequest) => answer(async () => this.keygen(p)));
+    connection.onRequest(REQUESTS.keyFolder, (p: { path: string }): unknown => this.keyFolder(p.path) satisfies KeyFolderCheck);
     connection.onRequest(REQUESTS.manifest, (p: ManifestRequest) => answer(() => this.manifest(p)));
     connection.onRequest(REQUESTS.lineage, (p: { modelPath?: string; digest?: string; format?: 'text' | 'mermaid' | 'json' }) =>
       answer(async () => {
         const registry = this.ctx.registry();
         if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
         const policy = this.ctx.settings.policy ? loadPolicy(this.resolve(this.ctx.settings.policy)) : undefined;
-        const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest });
+        // Found by the digest its signature and attestations carry: hashed with modelProvenance.ignorePaths, as its trust state is.
+        const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest, ...(p.modelPath ? { scope: this.scope(p.modelPath) } : {}) });
         return { verdict: result.verdict, text: renderLineage(result, p.format ?? 'text') };
       }),
     );
@@ -108,6 +112,11 @@ export class CommandHandler {
     return this.ctx.resolvePath(p);
   }
 
+  /** modelProvenance.ignorePaths placed in one model, as its trust state places them (server/services/model-scope.ts). */
+  private scope(modelPath: string) {
+    return editorModelScope(this.ctx.settings.ignorePaths, modelPath);
+  }
+
 
   resolveTarget(path: string): ResolvedTarget {
     const t = resolveModelTarget(path);
@@ -121,6 +130,9 @@ export class CommandHandler {
     const registry = this.ctx.registry();
     const a = await attest({
       modelPath: p.modelPath,
+      // The subject digest joins the model's signature only when the model is hashed with the
+      // scope it is verified with: modelProvenance.ignorePaths, as the CLI's attest takes --ignore-paths.
+      ...this.scope(p.modelPath),
       stage: p.stage as Stage,
       trainingRunId: p.runId || undefined,
       baseModels: p.baseModels ?? [],
@@ -136,12 +148,25 @@ export class CommandHandler {
       signer: describeSigner({ method: 'key', keyId: keyHint(privateKey), keySource: p.privateKey }),
       ...(registry ? { registry: registry.location } : {}),
       ...(a.entry?.location ? { location: a.entry.location } : {}),
+      ...(a.inputWarnings.length ? { inputWarnings: a.inputWarnings.map((w) => ({ code: w.code, role: w.role, message: w.message, ...(w.signedDigest ? { signedDigest: w.signedDigest } : {}) })) } : {}),
     };
   }
 
+  /**
+   * Whether keys may be written into `folder`: not into a signed model folder (nor below one),
+   * where they would be unexpected files and fail its verification. Asked by Generate Key Pair
+   * when the folder is picked, so the person learns it before typing a curve and a passphrase.
+   */
+  keyFolder(folder: string): KeyFolderCheck {
+    const signed = signedFolderContaining(folder);
+    if (!signed) return { ok: true };
+    const where = signed === resolve(folder) ? `${folder} is a signed model folder (it has a model.sig)` : `${folder} is inside the signed model folder ${signed}`;
+    return { ok: false, code: 'WOULD_MODIFY_SIGNED_MODEL', message: `${where}: keys written there would be unexpected files and fail the model's verification` };
+  }
+
   private keygen(p: KeygenRequest): { privatePath: string; publicPath: string; keyId: string } {
-    const signed = signedFolderContaining(dirname(p.prefix));
-    if (signed) throw new InputError('WOULD_MODIFY_SIGNED_MODEL', `refusing to write keys into the signed model folder ${signed}: they would become unexpected files and fail its verification`, { file: p.prefix });
+    const check = this.keyFolder(dirname(p.prefix));
+    if (!check.ok) throw new InputError(check.code, check.message, { file: p.prefix });
     const pair = generateKeyPair(parseCurve(p.curve ?? 'p256'), p.passphrase || undefined);
     // A folder that holds private keys is the owner's alone: created 0700 (the keys themselves are 0600),
     // and the default key folder tightened if an earlier version made it 0755.
@@ -165,7 +190,8 @@ export class CommandHandler {
     }
     if (existing !== undefined && p.mode === 'create') throw new InputError('MANIFEST_EXISTS', 'the manifest already exists', { file: p.outputPath });
     const policy = this.ctx.settings.policy ? loadPolicy(this.resolve(this.ctx.settings.policy)) : undefined;
-    const { bom } = await generateManifest({ modelPath: p.modelPath, outputPath: p.outputPath, registry: this.ctx.registry(), policy, cache: this.ctx.cache });
+    // The oms root digest joins the signature with the same scope; the ML-BOM records it (oms_ignore_path) as the CLI's manifest generate does.
+    const { bom } = await generateManifest({ modelPath: p.modelPath, outputPath: p.outputPath, registry: this.ctx.registry(), policy, cache: this.ctx.cache, scope: this.scope(p.modelPath) });
     if (existing !== undefined && p.mode === 'merge') {
       let current: unknown;
       try {
@@ -190,7 +216,7 @@ export class CommandHandler {
     const r = this.ctx.registry();
     if (!r) return [];
     let own: string | undefined;
-    if (exclude) own = (await hashModel(exclude, { cache: this.ctx.cache }).catch(() => undefined))?.digest;
+    if (exclude) own = (await hashModel(exclude, { ...this.scope(exclude), cache: this.ctx.cache }).catch(() => undefined))?.digest;
     const out = new Map<string, RegistryArtifact>();
     for (const e of (await r.list()).slice(0, 500)) {
       let name: string | undefined;
@@ -326,9 +352,21 @@ export class CommandHandler {
       schema: d ? (schemaFor(d.kind, analysis?.doc.value) ?? (d.kind === 'model-signature' ? 'OpenSSF Model Signing v1.0 (checked in code)' : 'in-toto / Sigstore bundle (checked in code)')) : undefined,
       trustSource: this.ctx.trustSource,
       trust: trustCounts(this.ctx.trust.set),
-      trustProblems: this.ctx.trust.problems.map(describeTrustProblem),
+      // Trust entries that cannot be used, and settings whose value cannot be (modelProvenance.ignorePaths): said once as a notification.
+      trustProblems: [...this.ctx.trust.problems.map(describeTrustProblem), ...this.ctx.settings.problems],
       ...(model ? { model } : {}),
-      ...(t ? { attestation: { state: t.state, signer: describeSigner(t.signer), ...(t.code ? { code: t.code } : {}), ...(t.message ? { message: t.message } : {}) } } : {}),
+      ...(t
+        ? {
+            attestation: {
+              state: t.state,
+              signer: describeSigner(t.signer),
+              ...(t.code ? { code: t.code } : {}),
+              ...(t.message ? { message: t.message } : {}),
+              ...(t.unchecked ? { unchecked: t.unchecked } : {}),
+              ...(t.nothingConfigured ? { nothingConfigured: true } : {}),
+            },
+          }
+        : {}),
       ...(last ? { lastVerification: { verdict: last.verdict, summary: last.summary, at: last.at } } : {}),
       ...(worst ? { worst: { code: worst.code, message: worst.message } } : {}),
       advisories: flags.problem ? flags.problem.message : (flags.notRead ?? flags.why ?? 'read under the trust policy (its advisorySigners)'),
@@ -416,7 +454,8 @@ function outcomeOf(ev: ModelEvaluation, view: ModelStateView | undefined): Verif
   const problems = ev.state === 'verified' ? [] : [...(ev.flags ?? []).map((h) => ({ code: h.code, message: h.message })), ...(ev.integrity?.problems ?? []), ...(ev.trust.state !== 'verified' && ev.trust.code ? [{ code: ev.trust.code, message: ev.trust.message ?? '' }] : [])];
   return {
     verdict: ev.state === 'verified' ? 'verified' : 'failed',
-    summary: ev.headline,
+    // The notification names what the person's ignore paths left out, beside the verdict.
+    summary: `${ev.headline}${ev.ignorePaths?.applied.length ? `; left out by ${ev.ignorePaths.source}: ${ev.ignorePaths.applied.join(', ')}` : ''}`,
     report: renderEvaluation(ev),
     problems: problems.map((p) => ({ code: p.code, message: p.message, ...('file' in p && p.file ? { file: p.file } : {}) })),
     signer: ev.signerText,

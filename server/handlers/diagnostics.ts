@@ -128,7 +128,7 @@ export class DiagnosticsHandler {
     }
     if (kind !== 'manifest' && kind !== 'ml-attestation' && kind !== 'intoto') return;
     try {
-      const { findings, trust } = await semanticFindings({ file, analysis: state.analysis, trust: ctx.trust.set, misplaced: ctx.trust.problems, signal: abort.signal, cache: ctx.cache });
+      const { findings, trust } = await semanticFindings({ file, analysis: state.analysis, trust: ctx.trust.set, problems: ctx.trust.problems, ignored: ctx.trust.ignored, signal: abort.signal, cache: ctx.cache });
       const current = ctx.states.get(doc.uri);
       if (!current || current.version !== version || abort.signal.aborted) return;
       current.semantic = findings;
@@ -193,7 +193,7 @@ export class DiagnosticsHandler {
     if (state.signs && state.analysis.bundle && state.analysis.findings.length === 0) {
       const view = this.ctx.models.get(state.signs.signature);
       const ev = view?.phase === 'done' ? this.ctx.models.evaluation(state.signs.signature) : undefined;
-      if (ev) findings.push(...modelStateFindings(ev, state.analysis, state.signs.signature, this.ctx.trust.problems));
+      if (ev) findings.push(...modelStateFindings(ev, state.analysis, state.signs.signature, this.ctx.trust.problems, this.ctx.settings.problems));
     }
     const diagnostics = findings.map((f) => toDiagnostic(doc, f, this.ctx)).filter((d): d is Diagnostic => d !== undefined);
     void this.ctx.connection.sendDiagnostics({ uri: doc.uri, version: state.version, diagnostics });

@@ -91,8 +91,16 @@ export class HoverHandler {
     const t = state?.trust;
     if (!t) return state?.analysis.bundle ? 'signature not checked yet' : 'no signature around it: an unsigned statement';
     if (t.state === 'verified') return `verified: signed by ${describeSigner(t.signer)}`;
-    if (t.state === 'not-configured') return `signature not checked: no trusted signer configured (signed by ${describeSigner(t.signer)})`;
+    if (t.state === 'not-configured') return t.message ?? `signature not checked: no trusted signer configured (signed by ${describeSigner(t.signer)})`;
     return `NOT verified (${t.code}): ${t.message}`;
+  }
+
+  /** The ignore paths that applied to this signature's model (modelProvenance.ignorePaths), when any are set. */
+  private ignored(doc: TextDocument): string | undefined {
+    const signs = this.ctx.states.get(doc.uri)?.signs;
+    const view = signs ? this.ctx.models.get(signs.signature) : undefined;
+    // Paths are shown as text, never as Markdown (a file name may hold `_`, `*` or brackets).
+    return view?.phase === 'done' ? view.ignorePaths?.text.replace(/[\\`*_[\]<>|]/g, '\\$&') : undefined;
   }
 
   private signer(doc: TextDocument): string | undefined {
@@ -116,7 +124,8 @@ export class HoverHandler {
     const stage = bd && isObject(bd.externalParameters) ? bd.externalParameters.stage : undefined;
     const rd = isObject(st.predicate) && isObject(st.predicate.runDetails) ? st.predicate.runDetails : undefined;
     const resources = isObject(st.predicate) && Array.isArray(st.predicate.resources) ? st.predicate.resources.length : undefined;
-    const lines = [`**Decoded DSSE payload** (in-toto statement) — ${this.standing(doc)}`, '', `- predicateType: \`${text(st.predicateType)}\``];
+    const ignored = this.ignored(doc);
+    const lines = [`**Decoded DSSE payload** (in-toto statement) — ${this.standing(doc)}`, ...(ignored ? ['', ignored] : []), '', `- predicateType: \`${text(st.predicateType)}\``];
     for (const s of subjects.slice(0, 5)) {
       if (isObject(s)) lines.push(`- subject: \`${text(s.name)}\` sha256:${isObject(s.digest) ? text(s.digest.sha256) : '?'}`);
     }

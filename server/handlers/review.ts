@@ -18,6 +18,10 @@ import {
   isObject,
   isProvenanceError,
   loadPolicy,
+  locateRegistry,
+  LocalRegistry,
+  SLSA_PROVENANCE_V1,
+  advisoryEntryIds,
   renderDecodedDocument,
   renderGraphSvg,
   renderReport,
@@ -26,6 +30,7 @@ import {
   shortDigest,
   verifyChain,
   writeReport,
+  UNCHECKED,
   type ComplianceReport,
   type DiffTrust,
   type NamedTrust,
@@ -38,13 +43,18 @@ import {
   type DecodedSideResult,
   type ImpactRequest,
   type LineageNodeAction,
+  type LineageGraphRequest,
   type LineageNodeInfo,
   type LineageView,
   type ReportPreview,
 } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
 import { markAffected } from '../../core/render/lineage-graph';
+import type { LineageGraph } from '../../core/render/graph';
 import { editorWording, previewInputs, type SkippedInput } from '../services/report-inputs';
+import { modelSignatureDetail, noPolicyNotice, type TrustKindsNotice } from '../services/trust-kinds';
+import { editorModelScope } from '../services/model-scope';
+import { registryLine, type LineageSources } from '../services/lineage-watch';
 
 /**
  * Review surfaces: the lineage as a graph (computed and drawn here with core/chain and
@@ -56,8 +66,12 @@ export class ReviewHandler {
   constructor(private readonly ctx: ServerContext) {}
 
   register(connection: Connection): void {
-    connection.onRequest(REQUESTS.lineageGraph, (p: { modelPath?: string; digest?: string }) => answer(() => this.lineageGraph(p)));
-    connection.onRequest(REQUESTS.registryPayload, (p: { id: string }) => answer(() => this.registryPayload(p.id)));
+    connection.onRequest(REQUESTS.lineageGraph, (p: LineageGraphRequest) => answer(() => this.lineageGraph(p)));
+    connection.onRequest(REQUESTS.lineageUnwatch, (p: { watch: string }) => answer(async () => {
+      this.ctx.lineage.unwatch(p.watch);
+      return {};
+    }));
+    connection.onRequest(REQUESTS.registryPayload, (p: { id: string; stored?: boolean }) => answer(() => this.registryPayload(p.id, p.stored === true)));
     connection.onRequest(REQUESTS.compareTargets, (p: { path: string }) => answer(() => this.compareTargets(p.path)));
     connection.onRequest(REQUESTS.decodedSide, (p: DecodedSideRequest) => answer(() => this.decodedSide(p)));
     connection.onRequest(REQUESTS.report, (p: { modelPath: string }) => answer(() => this.report(p.modelPath)));
@@ -82,7 +96,8 @@ export class ReviewHandler {
     // The preview uses every entry that is valid on its own and lists the others (server/services/report-inputs.ts).
     const prepared = file ? previewInputs(file, date) : undefined;
     const skipped: SkippedInput[] = [...(prepared?.skipped ?? [])];
-    const base = { registry, policy: this.policy(), modelPath, frameworks: [...FRAMEWORK_IDS] };
+    // The model is hashed (chain lookup, signature, inspection) with modelProvenance.ignorePaths, as its trust state is.
+    const base = { registry, policy: this.policy(), modelPath, scope: editorModelScope(this.ctx.settings.ignorePaths, modelPath), frameworks: [...FRAMEWORK_IDS] };
     let r: ComplianceReport;
     let used = !!prepared;
     try {
@@ -95,8 +110,10 @@ export class ReviewHandler {
       r = await buildReport(base);
     }
     this.reports.set(modelPath, { report: r, skipped });
-    const summary = `${r.frameworks.map((f) => `${f.short} ${f.completeness.score}%`).join(', ')}; chain ${r.verification.chain.verdict}${this.ctx.settings.policy ? '' : ' (no trust policy: nothing verified)'}${skipped.length ? `; ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} of report-inputs.json not used (listed at the top)` : ''}`;
-    return { html: withSkipped(renderReport(r, 'html'), skipped, file), title: `Report: ${basename(modelPath)}`, summary, ...(file && used ? { inputs: file } : {}), ...(skipped.length ? { skipped } : {}) };
+    const notice = this.ctx.settings.policy ? undefined : await this.noPolicy(modelPath, 'report');
+    const summary = `${r.frameworks.map((f) => `${f.short} ${f.completeness.score}%`).join(', ')}; chain ${r.verification.chain.verdict === 'unverified' ? 'not checked' : r.verification.chain.verdict}${notice ? ` — no trust policy is set (modelProvenance.policy), so nothing counts; the model's own signature is checked separately (see the top of the report)` : ''}${skipped.length ? `; ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} of report-inputs.json not used (listed at the top)` : ''}`;
+    const html = withNotice(withSkipped(renderReport(r, 'html'), skipped, file), notice);
+    return { html, title: `Report: ${basename(modelPath)}`, summary, ...(file && used ? { inputs: file } : {}), ...(skipped.length ? { skipped } : {}) };
   }
 
   /** A core error in the editor's words (no CLI flags). */
@@ -121,32 +138,64 @@ export class ReviewHandler {
   }
 
 
+  /**
+   * With no policy: the notice that tells the two kinds of trust apart, with the model's own
+   * signature as every other surface shows it (the server's one state, waited for briefly when
+   * it is still being computed).
+   */
+  private async noPolicy(modelPath: string | undefined, view: 'lineage' | 'report'): Promise<{ notice: TrustKindsNotice; detail?: string }> {
+    const state = modelPath ? await this.settledState(modelPath) : undefined;
+    const root = this.ctx.root();
+    const policyFile = root && existsSync(join(root, 'provenance-policy.json')) ? 'provenance-policy.json' : undefined;
+    const detail = modelSignatureDetail(state);
+    return { notice: noPolicyNotice(state, view, policyFile), ...(detail ? { detail } : {}) };
+  }
+
+  private async settledState(modelPath: string) {
+    let state = this.ctx.models.forPath(modelPath);
+    for (let waited = 0; waited < 5_000 && !('unsigned' in state) && state.phase !== 'done'; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = this.ctx.models.forPath(modelPath);
+    }
+    return state;
+  }
+
   private policy() {
     return this.ctx.settings.policy ? loadPolicy(this.ctx.resolvePath(this.ctx.settings.policy)) : undefined;
   }
 
   /** The chain of custody as core/render draws it for the reports, with what each node opens. */
-  async lineageGraph(p: { modelPath?: string; digest?: string }): Promise<LineageView> {
+  async lineageGraph(p: LineageGraphRequest): Promise<LineageView> {
+    const checkedAt = this.ctx.runtime.now();
+    // Watched from before it is computed: a change during the computation makes it stale too.
+    if (p.watch) this.ctx.lineage.watch(p.watch, this.lineageSources(p.modelPath));
     const registry = this.ctx.registry();
     if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry, or attest a model first (it creates .provenance/ in the workspace)');
+    const registryInfo = this.registryInfo();
     const policy = this.policy();
     // The flags in force as the gate reads them (advisories of the policy's advisorySigners, its flagged list).
     await this.ctx.flags.refresh();
     const index = policy ? this.ctx.flags.current() : undefined;
-    const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest, ...(index ? { flags: index.flags } : {}) });
+    // Found by the digest its signature carries: the model hashed with modelProvenance.ignorePaths, as its trust state is.
+    const scope = p.modelPath ? { scope: editorModelScope(this.ctx.settings.ignorePaths, p.modelPath) } : {};
+    const result = await verifyChain({ registry, policy, modelPath: p.modelPath, digest: p.digest, ...scope, ...(index ? { flags: index.flags } : {}) });
     // Flagged as the reports flag (core/compliance): the policy's flagged digests and denied datasets, and every digest an advisory in force flags.
     const flagged = [...(policy?.flagged.map((f) => f.digest).filter((d): d is string => !!d) ?? []), ...(policy?.datasets.deny ?? []), ...(index ? index.flags.digests.keys() : [])];
     // What is made from a flagged or failed input is drawn `affected`, never green (core/render has the status; the chain graph does not propagate it).
-    const graph = markAffected(graphFromChain(result, { flagged }));
     const head = result.links.find((l) => l.depth === 0);
+    const noPolicy = policy ? undefined : await this.noPolicy(p.modelPath, 'lineage');
     const name = head?.name ?? (p.modelPath ? basename(p.modelPath) : 'model');
+    const graph = withoutPolicyWords(markAffected(graphFromChain(result, { flagged, modelName: name })), head?.digest, noPolicy?.detail);
     const title = `${name} (${shortDigest(result.model.digest)})`;
     const svg = renderGraphSvg(graph, { idPrefix: 'lineage', title: `Lineage of ${title}` });
     const links = new Map(result.links.map((l) => [l.digest, l]));
     const nodes: LineageNodeInfo[] = graph.nodes.map((n) => {
       const link = links.get(n.id);
       let action: LineageNodeAction | undefined;
+      // A node whose attestation did not verify opens that attestation as stored (the altered bytes), not only its folder.
+      const failed = link ? undefined : storedFailure(result.ignored, n.id);
       if (link) action = { kind: 'attestation', id: link.attestation, stage: link.stage };
+      else if (failed) action = { kind: 'stored', id: failed.id, stage: failed.stage ?? 'attestation', code: failed.code };
       else {
         const path = this.localPath(result.links.flatMap((l) => l.inputs).find((i) => i.digest === n.id)?.uri);
         if (path) action = { kind: 'reveal', path };
@@ -156,14 +205,53 @@ export class ReviewHandler {
     return {
       verdict: result.verdict,
       title,
-      basis: policy ? `checked against the policy ${relativeTo(this.ctx.root(), policy.source)}` : 'no trust policy is set (modelProvenance.policy): nothing was checked, every node is "not verified"',
+      basis: policy ? `checked against the policy ${relativeTo(this.ctx.root(), policy.source)}` : result.verdict === 'failed' ? `signers not checked: no trust policy is set (modelProvenance.policy); the chain fails even so: ${result.problems[0]?.message ?? 'see the problems'}` : 'chain not checked: no trust policy is set (modelProvenance.policy)',
+      ...(noPolicy ? { notice: noPolicy.notice } : {}),
       svg,
       nodes,
       problems: result.problems.map((x) => `${x.code}: ${x.message}`),
+      // What the drawing leaves out beyond a link that is not verified, under the graph as the reports say it.
+      ...(graph.notes?.length ? { sections: [{ title: 'Not checked', lines: graph.notes }] } : {}),
       ...(head ? { focus: head.digest } : {}),
       // Only a model the chain knows has a folder to reveal (a dataset, or nothing attested, has not).
       canReveal: !!head && !!p.modelPath,
+      ...(registryInfo ? { registry: registryInfo } : {}),
+      checkedAt,
     };
+  }
+
+  /** Which registry the editor reads (the setting, else the workspace's .provenance/), said on the view. */
+  private registryInfo(): LineageView['registry'] {
+    try {
+      const loc = locateRegistry(this.ctx.settings.registry || undefined, this.ctx.root() ?? process.cwd());
+      const exists = loc.kind === 'oci' || existsSync(join(loc.path, 'blobs')) || existsSync(join(loc.path, 'index'));
+      return registryLine(loc, exists, this.ctx.root());
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** What a lineage view is built from: the registry (files, or a poll of a remote one), the model, the policy file. */
+  private lineageSources(modelPath: string | undefined): LineageSources {
+    let registry: LineageSources['registry'];
+    try {
+      const loc = locateRegistry(this.ctx.settings.registry || undefined, this.ctx.root() ?? process.cwd());
+      if (loc.kind === 'local') registry = { kind: 'local', path: loc.path };
+      else
+        registry = {
+          kind: 'oci',
+          // The flags' probe: the ids of the attestations and advisories (a new, removed or replaced entry changes it).
+          probe: async () => {
+            const r = this.ctx.registry();
+            if (!r || r instanceof LocalRegistry) return '';
+            return `${(await r.findByPredicateType(SLSA_PROVENANCE_V1)).map((e) => e.id).sort().join(',')}\n${(await advisoryEntryIds(r)).join(',')}`;
+          },
+        };
+    } catch {
+      registry = undefined;
+    }
+    const policy = this.ctx.settings.policy ? this.ctx.resolvePath(this.ctx.settings.policy) : undefined;
+    return { ...(registry ? { registry } : {}), ...(modelPath ? { model: modelPath } : {}), ...(policy ? { policy } : {}) };
   }
 
   /**
@@ -178,7 +266,7 @@ export class ReviewHandler {
     const registry = this.ctx.registry();
     if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry: set modelProvenance.registry');
     const policy = this.policy();
-    if (!policy) throw new InputError('POLICY_NOT_SET', 'Show Impact reads advisories as the gate does, under a trust policy: set modelProvenance.policy');
+    if (!policy) throw new InputError('POLICY_NOT_SET', "no trust policy is set (modelProvenance.policy): the blast radius is read from advisories as the deployment gate reads them, only those signed by the policy's advisorySigners; set modelProvenance.policy to your provenance-policy.json");
     await this.ctx.flags.refresh();
     const kind = p.kind ?? 'artifact';
     const v = await impactView({ registry, policy, index: this.ctx.flags.current(), digest: p.digest, kind, ...(this.ctx.root() ? { workspace: this.ctx.root() } : {}) });
@@ -250,10 +338,12 @@ export class ReviewHandler {
   }
 
   /** The decoded statement of a registry entry (a lineage node), as Open Decoded Payload shows one. */
-  async registryPayload(id: string): Promise<{ text: string }> {
+  async registryPayload(id: string, stored = false): Promise<{ text: string }> {
     const registry = this.ctx.registry();
     if (!registry) throw new InputError('REGISTRY_UNAVAILABLE', 'no attestation registry');
     const text = await registry.read(id);
+    // A failed node: the entry as stored, every value as it is (pretty-printed when it parses), so the altered bytes can be looked at.
+    if (stored) return { text: storedText(text) };
     let bundle: unknown;
     try {
       bundle = JSON.parse(text);
@@ -325,6 +415,51 @@ export class ReviewHandler {
     if (flags.length === 0 && !policy) return NO_TRUST;
     return { flags, ...(policy ? { policy } : {}) };
   }
+}
+
+/** The stored entry's text: indented when it is JSON (values unchanged), else as it is. */
+export function storedText(text: string): string {
+  try {
+    return `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
+  } catch {
+    return text;
+  }
+}
+
+/** The codes by which a node's attestation failed (altered, signer not allowed) before those where it was merely not usable. */
+const FAILED_FIRST = ['ATTESTATION_SIGNATURE_INVALID', 'UNTRUSTED_SIGNER', 'CERT_SUBJECT_MISMATCH', 'IDENTITY_MISMATCH', 'ATTESTATION_INVALID', 'ATTESTATION_MALFORMED', 'REGISTRY_INDEX_MISMATCH'];
+
+/** The stored attestation a failed node opens: the one ignored about its digest, worst first; none for an entry gone from the registry. */
+export function storedFailure(ignored: readonly { id: string; digest: string; code: string; stage?: string }[], digest: string): { id: string; code: string; stage?: string } | undefined {
+  const here = ignored.filter((x) => x.digest === digest && x.code !== 'REGISTRY_DANGLING_INDEX');
+  const rank = (c: string): number => (FAILED_FIRST.includes(c) ? FAILED_FIRST.indexOf(c) : FAILED_FIRST.length);
+  return [...here].sort((a, b) => rank(a.code) - rank(b.code))[0];
+}
+
+/**
+ * Without a policy the chain walker reports each stage's signer as "(signature not checked)";
+ * on a node that reads as if the model's signature were unchecked. Say what is unchecked (the
+ * attestation's signer, for want of a policy), and on the model's own node what its own
+ * signature is (as the lens says).
+ */
+function withoutPolicyWords(graph: LineageGraph, head: string | undefined, modelSig: string | undefined): LineageGraph {
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) => {
+      const details = (n.details ?? []).map((d) => (d === `signed by ${UNCHECKED}` ? 'attestation signer not checked (no policy)' : d));
+      if (n.id === head && modelSig) details.splice(1, 0, modelSig);
+      return { ...n, details };
+    }),
+  };
+}
+
+/** The report with the two kinds of trust explained first, as plain elements (the report's CSP allows no inline style or script). */
+function withNotice(html: string, notice: { notice: TrustKindsNotice } | undefined): string {
+  if (!notice) return html;
+  const esc = (x: string): string => x.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const n = notice.notice;
+  const aside = `<aside role="note" id="mp-no-policy"><p><strong>${esc(n.title)}</strong></p><ul>${n.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul></aside>`;
+  return html.replace(/<body([^>]*)>/, (m) => `${m}${aside}`);
 }
 
 /** The preview with the entries it left out listed first, as plain elements (the report's CSP allows no inline style or script). */

@@ -1,18 +1,19 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import {
   CancelledError,
-  enumerateModel,
   evaluateModel,
   findSignatureFor,
   flagEvaluation,
   type FlagIndex,
-  relativeInside,
   type DigestCache,
   type HashProgress,
   type ModelEvaluation,
 } from '../../core';
 import type { ModelStateView, PolicyProblem, UnsignedView } from '../../core/editor/protocol';
+import { restrictedIgnorePathsNote, restrictedNote, type IgnoredTrust } from '../../core/editor/trust-settings';
+import { withRestrictedNote } from './state-findings';
+import { existingAncestor, modelDirs } from './dir-watch';
 import type { LoadedTrust } from './trust';
 
 /** What the states need from the server. */
@@ -25,6 +26,8 @@ export interface ModelStatesHost {
   /** Advisories in the registry that nothing reads (no policy, or none of its advisorySigners). */
   advisoriesNotRead?(): string | undefined;
   sizeLimitBytes(): number;
+  /** `modelProvenance.ignorePaths` in force (relative to each model folder, or absolute): left out of every model. */
+  ignorePaths?(): readonly string[];
   cache: DigestCache;
   now(): number;
   setTimeout(fn: () => void, ms: number): { cancel(): void };
@@ -56,8 +59,11 @@ interface Entry {
   pins: number;
 }
 
-/** A model evaluation as the editor shows it: with the flags in force, and the policy problem that fails it closed. */
-export type EditorEvaluation = ModelEvaluation & { policy?: PolicyProblem; advisoriesNotRead?: string };
+/**
+ * A model evaluation as the editor shows it: with the flags in force, the policy problem that
+ * fails it closed, and (Restricted Mode) that the workspace's own ignore paths were not applied.
+ */
+export type EditorEvaluation = ModelEvaluation & { policy?: PolicyProblem; advisoriesNotRead?: string; ignorePathsNote?: string };
 
 /**
  * A configured policy that cannot be loaded fails every model closed: its flags and
@@ -73,10 +79,33 @@ export function policyFailure(ev: ModelEvaluation, problem: PolicyProblem | unde
   return keep ? { ...ev, policy: problem, detail } : { ...ev, state: 'error', policy: problem, headline, detail };
 }
 
+/**
+ * Restricted Mode ignored what the workspace named for this kind of signer: a signer not trusted
+ * or not checked says so on every surface (lens and status read the headline, Problems the trust
+ * message, hover and notifications the detail), not only in the language status hover (finding 10).
+ */
+export function restrictedEvaluation(ev: EditorEvaluation, ignored: IgnoredTrust | undefined): EditorEvaluation {
+  ev = restrictedIgnorePaths(ev, ignored);
+  if (ev.state !== 'untrusted' && ev.state !== 'not-configured') return ev;
+  const note = restrictedNote(ev.trust.signer.method, ignored);
+  if (!note) return ev;
+  return { ...ev, trust: withRestrictedNote(ev.trust, ignored), headline: `${ev.headline}; ${note}`, detail: `${ev.detail} ${note.charAt(0).toUpperCase()}${note.slice(1)}.` };
+}
+
+/**
+ * Restricted Mode ignored the workspace's own `ignorePaths`: a file not covered by the
+ * signature may be one the repository meant to leave out, so it says so there (the FILE_UNEXPECTED
+ * diagnostics, the detail), and nowhere a file it names could not matter.
+ */
+function restrictedIgnorePaths(ev: EditorEvaluation, ignored: IgnoredTrust | undefined): EditorEvaluation {
+  const note = restrictedIgnorePathsNote(ignored);
+  if (!note || !ev.integrity?.files.some((f) => f.status === 'unexpected')) return ev;
+  return { ...ev, ignorePathsNote: note, detail: `${ev.detail} ${note.charAt(0).toUpperCase()}${note.slice(1)}: nothing it names is left out.` };
+}
+
 /** A change burst (an editor saving, a copy in progress) settles before re-verifying. */
 export const DEBOUNCE_MS = 100;
 const MAX_ENTRIES = 256;
-const MAX_WATCHED_DIRS = 256;
 const MAX_CONCURRENT = 2;
 const PROGRESS_BYTES = 64 * 1024 * 1024;
 
@@ -124,7 +153,7 @@ export class ModelStates {
 
   private flagged(ev: ModelEvaluation | undefined): EditorEvaluation | undefined {
     if (!ev) return undefined;
-    const out: EditorEvaluation = policyFailure(flagEvaluation(ev, this.host.flags?.()), this.host.policyProblem?.());
+    const out: EditorEvaluation = restrictedEvaluation(policyFailure(flagEvaluation(ev, this.host.flags?.()), this.host.policyProblem?.()), this.host.trust().ignored);
     const notRead = this.host.advisoriesNotRead?.();
     return notRead ? { ...out, advisoriesNotRead: notRead } : out;
   }
@@ -225,6 +254,7 @@ export class ModelStates {
             signaturePath: e.signature,
             trust: trust.set,
             sizeLimitBytes: e.forced ? undefined : this.host.sizeLimitBytes(),
+            ignorePaths: this.host.ignorePaths?.() ?? [],
             signal: abort.signal,
             onProgress,
             cache: this.host.cache,
@@ -264,38 +294,33 @@ export class ModelStates {
 
   /** Watches every folder of the model (and the signature's), replacing the previous watchers. */
   private watch(e: Entry): void {
-    const dirs = new Set<string>([dirname(e.signature)]);
-    let single = false;
-    try {
-      const sig = relativeInside(e.model, e.signature);
-      const listing = enumerateModel(e.model, { allowEmpty: true, allowSymlinks: true, ...(sig ? { ignorePaths: [sig] } : {}) });
-      single = listing.singleFile;
-      if (single) dirs.add(dirname(e.model));
-      else {
-        dirs.add(e.model);
-        for (const f of listing.files) {
-          if (dirs.size >= MAX_WATCHED_DIRS) break;
-          dirs.add(dirname(join(e.model, f.name)));
-        }
-      }
-    } catch {
-      dirs.add(single ? dirname(e.model) : e.model);
+    // The same folders a lineage view of this model watches (dir-watch.ts).
+    const { dirs, names } = modelDirs(e.model, e.signature);
+    // A folder that is gone (deleted, or replaced by a re-download or a branch switch) cannot be
+    // watched: its nearest existing ancestor is, so that its return is seen. A watcher whose
+    // folder was replaced watches the old, deleted inode: it is made again on the new one.
+    const present = new Map<string, number>();
+    for (const dir of dirs) {
+      const at = existingAncestor(dir);
+      if (at) present.set(at.dir, at.ino);
     }
-    const names = single ? new Set([basename(e.model), basename(e.signature)]) : undefined;
+    const anywhere = new Set([...present.keys()].filter((d) => !dirs.has(d)));
     for (const [dir, w] of e.watchers) {
-      if (!dirs.has(dir)) {
+      if (!present.has(dir) || watchedInode.get(w) !== present.get(dir)) {
         w.close();
         e.watchers.delete(dir);
       }
     }
-    for (const dir of dirs) {
+    for (const [dir, ino] of present) {
       if (e.watchers.has(dir)) continue;
       try {
         const w = watch(dir, { persistent: false }, (_event, file) => {
-          // Only the model's own file counts beside a single-file model; anything in a model folder does.
-          if (names && file && !names.has(String(file))) return;
+          // Only the model's own file counts beside a single-file model; anything in a model folder
+          // does, and anything at all in the ancestor that stands in for a missing folder.
+          if (names && !anywhere.has(dir) && file && !names.has(String(file))) return;
           this.onChange(e);
         });
+        watchedInode.set(w, ino);
         w.on('error', () => {
           w.close();
           e.watchers.delete(dir);
@@ -344,12 +369,24 @@ export class ModelStates {
       ...(ev.integrity
         ? { integrity: { state: ev.integrity.state, summary: ev.integrity.summary, matched: ev.integrity.matched, total: ev.integrity.total, files: ev.integrity.files.map((f) => ({ name: f.name, status: f.status })) } }
         : {}),
-      trust: { state: ev.trust.state, ...(ev.trust.code ? { code: ev.trust.code } : {}), ...(ev.trust.message ? { message: ev.trust.message } : {}) },
+      trust: {
+        state: ev.trust.state,
+        ...(ev.trust.code ? { code: ev.trust.code } : {}),
+        ...(ev.trust.message ? { message: ev.trust.message } : {}),
+        ...(ev.trust.unchecked ? { unchecked: ev.trust.unchecked } : {}),
+        ...(ev.trust.nothingConfigured ? { nothingConfigured: true } : {}),
+      },
       ...(e.at !== undefined ? { at: e.at } : {}),
-      canTrust: ev.trust.state === 'not-configured' || ev.trust.state === 'untrusted',
+      // The model's state, not the signature's: with a file modified (or a flag, a policy error)
+      // trusting the signer changes nothing that matters, so it is not offered (finding 13).
+      canTrust: ev.state === 'not-configured' || ev.state === 'untrusted',
       ...(ev.flags?.length ? { flags: ev.flags.map((h) => ({ code: h.code, digest: h.digest, message: h.message, kind: h.role === 'signer' ? ('signer' as const) : ('artifact' as const) })) } : {}),
       ...(ev.policy ? { policy: ev.policy } : {}),
       ...(ev.advisoriesNotRead ? { advisoriesNotRead: ev.advisoriesNotRead } : {}),
+      ...(ev.ignorePaths ? { ignorePaths: { applied: ev.ignorePaths.applied, text: ev.ignorePaths.text } } : {}),
     };
   }
 }
+
+/** The inode each watcher was opened on (a folder replaced under the same name has a new one). */
+const watchedInode = new WeakMap<FSWatcher, number>();

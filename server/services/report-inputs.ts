@@ -77,15 +77,16 @@ function futureDate(entry: unknown, now: Date): string | undefined {
 }
 
 /**
- * A core message in the editor's words: the CLI's flags become the editor's actions, so a
- * person reading a notification is never told to pass `--inputs` or `--force`.
+ * A core message in the editor's words: the library's option names (core/option-names) become
+ * the editor's actions, so a person reading a notification is never told to set `inputs` or
+ * `force`.
  */
 export function editorWording(message: string): string {
   return message
-    .replace(/;? ?give the model's own inputs with --inputs/, "; edit its subject, or keep the other model's text in another file: Generate Report uses the workspace's report-inputs.json")
-    .replace(/ \(use --force\)/, ': choose another name in the save dialog')
-    .replace(/--inputs/g, 'report-inputs.json')
-    .replace(/--force/g, 'another file name');
+    .replace(/;? ?give the model's own inputs with the inputs option/, "; edit its subject, or keep the other model's text in another file: Generate Report uses the workspace's report-inputs.json")
+    .replace(/ \(use force: true\)/, ': choose another name in the save dialog')
+    .replace(/the inputs option/g, 'report-inputs.json')
+    .replace(/force: true/g, 'another file name');
 }
 
 /**

@@ -11,14 +11,17 @@ import {
   type TrustProblem,
   type TrustSet,
 } from '../../core';
-import { trustFinding } from './state-findings';
+import type { IgnoredTrust } from '../../core/editor/trust-settings';
+import { misplacedFindings, trustFinding, withRestrictedNote } from './state-findings';
 
 export interface SemanticContext {
   file: string;
   analysis: DocumentAnalysis;
   trust: TrustSet;
-  /** Trust entries in the wrong setting, named beside "signature not checked". */
-  misplaced?: TrustProblem[];
+  /** Trust entries that could not be used; the misplaced ones are each a warning on a signed bundle. */
+  problems?: TrustProblem[];
+  /** Restricted Mode: what the workspace named and was ignored, said beside a signer not trusted. */
+  ignored?: IgnoredTrust;
   signal: AbortSignal;
   cache?: DigestCache;
 }
@@ -37,9 +40,9 @@ export async function semanticFindings(ctx: SemanticContext): Promise<{ findings
       return { findings: v.findings };
     }
     if ((kind === 'ml-attestation' || kind === 'intoto') && ctx.analysis.bundle && ctx.analysis.findings.length === 0) {
-      const trust = evaluateSignatureTrust(ctx.analysis.bundle, ctx.trust, ctx.file);
-      const f = trustFinding(trust, ctx.analysis, ctx.file, ctx.misplaced);
-      return { findings: f ? [f] : [], trust };
+      const trust = withRestrictedNote(evaluateSignatureTrust(ctx.analysis.bundle, ctx.trust, ctx.file), ctx.ignored);
+      const f = trustFinding(trust, ctx.analysis, ctx.file);
+      return { findings: [...misplacedFindings(ctx.problems ?? [], ctx.analysis), ...(f ? [f] : [])], trust };
     }
   } catch (err) {
     if (err instanceof CancelledError) throw err;

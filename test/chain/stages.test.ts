@@ -85,6 +85,14 @@ describe('evaluation after fine-tuning, through the CLI', () => {
     assert.deepEqual(f.problems.map((p: { code: string }) => p.code), ['FLAGGED_ARTIFACT']);
     assert.match(f.problems[0].message, /used by the evaluation stage is flagged: leaked test set$/);
 
+    // An evaluation set changed after the evaluation is re-hashed like a training set: DIGEST_MISMATCH.
+    const attested = (await hashModel(evalData)).digest;
+    writeFileSync(join(evalData, 'test.jsonl'), '{"q":2}\n');
+    const changed = JSON.parse((await runCli(['verify', model, '--policy', policy, '--registry', reg, '--format', 'json'])).stdout);
+    assert.deepEqual(changed.problems.map((p: { code: string }) => p.code), ['DIGEST_MISMATCH']);
+    assert.equal(changed.problems[0].message, `dataset "eval-data" at ${evalData} now has digest ${(await hashModel(evalData)).digest}, but the evaluation stage attested ${attested}: it was changed or swapped after it was used`);
+    writeFileSync(join(evalData, 'test.jsonl'), '{"q":1}\n');
+
     // The manifest draws the same producer, with its parameters.
     const out = join(dir, 'ft.cdx.json');
     const m = await runCli(['manifest', 'init', model, '--registry', reg, '--policy', policy, '--output', out]);

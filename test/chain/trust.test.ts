@@ -110,6 +110,18 @@ describe('distinguished names', () => {
     );
   });
 
+  test('a subject pasted from `openssl x509 -subject` (OpenSSL 3\'s default one-line form) is read: spaces around "=", a quoted value holding a comma', () => {
+    // What openssl 3 prints for -subj "/C=DE/O=Example, Inc./OU=ML+CN=Signer \"Q\"".
+    const printed = 'C = DE, O = "Example, Inc.", OU = ML + CN = Signer \\"Q\\"';
+    const rfc4514 = 'CN=Signer \\"Q\\"+OU=ML, O=Example\\, Inc., C=DE';
+    assert.ok(distinguishedNamesMatch(parseDistinguishedName(printed), parseDistinguishedName(rfc4514)));
+    assert.ok(distinguishedNamesMatch(parseDistinguishedName('O="Example, Inc.", CN="a \\"b\\" c "'), parseDistinguishedName('CN=a \\"b\\" c\\ ,O=Example\\, Inc.')));
+    assert.ok(!distinguishedNamesMatch(parseDistinguishedName('O="Example, Inc."'), parseDistinguishedName('O=Example Inc.')));
+    assert.throws(() => parseDistinguishedName('O="Example, Inc.'), (e: Error & { code?: string }) => e.code === 'DN_MALFORMED' && /quoted value is not closed/.test(e.message));
+    // OpenSSL's -subj form is refused, naming the form rather than "/C" as an attribute type.
+    assert.throws(() => parseDistinguishedName('/C=DE/O=Example Corp/CN=Release Signer'), (e: Error & { code?: string }) => e.code === 'DN_MALFORMED' && /OpenSSL's "\/C=…\/O=…\/CN=…" form/.test(e.message));
+  });
+
   test('malformed names are refused with DN_MALFORMED naming the problem', () => {
     const cases: [string, RegExp][] = [
       ['', /it is empty/],
@@ -219,7 +231,7 @@ describe('certificate signers in a policy', () => {
     assert.deepEqual(result.problems.map((p) => p.code), ['MISSING_LINK']);
     const i = result.ignored[0]!;
     assert.equal(i.code, 'UNTRUSTED_SIGNER');
-    assert.equal(i.message, `signed by certificate "${RELEASE_DN}", and it does not chain to what the policy trusts [CERT_CHAIN_UNTRUSTED: no trusted anchor issued "CN=Test Intermediate CA" (issuer "CN=Test Root CA")]`);
+    assert.equal(i.message, `signed by certificate "${RELEASE_DN}", and it does not chain to what the policy trusts [CERT_CHAIN_UNTRUSTED: signed by certificate ${RELEASE_DN} issued by CN=Test Intermediate CA, whose chain ends at CN=Test Intermediate CA (issued by CN=Test Root CA); the trusted certificate anchor CN=Test Root CA did not issue it]`);
   });
 
   test('a certificate-signed attestation with one flipped payload byte: ATTESTATION_SIGNATURE_INVALID', async () => {

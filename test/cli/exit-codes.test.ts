@@ -131,7 +131,9 @@ describe('exit codes and messages', () => {
 
   test('Ctrl-C (SIGINT) while hashing: exit 130, one line ending in [CANCELLED], nothing on stdout', async () => {
     const dir = tempDir();
-    // Big enough that hashing is still running when the signal comes (sparse: no disk used up).
+    // Big enough that hashing is still running when the signal comes (sparse: no disk used up). Two
+    // files, so the threads path runs: the calling thread hashes with blocking reads there and must
+    // still let the signal in.
     const big = join(dir, 'model', 'weights.bin');
     makeModel(join(dir, 'model'), { 'config.json': '{}' });
     const fd = openSync(big, 'w');

@@ -80,12 +80,50 @@ describe('--ignore-paths means what it means in model_signing, on every command'
     }
   });
 
+  test('a path typed as from the parent folder while inside the model matches nothing: the warning asks for the tail that is in the model', async () => {
+    const s = await setup();
+    const r = await runCli(['hash', '.', '--ignore-paths', 'model/cache'], { cwd: s.m });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'model-provenance: warning: .: ignore path "model/cache" matches nothing in the model; it has no effect and is not recorded (did you mean "cache", which is in the model?) [IGNORE_PATH_UNMATCHED]\n');
+  });
+
   test('a model-relative path given from another folder is outside the model: dropped with a warning, as model_signing drops it', async () => {
     const s = await setup();
     const signed = await runCli(['sign', 'key', s.m, '--private-key', s.key, '--ignore-paths', 'cache', '--format', 'json'], { cwd: s.dir });
     assert.equal(signed.code, 0, signed.stderr);
-    assert.equal(signed.stderr, `model-provenance: warning: ${s.m}: ignore path "cache" is outside the model; dropped [IGNORE_PATH_OUTSIDE]\n`);
+    assert.equal(signed.stderr, `model-provenance: warning: ${s.m}: ignore path "cache" is outside the model; dropped; paths are resolved against the current directory, as model_signing does: did you mean "${join(s.m, 'cache')}"? [IGNORE_PATH_OUTSIDE]\n`);
     assert.deepEqual(JSON.parse(signed.stdout).resources.map((r: { name: string }) => r.name), ['cache/a.tmp', 'cache/sub/b.tmp', ...KEPT]);
+    // JSON carries the warning too, as docs/cli.md promises for hash, sign, verify and attest.
+    const outside = { code: 'IGNORE_PATH_OUTSIDE', path: 'cache' };
+    const pick = (ws: { code: string; path: string }[]) => ws.map((w) => ({ code: w.code, path: w.path }));
+    assert.deepEqual(pick(JSON.parse(signed.stdout).warnings), [outside]);
+    const hashed = await runCli(['hash', s.m, '--ignore-paths', 'cache', '--format', 'json'], { cwd: s.dir });
+    assert.deepEqual(pick(JSON.parse(hashed.stdout).warnings), [outside]);
+    const verified = await runCli(['verify', 'key', s.m, '--public-key', s.pub, '--ignore-paths', 'cache', '--format', 'json'], { cwd: s.dir });
+    assert.deepEqual(pick(JSON.parse(verified.stdout).warnings), [outside]);
+  });
+
+  test('symlinks in an ignore path are resolved as Path.resolve() does, the last one too (model_signing 1.1): the link\'s target is left out, the link stays', async () => {
+    const s = await setup();
+    symlinkSync('w.bin', join(s.m, 'w-link.bin'));
+    symlinkSync('cache', join(s.m, 'cache-link'));
+    const hash = async (...ignore: string[]) => {
+      const r = await runCli(['hash', './model', '--allow-symlinks', ...ignore.flatMap((p) => ['--ignore-paths', p]), '--format', 'json'], { cwd: s.dir });
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout).resources as { name: string }[]).map((x) => x.name);
+    };
+    // A link to a folder adds nothing (model_signing never descends into one); a link to a file is kept under its own name.
+    assert.deepEqual(await hash(), ['cache/a.tmp', 'cache/sub/b.tmp', 'cache.json', 'config.json', 'w-link.bin', 'w.bin']);
+    // model_signing: (cwd / 'model/w-link.bin').resolve() is model/w.bin: w.bin is left out and the link is hashed.
+    assert.deepEqual(await hash('./model/w-link.bin'), ['cache/a.tmp', 'cache/sub/b.tmp', 'cache.json', 'config.json', 'w-link.bin']);
+    // Through a linked folder: model/cache-link/sub resolves to model/cache/sub.
+    assert.deepEqual(await hash('model/cache-link/sub'), ['cache/a.tmp', 'cache.json', 'config.json', 'w-link.bin', 'w.bin']);
+    // `..` after a link is taken from the link's target, as realpath does: cache-link/sub/.. is cache.
+    assert.deepEqual(await hash('model/cache-link/sub/..'), ['cache.json', 'config.json', 'w-link.bin', 'w.bin']);
+    // Without --allow-symlinks the link is still there, and refused, as in model_signing.
+    const refused = await runCli(['hash', './model', '--ignore-paths', './model/w-link.bin', '--ignore-paths', './model/cache-link'], { cwd: s.dir });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /\[SYMLINK_NOT_ALLOWED\]/);
   });
 
   test('an ignore path naming the model itself is refused, exit 2, nothing written', async () => {
@@ -186,4 +224,12 @@ describe('sign certificate refuses exactly the certificates verify certificate r
       }
     });
   }
+});
+
+test('a single-file model: an ignore path is said not to apply to it (IGNORE_PATH_SINGLE_FILE, as the library says), not to lie outside it', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'config.json'), '{}');
+  const r = await runCli(['hash', 'config.json', '--ignore-paths', 'sub'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, 'model-provenance: warning: config.json: ignore path "sub" does not apply to a single-file model; dropped [IGNORE_PATH_SINGLE_FILE]\n');
 });

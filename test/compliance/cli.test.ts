@@ -35,6 +35,50 @@ describe('model-provenance report (CLI)', () => {
     }
   });
 
+  test('the model-scope flags of sign: a copy with an added file is the attested model with --ignore-paths (its digest finds its evidence), another model without; refused with a digest alone', async () => {
+    const original = JSON.parse((await runCli([...base, '--format', 'json', '--framework', 'eu-ai-act-annex-iv'], { cwd: w.dir })).stdout);
+    const copy = join(w.dir, 'quantized-with-scratch');
+    cpSync(w.models.quantized, copy, { recursive: true });
+    writeFileSync(join(copy, 'scratch.txt'), 'notes a person left\n');
+    // The original signature does not cover scratch.txt: accepted by --ignore-unsigned-files, the file is
+    // in the digest the chain is looked up by, and the gate names it as the cause (not the ignore paths).
+    const accepted = await runCli(['verify', copy, '--registry', w.registryDir, '--policy', w.policyPath, '--trusted-keys', join(w.dir, 'keys', 'release.pub.pem'), '--ignore-unsigned-files', '--format', 'report'], { cwd: w.dir });
+    assert.equal(accepted.code, 1);
+    assert.match(accepted.stdout, /\n {2}- chain of custody: the chain was looked up by the digest of the files on disk, which include 1 file\(s\) the signature does not cover \(scratch\.txt\): remove them, or check the chain by the signed digest; do not attest it again as it is\.\n/);
+    // Signed as model_signing would sign it with --ignore-paths: the signature records the path.
+    rmSync(join(copy, 'model.sig'));
+    const resigned = await runCli(['sign', 'key', copy, '--private-key', w.keys.release, '--ignore-paths', join(copy, 'scratch.txt')], { cwd: w.dir });
+    assert.equal(resigned.code, 0, resigned.stderr);
+    const args = (model: string, ...more: string[]): string[] => ['report', model, '--registry', w.registryDir, '--policy', w.policyPath, '--inputs', w.inputsPath, '--date', '2026-11-30', '--format', 'json', '--framework', 'eu-ai-act-annex-iv', ...more];
+    const scoped = await runCli(args(copy, '--ignore-paths', join(copy, 'scratch.txt')), { cwd: w.dir });
+    assert.equal(scoped.code, 0, scoped.stderr);
+    const r = JSON.parse(scoped.stdout);
+    assert.equal(r.model.digest, original.model.digest);
+    assert.equal(r.verification.chain.verdict, original.verification.chain.verdict);
+    assert.equal(r.verification.signature.status, 'verified');
+    const whole = JSON.parse((await runCli(args(copy), { cwd: w.dir })).stdout);
+    assert.notEqual(whole.model.digest, original.model.digest);
+    assert.notEqual(whole.verification.chain.verdict, 'verified');
+    // The signature verifies its own files, but it is about the other digest: never "verified" beside this one.
+    assert.equal(whole.verification.signature.status, 'failed');
+    assert.deepEqual(whole.verification.signature.problems.map((p: { code: string }) => p.code), ['SUBJECT_MISMATCH']);
+    assert.match(whole.verification.signature.problems[0].message, new RegExp(`^the signature verifies, but it signs ${original.model.digest} and this report is about ${whole.model.digest}: they cover different files; give the model-scope options it was signed with \\(--ignore-paths\\) \\[SUBJECT_MISMATCH\\]$`));
+    // The gate says the same: the scope is the cause, not a missing attestation.
+    const gate = await runCli(['verify', copy, '--registry', w.registryDir, '--policy', w.policyPath, '--trusted-keys', join(w.dir, 'keys', 'release.pub.pem'), '--format', 'report'], { cwd: w.dir });
+    assert.equal(gate.code, 1);
+    assert.ok(gate.stdout.includes(`\n  - chain of custody: the model was signed as ${original.model.digest}, but the chain was looked up by ${whole.model.digest} (the files on disk with the options given): give the model-scope options it was signed and attested with (--ignore-paths), then check again; do not attest it again as it is.\n`), gate.stdout);
+    // Its JSON carries the ignore-path placement warning, as verify key's does.
+    const gateJson = JSON.parse((await runCli(['verify', copy, '--registry', w.registryDir, '--policy', w.policyPath, '--ignore-paths', 'scratch.txt', '--format', 'json'], { cwd: w.dir })).stdout);
+    assert.deepEqual(gateJson.warnings.map((x: { code: string; path: string }) => [x.code, x.path]), [['IGNORE_PATH_OUTSIDE', 'scratch.txt']]);
+    const byDigest = await runCli(['report', original.model.digest, '--registry', w.registryDir, '--policy', w.policyPath, '--ignore-paths', 'scratch.txt'], { cwd: w.dir });
+    assert.equal(byDigest.code, 2);
+    // --allow-unattested with a model on disk would do nothing: refused, never dropped.
+    const dropped = await runCli([...args(copy), '--allow-unattested'], { cwd: w.dir });
+    assert.equal(dropped.code, 2);
+    assert.match(dropped.stderr, /--allow-unattested does not apply to report: a model on disk is reported whether or not anything attests it: the option is for a digest alone \[OPTION_NOT_APPLICABLE\]\n$/);
+    assert.match(byDigest.stderr, /--ignore-paths does not apply to report sha256:…: it says which files of a model on disk make up the model: give the model path, not only a digest \[OPTION_NOT_APPLICABLE\]\n$/);
+  });
+
   test('--fail-under: 0 at or above, 1 below (naming the framework), 2 for a bad percentage', async () => {
     const ok = await runCli([...base, '--format', 'json', '--framework', 'eu-ai-act-annex-iv', '--fail-under', '45.7'], { cwd: w.dir });
     assert.equal(ok.code, 0, ok.stderr);

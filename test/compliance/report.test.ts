@@ -215,6 +215,36 @@ describe('regulatory report on the fixture pipeline', () => {
     assert.match(point(r, 'eu-ai-act-annex-xi', '2(c)').facts.map((f) => f.text).join(' '), /eval-data/);
   });
 
+  test('an ML-BOM altered inside the registry is listed as not verified with its reason, never skipped', async () => {
+    const copy = join(tempDir('mp-compliance-bomtamper-'), '.provenance');
+    const { cpSync, readdirSync } = await import('node:fs');
+    cpSync(w.registryDir, copy, { recursive: true });
+    const dir = join(copy, 'blobs', 'sha256');
+    const name = readdirSync(dir).find((f) => {
+      const b = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      return JSON.parse(Buffer.from(b.dsseEnvelope.payload, 'base64').toString('utf8')).predicateType === 'https://cyclonedx.org/bom';
+    })!;
+    assert.ok(name, 'the world signs an ML-BOM into the registry');
+    const id = `sha256:${name.replace(/\.json$/, '')}`;
+    const blob = join(dir, name);
+    const bundle = JSON.parse(readFileSync(blob, 'utf8'));
+    const payload = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
+    payload.predicate.metadata.component.version = 'swapped';
+    bundle.dsseEnvelope.payload = Buffer.from(JSON.stringify(payload)).toString('base64');
+    writeFileSync(blob, JSON.stringify(bundle));
+
+    const r = await report(w, copy);
+    const item = r.evidence.find((e) => e.ref === id)!;
+    assert.ok(item, `the altered ML-BOM ${id} is listed in the evidence`);
+    assert.deepEqual([item.kind, item.verified, item.location], ['manifest', false, 'registry']);
+    assert.match(item.reason!, /\[REGISTRY_BLOB_CORRUPT\]$|\[ATTESTATION_SIGNATURE_INVALID\]$/);
+    // The file beside the model is no longer matched by a signed copy: unsigned, not verified.
+    assert.equal(r.verification.manifest.signed, false);
+    assert.ok(!JSON.stringify(r.frameworks).includes('swapped'), 'nothing of the altered ML-BOM is stated');
+    assert.match(renderReport(r, 'md'), new RegExp(`${id.slice(7, 19)}`));
+    assert.deepEqual(validateAgainst('compliance-report', JSON.parse(renderReport(r, 'json'))), []);
+  });
+
   test('a tampered attestation is shown as not verified, and the completeness drops', async () => {
     const id = w.attestations['fine-tuning:ft']!;
     const copy = join(tempDir('mp-compliance-tamper-'), '.provenance');

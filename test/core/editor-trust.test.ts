@@ -20,6 +20,7 @@ import {
   generateManifest,
   loadTrustSet,
   loadTrustedKeys,
+  nothingConfigured,
   manifestPathFor,
   mergeManifest,
   resolveModelTarget,
@@ -27,6 +28,7 @@ import {
   validateManifestStatic,
   writeKeyPair,
 } from '../../core';
+import { identityUntrustedCode, identityUntrustedMessage, keyUntrustedMessage } from '../../core/verify/untrusted';
 import { makeModel, makePki, tempDir } from '../helpers/fixtures';
 import { HAVE_VECTORS, SKIP_REASON, VECTORS } from '../helpers/shared';
 
@@ -60,7 +62,18 @@ describe('trust over every signer kind, integrity without trust', () => {
     const wrong = await evaluateModel({ modelPath: model, signaturePath: sig, trust: loadTrustSet({ trustedKeys: [other] }).trust });
     assert.equal(wrong.state, 'untrusted');
     assert.equal(wrong.trust.code, 'KEY_UNTRUSTED');
-    assert.match(wrong.trust.message!, /^signed by key [0-9a-f]{8}…, which is not among your 1 trusted key$/);
+    // Finding 9: the key it has and the key trusted, both named (no "key(s)").
+    assert.match(wrong.trust.message!, /^signed by key [0-9a-f]{8}…, which is not the trusted key [0-9a-f]{8}… \(other\.pub\.pem\)$/);
+    // Finding 5: a key configured, so not "no trusted signer configured" for other kinds; nothing at all: that wording.
+    assert.equal(none.trust.nothingConfigured, true);
+    assert.equal(none.trust.message, `signature not checked: no trusted signer configured (signed by ${none.signerText})`);
+    const keyless = await evaluateModel({ modelPath: model, signaturePath: sig, trust: loadTrustSet({ trustedIdentities: [{ identity: IDENTITY, issuer: ISSUER }] }).trust });
+    assert.equal(keyless.state, 'not-configured');
+    assert.equal(keyless.trust.nothingConfigured, false);
+    assert.equal(keyless.headline, 'files match, signature not checked: no trusted key configured for key signatures (modelProvenance.trustedKeys)');
+    // An entry that could not be used still counts as configured: not "no trusted signer configured".
+    const unusable = await evaluateModel({ modelPath: model, signaturePath: sig, trust: loadTrustSet({ trustedKeys: [join(model, 'nope.pem')] }).trust });
+    assert.equal(unusable.headline, 'files match, signature not checked: no trusted key configured for key signatures (modelProvenance.trustedKeys)');
 
     writeFileSync(join(model, 'model.safetensors'), Buffer.alloc(2048, 2));
     for (const trust of [loadTrustSet({ trustedKeys: [pub] }).trust, loadTrustSet({}).trust]) {
@@ -111,6 +124,27 @@ describe('trust over every signer kind, integrity without trust', () => {
     ]);
   });
 
+  test('misplaced entries say where they belong: a public key among the anchors (ANCHOR_IS_KEY), a leaf among the anchors; unusable entries count as configured', () => {
+    const root = tempDir('mp-misplaced-');
+    writeKeyPair(join(root, 'k'), generateKeyPair('P-256'));
+    const pki = makePki(tempDir('mp-pki-'));
+    const { trust, problems } = loadTrustSet({ certificateAnchors: [join(root, 'k.pub.pem'), pki.leafCert] });
+    assert.deepEqual(problems.map((p) => [p.code, p.belongsIn]), [['ANCHOR_IS_KEY', 'trustedKeys'], ['ANCHOR_NOT_CA', 'trustedKeys']]);
+    assert.equal(trust.unusable, 2);
+    assert.equal(nothingConfigured(trust), false);
+    assert.equal(nothingConfigured(loadTrustSet({}).trust), true);
+  });
+
+  test('the untrusted-signer messages shared by the CLI, the chain and the editor: singular, plural, and more than three', () => {
+    const k = (i: number) => ({ hint: `${i}`.repeat(64).slice(0, 64), source: `/k/${i}.pub.pem` });
+    assert.equal(keyUntrustedMessage('key abcdef01…', [k(1)]), 'signed by key abcdef01…, which is not the trusted key 11111111… (1.pub.pem)');
+    assert.equal(keyUntrustedMessage('key abcdef01…', [k(1), k(2)]), 'signed by key abcdef01…, which is none of the 2 trusted keys: 11111111… (1.pub.pem); 22222222… (2.pub.pem)');
+    assert.match(keyUntrustedMessage('key abcdef01…', [1, 2, 3, 4, 5].map(k)), /none of the 5 trusted keys: .*33333333… \(3\.pub\.pem\); and 2 more$/);
+    assert.equal(identityUntrustedMessage({ identity: 'a@x', issuer: 'https://i' }, []), 'signed by keyless identity a@x via https://i, and no identity is trusted (identity and issuer must both match exactly)');
+    assert.equal(identityUntrustedCode({ identity: 'a@x', issuer: 'https://i' }, [{ identity: 'a@x', issuer: 'https://j' }]), 'ISSUER_MISMATCH');
+    assert.equal(identityUntrustedCode({ identity: 'a@x', issuer: 'https://i' }, [{ identity: 'b@x', issuer: 'https://i' }]), 'IDENTITY_MISMATCH');
+  });
+
   test('distinguished names read "CN=…, O=…" (RFC 4514 order), whether given in that form or in Node\'s', () => {
     const node = { method: 'certificate' as const, subject: 'C=DE\nO=Example Corp\nCN=Release Signer', issuer: 'C=DE\nCN=Example CA' };
     assert.equal(describeSigner(node), 'certificate CN=Release Signer, O=Example Corp, C=DE issued by CN=Example CA, C=DE');
@@ -131,9 +165,24 @@ describe('the model-transparency vectors, every kind', { skip: HAVE_VECTORS ? fa
     const wrongId = await evaluate('v1.1.0-sigstore', { trustedIdentities: [{ identity: 'eve@example.com', issuer: ISSUER }] });
     assert.equal(wrongId.state, 'untrusted');
     assert.equal(wrongId.trust.code, 'IDENTITY_MISMATCH');
+    // Finding 9: the signature's identity and issuer beside the configured ones, so a near miss is visible.
+    assert.equal(wrongId.trust.message, `signed by keyless identity ${IDENTITY} via ${ISSUER}, which is not the trusted identity eve@example.com via ${ISSUER} (identity and issuer must both match exactly)`);
     const wrongIssuer = await evaluate('v1.1.0-sigstore', { trustedIdentities: [{ identity: IDENTITY, issuer: 'https://accounts.example.com' }] });
     assert.equal(wrongIssuer.trust.code, 'ISSUER_MISMATCH');
-    assert.match(wrongIssuer.trust.message!, /identity and issuer must both match exactly/);
+    assert.equal(
+      wrongIssuer.trust.message,
+      `signed by keyless identity ${IDENTITY} via ${ISSUER}, which is not the trusted identity ${IDENTITY} via https://accounts.example.com; the identity matches ${IDENTITY}, but the issuer is ${ISSUER}, not https://accounts.example.com (identity and issuer must both match exactly)`,
+    );
+    const caseOnly = await evaluate('v1.1.0-sigstore', { trustedIdentities: [{ identity: 'StefanB@us.ibm.com', issuer: ISSUER }, { identity: 'x@example.com', issuer: ISSUER }] });
+    assert.equal(
+      caseOnly.trust.message,
+      `signed by keyless identity ${IDENTITY} via ${ISSUER}, which is none of the 2 trusted identities: StefanB@us.ibm.com via ${ISSUER}; x@example.com via ${ISSUER}; StefanB@us.ibm.com differs only in letter case (identity and issuer must both match exactly)`,
+    );
+    // Finding 5: keys configured, a keyless signature: the setting it needs is named.
+    const keysOnly = await evaluate('v1.1.0-sigstore', { trustedKeys: [join(MT, 'keys', 'certificate', 'signing-key-cert.pem')] });
+    assert.equal(keysOnly.state, 'not-configured');
+    assert.equal(keysOnly.headline, 'files match, signature not checked: no trusted identity configured for keyless signatures (modelProvenance.trustedIdentities)');
+    assert.equal(keysOnly.trust.message, `signature not checked: no trusted identity configured for keyless signatures (modelProvenance.trustedIdentities) (signed by keyless identity ${IDENTITY} via ${ISSUER})`);
   });
 
   test('certificate: verified through an anchor; the CA given as a key is reported, never a key', async () => {
@@ -149,12 +198,22 @@ describe('the model-transparency vectors, every kind', { skip: HAVE_VECTORS ? fa
     const e = await evaluate('v1.1.0-certificate', { trustedKeys: [ca] });
     assert.equal(e.state, 'not-configured');
     assert.match(e.signerText, /^certificate CN=intermediate-ca/);
+    // Finding 5: the CA in trustedKeys is configuration, so the certificate signature names what it needs.
+    assert.equal(e.headline, 'files match, signature not checked: no certificate anchor configured for certificate signatures (modelProvenance.certificateAnchors)');
+    assert.equal(e.trust.nothingConfigured, false);
     // A wrong anchor: the chain is untrusted, named as a certificate, never as "a key".
     const pki = makePki(tempDir('mp-pki-'));
     const wrong = await evaluate('v1.1.0-certificate', { certificateAnchors: [pki.rootCert] });
     assert.equal(wrong.state, 'untrusted');
     assert.equal(wrong.trust.code, 'CERT_CHAIN_UNTRUSTED');
     assert.doesNotMatch(wrong.detail, /\bkey\b/);
+    // Finding 9: where the chain ends (its top and the issuer it needs) and the anchor tried, singular.
+    assert.equal(
+      wrong.trust.message,
+      'signed by certificate CN=intermediate-ca issued by CN=intermediate-ca, whose chain ends at CN=intermediate-ca (issued by CN=root-ca); the trusted certificate anchor CN=Test Root CA did not issue it',
+    );
+    const two = await evaluate('v1.1.0-certificate', { certificateAnchors: [pki.rootCert, makePki(tempDir('mp-pki2-')).rootCert] });
+    assert.match(two.trust.message!, /; none of the 2 trusted certificate anchors issued it: CN=Test Root CA; CN=Test Root CA$/);
   });
 
   test('a changed file in a copy of the keyless vector is "modified" even with no trust configured', async () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -115,6 +115,77 @@ describe('root digest order = model_signing\'s (path components, code points)', 
     const v = await verifyModel({ modelPath: m, trust: k.trust });
     assert.equal(v.verdict, 'verified', JSON.stringify(v.problems));
     assert.equal(v.subject?.digest, `sha256:${root}`);
+  });
+});
+
+describe('symlinks with allowSymlinks: model_signing\'s Path.glob(\'**/*\') never descends into a linked folder', () => {
+  // model_signing keeps what is_file() among glob('**/*'); a link to a folder is listed but
+  // is not a file, and '**' does not recurse through it (every Python it supports). So a
+  // linked folder adds nothing to its manifest: following it gave another root digest,
+  // and each tool then failed the other's signature (FILE_UNEXPECTED / a changed manifest).
+  const files = { 'f.bin': 'f\n', 'real/w.bin': 'w\n', 'sub/x.bin': 'x\n' };
+  function linked(): string {
+    const m = makeModel(join(tempDir(), 'linked'), files);
+    symlinkSync('f.bin', join(m, 'lf.bin'));
+    symlinkSync('real', join(m, 'lreal'));
+    symlinkSync('..', join(m, 'sub', 'up'));
+    return m;
+  }
+  const names = ['f.bin', 'lf.bin', 'real/w.bin', 'sub/x.bin'];
+
+  test('hash and sign follow links to files, list no file under a linked folder, and warn once per linked folder', async () => {
+    const m = linked();
+    const expected = rootOf(names.map((n) => sha256Hex(n === 'lf.bin' ? files['f.bin'] : files[n as keyof typeof files])));
+    const hashed = await hashModel(m, { allowSymlinks: true });
+    assert.deepEqual(hashed.resources.map((r) => r.name), names);
+    assert.equal(hashed.digest, `sha256:${expected}`);
+    assert.deepEqual(hashed.warnings.map((w) => [w.code, w.path]), [['SYMLINK_DIR_NOT_FOLLOWED', 'lreal'], ['SYMLINK_DIR_NOT_FOLLOWED', 'sub/up']].sort());
+    const k = keyPair();
+    const signed = await signModel({ modelPath: m, signer: { kind: 'key', privateKey: k.privateKey }, allowSymlinks: true });
+    assert.equal(signed.subject.digest, `sha256:${expected}`);
+    const v = await verifyModel({ modelPath: m, trust: k.trust });
+    assert.equal(v.verdict, 'verified', JSON.stringify(v.problems));
+  });
+
+  test('a model_signing signature over a model with a linked folder verifies (it was FILE_UNEXPECTED for lreal/w.bin)', async () => {
+    const m = linked();
+    const k = keyPair();
+    const resources: Resource[] = names.map((n) => ({ name: n, algorithm: 'sha256', digest: sha256Hex(n === 'lf.bin' ? files['f.bin'] : files[n as keyof typeof files]) }));
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'linked', digest: { sha256: rootOf(resources.map((r) => r.digest)) } }],
+      predicateType: 'https://model_signing/signature/v1.0',
+      predicate: { serialization: { method: 'files', hash_type: 'sha256', allow_symlinks: true, ignore_paths: ['.git', '.gitattributes', '.github', '.gitignore', 'model.sig'] }, resources },
+    };
+    writeFileSync(join(m, 'model.sig'), signPayloadText(JSON.stringify(statement), k.privateKey));
+    const v = await verifyModel({ modelPath: m, trust: k.trust });
+    assert.equal(v.verdict, 'verified', JSON.stringify(v.problems));
+  });
+
+  test('a signature that lists a file through a linked folder (a signer that followed it) fails with FILE_MISSING naming the link, not a bare "missing"', async () => {
+    const m = linked();
+    const k = keyPair();
+    const listed = ['f.bin', 'lf.bin', 'lreal/w.bin', 'real/w.bin', 'sub/x.bin'];
+    const content = (n: string): string => (n === 'lf.bin' ? files['f.bin'] : n === 'lreal/w.bin' ? files['real/w.bin'] : files[n as keyof typeof files]);
+    const resources: Resource[] = listed.map((n) => ({ name: n, algorithm: 'sha256', digest: sha256Hex(content(n)) }));
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'linked', digest: { sha256: rootOf(resources.map((r) => r.digest)) } }],
+      predicateType: 'https://model_signing/signature/v1.0',
+      predicate: { serialization: { method: 'files', hash_type: 'sha256', allow_symlinks: true, ignore_paths: ['model.sig'] }, resources },
+    };
+    writeFileSync(join(m, 'model.sig'), signPayloadText(JSON.stringify(statement), k.privateKey));
+    const v = await verifyModel({ modelPath: m, trust: k.trust });
+    assert.equal(v.verdict, 'failed');
+    assert.deepEqual(v.problems.map((p) => [p.code, p.file]), [['FILE_MISSING', 'lreal/w.bin']]);
+    assert.match(v.problems[0]!.message, /under "lreal", a symbolic link to a folder, which is not followed/);
+  });
+
+  test('a linked folder that leaves the model is still refused (SYMLINK_ESCAPES_ROOT), and links are refused without allowSymlinks', async () => {
+    const m = linked();
+    await assert.rejects(hashModel(m), { code: 'SYMLINK_NOT_ALLOWED' });
+    symlinkSync(tempDir(), join(m, 'outside'));
+    await assert.rejects(hashModel(m, { allowSymlinks: true }), { code: 'SYMLINK_ESCAPES_ROOT' });
   });
 });
 

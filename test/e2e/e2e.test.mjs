@@ -81,20 +81,20 @@ describe('e2e: the packaged extension in code-server + chromium', () => {
     console.log(`  extension activation: ${a.activationMs} ms (activate() until the language server answered initialize); VS Code ${a.vscode}; --install-extension ${server.installMs} ms`);
   });
 
-  test('main walk: one state on four surfaces (flip a byte, restore), commands from the palette act on the model folder, Escape at every step of Generate Key Pair writes nothing', LONG, async () => {
+  test('main walk: one state on four surfaces (flip a byte, restore; a tab switch after each; a change while the tab is hidden), commands from the palette act on the model folder, Escape at every step of Generate Key Pair writes nothing', LONG, async () => {
     const shots = await mainWalk(pre, { vsix: vsix.path, ws: makeMainWorkspace() });
     console.log(`  screenshots: ${shots.map((s) => s.split('/').pop()).join(', ')}`);
   });
 
-  test('first run, no trust configured: files match, signature not checked; a changed file is modified; Trust this signer… asks, adds to user settings, then verified', STEP, async () => {
+  test('first run, no trust configured: files match, signature not checked (status severity information); a changed file is modified (error); Trust this signer… asks, adds to user settings, then verified', STEP, async () => {
     await firstRunWalk(pre, { vsix: vsix.path, ws: makeMainWorkspace() });
   });
 
-  test('keyless and certificate vectors: verified with trustedIdentities and certificateAnchors; a wrong identity says why; a CA in trustedKeys says where it belongs', { ...STEP, skip: HAVE_MT_VECTORS ? false : `the model-transparency vectors are not at ${MT_VECTORS}` }, async () => {
+  test('keyless and certificate vectors: verified with trustedIdentities and certificateAnchors; a wrong identity and a wrong anchor say why; a CA in trustedKeys says where it belongs', { ...STEP, skip: HAVE_MT_VECTORS ? false : `the model-transparency vectors are not at ${MT_VECTORS}` }, async () => {
     await vectorsWalk(pre, { vsix: vsix.path });
   });
 
-  test('hostile repository: Restricted Mode ignores its own .vscode trustedKeys, trustedIdentities and certificateAnchors (NOT verified); once the user trusts the folder they count (so the difference is workspace trust)', STEP, async () => {
+  test('hostile repository: Restricted Mode ignores its own .vscode trustedKeys, trustedIdentities and certificateAnchors (NOT verified on the lens, Problems, status and badge of each model); once the user trusts the folder they count (so the difference is workspace trust)', STEP, async () => {
     await hostileWalk(pre, { vsix: vsix.path, ws: makeHostileWorkspace() });
   });
 

@@ -56,10 +56,10 @@ export class LspClient {
     connection.listen();
   }
 
-  /** The bundled server (dist/server.js), as an editor would start it. */
-  static stdio(): LspClient {
+  /** The bundled server (dist/server.js), as an editor would start it; `nodeArgs` go to node before the script (an inspector, for memory tests). */
+  static stdio(nodeArgs: string[] = []): LspClient {
     const server = CLI.replace(/cli\.js$/, 'server.js');
-    const child = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const c = new LspClient(createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child);
     child.stderr!.on('data', (d: Buffer) => (c.stderr += d.toString()));
     return c;

@@ -119,6 +119,7 @@ const BENIGN: Record<string, string> = {
   'Mistral': `{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}`,
   'Gemma': `{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\\n'}}{% endif %}`,
   'DeepSeek (namespace, full-width bars)': `{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}{% set ns = namespace(is_first=false, is_tool=false, system_prompt='') %}{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.system_prompt = message['content'] %}{%- endif %}{%- endfor %}{{bos_token}}{{ns.system_prompt}}{%- for message in messages %}{%- if message['role'] == 'user' %}{%- set ns.is_tool = false -%}{{'<｜User｜>' + message['content']}}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}{%- endif %}{%- endfor %}{% if add_generation_prompt and not ns.is_tool %}{{'<｜Assistant｜>'}}{% endif %}`,
+  'a {% raw %} block that shows Jinja syntax (output as text, never evaluated)': "{%- raw -%}Call tools as {{ tool.__name__ }}({{ args }}){%- endraw -%}{% for m in messages %}{{ m['content'] }}{% endfor %}",
   'Phi 3 with a macro': `{%- macro render(content) -%}{%- if content is string -%}{{ content }}{%- else -%}{%- for item in content -%}{%- if item['type'] == 'text' -%}{{ item['text'] }}{%- endif -%}{%- endfor -%}{%- endif -%}{%- endmacro -%}{% for message in messages %}{{'<|' + message['role'] + '|>\\n' + render(message['content']) + '<|end|>\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% else %}{{ eos_token }}{% endif %}`,
 };
 
@@ -134,6 +135,10 @@ const DANGEROUS: Record<string, string> = {
   'letters spelt with \\N{…}': "{{ x['__\\N{LATIN SMALL LETTER C}lass__'] }}",
   'concatenation with ~': "{{ x['_' ~ '_class__'] }}",
   'concatenation with +': "{{ x|attr('__cla' + 'ss__') }}",
+  'adjacent literals (Jinja2 joins them)': "{{ x['__cla' 'ss__'] }}",
+  'adjacent literals, mixed quotes and escapes, in |attr': "{{ x|attr('\\x5f_cla' \"ss\" '_\\137') }}",
+  'code after a {% raw %} block': "{% raw %}{{ x }}{% endraw %}{{ x.__class__ }}",
+  'adjacent literals bound with set': "{% set k = '__cla' 'ss__' %}{{ x|attr(k) }}",
   'repetition': "{{ x|attr('_' * 2 ~ 'class' ~ '_' * 2) }}",
   'a constant bound with set': "{% set u = '_' %}{% set k = u ~ u ~ 'class' ~ u ~ u %}{{ x|attr(k) }}",
   'a namespace attribute': "{% set ns = namespace(k='__') %}{{ x[ns.k ~ 'class' ~ ns.k] }}",
@@ -196,13 +201,24 @@ describe('chat templates', () => {
       'the name given to |attr is "__class__", a Python internal',
     ]);
     assert.deepEqual(reasons("{{ x['_' ~ '_class__'] }}"), ['a subscript key is "__class__", a Python internal']);
+    // Adjacent literals are one string to Jinja2: the reason names what they spell, not the lexer's placeholders.
+    assert.deepEqual(reasons("{{ x['__cla' 'ss__'] }}"), ['a subscript key is "__class__", a Python internal']);
+    assert.deepEqual(checkChatTemplate("{{ 'Hello, ' 'world' }}{{ messages[0]['con' 'tent'] }}"), []);
     assert.deepEqual(reasons('{{ x.＿＿class＿＿ }}'), ['the name "＿＿class＿＿" reads as __class__ after Unicode normalisation (NFKC): a Python internal behind look-alike characters', 'the template cannot be tokenized as Jinja: Unexpected character: ＿']);
   });
 
   test('a template that cannot be tokenized or parsed is a finding, not a pass', () => {
-    for (const t of ["{% include 'other.jinja' %}", "{% import 'm' as m %}{{ m.x }}", "{{ 'unterminated }}", "{{ '\\x5' }}", '{% for x in %}', '{% raw %}{{ x }}{% endraw %}']) {
+    for (const t of ["{% include 'other.jinja' %}", "{% import 'm' as m %}{{ m.x }}", "{{ 'unterminated }}", "{{ '\\x5' }}", '{% for x in %}', '{% raw %}{{ x }}']) {
       assert.ok(codes(t).includes('CHAT_TEMPLATE_UNPARSEABLE'), `${t}: ${codes(t).join()}`);
     }
+  });
+
+  test('a {% raw %} block is text, as Jinja2 outputs it: what it shows is never evaluated, and what follows it is checked', () => {
+    assert.deepEqual(checkChatTemplate("{% raw %}{{ ''.__class__.__mro__ }}{% endraw %}"), []);
+    assert.deepEqual(checkChatTemplate("{%- raw -%}{{ x }}{%+ endraw +%}{{ 'a' }}"), []);
+    assert.equal(codes("{% raw %}{{ x }}{% endraw %}{{ x.__class__ }}")[0], 'CHAT_TEMPLATE_DANGEROUS');
+    // A comment that mentions raw is still a comment.
+    assert.equal(codes("{# {% raw %} #}{{ x.__class__ }}{# {% endraw %} #}")[0], 'CHAT_TEMPLATE_DANGEROUS');
   });
 
   test('no look-alike or escape gets past: every dangerous template is dangerous whatever else is around it', () => {

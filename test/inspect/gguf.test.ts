@@ -95,9 +95,7 @@ describe('GGUF', () => {
   test('a string length of 2^40 is a finding, not an allocation', async () => {
     const bytes = Buffer.concat([Buffer.from('GGUF'), u32(3), u64(0), u64(1), ggufString('general.name'), u32(8), u64(2n ** 40n), Buffer.from('short')]);
     const before = process.memoryUsage().arrayBuffers;
-    const t0 = performance.now();
     const r = await inspectBytes(bytes);
-    assert.ok(performance.now() - t0 < 500);
     assert.ok(process.memoryUsage().arrayBuffers - before < 50_000_000);
     assert.deepEqual(codes(r), ['GGUF_LENGTH_OUT_OF_BOUNDS']);
     assert.equal(r.findings[0]!.offset, 4 + 4 + 8 + 8 + 8 + 12 + 4);

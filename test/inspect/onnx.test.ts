@@ -84,11 +84,11 @@ describe('ONNX', () => {
     assert.deepEqual(codes(await inspectModelFile(Buffer.alloc(0))), ['MODEL_UNPARSEABLE']);
   });
 
-  test('a length of 2^60 in a tiny file is a finding, quickly', async () => {
+  test('a length of 2^60 in a tiny file is a finding, not an allocation', async () => {
     const bytes = Buffer.concat([pbVarint(1, 8), Buffer.from([0x3a]), Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10])]);
-    const t0 = performance.now();
+    const before = process.memoryUsage().arrayBuffers;
     assert.deepEqual(codes(await inspectModelFile(bytes)), ['MODEL_UNPARSEABLE']);
-    assert.ok(performance.now() - t0 < 500);
+    assert.ok(process.memoryUsage().arrayBuffers - before < 50_000_000);
   });
 
   test('deeply nested subgraphs stop at the depth limit', async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { inspectFile, inspectModel, type FileInspection, type PickleDetails } from '../../core/inspect';
@@ -286,6 +287,35 @@ describe('archive members, whatever their names', () => {
     assert.deepEqual(dangerous(r), [`posix.system@${pad.length + p4NoProto().at}`]);
   });
 
+  test('a prefix that ends inside a long argument is read on, not cleared: PROTO, then a big BINBYTES8, then the import (deflated member and gzip)', async () => {
+    // The prefix walk ran off the end inside the BINBYTES8: that is the data ending (Truncated), not
+    // bytes that are no pickle; it once returned "not a pickle" and the member was never walked whole.
+    const blob = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(blob.length));
+    const head = Buffer.concat([op.PROTO(4), Buffer.from([0x8e]), len, blob, Buffer.from('0')]);
+    const big = Buffer.concat([head, p4NoProto().bytes]);
+    const member = await inspectAs(zip([{ name: 'archive/weights.bin', data: big, deflate: true }]), 'bundle.zip');
+    assert.deepEqual(dangerous(member), [`posix.system@${head.length + p4NoProto().at}`]);
+    const gz = await inspectAs(gzipSync(big), 'weights.pkl.gz');
+    assert.deepEqual(dangerous(gz), [`posix.system@${head.length + p4NoProto().at}`]);
+  });
+
+  test('a gzip\'d or zlib-compressed pickle inside a ZIP is decompressed and walked; another gzip member is reported, not passed silently', async () => {
+    const bad = p4FrameFirst('posix', 'system');
+    const r = await inspectAs(
+      zip([
+        { name: 'a/model.pkl.gz', data: gzipSync(bad.bytes) },
+        { name: 'b/notes.txt.gz', data: gzipSync(Buffer.from('hello\n'.repeat(50))), deflate: true },
+        { name: 'c/model.joblib', data: deflateSync(bad.bytes) },
+      ]),
+      'bundle.zip',
+    );
+    assert.deepEqual(r.findings.filter((f) => f.code === 'PICKLE_DANGEROUS_GLOBAL').map((f) => f.member), ['a/model.pkl.gz!/(gzip-decompressed content)', 'c/model.joblib!/(zlib-decompressed content)']);
+    assert.deepEqual(r.findings.filter((f) => f.code === 'ARCHIVE_NOT_INSPECTED').map((f) => f.member), ['b/notes.txt.gz']);
+    assert.equal(r.verdict, 'dangerous');
+  });
+
   test('.npz: an object array holds a pickle, which is walked; a float array is not', async () => {
     const evil = Buffer.concat([op.PROTO(2), op.GLOBAL('posix', 'system'), op.SHORT_BINUNICODE('id'), op.TUPLE1, op.REDUCE, op.STOP]);
     const obj = npy("'|O'", evil);
@@ -329,6 +359,59 @@ describe('archive members, whatever their names', () => {
     const r = await inspectFile(join(d, 'many.zip'), { maxArchiveBytes: 300_000 });
     assert.deepEqual(codes(r), ['INSPECTION_LIMIT']);
     assert.equal(r.verdict, 'suspicious');
+  });
+});
+
+describe('compressed pickles: joblib.load and pandas.read_pickle decompress before they unpickle', () => {
+  const bad = (): Buffer => p4FrameFirst('posix', 'system').bytes;
+  const clean = (): Buffer => stateDictPickle(4);
+  test('a gzip\'d pickle is decompressed and walked, under an archive name, no extension or a checkpoint name', async () => {
+    for (const name of ['model.pkl.gz', 'weights.dat', 'model', 'model.joblib']) {
+      const r = await inspectAs(gzipSync(bad()), name);
+      assert.equal(r.verdict, 'dangerous', `${name}: ${JSON.stringify(r.findings)}`);
+      assert.ok(dangerous(r).some((g) => g.startsWith('posix.system@')), `${name}: ${JSON.stringify(r.findings)}`);
+      assert.equal(r.findings.find((f) => f.code === 'PICKLE_DANGEROUS_GLOBAL')?.member, '(gzip-decompressed content)');
+    }
+  });
+  test('a zlib stream (joblib\'s compress=True) holding a pickle is decompressed and walked, whatever its name', async () => {
+    for (const name of ['model.joblib', 'model.pkl', 'weights.dat']) {
+      const r = await inspectAs(deflateSync(bad()), name);
+      assert.equal(r.verdict, 'dangerous', `${name}: ${JSON.stringify(r.findings)}`);
+      assert.ok(dangerous(r).some((g) => g.startsWith('posix.system@')), `${name}: ${JSON.stringify(r.findings)}`);
+    }
+  });
+  test('a gzip\'d clean state dict is clean; a gzip\'d non-pickle is an archive not inspected, as before', async () => {
+    const ok = await inspectAs(gzipSync(clean()), 'state.pkl.gz');
+    assert.equal(ok.verdict, 'ok', JSON.stringify(ok.findings));
+    const text = await inspectAs(gzipSync(Buffer.from('hello world\n'.repeat(100))), 'notes.txt.gz');
+    assert.deepEqual(codes(text), ['ARCHIVE_NOT_INSPECTED']);
+  });
+  test('a pickle compressed with what Node cannot decompress (bzip2, xz) is not cleared when its name says pickle', async () => {
+    const bz2 = Buffer.concat([Buffer.from('BZh9'), Buffer.alloc(32, 7)]);
+    const xz = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(32, 7)]);
+    for (const [bytes, name] of [[bz2, 'model.pkl.bz2'], [xz, 'model.joblib.xz']] as const) {
+      const r = await inspectAs(bytes, name);
+      assert.equal(r.verdict, 'suspicious', `${name}: ${JSON.stringify(r.findings)}`);
+      assert.deepEqual(codes(r), ['MODEL_UNPARSEABLE']);
+    }
+    assert.deepEqual(codes(await inspectAs(bz2, 'corpus.txt.bz2')), ['ARCHIVE_NOT_INSPECTED']);
+  });
+  test('the CLI names a suspicious verdict as such, not as dangerous content', async () => {
+    const d = tempDir('mp-inspect-susp-');
+    writeFileSync(join(d, 'model.pkl.bz2'), Buffer.concat([Buffer.from('BZh9'), Buffer.alloc(32, 7)]));
+    const r = await runCli(['inspect', join(d, 'model.pkl.bz2')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /suspicious content \(could not be cleared\)/);
+    assert.doesNotMatch(r.stderr, /dangerous content/);
+    // verify --scan's note counts by verdict too.
+    const m = makeModel(join(d, 'm'), { 'w.bin': 'x' });
+    writeFileSync(join(m, 'model.pkl.bz2'), Buffer.concat([Buffer.from('BZh9'), Buffer.alloc(32, 7)]));
+    writeFileSync(join(m, 'optimizer.pt'), p4NoProto().bytes);
+    await runCli(['keygen', '--out', join(d, 'k')]);
+    assert.equal((await runCli(['sign', 'key', m, '--private-key', join(d, 'k.pem')])).code, 0);
+    const v = await runCli(['verify', 'key', m, '--public-key', join(d, 'k.pub.pem'), '--scan']);
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, /note: scan: 1 dangerous finding\(s\) and 1 finding\(s\) that could not be cleared \(suspicious\)/);
   });
 });
 

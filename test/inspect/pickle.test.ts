@@ -185,13 +185,11 @@ describe('pickle walk', () => {
     assert.deepEqual(tail.findings.map((f) => [f.code, f.severity]), [['PICKLE_TRAILING_DATA', 'warning']]);
   });
 
-  test('the walk is capped: a huge pickle stops with INSPECTION_LIMIT, quickly', async () => {
+  test('the walk is capped: a huge pickle stops with INSPECTION_LIMIT', async () => {
     const many = Buffer.concat([op.PROTO(2), op.MARK, Buffer.alloc(900_000, 'N'), Buffer.from('l'), op.STOP]);
     const p = join(dir, 'big.pkl');
     writeFileSync(p, many);
-    const t0 = performance.now();
     const r = await inspectFile(p, { maxPickleBytes: 500_000 });
-    assert.ok(performance.now() - t0 < 2000);
     assert.deepEqual(codes(r), ['INSPECTION_LIMIT']);
     const full = await inspectFile(p);
     assert.deepEqual(codes(full), []);

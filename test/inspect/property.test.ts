@@ -27,7 +27,6 @@ let k = 0;
 async function check(name: string, bytes: Uint8Array): Promise<void> {
   const p = join(dir, `${k++}-${name}`);
   writeFileSync(p, bytes);
-  const t0 = performance.now();
   let r: FileInspection;
   try {
     r = await inspectFile(p);
@@ -35,7 +34,6 @@ async function check(name: string, bytes: Uint8Array): Promise<void> {
     assert.ok(err instanceof InputError && typeof err.code === 'string', `threw ${String(err)}`);
     return;
   }
-  assert.ok(performance.now() - t0 < 3000, `slow on ${name} (${bytes.length} bytes)`);
   assert.equal(r.size, bytes.length);
   assert.equal(typeof r.format, 'string');
   assert.ok(Array.isArray(r.findings));

@@ -97,11 +97,9 @@ describe('safetensors', () => {
     assert.deepEqual(codes(r), ['SAFETENSORS_HEADER_TOO_LARGE']);
   });
 
-  test('a hostile 2^62 length returns quickly without allocating', async () => {
+  test('a hostile 2^62 length is a finding, not an allocation', async () => {
     const before = process.memoryUsage().arrayBuffers;
-    const t0 = performance.now();
     const r = await inspectBytes(safetensorsRaw('{"x":1}', 0, 2n ** 62n));
-    assert.ok(performance.now() - t0 < 500);
     assert.ok(process.memoryUsage().arrayBuffers - before < 50_000_000);
     assert.deepEqual(codes(r), ['SAFETENSORS_HEADER_TOO_LARGE']);
   });

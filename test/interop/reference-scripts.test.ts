@@ -76,7 +76,7 @@ describe("model_signing's own test scripts, run with our CLI", { skip: HAVE_VECT
       // The warning, then the one line every failed check prints (exit 1).
       assert.equal(
         run.stderr,
-        `model-provenance: warning: ./${dir}: ignore path "ignore-me" is outside the model; dropped [IGNORE_PATH_OUTSIDE]\n` +
+        `model-provenance: warning: ./${dir}: ignore path "ignore-me" is outside the model; dropped; paths are resolved against the current directory, as model_signing does: did you mean "${dir}/ignore-me"? [IGNORE_PATH_OUTSIDE]\n` +
           `model-provenance: ./${dir}: not verified: ignore-me: file is not covered by the signature [FILE_UNEXPECTED]\n`,
       );
     });

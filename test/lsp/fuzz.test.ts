@@ -19,6 +19,7 @@ import { ResponseError, type Diagnostic, type Position, type PublishDiagnosticsP
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeDocument } from '../../core';
 import { describeStep, frac, hugeContent, plan, stepArb, type Edit, type Request, type Step } from '../helpers/fuzz-edits';
+import { InspectedHeap, INSPECT_ARG, type HeapFigures } from '../helpers/inspected-heap';
 import { LspClient } from '../helpers/lsp-client';
 import { makeWorkspace } from '../helpers/workspace';
 
@@ -76,12 +77,15 @@ function memoryMB(pid: number): { rss: number; hwm: number } {
 test('the bundled server survives 5,000 random edits with requests in between; memory stays flat', { timeout: 300_000 }, async (t) => {
   const started = Date.now();
   const ws = await makeWorkspace();
-  const client = LspClient.stdio();
+  // An inspector, so memory is measured after a full collection (see quiesce).
+  const client = LspClient.stdio([INSPECT_ARG]);
   const child = client.child!;
   const pid = child.pid!;
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   child.on('exit', (code, signal) => (exited = { code, signal }));
+  let heap: InspectedHeap | undefined;
   try {
+    heap = await InspectedHeap.attach(child);
     const init = await client.initialize(ws.rootUri, { modelProvenance: { trustedKeys: [ws.pub] }, trustSource: 'user settings' });
     // The server's own verify command, by the name it advertises.
     const verifyCommand = init.capabilities.executeCommandProvider?.commands[0] ?? 'modelProvenance.verify';
@@ -337,8 +341,8 @@ test('the bundled server survives 5,000 random edits with requests in between; m
       for (const d of docs) await check(d);
     };
 
-    /** All documents back to their original texts, settled, background checks done: then the RSS. */
-    const quiesce = async (): Promise<{ rss: number; hwm: number }> => {
+    /** All documents back to their original texts, settled, background checks done: then the heap after a full collection. */
+    const quiesce = async (): Promise<HeapFigures & { hwm: number }> => {
       for (const d of docs) {
         if (d.local.getText() === d.original) continue;
         send(d, [{ text: d.original }]);
@@ -346,14 +350,15 @@ test('the bundled server survives 5,000 random edits with requests in between; m
       }
       await settle();
       await sleep(1500);
-      return memoryMB(pid);
+      return { ...(await heap!.afterFullGc()), hwm: memoryMB(pid).hwm };
     };
 
-    // RSS is sampled at every drain. One reading depends on when V8 last collected garbage
-    // (after a multi-megabyte document it may not for thousands of edits); the lowest of
-    // the readings over the last edits is what the server does not give back.
+    // RSS is sampled at every drain, for the record only: a reading depends on when V8 last
+    // collected garbage, which depends on the machine's memory (on CI it did not for the last
+    // thousand edits). What is judged is the heap after a full collection, once the documents
+    // are back to their original texts: after the warm-up and at the end.
     const rss: { step: number; mb: number }[] = [];
-    let warm: { rss: number; hwm: number } | undefined;
+    let warm: (HeapFigures & { hwm: number }) | undefined;
     for (step = 0; step < steps.length; step++) {
       const s = steps[step]!;
       if (failures.length === 0) {
@@ -377,8 +382,6 @@ test('the bundled server survives 5,000 random edits with requests in between; m
     step = steps.length;
     await drain();
     const end = await quiesce();
-    const last = [...rss.filter((r) => r.step > steps.length - CHECK_EVERY).map((r) => r.mb), end.rss].sort((a, b) => a - b);
-    const endRss = last[0]!;
     const series = rss.filter((r) => r.step % CHECK_EVERY === 0).map((r) => `${r.step}: ${r.mb}`);
 
     const logged = [...new Set(client.logs.map((l) => l.replace(/file:\/\/\S+/g, '<uri>').slice(0, 160)))];
@@ -386,9 +389,13 @@ test('the bundled server survives 5,000 random edits with requests in between; m
     t.diagnostic(`edits by kind: ${JSON.stringify(stats.byOp)}`);
     t.diagnostic(`${stats.requests} requests ${JSON.stringify(stats.byMethod)}: ${stats.results} results, error responses ${JSON.stringify(stats.errors)}; slowest answer ${stats.slowestMs} ms`);
     t.diagnostic(`${published.count} diagnostics notifications, ${stats.checks} versions (${stats.checkedValid} of them JSON) checked against the core's analysis of our text; ${published.codes.size} codes seen: ${[...published.codes].sort().join(' ')}`);
-    t.diagnostic(`server RSS (MB): ${warm?.rss} after the warm-up (edit ${WARMUP}, documents reset, settled); over the last ${CHECK_EVERY} edits and after the end (documents reset, settled; ${end.rss}) lowest ${endRss}, median ${last[Math.floor(last.length / 2)]}, highest ${last[last.length - 1]}; peak ${end.hwm}; at edit ${series.join(', ')}`);
+    const retained = (h: HeapFigures | undefined): number => Math.round(((h?.heapUsed ?? NaN) + (h?.external ?? NaN)) * 10) / 10;
+    t.diagnostic(`server heap after a full collection (MB, used + external; documents reset, settled): ${retained(warm)} after the warm-up (edit ${WARMUP}), ${retained(end)} at the end; RSS then ${warm?.rss} and ${end.rss}`);
+    t.diagnostic(`server RSS before collections (MB): peak ${end.hwm}; at edit ${series.join(', ')}`);
     t.diagnostic(`${client.logs.length} window/logMessage lines, ${logged.length} distinct${logged.length ? `: ${logged.slice(0, 8).join(' | ')}` : ''}`);
 
+    // Node waits at exit for an attached debugger to disconnect.
+    heap!.close();
     const exitCode = await within(client.shutdown().then(() => child.exitCode), REQUEST_TIMEOUT_MS, 'no exit after shutdown/exit');
 
     // Everything that went wrong, at once.
@@ -398,11 +405,15 @@ test('the bundled server survives 5,000 random edits with requests in between; m
     const analysisFailed = client.logs.filter((l) => /^analysis of .* failed/.test(l));
     if (analysisFailed.length) problems.push(`the analysis of a document failed ${analysisFailed.length} time(s): ${analysisFailed[0]}`);
     if (/Maximum call stack|Error|Uncaught|\n\s+at \S/.test(client.stderr)) problems.push(`stderr: ${client.stderr.slice(0, 3000)}`);
-    const bound = Math.round((warm?.rss ?? NaN) * 1.5 + 50);
-    if (!(endRss < bound)) problems.push(`memory did not stay flat: ${warm?.rss} MB after the warm-up, never below ${endRss} MB over the last ${CHECK_EVERY} edits (bound ${bound} MB); at edit ${series.join(', ')}`);
+    // Caches the server keeps on purpose (compiled validators, the last analyses) are full after
+    // the warm-up; 4,500 edits later the same documents may hold a little more, not a leak's worth
+    // (10 MB kept over the run, 2 KB an edit, fails this).
+    const bound = Math.round(retained(warm) * 1.1 + 4);
+    if (!(retained(end) < bound)) problems.push(`memory did not stay flat: after a full collection the server holds ${retained(end)} MB at the end, ${retained(warm)} MB after the warm-up (bound ${bound} MB)`);
     if (exitCode !== 0) problems.push(`shutdown/exit: ${String(exitCode)} ${JSON.stringify(exited)}`);
     assert.ok(problems.length === 0, problems.join('\n\n'));
   } finally {
+    heap?.close();
     if (child.exitCode === null && !exited) child.kill();
   }
 });

@@ -53,7 +53,7 @@ function bigView(): LineageView {
 describe('the lineage webview document in a real browser', { skip: existsSync(CHROMIUM) ? false : `needs chromium (${CHROMIUM})` }, () => {
   test('50 stages and 20 datasets: no request, CSP-clean, opens on the model at 100%, Fit and zoom work, a click posts the node', async () => {
     const view = bigView();
-    const html = lineageHtml(view);
+    const html = lineageHtml({ ...view, checkedAt: Date.now() }, { refresh: true });
     // The policy: nothing but a nonce'd script and style; the nonce is fresh and shared by both.
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1] ?? '';
@@ -118,12 +118,30 @@ describe('the lineage webview document in a real browser', { skip: existsSync(CH
       await page.mouse.move(port.x + 380, port.y + 360, { steps: 5 });
       await page.mouse.up();
       assert.notEqual(await page.locator('#viewport svg').getAttribute('viewBox'), before);
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted), []);
+      // The document says once that it is ready (the extension then tells it whether it is being re-checked); a drag posts nothing.
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted), [{ type: 'ready' }]);
       await page.keyboard.press('f');
       await model.click();
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted), [{ type: 'open', id: view.focus }]);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted), [{ type: 'ready' }, { type: 'open', id: view.focus }]);
       await page.locator('#reveal').click();
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted.at(-1)), { type: 'reveal' });
+      // Being re-checked: the verdict is never the old one meanwhile, and the graph is dimmed; fresh again: the verdict and the new time.
+      const verdict = await page.locator('.verdict').textContent();
+      await page.evaluate(() => window.postMessage({ type: 'stale', text: 're-checking (the registry changed)…' }, '*'));
+      await page.waitForFunction(() => document.body.dataset.fresh === 'stale');
+      assert.equal(await page.locator('.verdict').textContent(), '⟳ re-checking (the registry changed)…');
+      assert.equal(await page.locator('.verdict').getAttribute('class'), 'verdict checking');
+      assert.ok(await page.evaluate(() => document.body.classList.contains('rechecking')));
+      await page.evaluate(() => window.postMessage({ type: 'failed', message: 'REGISTRY_UNAVAILABLE: gone' }, '*'));
+      await page.waitForFunction(() => document.body.dataset.fresh === 'failed');
+      assert.equal(await page.locator('.verdict').textContent(), '✘ not checked: REGISTRY_UNAVAILABLE: gone');
+      await page.evaluate(() => window.postMessage({ type: 'fresh', checked: 'checked 10:11:12' }, '*'));
+      await page.waitForFunction(() => document.body.dataset.fresh === 'fresh');
+      assert.equal(await page.locator('.verdict').textContent(), verdict);
+      assert.equal(await page.locator('#checked').textContent(), 'checked 10:11:12');
+      await page.locator('#refresh').click();
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted.at(-1)), { type: 'refresh' });
+      await page.screenshot({ path: join(OUT, 'lineage-rechecked.png') });
     } finally {
       await browser.close();
     }

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { LocalRegistry, attest, generateKeyPair, signModel, writeKeyPair, type Stage } from '../../core';
-import { REQUESTS, type CompareTargets, type DecodedSideResult, type LineageView, type ReportPreview } from '../../core/editor/protocol';
+import { NOTIFICATIONS, REQUESTS, type LineageChanged, type CompareTargets, type DecodedSideResult, type LineageView, type ReportPreview } from '../../core/editor/protocol';
 import { makeModel, tempDir } from '../helpers/fixtures';
 import { LspClient } from '../helpers/lsp-client';
 
@@ -111,6 +111,155 @@ describe('review requests: lineage graph, registry payload, Compare Signed Conte
       assert.equal(v.verdict, 'unverified');
       assert.match(v.basis, /no trust policy is set \(modelProvenance\.policy\)/);
       assert.ok(v.nodes.length >= 6 && v.nodes.every((n) => n.status === 'unverified'), JSON.stringify(v.nodes.map((n) => n.status)));
+      // No trusted key either: the model's own signature is said as the lens says it, never "verified".
+      assert.match(v.notice!.lines[0]!, /^The model's own signature \(model\.sig\): .*not checked|^The model's own signature \(model\.sig\): /);
+      assert.doesNotMatch(v.notice!.lines[0]!, /is verified/);
+    } finally {
+      c.connection.dispose();
+    }
+  });
+
+  test('Show Lineage with no policy on a model nothing attests: the chain fails even unchecked, and the view says both (newcomer re-check)', async () => {
+    const model = makeModel(join(repo.root, 'models', 'unattested'), { 'model.onnx': 'never attested' });
+    await signModel({ modelPath: model, signer: { kind: 'key', privateKey: createPrivateKey(readFileSync(join(repo.root, 'keys', 'prod.pem'))) } });
+    const c = LspClient.inMemory();
+    await c.initialize(pathToFileURL(repo.root).toString(), { modelProvenance: { trustedKeys: [join(repo.root, 'keys', 'prod.pub.pem')] }, trustSource: 'user settings' });
+    try {
+      const v = (await c.connection.sendRequest(REQUESTS.lineageGraph, { modelPath: model })) as LineageView;
+      assert.equal(v.verdict, 'failed');
+      assert.match(v.basis, /^signers not checked: no trust policy is set \(modelProvenance\.policy\); the chain fails even so: no trusted attestation produced the model sha256:[0-9a-f]{64}/);
+    } finally {
+      c.connection.dispose();
+      rmSync(model, { recursive: true, force: true });
+    }
+  });
+
+  test('Show Lineage and Generate Report with trustedKeys but no policy (newcomer 9, item 2): the view tells the two kinds of trust apart, the model node says its signature is verified by your trusted keys, how to set a policy, every box labelled', async () => {
+    const c = LspClient.inMemory();
+    await c.initialize(pathToFileURL(repo.root).toString(), { modelProvenance: { trustedKeys: [join(repo.root, 'keys', 'prod.pub.pem')] }, trustSource: 'user settings' });
+    try {
+      const v = (await c.connection.sendRequest(REQUESTS.lineageGraph, { modelPath: repo.classifier })) as LineageView;
+      assert.equal(v.verdict, 'unverified');
+      assert.equal(v.basis, 'chain not checked: no trust policy is set (modelProvenance.policy)');
+      const n = v.notice!;
+      assert.equal(n.setting, 'modelProvenance.policy');
+      assert.match(n.lines[0]!, /^The model's own signature \(model\.sig\) is verified: key [0-9a-f]{8}….*, by your trusted keys \(modelProvenance\.trustedKeys\)/);
+      assert.match(n.lines[1]!, /checked against a trust policy, modelProvenance\.policy.*No policy is set/);
+      // The workspace has a provenance-policy.json: the way to check the chain names it.
+      assert.equal(n.lines[2], 'To check the chain: set modelProvenance.policy to provenance-policy.json (this workspace has one).');
+      // The model's node: its own signature verified; the attestation signer "not checked (no policy)", never the ambiguous "signed by (signature not checked)".
+      assert.doesNotMatch(v.svg, /signature not checked/);
+      assert.match(v.svg, /model\.sig verified: key [0-9a-f]{8}…/);
+      assert.match(v.svg, /attestation signer not checked \(no policy\)/);
+      // The legend's swatches are named as a legend (no box without words).
+      assert.match(v.svg, /<g class="legend"[^>]*>\n<text[^>]*>Legend:<\/text>/);
+
+      const r = (await c.connection.sendRequest(REQUESTS.report, { modelPath: repo.classifier })) as ReportPreview;
+      assert.match(r.summary, /chain not checked — no trust policy is set \(modelProvenance\.policy\), so nothing counts; the model's own signature is checked separately/);
+      const aside = /<aside role="note" id="mp-no-policy">([\s\S]*?)<\/aside>/.exec(r.html)?.[1] ?? '';
+      assert.match(aside, /Two kinds of trust/);
+      assert.match(aside, /is verified: key [0-9a-f]{8}…/);
+      assert.match(aside, /every framework counts 0%/);
+      assert.match(aside, /set modelProvenance\.policy to provenance-policy\.json/);
+    } finally {
+      c.connection.dispose();
+    }
+  });
+
+  test('Show Lineage of a chain that stops at a base model whose attestation the policy does not accept: the view says nothing beyond it was checked', async () => {
+    // A base model attested by a key the policy does not name, fine-tuned and attested by prod.
+    writeKeyPair(join(repo.root, 'keys', 'other'), generateKeyPair('P-256'));
+    const registry = new LocalRegistry(join(repo.root, '.provenance'));
+    const other = { kind: 'key' as const, privateKey: createPrivateKey(readFileSync(join(repo.root, 'keys', 'other.pem'))) };
+    const prod = { kind: 'key' as const, privateKey: createPrivateKey(readFileSync(join(repo.root, 'keys', 'prod.pem'))) };
+    const outsider = makeModel(join(repo.root, 'models', 'outsider-base'), { 'model.safetensors': 'outsider weights' });
+    const tuned = makeModel(join(repo.root, 'models', 'outsider-ft'), { 'model.safetensors': 'tuned outsider weights' });
+    const base = await attest({ modelPath: outsider, stage: 'pre-training', signer: other, registry });
+    await attest({ modelPath: tuned, stage: 'fine-tuning', signer: prod, registry, baseModels: [outsider] });
+    try {
+      const v = await request<LineageView>(REQUESTS.lineageGraph, { modelPath: tuned });
+      assert.equal(v.verdict, 'failed');
+      assert.deepEqual(v.sections, [
+        {
+          title: 'Not checked',
+          lines: [`Beyond base model "outsider-base" (${base.subject.digest.slice(0, 19)}…) nothing was checked: its attestation did not verify [UNTRUSTED_SIGNER], so what it claims to derive from (base models, adapters, datasets) is not drawn.`],
+        },
+      ]);
+    } finally {
+      rmSync(outsider, { recursive: true, force: true });
+      rmSync(tuned, { recursive: true, force: true });
+    }
+  });
+
+  test('a watched lineage view (newcomer pass): one signature character of a stored attestation changed on disk makes it stale at once and re-checked (failed, the node named and opening the stored bytes); restored, verified again; a settings change re-checks too', async () => {
+    const changes: LineageChanged[] = [];
+    client.connection.onNotification(NOTIFICATIONS.lineageChanged, (c: LineageChanged) => void changes.push(c));
+    const until = async (what: string, ok: () => boolean): Promise<void> => {
+      for (const end = Date.now() + 10_000; !ok(); ) {
+        if (Date.now() > end) throw new Error(`no ${what}: ${JSON.stringify(changes)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const watch = repo.classifier;
+    const v = await request<LineageView>(REQUESTS.lineageGraph, { modelPath: repo.classifier, watch });
+    assert.equal(v.verdict, 'verified');
+    assert.ok(typeof v.checkedAt === 'number' && Math.abs(v.checkedAt - Date.now()) < 60_000);
+    assert.deepEqual(v.registry, { text: 'Registry: .provenance/ (found in the workspace)', found: true });
+    const model = v.nodes.find((n) => n.kind === 'model')!;
+    assert.equal(model.label, 'classifier');
+    const id = (model.action as { id: string }).id;
+    const blob = join(repo.root, '.provenance', 'blobs', 'sha256', `${id.slice(7)}.json`);
+    const original = readFileSync(blob, 'utf8');
+    const sig = /"sig"\s*:\s*"([^"]+)"/.exec(original)!;
+    const at = sig.index + sig[0].indexOf(sig[1]!) + 10;
+    const tampered = original.slice(0, at) + (original[at] === 'A' ? 'B' : 'A') + original.slice(at + 1);
+    try {
+      changes.length = 0;
+      writeFileSync(blob, tampered);
+      await until('stale', () => changes.some((c) => c.watch === watch && c.phase === 'stale' && c.reason === 'registry'));
+      await until('recheck', () => changes.some((c) => c.watch === watch && c.phase === 'recheck'));
+      // Stale before the re-check, once per burst.
+      assert.equal(changes.filter((c) => c.phase === 'stale').length, 1, JSON.stringify(changes));
+      const failed = await request<LineageView>(REQUESTS.lineageGraph, { modelPath: repo.classifier, watch });
+      assert.equal(failed.verdict, 'failed', failed.problems.join('\n'));
+      const node = failed.nodes.find((n) => n.kind === 'model')!;
+      assert.equal(node.label, 'classifier', 'the model node is named by its folder, not "the model"');
+      assert.equal(node.status, 'failed');
+      assert.deepEqual(node.action, { kind: 'stored', id, stage: 'conversion', code: 'ATTESTATION_SIGNATURE_INVALID' });
+      // The failed node opens the stored attestation: the altered signature is there to be looked at.
+      const stored = (await request<{ text: string }>(REQUESTS.registryPayload, { id, stored: true })).text;
+      assert.ok(stored.includes(tampered.slice(sig.index + sig[0].indexOf(sig[1]!), sig.index + sig[0].length - 1)), 'the stored text carries the altered signature');
+      assert.ok(!stored.includes(sig[1]!));
+    } finally {
+      changes.length = 0;
+      writeFileSync(blob, original);
+    }
+    await until('recheck after the restore', () => changes.some((c) => c.watch === watch && c.phase === 'recheck'));
+    assert.equal((await request<LineageView>(REQUESTS.lineageGraph, { modelPath: repo.classifier, watch })).verdict, 'verified');
+    // The trust settings changed: re-checked too.
+    changes.length = 0;
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { modelProvenance: { trustedKeys: [join(repo.root, 'keys', 'prod.pub.pem')], policy: join(repo.root, 'provenance-policy.json') }, trustSource: 'user settings' } });
+    await until('recheck after a settings change', () => changes.some((c) => c.watch === watch && c.phase === 'recheck' && c.reason === 'settings'));
+    // Closed: no more notifications for it.
+    await request(REQUESTS.lineageUnwatch, { watch });
+    changes.length = 0;
+    writeFileSync(blob, original);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.deepEqual(changes, []);
+  });
+
+  test('no registry found (no .provenance/, no modelProvenance.registry): the view says so and names the setting, not CLI flags', async () => {
+    const root = tempDir('mp-noreg-', { untilExit: true });
+    const model = makeModel(join(root, 'ft'), { 'model.onnx': 'weights' });
+    const c = LspClient.inMemory();
+    await c.initialize(pathToFileURL(root).toString(), { modelProvenance: {}, trustSource: 'user settings' });
+    try {
+      const v = (await c.connection.sendRequest(REQUESTS.lineageGraph, { modelPath: model })) as LineageView;
+      assert.equal(v.registry?.found, false);
+      assert.equal(v.registry?.setting, 'modelProvenance.registry');
+      assert.match(v.registry!.text, /^No registry found: there is no \.provenance\/ folder in .* or any folder above it, and modelProvenance\.registry is not set\. Set modelProvenance\.registry to/);
+      assert.doesNotMatch(v.registry!.text, /--registry|MODEL_PROVENANCE_REGISTRY/);
+      assert.equal(v.nodes.find((n) => n.kind === 'model')?.label, 'ft');
     } finally {
       c.connection.dispose();
     }

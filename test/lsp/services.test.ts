@@ -204,7 +204,7 @@ describe('language server services', () => {
     const withOne = { $schema: POLICY_ID, signers, stages: { 'fine-tuning': { note: 1 } } };
     const flatText = JSON.stringify(withOne).replace('{"note":1}', '{"note": 1}');
     const flat = await fix('fix-required-policy-1.json', flatText, 'SCHEMA_REQUIRED', /signers/);
-    assert.equal(flat.fixed, flatText.replace('{"note": 1}', '{"note": 1, "signers": [""]}'));
+    assert.equal(flat.fixed, flatText.replace('{"note": 1}', '{"signers": [""], "note": 1}'));
     // No schema-valid value can be made for a map that needs one named entry: no fix rather than a new error.
     const none = { $schema: POLICY_ID, stages: {} };
     const uri = ws.uri(join(ws.root, 'fix-none-policy.json'));
@@ -219,13 +219,14 @@ describe('language server services', () => {
     const deps = st.predicate.buildDefinition.resolvedDependencies;
     delete st.predicate.buildDefinition.resolvedDependencies;
     const s = await fix('fix-required.intoto.json', JSON.stringify(st, null, 2), 'SCHEMA_REQUIRED', /^Add missing property "resolvedDependencies"$/);
-    st.predicate.buildDefinition.resolvedDependencies = [];
+    // Inserted first in its object, right below the key the diagnostic marks.
+    st.predicate.buildDefinition = { resolvedDependencies: [], ...st.predicate.buildDefinition };
     assert.equal(s.fixed, JSON.stringify(st, null, 2));
     assert.deepEqual(schemaCodes('fix.intoto.json', s.fixed), []);
     assert.ok(deps.length > 0);
   });
 
-  test('quick fix: "Add missing property modelCard" inserts an object (not ""), valid against CycloneDX; a missing file name gets a string', async () => {
+  test('quick fix: "Add missing property modelCard" inserts an object (not ""), valid against CycloneDX, next to the finding; a missing file name gets a string', async () => {
     const model = makeModel(join(ws.root, 'bare-model'), { 'weights.bin': 'abc' });
     const out = join(ws.root, 'bare-model.cdx.json');
     const { bom } = await generateManifest({ modelPath: model, outputPath: out });
@@ -233,7 +234,12 @@ describe('language server services', () => {
     const { fixed } = await fix('bare-model.cdx.json', text, 'MLBOM_MODEL_CARD_MISSING', /^Add missing property "modelCard"$/);
     const card = JSON.parse(fixed).metadata.component.modelCard;
     assert.deepEqual(card, {});
-    assert.match(fixed, /\n {6}"modelCard": \{\}\n {4}\}/);
+    assert.match(fixed, /"component": \{\n {6}"modelCard": \{\},\n {6}"/);
+    // In view where the person clicked: the new line is within a few lines of the diagnostic (the component's name), not at the end of the object.
+    const diag = client.diagnostics.get(ws.uri(join(ws.root, 'bare-model.cdx.json')))!.diagnostics.find((x) => x.code === 'MLBOM_MODEL_CARD_MISSING')!;
+    const cardLine = fixed.split('\n').findIndex((l) => l.includes('"modelCard"'));
+    assert.ok(Math.abs(cardLine - diag.range.start.line) <= 3, `modelCard at line ${cardLine}, the finding at ${diag.range.start.line}`);
+    assert.ok(text.split('\n').length > cardLine + 20, 'the component has more than a screen of lines below the insertion');
     const after = validateManifestStatic(fixed, out).findings;
     assert.deepEqual(after.filter((f) => f.code.startsWith('CDX_')).map((f) => f.code), [], 'valid against the CycloneDX schema');
     assert.ok(!after.some((f) => f.code === 'MLBOM_MODEL_CARD_MISSING'));

@@ -1,6 +1,6 @@
 /** The bundled server (dist/server.js) over real LSP stdio, the way an editor runs it. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CodeActionRequest, CompletionRequest, ExecuteCommandRequest, HoverRequest } from 'vscode-languageserver-protocol/node';
@@ -68,6 +68,23 @@ describe('bundled language server over stdio', () => {
       assert.ok(!d.diagnostics.some((y) => y.code === 'MODEL_VERIFIED'), 'never "verified" beside "modified"');
     } finally {
       writeFileSync(victim, original);
+    }
+    await client.diagnosticsFor(uri, (x) => x.diagnostics.length === 1 && x.diagnostics[0]!.code === 'MODEL_VERIFIED');
+  });
+
+  test('the model folder deleted and put back (a re-download, a branch switch): not verified while gone, verified again once back, with no edit and no "verify again"', async () => {
+    const uri = ws.uri(ws.sig);
+    await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'MODEL_VERIFIED'));
+    const keep = `${ws.model}.kept`;
+    cpSync(ws.model, keep, { recursive: true });
+    rmSync(ws.model, { recursive: true, force: true });
+    try {
+      const gone = await client.diagnosticsFor(uri, (x) => x.diagnostics.length > 0 && !x.diagnostics.some((y) => y.code === 'MODEL_VERIFIED'));
+      assert.ok(!gone.diagnostics.some((y) => y.code === 'MODEL_VERIFIED'));
+    } finally {
+      // A copy, not a rename: a new folder (a new inode) under the same name.
+      cpSync(keep, ws.model, { recursive: true });
+      rmSync(keep, { recursive: true, force: true });
     }
     await client.diagnosticsFor(uri, (x) => x.diagnostics.length === 1 && x.diagnostics[0]!.code === 'MODEL_VERIFIED');
   });

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { CodeActionRequest, DidChangeConfigurationNotification, ExecuteCommandRequest, HoverRequest, type Diagnostic, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ModelStateView, TrustCandidates, UnsignedView, VerifyOutcome } from '../../core/editor/protocol';
-import { tempDir } from '../helpers/fixtures';
+import { makePki, tempDir } from '../helpers/fixtures';
 import { LspClient } from '../helpers/lsp-client';
 import { HAVE_VECTORS, SKIP_REASON, VECTORS } from '../helpers/shared';
 import { makeWorkspace, type Workspace } from '../helpers/workspace';
@@ -29,21 +29,23 @@ const find = (d: PublishDiagnosticsParams, code: string): Diagnostic => {
   return x;
 };
 
-async function configure(client: LspClient, settings: Record<string, unknown>): Promise<void> {
-  await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: { modelProvenance: settings, trustSource: 'test settings' } });
+/** A fresh workspace and a language server over stdio with no trust configured. */
+async function noTrustSession(): Promise<{ ws: Workspace; client: LspClient }> {
+  const ws = await makeWorkspace();
+  const client = LspClient.stdio();
+  await client.initialize(ws.rootUri, { modelProvenance: {}, trustSource: 'test settings' });
+  return { ws, client };
+}
+
+async function configure(client: LspClient, settings: Record<string, unknown>, ignoredTrust?: Record<string, number>): Promise<void> {
+  await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: { modelProvenance: settings, trustSource: 'test settings', ...(ignoredTrust ? { ignoredTrust } : {}) } });
 }
 
 describe('one trust state per model, over stdio: a workspace with no trust configured', () => {
   let ws: Workspace;
   let client: LspClient;
-  before(async () => {
-    ws = await makeWorkspace();
-    client = LspClient.stdio();
-    await client.initialize(ws.rootUri, { modelProvenance: {}, trustSource: 'test settings' });
-  });
-  after(async () => {
-    await client.shutdown();
-  });
+  before(async () => ({ ws, client } = await noTrustSession()));
+  after(() => client.shutdown());
 
   test('the status of a signature is known before its first diagnostics (never "not a provenance file")', async () => {
     const uri = ws.uri(ws.sig);
@@ -98,6 +100,14 @@ describe('one trust state per model, over stdio: a workspace with no trust confi
       const view = (await client.connection.sendRequest('modelProvenance/modelState', { path: victim })) as ModelStateView;
       assert.equal(view.state, 'modified');
       assert.equal(view.headline, 'modified: model.safetensors differs from the signed digest');
+      // Finding 13: trusting the signer of modified files is offered nowhere (quick fix, lens, state for the notification).
+      assert.equal(view.canTrust, false);
+      const t = find(d, 'TRUST_NOT_CONFIGURED');
+      assert.equal((t.data as { trustSigner?: boolean }).trustSigner, undefined);
+      const onTrust = await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: t.range, context: { diagnostics: [t] } });
+      assert.deepEqual(onTrust, []);
+      const titles = ((await client.lenses(uri)) ?? []).map((l) => l.command?.title);
+      assert.ok(!titles.includes('Trust this signer…'), JSON.stringify(titles));
     } finally {
       writeFileSync(victim, original);
     }
@@ -175,9 +185,23 @@ describe('keyless and certificate signatures over stdio (model-transparency vect
     const bad = await client.diagnosticsFor(uri, has('IDENTITY_MISMATCH'), 60_000);
     const m = find(bad, 'IDENTITY_MISMATCH');
     assert.equal(m.severity, 1);
-    assert.equal(String(m.message), `signed by keyless identity ${IDENTITY} via ${ISSUER}, which is not among your 1 trusted identity (identity and issuer must both match exactly)`);
+    assert.equal(String(m.message), `signed by keyless identity ${IDENTITY} via ${ISSUER}, which is not the trusted identity eve@example.com via ${ISSUER} (identity and issuer must both match exactly)`);
     const fix = await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: m.range, context: { diagnostics: [m] } });
     assert.deepEqual(fix?.map((a) => a.title), ['Trust this signer…']);
+
+    // Finding 5 and 10: a key configured, none for keyless: the setting it needs is named, and it is an
+    // error like an untrusted key (one severity for "signer not trusted").
+    await configure(client, { trustedKeys: [join(MT, 'keys', 'certificate', 'signing-key-cert.pem')] });
+    const keysOnly = await client.diagnosticsFor(uri, (d) => d.diagnostics.some((x) => x.code === 'TRUST_NOT_CONFIGURED' && /keyless signatures/.test(String(x.message))), 60_000);
+    const k = find(keysOnly, 'TRUST_NOT_CONFIGURED');
+    assert.equal(String(k.message), `signature not checked: no trusted identity configured for keyless signatures (modelProvenance.trustedIdentities) (signed by keyless identity ${IDENTITY} via ${ISSUER})`);
+    assert.equal(k.severity, 1);
+    const lens = (await client.lenses(uri))?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title;
+    assert.equal(lens, 'files match, signature not checked: no trusted identity configured for keyless signatures (modelProvenance.trustedIdentities) — verify again');
+    const view = (await client.connection.sendRequest('modelProvenance/modelState', { path: sig })) as ModelStateView;
+    assert.equal(view.trust?.nothingConfigured, undefined);
+    assert.equal(view.trust?.unchecked, 'no trusted identity configured for keyless signatures (modelProvenance.trustedIdentities)');
+    await configure(client, {});
   });
 
   test('certificate: verified through certificateAnchors; the CA put in trustedKeys is reported with where it belongs', async () => {
@@ -186,12 +210,19 @@ describe('keyless and certificate signatures over stdio (model-transparency vect
     const ca = join(MT, 'keys', 'certificate', 'ca-cert.pem');
     await configure(client, { trustedKeys: [ca] });
     client.open(uri, readFileSync(sig, 'utf8'));
-    const misplaced = await client.diagnosticsFor(uri, has('TRUST_NOT_CONFIGURED'));
-    assert.equal(String(find(misplaced, 'TRUST_NOT_CONFIGURED').message), 'signature not checked: no trusted signer configured (signed by certificate CN=intermediate-ca issued by CN=intermediate-ca); ca-cert.pem in modelProvenance.trustedKeys is a CA certificate: it belongs in modelProvenance.certificateAnchors');
+    const misplaced = await client.diagnosticsFor(uri, (d) => has('TRUST_NOT_CONFIGURED')(d) && has('TRUST_SETTING_MISPLACED')(d));
+    // Finding 3: its own warning, where it belongs said first; finding 5: the certificate signature names what it needs.
+    const w = find(misplaced, 'TRUST_SETTING_MISPLACED');
+    assert.equal(w.severity, 2);
+    assert.match(String(w.message), new RegExp(`^trust setting in the wrong place: ${ca.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in modelProvenance\\.trustedKeys belongs in modelProvenance\\.certificateAnchors: it is a CA certificate \\(CN=root-ca\\), not a signing key`));
+    assert.deepEqual({ ...(w.data as object), code: undefined, pointer: undefined }, { setting: 'trustedKeys', belongsIn: 'certificateAnchors', entry: ca, code: undefined, pointer: undefined });
+    const t = find(misplaced, 'TRUST_NOT_CONFIGURED');
+    assert.equal(String(t.message), 'signature not checked: no certificate anchor configured for certificate signatures (modelProvenance.certificateAnchors) (signed by certificate CN=intermediate-ca issued by CN=intermediate-ca)');
+    assert.equal(t.severity, 1, 'something is configured: the signer is not trusted, an error as for a key');
     const s = (await client.connection.sendRequest('modelProvenance/status', { uri })) as { trustProblems: string[]; trust: string };
     assert.equal(s.trust, '0 keys, 0 certificate anchors, 0 keyless identities');
     assert.equal(s.trustProblems.length, 1);
-    assert.match(s.trustProblems[0]!, /ca-cert\.pem in modelProvenance\.trustedKeys: is a CA certificate \(CN=root-ca\), not a signing key.* — it belongs in modelProvenance\.certificateAnchors \[KEY_IS_CA_CERTIFICATE\]$/);
+    assert.match(s.trustProblems[0]!, /ca-cert\.pem in modelProvenance\.trustedKeys belongs in modelProvenance\.certificateAnchors: it is a CA certificate \(CN=root-ca\), not a signing key.* \[KEY_IS_CA_CERTIFICATE\]$/);
     const c = (await client.connection.sendRequest('modelProvenance/trustCandidates', { uri })) as TrustCandidates;
     assert.equal(c.signer, 'certificate CN=intermediate-ca issued by CN=intermediate-ca');
     // Both CAs at hand issued it (the chain passes through the intermediate); the root comes first.
@@ -200,5 +231,54 @@ describe('keyless and certificate signatures over stdio (model-transparency vect
     await configure(client, { certificateAnchors: [ca] });
     const ok = await client.diagnosticsFor(uri, has('MODEL_VERIFIED'));
     assert.equal(String(find(ok, 'MODEL_VERIFIED').message), 'verified: signed by certificate CN=intermediate-ca issued by CN=intermediate-ca, whom you trust; 2 of 2 files match the signed digests');
+    assert.ok(!has('TRUST_SETTING_MISPLACED')(ok));
+
+    // Finding 9 over stdio: a wrong anchor names where the chain ends and the anchor tried (singular).
+    const other = makePki(tempDir('mp-lsp-pki-'));
+    await configure(client, { certificateAnchors: [other.rootCert] });
+    const bad = await client.diagnosticsFor(uri, has('CERT_CHAIN_UNTRUSTED'), 60_000);
+    assert.equal(
+      String(find(bad, 'CERT_CHAIN_UNTRUSTED').message),
+      'signed by certificate CN=intermediate-ca issued by CN=intermediate-ca, whose chain ends at CN=intermediate-ca (issued by CN=root-ca); the trusted certificate anchor CN=Test Root CA did not issue it',
+    );
+  });
+});
+
+describe('Restricted Mode over stdio: the workspace\'s ignored trust settings are said beside a signer not trusted', () => {
+  let ws: Workspace;
+  let client: LspClient;
+  before(async () => ({ ws, client } = await noTrustSession()));
+  after(() => client.shutdown());
+
+  test('the key model: diagnostic, lens, state and status say the workspace\'s own trust settings are ignored; a keyless-only ignore says nothing here', async () => {
+    const uri = ws.uri(ws.sig);
+    client.open(uri, readFileSync(ws.sig, 'utf8'));
+    const other = join(tempDir('mp-lsp-other-'), 'other');
+    const { generateKeyPair, writeKeyPair } = await import('../../core');
+    writeKeyPair(other, generateKeyPair('P-256'));
+    await configure(client, { trustedKeys: [`${other}.pub.pem`] }, { trustedKeys: 1, trustedIdentities: 2 });
+    const note = "the workspace's own trust settings are ignored in Restricted Mode (it names 1 trusted key entry)";
+    const d = await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'KEY_UNTRUSTED' && String(y.message).includes('Restricted Mode')), 60_000);
+    const k = find(d, 'KEY_UNTRUSTED');
+    assert.match(String(k.message), new RegExp(`^signed by key [0-9a-f]{8}…, which is not the trusted key [0-9a-f]{8}… \\(other\\.pub\\.pem\\); ${note.replace(/[()']/g, '\\$&')}$`));
+    assert.equal(k.severity, 1);
+    const lens = (await client.lenses(uri))?.find((l) => l.command?.command === 'modelProvenance.verifyModel')?.command?.title;
+    assert.match(String(lens), new RegExp(`^files match, signer not trusted: key [0-9a-f]{8}…; ${note.replace(/[()']/g, '\\$&')} — verify again$`));
+    const view = (await client.connection.sendRequest('modelProvenance/modelState', { path: ws.sig })) as ModelStateView;
+    assert.ok(view.headline.endsWith(`; ${note}`), view.headline);
+    assert.ok(view.detail?.includes("The workspace's own trust settings are ignored in Restricted Mode"), view.detail);
+    assert.equal(view.canTrust, true);
+
+    // Only identities were ignored: they could not have verified a key signature, so no note.
+    await configure(client, { trustedKeys: [`${other}.pub.pem`] }, { trustedIdentities: 2 });
+    const plain = await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'KEY_UNTRUSTED' && !String(y.message).includes('Restricted Mode')), 60_000);
+    assert.match(String(find(plain, 'KEY_UNTRUSTED').message), /^signed by key [0-9a-f]{8}…, which is not the trusted key [0-9a-f]{8}… \(other\.pub\.pem\)$/);
+
+    // Nothing configured by the user, the workspace's key ignored: not checked, said why, and still a first run (information).
+    await configure(client, {}, { trustedKeys: 1 });
+    const first = await client.diagnosticsFor(uri, (x) => x.diagnostics.some((y) => y.code === 'TRUST_NOT_CONFIGURED' && String(y.message).includes('Restricted Mode')), 60_000);
+    const t = find(first, 'TRUST_NOT_CONFIGURED');
+    assert.match(String(t.message), new RegExp(`^signature not checked: no trusted signer configured \\(signed by key [0-9a-f]{8}…\\); ${note.replace(/[()']/g, '\\$&')}$`));
+    assert.equal(t.severity, 3);
   });
 });

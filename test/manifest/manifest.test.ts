@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,7 +67,17 @@ describe('ML-BOM manifests', () => {
     assert.equal(bom.components.filter((c: { type: string }) => c.type === 'data').length, 2);
     assert.equal(model.modelCard.modelParameters.datasets.length, 2);
     assert.equal(model.modelCard.modelParameters.task, 'text-generation');
-    assert.equal(model.externalReferences.filter((e: { type: string }) => e.type === 'attestation').length, 3);
+    const refs: { type: string; url: string; hashes: { content: string }[] }[] = model.externalReferences.filter((e: { type: string }) => e.type === 'attestation');
+    assert.equal(refs.length, 3);
+    // Evidence is referenced relative to the BOM's folder (an iri-reference), never by this machine's
+    // absolute path: each resolves from the BOM's folder to the stored attestation.
+    for (const e of refs) {
+      assert.match(e.url, /^\.provenance\/blobs\/sha256\/[0-9a-f]{64}\.json$/);
+      assert.equal(createHash('sha256').update(readFileSync(join(w.dir, decodeURIComponent(e.url)))).digest('hex'), e.hashes[0]!.content);
+    }
+    assert.ok(!readFileSync(out, 'utf8').includes(w.dir), 'no absolute path of this machine in the BOM');
+    // Local datasets, attested by path, are referenced the same way.
+    assert.deepEqual(bom.components.filter((c: { type: string }) => c.type === 'data').map((c: { externalReferences: { url: string }[] }) => c.externalReferences[0]!.url).sort(), ['data/chat', 'data/web']);
     assert.ok(model.properties.some((p: { name: string; value: string }) => p.name === 'model-provenance:hyperparameter:method' && p.value === 'Q4_K_M'));
     // CycloneDX hashes are plain hex, never sha256:-prefixed; nothing that needs a person is invented.
     assert.doesNotMatch(readFileSync(out, 'utf8'), /"content": "sha256:/);

@@ -25,6 +25,15 @@ import { makeWorld, pipelineSteps, type World } from './world';
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
+/** This machine's first IPv4 address that is not loopback: a host the CLI does not treat as local. */
+function nonLoopbackAddress(): string {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+  assert.ok(address, 'this test needs a non-loopback IPv4 address on this machine');
+  return address;
+}
+
 function oneLine(r: CliRun, code = 2): string {
   assert.equal(r.code, code, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
   const lines = r.stderr.split('\n').filter((l) => l !== '');
@@ -104,10 +113,7 @@ describe('newcomer findings on the OCI registry', () => {
   });
 
   test('a registry that speaks plain HTTP on a non-loopback address: REGISTRY_PLAIN_HTTP without --insecure, works with it', async (t) => {
-    const address = Object.values(networkInterfaces())
-      .flat()
-      .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
-    assert.ok(address, 'this test needs a non-loopback IPv4 address on this machine');
+    const address = nonLoopbackAddress();
     // A TCP forwarder on that address to the registry on 127.0.0.1: the same registry, not on loopback.
     const server = net.createServer((c) => {
       const up = net.connect(reg.port, '127.0.0.1');
@@ -122,6 +128,20 @@ describe('newcomer findings on the OCI registry', () => {
     assert.equal(oneLine(await cli(['registry', 'ls', '--registry', spec])), `model-provenance: ${spec}: ${host} speaks plain HTTP, not HTTPS: use --insecure to allow plain HTTP to it [REGISTRY_PLAIN_HTTP]`);
     const r = await ok(['registry', 'ls', '--registry', spec, '--insecure', '--format', 'json']);
     assert.equal((JSON.parse(r.stdout) as { registry: string }).registry, spec);
+  });
+
+  test('a port that speaks neither TLS nor HTTP (an SSH server) is a TLS failure saying so, not "speaks plain HTTP"', async (t) => {
+    const address = nonLoopbackAddress();
+    const server = net.createServer((c) => {
+      c.on('error', () => undefined);
+      c.resume(); // read what the client sends, so its FIN is seen and the socket closes
+      c.end('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n');
+    });
+    await new Promise<void>((r) => server.listen(0, address, r));
+    t.after(() => new Promise<void>((r) => server.close(() => r())));
+    const host = `${address}:${(server.address() as net.AddressInfo).port}`;
+    const spec = `oci://${host}/team/provenance`;
+    assert.match(oneLine(await cli(['registry', 'ls', '--registry', spec])), new RegExp(`^model-provenance: ${esc(spec)}: ${esc(host)} answered the TLS handshake with something that is neither TLS nor HTTP \\(wrong version number\\); check the host and port \\[REGISTRY_TLS\\]$`));
   });
 
   test('a URL is not a registry spec: refused naming the flag, the variable, the argument or the policy', async () => {

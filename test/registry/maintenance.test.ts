@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -208,7 +208,7 @@ describe('registry rm', () => {
     assertInputError(await runCli(['registry', 'rm', '--subject', b, '--registry', w.reg]), w.reg, 'REGISTRY_ENTRY_NOT_FOUND', 'nothing left');
   });
 
-  test('concurrent readers, a writer and a remover of the same bundle in three processes: readers never fail, no index entry ever dangles at rest, a last put leaves it whole', async (t) => {
+  test('concurrent readers, a writer and a remover of the same bundle in three processes: readers never fail, no index entry ever dangles at rest, a last put leaves it whole', async () => {
     const w = await world();
     const r = new LocalRegistry(w.reg);
     const digest = (await hashModel(w.model)).digest;
@@ -262,17 +262,11 @@ process.stdout.write(JSON.stringify({ mode, n, absent }));
     const counts = [JSON.parse(put.out), JSON.parse(rm.out)];
     const check = await r.verify();
     assert.deepEqual(check.problems.filter((p) => p.code === 'REGISTRY_DANGLING_INDEX'), [], 'no dangling index entry once both have finished');
-    // KNOWN RACE (open, docs/registry.md "Known limits"): a put and a removal of the same bundle
-    // racing a reader that folds the journal into a new pack can, rarely, leave the reverse index
-    // naming the removed blob. Everything else must be clean, and verify must say so and repair
-    // must fix it; the diagnostic keeps the race visible in every run that hits it.
-    const stale = check.problems.filter((p) => p.code === 'REGISTRY_REVERSE_INDEX_STALE');
-    assert.deepEqual(check.problems.filter((p) => p.code !== 'REGISTRY_REVERSE_INDEX_STALE'), []);
-    if (stale.length > 0) {
-      t.diagnostic(`KNOWN RACE hit: ${stale.map((p) => p.message).join('; ')}`);
-      assert.ok(stale.every((p) => p.repairable));
-      assert.deepEqual((await r.repair()).problems, [], 'repair rebuilds the reverse index');
-    }
+    // A put and a removal of the same bundle racing leave the reverse index agreeing with the
+    // blob (reverse-index.ts, settle): no stale or missing entry, nothing for repair to do.
+    assert.deepEqual(check.problems, []);
+    const id = `sha256:${createHash('sha256').update(bundle).digest('hex')}`;
+    assert.equal(r.reverseView().ids().has(id), existsSync(join(w.reg, 'blobs', 'sha256', `${id.slice(7)}.json`)), 'the reverse index names the bundle exactly when its blob is there');
     await r.put(bundle);
     const after = await verifyChain({ registry: r, policy, digest, checkArtifacts: false });
     assert.equal(after.verdict, 'verified');

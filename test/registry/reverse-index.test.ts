@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { LocalRegistry, PackView, attest, encodePack, generateKeyPair, type EntryFacts } from '../../core';
@@ -110,5 +110,38 @@ describe('the index of a local registry', () => {
     const after = await new LocalRegistry(dir).verify();
     assert.deepEqual(after.problems, []);
     assert.equal(after.ok, true);
+  });
+
+  test('settle: the index ends as the blob is, whatever a put and a removal racing left in the journal', async () => {
+    const dir = join(tempDir('mp-reverse-'), '.provenance');
+    const registry = new LocalRegistry(dir);
+    const entry = await put(registry, digest());
+    const hex = entry.id.slice(7);
+    const journal = join(dir, 'reverse', 'journal');
+    const blob = join(dir, 'blobs', 'sha256', `${hex}.json`);
+    const record = readFileSync(join(journal, `${hex}.json`), 'utf8');
+    const bytes = readFileSync(blob);
+    const stale = async (): Promise<string[]> => (await registry.verify()).problems.map((p) => p.code);
+
+    // The old race: a removal took the blob and wrote its mark, then a put's record landed.
+    rmSync(blob);
+    writeFileSync(join(journal, `${hex}.gone`), '');
+    writeFileSync(join(journal, `${hex}.json`), record);
+    assert.ok((await stale()).includes('REGISTRY_REVERSE_INDEX_STALE'), 'a record beside a mark reads as present');
+    assert.equal(registry.reverse.settle(entry.id), false);
+    assert.equal(registry.reverse.load().ids().has(entry.id), false);
+    assert.ok(!(await stale()).includes('REGISTRY_REVERSE_INDEX_STALE'));
+
+    // The other way: a put wrote the blob back, then a removal's mark landed.
+    writeFileSync(blob, bytes);
+    assert.equal(registry.reverse.load().ids().has(entry.id), false);
+    assert.equal(registry.reverse.settle(entry.id), true, 'facts read from the blob');
+    assert.deepEqual(registry.reverse.load().entry(entry.id)?.subjects.map((x) => x.digest), [entry.subject]);
+
+    // A removal stopped between its blob and its index is finished by removing again.
+    rmSync(blob);
+    assert.deepEqual(await stale(), ['REGISTRY_DANGLING_INDEX', 'REGISTRY_REVERSE_INDEX_STALE']);
+    assert.deepEqual((await registry.remove(entry.id)).blobRemoved, false);
+    assert.deepEqual(await stale(), []);
   });
 });

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { InputError } from '../../errors';
 
 /**
@@ -84,12 +84,28 @@ export function looksLikeOciSpec(spec: string): boolean {
   return DNS_NAME.test(name) && (m[2] !== undefined || /\.[a-z]{2,63}$/i.test(name));
 }
 
-/** Loopback hosts are the only ones plain HTTP is used for without `--insecure`. */
+/**
+ * Loopback hosts are the only ones plain HTTP is used for without `--insecure`:
+ * `localhost` and `*.localhost` (RFC 6761), 127.0.0.0/8, `::1` in any spelling, and
+ * IPv4-mapped loopback (`::ffff:127.0.0.1`, which WHATWG URL rewrites to `::ffff:7f00:1`).
+ * Takes a host name as a reference or a URL gives it, IPv6 with or without brackets.
+ */
 export function isLoopback(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true;
-  if (isIP(hostname) === 4) return hostname.startsWith('127.');
-  if (isIP(hostname) === 6) return hostname === '::1' || hostname === '0:0:0:0:0:0:0:1';
-  return false;
+  const h = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const family = isIP(h);
+  return family !== 0 && loopbackRanges().check(h, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+let loopback: BlockList | undefined;
+/** 127.0.0.0/8 and ::1; Node's BlockList also matches IPv4-mapped IPv6 against the IPv4 rule. */
+function loopbackRanges(): BlockList {
+  if (!loopback) {
+    loopback = new BlockList();
+    loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+    loopback.addAddress('::1', 'ipv6');
+  }
+  return loopback;
 }
 
 /** A spec with any userinfo cut out, for messages. */

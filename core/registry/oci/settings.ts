@@ -1,6 +1,6 @@
 import { InputError } from '../../errors';
 import type { OciRegistryOptions } from './oci-registry';
-import { attemptsProblem, timeoutProblem, type TransportOption } from './transport';
+import { attemptsProblem, timeoutProblem, type TransportOption } from './limits';
 
 let defaults: OciRegistryOptions = {};
 
@@ -52,4 +52,14 @@ const TRANSPORT_SETTINGS: TransportOption[] = ['caFile', 'insecure', 'timeoutSec
 export function givenTransportOptions(explicit: OciRegistryOptions = {}): string[] {
   const name = explicit.optionName ?? defaults.optionName ?? ((o: TransportOption) => o);
   return TRANSPORT_SETTINGS.filter((o) => (explicit[o] !== undefined && explicit[o] !== false) || (defaults[o] !== undefined && defaults[o] !== false)).map(name);
+}
+
+/**
+ * How a message names one transport setting when the caller has said how it names them
+ * (`explicit.optionName`, then setOciDefaults: the CLI's flags); undefined when nobody has,
+ * so that the message can name it as the library takes it.
+ */
+export function transportOptionName(option: TransportOption, explicit: OciRegistryOptions = {}): string | undefined {
+  const name = explicit.optionName ?? defaults.optionName;
+  return name ? name(option) : undefined;
 }

@@ -4,7 +4,10 @@ import https from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { fsError } from '../../errors';
 import { RegistryError } from './errors';
+import { attemptsProblem, timeoutProblem, type TransportOption } from './limits';
 import { isLoopback, type OciReference } from './reference';
+
+export { MAX_ATTEMPTS, MAX_TIMEOUT_SECONDS, attemptsProblem, timeoutProblem, type TransportOption } from './limits';
 
 /** How the registry is reached. Every field has a bounded default; see docs/registry.md. */
 export interface TransportOptions {
@@ -38,9 +41,6 @@ export interface TransportOptions {
   onRetry?: (note: RetryNote) => void;
 }
 
-/** The settings a message may point a person to. */
-export type TransportOption = 'timeoutSeconds' | 'caFile' | 'insecure' | 'attempts';
-
 export interface RetryNote {
   host: string;
   /** Why the last attempt failed (its one-line message). */
@@ -51,24 +51,6 @@ export interface RetryNote {
   attempts: number;
   /** `HOST did not answer within 30 s; retrying (2 of 3)` */
   message: string;
-}
-
-/** The largest number of attempts accepted (`attempts`, MODEL_PROVENANCE_REGISTRY_ATTEMPTS). */
-export const MAX_ATTEMPTS = 10;
-/** The largest timeout accepted (seconds). */
-export const MAX_TIMEOUT_SECONDS = 3600;
-
-/**
- * Checks a timeout in seconds: more than 0, at most MAX_TIMEOUT_SECONDS. Returns the problem
- * in words, or undefined when it is fine.
- */
-export function timeoutProblem(seconds: number): string | undefined {
-  return Number.isFinite(seconds) && seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS ? undefined : `must be more than 0 and at most ${MAX_TIMEOUT_SECONDS} seconds`;
-}
-
-/** Checks a number of attempts: a whole number from 1 to MAX_ATTEMPTS. */
-export function attemptsProblem(attempts: number): string | undefined {
-  return Number.isInteger(attempts) && attempts >= 1 && attempts <= MAX_ATTEMPTS ? undefined : `must be a whole number from 1 to ${MAX_ATTEMPTS}`;
 }
 
 export interface HttpRequest {
@@ -256,9 +238,23 @@ export class HttpTransport {
       // HTTPS to a registry that answers the TLS ClientHello in plain HTTP: say so, and what
       // allows it, rather than an OpenSSL protocol error (EPROTO) nobody can act on.
       if (notTls(err) && !this.plainHttp) {
-        throw new RegistryError(this.ref.display, 'REGISTRY_PLAIN_HTTP', `${this.ref.host} speaks plain HTTP, not HTTPS: use ${this.optionName('insecure')} to allow plain HTTP to it`, { cause: (err as RegistryError).cause, option: 'insecure' });
+        const cause = (err as RegistryError).cause as Error | undefined;
+        // Only a server that does answer in HTTP is called a plain-HTTP registry; anything else on
+        // that port (another protocol, a proxy that garbles) is a TLS failure that says so.
+        if (await this.answersPlainHttp()) throw new RegistryError(this.ref.display, 'REGISTRY_PLAIN_HTTP', `${this.ref.host} speaks plain HTTP, not HTTPS: use ${this.optionName('insecure')} to allow plain HTTP to it`, { cause, option: 'insecure' });
+        throw new RegistryError(this.ref.display, 'REGISTRY_TLS', `${this.ref.host} answered the TLS handshake with something that is neither TLS nor HTTP (${openSslReason(cause)}); check the host and port`, { cause });
       }
       throw err;
+    }
+  }
+
+  /** Whether the host answers a plain-HTTP `GET /v2/` at all (any status): asked only to word a failure, never to downgrade. */
+  private async answersPlainHttp(): Promise<boolean> {
+    try {
+      await this.once({ method: 'GET', url: `http://${this.ref.host}/v2/`, what: 'GET /v2/ (plain HTTP, to word a TLS failure)', maxBytes: 64 * 1024 });
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -372,13 +368,23 @@ export class HttpTransport {
     const e = err as NodeJS.ErrnoException;
     const code = e?.code ?? '';
     if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|ERR_TLS|HOSTNAME|ALTNAME/i.test(code) || /certificate/i.test(e?.message ?? '')) {
-      return new RegistryError(this.ref.display, 'REGISTRY_TLS', `TLS to ${this.ref.host} failed: ${e.message} (a private CA needs ${this.optionName('caFile')})`, { cause: err, option: 'caFile' });
+      return new RegistryError(this.ref.display, 'REGISTRY_TLS', `TLS to ${this.ref.host} failed: ${openSslReason(e)} (a private CA needs ${this.optionName('caFile')})`, { cause: err, option: 'caFile' });
     }
     if (code === 'ENOTFOUND') return new RegistryError(this.ref.display, 'REGISTRY_UNAVAILABLE', `${this.ref.hostname} does not resolve (DNS)`, { cause: err });
     const what =
       code === 'ECONNREFUSED' ? `${this.ref.host} refused the connection` : code === 'ECONNRESET' || code === 'EPIPE' ? `the connection to ${this.ref.host} was dropped during ${req.what}` : `${this.ref.host} could not be reached (${code || e?.message || 'connection error'})`;
     return new RegistryError(this.ref.display, 'REGISTRY_UNAVAILABLE', what, { cause: err, transient: TRANSIENT_CODES.has(code) || code === '' });
   }
+}
+
+/**
+ * The reason an OpenSSL error gives (`wrong version number`), for a one-line message: Node's
+ * message is `write EPROTO <hex>:error:<code>:SSL routines:<function>:<reason>:<file>:<line>:`
+ * and ends in a newline. Falls back to the first line of the message.
+ */
+function openSslReason(err: Error | undefined): string {
+  const m = err?.message ?? '';
+  return /:error:[0-9A-F]+:[^:]*:[^:]*:([^:\n]+)/.exec(m)?.[1] ?? (m.split('\n')[0]!.trim() || 'not TLS');
 }
 
 /** The answer of a plain-HTTP server to a TLS ClientHello (OpenSSL: "wrong version number"), on a connection error or its cause. */

@@ -9,6 +9,21 @@ export async function lenses(page) {
   return (await page.locator('.codelens-decoration a').allInnerTexts().catch(() => [])).map(norm);
 }
 
+/**
+ * Every lens title painted in the visible editor, live or not: `live` false for the titles VS
+ * Code repaints from its cache when a tab is shown again (no command: a <span>, not an <a>)
+ * until it has fetched the current ones. `lenses` reads only the live ones.
+ */
+export async function paintedLenses(page) {
+  return page
+    .evaluate(() =>
+      [...document.querySelectorAll('.codelens-decoration > a, .codelens-decoration > span')]
+        .map((e) => ({ text: (e.textContent ?? '').replace(/\s+/g, ' ').trim(), live: e.tagName === 'A' }))
+        .filter((l) => l.text && l.text !== '|'),
+    )
+    .catch(() => []);
+}
+
 /** The rows of the Problems panel (it must be open). */
 export async function problems(page) {
   return (await page.locator('.markers-panel .monaco-list-row').allInnerTexts().catch(() => [])).map(norm);
@@ -33,6 +48,26 @@ export async function pinLanguageStatus(page) {
 export async function pinnedStatus(page) {
   const items = await page.locator('.statusbar-item').allInnerTexts().catch(() => []);
   return norm(items.find((t) => /^(Model signature|ML-BOM|ML attestation|in-toto|Trust policy)/.test(norm(t))) ?? '');
+}
+
+/**
+ * The pinned language status entry's severity as VS Code draws it: an error or warning item gets
+ * the `error-kind` / `warning-kind` class (red or yellow background), information none.
+ * @returns {Promise<'error' | 'warning' | 'information' | ''>} '' when the entry is not there.
+ */
+export async function pinnedSeverity(page) {
+  return page
+    .evaluate(() => {
+      const entry = [...document.querySelectorAll('.statusbar-item')].find((e) => /^(Model signature|ML-BOM|ML attestation|in-toto|Trust policy)/.test((e.textContent ?? '').replace(/\s+/g, ' ').trim()));
+      if (!entry) return '';
+      return entry.classList.contains('error-kind') ? 'error' : entry.classList.contains('warning-kind') ? 'warning' : 'information';
+    })
+    .catch(() => '');
+}
+
+/** The pinned language status as text and severity (`{ text, severity }`). */
+export async function pinnedStatusWithSeverity(page) {
+  return { text: await pinnedStatus(page), severity: await pinnedSeverity(page) };
 }
 
 /** An explorer row's decoration: its badge letter and its tooltip (the row must be visible). */
@@ -67,7 +102,8 @@ export async function untilAll(page, checks, { t0 = Date.now(), timeoutMs = 30_0
     }
     if (Object.keys(checks).every((n) => seen[n] !== undefined)) return { at: seen, said };
     if (Date.now() > deadline) {
-      const dom = await page.evaluate(() => ({ lensRows: document.querySelectorAll('.codelens-decoration').length, editors: [...document.querySelectorAll('.tabs-container .tab')].map((t) => t.textContent) })).catch(() => ({}));
+      // What the lens rows hold (a cached lens VS Code repaints has no command: <span>, not <a>).
+      const dom = await page.evaluate(() => ({ lensRows: [...document.querySelectorAll('.codelens-decoration')].map((e) => e.innerHTML.slice(0, 600)), editors: [...document.querySelectorAll('.tabs-container .tab')].map((t) => t.textContent) })).catch(() => ({}));
       throw new Error(`not every surface changed within ${timeoutMs} ms:\n${JSON.stringify({ said, dom }, null, 2)}`);
     }
     await page.waitForTimeout(50);

@@ -70,7 +70,8 @@ export function makeMainWorkspace() {
 /**
  * A hostile repository: its .vscode/settings.json names the attacker's own public key (kept in
  * the repository) as trusted, and its model is signed with the attacker's key. The user's own
- * key is outside the folder and is the only one the user settings name.
+ * key is outside the folder and is the only one the user settings name; models/mine is signed
+ * with it.
  */
 export function makeHostileWorkspace() {
   const root = tempDir('mp-e2e-hostile-');
@@ -79,6 +80,9 @@ export function makeHostileWorkspace() {
   cli(root, 'keygen', '--out', 'keys/attacker');
   const model = signedModel(root, 'models/backdoored', 'keys/attacker.pem', [6, 6, 6, 6]);
   rmSync(join(root, 'keys', 'attacker.pem'));
+  // The user's own model, signed with the user's key (trusted in USER settings only): it must stay
+  // verified once the folder is trusted, the workspace's lists being added to the user's (finding 1).
+  signedModel(root, 'models/mine', join(userKeys, 'me.pem'), [1, 1, 2, 3]);
   const settings = { 'modelProvenance.trustedKeys': ['keys/attacker.pub.pem'] };
   // The same repository also ships a keyless-signed and a certificate-signed model, with the
   // identity and the CA that would make them verify (copies of the model-transparency vectors).
@@ -95,6 +99,18 @@ export function makeHostileWorkspace() {
   mkdirSync(join(root, '.vscode'));
   writeFileSync(join(root, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   return { root, model, sig: join(model, 'model.sig'), attackerPub: join(root, 'keys', 'attacker.pub.pem'), userPub: join(userKeys, 'me.pub.pem'), ...extra };
+}
+
+/**
+ * A CA certificate that did not issue anything of the vectors (a self-signed root made with the
+ * openssl CLI, as the unit tests' PKI is), to put in certificateAnchors as the wrong anchor.
+ */
+export function makeOtherCa() {
+  const dir = tempDir('mp-e2e-other-ca-');
+  const o = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  o('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'other-ca.key');
+  o('req', '-new', '-x509', '-key', 'other-ca.key', '-subj', '/CN=Someone Else Root CA', '-days', '3650', '-out', 'other-ca.pem', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  return join(dir, 'other-ca.pem');
 }
 
 /** Flips one bit of one byte of a file (returns the original bytes, to restore). */

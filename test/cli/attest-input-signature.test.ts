@@ -1,0 +1,117 @@
+/**
+ * attest --base-model PATH (and every path input): the digest recorded is of the files on disk,
+ * and when the input's own signature names another digest (it left files out, or the files
+ * changed), the person hears it with the signed digest: a chain joins an input only on that.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli, tempDir } from '../helpers/fixtures';
+
+async function signedBase(ignoreLogs: boolean): Promise<{ dir: string; whole: string; signed: string }> {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'base', 'logs'), { recursive: true });
+  writeFileSync(join(dir, 'base', 'weights.bin'), 'the base weights');
+  writeFileSync(join(dir, 'base', 'config.json'), '{"layers":2}');
+  writeFileSync(join(dir, 'base', 'logs', 'run.txt'), 'step 1 loss 3.2\n');
+  assert.equal((await runCli(['keygen', '--out', 'k'], { cwd: dir })).code, 0);
+  const scope = ignoreLogs ? ['--ignore-paths', 'base/logs'] : [];
+  const sign = await runCli(['sign', 'key', 'base', '--private-key', 'k.pem', ...scope], { cwd: dir });
+  assert.equal(sign.code, 0, sign.stderr);
+  const whole = (await runCli(['hash', 'base'], { cwd: dir })).stdout.split(' ')[0]!;
+  const signed = (await runCli(['hash', 'base', ...scope], { cwd: dir })).stdout.split(' ')[0]!;
+  return { dir, whole, signed };
+}
+
+const attestFt = (dir: string, base: string, format = 'json') =>
+  runCli(['attest', '--stage', 'fine-tuning', '--subject-digest', `sha256:${'ab'.repeat(32)}`, '--subject-name', 'ft', '--base-model', base, '--private-key', 'k.pem', '--no-store', '--format', format], { cwd: dir });
+
+test('a base model signed with --ignore-paths, given as a path: recorded as its files, with a warning naming the signed digest; given as that digest, no warning', async () => {
+  const { dir, whole, signed } = await signedBase(true);
+  assert.notEqual(whole, signed);
+  const r = await attestFt(dir, 'base');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`^model-provenance: warning: base model base: recorded as ${whole}, its files on disk; its signature base/model\\.sig names ${signed}, which leaves out logs/run\\.txt \\(its ignore paths\\).*give its digest \\(${signed}\\) instead of the path \\[INPUT_NOT_AS_SIGNED\\]\\n$`));
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.inputWarnings.length, 1);
+  assert.deepEqual({ code: out.inputWarnings[0].code, role: out.inputWarnings[0].role, digest: out.inputWarnings[0].digest, signedDigest: out.inputWarnings[0].signedDigest }, { code: 'INPUT_NOT_AS_SIGNED', role: 'base-model', digest: whole, signedDigest: signed });
+  // The record itself is unchanged: the signature was not verified, so it cannot choose what is hashed.
+  const dep = out.statement.predicate.buildDefinition.resolvedDependencies[0];
+  assert.equal(`sha256:${dep.digest.sha256}`, whole);
+
+  const byDigest = await attestFt(dir, `base=${signed}`);
+  assert.equal(byDigest.code, 0, byDigest.stderr);
+  assert.equal(byDigest.stderr, '');
+  assert.deepEqual(JSON.parse(byDigest.stdout).inputWarnings, []);
+});
+
+test('a base model signed whole: no warning; a file added: the signature does not list it; a file changed: INPUT_FILES_DIFFER names it', async () => {
+  const { dir, whole, signed } = await signedBase(false);
+  assert.equal(whole, signed);
+  const clean = await attestFt(dir, 'base', 'text');
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.equal(clean.stderr, '');
+  // Our signature records its ignore list: a file neither listed nor ignored was added since.
+  writeFileSync(join(dir, 'base', 'extra.bin'), 'x');
+  const added = await attestFt(dir, 'base', 'text');
+  assert.match(added.stderr, /^model-provenance: warning: base model base: its files differ from what its signature base\/model\.sig lists \(1 added since, not signed \(extra\.bin\)\);.* \[INPUT_FILES_DIFFER\]\n$/);
+  rmSync(join(dir, 'base', 'extra.bin'));
+  writeFileSync(join(dir, 'base', 'weights.bin'), 'the base weights, changed');
+  const changed = await attestFt(dir, 'base', 'text');
+  assert.equal(changed.code, 0, changed.stderr);
+  assert.match(changed.stderr, /^model-provenance: warning: base model base: its files differ from what its signature base\/model\.sig lists \(1 modified \(weights\.bin\)\); the digest recorded \(sha256:[0-9a-f]{64}\) is of the files on disk: verify the base model before building on it \[INPUT_FILES_DIFFER\]\n$/);
+});
+
+test('a dataset whose signature beside it cannot be read: said, and the digest recorded is of the files', async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'sft'));
+  writeFileSync(join(dir, 'sft', 'part-0.jsonl'), '{"q":"a"}\n');
+  writeFileSync(join(dir, 'sft', 'model.sig'), 'not a bundle');
+  assert.equal((await runCli(['keygen', '--out', 'k'], { cwd: dir })).code, 0);
+  const r = await runCli(['attest', '--stage', 'fine-tuning', '--subject-digest', `sha256:${'ab'.repeat(32)}`, '--dataset', 'sft', '--private-key', 'k.pem', '--no-store', '--format', 'json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^model-provenance: warning: dataset sft: its signature sft\/model\.sig cannot be read \[[A-Z_]+\]; the digest recorded \(sha256:[0-9a-f]{64}\) is of the files on disk, not checked against any signature \[INPUT_SIGNATURE_UNREADABLE\]\n$/);
+  assert.equal(JSON.parse(r.stdout).inputWarnings[0].code, 'INPUT_SIGNATURE_UNREADABLE');
+  assert.ok(readFileSync(join(dir, 'sft', 'model.sig'), 'utf8') === 'not a bundle', 'nothing written into the input');
+});
+
+test('ignored, the warning comes back where the chain breaks: lineage names the signed digest that is attested; the stored attestation is said, with how to remove it', async () => {
+  const { dir, signed } = await signedBase(true);
+  const reg = ['--registry', 'reg'];
+  const pre = await runCli(['attest', 'base', '--stage', 'pre-training', '--ignore-paths', 'base/logs', '--private-key', 'k.pem', ...reg], { cwd: dir });
+  assert.equal(pre.code, 0, pre.stderr);
+  const ft = await runCli(['attest', '--stage', 'fine-tuning', '--subject-digest', `sha256:${'ab'.repeat(32)}`, '--subject-name', 'ft', '--base-model', 'mybase=base', '--private-key', 'k.pem', ...reg, '--format', 'json'], { cwd: dir });
+  assert.equal(ft.code, 0, ft.stderr);
+  const id = JSON.parse(ft.stdout).id as string;
+  const lines = ft.stderr.trim().split('\n');
+  assert.equal(lines.length, 2, ft.stderr);
+  assert.match(lines[0]!, new RegExp(`^model-provenance: warning: base model "mybase" \\(base\\): .*give its digest \\(mybase=${signed}\\) instead of the path \\[INPUT_NOT_AS_SIGNED\\]$`));
+  assert.equal(lines[1], `model-provenance: warning: the attestation is stored (${id}) with the digests of the files on disk; if you attest the stage again with the signed digest, remove this one: model-provenance registry rm ${id} --registry reg [INPUT_WARNINGS_STORED]`);
+  writeFileSync(join(dir, 'policy.json'), JSON.stringify({ signers: { me: { publicKey: 'k.pub.pem' } }, stages: { 'pre-training': { signers: ['me'] }, 'fine-tuning': { signers: ['me'] } } }));
+  const lineage = await runCli(['lineage', `sha256:${'ab'.repeat(32)}`, '--policy', 'policy.json', ...reg, '--format', 'json'], { cwd: dir });
+  assert.equal(lineage.code, 1, lineage.stdout + lineage.stderr);
+  const missing = (JSON.parse(lineage.stdout).problems as { code: string; message: string }[]).find((p) => p.code === 'MISSING_LINK');
+  assert.ok(missing, lineage.stdout);
+  assert.match(missing.message, new RegExp(`the folder the stage recorded for it \\(.*base\\) holds a signature naming ${signed}, which has a trusted attestation: .*only if it verifies, attest the stage again with ${signed} as its base-model$`));
+  // --no-check-artifacts keeps the walk off this machine's files: no hint read from them.
+  const offline = await runCli(['lineage', `sha256:${'ab'.repeat(32)}`, '--policy', 'policy.json', ...reg, '--no-check-artifacts', '--format', 'json'], { cwd: dir });
+  const bare = (JSON.parse(offline.stdout).problems as { code: string; message: string }[]).find((p) => p.code === 'MISSING_LINK');
+  assert.ok(bare && !bare.message.includes('holds a signature'), offline.stdout);
+});
+
+test('the model attested: forgetting the ignore paths it was signed with is said (SUBJECT_NOT_AS_SIGNED, with the paths); the same paths: nothing; wider ones: said too', async () => {
+  const { dir, whole, signed } = await signedBase(true);
+  const attest = (...scope: string[]) => runCli(['attest', 'base', '--stage', 'pre-training', '--private-key', 'k.pem', '--no-store', '--format', 'json', ...scope], { cwd: dir });
+  const forgot = await attest();
+  assert.equal(forgot.code, 0, forgot.stderr);
+  assert.equal(forgot.stderr, `model-provenance: warning: model base: recorded as ${whole}, its files on disk; its signature base/model.sig names ${signed}, which leaves out logs/run.txt (its ignore paths), and a chain joins the model only on that digest: attest it with the ignore paths it was signed with (.git, .gitattributes, .github, .gitignore, logs, model.sig) [SUBJECT_NOT_AS_SIGNED]\n`);
+  assert.deepEqual(JSON.parse(forgot.stdout).inputWarnings.map((w: { code: string; role: string }) => [w.code, w.role]), [['SUBJECT_NOT_AS_SIGNED', 'model']]);
+  const same = await attest('--ignore-paths', 'base/logs');
+  assert.equal(same.code, 0, same.stderr);
+  assert.equal(same.stderr, '');
+  assert.equal(JSON.parse(same.stdout).subject.digest, signed);
+  const wider = await attest('--ignore-paths', 'base/logs', '--ignore-paths', 'base/config.json');
+  assert.match(wider.stderr, /^model-provenance: warning: model base: attested as sha256:[0-9a-f]{64}, which leaves out config\.json; its signature base\/model\.sig covers them, so the two never join: attest it with the ignore paths it was signed with \(.*logs, model\.sig\) \[SUBJECT_NOT_AS_SIGNED\]\n$/);
+});
