@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { InputError, LocalRegistry, OciRegistry, classifyRegistrySpec, looksLikeOciSpec, openRegistry, parseOciSpec } from '../../core';
-import { lookupCredential, parseChallenge } from '../../core/registry/oci/auth';
+import { createServer } from 'node:http';
+import { Authenticator, lookupCredential, parseChallenge } from '../../core/registry/oci/auth';
+import { canonicalScope, scopeCovers } from '../../core/registry/oci/scope';
 import { EMPTY_BYTES, EMPTY_DIGEST, artifactManifest, entryTag, parseEntryTag, subjectManifest } from '../../core/registry/oci/layout';
+import { isLoopback } from '../../core/registry/oci/reference';
 import { HttpTransport } from '../../core/registry/oci/transport';
 import { tempDir } from '../helpers/fixtures';
 
@@ -24,6 +27,13 @@ describe('registry specs', () => {
     assert.equal(parseOciSpec('oci://[::1]:5000/x').host, '[::1]:5000');
     // The seed's registry="your-registry.example.com": a host alone names its default repository.
     assert.equal(parseOciSpec('your-registry.example.com').display, 'oci://your-registry.example.com/model-provenance');
+  });
+
+  test('loopback, the only hosts plain HTTP is used for without --insecure: every spelling, as a reference or a URL gives it', () => {
+    const loop = ['localhost', 'LOCALHOST', 'registry.localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '[::ffff:7f00:1]', new URL('http://[::ffff:127.0.0.1]:5000/').hostname, new URL('http://[::1]:5000/').hostname];
+    const not = ['128.0.0.1', '10.0.0.1', '::2', '::ffff:10.0.0.1', '[::ffff:a00:1]', 'localhost.example.com', 'mylocalhost', '127.0.0.1.nip.io', 'ghcr.io', ''];
+    assert.deepEqual(loop.filter((h) => !isLoopback(h)), []);
+    assert.deepEqual(not.filter((h) => isLoopback(h)), []);
   });
 
   test('malformed references: one line, and credentials in a reference are never echoed', () => {
@@ -124,6 +134,47 @@ describe('authentication inputs', () => {
     assert.deepEqual(parseChallenge('Basic realm="model-provenance-test"'), { scheme: 'basic', params: { realm: 'model-provenance-test' } });
     assert.deepEqual(parseChallenge('Bearer realm=https://a/t, error="insufficient_scope"'), { scheme: 'bearer', params: { realm: 'https://a/t', error: 'insufficient_scope' } });
     assert.equal(parseChallenge(undefined), undefined);
+  });
+
+  test('token scopes: one spelling whatever order the registry gives the actions in; a push token serves a pull', () => {
+    assert.equal(canonicalScope('repository:team/provenance:push,pull'), 'repository:team/provenance:pull,push');
+    assert.equal(canonicalScope('repository:team/provenance:pull,push'), 'repository:team/provenance:pull,push');
+    assert.equal(canonicalScope('repository:b:pull  repository:a:push,pull,push'), 'repository:a:pull,push repository:b:pull');
+    assert.equal(canonicalScope('registry:catalog:*'), 'registry:catalog:*');
+    assert.equal(canonicalScope('repository:h:5000/x:push,pull'), 'repository:h:5000/x:pull,push');
+    assert.ok(scopeCovers('repository:t/p:pull,push', 'repository:t/p:pull'));
+    assert.ok(scopeCovers('repository:t/p:*', 'repository:t/p:pull,push'));
+    assert.ok(!scopeCovers('repository:t/p:pull', 'repository:t/p:pull,push'));
+    assert.ok(!scopeCovers('repository:t/other:pull,push', 'repository:t/p:pull'));
+  });
+
+  test('a bearer challenge answered in either action order: the token is asked for, cached and reused under one scope', async () => {
+    // docker-registry lists a challenge's actions from a Go map: both orders occur in the field.
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      asked.push(url.searchParams.getAll('scope').join(' '));
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ token: `t${asked.length}` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const ref = parseOciSpec('oci://127.0.0.1:1/team/provenance');
+      for (const order of ['push,pull', 'pull,push']) {
+        const auth = new Authenticator(ref, new HttpTransport(ref, {}), { DOCKER_CONFIG: tempDir() });
+        const challenge = `Bearer realm="http://127.0.0.1:${port}/token",service="s",scope="repository:team/provenance:${order}"`;
+        assert.equal(await auth.challenge(challenge, 'repository:team/provenance:pull,push'), true);
+        assert.equal(asked.at(-1), 'repository:team/provenance:pull,push', order);
+        const token = auth.header('repository:team/provenance:pull,push');
+        assert.match(token ?? '', /^Bearer t\d+$/, order);
+        assert.equal(auth.header('repository:team/provenance:push,pull'), token, order);
+        assert.equal(auth.header('repository:team/provenance:pull'), token, `a pull reuses the push token (${order})`);
+        assert.equal(auth.header('repository:team/other:pull'), undefined, order);
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   test('docker config: auths (base64 auth, username/password, identity token) matched by host, any key spelling', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isObject } from '../../io/json';
 import { RegistryError } from './errors';
 import { isLoopback, type OciReference } from './reference';
+import { canonicalScope, scopeCovers } from './scope';
 import type { HttpTransport } from './transport';
 
 /** Credentials for one registry host, as docker, oras and crane keep them. Never logged. */
@@ -188,7 +189,10 @@ export class Authenticator {
   header(scope: string): string | undefined {
     if (this.scheme === 'basic') return basicHeader(this.cred());
     if (this.scheme === 'bearer') {
-      const t = this.tokens.get(scope) ?? this.tokens.get(`${scope.replace(/:pull$/, ':push,pull')}`);
+      const wanted = canonicalScope(scope);
+      let t = this.tokens.get(wanted);
+      // A token for more (push and pull) serves a request that needs less (pull).
+      if (t === undefined) for (const [held, token] of this.tokens) if (scopeCovers(held, wanted)) t = token;
       return t ? `Bearer ${t}` : undefined;
     }
     return undefined;
@@ -198,7 +202,8 @@ export class Authenticator {
    * Answers a 401: learns the scheme and fetches a token for the scope the registry asked
    * for (or `scope`). Returns false when there is nothing new to try.
    */
-  async challenge(header: string | undefined, scope: string): Promise<boolean> {
+  async challenge(header: string | undefined, needed: string): Promise<boolean> {
+    const scope = canonicalScope(needed);
     const ch = parseChallenge(header);
     const cred = this.cred();
     if (!ch || ch.scheme === 'basic') {
@@ -210,7 +215,7 @@ export class Authenticator {
     if (ch.scheme !== 'bearer') return false;
     const realm = ch.params.realm;
     if (!realm) throw new RegistryError(this.ref.display, 'REGISTRY_PROTOCOL', `${this.ref.host} asked for a bearer token without a realm`);
-    const asked = ch.params.scope ?? scope;
+    const asked = canonicalScope(ch.params.scope ?? scope);
     if (cred?.registryToken) {
       if (this.tokens.get(scope) === cred.registryToken) return false;
       this.scheme = 'bearer';
