@@ -16,12 +16,23 @@ export function aimedAt(arg: unknown): vscode.Uri | undefined {
   // A Source Control resource (the SCM view's context menu passes a SourceControlResourceState).
   const scm = (arg as { resourceUri?: unknown } | undefined)?.resourceUri;
   if (scm instanceof vscode.Uri) return scm;
-  const uri = vscode.window.activeTextEditor?.document.uri;
+  const uri = vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
   if (uri?.scheme === 'model-provenance-payload') {
     const source = new URLSearchParams(uri.query).get('source');
     return source ? vscode.Uri.parse(source) : undefined;
   }
   return uri;
+}
+
+/**
+ * The active tab's document when no text editor is active: a model file VS Code shows as
+ * binary (.safetensors, .gguf) or opens in a custom editor has a tab but no text editor.
+ */
+function activeTabUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputNotebook) return input.uri;
+  if (input instanceof vscode.TabInputTextDiff) return input.modified;
+  return undefined;
 }
 
 /**

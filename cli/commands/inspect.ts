@@ -37,6 +37,8 @@ export function registerInspect(program: Command, ctx: CliContext): void {
           s.baseModels.length > 0 && `base ${s.baseModels.map((b) => b.name).join(', ')}`,
         ].filter(Boolean);
         if (facts.length) emit(`  ${facts.join('; ')}\n`);
+        const aliases = inspection.files.filter((f) => f.sameAs !== undefined);
+        if (aliases.length) emit(`  the same file under another name, counted once: ${aliases.map((f) => `${f.name} is ${f.sameAs}`).join(', ')}\n`);
         for (const f of inspection.files) {
           for (const x of f.findings) emit(`  ${TAG[findingVerdict(x) ?? 'ok']}${x.severity} ${x.code} ${f.name}${x.member ? `!/${x.member}` : ''}${x.offset !== undefined ? `@${x.offset}` : ''}: ${x.message}\n`);
         }

@@ -40,6 +40,7 @@ export async function inspectModel(pathOrDir: string, options: InspectModelOptio
     if (/\.bin$/i.test(f.name) && names.has(f.name.replace(/\.bin$/i, '.xml'))) raw.add(f.name);
   }
 
+  const canonical = sameBytes(listing.files, listing.root);
   const files: ModelInspection['files'] = [];
   const skipped: string[] = [];
   for (const file of order) {
@@ -50,7 +51,10 @@ export async function inspectModel(pathOrDir: string, options: InspectModelOptio
     const nothing = r.format === 'unknown' && (claim === 'text' || claim === 'none' || raw.has(file.name)) && r.findings.every((x) => x.code === 'FORMAT_UNKNOWN');
     if (nothing) {
       skipped.push(file.name);
-    } else files.push({ ...r, name: file.name });
+    } else {
+      const first = canonical.get(file.name);
+      files.push({ ...r, name: file.name, ...(first !== undefined ? { sameAs: first } : {}) });
+    }
     if (r.details.kind === 'onnx') {
       for (const x of r.details.externalData) {
         if (!unsafeRelativePath(x.location)) raw.add(posix.normalize(posix.join(posix.dirname(file.name), x.location)));
@@ -71,6 +75,35 @@ export async function inspectModel(pathOrDir: string, options: InspectModelOptio
     findings: modelFindings,
     summary: summarise(files, config, modelFindings),
   };
+}
+
+/**
+ * Names that reach the same bytes (one device and inode: a followed symlink or a hard link),
+ * each mapped to the one that stands for them: a name that is not a symlink, first in path
+ * order. That one is not in the map.
+ */
+function sameBytes(files: readonly ModelFile[], root: string): Map<string, string> {
+  const isLink = (name: string): boolean => files.find((f) => f.name === name)!.path !== join(root, name);
+  const byInode = new Map<string, string[]>();
+  for (const f of files) {
+    let id: string;
+    try {
+      const st = statSync(f.path, { bigint: true });
+      id = `${st.dev}:${st.ino}`;
+    } catch {
+      continue; // unreadable now: inspecting it says so
+    }
+    const names = byInode.get(id);
+    if (names) names.push(f.name);
+    else byInode.set(id, [f.name]);
+  }
+  const out = new Map<string, string>();
+  for (const names of byInode.values()) {
+    if (names.length < 2) continue;
+    names.sort((a, b) => Number(isLink(a)) - Number(isLink(b)) || comparePaths(a, b));
+    for (const n of names.slice(1)) out.set(n, names[0]!);
+  }
+  return out;
 }
 
 function readConfigs(root: string, names: Set<string>, findings: FindingSink): ModelConfig {

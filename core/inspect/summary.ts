@@ -34,7 +34,8 @@ type Inspected = ModelInspection['files'][number];
 
 /** Parameters, counted once: one weight format, the shards an index names, one of several GGUF variants. */
 function countParameters(files: Inspected[]): bigint | undefined {
-  const clean = files.filter((f) => !f.findings.some(isDangerous));
+  // A second name for the same bytes (sameAs) holds no parameters of its own.
+  const clean = files.filter((f) => !f.findings.some(isDangerous) && f.sameAs === undefined);
   const indexed = new Set<string>();
   for (const f of clean) {
     if (f.details.kind !== 'shard-index') continue;

@@ -236,7 +236,12 @@ export interface ModelSummary extends Partial<ParameterCount> {
 
 export interface ModelInspection {
   root: string;
-  files: (FileInspection & { name: string })[];
+  /**
+   * `sameAs` names the first (in path order) of several names for one file's bytes: a symlink
+   * followed with allowSymlinks, or a hard link. Each name is inspected (each is loaded by
+   * that name), but its parameters are counted once.
+   */
+  files: (FileInspection & { name: string; sameAs?: string })[];
   /** Model-relative names not inspected (text, configs, tokenizers, and data referenced by ONNX or OpenVINO models). */
   skipped: string[];
   /** Model-level findings (config.json unreadable…). */

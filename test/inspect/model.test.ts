@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -143,6 +143,28 @@ describe('inspectModel', () => {
     assert.equal(facts.task, 'text-classification');
     assert.equal(facts.parameterCount, 12);
     assert.equal(facts.architectureFamily, 'transformer (bert)');
+  });
+
+  test('two names for one file (a symlink followed with allowSymlinks, a hard link): each inspected, its parameters counted once', async () => {
+    const d = makeModel(fresh(), { 'model.safetensors': safetensors([{ name: 'w', dtype: 'F32', shape: [3, 3] }, { name: 'b', dtype: 'F32', shape: [3] }]) });
+    // The Hugging Face cache names weights through symlinks; a second name for the same weights is not a second model.
+    symlinkSync('model.safetensors', join(d, 'alias.safetensors'));
+    linkSync(join(d, 'model.safetensors'), join(d, 'hard.safetensors'));
+    const m = await inspectModel(d, { allowSymlinks: true });
+    assert.deepEqual(
+      m.files.map((f) => [f.name, f.sameAs]),
+      [
+        ['alias.safetensors', 'hard.safetensors'],
+        ['hard.safetensors', undefined],
+        ['model.safetensors', 'hard.safetensors'],
+      ],
+    );
+    assert.equal(m.summary.parameterCount, 12, 'not 36');
+    // Two separate copies are two files: each counts (a folder holding both is what it says).
+    const c = makeModel(fresh(), { 'a.safetensors': safetensors([{ name: 'w', dtype: 'F32', shape: [4] }]), 'b.safetensors': safetensors([{ name: 'w', dtype: 'F32', shape: [4] }]) });
+    const two = await inspectModel(c);
+    assert.deepEqual(two.files.map((f) => f.sameAs), [undefined, undefined]);
+    assert.equal(two.summary.parameterCount, 8);
   });
 
   test('a GGUF file alone: family, quantization and base model from its metadata', async () => {

@@ -60,6 +60,34 @@ export async function runCommand(page, title) {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * A palette command that acts on the active editor, until `done` sees its result. VS Code tells
+ * the extension host about a newly focused editor asynchronously: on a loaded machine a command
+ * run at once can still see none, and then asks which model ("… is open or selected"; seen on
+ * CI). A person would pick, or wait a moment and run it again: the walk does the second, up to
+ * five times, and says so in its log, so the active-editor path is still what is tested.
+ * `done` polls for the command's result; past `timeoutMs` the caller's own wait says what is missing.
+ */
+export async function commandOnActive(page, title, done, lap, { run = runCommand, timeoutMs = 60_000 } = {}) {
+  const asked = page.locator('.quick-input-widget .quick-input-title', { hasText: 'which model?' });
+  for (let attempt = 1; ; attempt++) {
+    await run(page, title);
+    const deadline = Date.now() + timeoutMs;
+    let again = false;
+    while (!again) {
+      if (await done()) return;
+      if (await asked.isVisible().catch(() => false)) {
+        if (attempt === 5) throw new Error(`${title}: the extension never saw the active editor (it asked which model, 5 times)`);
+        lap(`${title}: the extension host had not yet seen the active editor (it asked which model); Escape, and again`);
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(1500);
+        again = true;
+      } else if (Date.now() > deadline) return; // the caller's own wait says what is missing
+      else await page.waitForTimeout(250);
+    }
+  }
+}
+
 export async function clearNotifications(page) {
   await runCommand(page, 'Notifications: Clear All Notifications');
   await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { KEYLESS, MT_VECTORS, OUT } from './env.mjs';
 import { launchBrowser, runDir, startCodeServer } from './codeserver.mjs';
 import { badge, lenses, paintedLenses, pinLanguageStatus, pinnedStatus, pinnedStatusWithSeverity, problems, untilAll } from './surfaces.mjs';
-import { clearNotifications, openFile, openFromExplorer, openWorkbench, recorder, revealInExplorer, runCommand, toast } from './ui.mjs';
+import { clearNotifications, commandOnActive, openFile, openFromExplorer, openWorkbench, recorder, revealInExplorer, runCommand, toast } from './ui.mjs';
 import { flipByte, makeOtherCa, writeUserSettings } from './workspace.mjs';
 
 const VIEWPORT = { width: 1400, height: 900 };
@@ -387,8 +387,8 @@ export function mainWalk(pre, { vsix, ws }) {
     writeFileSync(manifest, `${JSON.stringify(bom, null, 2)}\n`);
     const before = listing(ws.model);
     await clearNotifications(page);
-    await runCommand(page, 'Model Provenance: Generate Manifest');
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'classifier.cdx.json already exists' });
+    await commandOnActive(page, 'Model Provenance: Generate Manifest', () => dialog.isVisible().catch(() => false), lap);
     await dialog.waitFor({ timeout: 60_000 });
     lap('Generate Manifest (palette, model.sig active): the manifest beside the folder exists, asks Update or Replace');
     await shot(page, 'manifest-exists-asks');
@@ -404,7 +404,8 @@ export function mainWalk(pre, { vsix, ws }) {
 
     await openFile(page, 'models/classifier/model.sig');
     await clearNotifications(page);
-    await runCommand(page, 'Model Provenance: Attest Model…');
+    const stageStep = page.locator('.quick-input-widget', { hasText: 'Attest classifier (1/4): stage' });
+    await commandOnActive(page, 'Model Provenance: Attest Model…', () => stageStep.isVisible().catch(() => false), lap);
     await quickInput(page, 'Attest classifier (1/4): stage');
     await shot(page, 'attest-stage');
     await page.keyboard.type('fine-tuning');
@@ -858,7 +859,7 @@ export function reviewWalk(pre, { vsix, ws }) {
   return withWorkbench(pre, { vsix, folder: ws.root, settings, trust: false, prefix: 'review' }, async (page, { lap, shot }) => {
     // --- Show Lineage: a graph, drawn by core/render in a webview.
     await openSlowly(page, 'models/classifier/model.sig');
-    await commandSlowly(page, 'Model Provenance: Show Lineage');
+    await commandOnActive(page, 'Model Provenance: Show Lineage', () => page.locator('.tabs-container .tab.active', { hasText: /^Lineage: / }).first().isVisible().catch(() => false), lap, { run: commandSlowly, timeoutMs: SLOW });
     const frame = await webviewFrame(page, () => document.body?.dataset.ready === 'true' && document.querySelectorAll('svg g.node').length > 0, 90_000);
     const drawn = await frame.evaluate(() => ({
       nodes: [...document.querySelectorAll('svg g.node')].map((g) => ({ text: g.textContent.replace(/\s+/g, ' ').trim(), status: g.getAttribute('data-status'), kind: g.getAttribute('class') })),
@@ -944,8 +945,8 @@ export function reviewWalk(pre, { vsix, ws }) {
 
     // --- Compare Signed Contents… on model.sig, changed in the last commit.
     await openSlowly(page, 'models/classifier/model.sig');
-        await commandSlowly(page, 'Model Provenance: Compare Signed Contents…');
     const pickRow = page.locator('.quick-input-list .monaco-list-row', { hasText: ws.first.slice(0, 8) }).first();
+    await commandOnActive(page, 'Model Provenance: Compare Signed Contents…', () => pickRow.isVisible().catch(() => false), lap, { run: commandSlowly, timeoutMs: SLOW });
     await pickRow.waitFor({ timeout: SLOW });
     assert.match(await pickRow.innerText(), /re-export after the tokenizer fix/);
     await shot(page, 'compare-pick-revision');
@@ -981,7 +982,7 @@ export function reviewWalk(pre, { vsix, ws }) {
     const scmDiff = page.locator('.monaco-diff-editor').first();
     await scmDiff.waitFor({ timeout: SLOW });
     await scmDiff.locator('.editor.original .view-lines').click();
-    await commandSlowly(page, 'Model Provenance: Open Decoded Payload');
+    await commandOnActive(page, 'Model Provenance: Open Decoded Payload', () => page.locator('.tabs-container .tab', { hasText: /^model\.sig@[^.]+\.payload\.json/ }).first().isVisible().catch(() => false), lap, { run: commandSlowly, timeoutMs: SLOW });
     await page.locator('.tabs-container .tab', { hasText: /^model\.sig@[^.]+\.payload\.json/ }).first().waitFor({ timeout: SLOW });
     await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"resources"' }).first().waitFor({ timeout: SLOW });
     const gitPayload = (await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"resources"' }).first().innerText()).replace(/\u00a0/g, ' ');

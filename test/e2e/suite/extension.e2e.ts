@@ -130,6 +130,19 @@ describe('Model Provenance extension (packaged .vsix, real extension host)', () 
     assert.deepEqual(bad.problems.map((p) => [p.code, p.file]), [['FILE_MODIFIED', 'model.safetensors']]);
   });
 
+  it('a model command from the palette with a binary .safetensors tab active (no text editor) acts on that model', async () => {
+    const weights = vscode.Uri.file(join(model, 'model.safetensors'));
+    await vscode.commands.executeCommand('vscode.open', weights);
+    await waitFor('the binary tab to be active', async () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputText && input.uri.toString() === weights.toString();
+    });
+    assert.equal(vscode.window.activeTextEditor, undefined, 'VS Code shows a binary file without a text editor');
+    const r = await vscode.commands.executeCommand<VerifyOutcome>('modelProvenance.verifyModel');
+    assert.equal(r?.verdict, 'verified', r?.report);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('Generate Manifest with a model.sig active (as from the palette) writes MODEL.cdx.json beside the folder, and the model still verifies', async () => {
     const second = join(root, 'models', 'second');
     const sig = vscode.Uri.file(join(second, 'model.sig'));
