@@ -67,6 +67,12 @@ export interface ChainProblem extends Problem {
   attestation?: string;
   /** The input (dependency digest, as the attestation recorded it) the problem is about, when it concerns one input. */
   input?: string;
+  /**
+   * MISSING_LINK only: the digest that the recorded input's own OMS signature names, which has a
+   * trusted attestation. The stage recorded other files than the signed ones; this digest is what
+   * it would join if the input verifies against that signature (read unverified here).
+   */
+  signedDigest?: string;
 }
 
 /**
@@ -214,8 +220,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   const links: ChainLink[] = [];
   const externalRoots: ChainRoot[] = [];
   const ignored: IgnoredAttestation[] = [];
-  const add = (code: string, message: string, digest?: string, about: { attestation?: string; input?: string } = {}): void => {
-    problems.push({ code, message, ...(digest ? { digest } : {}), ...(about.attestation ? { attestation: about.attestation } : {}), ...(about.input ? { input: about.input } : {}) });
+  const add = (code: string, message: string, digest?: string, about: { attestation?: string; input?: string; signedDigest?: string } = {}): void => {
+    problems.push({ code, message, ...(digest ? { digest } : {}), ...(about.attestation ? { attestation: about.attestation } : {}), ...(about.input ? { input: about.input } : {}), ...(about.signedDigest ? { signedDigest: about.signedDigest } : {}) });
   };
 
   let top: string;
@@ -246,14 +252,17 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
    * only to point at the cause; the link stays missing. Not with `checkArtifacts: false`,
    * which keeps the walk off this machine's files.
    */
-  const signedAndAttested = async (dep: Dependency, digest: string): Promise<string | undefined> => {
+  const signedAndAttested = async (dep: Dependency, digest: string): Promise<{ hint: string; named: string } | undefined> => {
     if (options.checkArtifacts === false) return undefined;
     const path = localPath(dep.uri);
     const named = path && existsSync(path) ? signedDigestBeside(path) : undefined;
     if (!named || named === digest) return undefined;
     const other = await attestationsFor(registry, options.policy, named).catch(() => undefined);
     if (!other || !pickProducer(other.verified).producer) return undefined;
-    return `the folder the stage recorded for it (${path}) holds a signature naming ${named}, which has a trusted attestation: the stage recorded other files than the signed ones (files the signature leaves out, or files changed since; attest warned INPUT_NOT_AS_SIGNED or INPUT_FILES_DIFFER). Verify that ${dep.role} against its signature: only if it verifies, attest the stage again with ${named} as its ${dep.role}`;
+    return {
+      named,
+      hint: `the folder the stage recorded for it (${path}) holds a signature naming ${named}, which has a trusted attestation: the stage recorded other files than the signed ones (files the signature leaves out, or files changed since; attest warned INPUT_NOT_AS_SIGNED or INPUT_FILES_DIFFER). Verify that ${dep.role} against its signature: only if it verifies, attest the stage again with ${named} as its ${dep.role}`,
+    };
   };
   const visited = new Set<string>();
   const artifactChecks = new Map<string, string | undefined>();
@@ -278,8 +287,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
         }
         if (found.ignored.length > 0) why.push(`${ignoredSummary(found.ignored)}`);
         const beside = consumer ? await signedAndAttested(consumer.dep, digest) : undefined;
-        if (beside) why.push(beside);
-        add('MISSING_LINK', `no trusted attestation produced ${label}${why.length ? `: ${why.join('; ')}` : ''}`, digest);
+        if (beside) why.push(beside.hint);
+        add('MISSING_LINK', `no trusted attestation produced ${label}${why.length ? `: ${why.join('; ')}` : ''}`, digest, beside ? { signedDigest: beside.named } : {});
       }
       // The model itself may be flagged even when nothing trusted produced it.
       if (!consumer) for (const f of flaggedDigest(digest)) artifactFlag(f, label, digest);

@@ -92,13 +92,14 @@ test('ignored, the warning comes back where the chain breaks: lineage names the 
   writeFileSync(join(dir, 'policy.json'), JSON.stringify({ signers: { me: { publicKey: 'k.pub.pem' } }, stages: { 'pre-training': { signers: ['me'] }, 'fine-tuning': { signers: ['me'] } } }));
   const lineage = await runCli(['lineage', `sha256:${'ab'.repeat(32)}`, '--policy', 'policy.json', ...reg, '--format', 'json'], { cwd: dir });
   assert.equal(lineage.code, 1, lineage.stdout + lineage.stderr);
-  const missing = (JSON.parse(lineage.stdout).problems as { code: string; message: string }[]).find((p) => p.code === 'MISSING_LINK');
+  const missing = (JSON.parse(lineage.stdout).problems as { code: string; message: string; signedDigest?: string }[]).find((p) => p.code === 'MISSING_LINK');
   assert.ok(missing, lineage.stdout);
+  assert.equal(missing.signedDigest, signed, 'the signed digest as a field, for tools');
   assert.match(missing.message, new RegExp(`the folder the stage recorded for it \\(.*base\\) holds a signature naming ${signed}, which has a trusted attestation: .*only if it verifies, attest the stage again with ${signed} as its base-model$`));
   // --no-check-artifacts keeps the walk off this machine's files: no hint read from them.
   const offline = await runCli(['lineage', `sha256:${'ab'.repeat(32)}`, '--policy', 'policy.json', ...reg, '--no-check-artifacts', '--format', 'json'], { cwd: dir });
-  const bare = (JSON.parse(offline.stdout).problems as { code: string; message: string }[]).find((p) => p.code === 'MISSING_LINK');
-  assert.ok(bare && !bare.message.includes('holds a signature'), offline.stdout);
+  const bare = (JSON.parse(offline.stdout).problems as { code: string; message: string; signedDigest?: string }[]).find((p) => p.code === 'MISSING_LINK');
+  assert.ok(bare && !bare.message.includes('holds a signature') && bare.signedDigest === undefined, offline.stdout);
 });
 
 test('the model attested: forgetting the ignore paths it was signed with is said (SUBJECT_NOT_AS_SIGNED, with the paths); the same paths: nothing; wider ones: said too', async () => {
