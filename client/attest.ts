@@ -152,7 +152,8 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
   }
 }
 
-async function run(client: LanguageClient, modelPath: string, a: Answers): Promise<{ result: AttestResult } | { step: Step; problem: string }> {
+/** Sends the attestation; `replaces` is the id of one it stands in for (removed once this one is stored). */
+async function run(client: LanguageClient, modelPath: string, a: Answers, replaces?: string): Promise<{ result: AttestResult } | { step: Step; problem: string }> {
   try {
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Attesting ${basename(modelPath)} (${a.stage})…` }, () =>
       client.sendRequest<AttestResult>(REQUESTS.attest, {
@@ -163,12 +164,14 @@ async function run(client: LanguageClient, modelPath: string, a: Answers): Promi
         datasets: a.datasets.split(',').map((d) => d.trim()).filter(Boolean),
         privateKey: a.key,
         passphrase: a.passphrase,
+        ...(replaces ? { replaces } : {}),
       }),
     );
     const where = r.location && r.registry ? `stored in the registry ${vscode.workspace.asRelativePath(r.registry)} as ${r.id ? `${r.id.slice(0, 19)}…` : vscode.workspace.asRelativePath(r.location)}` : 'NOT stored (no registry is configured or available)';
     if (r.inputWarnings?.length) void recordedNotSigned(client, modelPath, a, r, where);
     else {
-      void vscode.window.showInformationMessage(`Attested ${r.stage} of ${r.subjectName} (${r.digest.slice(0, 19)}…), signed by ${r.signer}; ${where}.`, ...(r.location ? ['Open attestation'] : []), 'Show lineage').then(async (choice) => {
+      const replaced = r.replaced ? ` It replaces ${r.replaced.slice(0, 19)}…, which was removed.` : '';
+      void vscode.window.showInformationMessage(`Attested ${r.stage} of ${r.subjectName} (${r.digest.slice(0, 19)}…), signed by ${r.signer}; ${where}.${replaced}`, ...(r.location ? ['Open attestation'] : []), 'Show lineage').then(async (choice) => {
         if (choice === 'Open attestation' && r.location) await vscode.window.showTextDocument(vscode.Uri.file(r.location), { preview: true });
         if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));
       });
@@ -263,11 +266,11 @@ async function recordedNotSigned(client: LanguageClient, modelPath: string, a: A
   const again = fix ? 'Attest Again with the Signed Base Digest' : undefined;
   const detail = [
     ...warnings.map((w) => `${short(w.message)}. [${w.code}]`),
-    `The attestation is ${where}; a chain reads the newest one. ${fix ? 'Attesting again with the signed digest supersedes it' : 'Attest again once this is resolved'}; to remove it: model-provenance registry rm ${r.id ?? '<id>'}.`,
+    `The attestation is ${where}. ${fix ? 'Attesting again with the signed digest replaces it (this one is removed once the new one is stored)' : 'Attest again once this is resolved, and remove this one'}: left beside another attestation of the model with other inputs, the chain fails (ATTESTATION_CONFLICT). To remove it yourself: model-provenance registry rm ${r.id ?? '<id>'}.`,
   ].join('\n\n');
   const choice = await vscode.window.showWarningMessage(`Attested ${r.stage} of ${r.subjectName}, but what it records will not join ${what} in a chain.`, { modal: true, detail }, ...(again ? [again] : []), 'Show lineage');
   if (choice === again && fix?.signedDigest) {
-    const next = await run(client, modelPath, { ...a, base: fix.signedDigest });
+    const next = await run(client, modelPath, { ...a, base: fix.signedDigest }, r.id);
     if ('problem' in next) void vscode.window.showErrorMessage(`Model Provenance: ${next.problem}`);
   } else if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));
 }

@@ -143,6 +143,7 @@ export function chainNextStep(result: ChainResult): string {
   if (altered > 0) return `${altered === 1 ? 'an attestation in the registry names a signer you trust but does' : `${altered} attestations in the registry name a signer you trust but do`} not verify (altered after signing): do not deploy; find out who changed the registry (registry verify) and restore the signed original from a trusted copy, rather than attesting the stage again.`;
   if (codes.has('MISSING_LINK') && result.quarantined) return `a stage has no attestation from a signer you trust, and the registry holds ${result.quarantined} blob(s) in quarantine/ that registry verify --repair moved aside (altered after being stored): the missing attestation may be one of them. Do not deploy; restore the signed originals from a trusted copy and find out who changed them, rather than attesting again.`;
   if (codes.has('MISSING_LINK')) return 'a stage has no attestation from a signer you trust: do not deploy; attest it, or allow its base model by digest in the policy.';
+  if (codes.has('ATTESTATION_CONFLICT')) return 'trusted attestations disagree on what a model was made from: do not deploy; find out which is right, and remove the other from the registry (registry rm ID).';
   if (codes.has('DIGEST_MISMATCH')) return 'an input changed after it was attested: do not deploy; restore it from a trusted source.';
   return 'do not deploy until the problems above are resolved.';
 }

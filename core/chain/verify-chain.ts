@@ -47,6 +47,12 @@ export interface ChainLink {
   hardware?: MlProvenance['hardware'];
   /** Attestations that describe the artifact without producing it (evaluation, release, or a stage whose base model is the artifact itself). */
   annotations: { stage: Stage; attestation: string; signer: string; time?: string; inputs: Dependency[] }[];
+  /**
+   * Other trusted attestations that produced the same digest, older than the one used (or,
+   * at the same time, later in id order): re-attestations leave them behind. Listed, never
+   * silently dropped; `sameInputs` false means they disagree on what the model came from.
+   */
+  superseded?: { stage: Stage; attestation: string; signer: string; time?: string; inputs: Dependency[]; sameInputs: boolean }[];
   depth: number;
   /** The link that consumed this one, and how. */
   consumer?: { digest: string; role: 'base-model' | 'adapter' };
@@ -190,6 +196,19 @@ export interface VerifyChainOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** What `mine` records that `theirs` does not, for a message: `base-model sha256:…` items, or "the same inputs and more" when none. */
+function inputsBesides(mine: readonly Dependency[], theirs: readonly Dependency[]): string {
+  const has = new Set(theirs.map((d) => `${d.role} ${d.digest}`));
+  const only = [...new Set(mine.map((d) => `${d.role} ${d.digest}`))].filter((k) => !has.has(k));
+  return only.length ? only.map((k) => k.replace(/ (sha256:[0-9a-f]{12})[0-9a-f]{52}$/, ' $1…')).join(', ') : 'fewer inputs';
+}
+
+/** Whether two stages record the same inputs (role and digest; names and paths may differ). */
+function sameInputs(a: readonly Dependency[], b: readonly Dependency[]): boolean {
+  const key = (ds: readonly Dependency[]): string => [...new Set(ds.map((d) => `${d.role} ${d.digest}`))].sort().join('\n');
+  return key(a) === key(b);
+}
+
 const GAP_CODES = new Set(['MISSING_LINK', 'ATTESTATION_INVALID']);
 
 /** What an absent policy means for the walk: no signer, stage or list rule applies. */
@@ -274,7 +293,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     for (const f of found.invalid) add(f.code, f.message, digest, { attestation: f.id });
     ignored.push(...found.ignored);
     const label = consumer ? `${consumer.role} ${consumer.dep.name ? `"${consumer.dep.name}" ` : ''}${digest} of the ${consumer.stage} stage` : `the model ${digest}`;
-    const { producer, annotations } = pickProducer(found.verified);
+    const { producer, annotations, superseded } = pickProducer(found.verified);
     if (!producer) {
       if (consumer && policy.baseModels.allow.includes(digest)) {
         externalRoots.push({ digest, consumer: { digest: consumer.digest, role: consumer.role }, name: consumer.dep.name, uri: consumer.dep.uri });
@@ -310,10 +329,30 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       ...(p.framework ? { framework: p.framework } : {}),
       ...(p.hardware ? { hardware: p.hardware } : {}),
       annotations: annotations.map((a) => ({ stage: a.provenance.stage, attestation: a.id, signer: pickSigner(policy, a, a.provenance.stage), time: a.provenance.finishedOn ?? a.provenance.startedOn, inputs: a.provenance.dependencies })),
+      ...(superseded.length > 0
+        ? {
+            superseded: superseded.map((a) => ({
+              stage: a.provenance.stage,
+              attestation: a.id,
+              signer: pickSigner(policy, a, a.provenance.stage),
+              time: a.provenance.finishedOn ?? a.provenance.startedOn,
+              inputs: a.provenance.dependencies,
+              sameInputs: sameInputs(a.provenance.dependencies, p.dependencies),
+            })),
+          }
+        : {}),
       depth,
       ...(consumer ? { consumer: { digest: consumer.digest, role: consumer.role } } : {}),
     };
     links.push(link);
+    // Two trusted claims about what made the same bytes: the stated times are the attesters'
+    // own, so the newer one is not thereby the true one. Said, and the gate fails.
+    const conflicting = (link.superseded ?? []).filter((o) => !o.sameInputs);
+    if (conflicting.length > 0) {
+      const others = conflicting.map((o) => `${o.attestation} (${o.stage}${o.time ? ` at ${o.time}` : ''}) records ${inputsBesides(o.inputs, p.dependencies)}`);
+      const claim = `${conflicting.length + 1} trusted attestations say they produced "${p.subject.name}" ${digest} from different inputs: the newest by its own stated time, ${producer.id} (${p.stage}${link.time ? ` at ${link.time}` : ''}), records ${inputsBesides(p.dependencies, conflicting[0]!.inputs)}; ${others.join('; ')}`;
+      add('ATTESTATION_CONFLICT', `${claim}. A stated time is the attester's own claim and does not settle which is right: find out, and remove the wrong ones (registry rm ID)`, digest, { attestation: producer.id });
+    }
 
     for (const a of [producer, ...annotations]) {
       const stage = a.provenance.stage;

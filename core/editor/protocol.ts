@@ -150,10 +150,18 @@ export interface AttestRequest {
   datasets?: string[];
   privateKey: string;
   passphrase?: string;
+  /**
+   * The registry id of an attestation this one replaces (Attest Again with the Signed Base
+   * Digest): its index entry under the same subject is removed once this one is stored, so
+   * the two do not stand as conflicting claims (ATTESTATION_CONFLICT).
+   */
+  replaces?: string;
 }
 
 export interface AttestResult {
   id?: string;
+  /** The id of the attestation it replaced, when `replaces` was given and it was removed. */
+  replaced?: string;
   digest: string;
   stage: string;
   subjectName: string;

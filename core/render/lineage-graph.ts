@@ -1,4 +1,4 @@
-import type { ChainProblem, ChainResult } from '../chain/verify-chain';
+import type { ChainLink, ChainProblem, ChainResult } from '../chain/verify-chain';
 import type { Dependency } from '../attest/types';
 import type { GraphEdge, GraphNode, GraphNodeKind, GraphNodeStatus, LineageGraph } from './graph';
 
@@ -41,6 +41,17 @@ export interface ChainGraphOptions {
 /** `sha256:abcdef0123…` for node text. */
 export function shortDigest(d: string): string {
   return `${d.slice(0, 19)}…`;
+}
+
+/**
+ * A link attested again with the same inputs: which attestation the chain used, and the
+ * older ones it left aside (those with other inputs are ATTESTATION_CONFLICT, a problem).
+ */
+function supersededNote(l: ChainLink): string {
+  const same = (l.superseded ?? []).filter((o) => o.sameInputs);
+  const list = same.map((o) => `${o.attestation} (${o.stage}, signed by ${o.signer}${o.time ? ` at ${o.time}` : ''})`);
+  const used = `${l.attestation} (${l.stage}, signed by ${l.signer}${l.time ? ` at ${l.time}` : ''})`;
+  return `"${l.name}" (${shortDigest(l.digest)}) was attested ${same.length + 1} times with the same inputs; the newest, ${used}, is used, and ${same.length === 1 ? 'this one is' : 'these are'} not: ${list.join('; ')}.`;
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -150,6 +161,11 @@ function chainGraph(result: ChainResult, options: ChainGraphOptions): { graph: L
     const details = [`${l.stage}  ${shortDigest(l.digest)}`, `signed by ${l.signer}`];
     if (l.time) details.push(l.time);
     for (const a of l.annotations) details.push(`+ ${a.stage} by ${a.signer}`);
+    if (l.superseded?.length) {
+      details.push(`${l.superseded.length} older attestation(s) not used`);
+      // Those with other inputs are a problem (ATTESTATION_CONFLICT), not a note.
+      if (l.superseded.some((o) => o.sameInputs)) gaps.push({ digest: l.digest, text: supersededNote(l) });
+    }
     const own = [l.attestation, ...l.annotations.map((a) => a.attestation)].flatMap((id) => byAttestation.get(id) ?? []);
     const onArtifact = (byArtifact.get(l.digest) ?? []).filter((p) => p.code === 'FLAGGED_ARTIFACT');
     let status: GraphNodeStatus = !checked ? 'unverified' : own.length ? 'failed' : 'verified';

@@ -140,8 +140,22 @@ export class CommandHandler {
       signer: { kind: 'key', privateKey },
       registry,
     });
+    // Only the replaced attestation's entry under this same subject: a bundle indexed for
+    // another model is not this flow's to delete.
+    // Already gone is what was asked for; any other failure is said (the chain would then name both).
+    const replaced =
+      p.replaces && registry && a.id && p.replaces !== a.id
+        ? await registry.remove(p.replaces, { subject: a.subject.digest }).then(
+            (r) => r.id,
+            (err: unknown) => {
+              if ((err as { code?: unknown }).code === 'REGISTRY_ENTRY_NOT_FOUND') return undefined;
+              throw err;
+            },
+          )
+        : undefined;
     return {
       ...(a.id ? { id: a.id } : {}),
+      ...(replaced ? { replaced } : {}),
       digest: a.subject.digest,
       stage: a.stage,
       subjectName: a.subject.name,

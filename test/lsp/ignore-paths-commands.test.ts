@@ -12,7 +12,7 @@
  * signed, or not signed as it is, is allowed everywhere else too).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -157,5 +157,14 @@ describe('modelProvenance.ignorePaths in every command that hashes a model (over
     const w = a.inputWarnings![0]!;
     assert.deepEqual({ code: w.code, role: w.role, signedDigest: w.signedDigest }, { code: 'INPUT_NOT_AS_SIGNED', role: 'base-model', signedDigest: signed });
     assert.match(w.message, new RegExp(`^base model .*v1\\.0\\.1-elliptic-key: recorded as ${whole}, its files on disk; its signature .*model\\.sig names ${signed}, which does not list ignore-me \\(it records no ignore list: left out when it was signed, or added since\\).* instead of the path$`));
+ 
+    // Attest Again with the Signed Base Digest: the first attestation is replaced, not left as a conflicting claim.
+    const first = a as unknown as { id: string; location: string };
+    assert.ok(existsSync(first.location));
+    const again = await req<{ id: string; replaced?: string; inputWarnings?: unknown[] }>('modelProvenance/attest', { modelPath: ft, stage: 'fine-tuning', privateKey: key, baseModels: [signed], replaces: first.id });
+    assert.equal(again.inputWarnings, undefined);
+    assert.equal(again.replaced, first.id);
+    assert.notEqual(again.id, first.id);
+    assert.ok(!existsSync(first.location), 'the replaced bundle is gone from the registry');
   });
 });
