@@ -169,7 +169,19 @@ async function run(client: LanguageClient, modelPath: string, a: Answers, replac
     );
     const where = r.location && r.registry ? `stored in the registry ${vscode.workspace.asRelativePath(r.registry)} as ${r.id ? `${r.id.slice(0, 19)}…` : vscode.workspace.asRelativePath(r.location)}` : 'NOT stored (no registry is configured or available)';
     if (r.inputWarnings?.length) void recordedNotSigned(client, modelPath, a, r, where);
-    else {
+    else if (r.conflicts?.length) {
+      // Stored beside other claims about the same bytes: a success toast would hide that the chain now fails.
+      const claims = r.conflicts.map((c) => `${c.id} (${c.stage}${c.runId ? `, run ${c.runId}` : ''}${c.time ? `, ${c.time}` : ''})`);
+      void vscode.window
+        .showWarningMessage(
+          `Attested ${r.stage} of ${r.subjectName}, ${where}; the registry already holds ${claims.length === 1 ? 'an attestation that says' : `${claims.length} attestations that say`} it produced this model from other inputs.`,
+          { modal: true, detail: `${claims.join('\n')}\n\nTwo claims about where the same bytes came from: the chain fails (ATTESTATION_CONFLICT) until the wrong ones are removed: model-provenance registry rm ID.` },
+          'Show lineage',
+        )
+        .then(async (choice) => {
+          if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));
+        });
+    } else {
       const replaced = r.replaced ? ` It replaces ${r.replaced.slice(0, 19)}…, which was removed.` : '';
       void vscode.window.showInformationMessage(`Attested ${r.stage} of ${r.subjectName} (${r.digest.slice(0, 19)}…), signed by ${r.signer}; ${where}.${replaced}`, ...(r.location ? ['Open attestation'] : []), 'Show lineage').then(async (choice) => {
         if (choice === 'Open attestation' && r.location) await vscode.window.showTextDocument(vscode.Uri.file(r.location), { preview: true });

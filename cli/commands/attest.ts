@@ -41,6 +41,7 @@ interface AttestCliOptions extends ModelScopeFlags {
   finishedOn?: string;
   registry?: string;
   store: boolean;
+  replaces?: string[];
   output?: string;
   progress?: boolean;
   format: 'text' | 'json';
@@ -124,6 +125,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
     .option('--started-on <time>', 'ISO 8601 start time')
     .option('--finished-on <time>', 'ISO 8601 finish time (default: now)')
     .option('--registry <spec>', 'registry: a folder or file:PATH (default: the workspace .provenance/)')
+    .option('--replaces <id>', 'the registry id (sha256:…) of an attestation of this model that this one replaces, removed once this one is stored; repeatable', collect)
     .option('--no-store', 'do not store the attestation in the registry')
     .option('--output <file>', 'also write the signed bundle here')
     .option('--progress', 'show hashing progress on stderr (default: when stderr is a terminal)')
@@ -173,6 +175,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         signal: ctx.signal,
         onProgress: progressReporter(o.progress),
         optionNames: CLI_OPTION_NAMES,
+        ...(o.replaces ? { replaces: o.replaces } : {}),
       };
       const a = await attest(options);
       // `registry` is the registry (its spec), `location` where the entry sits in it (a file, or an OCI tag), as in every other JSON output.
@@ -182,15 +185,25 @@ export function registerAttest(program: Command, ctx: CliContext): void {
       if (a.inputWarnings.length > 0 && a.id && store) {
         // Stored all the same (a warning never changes the outcome): say how to take it back once re-attested.
         const scopeNote = o.ignorePaths?.length && a.inputWarnings.some((w) => w.role !== 'model') ? ' (--ignore-paths applies to MODEL, never to an input)' : '';
-        const again = a.inputWarnings.every((w) => w.code === 'INPUT_NOT_AS_SIGNED') ? 'if you attest the stage again with the signed digest' : 'once you attest the stage again as the warnings above say';
-        process.stderr.write(`model-provenance: warning: the attestation is stored (${a.id}) with the digests of the files on disk${scopeNote}; ${again}, remove this one: model-provenance registry rm ${a.id}${o.registry ? ` --registry ${o.registry}` : ''} [INPUT_WARNINGS_STORED]\n`);
+        const again = a.inputWarnings.every((w) => w.code === 'INPUT_NOT_AS_SIGNED') ? 'when you attest the stage again with the signed digest' : 'when you attest the stage again as the warnings above say';
+        // Left beside its correction, the two would be conflicting claims (ATTESTATION_CONFLICT).
+        process.stderr.write(`model-provenance: warning: the attestation is stored (${a.id}) with the digests of the files on disk${scopeNote}; ${again}, add --replaces ${a.id} so that this one is removed, or remove it: model-provenance registry rm ${a.id}${o.registry ? ` --registry ${o.registry}` : ''} [INPUT_WARNINGS_STORED]\n`);
+      }
+      if (a.conflicts.length > 0 && a.id) {
+        // Stored all the same: which claim is right is for a person to find out; the gate fails until then.
+        const reg = o.registry ? ` --registry ${o.registry}` : '';
+        for (const c of a.conflicts) {
+          process.stderr.write(`model-provenance: warning: the registry already holds ${c.id} (${c.stage}${c.runId ? `, run ${c.runId}` : ''}${c.time ? `, ${c.time}` : ''}), which says it produced ${a.subject.name} from other inputs [ATTESTATION_CONFLICT]\n`);
+        }
+        process.stderr.write(`model-provenance: warning: until the wrong claim is removed, the chain of ${a.subject.name} fails with ATTESTATION_CONFLICT: if this attestation corrects ${a.conflicts.length === 1 ? 'that one' : 'those'}, run model-provenance registry rm ${a.conflicts.map((c) => c.id).join(' ')}${reg} (or attest with --replaces ID next time); if ${a.conflicts.length === 1 ? 'that one is' : 'they are'} right, model-provenance registry rm ${a.id}${reg} [ATTESTATION_CONFLICT]\n`);
       }
       if (o.output) writeFileAtomic(o.output, a.bundle);
       if (o.format === 'json') {
-        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: store?.location, location: a.entry?.location, output: o.output, warnings: modelPath ? jsonWarnings(modelPath, a.warnings) : a.warnings, inputWarnings: a.inputWarnings, statement: a.statement }, null, 2)}\n`);
+        emit(`${JSON.stringify({ id: a.id, subject: a.subject, stage: a.stage, registry: store?.location, location: a.entry?.location, output: o.output, warnings: modelPath ? jsonWarnings(modelPath, a.warnings) : a.warnings, inputWarnings: a.inputWarnings, conflicts: a.conflicts, replaced: a.replaced, statement: a.statement }, null, 2)}\n`);
       } else {
         emit(`attested ${a.stage} of ${a.subject.name} ${a.subject.digest}\n`);
         if (a.entry) emit(`  stored  ${a.id} in ${a.entry.location}\n`);
+        for (const r of a.replaced) emit(`  replaced ${r} (removed)\n`);
         if (o.output) emit(`  written ${o.output}\n`);
       }
     });
@@ -202,7 +215,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
       when: (g) => g.flags.some((f) => f.flag === '--no-store'),
       sample: ['--no-store'],
       options: '*',
-      except: { registry: 'with --no-store nothing is written to a registry: drop --registry, or --no-store' },
+      except: { registry: 'with --no-store nothing is written to a registry: drop --registry, or --no-store', replaces: 'with --no-store nothing is stored, so nothing is replaced: drop --replaces, or --no-store' },
       needs,
     },
     { name: 'attest', sample: [], options: '*', needs },

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InputError } from '../errors';
 import type { HashProgress } from '../hash/hash-files';
 import { hashModel } from '../model/hash-model';
 import { hasScope, type ModelScope, type ScopeWarning } from '../model/enumerate';
@@ -12,6 +11,8 @@ import { buildAttestation, digestHex, type AttestationParams, type DependencyInp
 import type { Role, Stage } from './types';
 import { checkInputSignature, type InputWarning } from './input-signature';
 import type { OptionNames } from '../option-names';
+import { conflictingClaims, type ConflictingClaim } from '../chain/conflicts';
+import { InputError, isProvenanceError } from '../errors';
 
 /** An input given as `sha256:<hex>`, a path to hash, or a descriptor. */
 export type InputRef = string | (Partial<DependencyInput> & { path?: string });
@@ -37,6 +38,12 @@ export interface AttestOptions extends Omit<AttestationParams, 'subject' | 'depe
   onProgress?: (p: HashProgress) => void;
   /** How messages name options a reader can set: the CLI passes its flags; default the library's names (core/option-names). */
   optionNames?: OptionNames;
+  /**
+   * Registry ids (`sha256:…`) of attestations of this same model that this one replaces (a
+   * stage attested again with corrected inputs): each must be indexed under the subject, or
+   * nothing is signed or stored; each is removed from under the subject once this one is stored.
+   */
+  replaces?: string[];
 }
 
 export interface Attestation {
@@ -54,6 +61,13 @@ export interface Attestation {
    * own signature names: they would not join it in a chain (checkInputSignature).
    */
   inputWarnings: InputWarning[];
+  /**
+   * Attestations already stored that say they produced the same model from other inputs (read
+   * unverified): left there, a chain fails with ATTESTATION_CONFLICT. Empty when not stored.
+   */
+  conflicts: ConflictingClaim[];
+  /** The ids of `replaces`, removed from under the subject (one already gone is not listed). */
+  replaced: string[];
 }
 
 /** Resolves an input reference to a digest, hashing a path (file or folder) like a model. */
@@ -116,8 +130,29 @@ export async function attest(options: AttestOptions): Promise<Attestation> {
   await add(options.datasets, 'dataset');
   await add(options.tokenizer ? [options.tokenizer] : undefined, 'tokenizer');
   await add(options.code, 'code');
+  const replaces = (options.replaces ?? []).map((r) => `sha256:${digestHex(r, 'replaced attestation id')}`);
+  if (replaces.length > 0) {
+    if (!options.registry) throw new InputError('USAGE', 'replaces removes attestations from the registry the new one is stored in: give a registry');
+    const indexed = new Set((await options.registry.findBySubject(subject.digest)).map((e) => e.id));
+    const stray = replaces.filter((r) => !indexed.has(r));
+    if (stray.length > 0) {
+      throw new InputError('REGISTRY_ENTRY_NOT_FOUND', `${stray.join(', ')} ${stray.length === 1 ? 'is not an attestation' : 'are not attestations'} of ${subject.name} (${subject.digest}) in ${options.registry.location}: nothing was signed or stored`);
+    }
+  }
   const statement = buildAttestation({ ...options, subject, dependencies: deps });
   const bundle = signStatement(statement, options.signer);
+  const conflicts = options.registry ? await conflictingClaims(options.registry, subject.digest, options.stage, deps, replaces) : [];
   const entry = options.registry ? await options.registry.put(bundle) : undefined;
-  return { ...(entry ? { id: entry.id, entry } : {}), subject, stage: options.stage, statement, bundle, warnings, inputWarnings };
+  const replaced: string[] = [];
+  for (const r of replaces) {
+    if (!options.registry || r === entry?.id) continue;
+    try {
+      await options.registry.remove(r, { subject: subject.digest });
+      replaced.push(r);
+    } catch (err) {
+      // Removed meanwhile: what was asked for.
+      if (!isProvenanceError(err) || err.code !== 'REGISTRY_ENTRY_NOT_FOUND') throw err;
+    }
+  }
+  return { ...(entry ? { id: entry.id, entry } : {}), subject, stage: options.stage, statement, bundle, warnings, inputWarnings, conflicts: conflicts.filter((c) => c.id !== entry?.id), replaced };
 }

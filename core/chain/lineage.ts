@@ -79,7 +79,9 @@ function renderTree(result: ChainResult, notes: readonly LineageNote[]): string 
   const root = result.links.find((l) => l.depth === 0);
   const walk = (l: ChainLink, prefix: string, last: boolean, role?: string): void => {
     const branch = role ? (last ? '└─ ' : '├─ ') : '';
-    out.push(`${prefix}${branch}${role ? `${role}: ` : ''}${describeLink(l)}`);
+    // A link whose own attestation has a problem (a conflict, a flagged signer…) is not drawn as if it stood.
+    const own = [...new Set(result.problems.filter((p) => p.attestation === l.attestation && !p.input).map((p) => p.code))];
+    out.push(`${prefix}${branch}${role ? `${role}: ` : ''}${describeLink(l)}${own.length ? `  ✘ ${own.join(', ')}` : ''}`);
     const next = prefix + (role ? (last ? '   ' : '│  ') : '');
     // Each child renders itself once it knows whether it is the last one.
     const rows: ((isLast: boolean) => void)[] = [];
@@ -142,6 +144,9 @@ export function chainNextStep(result: ChainResult): string {
   const altered = result.ignored.filter((i) => i.code === 'ATTESTATION_SIGNATURE_INVALID').length;
   if (altered > 0) return `${altered === 1 ? 'an attestation in the registry names a signer you trust but does' : `${altered} attestations in the registry name a signer you trust but do`} not verify (altered after signing): do not deploy; find out who changed the registry (registry verify) and restore the signed original from a trusted copy, rather than attesting the stage again.`;
   if (codes.has('MISSING_LINK') && result.quarantined) return `a stage has no attestation from a signer you trust, and the registry holds ${result.quarantined} blob(s) in quarantine/ that registry verify --repair moved aside (altered after being stored): the missing attestation may be one of them. Do not deploy; restore the signed originals from a trusted copy and find out who changed them, rather than attesting again.`;
+  const signed = result.problems.find((p) => p.code === 'MISSING_LINK' && p.signedDigest);
+  if (signed?.recordedBy) return `a stage recorded its input by other files than the input's signature covers: do not deploy; verify that input against its signature, and only if it verifies, attest the stage again with ${signed.signedDigest} and --replaces ${signed.recordedBy}.`;
+  if (signed) return `the model was hashed with other files than it was signed with (its signature names ${signed.signedDigest}, which is attested): give the --ignore-paths it was signed with.`;
   if (codes.has('MISSING_LINK')) return 'a stage has no attestation from a signer you trust: do not deploy; attest it, or allow its base model by digest in the policy.';
   if (codes.has('ATTESTATION_CONFLICT')) return 'trusted attestations disagree on what a model was made from: do not deploy; find out which is right, and remove the other from the registry (registry rm ID).';
   if (codes.has('DIGEST_MISMATCH')) return 'an input changed after it was attested: do not deploy; restore it from a trusted source.';

@@ -2,14 +2,14 @@
  * The one rule for "which attestation produced this model", used by the chain walker and so
  * by everything drawn from its result (lineage, manifests, reports, the editor).
  */
-import { DESCRIPTIVE_STAGES, type MlProvenance } from '../attest/types';
+import { DESCRIPTIVE_STAGES, type Dependency, type MlProvenance } from '../attest/types';
 
 /**
  * True when the attestation says its stage made the subject: not an evaluation or a
  * release (they describe a model), and not a stage that names the subject as its own
  * base model (it did not change it).
  */
-export function producesSubject(p: MlProvenance): boolean {
+export function producesSubject(p: Pick<MlProvenance, 'stage'> & { subject: { digest: string }; dependencies: readonly Pick<Dependency, 'role' | 'digest'>[] }): boolean {
   if (DESCRIPTIVE_STAGES.includes(p.stage)) return false;
   return !p.dependencies.some((d) => d.role === 'base-model' && d.digest === p.subject.digest);
 }
@@ -30,4 +30,13 @@ export function pickProducer<T extends { id: string; provenance: MlProvenance }>
     annotations: attestations.filter((a) => !producesSubject(a.provenance)),
     superseded: producers.slice(1),
   };
+}
+
+/**
+ * Whether two stages record the same inputs: the same set of (role, digest); names, URIs and
+ * order may differ. Two producers of one digest with other inputs are conflicting claims.
+ */
+export function sameInputs(a: readonly Pick<Dependency, 'role' | 'digest'>[], b: readonly Pick<Dependency, 'role' | 'digest'>[]): boolean {
+  const key = (ds: readonly Pick<Dependency, 'role' | 'digest'>[]): string => [...new Set(ds.map((d) => `${d.role} ${d.digest}`))].sort().join('\n');
+  return key(a) === key(b);
 }

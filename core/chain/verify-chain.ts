@@ -14,8 +14,8 @@ import type { Registry } from '../registry/registry';
 import { parseBundle } from '../sigstore/bundle';
 import type { Problem, Signer } from '../verify/result';
 import { claimedSigner, verifyAttestationText } from './attestation-trust';
-import { pickProducer } from './producer';
-import type { OptionNames } from '../option-names';
+import { pickProducer, sameInputs } from './producer';
+import { optionName, type OptionNames } from '../option-names';
 
 export { verifyAttestationText, type AttestationTrust, type RejectionCode } from './attestation-trust';
 
@@ -79,6 +79,10 @@ export interface ChainProblem extends Problem {
    * it would join if the input verifies against that signature (read unverified here).
    */
   signedDigest?: string;
+  /** MISSING_LINK with signedDigest, of an input: the attestation that recorded the input, which a corrected one replaces (attest --replaces). */
+  recordedBy?: string;
+  /** ATTESTATION_CONFLICT only: the other attestations (registry ids) that say they produced the model from other inputs. */
+  conflicting?: string[];
 }
 
 /**
@@ -196,17 +200,12 @@ export interface VerifyChainOptions {
 }
 
 const DAY_MS = 86_400_000;
-/** What `mine` records that `theirs` does not, for a message: `base-model sha256:…` items, or "the same inputs and more" when none. */
+/** What `mine` records that `theirs` does not, for a message: `base-model "name" sha256:…` items, or "fewer inputs". */
 function inputsBesides(mine: readonly Dependency[], theirs: readonly Dependency[]): string {
   const has = new Set(theirs.map((d) => `${d.role} ${d.digest}`));
-  const only = [...new Set(mine.map((d) => `${d.role} ${d.digest}`))].filter((k) => !has.has(k));
-  return only.length ? only.map((k) => k.replace(/ (sha256:[0-9a-f]{12})[0-9a-f]{52}$/, ' $1…')).join(', ') : 'fewer inputs';
-}
-
-/** Whether two stages record the same inputs (role and digest; names and paths may differ). */
-function sameInputs(a: readonly Dependency[], b: readonly Dependency[]): boolean {
-  const key = (ds: readonly Dependency[]): string => [...new Set(ds.map((d) => `${d.role} ${d.digest}`))].sort().join('\n');
-  return key(a) === key(b);
+  const seen = new Set<string>();
+  const only = mine.filter((d) => !has.has(`${d.role} ${d.digest}`) && !seen.has(`${d.role} ${d.digest}`) && !!seen.add(`${d.role} ${d.digest}`));
+  return only.length ? only.map((d) => `${d.role} ${d.name ? `"${d.name}" ` : ''}${short(d.digest)}`).join(', ') : 'fewer inputs';
 }
 
 const GAP_CODES = new Set(['MISSING_LINK', 'ATTESTATION_INVALID']);
@@ -239,8 +238,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   const links: ChainLink[] = [];
   const externalRoots: ChainRoot[] = [];
   const ignored: IgnoredAttestation[] = [];
-  const add = (code: string, message: string, digest?: string, about: { attestation?: string; input?: string; signedDigest?: string } = {}): void => {
-    problems.push({ code, message, ...(digest ? { digest } : {}), ...(about.attestation ? { attestation: about.attestation } : {}), ...(about.input ? { input: about.input } : {}), ...(about.signedDigest ? { signedDigest: about.signedDigest } : {}) });
+  const add = (code: string, message: string, digest?: string, about: Pick<ChainProblem, 'attestation' | 'input' | 'signedDigest' | 'recordedBy' | 'conflicting'> = {}): void => {
+    problems.push({ code, message, ...(digest ? { digest } : {}), ...Object.fromEntries(Object.entries(about).filter(([, v]) => v !== undefined)) });
   };
 
   let top: string;
@@ -267,26 +266,33 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
   /**
    * A base model recorded by its files on disk, while its own signature (left out some of
    * them) names the digest that is attested: what `attest` warned as INPUT_NOT_AS_SIGNED,
-   * said again where the chain breaks. Read from the folder the stage recorded, unverified,
-   * only to point at the cause; the link stays missing. Not with `checkArtifacts: false`,
-   * which keeps the walk off this machine's files.
+   * said again where the chain breaks. Likewise the model itself, hashed here with other
+   * files than it was signed with (`--ignore-paths` not given as when it was signed). Read
+   * from the folder, unverified, only to point at the cause; the link stays missing. Not with
+   * `checkArtifacts: false`, which keeps the walk off this machine's files.
    */
-  const signedAndAttested = async (dep: Dependency, digest: string): Promise<{ hint: string; named: string } | undefined> => {
+  const signedAndAttested = async (path: string | undefined, digest: string, consumer?: { dep: Dependency; attestation: string }): Promise<{ hint: string; named: string } | undefined> => {
     if (options.checkArtifacts === false) return undefined;
-    const path = localPath(dep.uri);
     const named = path && existsSync(path) ? signedDigestBeside(path) : undefined;
     if (!named || named === digest) return undefined;
     const other = await attestationsFor(registry, options.policy, named).catch(() => undefined);
     if (!other || !pickProducer(other.verified).producer) return undefined;
+    if (!consumer) {
+      return {
+        named,
+        hint: `its signature (in ${path}) names ${named}, which has a trusted attestation: the model was hashed here with other files than it was signed with. Give the model scope it was signed and attested with (${optionName(options.optionNames, 'ignorePaths')}, as on sign)`,
+      };
+    }
+    const role = consumer.dep.role;
     return {
       named,
-      hint: `the folder the stage recorded for it (${path}) holds a signature naming ${named}, which has a trusted attestation: the stage recorded other files than the signed ones (files the signature leaves out, or files changed since; attest warned INPUT_NOT_AS_SIGNED or INPUT_FILES_DIFFER). Verify that ${dep.role} against its signature: only if it verifies, attest the stage again with ${named} as its ${dep.role}`,
+      hint: `the folder the stage recorded for it (${path}) holds a signature naming ${named}, which has a trusted attestation: the stage recorded other files than the signed ones (files the signature leaves out, or files changed since; attest warned INPUT_NOT_AS_SIGNED or INPUT_FILES_DIFFER). Verify that ${role} against its signature: only if it verifies, attest the stage again with ${named} as its ${role}, replacing ${consumer.attestation} (attest --replaces)`,
     };
   };
   const visited = new Set<string>();
   const artifactChecks = new Map<string, string | undefined>();
 
-  const visit = async (digest: string, depth: number, consumer?: { digest: string; stage: Stage; role: 'base-model' | 'adapter'; dep: Dependency }): Promise<void> => {
+  const visit = async (digest: string, depth: number, consumer?: { digest: string; stage: Stage; role: 'base-model' | 'adapter'; dep: Dependency; attestation: string }): Promise<void> => {
     if (visited.has(digest)) return;
     visited.add(digest);
     const found = await attestationsFor(registry, options.policy, digest);
@@ -305,9 +311,9 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
           why.push(`it has only ${[...new Set(annotations.map((a) => a.provenance.stage))].join(' and ')} attestation(s), which describe a model but do not produce it`);
         }
         if (found.ignored.length > 0) why.push(`${ignoredSummary(found.ignored)}`);
-        const beside = consumer ? await signedAndAttested(consumer.dep, digest) : undefined;
+        const beside = consumer ? await signedAndAttested(localPath(consumer.dep.uri), digest, consumer) : await signedAndAttested(options.modelPath, digest);
         if (beside) why.push(beside.hint);
-        add('MISSING_LINK', `no trusted attestation produced ${label}${why.length ? `: ${why.join('; ')}` : ''}`, digest, beside ? { signedDigest: beside.named } : {});
+        add('MISSING_LINK', `no trusted attestation produced ${label}${why.length ? `: ${why.join('; ')}` : ''}`, digest, beside ? { signedDigest: beside.named, ...(consumer ? { recordedBy: consumer.attestation } : {}) } : {});
       }
       // The model itself may be flagged even when nothing trusted produced it.
       if (!consumer) for (const f of flaggedDigest(digest)) artifactFlag(f, label, digest);
@@ -349,9 +355,11 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     // own, so the newer one is not thereby the true one. Said, and the gate fails.
     const conflicting = (link.superseded ?? []).filter((o) => !o.sameInputs);
     if (conflicting.length > 0) {
-      const others = conflicting.map((o) => `${o.attestation} (${o.stage}${o.time ? ` at ${o.time}` : ''}) records ${inputsBesides(o.inputs, p.dependencies)}`);
-      const claim = `${conflicting.length + 1} trusted attestations say they produced "${p.subject.name}" ${digest} from different inputs: the newest by its own stated time, ${producer.id} (${p.stage}${link.time ? ` at ${link.time}` : ''}), records ${inputsBesides(p.dependencies, conflicting[0]!.inputs)}; ${others.join('; ')}`;
-      add('ATTESTATION_CONFLICT', `${claim}. A stated time is the attester's own claim and does not settle which is right: find out, and remove the wrong ones (registry rm ID)`, digest, { attestation: producer.id });
+      const claimOf = (id: string, stage: Stage, time: string | undefined, runId: string | undefined, mine: readonly Dependency[], theirs: readonly Dependency[]): string =>
+        `${id} (${stage}${runId ? `, run ${runId}` : ''}${time ? `, ${time}` : ''}) records ${inputsBesides(mine, theirs)}`;
+      const others = conflicting.map((o) => claimOf(o.attestation, o.stage, o.time, found.verified.find((v) => v.id === o.attestation)?.provenance.trainingRunId, o.inputs, p.dependencies));
+      const newest = claimOf(producer.id, p.stage, link.time, p.trainingRunId, p.dependencies, conflicting[0]!.inputs);
+      add('ATTESTATION_CONFLICT', `${conflicting.length + 1} trusted attestations say they produced "${p.subject.name}" (${short(digest)}) from different inputs: ${newest}, the newest by its own stated time; ${others.join('; ')}. A stated time is the attester's own claim and does not settle which is right: find out, and remove the wrong ones (registry rm ID)`, digest, { attestation: producer.id, conflicting: conflicting.map((o) => o.attestation) });
     }
 
     for (const a of [producer, ...annotations]) {
@@ -412,7 +420,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     }
     for (const dep of p.dependencies) {
       if ((dep.role === 'base-model' || dep.role === 'adapter') && dep.digest !== digest) {
-        await visit(dep.digest, depth + 1, { digest, stage: p.stage, role: dep.role, dep });
+        await visit(dep.digest, depth + 1, { digest, stage: p.stage, role: dep.role, dep, attestation: producer.id });
       }
     }
   };

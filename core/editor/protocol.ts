@@ -162,6 +162,8 @@ export interface AttestResult {
   id?: string;
   /** The id of the attestation it replaced, when `replaces` was given and it was removed. */
   replaced?: string;
+  /** Attestations already stored that say they produced the model from other inputs (core ConflictingClaim): the chain fails until the wrong ones are removed. */
+  conflicts?: { id: string; stage: string; time?: string; runId?: string }[];
   digest: string;
   stage: string;
   subjectName: string;

@@ -139,20 +139,9 @@ export class CommandHandler {
       datasets: (p.datasets ?? []).map((d) => (/^sha256:/.test(d) ? d : this.resolve(d))),
       signer: { kind: 'key', privateKey },
       registry,
+      ...(p.replaces && registry ? { replaces: [p.replaces] } : {}),
     });
-    // Only the replaced attestation's entry under this same subject: a bundle indexed for
-    // another model is not this flow's to delete.
-    // Already gone is what was asked for; any other failure is said (the chain would then name both).
-    const replaced =
-      p.replaces && registry && a.id && p.replaces !== a.id
-        ? await registry.remove(p.replaces, { subject: a.subject.digest }).then(
-            (r) => r.id,
-            (err: unknown) => {
-              if ((err as { code?: unknown }).code === 'REGISTRY_ENTRY_NOT_FOUND') return undefined;
-              throw err;
-            },
-          )
-        : undefined;
+    const replaced = a.replaced[0];
     return {
       ...(a.id ? { id: a.id } : {}),
       ...(replaced ? { replaced } : {}),
@@ -162,6 +151,7 @@ export class CommandHandler {
       signer: describeSigner({ method: 'key', keyId: keyHint(privateKey), keySource: p.privateKey }),
       ...(registry ? { registry: registry.location } : {}),
       ...(a.entry?.location ? { location: a.entry.location } : {}),
+      ...(a.conflicts.length ? { conflicts: a.conflicts.map((c) => ({ id: c.id, stage: c.stage, ...(c.time ? { time: c.time } : {}), ...(c.runId ? { runId: c.runId } : {}) })) } : {}),
       ...(a.inputWarnings.length ? { inputWarnings: a.inputWarnings.map((w) => ({ code: w.code, role: w.role, message: w.message, ...(w.signedDigest ? { signedDigest: w.signedDigest } : {}) })) } : {}),
     };
   }

@@ -54,10 +54,13 @@ test('a model attested twice: the newest is used, the older is listed with its i
   assert.deepEqual(r2.problems.map((p) => [p.code, p.attestation]), [['ATTESTATION_CONFLICT', third.id]]);
   const baseDigest = r1.links.find((l) => l.depth === 1)!.digest;
   const otherDigest = top2.inputs[0]!.digest;
+  assert.deepEqual(r2.problems[0]!.conflicting, [again.id, first.id]);
   assert.equal(
     r2.problems[0]!.message,
-    `3 trusted attestations say they produced "ft" ${top2.digest} from different inputs: the newest by its own stated time, ${third.id} (fine-tuning at 2026-03-01T00:00:00Z), records base-model ${otherDigest.slice(0, 19)}…; ${again.id} (fine-tuning at 2026-02-01T00:00:00Z) records base-model ${baseDigest.slice(0, 19)}…; ${first.id} (fine-tuning at 2026-01-01T00:00:00Z) records base-model ${baseDigest.slice(0, 19)}…. A stated time is the attester's own claim and does not settle which is right: find out, and remove the wrong ones (registry rm ID)`,
+    `3 trusted attestations say they produced "ft" (${top2.digest.slice(0, 19)}…) from different inputs: ${third.id} (fine-tuning, 2026-03-01T00:00:00Z) records base-model "other" ${otherDigest.slice(0, 19)}…, the newest by its own stated time; ${again.id} (fine-tuning, 2026-02-01T00:00:00Z) records base-model "base" ${baseDigest.slice(0, 19)}…; ${first.id} (fine-tuning, 2026-01-01T00:00:00Z) records base-model "base" ${baseDigest.slice(0, 19)}…. A stated time is the attester's own claim and does not settle which is right: find out, and remove the wrong ones (registry rm ID)`,
   );
+  // The tree does not draw the disputed link as if it stood.
+  assert.match(renderLineage(r2, 'text'), /^fine-tuning {2}"ft" .* {2}✘ ATTESTATION_CONFLICT$/m);
   assert.deepEqual(lineageNotes(r2).filter((n) => n.digest === top2.digest), [], 'a conflict is a problem, not also a note');
 
   // The CLI: exit 1, the problem, the next step, and the JSON lists what was not used.

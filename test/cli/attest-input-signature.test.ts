@@ -88,18 +88,58 @@ test('ignored, the warning comes back where the chain breaks: lineage names the 
   const lines = ft.stderr.trim().split('\n');
   assert.equal(lines.length, 2, ft.stderr);
   assert.match(lines[0]!, new RegExp(`^model-provenance: warning: base model "mybase" \\(base\\): .*give its digest \\(mybase=${signed}\\) instead of the path \\[INPUT_NOT_AS_SIGNED\\]$`));
-  assert.equal(lines[1], `model-provenance: warning: the attestation is stored (${id}) with the digests of the files on disk; if you attest the stage again with the signed digest, remove this one: model-provenance registry rm ${id} --registry reg [INPUT_WARNINGS_STORED]`);
+  assert.equal(lines[1], `model-provenance: warning: the attestation is stored (${id}) with the digests of the files on disk; when you attest the stage again with the signed digest, add --replaces ${id} so that this one is removed, or remove it: model-provenance registry rm ${id} --registry reg [INPUT_WARNINGS_STORED]`);
   writeFileSync(join(dir, 'policy.json'), JSON.stringify({ signers: { me: { publicKey: 'k.pub.pem' } }, stages: { 'pre-training': { signers: ['me'] }, 'fine-tuning': { signers: ['me'] } } }));
   const lineage = await runCli(['lineage', `sha256:${'ab'.repeat(32)}`, '--policy', 'policy.json', ...reg, '--format', 'json'], { cwd: dir });
   assert.equal(lineage.code, 1, lineage.stdout + lineage.stderr);
   const missing = (JSON.parse(lineage.stdout).problems as { code: string; message: string; signedDigest?: string }[]).find((p) => p.code === 'MISSING_LINK');
   assert.ok(missing, lineage.stdout);
   assert.equal(missing.signedDigest, signed, 'the signed digest as a field, for tools');
-  assert.match(missing.message, new RegExp(`the folder the stage recorded for it \\(.*base\\) holds a signature naming ${signed}, which has a trusted attestation: .*only if it verifies, attest the stage again with ${signed} as its base-model$`));
+  assert.match(missing.message, new RegExp(`the folder the stage recorded for it \\(.*base\\) holds a signature naming ${signed}, which has a trusted attestation: .*only if it verifies, attest the stage again with ${signed} as its base-model, replacing ${id} \\(attest --replaces\\)$`));
+  assert.equal((missing as { recordedBy?: string }).recordedBy, id, 'the attestation to replace, as a field');
   // --no-check-artifacts keeps the walk off this machine's files: no hint read from them.
   const offline = await runCli(['lineage', `sha256:${'ab'.repeat(32)}`, '--policy', 'policy.json', ...reg, '--no-check-artifacts', '--format', 'json'], { cwd: dir });
   const bare = (JSON.parse(offline.stdout).problems as { code: string; message: string; signedDigest?: string }[]).find((p) => p.code === 'MISSING_LINK');
   assert.ok(bare && !bare.message.includes('holds a signature') && bare.signedDigest === undefined, offline.stdout);
+  // The report's next step says the same, and following it literally gives a verified chain: no conflicting claim is left.
+  const report = await runCli(['lineage', `sha256:${'ab'.repeat(32)}`, '--policy', 'policy.json', ...reg, '--format', 'report'], { cwd: dir });
+  assert.match(report.stdout, new RegExp(`Next: .*attest the stage again with ${signed} and --replaces ${id}\\.`));
+  const again = await runCli(['attest', '--stage', 'fine-tuning', '--subject-digest', `sha256:${'ab'.repeat(32)}`, '--subject-name', 'ft', '--base-model', `mybase=${signed}`, '--replaces', id, '--private-key', 'k.pem', ...reg], { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stderr, '', 'no warning: nothing conflicts');
+  assert.match(again.stdout, new RegExp(`\n  replaced ${id} \\(removed\\)\n`));
+  const fixed = await runCli(['lineage', `sha256:${'ab'.repeat(32)}`, '--policy', 'policy.json', ...reg], { cwd: dir });
+  assert.equal(fixed.code, 0, fixed.stdout);
+  assert.match(fixed.stdout, /^VERIFIED /);
+});
+
+test('attest beside a stored attestation of the same model with other inputs: warned (ATTESTATION_CONFLICT, ids and what to remove); --replaces an id that is not this model\'s: refused, nothing stored', async () => {
+  const { dir } = await signedBase(true);
+  const reg = ['--registry', 'reg'];
+  const subject = ['--subject-digest', `sha256:${'cd'.repeat(32)}`, '--subject-name', 'ft'];
+  const a = await runCli(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `one=sha256:${'01'.repeat(32)}`, '--run-id', 'r1', '--private-key', 'k.pem', ...reg, '--format', 'json'], { cwd: dir });
+  assert.equal(a.code, 0, a.stderr);
+  const first = JSON.parse(a.stdout).id as string;
+  const b = await runCli(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `two=sha256:${'02'.repeat(32)}`, '--private-key', 'k.pem', ...reg, '--format', 'json'], { cwd: dir });
+  assert.equal(b.code, 0, b.stderr);
+  const out = JSON.parse(b.stdout) as { id: string; conflicts: { id: string; runId?: string }[] };
+  assert.deepEqual(out.conflicts.map((c) => [c.id, c.runId]), [[first, 'r1']]);
+  const lines = b.stderr.trim().split('\n');
+  assert.match(lines[0]!, new RegExp(`^model-provenance: warning: the registry already holds ${first} \\(fine-tuning, run r1, .*\\), which says it produced ft from other inputs \\[ATTESTATION_CONFLICT\\]$`));
+  assert.equal(lines[1], `model-provenance: warning: until the wrong claim is removed, the chain of ft fails with ATTESTATION_CONFLICT: if this attestation corrects that one, run model-provenance registry rm ${first} --registry reg (or attest with --replaces ID next time); if that one is right, model-provenance registry rm ${out.id} --registry reg [ATTESTATION_CONFLICT]`);
+  // The same inputs again (a re-run): no warning.
+  const c = await runCli(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `two=sha256:${'02'.repeat(32)}`, '--private-key', 'k.pem', ...reg, '--format', 'json'], { cwd: dir });
+  assert.deepEqual(JSON.parse(c.stdout).conflicts.map((x: { id: string }) => x.id), [first]);
+  // --replaces: only an attestation of this model; a stray id is refused before anything is signed.
+  const before = (await runCli(['registry', 'ls', ...reg], { cwd: dir })).stdout;
+  const stray = `sha256:${'ef'.repeat(32)}`;
+  const r = await runCli(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `two=sha256:${'02'.repeat(32)}`, '--replaces', stray, '--private-key', 'k.pem', ...reg], { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`^model-provenance: ${stray} is not an attestation of ft \\(sha256:(cd){32}\\) in .*reg: nothing was signed or stored \\[REGISTRY_ENTRY_NOT_FOUND\\]\n$`));
+  assert.equal((await runCli(['registry', 'ls', ...reg], { cwd: dir })).stdout, before);
+  const noStore = await runCli(['attest', '--stage', 'fine-tuning', ...subject, '--replaces', first, '--no-store', '--private-key', 'k.pem'], { cwd: dir });
+  assert.equal(noStore.code, 2);
+  assert.match(noStore.stderr, /--replaces/);
 });
 
 test('the model attested: forgetting the ignore paths it was signed with is said (SUBJECT_NOT_AS_SIGNED, with the paths); the same paths: nothing; wider ones: said too', async () => {
@@ -115,4 +155,21 @@ test('the model attested: forgetting the ignore paths it was signed with is said
   assert.equal(JSON.parse(same.stdout).subject.digest, signed);
   const wider = await attest('--ignore-paths', 'base/logs', '--ignore-paths', 'base/config.json');
   assert.match(wider.stderr, /^model-provenance: warning: model base: attested as sha256:[0-9a-f]{64}, which leaves out config\.json; its signature base\/model\.sig covers them, so the two never join: attest it with the ignore paths it was signed with \(.*logs, model\.sig\) \[SUBJECT_NOT_AS_SIGNED\]\n$/);
+});
+
+test('the model itself hashed without the --ignore-paths it was signed and attested with: the gate says its signature names the attested digest, and what to give', async () => {
+  const { dir, signed } = await signedBase(true);
+  const reg = ['--registry', 'reg'];
+  assert.equal((await runCli(['attest', 'base', '--stage', 'pre-training', '--ignore-paths', 'base/logs', '--private-key', 'k.pem', ...reg], { cwd: dir })).code, 0);
+  writeFileSync(join(dir, 'policy.json'), JSON.stringify({ signers: { me: { publicKey: 'k.pub.pem' } }, stages: { 'pre-training': { signers: ['me'] } } }));
+  assert.equal((await runCli(['verify', 'base', '--policy', 'policy.json', ...reg], { cwd: dir })).code, 1);
+  const bare = await runCli(['lineage', 'base', '--policy', 'policy.json', ...reg, '--format', 'json'], { cwd: dir });
+  assert.equal(bare.code, 1, bare.stderr);
+  const missing = (JSON.parse(bare.stdout).problems as { code: string; message: string; signedDigest?: string; recordedBy?: string }[]).find((p) => p.code === 'MISSING_LINK');
+  assert.ok(missing, bare.stdout);
+  assert.equal(missing.signedDigest, signed);
+  assert.equal(missing.recordedBy, undefined, 'no stage recorded the model itself');
+  assert.match(missing.message, new RegExp(`its signature \\(in base\\) names ${signed}, which has a trusted attestation: the model was hashed here with other files than it was signed with\\. Give the model scope it was signed and attested with \\(--ignore-paths, as on sign\\)$`));
+  const scoped = await runCli(['verify', 'base', '--policy', 'policy.json', '--ignore-paths', 'base/logs', ...reg], { cwd: dir });
+  assert.equal(scoped.code, 0, scoped.stdout + scoped.stderr);
 });

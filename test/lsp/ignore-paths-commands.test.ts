@@ -166,5 +166,8 @@ describe('modelProvenance.ignorePaths in every command that hashes a model (over
     assert.equal(again.replaced, first.id);
     assert.notEqual(again.id, first.id);
     assert.ok(!existsSync(first.location), 'the replaced bundle is gone from the registry');
+    // A third attestation of the same model with yet another base: the reply names the stored claim it contradicts.
+    const third = await req<{ id: string; conflicts?: { id: string; stage: string }[] }>('modelProvenance/attest', { modelPath: ft, stage: 'fine-tuning', privateKey: key, baseModels: [`sha256:${'0'.repeat(64)}`] });
+    assert.deepEqual(third.conflicts?.map((c) => [c.id, c.stage]), [[again.id, 'fine-tuning']]);
   });
 });
