@@ -91,6 +91,8 @@ export interface TrackerAttestParams extends ModelScope {
   metadata?: Record<string, unknown>;
   startedOn?: string;
   finishedOn?: string;
+  /** Registry ids of attestations of this same model that this one corrects: removed once it is stored (see AttestOptions.replaces). */
+  replaces?: string[];
 }
 
 export interface TrackerVerifyParams {
@@ -188,6 +190,7 @@ export class ProvenanceTracker {
       finishedOn: params.finishedOn,
       signer: this.signer(),
       registry: this.registry,
+      ...(params.replaces ? { replaces: params.replaces } : {}),
     });
   }
 
