@@ -93,6 +93,8 @@ export interface TrackerAttestParams extends ModelScope {
   finishedOn?: string;
   /** Registry ids of attestations of this same model that this one corrects: removed once it is stored (see AttestOptions.replaces). */
   replaces?: string[];
+  /** List the stored attestations of this model that say it came from other inputs (result `conflicts`; one read each). */
+  checkConflicts?: boolean;
 }
 
 export interface TrackerVerifyParams {
@@ -191,6 +193,7 @@ export class ProvenanceTracker {
       signer: this.signer(),
       registry: this.registry,
       ...(params.replaces ? { replaces: params.replaces } : {}),
+      ...(params.checkConflicts ? { checkConflicts: true } : {}),
     });
   }
 

@@ -176,6 +176,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         onProgress: progressReporter(o.progress),
         optionNames: CLI_OPTION_NAMES,
         ...(o.replaces ? { replaces: o.replaces } : {}),
+        checkConflicts: true,
       };
       const a = await attest(options);
       // `registry` is the registry (its spec), `location` where the entry sits in it (a file, or an OCI tag), as in every other JSON output.

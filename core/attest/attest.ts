@@ -11,7 +11,7 @@ import { buildAttestation, digestHex, type AttestationParams, type DependencyInp
 import type { Role, Stage } from './types';
 import { checkInputSignature, type InputWarning } from './input-signature';
 import type { OptionNames } from '../option-names';
-import { conflictingClaims, type ConflictingClaim } from '../chain/conflicts';
+import { conflictingClaims, findOrNone, type ConflictingClaim } from '../chain/conflicts';
 import { InputError, isProvenanceError } from '../errors';
 
 /** An input given as `sha256:<hex>`, a path to hash, or a descriptor. */
@@ -44,6 +44,12 @@ export interface AttestOptions extends Omit<AttestationParams, 'subject' | 'depe
    * nothing is signed or stored; each is removed from under the subject once this one is stored.
    */
   replaces?: string[];
+  /**
+   * Read the registry's attestations of this model first and list those that say they produced
+   * it from other inputs (`conflicts`). One read per stored producer attestation of the subject:
+   * the CLI and the editor ask for it; a pipeline attesting in bulk leaves it off (default).
+   */
+  checkConflicts?: boolean;
 }
 
 export interface Attestation {
@@ -63,7 +69,8 @@ export interface Attestation {
   inputWarnings: InputWarning[];
   /**
    * Attestations already stored that say they produced the same model from other inputs (read
-   * unverified): left there, a chain fails with ATTESTATION_CONFLICT. Empty when not stored.
+   * unverified): left there, a chain fails with ATTESTATION_CONFLICT. Empty when not stored or
+   * not asked for (checkConflicts).
    */
   conflicts: ConflictingClaim[];
   /** The ids of `replaces`, removed from under the subject (one already gone is not listed). */
@@ -133,7 +140,7 @@ export async function attest(options: AttestOptions): Promise<Attestation> {
   const replaces = (options.replaces ?? []).map((r) => `sha256:${digestHex(r, 'replaced attestation id')}`);
   if (replaces.length > 0) {
     if (!options.registry) throw new InputError('USAGE', 'replaces removes attestations from the registry the new one is stored in: give a registry');
-    const indexed = new Set((await options.registry.findBySubject(subject.digest)).map((e) => e.id));
+    const indexed = new Set((await findOrNone(options.registry, subject.digest)).map((e) => e.id));
     const stray = replaces.filter((r) => !indexed.has(r));
     if (stray.length > 0) {
       throw new InputError('REGISTRY_ENTRY_NOT_FOUND', `${stray.join(', ')} ${stray.length === 1 ? 'is not an attestation' : 'are not attestations'} of ${subject.name} (${subject.digest}) in ${options.registry.location}: nothing was signed or stored`);
@@ -141,7 +148,7 @@ export async function attest(options: AttestOptions): Promise<Attestation> {
   }
   const statement = buildAttestation({ ...options, subject, dependencies: deps });
   const bundle = signStatement(statement, options.signer);
-  const conflicts = options.registry ? await conflictingClaims(options.registry, subject.digest, options.stage, deps, replaces) : [];
+  const conflicts = options.registry && options.checkConflicts ? await conflictingClaims(options.registry, subject.digest, options.stage, deps, replaces) : [];
   const entry = options.registry ? await options.registry.put(bundle) : undefined;
   const replaced: string[] = [];
   for (const r of replaces) {

@@ -3,8 +3,9 @@
  * that say they produced the same model from other inputs. Read unverified (attest has no
  * policy): a warning before the chain, which decides with the policy (ATTESTATION_CONFLICT).
  */
-import type { Dependency, Stage } from '../attest/types';
-import type { Registry } from '../registry/registry';
+import { DESCRIPTIVE_STAGES, SLSA_PROVENANCE_V1, type Dependency, type Stage } from '../attest/types';
+import { isProvenanceError } from '../errors';
+import type { Registry, RegistryEntry } from '../registry/registry';
 import { producesSubject, sameInputs } from './producer';
 import { attestationsFor } from './verify-chain';
 
@@ -27,6 +28,9 @@ export interface ConflictingClaim {
 export async function conflictingClaims(registry: Registry, subject: string, stage: Stage, inputs: readonly Pick<Dependency, 'role' | 'digest'>[], except: readonly string[] = []): Promise<ConflictingClaim[]> {
   // An evaluation or a release produces nothing, so it contradicts nothing.
   if (!producesSubject({ stage, subject: { digest: subject }, dependencies: inputs })) return [];
+  // Only entries the index says are lifecycle statements of a producing stage are read.
+  const entries = (await findOrNone(registry, subject)).filter((e) => e.predicateType === SLSA_PROVENANCE_V1 && !except.includes(e.id) && !(DESCRIPTIVE_STAGES as readonly string[]).includes(e.stage ?? ''));
+  if (entries.length === 0) return [];
   const found = await attestationsFor(registry, undefined, subject);
   return found.verified
     .filter((a) => !except.includes(a.id) && producesSubject(a.provenance) && !sameInputs(a.provenance.dependencies, inputs))
@@ -37,4 +41,17 @@ export async function conflictingClaims(registry: Registry, subject: string, sta
       ...(a.provenance.trainingRunId ? { runId: a.provenance.trainingRunId } : {}),
       inputs: a.provenance.dependencies,
     }));
+}
+
+/**
+ * The registry's entries about `subject`; none when the registry does not exist yet (an OCI
+ * repository nothing was pushed to: the first put creates it).
+ */
+export async function findOrNone(registry: Registry, subject: string): Promise<RegistryEntry[]> {
+  try {
+    return await registry.findBySubject(subject);
+  } catch (err) {
+    if (isProvenanceError(err) && err.code === 'REGISTRY_NOT_FOUND') return [];
+    throw err;
+  }
 }

@@ -140,6 +140,7 @@ export class CommandHandler {
       signer: { kind: 'key', privateKey },
       registry,
       ...(p.replaces && registry ? { replaces: [p.replaces] } : {}),
+      checkConflicts: true,
     });
     const replaced = a.replaced[0];
     return {

@@ -112,6 +112,23 @@ describe('newcomer findings on the OCI registry', () => {
     assert.equal(chain[1], [...tally].map(([c, n]) => (n > 1 ? `${c} ×${n}` : c)).join(', '));
   });
 
+  test('attest into a repository nothing was pushed to yet: stored, no warning; a second claim with other inputs is warned of; --replaces removes the first', async () => {
+    const fresh = `oci://${reg.host}/team/fresh-${Date.now()}`;
+    const subject = ['--subject-digest', `sha256:${'c1'.repeat(32)}`, '--subject-name', 'ft'];
+    const first = await ok(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `a=sha256:${'a1'.repeat(32)}`, '--private-key', w.key('trainer'), '--registry', fresh, '--format', 'json']);
+    assert.equal(first.stderr, '');
+    const firstId = JSON.parse(first.stdout).id as string;
+    const second = await ok(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `b=sha256:${'b1'.repeat(32)}`, '--private-key', w.key('trainer'), '--registry', fresh, '--format', 'json']);
+    assert.deepEqual((JSON.parse(second.stdout).conflicts as { id: string }[]).map((c) => c.id), [firstId]);
+    assert.match(second.stderr, new RegExp(`the registry already holds ${firstId} \\(fine-tuning, .*\\), which says it produced ft from other inputs \\[ATTESTATION_CONFLICT\\]`));
+    const secondId = JSON.parse(second.stdout).id as string;
+    const third = await ok(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `b=sha256:${'b1'.repeat(32)}`, '--replaces', firstId, '--private-key', w.key('trainer'), '--registry', fresh, '--format', 'json']);
+    assert.deepEqual(JSON.parse(third.stdout).replaced, [firstId]);
+    assert.equal(third.stderr, '', 'the same inputs as the second: no conflict left');
+    const ls = await ok(['registry', 'ls', '--subject', `sha256:${'c1'.repeat(32)}`, '--registry', fresh, '--format', 'json']);
+    assert.deepEqual((JSON.parse(ls.stdout).entries as { id: string }[]).map((e) => e.id).sort(), [secondId, JSON.parse(third.stdout).id].sort());
+  });
+
   test('a registry that speaks plain HTTP on a non-loopback address: REGISTRY_PLAIN_HTTP without --insecure, works with it', async (t) => {
     const address = nonLoopbackAddress();
     // A TCP forwarder on that address to the registry on 127.0.0.1: the same registry, not on loopback.
