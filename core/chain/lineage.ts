@@ -1,6 +1,6 @@
 import type { ChainLink, ChainResult, IgnoredAttestation } from './verify-chain';
 import { FLAGGED_NEXT } from '../incident/next-step';
-import { lineageNotes, type LineageNote } from '../render/lineage-graph';
+import { disputedInputs, lineageNotes, type LineageNote } from '../render/lineage-graph';
 
 export type LineageFormat = 'text' | 'json' | 'mermaid' | 'report';
 
@@ -85,7 +85,9 @@ function renderTree(result: ChainResult, notes: readonly LineageNote[]): string 
     const next = prefix + (role ? (last ? '   ' : '│  ') : '');
     // Each child renders itself once it knows whether it is the last one.
     const rows: ((isLast: boolean) => void)[] = [];
-    for (const dep of l.inputs.filter((x) => x.role !== 'base-model' && x.role !== 'adapter')) {
+    // Inputs in dispute (ATTESTATION_CONFLICT) are not drawn as if one claim stood: the note lists each.
+    const inputs = disputedInputs(result, l) ? [] : l.inputs;
+    for (const dep of inputs.filter((x) => x.role !== 'base-model' && x.role !== 'adapter')) {
       // The problem is filed under the stage that used the input, and names the input's digest.
       const flagged = result.problems.some((p) => p.code === 'FLAGGED_ARTIFACT' && (p.digest === dep.digest || (p.digest === l.digest && p.message.includes(dep.digest))));
       rows.push((isLast) => out.push(`${next}${isLast ? '└─ ' : '├─ '}${dep.role}${dep.usage ? ` (${dep.usage})` : ''}: ${dep.name ? `"${dep.name}" ` : ''}${short(dep.digest)}${flagged ? '  ✘ FLAGGED' : ''}`));
@@ -94,7 +96,7 @@ function renderTree(result: ChainResult, notes: readonly LineageNote[]): string 
       rows.push((isLast) => out.push(`${next}${isLast ? '└─ ' : '├─ '}${r.consumer.role}: ${r.name ? `"${r.name}" ` : ''}${short(r.digest)}  allowed by policy (no attestation)`));
     }
     for (const k of children(result, l)) rows.push((isLast) => walk(k, next, isLast, k.consumer?.role));
-    for (const dep of l.inputs.filter((x) => (x.role === 'base-model' || x.role === 'adapter') && x.digest !== l.digest)) {
+    for (const dep of inputs.filter((x) => (x.role === 'base-model' || x.role === 'adapter') && x.digest !== l.digest)) {
       const shown = result.links.some((x) => x.digest === dep.digest) || result.externalRoots.some((x) => x.digest === dep.digest);
       if (!shown) rows.push((isLast) => out.push(`${next}${isLast ? '└─ ' : '├─ '}${dep.role}: ${dep.name ? `"${dep.name}" ` : ''}${short(dep.digest)}  NO TRUSTED ATTESTATION`));
     }
@@ -168,7 +170,7 @@ function renderMermaid(result: ChainResult, notes: readonly LineageNote[]): stri
   }
   for (const r of result.externalRoots) out.push(`  ${id(r.digest, 'x')}["${esc(r.name ?? 'external model')}<br/>${short(r.digest)}<br/>allowed by policy"]`);
   for (const l of result.links) {
-    for (const i of l.inputs) {
+    for (const i of disputedInputs(result, l) ? [] : l.inputs) {
       if (i.role === 'base-model' || i.role === 'adapter') {
         if (!ids.has(i.digest)) out.push(`  ${id(i.digest, 'u')}["${esc(i.name ?? 'unattested')}<br/>${short(i.digest)}<br/>MISSING"]`);
         out.push(`  ${id(i.digest, 'u')} -->|${i.role}| ${id(l.digest, 'm')}`);

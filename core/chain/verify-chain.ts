@@ -208,7 +208,7 @@ function inputsBesides(mine: readonly Dependency[], theirs: readonly Dependency[
   return only.length ? only.map((d) => `${d.role} ${d.name ? `"${d.name}" ` : ''}${short(d.digest)}`).join(', ') : 'fewer inputs';
 }
 
-const GAP_CODES = new Set(['MISSING_LINK', 'ATTESTATION_INVALID']);
+const GAP_CODES = new Set(['MISSING_LINK', 'ATTESTATION_INVALID', 'ATTESTATION_CONFLICT']);
 
 /** What an absent policy means for the walk: no signer, stage or list rule applies. */
 const OPEN_POLICY: Policy = {
@@ -418,6 +418,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
       }
       if (options.checkArtifacts !== false) await checkArtifact(dep, p.stage, digest, producer.id);
     }
+    // Which inputs this model came from is in dispute: walking one claim's would present it as the chain.
+    if (conflicting.length > 0) return;
     for (const dep of p.dependencies) {
       if ((dep.role === 'base-model' || dep.role === 'adapter') && dep.digest !== digest) {
         await visit(dep.digest, depth + 1, { digest, stage: p.stage, role: dep.role, dep, attestation: producer.id });

@@ -44,6 +44,20 @@ export function shortDigest(d: string): string {
 }
 
 /**
+ * For a link whose producing attestations disagree on its inputs (ATTESTATION_CONFLICT): each
+ * claim and the base models, adapters and datasets it records, for a note. Undefined otherwise.
+ */
+export function disputedInputs(result: ChainResult, l: ChainLink): string | undefined {
+  if (!result.problems.some((p) => p.code === 'ATTESTATION_CONFLICT' && p.attestation === l.attestation)) return undefined;
+  const records = (inputs: readonly Dependency[]): string => inputs.map((d) => `${d.role} ${d.name ? `"${d.name}" ` : ''}${shortDigest(d.digest)}`).join(', ') || 'no inputs';
+  const claims = [
+    `${l.attestation} (${l.stage}${l.runId ? `, run ${l.runId}` : ''}${l.time ? `, ${l.time}` : ''}) records ${records(l.inputs)}`,
+    ...(l.superseded ?? []).filter((o) => !o.sameInputs).map((o) => `${o.attestation} (${o.stage}${o.time ? `, ${o.time}` : ''}) records ${records(o.inputs)}`),
+  ];
+  return `${claims.join('; ')}.`;
+}
+
+/**
  * A link attested again with the same inputs: which attestation the chain used, and the
  * older ones it left aside (those with other inputs are ATTESTATION_CONFLICT, a problem).
  */
@@ -186,6 +200,12 @@ function chainGraph(result: ChainResult, options: ChainGraphOptions): { graph: L
   // Datasets (and other non-model inputs) of each link; many on one stage become one node.
   const dataOf = new Map<string, Dependency[]>();
   for (const l of result.links) {
+    const dispute = disputedInputs(result, l);
+    if (dispute) {
+      // One claim's inputs drawn as edges would read as the chain: the claims are a note instead.
+      gaps.push({ digest: l.digest, text: `Beyond "${l.name}" (${shortDigest(l.digest)}) nothing was checked: trusted attestations disagree on what it was made from [ATTESTATION_CONFLICT]. ${dispute}` });
+      continue;
+    }
     for (const i of l.inputs) {
       if (i.role === 'base-model' && i.digest === l.digest) continue;
       if (i.role === 'base-model' || i.role === 'adapter') {

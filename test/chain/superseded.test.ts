@@ -16,6 +16,7 @@ import { makeModel, runCli, tempDir } from '../helpers/fixtures';
 const POLICY: PolicyDocument = {
   signers: { vendor: { publicKey: 'keys/vendor.pub.pem' }, trainer: { publicKey: 'keys/trainer.pub.pem' } },
   stages: { 'pre-training': { signers: ['vendor'] }, 'fine-tuning': { signers: ['trainer'] } },
+  requiredStages: ['pre-training', 'fine-tuning'],
 };
 
 test('a model attested twice: the newest is used, the older is listed with its inputs; other inputs are said to disagree', async () => {
@@ -61,7 +62,14 @@ test('a model attested twice: the newest is used, the older is listed with its i
   );
   // The tree does not draw the disputed link as if it stood.
   assert.match(renderLineage(r2, 'text'), /^fine-tuning {2}"ft" .* {2}✘ ATTESTATION_CONFLICT$/m);
-  assert.deepEqual(lineageNotes(r2).filter((n) => n.digest === top2.digest), [], 'a conflict is a problem, not also a note');
+  // Which base it came from is in dispute: no claim's inputs are walked or drawn as the chain; a note lists each claim.
+  assert.deepEqual(r2.links.map((l) => l.name), ['ft']);
+  assert.deepEqual(r2.problems.map((p) => p.code), ['ATTESTATION_CONFLICT'], 'no REQUIRED_STAGE_MISSING beyond the dispute');
+  const [dispute, ...more] = lineageNotes(r2).filter((n) => n.digest === top2.digest);
+  assert.deepEqual(more, []);
+  assert.match(dispute!.text, new RegExp(`^Beyond "ft" \\(sha256:[0-9a-f]{12}…\\) nothing was checked: trusted attestations disagree on what it was made from \\[ATTESTATION_CONFLICT\\]\\. ${third.id} \\(fine-tuning, 2026-03-01T00:00:00Z\\) records base-model "other" sha256:[0-9a-f]{12}…; ${again.id} \\(fine-tuning, 2026-02-01T00:00:00Z\\) records base-model "base" sha256:[0-9a-f]{12}…; ${first.id} .* records base-model "base" sha256:[0-9a-f]{12}…\\.$`));
+  assert.doesNotMatch(renderLineage(r2, 'text'), /base-model:/);
+  assert.doesNotMatch(renderLineage(r2, 'mermaid'), /\|base-model\|/);
 
   // The CLI: exit 1, the problem, the next step, and the JSON lists what was not used.
   const reg = ['--registry', join(dir, '.provenance')];
