@@ -31,7 +31,8 @@ export function lineageHtml(view: LineageView, options: { refresh?: boolean } = 
   const nonce = randomBytes(18).toString('base64');
   const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const data = JSON.stringify({ nodes: view.nodes.map((n) => ({ id: n.id, label: n.label, status: n.status, action: n.action?.kind })), focus: view.focus ?? null, checked: view.checkedAt !== undefined ? `checked ${clockTime(view.checkedAt)}` : null }).replace(/</g, '\\u003c');
-  const problems = view.problems.length ? `<details><summary>${view.problems.length} chain problem(s)</summary><ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></details>` : '';
+  // A failed chain's problems are why it failed: open, and first under the graph (notes follow).
+  const problems = view.problems.length ? `<details id="problems"${view.verdict === 'failed' ? ' open' : ''}><summary>${view.problems.length} chain problem(s)</summary><ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></details>` : '';
   const sections = (view.sections ?? [])
     .map((x, i) => `<section class="extra"><h2>${esc(x.title)}</h2>${x.lines.length ? `<ul>${x.lines.map((l, j) => `<li>${x.files?.[j] ? `<a href="#" class="file" data-file="${i}-${j}" title="Open ${esc(l)}">${esc(l)}</a>` : esc(l)}</li>`).join('')}</ul>` : '<p>none</p>'}</section>`)
     .join('');
@@ -89,7 +90,7 @@ footer section.extra p { margin: 2px 0; opacity: .8; }
 ${registry}
 ${notice}
 ${empty ? `<main id="empty" role="alert"><h2>Nothing to draw</h2>${view.registry && !view.registry.found ? `<p><strong>${esc(view.registry.text)}</strong></p>` : ''}${view.problems.length ? `<ul>${view.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : `<p>${esc(emptyCause)}</p>`}<p>${esc(EMPTY_HINT)}</p></main>` : `<main id="viewport">${view.svg}</main>`}
-<footer${empty ? ' hidden' : ''}><span id="hint">${esc(view.hint ?? "Click a stage to open its attestation's decoded payload (a failed one: the attestation as stored); a dataset or model on this disk is revealed in the Explorer.")} Drag to pan, wheel or +/− to zoom, F to fit.</span>${sections}${problems}</footer>
+<footer${empty ? ' hidden' : ''}><span id="hint">${esc(view.hint ?? "Click a stage to open its attestation's decoded payload (a failed one: the attestation as stored); a dataset or model on this disk is revealed in the Explorer.")} Drag to pan, wheel or +/− to zoom, F to fit.</span>${problems}${sections}</footer>
 <script type="application/json" id="lineage-data">${data}</script>
 <script nonce="${nonce}">${VIEW_SCRIPT}</script>
 </body></html>`;

@@ -147,6 +147,29 @@ describe('the lineage webview document in a real browser', { skip: existsSync(CH
     }
   });
 
+  test('a failed chain: its problems are open and come before the notes under the graph (a conflict is not hidden below a side note)', async () => {
+    const graph = { nodes: [{ id: 'sha256:aa', kind: 'model' as const, status: 'failed' as const, label: 'ft', details: ['fine-tuning'] }], edges: [] };
+    const conflict = 'ATTESTATION_CONFLICT: 2 trusted attestations say they produced "ft" from different inputs';
+    const view: LineageView = { verdict: 'failed', title: 'ft', basis: 'checked against the policy provenance-policy.json', svg: renderGraphSvg(graph, { idPrefix: 'lineage', title: 'Lineage' }), nodes: [{ id: 'sha256:aa', kind: 'model', status: 'failed', label: 'ft' }], problems: [conflict], sections: [{ title: 'Not checked', lines: ['a side note'] }] };
+    const file = join(tempDir('mp-lineage-failed-'), 'lineage.html');
+    writeFileSync(file, lineageHtml(view));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+      await page.addInitScript({ content: 'window.acquireVsCodeApi = () => ({ postMessage: () => undefined });' });
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
+      assert.equal(await page.locator('#problems li').first().isVisible(), true, 'the problem is shown, not collapsed');
+      assert.equal(await page.locator('#problems li').first().innerText(), conflict);
+      const order = await page.evaluate(() => [...document.querySelectorAll('footer > details, footer > section')].map((e) => e.tagName));
+      assert.deepEqual(order, ['DETAILS', 'SECTION']);
+    } finally {
+      await browser.close();
+    }
+    // A verified chain with a problem list would be a contradiction; an unverified one keeps them folded.
+    assert.doesNotMatch(lineageHtml({ ...view, verdict: 'unverified' }), /<details id="problems" open>/);
+  });
+
   test('nothing to draw (a model no attestation covers): the cause is the page, the zoom is never Infinity%, no script error', async () => {
     const cause = 'MISSING_LINK: no trusted attestation has subject sha256:6141ff54… (models/chat/model.safetensors)';
     const view: LineageView = { verdict: 'failed', title: 'model.safetensors (sha256:6141ff5427df…)', basis: 'checked against the policy provenance-policy.json', svg: renderGraphSvg({ nodes: [], edges: [] }, { idPrefix: 'lineage', title: 'Lineage' }), nodes: [], problems: [cause] };
