@@ -80,18 +80,20 @@ export async function attestModel(client: LanguageClient, arg: unknown): Promise
         // The model's own digest is never offered as its base.
         const known = await client.sendRequest<RegistryArtifact[]>(REQUESTS.registryDigests, { exclude: target.modelPath }).catch(() => [] as RegistryArtifact[]);
         type Item = vscode.QuickPickItem & { value?: string; action?: 'none' | 'folder' | 'digest' };
+        // This step is shown for stages after pre-training, which start from a base: "(none)" is last, and says what it costs.
         const items: Item[] = [
-          { label: '(none)', description: 'a first stage: no base model', action: 'none' },
           ...known.map((k) => ({ label: `${k.name ?? 'model'}${k.stage ? ` · ${k.stage}` : ''}`, description: `${k.digest.slice(0, 19)}…`, detail: k.digest, value: k.digest })),
           { label: '$(folder) Choose a model folder or file to hash…', action: 'folder' },
           { label: '$(edit) Enter a digest (sha256:…)…', action: 'digest' },
+          { label: '(none)', description: `no base model: a ${a.stage} stage without one breaks the chain (MISSING_LINK)`, action: 'none' },
         ];
         const pick = await vscode.window.showQuickPick<Item>(items, { title: title('base', 'base model'), placeHolder: problem ?? `What ${model} was made from (names and stages as the registry's attestations say)`, matchOnDescription: true, matchOnDetail: true });
         if (!pick) return undefined;
         if (pick.action === 'none') {
           a.base = undefined;
         } else if (pick.action === 'folder') {
-          const chosen = await vscode.window.showOpenDialog({ title: 'Base model to hash', canSelectFiles: true, canSelectFolders: true, canSelectMany: false });
+          // Beside the model, not inside it: a base model is never a part of the model attested.
+          const chosen = await vscode.window.showOpenDialog({ title: 'Base model to hash', canSelectFiles: true, canSelectFolders: true, canSelectMany: false, defaultUri: vscode.Uri.file(dirname(target.modelPath)) });
           if (!chosen?.[0]) return undefined;
           a.base = chosen[0].fsPath;
         } else if (pick.action === 'digest') {
@@ -169,19 +171,8 @@ async function run(client: LanguageClient, modelPath: string, a: Answers, replac
     );
     const where = r.location && r.registry ? `stored in the registry ${vscode.workspace.asRelativePath(r.registry)} as ${r.id ? `${r.id.slice(0, 19)}…` : vscode.workspace.asRelativePath(r.location)}` : 'NOT stored (no registry is configured or available)';
     if (r.inputWarnings?.length) void recordedNotSigned(client, modelPath, a, r, where);
-    else if (r.conflicts?.length) {
-      // Stored beside other claims about the same bytes: a success toast would hide that the chain now fails.
-      const claims = r.conflicts.map((c) => `${c.id} (${c.stage}${c.runId ? `, run ${c.runId}` : ''}${c.time ? `, ${c.time}` : ''})`);
-      void vscode.window
-        .showWarningMessage(
-          `Attested ${r.stage} of ${r.subjectName}, ${where}; the registry already holds ${claims.length === 1 ? 'an attestation that says' : `${claims.length} attestations that say`} it produced this model from other inputs.`,
-          { modal: true, detail: `${claims.join('\n')}\n\nTwo claims about where the same bytes came from: the chain fails (ATTESTATION_CONFLICT) until the wrong ones are removed: model-provenance registry rm ID.` },
-          'Show lineage',
-        )
-        .then(async (choice) => {
-          if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));
-        });
-    } else {
+    else if (r.conflicts?.length) void conflictingClaims(client, modelPath, r, where);
+    else {
       const replaced = r.replaced ? ` It replaces ${r.replaced.slice(0, 19)}…, which was removed.` : '';
       void vscode.window.showInformationMessage(`Attested ${r.stage} of ${r.subjectName} (${r.digest.slice(0, 19)}…), signed by ${r.signer}; ${where}.${replaced}`, ...(r.location ? ['Open attestation'] : []), 'Show lineage').then(async (choice) => {
         if (choice === 'Open attestation' && r.location) await vscode.window.showTextDocument(vscode.Uri.file(r.location), { preview: true });
@@ -263,6 +254,45 @@ async function chooseKey(title: string, current: string | undefined, problem: st
   return key?.[0]?.fsPath;
 }
 
+/** Removes attestations from under the model in the editor's registry; says what failed. True when all went. */
+async function removeAttestations(client: LanguageClient, ids: string[], subject: string): Promise<boolean> {
+  for (const id of ids) {
+    try {
+      await client.sendRequest(REQUESTS.removeAttestation, { id, subject });
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Model Provenance: could not remove ${id}: ${errorMessage(err)}`);
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Stored beside other attestations that say they produced the same model from other inputs:
+ * the chain fails (ATTESTATION_CONFLICT) until the wrong claims go. A success toast would hide
+ * that, so a modal says what each records, and removing either side is one click.
+ */
+async function conflictingClaims(client: LanguageClient, modelPath: string, r: AttestResult, where: string): Promise<void> {
+  const others = r.conflicts ?? [];
+  const one = others.length === 1;
+  const claims = others.map((c) => `${c.id} (${c.stage}${c.runId ? `, run ${c.runId}` : ''}${c.time ? `, ${c.time}` : ''}) records ${c.records}`);
+  const keepNew = one ? 'Keep This One, Remove the Other' : `Keep This One, Remove the ${others.length} Others`;
+  const keepOld = 'Remove This One';
+  const detail = [
+    `This attestation is ${where}. ${one ? 'The registry also holds an attestation' : `The registry also holds ${others.length} attestations`} of ${r.subjectName} that ${one ? 'says' : 'say'} it was made from other inputs:`,
+    claims.join('\n'),
+    'Two claims about where the same bytes came from: the chain fails (ATTESTATION_CONFLICT) until the wrong one is removed. A stated time does not settle which is right: keep the one that is.',
+  ].join('\n\n');
+  const choice = await vscode.window.showWarningMessage(`Attested ${r.stage} of ${r.subjectName}, but the registry already says it was made from other inputs.`, { modal: true, detail }, keepNew, keepOld, 'Show lineage');
+  let done: string | undefined;
+  if (choice === keepNew && (await removeAttestations(client, others.map((c) => c.id), r.digest))) done = `Removed ${others.length} conflicting attestation(s); ${r.id?.slice(0, 19) ?? 'this one'}… stands.`;
+  else if (choice === keepOld && r.id && (await removeAttestations(client, [r.id], r.digest))) done = `Removed the new attestation ${r.id.slice(0, 19)}…; the conflict with ${others.length === 1 ? 'the other one' : 'the others'} is gone only if ${others.length === 1 ? 'it was' : 'they agree with each other'}.`;
+  if (done) {
+    const next = await vscode.window.showInformationMessage(`Model Provenance: ${done}`, 'Show lineage');
+    if (next) await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));
+  } else if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));
+}
+
 /**
  * The attestation is stored, but what it records of the model or an input is not what that
  * path's own signature names, so it will not join in a chain: said in place of the success (a
@@ -277,11 +307,15 @@ async function recordedNotSigned(client: LanguageClient, modelPath: string, a: A
   const what = warnings.some((w) => w.role === 'model') ? 'the model\'s own signature' : `its ${[...new Set(warnings.map((w) => w.role.replace('-', ' ')))].join(', ')}'s signature`;
   const again = fix ? 'Attest Again with the Signed Base Digest' : undefined;
   const detail = [
-    ...warnings.map((w) => `${short(w.message)}. [${w.code}]`),
-    `The attestation is ${where}. ${fix ? 'Attesting again with the signed digest replaces it (this one is removed once the new one is stored)' : 'Attest again once this is resolved, and remove this one'}: left beside another attestation of the model with other inputs, the chain fails (ATTESTATION_CONFLICT). To remove it yourself: model-provenance registry rm ${r.id ?? '<id>'}.`,
+    // Digests cut to 12 hex digits: the buttons act on them, and three full ones in a paragraph are unreadable.
+    ...warnings.map((w) => `${short(w.message).replace(/sha256:([0-9a-f]{12})[0-9a-f]{52}/g, 'sha256:$1…')}. [${w.code}]`),
+    `The attestation is ${where}. ${fix ? 'Attesting again with the signed digest replaces it (this one is removed once the new one is stored)' : 'Remove it, and attest again once this is resolved'}: left beside another attestation of the model with other inputs, the chain fails (ATTESTATION_CONFLICT).`,
   ].join('\n\n');
-  const choice = await vscode.window.showWarningMessage(`Attested ${r.stage} of ${r.subjectName}, but what it records will not join ${what} in a chain.`, { modal: true, detail }, ...(again ? [again] : []), 'Show lineage');
-  if (choice === again && fix?.signedDigest) {
+  const remove = r.id ? 'Remove This Attestation' : undefined;
+  const choice = await vscode.window.showWarningMessage(`Attested ${r.stage} of ${r.subjectName}, but what it records will not join ${what} in a chain.`, { modal: true, detail }, ...(again ? [again] : []), ...(remove ? [remove] : []), 'Show lineage');
+  if (choice === remove && r.id) {
+    if (await removeAttestations(client, [r.id], r.digest)) void vscode.window.showInformationMessage(`Model Provenance: removed ${r.id.slice(0, 19)}…; nothing of this attempt is left in the registry.`);
+  } else if (choice === again && fix?.signedDigest) {
     const next = await run(client, modelPath, { ...a, base: fix.signedDigest }, r.id);
     if ('problem' in next) void vscode.window.showErrorMessage(`Model Provenance: ${next.problem}`);
   } else if (choice === 'Show lineage') await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));

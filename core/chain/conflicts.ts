@@ -6,7 +6,7 @@
 import { DESCRIPTIVE_STAGES, SLSA_PROVENANCE_V1, type Dependency, type Stage } from '../attest/types';
 import { isProvenanceError } from '../errors';
 import type { Registry, RegistryEntry } from '../registry/registry';
-import { producesSubject, sameInputs } from './producer';
+import { inputsBesides, producesSubject, sameInputs } from './producer';
 import { attestationsFor } from './verify-chain';
 
 /** One stored attestation that says it produced the subject from other inputs. */
@@ -18,6 +18,8 @@ export interface ConflictingClaim {
   time?: string;
   runId?: string;
   inputs: Dependency[];
+  /** What it records that the new attestation does not, for people: `base-model "name" sha256:…`. */
+  records: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ConflictingClaim {
  * chain's rule, `producesSubject`) from inputs other than `inputs`, leaving out the ids in
  * `except`. Unreadable entries are skipped: `registry verify` is where they are reported.
  */
-export async function conflictingClaims(registry: Registry, subject: string, stage: Stage, inputs: readonly Pick<Dependency, 'role' | 'digest'>[], except: readonly string[] = []): Promise<ConflictingClaim[]> {
+export async function conflictingClaims(registry: Registry, subject: string, stage: Stage, inputs: readonly Pick<Dependency, 'role' | 'digest' | 'name'>[], except: readonly string[] = []): Promise<ConflictingClaim[]> {
   // An evaluation or a release produces nothing, so it contradicts nothing.
   if (!producesSubject({ stage, subject: { digest: subject }, dependencies: inputs })) return [];
   // Only entries the index says are lifecycle statements of a producing stage are read.
@@ -40,6 +42,7 @@ export async function conflictingClaims(registry: Registry, subject: string, sta
       ...(a.provenance.finishedOn ?? a.provenance.startedOn ? { time: a.provenance.finishedOn ?? a.provenance.startedOn } : {}),
       ...(a.provenance.trainingRunId ? { runId: a.provenance.trainingRunId } : {}),
       inputs: a.provenance.dependencies,
+      records: inputsBesides(a.provenance.dependencies, inputs),
     }));
 }
 

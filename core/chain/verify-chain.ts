@@ -14,7 +14,7 @@ import type { Registry } from '../registry/registry';
 import { parseBundle } from '../sigstore/bundle';
 import type { Problem, Signer } from '../verify/result';
 import { claimedSigner, verifyAttestationText } from './attestation-trust';
-import { pickProducer, sameInputs } from './producer';
+import { inputsBesides, pickProducer, sameInputs } from './producer';
 import { optionName, type OptionNames } from '../option-names';
 
 export { verifyAttestationText, type AttestationTrust, type RejectionCode } from './attestation-trust';
@@ -200,14 +200,6 @@ export interface VerifyChainOptions {
 }
 
 const DAY_MS = 86_400_000;
-/** What `mine` records that `theirs` does not, for a message: `base-model "name" sha256:…` items, or "fewer inputs". */
-function inputsBesides(mine: readonly Dependency[], theirs: readonly Dependency[]): string {
-  const has = new Set(theirs.map((d) => `${d.role} ${d.digest}`));
-  const seen = new Set<string>();
-  const only = mine.filter((d) => !has.has(`${d.role} ${d.digest}`) && !seen.has(`${d.role} ${d.digest}`) && !!seen.add(`${d.role} ${d.digest}`));
-  return only.length ? only.map((d) => `${d.role} ${d.name ? `"${d.name}" ` : ''}${short(d.digest)}`).join(', ') : 'fewer inputs';
-}
-
 const GAP_CODES = new Set(['MISSING_LINK', 'ATTESTATION_INVALID', 'ATTESTATION_CONFLICT']);
 
 /** What an absent policy means for the walk: no signer, stage or list rule applies. */

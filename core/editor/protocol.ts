@@ -38,6 +38,8 @@ export const REQUESTS = {
   saveReport: 'modelProvenance/saveReport',
   /** Show Impact: the blast radius of a flagged artifact or signer, drawn like the lineage (ImpactRequest → LineageView). */
   impact: 'modelProvenance/impact',
+  /** Removes an attestation from under one model in the editor's registry (`{ id, subject }` → core RemovedEntry): the editor's `registry rm ID`, after an attest that left a conflicting or wrong claim. */
+  removeAttestation: 'modelProvenance/removeAttestation',
 } as const;
 
 export const NOTIFICATIONS = {
@@ -163,7 +165,7 @@ export interface AttestResult {
   /** The id of the attestation it replaced, when `replaces` was given and it was removed. */
   replaced?: string;
   /** Attestations already stored that say they produced the model from other inputs (core ConflictingClaim): the chain fails until the wrong ones are removed. */
-  conflicts?: { id: string; stage: string; time?: string; runId?: string }[];
+  conflicts?: { id: string; stage: string; time?: string; runId?: string; /** What it records that this one does not (`base-model "name" sha256:…`). */ records: string }[];
   digest: string;
   stage: string;
   subjectName: string;

@@ -59,6 +59,7 @@ import {
   type VerifyOutcome,
 } from '../../core/editor/protocol';
 import type { ServerContext } from '../context';
+import type { RemovedEntry } from '../../core/registry/registry';
 import { schemaFor } from '../services/schema-service';
 import { categoryOf } from '../settings';
 import { describeTrustProblem, trustCounts } from '../services/trust';
@@ -87,6 +88,7 @@ export class CommandHandler {
     connection.onRequest(REQUESTS.trustCandidates, (p: { uri: string }) => answer(async () => this.trustCandidates(p.uri)));
     connection.onRequest(REQUESTS.pinTrust, (p: { candidate: TrustCandidate; dir: string }) => answer(async () => this.pinTrust(p.candidate, p.dir)));
     connection.onRequest(REQUESTS.attest, (p: AttestRequest) => answer(() => this.attest(p)));
+    connection.onRequest(REQUESTS.removeAttestation, (p: { id: string; subject: string }) => answer(() => this.removeAttestation(p)));
     connection.onRequest(REQUESTS.keygen, (p: KeygenRequest) => answer(async () => this.keygen(p)));
     connection.onRequest(REQUESTS.keyFolder, (p: { path: string }): unknown => this.keyFolder(p.path) satisfies KeyFolderCheck);
     connection.onRequest(REQUESTS.manifest, (p: ManifestRequest) => answer(() => this.manifest(p)));
@@ -152,9 +154,16 @@ export class CommandHandler {
       signer: describeSigner({ method: 'key', keyId: keyHint(privateKey), keySource: p.privateKey }),
       ...(registry ? { registry: registry.location } : {}),
       ...(a.entry?.location ? { location: a.entry.location } : {}),
-      ...(a.conflicts.length ? { conflicts: a.conflicts.map((c) => ({ id: c.id, stage: c.stage, ...(c.time ? { time: c.time } : {}), ...(c.runId ? { runId: c.runId } : {}) })) } : {}),
+      ...(a.conflicts.length ? { conflicts: a.conflicts.map((c) => ({ id: c.id, stage: c.stage, ...(c.time ? { time: c.time } : {}), ...(c.runId ? { runId: c.runId } : {}), records: c.records })) } : {}),
       ...(a.inputWarnings.length ? { inputWarnings: a.inputWarnings.map((w) => ({ code: w.code, role: w.role, message: w.message, ...(w.signedDigest ? { signedDigest: w.signedDigest } : {}) })) } : {}),
     };
+  }
+
+  /** The editor's `registry rm ID`: one attestation, from under one model only (a bundle shared with another model stays for it). */
+  private async removeAttestation(p: { id: string; subject: string }): Promise<RemovedEntry> {
+    const registry = this.ctx.registry();
+    if (!registry) throw new InputError('REGISTRY_NOT_FOUND', 'no registry is configured or found in the workspace (modelProvenance.registry)');
+    return registry.remove(p.id, { subject: p.subject });
   }
 
   /**

@@ -167,7 +167,12 @@ describe('modelProvenance.ignorePaths in every command that hashes a model (over
     assert.notEqual(again.id, first.id);
     assert.ok(!existsSync(first.location), 'the replaced bundle is gone from the registry');
     // A third attestation of the same model with yet another base: the reply names the stored claim it contradicts.
-    const third = await req<{ id: string; conflicts?: { id: string; stage: string }[] }>('modelProvenance/attest', { modelPath: ft, stage: 'fine-tuning', privateKey: key, baseModels: [`sha256:${'0'.repeat(64)}`] });
-    assert.deepEqual(third.conflicts?.map((c) => [c.id, c.stage]), [[again.id, 'fine-tuning']]);
+    const third = await req<{ id: string; digest: string; location: string; conflicts?: { id: string; stage: string; records: string }[] }>('modelProvenance/attest', { modelPath: ft, stage: 'fine-tuning', privateKey: key, baseModels: [`sha256:${'0'.repeat(64)}`] });
+    assert.deepEqual(third.conflicts?.map((c) => [c.id, c.stage, c.records]), [[again.id, 'fine-tuning', `base-model ${signed.slice(0, 19)}…`]]);
+    // "Remove This One" in the dialog: the editor's registry rm, from under this model only.
+    const removed = await req<{ id: string; unindexed: string[]; blobRemoved: boolean }>('modelProvenance/removeAttestation', { id: third.id, subject: third.digest });
+    assert.deepEqual([removed.id, removed.unindexed, removed.blobRemoved], [third.id, [third.digest], true]);
+    assert.ok(!existsSync(third.location));
+    await assert.rejects(req('modelProvenance/removeAttestation', { id: third.id, subject: third.digest }), (e: { data?: { code?: string } }) => e.data?.code === 'REGISTRY_ENTRY_NOT_FOUND');
   });
 });
