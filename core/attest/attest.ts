@@ -137,7 +137,7 @@ export async function attest(options: AttestOptions): Promise<Attestation> {
   await add(options.datasets, 'dataset');
   await add(options.tokenizer ? [options.tokenizer] : undefined, 'tokenizer');
   await add(options.code, 'code');
-  const replaces = (options.replaces ?? []).map((r) => `sha256:${digestHex(r, 'replaced attestation id')}`);
+  const replaces = [...new Set((options.replaces ?? []).map((r) => `sha256:${digestHex(r, 'replaced attestation id')}`))];
   if (replaces.length > 0) {
     if (!options.registry) throw new InputError('USAGE', 'replaces removes attestations from the registry the new one is stored in: give a registry');
     const indexed = new Set((await findOrNone(options.registry, subject.digest)).map((e) => e.id));

@@ -52,7 +52,7 @@ export interface ChainLink {
    * at the same time, later in id order): re-attestations leave them behind. Listed, never
    * silently dropped; `sameInputs` false means they disagree on what the model came from.
    */
-  superseded?: { stage: Stage; attestation: string; signer: string; time?: string; inputs: Dependency[]; sameInputs: boolean }[];
+  superseded?: { stage: Stage; attestation: string; signer: string; time?: string; runId?: string; inputs: Dependency[]; sameInputs: boolean }[];
   depth: number;
   /** The link that consumed this one, and how. */
   consumer?: { digest: string; role: 'base-model' | 'adapter' };
@@ -165,6 +165,11 @@ export interface VerifyChainOptions {
   scope?: ModelScope;
   /** …or its digest, when the model is not at hand. */
   digest?: string;
+  /**
+   * Where the model of `digest` is on disk when the caller hashed it itself (the gate): never
+   * hashed here, only read for hints (its own signature naming another, attested digest).
+   */
+  modelOnDisk?: string;
   now?: Date;
   /**
    * How far past `now` an attestation's finish time may lie before it is
@@ -303,7 +308,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
           why.push(`it has only ${[...new Set(annotations.map((a) => a.provenance.stage))].join(' and ')} attestation(s), which describe a model but do not produce it`);
         }
         if (found.ignored.length > 0) why.push(`${ignoredSummary(found.ignored)}`);
-        const beside = consumer ? await signedAndAttested(localPath(consumer.dep.uri), digest, consumer) : await signedAndAttested(options.modelPath, digest);
+        const beside = consumer ? await signedAndAttested(localPath(consumer.dep.uri), digest, consumer) : await signedAndAttested(options.modelPath ?? options.modelOnDisk, digest);
         if (beside) why.push(beside.hint);
         add('MISSING_LINK', `no trusted attestation produced ${label}${why.length ? `: ${why.join('; ')}` : ''}`, digest, beside ? { signedDigest: beside.named, ...(consumer ? { recordedBy: consumer.attestation } : {}) } : {});
       }
@@ -334,6 +339,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
               attestation: a.id,
               signer: pickSigner(policy, a, a.provenance.stage),
               time: a.provenance.finishedOn ?? a.provenance.startedOn,
+              ...(a.provenance.trainingRunId ? { runId: a.provenance.trainingRunId } : {}),
               inputs: a.provenance.dependencies,
               sameInputs: sameInputs(a.provenance.dependencies, p.dependencies),
             })),
@@ -349,7 +355,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     if (conflicting.length > 0) {
       const claimOf = (id: string, stage: Stage, time: string | undefined, runId: string | undefined, mine: readonly Dependency[], theirs: readonly Dependency[]): string =>
         `${id} (${stage}${runId ? `, run ${runId}` : ''}${time ? `, ${time}` : ''}) records ${inputsBesides(mine, theirs)}`;
-      const others = conflicting.map((o) => claimOf(o.attestation, o.stage, o.time, found.verified.find((v) => v.id === o.attestation)?.provenance.trainingRunId, o.inputs, p.dependencies));
+      const others = conflicting.map((o) => claimOf(o.attestation, o.stage, o.time, o.runId, o.inputs, p.dependencies));
       const newest = claimOf(producer.id, p.stage, link.time, p.trainingRunId, p.dependencies, conflicting[0]!.inputs);
       add('ATTESTATION_CONFLICT', `${conflicting.length + 1} trusted attestations say they produced "${p.subject.name}" (${short(digest)}) from different inputs: ${newest}, the newest by its own stated time; ${others.join('; ')}. A stated time is the attester's own claim and does not settle which is right: find out, and remove the wrong ones (registry rm ID)`, digest, { attestation: producer.id, conflicting: conflicting.map((o) => o.attestation) });
     }

@@ -187,6 +187,7 @@ export async function verifyGate(options: GateOptions): Promise<GateResult> {
       strict: options.chain.strict,
       flags,
       digest: top,
+      ...(modelPath ? { modelOnDisk: modelPath } : {}),
       checkArtifacts: options.chain.checkArtifacts,
       signal: options.signal,
       optionNames: options.optionNames,

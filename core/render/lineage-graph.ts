@@ -52,7 +52,7 @@ export function disputedInputs(result: ChainResult, l: ChainLink): string | unde
   const records = (inputs: readonly Dependency[]): string => inputs.map((d) => `${d.role} ${d.name ? `"${d.name}" ` : ''}${shortDigest(d.digest)}`).join(', ') || 'no inputs';
   const claims = [
     `${l.attestation} (${l.stage}${l.runId ? `, run ${l.runId}` : ''}${l.time ? `, ${l.time}` : ''}) records ${records(l.inputs)}`,
-    ...(l.superseded ?? []).filter((o) => !o.sameInputs).map((o) => `${o.attestation} (${o.stage}${o.time ? `, ${o.time}` : ''}) records ${records(o.inputs)}`),
+    ...(l.superseded ?? []).filter((o) => !o.sameInputs).map((o) => `${o.attestation} (${o.stage}${o.runId ? `, run ${o.runId}` : ''}${o.time ? `, ${o.time}` : ''}) records ${records(o.inputs)}`),
   ];
   return `${claims.join('; ')}.`;
 }

@@ -162,7 +162,13 @@ test('the model itself hashed without the --ignore-paths it was signed and attes
   const reg = ['--registry', 'reg'];
   assert.equal((await runCli(['attest', 'base', '--stage', 'pre-training', '--ignore-paths', 'base/logs', '--private-key', 'k.pem', ...reg], { cwd: dir })).code, 0);
   writeFileSync(join(dir, 'policy.json'), JSON.stringify({ signers: { me: { publicKey: 'k.pub.pem' } }, stages: { 'pre-training': { signers: ['me'] } } }));
-  assert.equal((await runCli(['verify', 'base', '--policy', 'policy.json', ...reg], { cwd: dir })).code, 1);
+  // The gate (which hashes the model itself) says the same as lineage, with the field and the next step.
+  const gate = await runCli(['verify', 'base', '--policy', 'policy.json', ...reg, '--format', 'json'], { cwd: dir });
+  assert.equal(gate.code, 1);
+  const gateMissing = (JSON.parse(gate.stdout).problems as { code: string; signedDigest?: string }[]).find((p) => p.code === 'MISSING_LINK');
+  assert.equal(gateMissing?.signedDigest, signed, gate.stdout);
+  const gateReport = await runCli(['verify', 'base', '--policy', 'policy.json', ...reg, '--format', 'report'], { cwd: dir });
+  assert.match(gateReport.stdout, /Next: the model was hashed with other files than it was signed with .*give the --ignore-paths it was signed with\./);
   const bare = await runCli(['lineage', 'base', '--policy', 'policy.json', ...reg, '--format', 'json'], { cwd: dir });
   assert.equal(bare.code, 1, bare.stderr);
   const missing = (JSON.parse(bare.stdout).problems as { code: string; message: string; signedDigest?: string; recordedBy?: string }[]).find((p) => p.code === 'MISSING_LINK');
