@@ -275,18 +275,20 @@ async function removeAttestations(client: LanguageClient, ids: string[], subject
 async function conflictingClaims(client: LanguageClient, modelPath: string, r: AttestResult, where: string): Promise<void> {
   const others = r.conflicts ?? [];
   const one = others.length === 1;
-  const claims = others.map((c) => `${c.id} (${c.stage}${c.runId ? `, run ${c.runId}` : ''}${c.time ? `, ${c.time}` : ''}) records ${c.records}`);
+  const short = (id: string): string => `${id.slice(0, 19)}…`;
+  const claims = others.map((c) => `• ${short(c.id)} (${c.stage}${c.runId ? `, run ${c.runId}` : ''}${c.time ? `, ${c.time}` : ''}) records ${c.records}; this one records ${c.ours}`);
   const keepNew = one ? 'Keep This One, Remove the Other' : `Keep This One, Remove the ${others.length} Others`;
   const keepOld = 'Remove This One';
   const detail = [
-    `This attestation is ${where}. ${one ? 'The registry also holds an attestation' : `The registry also holds ${others.length} attestations`} of ${r.subjectName} that ${one ? 'says' : 'say'} it was made from other inputs:`,
+    `This attestation (${r.id ? short(r.id) : 'not stored'}) is ${where}. ${one ? 'The registry also holds an attestation' : `The registry also holds ${others.length} attestations`} of ${r.subjectName} that ${one ? 'says' : 'say'} it was made from other inputs:`,
     claims.join('\n'),
-    'Two claims about where the same bytes came from: the chain fails (ATTESTATION_CONFLICT) until the wrong one is removed. A stated time does not settle which is right: keep the one that is.',
+    'Two claims about where the same bytes came from: the chain fails (ATTESTATION_CONFLICT) until the wrong one is removed. A stated time does not settle which is right, and a removal cannot be undone: check which is right first (Show lineage).',
   ].join('\n\n');
-  const choice = await vscode.window.showWarningMessage(`Attested ${r.stage} of ${r.subjectName}, but the registry already says it was made from other inputs.`, { modal: true, detail }, keepNew, keepOld, 'Show lineage');
+  // The safe choice first: the first button is the one Enter presses.
+  const choice = await vscode.window.showWarningMessage(`Attested ${r.stage} of ${r.subjectName}, but the registry already says it was made from other inputs.`, { modal: true, detail }, 'Show lineage', keepOld, keepNew);
   let done: string | undefined;
-  if (choice === keepNew && (await removeAttestations(client, others.map((c) => c.id), r.digest))) done = `Removed ${others.length} conflicting attestation(s); ${r.id?.slice(0, 19) ?? 'this one'}… stands.`;
-  else if (choice === keepOld && r.id && (await removeAttestations(client, [r.id], r.digest))) done = `Removed the new attestation ${r.id.slice(0, 19)}…; the conflict with ${others.length === 1 ? 'the other one' : 'the others'} is gone only if ${others.length === 1 ? 'it was' : 'they agree with each other'}.`;
+  if (choice === keepNew && (await removeAttestations(client, others.map((c) => c.id), r.digest))) done = `removed ${one ? 'the conflicting attestation' : `${others.length} conflicting attestations`}; ${r.id ? short(r.id) : 'this one'} stands.`;
+  else if (choice === keepOld && r.id && (await removeAttestations(client, [r.id], r.digest))) done = `removed the new attestation ${short(r.id)}; ${one ? 'the other one stands' : 'the others stand (if they differ from each other, they still conflict)'}.`;
   if (done) {
     const next = await vscode.window.showInformationMessage(`Model Provenance: ${done}`, 'Show lineage');
     if (next) await vscode.commands.executeCommand('modelProvenance.showLineage', vscode.Uri.file(modelPath));

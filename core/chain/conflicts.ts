@@ -18,8 +18,13 @@ export interface ConflictingClaim {
   time?: string;
   runId?: string;
   inputs: Dependency[];
-  /** What it records that the new attestation does not, for people: `base-model "name" sha256:…`. */
+  /**
+   * What it records that the new attestation does not, for people: `base-model "name"
+   * sha256:…`, each base model or adapter with no attestation in the registry marked so.
+   */
   records: string;
+  /** What the new attestation records that this one does not, in the same form. */
+  ours: string;
 }
 
 /**
@@ -34,16 +39,23 @@ export async function conflictingClaims(registry: Registry, subject: string, sta
   const entries = (await findOrNone(registry, subject)).filter((e) => e.predicateType === SLSA_PROVENANCE_V1 && !except.includes(e.id) && !(DESCRIPTIVE_STAGES as readonly string[]).includes(e.stage ?? ''));
   if (entries.length === 0) return [];
   const found = await attestationsFor(registry, undefined, subject);
-  return found.verified
-    .filter((a) => !except.includes(a.id) && producesSubject(a.provenance) && !sameInputs(a.provenance.dependencies, inputs))
-    .map((a) => ({
-      id: a.id,
-      stage: a.provenance.stage,
-      ...(a.provenance.finishedOn ?? a.provenance.startedOn ? { time: a.provenance.finishedOn ?? a.provenance.startedOn } : {}),
-      ...(a.provenance.trainingRunId ? { runId: a.provenance.trainingRunId } : {}),
-      inputs: a.provenance.dependencies,
-      records: inputsBesides(a.provenance.dependencies, inputs),
-    }));
+  const claims = found.verified.filter((a) => !except.includes(a.id) && producesSubject(a.provenance) && !sameInputs(a.provenance.dependencies, inputs));
+  // Which side's models the registry knows is what a person weighs first (a typo in a digest has no attestation).
+  const attested = new Map<string, boolean>();
+  const models = [...inputs, ...claims.flatMap((a) => a.provenance.dependencies)].filter((d) => d.role === 'base-model' || d.role === 'adapter');
+  for (const d of models) {
+    if (!attested.has(d.digest)) attested.set(d.digest, (await findOrNone(registry, d.digest)).some((e) => e.predicateType === SLSA_PROVENANCE_V1));
+  }
+  const note = (d: Pick<Dependency, 'role' | 'digest'>): string | undefined => (attested.get(d.digest) === false ? 'no attestation in this registry' : undefined);
+  return claims.map((a) => ({
+    id: a.id,
+    stage: a.provenance.stage,
+    ...(a.provenance.finishedOn ?? a.provenance.startedOn ? { time: a.provenance.finishedOn ?? a.provenance.startedOn } : {}),
+    ...(a.provenance.trainingRunId ? { runId: a.provenance.trainingRunId } : {}),
+    inputs: a.provenance.dependencies,
+    records: inputsBesides(a.provenance.dependencies, inputs, note),
+    ours: inputsBesides(inputs, a.provenance.dependencies, note),
+  }));
 }
 
 /**

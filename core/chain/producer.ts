@@ -41,10 +41,10 @@ export function sameInputs(a: readonly Pick<Dependency, 'role' | 'digest'>[], b:
   return key(a) === key(b);
 }
 
-/** What `mine` records that `theirs` does not, for a message: `base-model "name" sha256:…` items, or "fewer inputs". */
-export function inputsBesides(mine: readonly Pick<Dependency, 'role' | 'digest' | 'name'>[], theirs: readonly Pick<Dependency, 'role' | 'digest'>[]): string {
+/** What `mine` records that `theirs` does not, for a message: `base-model "name" sha256:…` items (with `note`'s words in brackets), or "fewer inputs". */
+export function inputsBesides(mine: readonly Pick<Dependency, 'role' | 'digest' | 'name'>[], theirs: readonly Pick<Dependency, 'role' | 'digest'>[], note: (d: Pick<Dependency, 'role' | 'digest'>) => string | undefined = () => undefined): string {
   const has = new Set(theirs.map((d) => `${d.role} ${d.digest}`));
   const seen = new Set<string>();
   const only = mine.filter((d) => !has.has(`${d.role} ${d.digest}`) && !seen.has(`${d.role} ${d.digest}`) && !!seen.add(`${d.role} ${d.digest}`));
-  return only.length ? only.map((d) => `${d.role} ${d.name ? `"${d.name}" ` : ''}${d.digest.slice(0, 19)}…`).join(', ') : 'fewer inputs';
+  return only.length ? only.map((d) => `${d.role} ${d.name ? `"${d.name}" ` : ''}${d.digest.slice(0, 19)}…${note(d) ? ` (${note(d)})` : ''}`).join(', ') : 'fewer inputs';
 }

@@ -165,7 +165,7 @@ export interface AttestResult {
   /** The id of the attestation it replaced, when `replaces` was given and it was removed. */
   replaced?: string;
   /** Attestations already stored that say they produced the model from other inputs (core ConflictingClaim): the chain fails until the wrong ones are removed. */
-  conflicts?: { id: string; stage: string; time?: string; runId?: string; /** What it records that this one does not (`base-model "name" sha256:…`). */ records: string }[];
+  conflicts?: { id: string; stage: string; time?: string; runId?: string; /** What it records that this one does not (`base-model "name" sha256:…`, "(no attestation in this registry)" where so). */ records: string; /** What this one records that it does not. */ ours: string }[];
   digest: string;
   stage: string;
   subjectName: string;

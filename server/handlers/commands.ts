@@ -154,7 +154,7 @@ export class CommandHandler {
       signer: describeSigner({ method: 'key', keyId: keyHint(privateKey), keySource: p.privateKey }),
       ...(registry ? { registry: registry.location } : {}),
       ...(a.entry?.location ? { location: a.entry.location } : {}),
-      ...(a.conflicts.length ? { conflicts: a.conflicts.map((c) => ({ id: c.id, stage: c.stage, ...(c.time ? { time: c.time } : {}), ...(c.runId ? { runId: c.runId } : {}), records: c.records })) } : {}),
+      ...(a.conflicts.length ? { conflicts: a.conflicts.map((c) => ({ id: c.id, stage: c.stage, ...(c.time ? { time: c.time } : {}), ...(c.runId ? { runId: c.runId } : {}), records: c.records, ours: c.ours })) } : {}),
       ...(a.inputWarnings.length ? { inputWarnings: a.inputWarnings.map((w) => ({ code: w.code, role: w.role, message: w.message, ...(w.signedDigest ? { signedDigest: w.signedDigest } : {}) })) } : {}),
     };
   }

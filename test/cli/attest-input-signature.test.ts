@@ -125,7 +125,7 @@ test('attest beside a stored attestation of the same model with other inputs: wa
   const out = JSON.parse(b.stdout) as { id: string; conflicts: { id: string; runId?: string }[] };
   assert.deepEqual(out.conflicts.map((c) => [c.id, c.runId]), [[first, 'r1']]);
   const lines = b.stderr.trim().split('\n');
-  assert.match(lines[0]!, new RegExp(`^model-provenance: warning: the registry already holds ${first} \\(fine-tuning, run r1, .*\\), which says it produced ft from other inputs \\[ATTESTATION_CONFLICT\\]$`));
+  assert.match(lines[0]!, new RegExp(`^model-provenance: warning: the registry already holds ${first} \\(fine-tuning, run r1, .*\\), which says it produced ft from other inputs: it records base-model "one" sha256:(01){6}… \\(no attestation in this registry\\), where this one records base-model "two" sha256:(02){6}… \\(no attestation in this registry\\) \\[ATTESTATION_CONFLICT\\]$`));
   assert.equal(lines[1], `model-provenance: warning: until the wrong claim is removed, the chain of ft fails with ATTESTATION_CONFLICT: if this attestation corrects that one, run model-provenance registry rm ${first} --registry reg (or attest with --replaces ID next time); if that one is right, model-provenance registry rm ${out.id} --registry reg [ATTESTATION_CONFLICT]`);
   // The same inputs again (a re-run): no warning.
   const c = await runCli(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `two=sha256:${'02'.repeat(32)}`, '--private-key', 'k.pem', ...reg, '--format', 'json'], { cwd: dir });

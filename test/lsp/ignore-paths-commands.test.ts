@@ -167,8 +167,9 @@ describe('modelProvenance.ignorePaths in every command that hashes a model (over
     assert.notEqual(again.id, first.id);
     assert.ok(!existsSync(first.location), 'the replaced bundle is gone from the registry');
     // A third attestation of the same model with yet another base: the reply names the stored claim it contradicts.
-    const third = await req<{ id: string; digest: string; location: string; conflicts?: { id: string; stage: string; records: string }[] }>('modelProvenance/attest', { modelPath: ft, stage: 'fine-tuning', privateKey: key, baseModels: [`sha256:${'0'.repeat(64)}`] });
-    assert.deepEqual(third.conflicts?.map((c) => [c.id, c.stage, c.records]), [[again.id, 'fine-tuning', `base-model ${signed.slice(0, 19)}…`]]);
+    const third = await req<{ id: string; digest: string; location: string; conflicts?: { id: string; stage: string; records: string; ours: string }[] }>('modelProvenance/attest', { modelPath: ft, stage: 'fine-tuning', privateKey: key, baseModels: [`sha256:${'0'.repeat(64)}`] });
+    // Which side's base the registry knows: the mistyped one is said to have no attestation.
+    assert.deepEqual(third.conflicts?.map((c) => [c.id, c.stage, c.records, c.ours]), [[again.id, 'fine-tuning', `base-model ${signed.slice(0, 19)}…`, `base-model sha256:${'0'.repeat(12)}… (no attestation in this registry)`]]);
     // "Remove This One" in the dialog: the editor's registry rm, from under this model only.
     const removed = await req<{ id: string; unindexed: string[]; blobRemoved: boolean }>('modelProvenance/removeAttestation', { id: third.id, subject: third.digest });
     assert.deepEqual([removed.id, removed.unindexed, removed.blobRemoved], [third.id, [third.digest], true]);

@@ -120,7 +120,7 @@ describe('newcomer findings on the OCI registry', () => {
     const firstId = JSON.parse(first.stdout).id as string;
     const second = await ok(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `b=sha256:${'b1'.repeat(32)}`, '--private-key', w.key('trainer'), '--registry', fresh, '--format', 'json']);
     assert.deepEqual((JSON.parse(second.stdout).conflicts as { id: string }[]).map((c) => c.id), [firstId]);
-    assert.match(second.stderr, new RegExp(`the registry already holds ${firstId} \\(fine-tuning, .*\\), which says it produced ft from other inputs \\[ATTESTATION_CONFLICT\\]`));
+    assert.match(second.stderr, new RegExp(`the registry already holds ${firstId} \\(fine-tuning, .*\\), which says it produced ft from other inputs: it records base-model "a" sha256:(a1){6}… \\(no attestation in this registry\\), where this one records base-model "b" .*\\[ATTESTATION_CONFLICT\\]`));
     const secondId = JSON.parse(second.stdout).id as string;
     const third = await ok(['attest', '--stage', 'fine-tuning', ...subject, '--base-model', `b=sha256:${'b1'.repeat(32)}`, '--replaces', firstId, '--private-key', w.key('trainer'), '--registry', fresh, '--format', 'json']);
     assert.deepEqual(JSON.parse(third.stdout).replaced, [firstId]);
