@@ -280,7 +280,7 @@ async function conflictingClaims(client: LanguageClient, modelPath: string, r: A
   const keepNew = one ? 'Keep This One, Remove the Other' : `Keep This One, Remove the ${others.length} Others`;
   const keepOld = 'Remove This One';
   const detail = [
-    `This attestation (${r.id ? short(r.id) : 'not stored'}) is ${where}. ${one ? 'The registry also holds an attestation' : `The registry also holds ${others.length} attestations`} of ${r.subjectName} that ${one ? 'says' : 'say'} it was made from other inputs:`,
+    `This attestation is ${where}. ${one ? 'The registry also holds an attestation' : `The registry also holds ${others.length} attestations`} of ${r.subjectName} that ${one ? 'says' : 'say'} it was made from other inputs:`,
     claims.join('\n'),
     'Two claims about where the same bytes came from: the chain fails (ATTESTATION_CONFLICT) until the wrong one is removed. A stated time does not settle which is right, and a removal cannot be undone: check which is right first (Show lineage).',
   ].join('\n\n');

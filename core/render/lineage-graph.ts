@@ -176,7 +176,11 @@ function chainGraph(result: ChainResult, options: ChainGraphOptions): { graph: L
     if (l.time) details.push(l.time);
     for (const a of l.annotations) details.push(`+ ${a.stage} by ${a.signer}`);
     if (l.superseded?.length) {
-      details.push(`${l.superseded.length} older attestation(s) not used`);
+      const disputing = l.superseded.filter((o) => !o.sameInputs).length;
+      const older = l.superseded.length - disputing;
+      // A claim with other inputs did not lose to a newer one: it is in dispute with it.
+      if (disputing) details.push(`${disputing} conflicting claim(s) about its inputs`);
+      if (older) details.push(`${older} older attestation(s) with the same inputs not used`);
       // Those with other inputs are a problem (ATTESTATION_CONFLICT), not a note.
       if (l.superseded.some((o) => o.sameInputs)) gaps.push({ digest: l.digest, text: supersededNote(l) });
     }
