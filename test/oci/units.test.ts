@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { InputError, LocalRegistry, OciRegistry, classifyRegistrySpec, looksLikeOciSpec, openRegistry, parseOciSpec } from '../../core';
 import { createServer } from 'node:http';
-import { Authenticator, lookupCredential, parseChallenge } from '../../core/registry/oci/auth';
+import { Authenticator, findCredential, lookupCredential, parseChallenge } from '../../core/registry/oci/auth';
 import { canonicalScope, scopeCovers } from '../../core/registry/oci/scope';
 import { EMPTY_BYTES, EMPTY_DIGEST, artifactManifest, entryTag, parseEntryTag, subjectManifest } from '../../core/registry/oci/layout';
 import { isLoopback } from '../../core/registry/oci/reference';
@@ -210,5 +210,26 @@ describe('authentication inputs', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'mptest' }));
     assert.deepEqual(lookupCredential(ref, env), { identityToken: 'id-token-from-helper', source: 'credential helper docker-credential-mptest' });
     assert.equal(lookupCredential(parseOciSpec('oci://other.example.com/x'), env), undefined, 'the helper has none for this host: anonymous');
+  });
+
+  test('a credential helper that exits before reading the host: its exit code, not "could not be run (EPIPE)", every time', () => {
+    // Writing the host races the helper's exit: about one run in fifteen got EPIPE, seen on CI.
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'docker-credential-quick'), '#!/bin/sh\nexit 3\n');
+    writeFileSync(join(bin, 'docker-credential-deaf'), `#!/bin/sh\necho '{"Username":"ci-bot","Secret":"s3cret"}'\n`);
+    for (const f of ['quick', 'deaf']) chmodSync(join(bin, `docker-credential-${f}`), 0o755);
+    const env = { DOCKER_CONFIG: dir, PATH: `${bin}:${process.env.PATH}` };
+    const ref = parseOciSpec('oci://registry.example.com:5000/team/provenance');
+    const said = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'quick' }));
+      said.add(findCredential(ref, env).none ?? '(a credential)');
+      // One that never reads its stdin and answers: its answer counts.
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'deaf' }));
+      assert.deepEqual(lookupCredential(ref, env), { username: 'ci-bot', password: 's3cret', source: 'credential helper docker-credential-deaf' });
+    }
+    assert.deepEqual([...said], [`docker-credential-quick (the credsStore of ${join(dir, 'config.json')}) failed with exit code 3`]);
   });
 });

@@ -121,8 +121,11 @@ function runHelper(ref: OciReference, name: string, env: NodeJS.ProcessEnv, whos
   const helper = `docker-credential-${name}`;
   const r = spawnSync(helper, ['get'], { input: ref.host, encoding: 'utf8', timeout: 10_000, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const failed = (what: string): { failed: string } => ({ failed: `${helper} (${whose}) ${what}` });
-  if (r.error) {
-    const code = (r.error as NodeJS.ErrnoException).code;
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  // EPIPE: the helper ran and exited before it read the host we wrote (a broken helper, or one
+  // that ignores stdin). It did run: what it answered and how it exited are the facts.
+  const ran = code === 'EPIPE' && (r.status !== null || r.signal !== null);
+  if (r.error && !ran) {
     return failed(code === 'ENOENT' ? 'is not installed (not on PATH)' : code === 'ETIMEDOUT' ? 'did not answer within 10 s' : `could not be run (${code ?? 'error'})`);
   }
   if (r.signal) return failed(`was killed by ${r.signal}`);
