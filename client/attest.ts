@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { describeClaim } from '../core/chain/producer';
 import { REQUESTS, type AttestResult, type RegistryArtifact } from '../core/editor/protocol';
 import { attestPlan, attestTitle, privateKeyPem, said, type AttestStep } from './flow-steps';
 import { defaultKeyFolder } from './keygen';
@@ -276,7 +277,7 @@ async function conflictingClaims(client: LanguageClient, modelPath: string, r: A
   const others = r.conflicts ?? [];
   const one = others.length === 1;
   const short = (id: string): string => `${id.slice(0, 19)}…`;
-  const claims = others.map((c) => `• ${short(c.id)} (${c.stage}${c.runId ? `, run ${c.runId}` : ''}${c.time ? `, ${c.time}` : ''}) records ${c.records}; this one records ${c.ours}`);
+  const claims = others.map((c) => `• ${describeClaim(short(c.id), c)} records ${c.records}; this one records ${c.ours}`);
   const keepNew = one ? 'Keep This One, Remove the Other' : `Keep This One, Remove the ${others.length} Others`;
   const keepOld = 'Remove This One';
   const detail = [

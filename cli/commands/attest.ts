@@ -4,6 +4,7 @@ import { InputError } from '../../core/errors';
 import { STAGES, type Stage } from '../../core/attest/types';
 import { attest, type AttestOptions, type InputRef } from '../../core/attest/attest';
 import { attestOptionsFromParams, parseFramework, readAttestParams } from '../../core/attest/params';
+import { describeClaim } from '../../core/chain/producer';
 import { loadCertificates } from '../../core/keys/certificates';
 import { loadPrivateKey } from '../../core/keys/keys';
 import { openRegistry } from '../../core/registry/open';
@@ -194,7 +195,7 @@ export function registerAttest(program: Command, ctx: CliContext): void {
         // Stored all the same: which claim is right is for a person to find out; the gate fails until then.
         const reg = o.registry ? ` --registry ${o.registry}` : '';
         for (const c of a.conflicts) {
-          process.stderr.write(`model-provenance: warning: the registry already holds ${c.id} (${c.stage}${c.runId ? `, run ${c.runId}` : ''}${c.time ? `, ${c.time}` : ''}), which says it produced ${a.subject.name} from other inputs: it records ${c.records}, where this one records ${c.ours} [ATTESTATION_CONFLICT]\n`);
+          process.stderr.write(`model-provenance: warning: the registry already holds ${describeClaim(c.id, c)}, which says it produced ${a.subject.name} from other inputs: it records ${c.records}, where this one records ${c.ours} [ATTESTATION_CONFLICT]\n`);
         }
         process.stderr.write(`model-provenance: warning: until the wrong claim is removed, the chain of ${a.subject.name} fails with ATTESTATION_CONFLICT: if this attestation corrects ${a.conflicts.length === 1 ? 'that one' : 'those'}, run model-provenance registry rm ${a.conflicts.map((c) => c.id).join(' ')}${reg} (or attest with --replaces ID next time); if ${a.conflicts.length === 1 ? 'that one is' : 'they are'} right, model-provenance registry rm ${a.id}${reg} [ATTESTATION_CONFLICT]\n`);
       }

@@ -38,8 +38,8 @@ export async function conflictingClaims(registry: Registry, subject: string, sta
   // Only entries the index says are lifecycle statements of a producing stage are read.
   const entries = (await findOrNone(registry, subject)).filter((e) => e.predicateType === SLSA_PROVENANCE_V1 && !except.includes(e.id) && !(DESCRIPTIVE_STAGES as readonly string[]).includes(e.stage ?? ''));
   if (entries.length === 0) return [];
-  const found = await attestationsFor(registry, undefined, subject);
-  const claims = found.verified.filter((a) => !except.includes(a.id) && producesSubject(a.provenance) && !sameInputs(a.provenance.dependencies, inputs));
+  const found = await attestationsFor(registry, undefined, subject, entries);
+  const claims = found.verified.filter((a) => producesSubject(a.provenance) && !sameInputs(a.provenance.dependencies, inputs));
   // Which side's models the registry knows is what a person weighs first (a typo in a digest has no attestation).
   const attested = new Map<string, boolean>();
   const models = [...inputs, ...claims.flatMap((a) => a.provenance.dependencies)].filter((d) => d.role === 'base-model' || d.role === 'adapter');

@@ -46,5 +46,15 @@ export function inputsBesides(mine: readonly Pick<Dependency, 'role' | 'digest' 
   const has = new Set(theirs.map((d) => `${d.role} ${d.digest}`));
   const seen = new Set<string>();
   const only = mine.filter((d) => !has.has(`${d.role} ${d.digest}`) && !seen.has(`${d.role} ${d.digest}`) && !!seen.add(`${d.role} ${d.digest}`));
-  return only.length ? only.map((d) => `${d.role} ${d.name ? `"${d.name}" ` : ''}${d.digest.slice(0, 19)}…${note(d) ? ` (${note(d)})` : ''}`).join(', ') : 'fewer inputs';
+  return only.length ? only.map((d) => describeInput(d, note(d))).join(', ') : 'fewer inputs';
+}
+
+/** One input for a message: `base-model "name" sha256:<12 hex>…`, and a note in brackets. */
+export function describeInput(d: Pick<Dependency, 'role' | 'digest' | 'name'>, note?: string): string {
+  return `${d.role} ${d.name ? `"${d.name}" ` : ''}${d.digest.slice(0, 19)}…${note ? ` (${note})` : ''}`;
+}
+
+/** One attestation of a stage for a message: `ID (stage, run R, time)`. */
+export function describeClaim(id: string, c: { stage: string; runId?: string; time?: string }): string {
+  return `${id} (${c.stage}${c.runId ? `, run ${c.runId}` : ''}${c.time ? `, ${c.time}` : ''})`;
 }

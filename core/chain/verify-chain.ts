@@ -10,11 +10,11 @@ import { parseStrictJson } from '../io/json';
 import { hashModel } from '../model/hash-model';
 import { hasScope, type ModelScope, type ScopeWarning } from '../model/enumerate';
 import { DEFAULT_STAGE_RANK, type Policy } from '../policy/policy';
-import type { Registry } from '../registry/registry';
+import type { Registry, RegistryEntry } from '../registry/registry';
 import { parseBundle } from '../sigstore/bundle';
 import type { Problem, Signer } from '../verify/result';
 import { claimedSigner, verifyAttestationText } from './attestation-trust';
-import { inputsBesides, pickProducer, sameInputs } from './producer';
+import { describeClaim, inputsBesides, pickProducer, sameInputs } from './producer';
 import { optionName, type OptionNames } from '../option-names';
 
 export { verifyAttestationText, type AttestationTrust, type RejectionCode } from './attestation-trust';
@@ -353,10 +353,8 @@ export async function verifyChain(options: VerifyChainOptions): Promise<ChainRes
     // own, so the newer one is not thereby the true one. Said, and the gate fails.
     const conflicting = (link.superseded ?? []).filter((o) => !o.sameInputs);
     if (conflicting.length > 0) {
-      const claimOf = (id: string, stage: Stage, time: string | undefined, runId: string | undefined, mine: readonly Dependency[], theirs: readonly Dependency[]): string =>
-        `${id} (${stage}${runId ? `, run ${runId}` : ''}${time ? `, ${time}` : ''}) records ${inputsBesides(mine, theirs)}`;
-      const others = conflicting.map((o) => claimOf(o.attestation, o.stage, o.time, o.runId, o.inputs, p.dependencies));
-      const newest = claimOf(producer.id, p.stage, link.time, p.trainingRunId, p.dependencies, conflicting[0]!.inputs);
+      const others = conflicting.map((o) => `${describeClaim(o.attestation, o)} records ${inputsBesides(o.inputs, p.dependencies)}`);
+      const newest = `${describeClaim(producer.id, { stage: p.stage, time: link.time, runId: p.trainingRunId })} records ${inputsBesides(p.dependencies, conflicting[0]!.inputs)}`;
       add('ATTESTATION_CONFLICT', `${conflicting.length + 1} trusted attestations say they produced "${p.subject.name}" (${short(digest)}) from different inputs: ${newest}, the newest by its own stated time; ${others.join('; ')}. A stated time is the attester's own claim and does not settle which is right: find out, and remove the wrong ones (registry rm ID)`, digest, { attestation: producer.id, conflicting: conflicting.map((o) => o.attestation) });
     }
 
@@ -548,11 +546,12 @@ interface Found {
 /**
  * Every SLSA attestation in the registry for `digest`, verified under the policy's
  * signers (without a policy: read, not verified). Entries removed while being read are
- * skipped as dangling index entries.
+ * skipped as dangling index entries. `entries`: the ones to read, when the caller already
+ * listed (and narrowed) the digest's entries; default all of them.
  */
-export async function attestationsFor(registry: Registry, policy: Policy | undefined, digest: string): Promise<Found> {
+export async function attestationsFor(registry: Registry, policy: Policy | undefined, digest: string, entries?: readonly RegistryEntry[]): Promise<Found> {
   const out: Found = { verified: [], ignored: [], invalid: [] };
-  for (const entry of await registry.findBySubject(digest)) {
+  for (const entry of entries ?? (await registry.findBySubject(digest))) {
     if (entry.predicateType !== SLSA_PROVENANCE_V1) continue;
     const about = { id: entry.id, digest, ...(entry.stage ? { stage: entry.stage } : {}), location: entry.location };
     let text: string;

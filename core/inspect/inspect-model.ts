@@ -83,8 +83,7 @@ export async function inspectModel(pathOrDir: string, options: InspectModelOptio
  * order. That one is not in the map.
  */
 function sameBytes(files: readonly ModelFile[], root: string): Map<string, string> {
-  const isLink = (name: string): boolean => files.find((f) => f.name === name)!.path !== join(root, name);
-  const byInode = new Map<string, string[]>();
+  const byInode = new Map<string, { name: string; link: boolean }[]>();
   for (const f of files) {
     let id: string;
     try {
@@ -93,15 +92,16 @@ function sameBytes(files: readonly ModelFile[], root: string): Map<string, strin
     } catch {
       continue; // unreadable now: inspecting it says so
     }
-    const names = byInode.get(id);
-    if (names) names.push(f.name);
-    else byInode.set(id, [f.name]);
+    // A followed symlink is read through its resolved target, so its path is not root/name.
+    const names = byInode.get(id) ?? [];
+    names.push({ name: f.name, link: f.path !== join(root, f.name) });
+    byInode.set(id, names);
   }
   const out = new Map<string, string>();
   for (const names of byInode.values()) {
     if (names.length < 2) continue;
-    names.sort((a, b) => Number(isLink(a)) - Number(isLink(b)) || comparePaths(a, b));
-    for (const n of names.slice(1)) out.set(n, names[0]!);
+    names.sort((a, b) => Number(a.link) - Number(b.link) || comparePaths(a.name, b.name));
+    for (const n of names.slice(1)) out.set(n.name, names[0]!.name);
   }
   return out;
 }

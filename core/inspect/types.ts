@@ -237,8 +237,9 @@ export interface ModelSummary extends Partial<ParameterCount> {
 export interface ModelInspection {
   root: string;
   /**
-   * `sameAs` names the first (in path order) of several names for one file's bytes: a symlink
-   * followed with allowSymlinks, or a hard link. Each name is inspected (each is loaded by
+   * `sameAs` names the one that stands for several names of one file's bytes (a symlink
+   * followed with allowSymlinks, or a hard link): a name that is not a symlink, first in path
+   * order. Each name is inspected (each is loaded by
    * that name), but its parameters are counted once.
    */
   files: (FileInspection & { name: string; sameAs?: string })[];

@@ -1,5 +1,6 @@
 import type { ChainLink, ChainProblem, ChainResult } from '../chain/verify-chain';
 import type { Dependency } from '../attest/types';
+import { describeClaim, describeInput } from '../chain/producer';
 import type { GraphEdge, GraphNode, GraphNodeKind, GraphNodeStatus, LineageGraph } from './graph';
 
 /**
@@ -49,10 +50,10 @@ export function shortDigest(d: string): string {
  */
 export function disputedInputs(result: ChainResult, l: ChainLink): string | undefined {
   if (!result.problems.some((p) => p.code === 'ATTESTATION_CONFLICT' && p.attestation === l.attestation)) return undefined;
-  const records = (inputs: readonly Dependency[]): string => inputs.map((d) => `${d.role} ${d.name ? `"${d.name}" ` : ''}${shortDigest(d.digest)}`).join(', ') || 'no inputs';
+  const records = (inputs: readonly Dependency[]): string => inputs.map((d) => describeInput(d)).join(', ') || 'no inputs';
   const claims = [
-    `${l.attestation} (${l.stage}${l.runId ? `, run ${l.runId}` : ''}${l.time ? `, ${l.time}` : ''}) records ${records(l.inputs)}`,
-    ...(l.superseded ?? []).filter((o) => !o.sameInputs).map((o) => `${o.attestation} (${o.stage}${o.runId ? `, run ${o.runId}` : ''}${o.time ? `, ${o.time}` : ''}) records ${records(o.inputs)}`),
+    `${describeClaim(l.attestation, l)} records ${records(l.inputs)}`,
+    ...(l.superseded ?? []).filter((o) => !o.sameInputs).map((o) => `${describeClaim(o.attestation, o)} records ${records(o.inputs)}`),
   ];
   return `${claims.join('; ')}.`;
 }
